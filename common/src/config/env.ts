@@ -1,0 +1,56 @@
+/**
+ * The one module that reads environment variables. Everything else takes typed config.
+ * Each variable is documented in the README's configuration table.
+ */
+
+/** Environment overrides of the mesh config, already parsed. */
+export interface EnvironmentOverrides {
+  configFile?: string;
+  dataDir?: string;
+  logLevel?: string;
+  runnerName?: string;
+  runnerPort?: number;
+  runnerDevice?: string;
+  gatewayPort?: number;
+  /** Runner addresses (host:port) the gateway forwards to. */
+  gatewayRunners?: string[];
+}
+
+function port(name: string, value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65_535) {
+    throw new Error(`environment variable ${name}: expected a port number 0..65535, got '${value}'`);
+  }
+  return parsed;
+}
+
+function text(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/** Reads the INFERMESH_* overrides from `env` (the process environment by default). */
+export function readEnvironment(env: NodeJS.ProcessEnv = process.env): EnvironmentOverrides {
+  const overrides: EnvironmentOverrides = {};
+  const set = <K extends keyof EnvironmentOverrides>(key: K, value: EnvironmentOverrides[K] | undefined) => {
+    if (value !== undefined) overrides[key] = value;
+  };
+  set('configFile', text(env.INFERMESH_CONFIG));
+  set('dataDir', text(env.INFERMESH_DATA_DIR));
+  set('logLevel', text(env.INFERMESH_LOG_LEVEL));
+  set('runnerName', text(env.INFERMESH_RUNNER_NAME));
+  set('runnerPort', port('INFERMESH_RUNNER_PORT', env.INFERMESH_RUNNER_PORT));
+  set('runnerDevice', text(env.INFERMESH_RUNNER_DEVICE));
+  set('gatewayPort', port('INFERMESH_GATEWAY_PORT', env.INFERMESH_GATEWAY_PORT));
+  const runners = text(env.INFERMESH_GATEWAY_RUNNERS);
+  set('gatewayRunners', runners?.split(',').map((entry) => entry.trim()).filter(Boolean));
+  return overrides;
+}
+
+/**
+ * True when tests must fail, not skip, if a service they need (PostgreSQL, python3-grpcio…)
+ * is missing. `.ci/run` sets INFERMESH_REQUIRE_SERVICES=1.
+ */
+export function servicesRequired(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.INFERMESH_REQUIRE_SERVICES === '1';
+}

@@ -1,0 +1,35 @@
+/** Shared library of infermesh services: errors, tensor codec, gRPC helpers, config, logs. */
+export { ServiceError } from './errors/ServiceError.js';
+export { toGrpcStatus, toServerErrorResponse, type GrpcStatus } from './errors/to-grpc-status.js';
+export {
+  DATATYPES,
+  datatypeInfo,
+  datatypeFromOrt,
+  isDatatype,
+  type Datatype,
+  type DatatypeInfo,
+  type OrtElementType,
+  type ContentsField,
+} from './tensor/datatypes.js';
+export { elementCount, type HostTensor, type TensorData } from './tensor/HostTensor.js';
+export { decodeContents, decodeRaw, encodeContents, encodeRaw } from './tensor/tensor-codec.js';
+export {
+  startGrpcServer,
+  serverChannelOptions,
+  type GrpcServerOptions,
+  type ServiceBinding,
+  type StartedGrpcServer,
+} from './grpc/start-grpc-server.js';
+export { clientChannelOptions } from './grpc/client-options.js';
+export { readEnvironment, servicesRequired, type EnvironmentOverrides } from './config/env.js';
+export {
+  meshConfigSchema,
+  deviceSchema,
+  type MeshConfig,
+  type RunnerEntry,
+  type GatewayEntry,
+  type Limits,
+} from './config/mesh-config.js';
+export { ConfigError, loadMeshConfig, readConfigFile, resolveMeshConfig } from './config/load-mesh-config.js';
+export { createLogger, silentLogger, type Logger } from './log/logger.js';
+export { runService, type RunningService } from './process/run-service.js';

@@ -1,0 +1,61 @@
+/**
+ * The project's .proto files, loaded at run time, with the TypeScript types that
+ * proto-loader-gen-types generated from them (src/gen, never edited by hand).
+ */
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import type { ProtoGrpcType as InferenceProtoType } from './gen/grpc_service.js';
+import type { ProtoGrpcType as RunnerProtoType } from './gen/runner.js';
+
+/** Folder holding the .proto sources (`inference/`, `infermesh/`). */
+export const PROTO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** The .proto files of the public and internal APIs, relative to {@link PROTO_ROOT}. */
+export const PROTO_FILES = ['inference/grpc_service.proto', 'infermesh/runner/v1/runner.proto'] as const;
+
+/**
+ * proto-loader options; they must match the flags of the `generate` script so that
+ * the generated `__Output` types describe what the loader actually decodes.
+ */
+export const LOADER_OPTIONS: protoLoader.Options = {
+  keepCase: true,
+  longs: String,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+  includeDirs: [PROTO_ROOT],
+};
+
+/** Every message and service of the project's protos, for servers, clients and reflection. */
+export const packageDefinition: protoLoader.PackageDefinition = protoLoader.loadSync(
+  [...PROTO_FILES],
+  LOADER_OPTIONS,
+);
+
+const loaded = grpc.loadPackageDefinition(packageDefinition) as unknown as InferenceProtoType &
+  RunnerProtoType;
+
+/** `inference.GRPCInferenceService`: the Open Inference Protocol. */
+export const inferenceProto = loaded.inference;
+
+/** `infermesh.runner.v1`: the runner's control API. */
+export const runnerProto = loaded.infermesh.runner.v1;
+
+/** Fully qualified method path of ModelInfer, for pass-through calls. */
+export const MODEL_INFER_PATH = '/inference.GRPCInferenceService/ModelInfer';
+
+export type { GRPCInferenceServiceHandlers, GRPCInferenceServiceClient } from './gen/inference/GRPCInferenceService.js';
+export type { ModelInferRequest, ModelInferRequest__Output } from './gen/inference/ModelInferRequest.js';
+export type { ModelInferResponse, ModelInferResponse__Output } from './gen/inference/ModelInferResponse.js';
+export type { ModelStreamInferResponse, ModelStreamInferResponse__Output } from './gen/inference/ModelStreamInferResponse.js';
+export type { InferTensorContents, InferTensorContents__Output } from './gen/inference/InferTensorContents.js';
+export type { InferParameter, InferParameter__Output } from './gen/inference/InferParameter.js';
+export type { ModelMetadataResponse, ModelMetadataResponse__Output } from './gen/inference/ModelMetadataResponse.js';
+export type { ModelMetadataRequest__Output } from './gen/inference/ModelMetadataRequest.js';
+export type { ModelReadyRequest__Output } from './gen/inference/ModelReadyRequest.js';
+export type { ServerMetadataResponse } from './gen/inference/ServerMetadataResponse.js';
+export type { RunnerControlHandlers, RunnerControlClient } from './gen/infermesh/runner/v1/RunnerControl.js';
+export type { StatusResponse, StatusResponse__Output } from './gen/infermesh/runner/v1/StatusResponse.js';
+export type { ModelVersionStatus, ModelVersionStatus__Output } from './gen/infermesh/runner/v1/ModelVersionStatus.js';
+export type { TensorSignature, TensorSignature__Output } from './gen/infermesh/runner/v1/TensorSignature.js';

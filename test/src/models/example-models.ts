@@ -1,0 +1,115 @@
+/**
+ * Builders for the example models served by the local model repository.
+ * Every builder is deterministic: the same call always yields the same bytes.
+ */
+import { DataType, floatInitializer, node, serializeModel, valueInfo } from './onnx-graph.js';
+import type { Onnx } from './onnx-graph.js';
+
+/** Tiny seeded PRNG (mulberry32): reproducible weights without a dependency. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Uniform weights in [-scale, scale) drawn from a seeded stream. */
+function randomWeights(seed: number, count: number, scale: number): Float32Array {
+  const next = mulberry32(seed);
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i++) out[i] = (next() * 2 - 1) * scale;
+  return out;
+}
+
+/** Dense layer as a single Gemm: y = x·W + b with W of shape [fanIn, fanOut]. */
+function dense(prefix: string, x: string, y: string, fanIn: number, fanOut: number, seed: number) {
+  // He-uniform bound keeps activation magnitudes stable through Relu layers.
+  const bound = Math.sqrt(6 / fanIn);
+  return {
+    node: node('Gemm', [x, `${prefix}_W`, `${prefix}_b`], [y]),
+    initializers: [
+      floatInitializer(`${prefix}_W`, [fanIn, fanOut], randomWeights(seed, fanIn * fanOut, bound)),
+      floatInitializer(`${prefix}_b`, [fanOut], randomWeights(seed + 1, fanOut, 0.1)),
+    ],
+  };
+}
+
+/**
+ * Triton quick-start `simple` contract: INPUT0, INPUT1 INT32 [batch,16] →
+ * OUTPUT0 = INPUT0 + INPUT1, OUTPUT1 = INPUT0 − INPUT1 (INT32 [batch,16]).
+ */
+export function simpleModel(): Uint8Array {
+  return serializeModel({
+    name: 'simple',
+    nodes: [node('Add', ['INPUT0', 'INPUT1'], ['OUTPUT0']), node('Sub', ['INPUT0', 'INPUT1'], ['OUTPUT1'])],
+    inputs: [valueInfo('INPUT0', DataType.INT32, [-1, 16]), valueInfo('INPUT1', DataType.INT32, [-1, 16])],
+    outputs: [valueInfo('OUTPUT0', DataType.INT32, [-1, 16]), valueInfo('OUTPUT1', DataType.INT32, [-1, 16])],
+  });
+}
+
+/**
+ * Two-layer perceptron: "input" FP32 [batch,64] → Gemm 64→32 → Relu →
+ * Gemm 32→10 → "output" FP32 [batch,10]. The weight seed depends on `version`
+ * so different versions give visibly different outputs.
+ */
+export function mlpModel(version: 1 | 2): Uint8Array {
+  const seed = 1000 * version;
+  const l1 = dense('fc1', 'input', 'fc1_out', 64, 32, seed);
+  const l2 = dense('fc2', 'relu1_out', 'output', 32, 10, seed + 10);
+  return serializeModel({
+    name: `mlp_v${version}`,
+    nodes: [l1.node, node('Relu', ['fc1_out'], ['relu1_out']), l2.node],
+    inputs: [valueInfo('input', DataType.FLOAT, [-1, 64])],
+    outputs: [valueInfo('output', DataType.FLOAT, [-1, 10])],
+    initializers: [...l1.initializers, ...l2.initializers],
+  });
+}
+
+/**
+ * Compute-bound model for load tests: "input" FP32 [batch,512] →
+ * 8 × (MatMul 512×512 + Relu) → "output" FP32 [batch,512].
+ */
+export function heavyModel(): Uint8Array {
+  const size = 512;
+  const layers = 8;
+  // Same He-uniform bound as dense(); of order 1/sqrt(512) so values stay finite.
+  const bound = Math.sqrt(6 / size);
+  const nodes: Onnx.INodeProto[] = [];
+  const initializers: Onnx.ITensorProto[] = [];
+  let x = 'input';
+  for (let i = 0; i < layers; i++) {
+    const y = i === layers - 1 ? 'output' : `relu${i}_out`;
+    nodes.push(node('MatMul', [x, `W${i}`], [`matmul${i}_out`]), node('Relu', [`matmul${i}_out`], [y]));
+    initializers.push(floatInitializer(`W${i}`, [size, size], randomWeights(7000 + i, size * size, bound)));
+    x = y;
+  }
+  return serializeModel({
+    name: 'heavy',
+    nodes,
+    inputs: [valueInfo('input', DataType.FLOAT, [-1, size])],
+    outputs: [valueInfo('output', DataType.FLOAT, [-1, size])],
+    initializers,
+  });
+}
+
+/** String echo: "INPUT" STRING [batch,n] → Identity → "OUTPUT" STRING [batch,n]. */
+export function stringsModel(): Uint8Array {
+  return identityModel(DataType.STRING, 'strings');
+}
+
+/**
+ * Test fixture: "INPUT" of any ONNX elem type, shape [batch,n] → Identity →
+ * "OUTPUT" of the same type and shape. `name` is the graph name.
+ */
+export function identityModel(elemType: DataType, name = `identity_${DataType[elemType] ?? elemType}`): Uint8Array {
+  return serializeModel({
+    name,
+    nodes: [node('Identity', ['INPUT'], ['OUTPUT'])],
+    inputs: [valueInfo('INPUT', elemType, [-1, 'n'])],
+    outputs: [valueInfo('OUTPUT', elemType, [-1, 'n'])],
+  });
+}
