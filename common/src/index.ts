@@ -21,6 +21,8 @@ export {
   type StartedGrpcServer,
 } from './grpc/start-grpc-server.js';
 export { clientChannelOptions } from './grpc/client-options.js';
+export { unaryHandler } from './grpc/unary-handler.js';
+export { serveOrderedStream, type OrderedStreamHandlers } from './grpc/ordered-stream.js';
 export { readEnvironment, servicesRequired, type EnvironmentOverrides } from './config/env.js';
 export {
   meshConfigSchema,
@@ -33,3 +35,4 @@ export {
 export { ConfigError, loadMeshConfig, readConfigFile, resolveMeshConfig } from './config/load-mesh-config.js';
 export { createLogger, silentLogger, type Logger } from './log/logger.js';
 export { runService, type RunningService } from './process/run-service.js';
+export { INFERMESH_VERSION } from './version.js';

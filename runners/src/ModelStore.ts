@@ -1,0 +1,56 @@
+/** Every model version a runner holds, and how a request's name and version pick one. */
+import { ServiceError } from '@infermesh/common';
+import type { ModelVersion } from './ModelVersion.js';
+
+/** Orders version strings numerically. */
+const byVersion = (a: ModelVersion, b: ModelVersion) => Number(a.version) - Number(b.version);
+
+export class ModelStore {
+  private readonly models = new Map<string, ModelVersion[]>();
+
+  add(version: ModelVersion): void {
+    const versions = this.models.get(version.name) ?? [];
+    versions.push(version);
+    versions.sort(byVersion);
+    this.models.set(version.name, versions);
+  }
+
+  /** All versions, by model then version. */
+  all(): ModelVersion[] {
+    return [...this.models.keys()].sort().flatMap((name) => this.models.get(name)!);
+  }
+
+  /** Versions of one model, oldest first; NOT_FOUND for an unknown model. */
+  versionsOf(name: string): ModelVersion[] {
+    const versions = this.models.get(name);
+    if (!versions) throw ServiceError.notFound(`unknown model '${name}'`);
+    return versions;
+  }
+
+  /**
+   * The version a request means: the given one, or with an empty version the newest READY
+   * one. NOT_FOUND for an unknown model or version; UNAVAILABLE when it exists but cannot serve.
+   */
+  resolve(name: string, version: string): ModelVersion {
+    const versions = this.versionsOf(name);
+    if (version === '') {
+      const ready = versions.filter((v) => v.state === 'READY');
+      const newest = ready[ready.length - 1];
+      if (newest) return newest;
+      const states = versions.map((v) => `${v.version}: ${v.state.toLowerCase()}${v.reason ? ` (${v.reason})` : ''}`);
+      throw ServiceError.unavailable(`model '${name}' has no ready version (${states.join('; ')})`);
+    }
+    const found = versions.find((v) => v.version === version);
+    if (!found) {
+      throw ServiceError.notFound(
+        `model '${name}' has no version '${version}' (versions: ${versions.map((v) => v.version).join(', ')})`,
+      );
+    }
+    if (found.state !== 'READY') throw found.notReady();
+    return found;
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all(this.all().map((version) => version.close()));
+  }
+}

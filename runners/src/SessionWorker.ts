@@ -1,0 +1,129 @@
+/** The gRPC thread's handle on one model instance: a worker thread holding an ORT session. */
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { status } from '@grpc/grpc-js';
+import { ServiceError } from '@infermesh/common';
+import type { RunRequest, ValueInfo, WireTensor, WorkerInit, WorkerReply } from './session-protocol.js';
+
+/**
+ * The compiled worker script. Under vitest this module runs from src/*.ts, and worker
+ * threads cannot load TypeScript, so it points at the build output (tests run after build).
+ */
+const WORKER_SCRIPT = fileURLToPath(
+  import.meta.url.endsWith('.ts')
+    ? new URL('../dist/session-worker.js', import.meta.url)
+    : new URL('./session-worker.js', import.meta.url),
+);
+
+/** Outputs of one run and the time ORT spent computing them. */
+export interface RunResult {
+  outputs: Record<string, WireTensor>;
+  computeNs: number;
+}
+
+/** Why a session could not be created. */
+export class SessionLoadError extends Error {
+  override readonly name = 'SessionLoadError';
+  constructor(
+    message: string,
+    /** True when the machine, not the model, is at fault (e.g. no CUDA provider). */
+    readonly precondition: boolean,
+  ) {
+    super(message);
+  }
+}
+
+interface Pending {
+  resolve(result: RunResult): void;
+  reject(error: Error): void;
+}
+
+/** A started worker whose session is loaded and ready to run. */
+export class SessionWorker {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private stopped: Error | undefined;
+
+  private constructor(
+    private readonly worker: Worker,
+    /** The session's inputs as onnxruntime reports them. */
+    readonly inputs: ValueInfo[],
+    /** The session's outputs as onnxruntime reports them. */
+    readonly outputs: ValueInfo[],
+  ) {
+    worker.on('message', (reply: WorkerReply) => this.onReply(reply));
+    worker.on('error', (error) => this.fail(error));
+    worker.on('exit', (code) => this.fail(new Error(`worker exited with code ${code}`)));
+  }
+
+  /** Starts a worker and loads the model; rejects with SessionLoadError if it cannot. */
+  static start(init: WorkerInit): Promise<SessionWorker> {
+    const worker = new Worker(WORKER_SCRIPT, { workerData: init });
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error) => {
+        cleanup();
+        reject(new SessionLoadError(error.message, false));
+      };
+      const onExit = (code: number) => {
+        cleanup();
+        reject(new SessionLoadError(`worker exited with code ${code} while loading`, false));
+      };
+      const onMessage = (reply: WorkerReply) => {
+        cleanup();
+        if (reply.kind === 'ready') {
+          resolve(new SessionWorker(worker, reply.inputs, reply.outputs));
+        } else {
+          void worker.terminate();
+          reject(new SessionLoadError(reply.kind === 'load-failed' ? reply.message : 'unexpected reply while loading', reply.kind === 'load-failed' && reply.precondition));
+        }
+      };
+      const cleanup = () => {
+        worker.off('error', onError).off('exit', onExit).off('message', onMessage);
+      };
+      worker.on('error', onError).on('exit', onExit).on('message', onMessage);
+    });
+  }
+
+  /** Runs the session; the feeds' buffers are transferred to the worker and unusable after. */
+  run(feeds: Record<string, WireTensor>, fetches: string[]): Promise<RunResult> {
+    if (this.stopped) return Promise.reject(ServiceError.unavailable('model instance has stopped'));
+    const id = this.nextId++;
+    const transfer: ArrayBuffer[] = [];
+    for (const tensor of Object.values(feeds)) {
+      if (!Array.isArray(tensor.data) && tensor.data.buffer instanceof ArrayBuffer) transfer.push(tensor.data.buffer);
+    }
+    return new Promise<RunResult>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      const request: RunRequest = { id, feeds, fetches };
+      this.worker.postMessage(request, transfer);
+    });
+  }
+
+  /** Number of runs sent to the worker and not yet answered. */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  /** Stops the worker; runs not yet answered fail with UNAVAILABLE. */
+  async close(): Promise<void> {
+    this.fail(new Error('model instance closed'));
+    await this.worker.terminate();
+  }
+
+  private onReply(reply: WorkerReply): void {
+    if (reply.kind !== 'result' && reply.kind !== 'run-failed') return;
+    const pending = this.pending.get(reply.id);
+    if (!pending) return;
+    this.pending.delete(reply.id);
+    if (reply.kind === 'result') pending.resolve({ outputs: reply.outputs, computeNs: reply.computeNs });
+    else pending.reject(new Error(reply.message));
+  }
+
+  private fail(cause: Error): void {
+    this.stopped ??= cause;
+    for (const pending of this.pending.values()) {
+      pending.reject(new ServiceError(status.UNAVAILABLE, 'model instance stopped before answering', { cause }));
+    }
+    this.pending.clear();
+  }
+}

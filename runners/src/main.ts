@@ -1,0 +1,23 @@
+/** Runner process: `node runners/dist/main.js`, configured by the mesh config and INFERMESH_* variables. */
+import { createLogger, loadMeshConfig, readEnvironment, runService } from '@infermesh/common';
+import { createRunner } from './create-runner.js';
+
+const env = readEnvironment();
+const mesh = loadMeshConfig(env.configFile ?? 'deploy/local/infermesh.yaml', env);
+const entry = env.runnerName ? mesh.runners.find((r) => r.name === env.runnerName) : mesh.runners[0];
+const logger = createLogger(`runner/${entry?.name ?? env.runnerName}`, mesh.log.level);
+
+await runService(logger, async () => {
+  if (!entry) throw new Error(`no runner named '${env.runnerName}' in the mesh config`);
+  return createRunner({
+    name: entry.name,
+    device: entry.device,
+    host: entry.host,
+    port: entry.port,
+    modelRepository: entry.modelRepository!,
+    intraOpThreads: entry.intraOpThreads,
+    maxMessageBytes: mesh.limits.maxMessageBytes,
+    maxTensorElements: mesh.limits.maxTensorElements,
+    logger,
+  });
+});

@@ -1,0 +1,158 @@
+/**
+ * Checks a ModelInferRequest against a model version's signature and decodes its inputs.
+ * Every rejection is INVALID_ARGUMENT naming the input, what was expected and what was given,
+ * and happens before onnxruntime sees anything.
+ */
+import {
+  ServiceError,
+  datatypeInfo,
+  decodeContents,
+  decodeRaw,
+  elementCount,
+  isDatatype,
+  type OrtElementType,
+} from '@infermesh/common';
+import type { InferTensorContents__Output, ModelInferRequest__Output } from '@infermesh/proto';
+import type { WireTensor } from './session-protocol.js';
+import { formatShape, type Signature, type TensorSpec } from './signature.js';
+
+/** A request ready for the worker. */
+export interface PreparedRun {
+  feeds: Record<string, WireTensor>;
+  /** Outputs to compute and return, in response order. */
+  fetches: string[];
+  /** Answer in raw_output_contents (the request used raw inputs) or typed contents. */
+  rawResponse: boolean;
+}
+
+/** Limits applied before allocating anything for an input. */
+export interface InputLimits {
+  maxTensorElements: number;
+}
+
+function hasContents(contents: InferTensorContents__Output | null | undefined): boolean {
+  if (!contents) return false;
+  for (const values of Object.values(contents)) {
+    if (Array.isArray(values) && values.length > 0) return true;
+  }
+  return false;
+}
+
+function parseShape(name: string, given: readonly string[]): number[] {
+  return given.map((dim) => {
+    const value = Number(dim);
+    if (!Number.isSafeInteger(value) || value < 0) {
+      throw ServiceError.invalidArgument(`input '${name}': shape ${formatShape(given.map(Number))} has a negative or invalid dimension ${dim}`);
+    }
+    return value;
+  });
+}
+
+function checkShape(spec: TensorSpec, shape: number[]): void {
+  const expected = formatShape(spec.shape);
+  if (shape.length !== spec.shape.length) {
+    throw ServiceError.invalidArgument(
+      `input '${spec.name}': expected shape ${expected} (rank ${spec.shape.length}), got ${formatShape(shape)} (rank ${shape.length})`,
+    );
+  }
+  spec.shape.forEach((dim, i) => {
+    if (dim >= 0 && shape[i] !== dim) {
+      throw ServiceError.invalidArgument(
+        `input '${spec.name}': dimension ${i} must be ${dim}, got ${shape[i]} (expected shape ${expected}, got ${formatShape(shape)})`,
+      );
+    }
+  });
+}
+
+function listNames(specs: readonly TensorSpec[]): string {
+  return specs.map((s) => `${s.name} (${s.datatype} ${formatShape(s.shape)})`).join(', ');
+}
+
+/** Validates and decodes a request for a model version with this signature. */
+export function prepareInputs(
+  model: { name: string; version: string; signature: Signature },
+  request: ModelInferRequest__Output,
+  limits: InputLimits,
+): PreparedRun {
+  const { inputs: specs, outputs: outputSpecs } = model.signature;
+  const label = `model '${model.name}' version ${model.version}`;
+  const raw = request.raw_input_contents;
+  const usesRaw = raw.length > 0;
+  if (usesRaw && raw.length !== request.inputs.length) {
+    throw ServiceError.invalidArgument(
+      `raw_input_contents has ${raw.length} entries but the request has ${request.inputs.length} inputs; send one entry per input, in input order`,
+    );
+  }
+
+  const feeds: Record<string, WireTensor> = {};
+  request.inputs.forEach((input, index) => {
+    const spec = specs.find((s) => s.name === input.name);
+    if (!spec) throw ServiceError.invalidArgument(`unknown input '${input.name}'; ${label} takes ${listNames(specs)}`);
+    if (Object.hasOwn(feeds, input.name)) throw ServiceError.invalidArgument(`input '${input.name}' is given more than once`);
+    if (input.datatype !== spec.datatype) {
+      const known = isDatatype(input.datatype) ? '' : ' (not a protocol datatype)';
+      throw ServiceError.invalidArgument(
+        `input '${input.name}': expected datatype ${spec.datatype}, got '${input.datatype}'${known}`,
+      );
+    }
+    const shape = parseShape(input.name, input.shape);
+    checkShape(spec, shape);
+    const count = elementCount(shape);
+    if (count > limits.maxTensorElements) {
+      throw ServiceError.invalidArgument(
+        `input '${input.name}': ${count} elements is over the limit of ${limits.maxTensorElements} per tensor`,
+      );
+    }
+    const typed = hasContents(input.contents);
+    if (usesRaw && typed) {
+      throw ServiceError.invalidArgument(
+        `input '${input.name}': has both contents and raw_input_contents; a request uses one form for all inputs`,
+      );
+    }
+    if (!usesRaw && !typed && count > 0) {
+      const field = datatypeInfo(spec.datatype).contentsField;
+      throw ServiceError.invalidArgument(
+        `input '${input.name}': no data; set ${field ? `contents.${field} or ` : ''}raw_input_contents`,
+      );
+    }
+    if (!datatypeInfo(spec.datatype).ortType) {
+      throw ServiceError.unimplemented(`input '${input.name}': ${spec.datatype} tensors are not supported by onnxruntime-node`);
+    }
+    const data = usesRaw
+      ? decodeRaw(input.name, spec.datatype, count, raw[index]!)
+      : decodeContents(input.name, spec.datatype, count, input.contents ?? emptyContents());
+    feeds[input.name] = { type: spec.ortType as OrtElementType, data, dims: shape };
+  });
+
+  const missing = specs.filter((s) => !Object.hasOwn(feeds, s.name));
+  if (missing.length > 0) {
+    throw ServiceError.invalidArgument(`missing input${missing.length > 1 ? 's' : ''} ${listNames(missing)} for ${label}`);
+  }
+
+  const fetches =
+    request.outputs.length === 0
+      ? outputSpecs.map((s) => s.name)
+      : request.outputs.map(({ name }) => {
+          if (!outputSpecs.some((s) => s.name === name)) {
+            throw ServiceError.invalidArgument(
+              `unknown output '${name}' requested; ${label} has outputs ${outputSpecs.map((s) => s.name).join(', ')}`,
+            );
+          }
+          return name;
+        });
+  if (new Set(fetches).size !== fetches.length) throw ServiceError.invalidArgument('an output is requested more than once');
+  return { feeds, fetches, rawResponse: usesRaw || request.inputs.length === 0 };
+}
+
+function emptyContents(): InferTensorContents__Output {
+  return {
+    bool_contents: [],
+    int_contents: [],
+    int64_contents: [],
+    uint_contents: [],
+    uint64_contents: [],
+    fp32_contents: [],
+    fp64_contents: [],
+    bytes_contents: [],
+  };
+}

@@ -1,0 +1,43 @@
+/** Messages between a model instance's worker thread and the runner's gRPC thread. */
+import type { OrtElementType, TensorData } from '@infermesh/common';
+
+/** What a worker is started with (its `workerData`). */
+export interface WorkerInit {
+  modelPath: string;
+  /** `cpu` or `cuda:N`. */
+  device: string;
+  /** 0 lets onnxruntime choose. */
+  intraOpThreads: number;
+  graphOptimizationLevel: 'disabled' | 'basic' | 'extended' | 'all';
+}
+
+/** A tensor crossing the thread boundary; `data` owns its buffer, which is transferred. */
+export interface WireTensor {
+  type: OrtElementType;
+  data: TensorData;
+  dims: number[];
+}
+
+/** One value of a session's signature as onnxruntime reports it. */
+export interface ValueInfo {
+  name: string;
+  isTensor: boolean;
+  /** onnxruntime element type, e.g. float32; empty for non-tensor values. */
+  type: string;
+  /** Dimensions; symbolic or unknown ones are -1. */
+  shape: number[];
+}
+
+/** Main thread → worker. */
+export interface RunRequest {
+  id: number;
+  feeds: Record<string, WireTensor>;
+  fetches: string[];
+}
+
+/** Worker → main thread. */
+export type WorkerReply =
+  | { kind: 'ready'; inputs: ValueInfo[]; outputs: ValueInfo[] }
+  | { kind: 'load-failed'; message: string; precondition: boolean }
+  | { kind: 'result'; id: number; outputs: Record<string, WireTensor>; computeNs: number }
+  | { kind: 'run-failed'; id: number; message: string };

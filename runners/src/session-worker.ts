@@ -1,0 +1,94 @@
+/**
+ * Entry point of a model instance's worker thread. onnxruntime-node's `run` executes
+ * synchronously on the thread that calls it, so every session lives here and never on the
+ * thread that serves gRPC.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import * as ort from 'onnxruntime-node';
+import type { RunRequest, ValueInfo, WireTensor, WorkerInit, WorkerReply } from './session-protocol.js';
+
+const init = workerData as WorkerInit;
+const port = parentPort!;
+const reply = (message: WorkerReply, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
+
+function executionProviders(device: string): ort.InferenceSession.ExecutionProviderConfig[] {
+  if (device === 'cpu') return ['cpu'];
+  const deviceId = Number(device.slice('cuda:'.length));
+  return [{ name: 'cuda', deviceId }];
+}
+
+function valueInfo(meta: ort.InferenceSession.ValueMetadata): ValueInfo {
+  if (!meta.isTensor) return { name: meta.name, isTensor: false, type: '', shape: [] };
+  return {
+    name: meta.name,
+    isTensor: true,
+    type: meta.type,
+    shape: meta.shape.map((dim) => (typeof dim === 'number' && dim >= 0 ? dim : -1)),
+  };
+}
+
+/** Says why a CUDA session could not be made, in terms an operator can act on. */
+function explainLoadFailure(device: string, message: string): { message: string; precondition: boolean } {
+  if (device.startsWith('cuda:') && /providers_shared|providers_cuda|Failed to load (shared )?library/i.test(message)) {
+    return {
+      message: `device ${device}: onnxruntime's CUDA execution provider is not installed (install onnxruntime-node's CUDA binaries, see the README)`,
+      precondition: true,
+    };
+  }
+  if (device.startsWith('cuda:') && /(invalid device ordinal|no CUDA-capable device|CUDA failure 100|cudaErrorNoDevice)/i.test(message)) {
+    return { message: `device ${device}: no such CUDA device on this machine`, precondition: true };
+  }
+  return { message: message.split('\n')[0] ?? message, precondition: false };
+}
+
+function ownedBuffer(data: WireTensor['data']): ArrayBuffer | undefined {
+  if (Array.isArray(data)) return undefined;
+  const buffer = data.buffer;
+  return buffer instanceof ArrayBuffer && data.byteOffset === 0 && data.byteLength === buffer.byteLength ? buffer : undefined;
+}
+
+async function main(): Promise<void> {
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(init.modelPath, {
+      executionProviders: executionProviders(init.device),
+      graphOptimizationLevel: init.graphOptimizationLevel,
+      ...(init.intraOpThreads > 0 ? { intraOpNumThreads: init.intraOpThreads } : {}),
+      interOpNumThreads: 1,
+    });
+  } catch (error) {
+    reply({ kind: 'load-failed', ...explainLoadFailure(init.device, (error as Error).message) });
+    return;
+  }
+  reply({ kind: 'ready', inputs: session.inputMetadata.map(valueInfo), outputs: session.outputMetadata.map(valueInfo) });
+
+  port.on('message', (request: RunRequest) => {
+    void run(session, request);
+  });
+}
+
+async function run(session: ort.InferenceSession, request: RunRequest): Promise<void> {
+  try {
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const [name, tensor] of Object.entries(request.feeds)) {
+      feeds[name] = new ort.Tensor(tensor.type, tensor.data, tensor.dims);
+    }
+    const started = process.hrtime.bigint();
+    const results = await session.run(feeds, request.fetches);
+    const computeNs = Number(process.hrtime.bigint() - started);
+    const outputs: Record<string, WireTensor> = {};
+    const transfer: ArrayBuffer[] = [];
+    for (const name of request.fetches) {
+      const tensor = results[name]!;
+      const data = tensor.data as WireTensor['data'];
+      outputs[name] = { type: tensor.type as WireTensor['type'], data, dims: [...tensor.dims] };
+      const buffer = ownedBuffer(data);
+      if (buffer) transfer.push(buffer);
+    }
+    reply({ kind: 'result', id: request.id, outputs, computeNs }, transfer);
+  } catch (error) {
+    reply({ kind: 'run-failed', id: request.id, message: (error as Error).message });
+  }
+}
+
+await main();

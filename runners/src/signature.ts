@@ -1,0 +1,35 @@
+/** A model version's input/output signature in protocol terms, read from its ORT session. */
+import { datatypeFromOrt, type Datatype } from '@infermesh/common';
+import type { ValueInfo } from './session-protocol.js';
+
+/** One input or output: protocol datatype and shape, -1 for a variable dimension. */
+export interface TensorSpec {
+  name: string;
+  datatype: Datatype;
+  /** onnxruntime's element type, which the worker needs to build the tensor. */
+  ortType: string;
+  shape: number[];
+}
+
+/** Inputs and outputs of a model version, in session order. */
+export interface Signature {
+  inputs: TensorSpec[];
+  outputs: TensorSpec[];
+}
+
+function toSpec(value: ValueInfo, kind: 'input' | 'output'): TensorSpec {
+  if (!value.isTensor) throw new Error(`${kind} '${value.name}' is not a tensor; infermesh serves tensor inputs and outputs only`);
+  const datatype = value.type === 'bfloat16' ? 'BF16' : datatypeFromOrt(value.type);
+  if (!datatype) throw new Error(`${kind} '${value.name}' has element type '${value.type}', which the Open Inference Protocol cannot carry`);
+  return { name: value.name, datatype, ortType: value.type, shape: value.shape };
+}
+
+/** Converts onnxruntime's value metadata; throws when a value cannot be served. */
+export function toSignature(inputs: ValueInfo[], outputs: ValueInfo[]): Signature {
+  return { inputs: inputs.map((v) => toSpec(v, 'input')), outputs: outputs.map((v) => toSpec(v, 'output')) };
+}
+
+/** `[-1,16]`: a shape as messages show it. */
+export function formatShape(shape: readonly number[]): string {
+  return `[${shape.join(',')}]`;
+}
