@@ -32,7 +32,8 @@ export {
   type GatewayEntry,
   type Limits,
 } from './config/mesh-config.js';
-export { ConfigError, loadMeshConfig, readConfigFile, resolveMeshConfig } from './config/load-mesh-config.js';
+export { ConfigError, loadMeshConfig, loadMeshConfigOrExit, readConfigFile, resolveMeshConfig } from './config/load-mesh-config.js';
 export { createLogger, silentLogger, type Logger } from './log/logger.js';
 export { runService, type RunningService } from './process/run-service.js';
+export { spawnService, type SpawnOptions, type SpawnedService } from './process/spawn-service.js';
 export { INFERMESH_VERSION } from './version.js';

@@ -1,9 +1,9 @@
 /** Runner process: `node runners/dist/main.js`, configured by the mesh config and INFERMESH_* variables. */
-import { createLogger, loadMeshConfig, readEnvironment, runService } from '@infermesh/common';
+import { createLogger, loadMeshConfigOrExit, readEnvironment, runService } from '@infermesh/common';
 import { createRunner } from './create-runner.js';
 
 const env = readEnvironment();
-const mesh = loadMeshConfig(env.configFile ?? 'deploy/local/infermesh.yaml', env);
+const mesh = loadMeshConfigOrExit(env);
 const entry = env.runnerName ? mesh.runners.find((r) => r.name === env.runnerName) : mesh.runners[0];
 const logger = createLogger(`runner/${entry?.name ?? env.runnerName}`, mesh.log.level);
 

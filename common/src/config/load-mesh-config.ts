@@ -67,3 +67,17 @@ export function resolveMeshConfig(
 export function loadMeshConfig(file: string, overrides: EnvironmentOverrides): MeshConfig {
   return resolveMeshConfig(readConfigFile(file), overrides, file);
 }
+
+/**
+ * For a service's main: loads the config named by INFERMESH_CONFIG (or `defaultFile`);
+ * on a bad config prints the reason and exits with status 2.
+ */
+export function loadMeshConfigOrExit(overrides: EnvironmentOverrides, defaultFile = 'deploy/local/infermesh.yaml'): MeshConfig {
+  try {
+    return loadMeshConfig(overrides.configFile ?? defaultFile, overrides);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
+}

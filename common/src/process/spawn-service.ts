@@ -1,0 +1,91 @@
+/**
+ * Starts a service's main script as a child process and waits for its `listening` log line.
+ * The local launcher, the end-to-end tests and the benchmarks all start services this way.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+/** How to start one service process. */
+export interface SpawnOptions {
+  /** Label for messages, e.g. runner/cpu-0. */
+  name: string;
+  /** Path of the compiled main script. */
+  script: string;
+  /** Environment added to the parent's. */
+  env?: Record<string, string>;
+  /** Every stdout/stderr line, as printed by the child. */
+  onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /** Give up waiting for `listening` after this long. */
+  startTimeoutMs?: number;
+  cwd?: string;
+}
+
+/** A running child service. */
+export interface SpawnedService {
+  name: string;
+  child: ChildProcess;
+  /** host:port from its `listening` line. */
+  address: string;
+  /** Resolves with the exit code (or signal) when the process ends. */
+  exited: Promise<number | NodeJS.Signals>;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+function listeningAddress(line: string): string | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    const record = JSON.parse(line) as { msg?: unknown; address?: unknown };
+    return record.msg === 'listening' && typeof record.address === 'string' ? record.address : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function spawnService(options: SpawnOptions): Promise<SpawnedService> {
+  const child = spawn(process.execPath, [options.script], {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | NodeJS.Signals>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? 0)),
+  );
+  const recent: string[] = [];
+  let onListening: ((address: string) => void) | undefined;
+  const watch = (stream: NodeJS.ReadableStream, kind: 'stdout' | 'stderr') => {
+    createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
+      recent.push(line);
+      if (recent.length > 20) recent.shift();
+      options.onLine?.(line, kind);
+      const address = kind === 'stdout' ? listeningAddress(line) : undefined;
+      if (address) onListening?.(address);
+    });
+  };
+  watch(child.stdout!, 'stdout');
+  watch(child.stderr!, 'stderr');
+
+  const stop = async (graceMs = 10_000): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  return new Promise<SpawnedService>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      void stop(1_000);
+      reject(new Error(`${options.name} did not start within ${options.startTimeoutMs ?? 60_000} ms:\n${recent.join('\n')}`));
+    }, options.startTimeoutMs ?? 60_000);
+    onListening = (address) => {
+      clearTimeout(timer);
+      onListening = undefined;
+      resolve({ name: options.name, child, address, exited, stop });
+    };
+    void exited.then((code) => {
+      clearTimeout(timer);
+      if (onListening) reject(new Error(`${options.name} exited (${code}) before listening:\n${recent.join('\n')}`));
+    });
+  });
+}

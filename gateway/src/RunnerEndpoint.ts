@@ -1,0 +1,74 @@
+/** The gateway's view of one runner: its channel, what it serves, and its load. */
+import * as grpc from '@grpc/grpc-js';
+import { clientChannelOptions } from '@infermesh/common';
+import { runnerProto, type RunnerControlClient, type StatusResponse__Output } from '@infermesh/proto';
+
+export class RunnerEndpoint {
+  /** Generic client for pass-through calls (bytes in, bytes out). */
+  readonly channel: grpc.Client;
+  private readonly control: RunnerControlClient;
+  /** Calls sent and not yet answered, for power-of-two-choices. */
+  outstanding = 0;
+  /** Last Status answered; undefined until the first one. */
+  status: StatusResponse__Output | undefined;
+  /** False after a failed Status or a broken connection, until the next good Status. */
+  healthy = false;
+  /** model → READY versions. */
+  private ready = new Map<string, Set<string>>();
+
+  constructor(
+    readonly address: string,
+    maxMessageBytes: number,
+  ) {
+    const options = clientChannelOptions(maxMessageBytes);
+    this.channel = new grpc.Client(address, grpc.credentials.createInsecure(), options);
+    // The control client shares the pass-through client's channel.
+    this.control = new runnerProto.RunnerControl(address, grpc.credentials.createInsecure(), {
+      ...options,
+      channelOverride: this.channel.getChannel(),
+    });
+  }
+
+  /** Asks the runner what it serves; marks it unhealthy when it does not answer. */
+  async refresh(timeoutMs: number): Promise<void> {
+    try {
+      const status = await new Promise<StatusResponse__Output>((resolve, reject) =>
+        this.control.Status({}, { deadline: Date.now() + timeoutMs }, (error, value) =>
+          error || !value ? reject(error ?? new Error('empty Status')) : resolve(value),
+        ),
+      );
+      const ready = new Map<string, Set<string>>();
+      for (const model of status.models) {
+        if (model.state !== 'READY') continue;
+        const versions = ready.get(model.name) ?? new Set<string>();
+        versions.add(model.version);
+        ready.set(model.name, versions);
+      }
+      this.status = status;
+      this.ready = ready;
+      this.healthy = true;
+    } catch {
+      this.healthy = false;
+    }
+  }
+
+  /** True when the runner has this version READY. */
+  serves(model: string, version: string): boolean {
+    return this.ready.get(model)?.has(version) ?? false;
+  }
+
+  /** READY versions of a model here. */
+  readyVersions(model: string): Iterable<string> {
+    return this.ready.get(model) ?? [];
+  }
+
+  /** True when the runner's last Status listed the model in any state. */
+  knows(model: string): boolean {
+    return this.status?.models.some((m) => m.name === model) ?? false;
+  }
+
+  close(): void {
+    this.control.close();
+    this.channel.close();
+  }
+}

@@ -1,0 +1,2 @@
+/** The gateway: the public Open Inference Protocol endpoint in front of the runners. */
+export { createGateway, type Gateway, type GatewayConfig } from './create-gateway.js';

@@ -1,0 +1,106 @@
+/** The gateway's GRPCInferenceService: the public API, forwarded to the runners. */
+import * as grpc from '@grpc/grpc-js';
+import {
+  INFERMESH_VERSION,
+  serveOrderedStream,
+  toGrpcStatus,
+  unaryHandler,
+  type Logger,
+} from '@infermesh/common';
+import { inferenceProto, type ModelMetadataResponse__Output } from '@infermesh/proto';
+import { forwardInfer, type ParentCall } from './forward-infer.js';
+import type { RunnerPool } from './RunnerPool.js';
+import { readInferRequestHeader, wrapStreamResponse, type InferRequestHeader } from './wire.js';
+
+/** Requests of one ModelStreamInfer stream running at once. */
+const STREAM_MAX_IN_FLIGHT = 64;
+
+const upstream = inferenceProto.GRPCInferenceService.service;
+const passThrough = (value: Buffer): Buffer => value;
+const serializeStreamResponse = upstream.ModelStreamInfer.responseSerialize;
+
+/**
+ * The protocol's service definition with ModelInfer and ModelStreamInfer taking and giving
+ * bytes, so tensors cross the gateway undecoded. Reflection still shows the real types.
+ */
+export const gatewayServiceDefinition: grpc.ServiceDefinition = {
+  ...upstream,
+  ModelInfer: { ...upstream.ModelInfer, requestDeserialize: passThrough, responseSerialize: passThrough },
+  ModelStreamInfer: {
+    ...upstream.ModelStreamInfer,
+    requestDeserialize: passThrough,
+    responseSerialize: passThrough,
+  },
+};
+
+function callRunnerControl<T>(fn: (callback: (error: grpc.ServiceError | null, value?: T) => void) => void): Promise<T> {
+  return new Promise((resolve, reject) => fn((error, value) => (error ? reject(error) : resolve(value as T))));
+}
+
+export function gatewayHandlers(pool: RunnerPool, logger: Logger): grpc.UntypedServiceImplementation {
+  const infer = (request: Buffer, call: ParentCall) =>
+    forwardInfer(pool, readInferRequestHeader(request), request, call);
+
+  const metadataClients = new Map<string, InstanceType<typeof inferenceProto.GRPCInferenceService>>();
+  const metadataClient = (runner: ReturnType<RunnerPool['pick']>['runner']) => {
+    let client = metadataClients.get(runner.address);
+    if (!client) {
+      client = new inferenceProto.GRPCInferenceService(runner.address, grpc.credentials.createInsecure(), {
+        channelOverride: runner.channel.getChannel(),
+      });
+      metadataClients.set(runner.address, client);
+    }
+    return client;
+  };
+
+  return {
+    ServerLive: unaryHandler(logger, 'ServerLive', () => ({ live: true })),
+    ServerReady: unaryHandler(logger, 'ServerReady', () => ({ ready: pool.anyReady() })),
+    ServerMetadata: unaryHandler(logger, 'ServerMetadata', () => ({
+      name: 'infermesh',
+      version: INFERMESH_VERSION,
+      extensions: [],
+    })),
+    ModelReady: unaryHandler<{ name: string; version: string }, { ready: boolean }>(logger, 'ModelReady', (request) => {
+      try {
+        pool.pick(request.name, request.version);
+        return { ready: true };
+      } catch {
+        return { ready: false };
+      }
+    }),
+    ModelMetadata: unaryHandler<{ name: string; version: string }, ModelMetadataResponse__Output>(
+      logger,
+      'ModelMetadata',
+      async (request, call) => {
+        const { runner, version } = pool.pick(request.name, request.version);
+        const response = await callRunnerControl<ModelMetadataResponse__Output>((done) =>
+          metadataClient(runner).ModelMetadata({ name: request.name, version }, { parent: call }, done),
+        );
+        // Versions are those of the whole pool, not of the one runner asked.
+        const versions = new Set(pool.runners.flatMap((r) => (r.healthy ? [...r.readyVersions(request.name)] : [])));
+        return { ...response, versions: [...versions].sort((a, b) => Number(a) - Number(b)) };
+      },
+    ),
+    ModelInfer: unaryHandler<Buffer, Buffer>(logger, 'ModelInfer', (request, call) => infer(request, call)),
+    ModelStreamInfer: (call: grpc.ServerDuplexStream<Buffer, Buffer>) =>
+      serveOrderedStream<Buffer, Buffer>(call, {
+        maxInFlight: STREAM_MAX_IN_FLIGHT,
+        handle: async (request) => wrapStreamResponse(await infer(request, call)),
+        onError: (request, error) => {
+          const { details, expected } = toGrpcStatus(error);
+          if (!expected) logger.error({ err: error, method: 'ModelStreamInfer' }, 'unexpected error');
+          let header: InferRequestHeader = { modelName: '', modelVersion: '', id: '' };
+          try {
+            header = readInferRequestHeader(request);
+          } catch {
+            // The error already says the request is malformed.
+          }
+          return serializeStreamResponse({
+            error_message: details,
+            infer_response: { model_name: header.modelName, model_version: header.modelVersion, id: header.id },
+          });
+        },
+      }),
+  };
+}
