@@ -1,0 +1,4 @@
+/** Test harness: real meshes on free ports, temporary model repositories, service gates. */
+export { mainScript, startMesh, waitFor, type MeshOptions, type TestMesh } from './start-mesh.js';
+export { serviceAvailable } from './require-service.js';
+export { exampleRepository } from './model-repository.js';

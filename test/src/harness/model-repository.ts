@@ -1,0 +1,12 @@
+/** Temporary model repositories for tests. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeExampleModels } from '../models/index.js';
+
+/** A temporary folder with the example models; `remove()` deletes it. */
+export async function exampleRepository(): Promise<{ dir: string; remove(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'infermesh-models-'));
+  await writeExampleModels(dir);
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}

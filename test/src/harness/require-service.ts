@@ -1,0 +1,15 @@
+/**
+ * Gate for tests that need something from outside npm (a local server, a Debian package).
+ * Missing: the test is skipped with a message saying what to install, unless
+ * INFERMESH_REQUIRE_SERVICES=1 (set by .ci/run), in which case it fails.
+ */
+import { servicesRequired } from '@infermesh/common';
+
+/** Returns true when the tests may run; false (after saying why) when they must skip. */
+export function serviceAvailable(what: string, available: boolean, howToInstall: string): boolean {
+  if (available) return true;
+  const message = `${what} is not available: ${howToInstall}`;
+  if (servicesRequired()) throw new Error(`${message} (INFERMESH_REQUIRE_SERVICES=1, so this fails instead of skipping)`);
+  process.stderr.write(`SKIPPED: ${message}\n`);
+  return false;
+}
