@@ -6,7 +6,7 @@ import { buildResponse } from './build-response.js';
 import { readModelConfig } from './model-config.js';
 import type { ModelSource } from './model-repository.js';
 import { prepareInputs, type InputLimits } from './prepare-inputs.js';
-import { SessionLoadError, SessionWorker } from './SessionWorker.js';
+import { SessionLoadError, SessionWorker, type InstanceCounters } from './SessionWorker.js';
 import { toSignature, type Signature, type TensorSpec } from './signature.js';
 
 /** Lifecycle of a version on a runner. */
@@ -50,7 +50,7 @@ export class ModelVersion {
         device: this.context.device,
         intraOpThreads: config.intra_op_threads ?? this.context.intraOpThreads,
         graphOptimizationLevel: config.graph_optimization_level,
-      });
+      }, config.max_queue_size);
       try {
         this.signature = toSignature(session.inputs, session.outputs);
       } catch (error) {
@@ -69,13 +69,13 @@ export class ModelVersion {
   }
 
   /** Runs one request; throws ServiceError for anything the caller got wrong. */
-  async infer(request: ModelInferRequest__Output): Promise<ModelInferResponse> {
+  async infer(request: ModelInferRequest__Output, signal?: AbortSignal): Promise<ModelInferResponse> {
     const session = this.session;
     if (this.state !== 'READY' || !session) throw this.notReady();
     const prepared = prepareInputs(this, request, this.context.limits);
     let result;
     try {
-      result = await session.run(prepared.feeds, prepared.fetches);
+      result = await session.run(prepared.feeds, prepared.fetches, signal);
     } catch (error) {
       if (error instanceof ServiceError) throw error;
       this.context.logger.error(
@@ -88,6 +88,11 @@ export class ModelVersion {
       );
     }
     return buildResponse(this, request.id, prepared.fetches, result.outputs, prepared.rawResponse);
+  }
+
+  /** Run counters of the version's instance; zeros before it loads. */
+  get counters(): InstanceCounters {
+    return this.session?.counters ?? { executed: 0, dropped: 0, rejected: 0 };
   }
 
   /** UNAVAILABLE for a version that exists but cannot serve. */

@@ -1,5 +1,5 @@
 /** The runner's GRPCInferenceService: the public protocol, answered from its own models. */
-import { INFERMESH_VERSION, serveOrderedStream, toGrpcStatus, unaryHandler, type Logger } from '@infermesh/common';
+import { INFERMESH_VERSION, callSignal, serveOrderedStream, toGrpcStatus, unaryHandler, type Logger } from '@infermesh/common';
 import type {
   GRPCInferenceServiceHandlers,
   ModelInferRequest__Output,
@@ -15,8 +15,14 @@ const tensorMetadata = ({ name, datatype, shape }: TensorSpec) => ({ name, datat
 
 /** Handlers for one runner; `isReady` says whether the initial load has finished. */
 export function inferenceHandlers(store: ModelStore, logger: Logger, isReady: () => boolean): GRPCInferenceServiceHandlers {
-  const infer = (request: ModelInferRequest__Output) =>
-    store.resolve(request.model_name, request.model_version).infer(request);
+  const infer = async (request: ModelInferRequest__Output, call: Parameters<typeof callSignal>[0]) => {
+    const { signal, dispose } = callSignal(call);
+    try {
+      return await store.resolve(request.model_name, request.model_version).infer(request, signal);
+    } finally {
+      dispose();
+    }
+  };
 
   return {
     ServerLive: unaryHandler(logger, 'ServerLive', () => ({ live: true })),
@@ -48,7 +54,7 @@ export function inferenceHandlers(store: ModelStore, logger: Logger, isReady: ()
     ModelStreamInfer: (call) =>
       serveOrderedStream<ModelInferRequest__Output, ModelStreamInferResponse>(call, {
         maxInFlight: STREAM_MAX_IN_FLIGHT,
-        handle: async (request) => ({ error_message: '', infer_response: await infer(request) }),
+        handle: async (request) => ({ error_message: '', infer_response: await infer(request, call) }),
         onError: (request, error) => {
           const { details, expected } = toGrpcStatus(error);
           if (!expected) logger.error({ err: error, method: 'ModelStreamInfer' }, 'unexpected error');

@@ -11,6 +11,8 @@ const modelConfigSchema = z
     intra_op_threads: z.number().int().min(0).max(256).optional(),
     /** ORT graph optimisation level. */
     graph_optimization_level: z.enum(['disabled', 'basic', 'extended', 'all']).default('all'),
+    /** Requests allowed to wait per version; beyond it new ones get RESOURCE_EXHAUSTED at once. */
+    max_queue_size: z.number().int().min(1).max(1_000_000).default(1024),
   })
   .strict();
 

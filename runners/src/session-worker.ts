@@ -38,6 +38,9 @@ function explainLoadFailure(device: string, message: string): { message: string;
   if (device.startsWith('cuda:') && /(invalid device ordinal|no CUDA-capable device|CUDA failure 100|cudaErrorNoDevice)/i.test(message)) {
     return { message: `device ${device}: no such CUDA device on this machine`, precondition: true };
   }
+  if (/Unsupported data type: 16\b/.test(message)) {
+    return { message: 'the model has BF16 (bfloat16) inputs or outputs, which onnxruntime-node cannot hold', precondition: false };
+  }
   return { message: message.split('\n')[0] ?? message, precondition: false };
 }
 

@@ -1,0 +1,99 @@
+/** Benchmark output: the rows' types, the plain-text table, the machine line and the JSON file. */
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+/** The four ways a request can be served, from the floor up. */
+export type BenchPath = 'ort-inprocess' | 'grpc-echo' | 'runner-direct' | 'gateway';
+
+/** One process involved in a row. */
+export interface ProcessStats {
+  /** bench, runner, gateway or echo. */
+  process: string;
+  pid: number;
+  peakRssMiB: number;
+  /** CPU time (all threads) the process spent per answered request in the measured window. */
+  cpuUsPerRequest: number;
+}
+
+/** One measured (model, concurrency, path). */
+export interface BenchRow {
+  model: string;
+  concurrency: number;
+  path: BenchPath;
+  requests: number;
+  seconds: number;
+  throughput: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  processes: ProcessStats[];
+}
+
+/** The machine the numbers come from. */
+export interface MachineInfo {
+  cores: number;
+  cpuModel: string;
+  node: string;
+  platform: string;
+  release: string;
+  totalMemMiB: number;
+}
+
+/** Everything the JSON file holds. */
+export interface BenchReport {
+  startedAt: string;
+  machine: MachineInfo;
+  warmupSeconds: number;
+  measureSeconds: number;
+  rows: BenchRow[];
+}
+
+/** Describes this machine. */
+export function machineInfo(): MachineInfo {
+  const cpus = os.cpus();
+  return {
+    cores: cpus.length,
+    cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+    node: process.version,
+    platform: os.platform(),
+    release: os.release(),
+    totalMemMiB: Math.round(os.totalmem() / 2 ** 20),
+  };
+}
+
+/** One line naming the machine. */
+export function machineLine(machine: MachineInfo): string {
+  return `machine: ${machine.cores} cores, ${machine.cpuModel}, node ${machine.node}, ${machine.platform} ${machine.release}, ${machine.totalMemMiB} MiB RAM`;
+}
+
+const fixed = (value: number, digits: number): string => (Number.isFinite(value) ? value.toFixed(digits) : '-');
+
+/** The rows as an aligned plain-text table. */
+export function formatTable(rows: readonly BenchRow[]): string {
+  const header = ['model', 'conc', 'path', 'req/s', 'p50 ms', 'p99 ms', 'peak RSS MiB', 'CPU µs/req'];
+  const cells = rows.map((row) => [
+    row.model,
+    String(row.concurrency),
+    row.path,
+    fixed(row.throughput, 0),
+    fixed(row.p50Ms, 3),
+    fixed(row.p99Ms, 3),
+    row.processes.map((p) => `${p.process} ${fixed(p.peakRssMiB, 0)}`).join(', '),
+    row.processes.map((p) => `${p.process} ${fixed(p.cpuUsPerRequest, 0)}`).join(', '),
+  ]);
+  const widths = header.map((title, i) => Math.max(title.length, ...cells.map((line) => line[i]!.length)));
+  // Text columns left-aligned, numbers right-aligned.
+  const numeric = new Set([1, 3, 4, 5]);
+  const format = (line: readonly string[]) =>
+    line.map((cell, i) => (numeric.has(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [format(header), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(format)].join('\n');
+}
+
+/** Writes the report as `bench-<ISO timestamp>.json` in `dir` (created if missing); returns the file's path. */
+export async function writeReport(dir: string, report: BenchReport): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, `bench-${report.startedAt.replace(/:/g, '-')}.json`);
+  await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
+  return file;
+}

@@ -1,0 +1,40 @@
+/** An AbortSignal per incoming call, so work queued for a call is dropped once nobody waits for it. */
+import { status, type ServerUnaryCall, type ServerDuplexStream } from '@grpc/grpc-js';
+import { ServiceError } from '../errors/ServiceError.js';
+
+type IncomingCall = Pick<ServerUnaryCall<unknown, unknown> | ServerDuplexStream<unknown, unknown>, 'on' | 'removeListener' | 'getDeadline' | 'cancelled'>;
+
+/** A signal that aborts when the call is cancelled or its deadline passes; `dispose` when done. */
+export interface CallSignal {
+  signal: AbortSignal;
+  dispose(): void;
+}
+
+/**
+ * grpc-js answers an expired deadline itself without always emitting `cancelled`, so the
+ * deadline is watched with a timer of our own too. The abort reason is a ServiceError
+ * (CANCELLED or DEADLINE_EXCEEDED).
+ */
+export function callSignal(call: IncomingCall): CallSignal {
+  const controller = new AbortController();
+  const onCancelled = () => controller.abort(new ServiceError(status.CANCELLED, 'call cancelled by the caller'));
+  if (call.cancelled) onCancelled();
+  else call.on('cancelled', onCancelled);
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = call.getDeadline();
+  const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
+  if (Number.isFinite(deadlineMs)) {
+    timer = setTimeout(
+      () => controller.abort(new ServiceError(status.DEADLINE_EXCEEDED, 'deadline exceeded')),
+      Math.max(0, deadlineMs - Date.now()),
+    );
+    timer.unref();
+  }
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      clearTimeout(timer);
+      call.removeListener('cancelled', onCancelled);
+    },
+  };
+}

@@ -1,0 +1,68 @@
+/** An in-process runner over a temporary repository of example and identity models, for runner tests. */
+import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { silentLogger } from '@infermesh/common';
+import { InferenceClient } from '@infermesh/client';
+import { createRunner, type Runner } from '@infermesh/runners';
+import { DataType, identityModel, writeExampleModels, writeModel } from '../models/index.js';
+
+/** ONNX element types with an identity model in the fixture, by protocol datatype. */
+export const IDENTITY_TYPES = {
+  BOOL: DataType.BOOL,
+  UINT8: DataType.UINT8,
+  UINT16: DataType.UINT16,
+  UINT32: DataType.UINT32,
+  UINT64: DataType.UINT64,
+  INT8: DataType.INT8,
+  INT16: DataType.INT16,
+  INT32: DataType.INT32,
+  INT64: DataType.INT64,
+  FP16: DataType.FLOAT16,
+  FP32: DataType.FLOAT,
+  FP64: DataType.DOUBLE,
+  BYTES: DataType.STRING,
+  BF16: DataType.BFLOAT16,
+} as const;
+
+export interface RunnerFixture {
+  runner: Runner;
+  client: InferenceClient;
+  close(): Promise<void>;
+}
+
+/**
+ * Example models, `identity_<datatype>` for every datatype, and `broken` (an invalid
+ * model.onnx) next to them, served by one runner on a free port.
+ */
+export async function startRunnerFixture(options: { maxTensorElements?: number; maxMessageBytes?: number } = {}): Promise<RunnerFixture> {
+  const dir = await mkdtemp(join(tmpdir(), 'infermesh-runner-'));
+  await writeExampleModels(dir);
+  for (const [datatype, elemType] of Object.entries(IDENTITY_TYPES)) {
+    await writeModel(dir, `identity_${datatype.toLowerCase()}`, 1, identityModel(elemType));
+  }
+  await mkdir(join(dir, 'broken', '1'), { recursive: true });
+  await writeFile(join(dir, 'broken', '1', 'model.onnx'), 'not an onnx model');
+  const runner = await createRunner({
+    name: 'test',
+    device: 'cpu',
+    host: '127.0.0.1',
+    port: 0,
+    modelRepository: dir,
+    intraOpThreads: 1,
+    maxMessageBytes: options.maxMessageBytes ?? 64 * 1024 * 1024,
+    maxTensorElements: options.maxTensorElements ?? 1 << 24,
+    logger: silentLogger(),
+  });
+  await runner.loaded;
+  const client = new InferenceClient(runner.address);
+  return {
+    runner,
+    client,
+    async close() {
+      client.close();
+      await runner.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
