@@ -95,6 +95,11 @@ export class ModelVersion {
     return this.session?.counters ?? { executed: 0, dropped: 0, rejected: 0 };
   }
 
+  /** Calls queued or running on the version's instance. */
+  get inFlight(): number {
+    return this.session?.inFlight ?? 0;
+  }
+
   /** UNAVAILABLE for a version that exists but cannot serve. */
   notReady(): ServiceError {
     const why = this.state === 'FAILED' ? `failed to load: ${this.reason}` : `is ${this.state.toLowerCase()}`;

@@ -7,10 +7,11 @@
  * otherwise `.infermesh/models`, both resolved against the current directory.
  */
 import path from 'node:path';
+import { readEnvironment } from '@infermesh/common';
 import { EXAMPLE_MODEL_COUNT, writeExampleModels } from './models/index.js';
 
 function defaultRepoDir(): string {
-  const dataDir = process.env['INFERMESH_DATA_DIR'];
+  const { dataDir } = readEnvironment();
   return dataDir ? path.resolve(dataDir, 'models') : path.resolve('.infermesh', 'models');
 }
 

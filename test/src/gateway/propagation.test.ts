@@ -1,0 +1,100 @@
+/**
+ * Deadline and cancellation travel from the caller through the gateway to the runner, which
+ * drops a call that nobody waits for any more instead of running it. Gateway and runner are
+ * real gRPC servers in this process so the runner's counters can be read.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { status } from '@grpc/grpc-js';
+import { silentLogger } from '@infermesh/common';
+import { InferenceClient } from '@infermesh/client';
+import { createGateway, type Gateway } from '@infermesh/gateway';
+import { createRunner, type Runner } from '@infermesh/runners';
+import { exampleRepository, waitFor } from '../harness/index.js';
+
+let repo: Awaited<ReturnType<typeof exampleRepository>>;
+let runner: Runner;
+let gateway: Gateway;
+let client: InferenceClient;
+
+beforeAll(async () => {
+  repo = await exampleRepository();
+  runner = await createRunner({
+    name: 'r',
+    device: 'cpu',
+    host: '127.0.0.1',
+    port: 0,
+    modelRepository: repo.dir,
+    intraOpThreads: 1,
+    maxMessageBytes: 256 * 1024 * 1024,
+    maxTensorElements: 1 << 26,
+    logger: silentLogger(),
+  });
+  await runner.loaded;
+  gateway = await createGateway({
+    host: '127.0.0.1',
+    port: 0,
+    runners: [runner.address],
+    runnerRefreshMs: 100,
+    maxMessageBytes: 256 * 1024 * 1024,
+    logger: silentLogger(),
+  });
+  client = new InferenceClient(gateway.address, { maxMessageBytes: 256 * 1024 * 1024 });
+  await waitFor(() => client.modelReady('heavy'), 10_000, 'heavy to be routable');
+}, 60_000);
+
+afterAll(async () => {
+  client?.close();
+  await gateway?.close();
+  await runner?.close();
+  await repo?.remove();
+});
+
+const heavyCounters = () => heavy().counters;
+const heavy = () => runner.store.resolve('heavy', '1');
+/** A heavy batch that keeps the model's worker busy for a while (≈ 8 × 8192×512×512 MACs, ~0.2 s here). */
+const slowInput = () => ({ input: { datatype: 'FP32' as const, shape: [8192, 512], data: new Float32Array(8192 * 512).fill(0.01) } });
+/** Three slow calls: two fill the worker's window, one waits in the runner's queue ahead of the next call. */
+async function blockTheModel(): Promise<Promise<unknown>[]> {
+  const blockers = [client.infer('heavy', slowInput()), client.infer('heavy', slowInput()), client.infer('heavy', slowInput())];
+  await waitFor(async () => heavy().inFlight >= 3, 10_000, 'the slow calls to reach the runner');
+  return blockers;
+}
+const quickInput = () => ({ input: { datatype: 'FP32' as const, shape: [1, 512], data: new Float32Array(512).fill(0.01) } });
+
+describe('deadline and cancellation propagation', () => {
+  it('a call whose deadline passes while queued behind others fails DEADLINE_EXCEEDED and never runs', async () => {
+    const before = { ...heavyCounters() };
+    const blockers = await blockTheModel();
+    const started = Date.now();
+    const late = await client.infer('heavy', quickInput(), { timeoutMs: 150 }).then(
+      () => ({ code: status.OK }),
+      (error: { code: number }) => ({ code: error.code }),
+    );
+    expect(late.code).toBe(status.DEADLINE_EXCEEDED);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    await Promise.all(blockers);
+    await waitFor(async () => heavyCounters().dropped > before.dropped, 5_000, 'the runner to drop the expired call');
+    expect(heavyCounters().executed - before.executed).toBe(3);
+    expect(heavyCounters().dropped - before.dropped).toBe(1);
+  }, 60_000);
+
+  it('a call the client cancels while queued is dropped by the runner', async () => {
+    const before = { ...heavyCounters() };
+    const blockers = await blockTheModel();
+    const call = client.stub.ModelInfer(
+      {
+        model_name: 'heavy',
+        inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 512] }],
+        raw_input_contents: [Buffer.alloc(2048)],
+      },
+      () => undefined,
+    );
+    // Arrived = executed + queued or running; the fourth arrival is the call to cancel.
+    await waitFor(async () => heavyCounters().executed - before.executed + heavy().inFlight >= 4, 5_000, 'the call to be queued');
+    expect(heavyCounters().executed - before.executed).toBeLessThan(3);
+    call.cancel();
+    await Promise.all(blockers);
+    await waitFor(async () => heavyCounters().dropped > before.dropped, 5_000, 'the runner to drop the cancelled call');
+    expect(heavyCounters().executed - before.executed).toBe(3);
+  }, 60_000);
+});
