@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { status, type ClientDuplexStream } from '@grpc/grpc-js';
+import { status, type Client, type ClientDuplexStream } from '@grpc/grpc-js';
 import { InferenceClient } from '@infermesh/client';
 import type { ModelInferRequest, ModelStreamInferResponse__Output } from '@infermesh/proto';
 import { exampleRepository, startMesh, type TestMesh } from '../harness/index.js';
@@ -127,8 +127,7 @@ describe('gateway in front of a runner process', () => {
 
   it('refuses a malformed request body with INVALID_ARGUMENT', async () => {
     const outcome = await new Promise<{ code: number; details: string }>((resolve) =>
-      client.stub.getChannel() &&
-      (client.stub as unknown as import('@grpc/grpc-js').Client).makeUnaryRequest(
+      (client.stub as unknown as Client).makeUnaryRequest(
         '/inference.GRPCInferenceService/ModelInfer',
         (b: Buffer) => b,
         (b: Buffer) => b,
