@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { spawnService } from '@infermesh/common';
 import { MODEL_INFER_PATH } from '@infermesh/proto';
 import { startMesh } from '@infermesh/testkit';
+import { batchingRows, type BatchingSummary } from './batching.js';
 import { ECHO_PATH } from './echo-server.js';
 import { closedLoop } from './load.js';
 import { formatTable, machineInfo, machineLine, writeReport, type BenchPath, type BenchRow } from './report.js';
@@ -145,10 +146,35 @@ async function main(): Promise<void> {
   for (const model of models) {
     for (const concurrency of CONCURRENCIES) rows.push(...(await rowsFor(repository, model, concurrency, options)));
   }
+  const batching: BatchingSummary = await batchingRows(
+    repository,
+    (model, concurrency, benchPath, involved, call, minimum) =>
+      measure(model, concurrency, benchPath, involved, call, {
+        warmupSeconds: Math.max(options.warmupSeconds, minimum.warmupSeconds),
+        measureSeconds: Math.max(options.measureSeconds, minimum.measureSeconds),
+      }),
+    (address, bytes) => new RawCaller(address, MODEL_INFER_PATH, bytes),
+    (mesh) => {
+      running.add(mesh);
+      return () => running.delete(mesh);
+    },
+  );
+  rows.push(...batching.rows);
   console.log(formatTable(rows));
+  console.log(
+    `dynamic batching on heavy, concurrency 64: ${batching.speedupOverUnbatched.toFixed(2)}× the unbatched throughput; ` +
+      `${(batching.shareOfInProcess * 100).toFixed(0)} % of in-process onnxruntime at the batch size formed (mean ${batching.meanBatch.toFixed(1)} rows per execution)`,
+  );
   console.log(`(peak RSS: children's VmHWM per row; bench is its maxRSS so far, cumulative over the run. CPU: all threads, per request, in the measured window)`);
   console.log(`${machineLine(machine)}; ${options.warmupSeconds} s warm-up, ${options.measureSeconds} s measured per row`);
-  const file = await writeReport(RESULTS_DIR, { startedAt, machine, warmupSeconds: options.warmupSeconds, measureSeconds: options.measureSeconds, rows });
+  const file = await writeReport(RESULTS_DIR, {
+    startedAt,
+    machine,
+    warmupSeconds: options.warmupSeconds,
+    measureSeconds: options.measureSeconds,
+    rows,
+    batching: { meanBatch: batching.meanBatch, speedupOverUnbatched: batching.speedupOverUnbatched, shareOfInProcess: batching.shareOfInProcess },
+  });
   console.log(`results: ${file}`);
 }
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 /** The four ways a request can be served, from the floor up. */
-export type BenchPath = 'ort-inprocess' | 'grpc-echo' | 'runner-direct' | 'gateway';
+export type BenchPath = 'ort-inprocess' | 'grpc-echo' | 'runner-direct' | 'runner-batched' | 'gateway';
 
 /** One process involved in a row. */
 export interface ProcessStats {
@@ -47,6 +47,8 @@ export interface BenchReport {
   warmupSeconds: number;
   measureSeconds: number;
   rows: BenchRow[];
+  /** Dynamic batching on heavy at concurrency 64: ratios of throughput. */
+  batching?: { meanBatch: number; speedupOverUnbatched: number; shareOfInProcess: number };
 }
 
 /** Describes this machine. */

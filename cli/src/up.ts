@@ -1,15 +1,16 @@
 /**
- * `infermesh up`: runs the local mesh as separate processes (runners, then the gateway),
- * prints `infermesh ready` with the gateway address, and stops every child on Ctrl-C/SIGTERM.
+ * `infermesh up`: runs the local mesh as separate processes (the runner supervisor, which
+ * starts and restarts the runners, then the gateway), prints `infermesh ready` with the
+ * gateway address, and stops every child on Ctrl-C/SIGTERM.
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadMeshConfig, readEnvironment, spawnService, type SpawnedService } from '@infermesh/common';
 import { formatLogLine } from './format-log-line.js';
 
-/** The compiled main script of a workspace package. */
-function mainScript(packageName: string): string {
-  return join(dirname(fileURLToPath(import.meta.resolve(packageName))), 'main.js');
+/** A compiled main script of a workspace package. */
+function mainScript(packageName: string, script = 'main.js'): string {
+  return join(dirname(fileURLToPath(import.meta.resolve(packageName))), script);
 }
 
 export interface UpOptions {
@@ -44,25 +45,23 @@ export async function up(options: UpOptions): Promise<void> {
 
   try {
     const baseEnv = { INFERMESH_CONFIG: options.config, INFERMESH_DATA_DIR: mesh.dataDir };
-    const runners = await Promise.all(
-      mesh.runners.map((runner) =>
-        spawnService({
-          name: `runner/${runner.name}`,
-          script: mainScript('@infermesh/runners'),
-          env: { ...baseEnv, INFERMESH_RUNNER_NAME: runner.name },
-          onLine: print,
-        }),
-      ),
-    );
-    runners.forEach(watch);
+    // The supervisor's `listening` address is every runner's address, in config order.
+    const supervisor = await spawnService({
+      name: 'supervisor',
+      script: mainScript('@infermesh/runners', 'supervisor-main.js'),
+      env: baseEnv,
+      onLine: print,
+    });
+    watch(supervisor);
+    const addresses = supervisor.address.split(',');
     const gateway = await spawnService({
       name: 'gateway',
       script: mainScript('@infermesh/gateway'),
-      env: { ...baseEnv, INFERMESH_GATEWAY_RUNNERS: runners.map((r) => r.address).join(',') },
+      env: { ...baseEnv, INFERMESH_GATEWAY_RUNNERS: supervisor.address },
       onLine: print,
     });
     watch(gateway);
-    const runnerList = mesh.runners.map((r, i) => `${r.name} ${runners[i]!.address} [${r.device}]`).join(', ');
+    const runnerList = mesh.runners.map((r, i) => `${r.name} ${addresses[i]} [${r.device}]`).join(', ');
     process.stdout.write(`infermesh ready: gateway ${gateway.address} (runners: ${runnerList})\n`);
   } catch (error) {
     process.stderr.write(`infermesh: failed to start: ${(error as Error).message}\n`);

@@ -59,3 +59,6 @@ export type { RunnerControlHandlers, RunnerControlClient } from './gen/infermesh
 export type { StatusResponse, StatusResponse__Output } from './gen/infermesh/runner/v1/StatusResponse.js';
 export type { ModelVersionStatus, ModelVersionStatus__Output } from './gen/infermesh/runner/v1/ModelVersionStatus.js';
 export type { TensorSignature, TensorSignature__Output } from './gen/infermesh/runner/v1/TensorSignature.js';
+export type { LoadModelRequest__Output } from './gen/infermesh/runner/v1/LoadModelRequest.js';
+export type { LoadModelResponse } from './gen/infermesh/runner/v1/LoadModelResponse.js';
+export type { UnloadModelRequest__Output } from './gen/infermesh/runner/v1/UnloadModelRequest.js';

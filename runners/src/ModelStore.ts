@@ -5,6 +5,7 @@ import type { ModelVersion } from './ModelVersion.js';
 /** Orders version strings numerically. */
 const byVersion = (a: ModelVersion, b: ModelVersion) => Number(a.version) - Number(b.version);
 
+/** Every model version a runner holds; requests and RunnerControl look versions up here. */
 export class ModelStore {
   private readonly models = new Map<string, ModelVersion[]>();
 
@@ -13,6 +14,20 @@ export class ModelStore {
     versions.push(version);
     versions.sort(byVersion);
     this.models.set(version.name, versions);
+  }
+
+  /** Takes one version out of the store (the very object, so a replacement added since stays). */
+  remove(version: ModelVersion): void {
+    const versions = this.models.get(version.name);
+    const index = versions?.indexOf(version) ?? -1;
+    if (!versions || index < 0) return;
+    versions.splice(index, 1);
+    if (versions.length === 0) this.models.delete(version.name);
+  }
+
+  /** The version with this name and version string, if the store holds it. */
+  find(name: string, version: string): ModelVersion | undefined {
+    return this.models.get(name)?.find((v) => v.version === version);
   }
 
   /** All versions, by model then version. */

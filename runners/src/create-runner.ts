@@ -3,8 +3,8 @@ import { startGrpcServer, type Logger } from '@infermesh/common';
 import { inferenceProto, runnerProto } from '@infermesh/proto';
 import { inferenceHandlers } from './inference-service.js';
 import { scanModelRepository } from './model-repository.js';
+import { ModelLifecycle } from './ModelLifecycle.js';
 import { ModelStore } from './ModelStore.js';
-import { ModelVersion } from './ModelVersion.js';
 import { runnerControlHandlers } from './runner-control-service.js';
 
 /** Everything a runner needs; `main.ts` derives it from the mesh config. */
@@ -16,6 +16,8 @@ export interface RunnerConfig {
   /** 0 picks a free port. */
   port: number;
   modelRepository: string;
+  /** The mesh's data folder; LoadModel's configs live in `<dataDir>/runner-<name>/configs`. */
+  dataDir: string;
   /** ORT intra-op threads per model instance; 0 lets onnxruntime choose. */
   intraOpThreads: number;
   maxMessageBytes: number;
@@ -50,8 +52,8 @@ export async function createRunner(config: RunnerConfig): Promise<Runner> {
     limits: { maxTensorElements: config.maxTensorElements },
     logger,
   };
-  const versions = models.map((source) => new ModelVersion(source, context));
-  for (const version of versions) store.add(version);
+  const lifecycle = new ModelLifecycle({ name: config.name, dataDir: config.dataDir }, store, context, logger);
+  const versions = lifecycle.addFromRepository(models);
 
   let ready = false;
   const isReady = () => ready;
@@ -64,12 +66,12 @@ export async function createRunner(config: RunnerConfig): Promise<Runner> {
       { definition: inferenceProto.GRPCInferenceService.service, implementation: inferenceHandlers(store, logger, isReady) },
       {
         definition: runnerProto.RunnerControl.service,
-        implementation: runnerControlHandlers(config, store, logger, isReady),
+        implementation: runnerControlHandlers(config, store, lifecycle, logger, isReady),
       },
     ],
   });
 
-  const loaded = Promise.all(versions.map((version) => version.load())).then(() => {
+  const loaded = lifecycle.loadAll(versions).then(() => {
     ready = versions.every((version) => version.state === 'READY');
     const failed = versions.filter((version) => version.state === 'FAILED').length;
     logger.info({ versions: versions.length, failed, ready }, 'model repository loaded');
@@ -83,6 +85,7 @@ export async function createRunner(config: RunnerConfig): Promise<Runner> {
     async close() {
       await server.close();
       await loaded;
+      await lifecycle.idle();
       await store.closeAll();
     },
   };

@@ -15,6 +15,7 @@ await runService(logger, async () => {
     host: entry.host,
     port: entry.port,
     modelRepository: entry.modelRepository!,
+    dataDir: mesh.dataDir,
     intraOpThreads: entry.intraOpThreads,
     maxMessageBytes: mesh.limits.maxMessageBytes,
     maxTensorElements: mesh.limits.maxTensorElements,

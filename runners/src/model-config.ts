@@ -1,4 +1,4 @@
-/** The optional per-model config file, `<repo>/<model>/config.yaml`, validated on load. */
+/** The per-model config file, `<repo>/<model>/config.yaml` (or LoadModel's config_yaml), validated on load. */
 import { readFile, stat } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -7,32 +7,86 @@ const MAX_MODEL_CONFIG_BYTES = 64 * 1024;
 
 const modelConfigSchema = z
   .object({
+    /**
+     * Largest batch one execution takes. 0: the model is not batched and requests run as
+     * they are. Above 0: the first dimension of every input and output is the batch.
+     */
+    max_batch_size: z.number().int().min(0).max(65_536).default(0),
+    /** Concatenate queued requests into one execution (needs max_batch_size > 0). */
+    dynamic_batching: z
+      .object({
+        /** How long the oldest request may wait for a batch to fill. */
+        max_queue_delay_us: z.number().int().min(0).max(10_000_000).default(100),
+        /** Batch sizes dispatched at once when reached, without waiting for the delay. */
+        preferred_batch_sizes: z.array(z.number().int().positive()).default([]),
+      })
+      .strict()
+      .optional(),
+    /** Requests allowed to wait per version; beyond it new ones get RESOURCE_EXHAUSTED at once. */
+    max_queue_size: z.number().int().min(1).max(1_000_000).default(1024),
+    /** Queue timeout for requests that do not set the `timeout` parameter; 0: none. */
+    default_queue_timeout_us: z.number().int().min(0).default(0),
+    /** Model instances, each its own worker thread and session on the runner's device. */
+    instances: z.number().int().min(1).max(64).default(1),
     /** ORT intra-op threads per instance; overrides the runner's default. 0 lets ORT choose. */
     intra_op_threads: z.number().int().min(0).max(256).optional(),
     /** ORT graph optimisation level. */
     graph_optimization_level: z.enum(['disabled', 'basic', 'extended', 'all']).default('all'),
-    /** Requests allowed to wait per version; beyond it new ones get RESOURCE_EXHAUSTED at once. */
-    max_queue_size: z.number().int().min(1).max(1_000_000).default(1024),
+    /** On a CUDA runner whose GPU cannot take the model, run it on the CPU instead of failing. */
+    allow_cpu_fallback: z.boolean().default(false),
+    /** Runs made with generated inputs before the version reports READY. */
+    warmup: z
+      .object({
+        count: z.number().int().min(1).max(1_000).default(1),
+        /** Batch size of the warm-up inputs (batched models only). */
+        batch_size: z.number().int().min(1).default(1),
+        /** Zeros, or random values. */
+        data: z.enum(['zero', 'random']).default('zero'),
+      })
+      .strict()
+      .optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    if (config.dynamic_batching && config.max_batch_size === 0) {
+      ctx.addIssue({ code: 'custom', path: ['dynamic_batching'], message: 'needs max_batch_size > 0' });
+    }
+    for (const size of config.dynamic_batching?.preferred_batch_sizes ?? []) {
+      if (size > config.max_batch_size) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['dynamic_batching', 'preferred_batch_sizes'],
+          message: `${size} is over max_batch_size ${config.max_batch_size}`,
+        });
+      }
+    }
+    if (config.warmup && config.warmup.batch_size > Math.max(1, config.max_batch_size)) {
+      ctx.addIssue({ code: 'custom', path: ['warmup', 'batch_size'], message: `over max_batch_size ${config.max_batch_size}` });
+    }
+  });
 
 /** A model's validated config. */
 export type ModelConfig = z.infer<typeof modelConfigSchema>;
 
+/** Validates a parsed config; `source` names the file in messages. */
+export function parseModelConfig(raw: unknown, source: string): ModelConfig {
+  const parsed = modelConfigSchema.safeParse(raw ?? {});
+  if (!parsed.success) {
+    throw new Error(`${source}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+  }
+  return parsed.data;
+}
+
 /** Reads and validates a model's config file; no file means all defaults. */
 export async function readModelConfig(file: string | undefined): Promise<ModelConfig> {
-  if (!file) return modelConfigSchema.parse({});
+  if (!file) return parseModelConfig({}, 'model config');
   const { size } = await stat(file);
   if (size > MAX_MODEL_CONFIG_BYTES) throw new Error(`${file}: ${size} bytes is over the 64 KiB limit`);
   let raw: unknown;
   try {
-    raw = parseYaml(await readFile(file, 'utf8')) ?? {};
+    raw = parseYaml(await readFile(file, 'utf8'));
   } catch (error) {
     throw new Error(`${file}: not valid YAML: ${(error as Error).message}`);
   }
-  const parsed = modelConfigSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new Error(`${file}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
-  }
-  return parsed.data;
+  return parseModelConfig(raw, file);
 }

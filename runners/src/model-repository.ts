@@ -17,9 +17,12 @@ export interface SkippedEntry {
   reason: string;
 }
 
-const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
-const VERSION = /^[1-9][0-9]{0,17}$/;
-const MODEL_FILE = 'model.onnx';
+/** A model name: letters, digits, `_ . -`, at most 128, not starting with punctuation. */
+export const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+/** A version: a positive integer without leading zeros. */
+export const VERSION = /^[1-9][0-9]{0,17}$/;
+/** The file a version folder holds. */
+export const MODEL_FILE = 'model.onnx';
 const CONFIG_FILE = 'config.yaml';
 
 async function isFile(file: string): Promise<boolean> {

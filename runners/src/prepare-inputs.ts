@@ -16,18 +16,56 @@ import type { InferTensorContents__Output, ModelInferRequest__Output } from '@in
 import type { WireTensor } from './session-protocol.js';
 import { formatShape, type Signature, type TensorSpec } from './signature.js';
 
-/** A request ready for the worker. */
+/** A request ready for the batcher. */
 export interface PreparedRun {
   feeds: Record<string, WireTensor>;
   /** Outputs to compute and return, in response order. */
   fetches: string[];
   /** Answer in raw_output_contents (the request used raw inputs) or typed contents. */
   rawResponse: boolean;
+  /** Rows along the batch dimension (1 for unbatched models). */
+  batch: number;
+  /** Requests with equal keys can share one execution: same non-batch shapes, same outputs. */
+  key: string;
+  /** Queue timeout from the `timeout` request parameter (µs), or undefined. */
+  queueTimeoutUs: number | undefined;
 }
 
 /** Limits applied before allocating anything for an input. */
 export interface InputLimits {
   maxTensorElements: number;
+}
+
+/** Reads Triton's `timeout` request parameter: microseconds a request may wait in the queue. */
+function queueTimeout(request: ModelInferRequest__Output): number | undefined {
+  const parameter = request.parameters?.timeout;
+  if (!parameter) return undefined;
+  const raw = parameter.int64_param ?? parameter.uint64_param;
+  const value = parameter.parameter_choice === 'int64_param' || parameter.parameter_choice === 'uint64_param' ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw ServiceError.invalidArgument("parameter 'timeout' must be a non-negative int64 number of microseconds");
+  }
+  return value;
+}
+
+/** The batch size of a batched request: dimension 0, equal on every input and within the limit. */
+function batchOf(model: { maxBatchSize: number }, feeds: Record<string, WireTensor>): number {
+  if (model.maxBatchSize === 0) return 1;
+  let batch: number | undefined;
+  let first = '';
+  for (const [name, tensor] of Object.entries(feeds)) {
+    const rows = tensor.dims[0]!;
+    if (batch === undefined) {
+      batch = rows;
+      first = name;
+    } else if (rows !== batch) {
+      throw ServiceError.invalidArgument(`inputs disagree on the batch size: '${first}' has ${batch}, '${name}' has ${rows}`);
+    }
+    if (rows > model.maxBatchSize) {
+      throw ServiceError.invalidArgument(`input '${name}': batch size ${rows} is over the model's max_batch_size ${model.maxBatchSize}`);
+    }
+  }
+  return batch ?? 1;
 }
 
 function hasContents(contents: InferTensorContents__Output | null | undefined): boolean {
@@ -70,7 +108,7 @@ function listNames(specs: readonly TensorSpec[]): string {
 
 /** Validates and decodes a request for a model version with this signature. */
 export function prepareInputs(
-  model: { name: string; version: string; signature: Signature },
+  model: { name: string; version: string; signature: Signature; maxBatchSize: number },
   request: ModelInferRequest__Output,
   limits: InputLimits,
 ): PreparedRun {
@@ -141,7 +179,9 @@ export function prepareInputs(
           return name;
         });
   if (new Set(fetches).size !== fetches.length) throw ServiceError.invalidArgument('an output is requested more than once');
-  return { feeds, fetches, rawResponse: usesRaw || request.inputs.length === 0 };
+  const batch = batchOf(model, feeds);
+  const key = `${specs.map((s) => feeds[s.name]!.dims.slice(1).join('x')).join('|')}>${fetches.join(',')}`;
+  return { feeds, fetches, rawResponse: usesRaw || request.inputs.length === 0, batch, key, queueTimeoutUs: queueTimeout(request) };
 }
 
 function emptyContents(): InferTensorContents__Output {

@@ -5,17 +5,12 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
+import { executionProviders, explainLoadFailure } from './execution-providers.js';
 import type { RunRequest, ValueInfo, WireTensor, WorkerInit, WorkerReply } from './session-protocol.js';
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
 const reply = (message: WorkerReply, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
-
-function executionProviders(device: string): ort.InferenceSession.ExecutionProviderConfig[] {
-  if (device === 'cpu') return ['cpu'];
-  const deviceId = Number(device.slice('cuda:'.length));
-  return [{ name: 'cuda', deviceId }];
-}
 
 function valueInfo(meta: ort.InferenceSession.ValueMetadata): ValueInfo {
   if (!meta.isTensor) return { name: meta.name, isTensor: false, type: '', shape: [] };
@@ -25,23 +20,6 @@ function valueInfo(meta: ort.InferenceSession.ValueMetadata): ValueInfo {
     type: meta.type,
     shape: meta.shape.map((dim) => (typeof dim === 'number' && dim >= 0 ? dim : -1)),
   };
-}
-
-/** Says why a CUDA session could not be made, in terms an operator can act on. */
-function explainLoadFailure(device: string, message: string): { message: string; precondition: boolean } {
-  if (device.startsWith('cuda:') && /providers_shared|providers_cuda|Failed to load (shared )?library/i.test(message)) {
-    return {
-      message: `device ${device}: onnxruntime's CUDA execution provider is not installed (install onnxruntime-node's CUDA binaries, see the README)`,
-      precondition: true,
-    };
-  }
-  if (device.startsWith('cuda:') && /(invalid device ordinal|no CUDA-capable device|CUDA failure 100|cudaErrorNoDevice)/i.test(message)) {
-    return { message: `device ${device}: no such CUDA device on this machine`, precondition: true };
-  }
-  if (/Unsupported data type: 16\b/.test(message)) {
-    return { message: 'the model has BF16 (bfloat16) inputs or outputs, which onnxruntime-node cannot hold', precondition: false };
-  }
-  return { message: message.split('\n')[0] ?? message, precondition: false };
 }
 
 function ownedBuffer(data: WireTensor['data']): ArrayBuffer | undefined {

@@ -15,7 +15,12 @@ function defaultRepoDir(): string {
   return dataDir ? path.resolve(dataDir, 'models') : path.resolve('.infermesh', 'models');
 }
 
-const repoDir = path.resolve(process.argv[2] ?? defaultRepoDir());
+const arg = process.argv[2];
+if (arg?.startsWith('-') || process.argv.length > 3) {
+  console.error('usage: node test/dist/build-example-models.js [repoDir]');
+  process.exit(2);
+}
+const repoDir = path.resolve(arg ?? defaultRepoDir());
 try {
   const written = await writeExampleModels(repoDir);
   const kept = EXAMPLE_MODEL_COUNT - written.length;

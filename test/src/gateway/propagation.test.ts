@@ -24,6 +24,7 @@ beforeAll(async () => {
     host: '127.0.0.1',
     port: 0,
     modelRepository: repo.dir,
+    dataDir: repo.dir,
     intraOpThreads: 1,
     maxMessageBytes: 256 * 1024 * 1024,
     maxTensorElements: 1 << 26,
@@ -49,10 +50,10 @@ afterAll(async () => {
   await repo?.remove();
 });
 
-const heavyCounters = () => heavy().counters;
+const heavyCounters = () => ({ executed: heavy().stats.executions, dropped: heavy().stats.dropped });
 const heavy = () => runner.store.resolve('heavy', '1');
-/** A heavy batch that keeps the model's worker busy for a while (≈ 8 × 8192×512×512 MACs, ~0.2 s here). */
-const slowInput = () => ({ input: { datatype: 'FP32' as const, shape: [8192, 512], data: new Float32Array(8192 * 512).fill(0.01) } });
+/** A heavy batch that keeps the model's worker busy for a while (64 rows × ~0.4 GFLOP, ~0.3 s here). */
+const slowInput = () => ({ input: { datatype: 'FP32' as const, shape: [64, 512], data: new Float32Array(64 * 512).fill(0.01) } });
 /** Three slow calls: two fill the worker's window, one waits in the runner's queue ahead of the next call. */
 async function blockTheModel(): Promise<Promise<unknown>[]> {
   const blockers = [client.infer('heavy', slowInput()), client.infer('heavy', slowInput()), client.infer('heavy', slowInput())];

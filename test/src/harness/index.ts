@@ -2,3 +2,4 @@
 export { mainScript, startMesh, waitFor, type MeshOptions, type TestMesh } from './start-mesh.js';
 export { serviceAvailable } from './require-service.js';
 export { exampleRepository } from './model-repository.js';
+export { RunnerProbe, type LoadModelArgs, type Outcome } from './runner-probe.js';

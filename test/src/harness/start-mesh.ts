@@ -1,13 +1,15 @@
 /**
  * Starts a real local mesh for tests and benchmarks: runner and gateway processes on free
- * ports, configured by a temporary mesh config file, stopped by `stop()`.
+ * ports, configured by a temporary mesh config file, stopped by `stop()`. The runners are
+ * started directly, or by a supervisor in the test's process that restarts them.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { spawnService, type SpawnedService } from '@infermesh/common';
+import { createLogger, resolveMeshConfig, silentLogger, spawnService, type SpawnedService } from '@infermesh/common';
 import { InferenceClient } from '@infermesh/client';
+import { createSupervisor, type Supervisor } from '@infermesh/runners';
 
 /** What mesh to start. */
 export interface MeshOptions {
@@ -19,6 +21,13 @@ export interface MeshOptions {
   config?: Record<string, unknown>;
   /** Print the services' log lines (for debugging a test). */
   verbose?: boolean;
+  /**
+   * Start the runners through a supervisor (in this process; the runners are still child
+   * processes) that restarts any that dies. Default: spawn each runner directly.
+   */
+  supervised?: boolean;
+  /** How often the supervisor asks each runner what it holds; default 1000 ms. */
+  supervisorPollMs?: number;
 }
 
 /** A running mesh. */
@@ -26,7 +35,10 @@ export interface TestMesh {
   /** Gateway address, host:port. */
   gateway: string;
   gatewayProcess: SpawnedService;
+  /** The runner processes as first started; empty when `supervised` (see `supervisor`). */
   runners: SpawnedService[];
+  /** The supervisor when `supervised`: its `runners()` are the live processes. */
+  supervisor: Supervisor | undefined;
   /** The mesh config file the processes read. */
   configFile: string;
   stop(): Promise<void>;
@@ -61,38 +73,55 @@ export async function startMesh(options: MeshOptions): Promise<TestMesh> {
   // JSON is YAML, so the services read this file as their mesh config.
   await writeFile(configFile, JSON.stringify(config, null, 2));
   const onLine = options.verbose ? (line: string) => process.stdout.write(`${line}\n`) : undefined;
+  /** Runner processes started directly, in start order, for `stop()`. */
   const started: SpawnedService[] = [];
+  let supervisor: Supervisor | undefined;
+  let gateway: SpawnedService | undefined;
   const stop = async () => {
-    await Promise.all(started.reverse().map((service) => service.stop()));
+    // Gateway first, so no call reaches a runner that is going away.
+    await gateway?.stop();
+    await Promise.all([...started.map((runner) => runner.stop()), supervisor?.close()]);
     await rm(dataDir, { recursive: true, force: true });
   };
   try {
-    const runners = await Promise.all(
-      config.runners.map(async ({ name }) => {
-        const runner = await spawnService({
-          name,
-          script: mainScript('@infermesh/runners'),
-          env: { INFERMESH_CONFIG: configFile, INFERMESH_RUNNER_NAME: name },
-          ...(onLine ? { onLine } : {}),
-        });
-        started.push(runner);
-        return runner;
-      }),
-    );
+    let runners: SpawnedService[] = [];
+    if (options.supervised) {
+      supervisor = await createSupervisor({
+        configFile,
+        mesh: resolveMeshConfig(config, {}, configFile),
+        logger: options.verbose ? createLogger('supervisor') : silentLogger(),
+        ...(onLine ? { onLine } : {}),
+        ...(options.supervisorPollMs ? { pollMs: options.supervisorPollMs } : {}),
+      });
+    } else {
+      runners = await Promise.all(
+        config.runners.map(async ({ name }) => {
+          const runner = await spawnService({
+            name,
+            script: mainScript('@infermesh/runners'),
+            env: { INFERMESH_CONFIG: configFile, INFERMESH_RUNNER_NAME: name },
+            ...(onLine ? { onLine } : {}),
+          });
+          started.push(runner);
+          return runner;
+        }),
+      );
+    }
+    const addresses = supervisor ? supervisor.runners().map((runner) => runner.address) : runners.map((runner) => runner.address);
     const gatewayProcess = await spawnService({
       name: 'gateway',
       script: mainScript('@infermesh/gateway'),
-      env: { INFERMESH_CONFIG: configFile, INFERMESH_GATEWAY_RUNNERS: runners.map((r) => r.address).join(',') },
+      env: { INFERMESH_CONFIG: configFile, INFERMESH_GATEWAY_RUNNERS: addresses.join(',') },
       ...(onLine ? { onLine } : {}),
     });
-    started.push(gatewayProcess);
+    gateway = gatewayProcess;
     const client = new InferenceClient(gatewayProcess.address);
     try {
       await waitFor(() => client.serverReady(), 60_000, 'the gateway to be ready');
     } finally {
       client.close();
     }
-    return { gateway: gatewayProcess.address, gatewayProcess, runners, configFile, stop };
+    return { gateway: gatewayProcess.address, gatewayProcess, runners, supervisor, configFile, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -70,29 +70,31 @@ export function mlpModel(version: 1 | 2): Uint8Array {
 }
 
 /**
- * Compute-bound model for load tests: "input" FP32 [batch,512] →
- * 8 × (MatMul 512×512 + Relu) → "output" FP32 [batch,512].
+ * Compute-bound model for batching benchmarks, ~0.4 GFLOP per row: "input" FP32 [batch,512]
+ * → MatMul 512→2048 → Relu → 48 × (MatMul 2048×2048 + Relu) → MatMul 2048→512 → "output"
+ * FP32 [batch,512]. The 48 hidden layers share one weight so the file stays ~24 MB; at batch 1
+ * each layer streams that 16 MB weight for one row, which is what batching amortises.
  */
 export function heavyModel(): Uint8Array {
-  const size = 512;
-  const layers = 8;
-  // Same He-uniform bound as dense(); of order 1/sqrt(512) so values stay finite.
-  const bound = Math.sqrt(6 / size);
-  const nodes: Onnx.INodeProto[] = [];
-  const initializers: Onnx.ITensorProto[] = [];
-  let x = 'input';
+  const input = 512;
+  const hidden = 2048;
+  const layers = 48;
+  // Below the He-uniform bound, so 48 applications of the same weight shrink values rather than overflow.
+  const nodes: Onnx.INodeProto[] = [node('MatMul', ['input', 'W_in'], ['h_in']), node('Relu', ['h_in'], ['a0'])];
   for (let i = 0; i < layers; i++) {
-    const y = i === layers - 1 ? 'output' : `relu${i}_out`;
-    nodes.push(node('MatMul', [x, `W${i}`], [`matmul${i}_out`]), node('Relu', [`matmul${i}_out`], [y]));
-    initializers.push(floatInitializer(`W${i}`, [size, size], randomWeights(7000 + i, size * size, bound)));
-    x = y;
+    nodes.push(node('MatMul', [`a${i}`, 'W_hidden'], [`h${i}`]), node('Relu', [`h${i}`], [`a${i + 1}`]));
   }
+  nodes.push(node('MatMul', [`a${layers}`, 'W_out'], ['output']));
   return serializeModel({
     name: 'heavy',
     nodes,
-    inputs: [valueInfo('input', DataType.FLOAT, [-1, size])],
-    outputs: [valueInfo('output', DataType.FLOAT, [-1, size])],
-    initializers,
+    inputs: [valueInfo('input', DataType.FLOAT, [-1, input])],
+    outputs: [valueInfo('output', DataType.FLOAT, [-1, input])],
+    initializers: [
+      floatInitializer('W_in', [input, hidden], randomWeights(7000, input * hidden, Math.sqrt(6 / input))),
+      floatInitializer('W_hidden', [hidden, hidden], randomWeights(7001, hidden * hidden, Math.sqrt(5 / hidden))),
+      floatInitializer('W_out', [hidden, input], randomWeights(7002, hidden * input, Math.sqrt(6 / hidden))),
+    ],
   });
 }
 

@@ -1,5 +1,6 @@
 /** An in-process runner over a temporary repository of example and identity models, for runner tests. */
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { stringify as toYaml } from 'yaml';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '@infermesh/common';
@@ -49,6 +50,7 @@ export async function startRunnerFixture(options: { maxTensorElements?: number; 
     host: '127.0.0.1',
     port: 0,
     modelRepository: dir,
+    dataDir: dir,
     intraOpThreads: 1,
     maxMessageBytes: options.maxMessageBytes ?? 64 * 1024 * 1024,
     maxTensorElements: options.maxTensorElements ?? 1 << 24,
@@ -56,6 +58,47 @@ export async function startRunnerFixture(options: { maxTensorElements?: number; 
   });
   await runner.loaded;
   const client = new InferenceClient(runner.address);
+  return {
+    runner,
+    client,
+    async close() {
+      client.close();
+      await runner.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** One model version of a custom fixture repository. */
+export interface FixtureModel {
+  name: string;
+  version?: number;
+  bytes: Uint8Array;
+  /** Written as <name>/config.yaml. */
+  config?: Record<string, unknown>;
+}
+
+/** A runner on `device` over a repository holding exactly `models`. */
+export async function startRunnerWith(models: FixtureModel[], device = 'cpu'): Promise<RunnerFixture> {
+  const dir = await mkdtemp(join(tmpdir(), 'infermesh-runner-'));
+  for (const model of models) {
+    await writeModel(dir, model.name, model.version ?? 1, model.bytes);
+    if (model.config) await writeFile(join(dir, model.name, 'config.yaml'), toYaml(model.config));
+  }
+  const runner = await createRunner({
+    name: 'test',
+    device,
+    host: '127.0.0.1',
+    port: 0,
+    modelRepository: dir,
+    dataDir: dir,
+    intraOpThreads: 1,
+    maxMessageBytes: 256 * 1024 * 1024,
+    maxTensorElements: 1 << 26,
+    logger: silentLogger(),
+  });
+  await runner.loaded;
+  const client = new InferenceClient(runner.address, { maxMessageBytes: 256 * 1024 * 1024 });
   return {
     runner,
     client,

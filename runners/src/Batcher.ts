@@ -1,0 +1,245 @@
+/**
+ * A model version's queue in front of its instances. Requests wait here (bounded), are
+ * dropped if their caller cancels, their deadline or queue timeout passes, and, with dynamic
+ * batching, are concatenated along the batch dimension into one execution.
+ */
+import { status } from '@grpc/grpc-js';
+import { ServiceError } from '@infermesh/common';
+import { concatFeeds, splitOutputs } from './batch-tensors.js';
+import type { WireTensor } from './session-protocol.js';
+import type { SessionWorker } from './SessionWorker.js';
+
+/** What one request brings to the queue. */
+export interface BatchRequest {
+  feeds: Record<string, WireTensor>;
+  fetches: string[];
+  /** Rows along the batch dimension; requests of unbatched models count 1 and never join others. */
+  batch: number;
+  /** Requests join one execution only when their keys match (same non-batch shapes and outputs). */
+  key: string;
+}
+
+/** How the queue behaves; from the model config. */
+export interface BatcherOptions {
+  /** 0: never concatenate. */
+  maxBatchSize: number;
+  /** Present: dynamic batching. */
+  dynamic?: { maxQueueDelayUs: number; preferredBatchSizes: readonly number[] };
+  maxQueueSize: number;
+}
+
+/** Counters of one version, for Status and statistics. */
+export interface BatcherStats {
+  executions: number;
+  inferences: number;
+  dropped: number;
+  rejected: number;
+  queueNs: number;
+  computeNs: number;
+  /** batch size → executions */
+  batchSizes: Map<number, number>;
+}
+
+interface Job extends BatchRequest {
+  enqueuedAt: number;
+  signal: AbortSignal | undefined;
+  onAbort: () => void;
+  timer: NodeJS.Timeout | undefined;
+  resolve(outputs: Record<string, WireTensor>): void;
+  reject(error: Error): void;
+}
+
+export class Batcher {
+  private readonly queue: Job[] = [];
+  private running = 0;
+  private delayTimer: NodeJS.Timeout | undefined;
+  private idleWaiters: (() => void)[] = [];
+  private closed = false;
+  private readonly preferred: ReadonlySet<number>;
+  /**
+   * Executions in a worker at once. With dynamic batching one, so the next batch keeps
+   * filling while an instance computes; otherwise two, so a worker never waits for a hop.
+   */
+  private readonly window: number;
+  readonly stats: BatcherStats = {
+    executions: 0,
+    inferences: 0,
+    dropped: 0,
+    rejected: 0,
+    queueNs: 0,
+    computeNs: 0,
+    batchSizes: new Map(),
+  };
+
+  constructor(
+    private readonly instances: readonly SessionWorker[],
+    private readonly options: BatcherOptions,
+  ) {
+    this.preferred = new Set(options.dynamic?.preferredBatchSizes ?? []);
+    this.window = options.dynamic ? 1 : 2;
+  }
+
+  /** Requests waiting for an instance. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /** Requests queued or running. */
+  get inFlight(): number {
+    return this.queue.length + this.running;
+  }
+
+  /**
+   * Queues a request and resolves with its own outputs. Rejects with RESOURCE_EXHAUSTED at
+   * once when the queue is full, with the signal's reason when it aborts while queued, and
+   * with DEADLINE_EXCEEDED when `queueTimeoutUs` passes before it runs.
+   */
+  submit(request: BatchRequest, signal?: AbortSignal, queueTimeoutUs = 0): Promise<Record<string, WireTensor>> {
+    if (this.closed) return Promise.reject(ServiceError.unavailable('model version is unloading'));
+    if (signal?.aborted) {
+      this.stats.dropped++;
+      return Promise.reject(signal.reason as Error);
+    }
+    if (this.queue.length >= this.options.maxQueueSize) {
+      this.stats.rejected++;
+      return Promise.reject(
+        new ServiceError(status.RESOURCE_EXHAUSTED, `queue full: ${this.options.maxQueueSize} requests are already waiting`),
+      );
+    }
+    return new Promise((resolve, reject) => {
+      const job: Job = {
+        ...request,
+        enqueuedAt: performance.now(),
+        signal,
+        timer: undefined,
+        resolve,
+        reject,
+        onAbort: () => this.drop(job, signal!.reason as Error),
+      };
+      signal?.addEventListener('abort', job.onAbort, { once: true });
+      if (queueTimeoutUs > 0) {
+        job.timer = setTimeout(
+          () =>
+            this.drop(
+              job,
+              new ServiceError(status.DEADLINE_EXCEEDED, `request waited longer than its queue timeout of ${queueTimeoutUs} µs`),
+            ),
+          queueTimeoutUs / 1000,
+        );
+      }
+      this.queue.push(job);
+      this.pump();
+    });
+  }
+
+  /** Resolves once nothing is queued or running. */
+  idle(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Refuses new requests; queued ones fail with UNAVAILABLE. */
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.delayTimer);
+    for (const job of this.queue.splice(0)) this.settle(job).reject(ServiceError.unavailable('model version is unloading'));
+    this.notifyIdle();
+  }
+
+  /** Stops accepting requests but lets queued and running ones finish. */
+  stopAccepting(): void {
+    this.closed = true;
+  }
+
+  private drop(job: Job, reason: Error): void {
+    const index = this.queue.indexOf(job);
+    if (index < 0) return;
+    this.queue.splice(index, 1);
+    this.stats.dropped++;
+    this.settle(job).reject(reason);
+    this.notifyIdle();
+  }
+
+  /** Detaches a job's abort listener and timer before it leaves the queue. */
+  private settle(job: Job): Job {
+    job.signal?.removeEventListener('abort', job.onAbort);
+    clearTimeout(job.timer);
+    return job;
+  }
+
+  private freeInstance(): SessionWorker | undefined {
+    let best: SessionWorker | undefined;
+    for (const instance of this.instances) {
+      if (instance.busy < this.window && (!best || instance.busy < best.busy)) best = instance;
+    }
+    return best;
+  }
+
+  /** The oldest request and the compatible requests after it that fit one batch. */
+  private collect(): { jobs: Job[]; rows: number } {
+    const oldest = this.queue[0]!;
+    if (!this.options.dynamic || oldest.batch === 0) return { jobs: [oldest], rows: oldest.batch };
+    const jobs: Job[] = [];
+    let rows = 0;
+    for (const job of this.queue) {
+      if (job.key !== oldest.key || rows + job.batch > this.options.maxBatchSize) continue;
+      jobs.push(job);
+      rows += job.batch;
+      if (rows === this.options.maxBatchSize) break;
+    }
+    return { jobs, rows };
+  }
+
+  private pump(): void {
+    clearTimeout(this.delayTimer);
+    this.delayTimer = undefined;
+    while (this.queue.length > 0) {
+      const instance = this.freeInstance();
+      if (!instance) return;
+      const { jobs, rows } = this.collect();
+      const dynamic = this.options.dynamic;
+      if (dynamic && rows < this.options.maxBatchSize && !this.preferred.has(rows)) {
+        const waitedMs = performance.now() - jobs[0]!.enqueuedAt;
+        const delayMs = dynamic.maxQueueDelayUs / 1000;
+        if (waitedMs < delayMs) {
+          this.delayTimer = setTimeout(() => this.pump(), delayMs - waitedMs);
+          return;
+        }
+      }
+      const taken = new Set(jobs);
+      for (let i = this.queue.length - 1; i >= 0; i--) if (taken.has(this.queue[i]!)) this.queue.splice(i, 1);
+      void this.execute(instance, jobs, rows);
+    }
+  }
+
+  private async execute(instance: SessionWorker, jobs: Job[], rows: number): Promise<void> {
+    const now = performance.now();
+    for (const job of jobs) {
+      this.settle(job);
+      this.stats.queueNs += Math.round((now - job.enqueuedAt) * 1e6);
+    }
+    this.running += jobs.length;
+    try {
+      const feeds = jobs.length === 1 ? jobs[0]!.feeds : concatFeeds(jobs.map((job) => job.feeds), rows);
+      const result = await instance.run(feeds, jobs[0]!.fetches);
+      this.stats.computeNs += result.computeNs;
+      this.stats.executions++;
+      const size = Math.max(rows, 1);
+      this.stats.batchSizes.set(size, (this.stats.batchSizes.get(size) ?? 0) + 1);
+      const parts = jobs.length === 1 ? [result.outputs] : splitOutputs(result.outputs, jobs.map((job) => job.batch));
+      jobs.forEach((job, i) => job.resolve(parts[i]!));
+      this.stats.inferences += jobs.length;
+    } catch (error) {
+      for (const job of jobs) job.reject(error as Error);
+    } finally {
+      this.running -= jobs.length;
+      this.pump();
+      this.notifyIdle();
+    }
+  }
+
+  private notifyIdle(): void {
+    if (this.inFlight > 0) return;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+}
