@@ -2,8 +2,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { LoadResult } from './load.js';
 
-/** The four ways a request can be served, from the floor up. */
+/** The ways a request can be served, from the floor up. */
 export type BenchPath = 'ort-inprocess' | 'grpc-echo' | 'runner-direct' | 'runner-batched' | 'gateway';
 
 /** One process involved in a row. */
@@ -17,16 +18,10 @@ export interface ProcessStats {
 }
 
 /** One measured (model, concurrency, path). */
-export interface BenchRow {
+export interface BenchRow extends LoadResult {
   model: string;
   concurrency: number;
   path: BenchPath;
-  requests: number;
-  seconds: number;
-  throughput: number;
-  p50Ms: number;
-  p99Ms: number;
-  maxMs: number;
   processes: ProcessStats[];
 }
 

@@ -12,7 +12,7 @@ export {
   type ContentsField,
 } from './tensor/datatypes.js';
 export { elementCount, type HostTensor, type TensorData } from './tensor/HostTensor.js';
-export { decodeContents, decodeRaw, encodeContents, encodeRaw } from './tensor/tensor-codec.js';
+export { decodeContents, decodeRaw, emptyContents, encodeContents, encodeRaw } from './tensor/tensor-codec.js';
 export {
   startGrpcServer,
   serverChannelOptions,

@@ -49,6 +49,11 @@ interface Job extends BatchRequest {
   reject(error: Error): void;
 }
 
+/** Counters before anything ran. */
+export function emptyBatcherStats(): BatcherStats {
+  return { executions: 0, inferences: 0, dropped: 0, rejected: 0, queueNs: 0, computeNs: 0, batchSizes: new Map() };
+}
+
 export class Batcher {
   private readonly queue: Job[] = [];
   private running = 0;
@@ -61,15 +66,7 @@ export class Batcher {
    * filling while an instance computes; otherwise two, so a worker never waits for a hop.
    */
   private readonly window: number;
-  readonly stats: BatcherStats = {
-    executions: 0,
-    inferences: 0,
-    dropped: 0,
-    rejected: 0,
-    queueNs: 0,
-    computeNs: 0,
-    batchSizes: new Map(),
-  };
+  readonly stats: BatcherStats = emptyBatcherStats();
 
   constructor(
     private readonly instances: readonly SessionWorker[],

@@ -2,7 +2,7 @@
 import { status } from '@grpc/grpc-js';
 import { ServiceError, type Logger } from '@infermesh/common';
 import type { ModelInferRequest__Output, ModelInferResponse, ModelVersionStatus } from '@infermesh/proto';
-import { Batcher, type BatcherStats } from './Batcher.js';
+import { Batcher, emptyBatcherStats, type BatcherStats } from './Batcher.js';
 import { buildResponse } from './build-response.js';
 import { readModelConfig, type ModelConfig } from './model-config.js';
 import type { ModelSource } from './model-repository.js';
@@ -22,15 +22,7 @@ export interface VersionContext {
   logger: Logger;
 }
 
-const EMPTY_STATS: BatcherStats = {
-  executions: 0,
-  inferences: 0,
-  dropped: 0,
-  rejected: 0,
-  queueNs: 0,
-  computeNs: 0,
-  batchSizes: new Map(),
-};
+const EMPTY_STATS: BatcherStats = emptyBatcherStats();
 
 /** Why a batched model's signature cannot be batched, or undefined when it can. */
 function unbatchable(signature: Signature, maxBatchSize: number): string | undefined {

@@ -8,6 +8,7 @@ import {
   datatypeInfo,
   decodeContents,
   decodeRaw,
+  emptyContents,
   elementCount,
   isDatatype,
   type OrtElementType,
@@ -182,17 +183,4 @@ export function prepareInputs(
   const batch = batchOf(model, feeds);
   const key = `${specs.map((s) => feeds[s.name]!.dims.slice(1).join('x')).join('|')}>${fetches.join(',')}`;
   return { feeds, fetches, rawResponse: usesRaw || request.inputs.length === 0, batch, key, queueTimeoutUs: queueTimeout(request) };
-}
-
-function emptyContents(): InferTensorContents__Output {
-  return {
-    bool_contents: [],
-    int_contents: [],
-    int64_contents: [],
-    uint_contents: [],
-    uint64_contents: [],
-    fp32_contents: [],
-    fp64_contents: [],
-    bytes_contents: [],
-  };
 }

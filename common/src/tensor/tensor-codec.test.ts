@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { status } from '@grpc/grpc-js';
 import { DATATYPES, datatypeInfo, type Datatype } from './datatypes.js';
-import { decodeContents, decodeRaw, encodeContents, encodeRaw } from './tensor-codec.js';
+import { decodeContents, decodeRaw, emptyContents, encodeContents, encodeRaw } from './tensor-codec.js';
 import type { TensorData } from './HostTensor.js';
 
 const samples: Record<Datatype, TensorData> = {
@@ -74,16 +74,3 @@ describe('tensor codec', () => {
     );
   });
 });
-
-function emptyContents() {
-  return {
-    bool_contents: [],
-    int_contents: [],
-    int64_contents: [],
-    uint_contents: [],
-    uint64_contents: [],
-    fp32_contents: [],
-    fp64_contents: [],
-    bytes_contents: [],
-  };
-}

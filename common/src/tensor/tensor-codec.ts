@@ -157,3 +157,17 @@ export function encodeContents(datatype: Datatype, data: TensorData): InferTenso
   if (datatype === 'BOOL') return { bool_contents: Array.from(data, (value) => value !== 0) };
   return { [contentsField]: Array.from(data) };
 }
+
+/** Typed contents with every field empty, as a decoder fills an absent `contents`. */
+export function emptyContents(): InferTensorContents__Output {
+  return {
+    bool_contents: [],
+    int_contents: [],
+    int64_contents: [],
+    uint_contents: [],
+    uint64_contents: [],
+    fp32_contents: [],
+    fp64_contents: [],
+    bytes_contents: [],
+  };
+}

@@ -44,20 +44,31 @@ export async function startRunnerFixture(options: { maxTensorElements?: number; 
   }
   await mkdir(join(dir, 'broken', '1'), { recursive: true });
   await writeFile(join(dir, 'broken', '1', 'model.onnx'), 'not an onnx model');
+  return serveRepository(dir, 'cpu', {
+    maxMessageBytes: options.maxMessageBytes ?? 64 * 1024 * 1024,
+    maxTensorElements: options.maxTensorElements ?? 1 << 24,
+  });
+}
+
+/** Serves `dir` with a runner on `device`; `close()` also deletes `dir`. */
+async function serveRepository(
+  dir: string,
+  device: string,
+  limits: { maxMessageBytes: number; maxTensorElements: number },
+): Promise<RunnerFixture> {
   const runner = await createRunner({
     name: 'test',
-    device: 'cpu',
+    device,
     host: '127.0.0.1',
     port: 0,
     modelRepository: dir,
     dataDir: dir,
     intraOpThreads: 1,
-    maxMessageBytes: options.maxMessageBytes ?? 64 * 1024 * 1024,
-    maxTensorElements: options.maxTensorElements ?? 1 << 24,
+    ...limits,
     logger: silentLogger(),
   });
   await runner.loaded;
-  const client = new InferenceClient(runner.address);
+  const client = new InferenceClient(runner.address, { maxMessageBytes: limits.maxMessageBytes });
   return {
     runner,
     client,
@@ -85,27 +96,5 @@ export async function startRunnerWith(models: FixtureModel[], device = 'cpu'): P
     await writeModel(dir, model.name, model.version ?? 1, model.bytes);
     if (model.config) await writeFile(join(dir, model.name, 'config.yaml'), toYaml(model.config));
   }
-  const runner = await createRunner({
-    name: 'test',
-    device,
-    host: '127.0.0.1',
-    port: 0,
-    modelRepository: dir,
-    dataDir: dir,
-    intraOpThreads: 1,
-    maxMessageBytes: 256 * 1024 * 1024,
-    maxTensorElements: 1 << 26,
-    logger: silentLogger(),
-  });
-  await runner.loaded;
-  const client = new InferenceClient(runner.address, { maxMessageBytes: 256 * 1024 * 1024 });
-  return {
-    runner,
-    client,
-    async close() {
-      client.close();
-      await runner.close();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+  return serveRepository(dir, device, { maxMessageBytes: 256 * 1024 * 1024, maxTensorElements: 1 << 26 });
 }
