@@ -1,6 +1,7 @@
 /** Builds and starts a gateway: the public API in front of a pool of runners. */
 import { startGrpcServer, type Logger } from '@infermesh/common';
 import { gatewayHandlers, gatewayServiceDefinition } from './inference-service.js';
+import type { InferObserver } from './InferObserver.js';
 import { RunnerPool } from './RunnerPool.js';
 
 /** Everything a gateway needs; `main.ts` derives it from the mesh config. */
@@ -13,6 +14,8 @@ export interface GatewayConfig {
   runnerRefreshMs: number;
   maxMessageBytes: number;
   logger: Logger;
+  /** Told about every forwarded inference (sink publisher, registry reporter). */
+  observers?: InferObserver[];
 }
 
 /** A started gateway. */
@@ -32,7 +35,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
     port: config.port,
     maxReceiveMessageBytes: config.maxMessageBytes,
     maxSendMessageBytes: config.maxMessageBytes,
-    services: [{ definition: gatewayServiceDefinition, implementation: gatewayHandlers(pool, config.logger) }],
+    services: [{ definition: gatewayServiceDefinition, implementation: gatewayHandlers(pool, config.logger, config.observers) }],
   });
   return {
     port: server.port,

@@ -41,18 +41,27 @@ function callRunner(
   });
 }
 
+/** Where a forwarded call went, for observers; filled in as the call proceeds. */
+export interface ForwardTrace {
+  version: string;
+  runner: string;
+}
+
 /** Sends the request to a runner that serves its model and version. */
 export async function forwardInfer(
   pool: RunnerPool,
   header: InferRequestHeader,
   request: Buffer,
   parent: ParentCall,
+  trace: ForwardTrace = { version: '', runner: '' },
 ): Promise<Buffer> {
   const metadata = parent.metadata.clone();
   const tried = new Set<RunnerEndpoint>();
   for (;;) {
-    const { runner } = pool.pick(header.modelName, header.modelVersion, tried);
+    const { runner, version } = pool.pick(header.modelName, header.modelVersion, tried);
     tried.add(runner);
+    trace.version = version;
+    trace.runner = runner.address;
     try {
       return await callRunner(runner, request, metadata, parent);
     } catch (error) {

@@ -8,7 +8,8 @@ import {
   type Logger,
 } from '@infermesh/common';
 import { inferenceProto, type ModelMetadataResponse__Output } from '@infermesh/proto';
-import { forwardInfer, type ParentCall } from './forward-infer.js';
+import { forwardInfer, type ForwardTrace, type ParentCall } from './forward-infer.js';
+import type { InferEvent, InferObserver } from './InferObserver.js';
 import type { RunnerPool } from './RunnerPool.js';
 import { readInferRequestHeader, wrapStreamResponse, type InferRequestHeader } from './wire.js';
 
@@ -37,9 +38,54 @@ function callRunnerControl<T>(fn: (callback: (error: grpc.ServiceError | null, v
   return new Promise((resolve, reject) => fn((error, value) => (error ? reject(error) : resolve(value as T))));
 }
 
-export function gatewayHandlers(pool: RunnerPool, logger: Logger): grpc.UntypedServiceImplementation {
-  const infer = (request: Buffer, call: ParentCall) =>
-    forwardInfer(pool, readInferRequestHeader(request), request, call);
+export function gatewayHandlers(
+  pool: RunnerPool,
+  logger: Logger,
+  observers: readonly InferObserver[] = [],
+): grpc.UntypedServiceImplementation {
+  const notify = (event: InferEvent) => {
+    for (const observer of observers) {
+      try {
+        observer.onInfer(event);
+      } catch (error) {
+        logger.error({ err: error }, 'an inference observer threw');
+      }
+    }
+  };
+
+  const infer = async (request: Buffer, call: ParentCall): Promise<Buffer> => {
+    const receivedAt = Date.now();
+    const started = performance.now();
+    const header = readInferRequestHeader(request);
+    const trace: ForwardTrace = { version: '', runner: '' };
+    let response: Buffer | undefined;
+    let failure: unknown;
+    try {
+      response = await forwardInfer(pool, header, request, call, trace);
+      return response;
+    } catch (error) {
+      failure = error;
+      throw error;
+    } finally {
+      if (observers.length > 0) {
+        const { code, details } = failure === undefined ? { code: grpc.status.OK, details: '' } : toGrpcStatus(failure);
+        notify({
+          modelName: header.modelName,
+          requestedVersion: header.modelVersion,
+          version: trace.version,
+          requestId: header.id,
+          runner: trace.runner,
+          code,
+          details,
+          latencyMs: performance.now() - started,
+          receivedAt,
+          metadata: call.metadata,
+          request,
+          response,
+        });
+      }
+    }
+  };
 
   const metadataClients = new Map<string, InstanceType<typeof inferenceProto.GRPCInferenceService>>();
   const metadataClient = (runner: ReturnType<RunnerPool['pick']>['runner']) => {

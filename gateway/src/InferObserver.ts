@@ -1,0 +1,38 @@
+/**
+ * What the gateway tells interested parties after every inference it forwarded (unary or
+ * stream): the sink publisher turns it into a prediction record, the registry reporter
+ * into per-version counts and latency. Observers run after the caller has its answer and
+ * must not throw or block; anything slow belongs in their own queue.
+ */
+import type { Metadata, status } from '@grpc/grpc-js';
+
+/** One forwarded inference. */
+export interface InferEvent {
+  modelName: string;
+  /** The version the request asked for ('' when none). */
+  requestedVersion: string;
+  /** The version the runner was asked to run ('' when the request named none and no route resolved it). */
+  version: string;
+  requestId: string;
+  /** The runner that answered last (after retries), or '' when none was reached. */
+  runner: string;
+  /** OK or the error's code. */
+  code: status;
+  /** The error's details; '' on success. */
+  details: string;
+  /** Wall time at the gateway, ms. */
+  latencyMs: number;
+  /** Epoch ms when the gateway received the request. */
+  receivedAt: number;
+  /** The caller's metadata. */
+  metadata: Metadata;
+  /** Serialized ModelInferRequest as received. */
+  request: Buffer;
+  /** Serialized ModelInferResponse, when the call succeeded. */
+  response: Buffer | undefined;
+}
+
+/** Something that wants to know about every inference. */
+export interface InferObserver {
+  onInfer(event: InferEvent): void;
+}
