@@ -2,6 +2,8 @@
  * The project's .proto files, loaded at run time, with the TypeScript types that
  * proto-loader-gen-types generated from them (src/gen, never edited by hand).
  */
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
@@ -11,8 +13,13 @@ import type { ProtoGrpcType as RunnerProtoType } from './gen/runner.js';
 /** Folder holding the .proto sources (`inference/`, `infermesh/`). */
 export const PROTO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-/** The .proto files of the public and internal APIs, relative to {@link PROTO_ROOT}. */
-export const PROTO_FILES = ['inference/grpc_service.proto', 'infermesh/runner/v1/runner.proto'] as const;
+/** Every .proto file under inference/ and infermesh/, relative to {@link PROTO_ROOT}. */
+export const PROTO_FILES: readonly string[] = ['inference', 'infermesh'].flatMap((top) =>
+  readdirSync(path.join(PROTO_ROOT, top), { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.proto'))
+    .map((file) => path.posix.join(top, file.split(path.sep).join('/')))
+    .sort(),
+);
 
 /**
  * proto-loader options; they must match the flags of the `generate` script so that
@@ -33,8 +40,14 @@ export const packageDefinition: protoLoader.PackageDefinition = protoLoader.load
   LOADER_OPTIONS,
 );
 
-const loaded = grpc.loadPackageDefinition(packageDefinition) as unknown as InferenceProtoType &
-  RunnerProtoType;
+/**
+ * Every package of the project's protos as grpc-js loaded them. Modules for further packages
+ * (e.g. `src/registry.ts`, imported as `@infermesh/proto/registry`) cast their part of it to
+ * the generated type.
+ */
+export const grpcObject: grpc.GrpcObject = grpc.loadPackageDefinition(packageDefinition);
+
+const loaded = grpcObject as unknown as InferenceProtoType & RunnerProtoType;
 
 /** `inference.GRPCInferenceService`: the Open Inference Protocol. */
 export const inferenceProto = loaded.inference;

@@ -14,6 +14,14 @@ export interface EnvironmentOverrides {
   gatewayPort?: number;
   /** Runner addresses (host:port) the gateway forwards to. */
   gatewayRunners?: string[];
+  /** Where the registry listens (registry process). */
+  registryPort?: number;
+  /** The registry's host:port, for gateways, runners and the CLI. */
+  registryAddress?: string;
+  /** Where the sink listens (sink process). */
+  sinkPort?: number;
+  /** The sink's host:port, for gateways. */
+  sinkAddress?: string;
 }
 
 function port(name: string, value: string | undefined): number | undefined {
@@ -42,6 +50,10 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
   set('runnerPort', port('INFERMESH_RUNNER_PORT', env.INFERMESH_RUNNER_PORT));
   set('runnerDevice', text(env.INFERMESH_RUNNER_DEVICE));
   set('gatewayPort', port('INFERMESH_GATEWAY_PORT', env.INFERMESH_GATEWAY_PORT));
+  set('registryPort', port('INFERMESH_REGISTRY_PORT', env.INFERMESH_REGISTRY_PORT));
+  set('registryAddress', text(env.INFERMESH_REGISTRY_ADDRESS));
+  set('sinkPort', port('INFERMESH_SINK_PORT', env.INFERMESH_SINK_PORT));
+  set('sinkAddress', text(env.INFERMESH_SINK_ADDRESS));
   const runners = text(env.INFERMESH_GATEWAY_RUNNERS);
   set('gatewayRunners', runners?.split(',').map((entry) => entry.trim()).filter(Boolean));
   return overrides;

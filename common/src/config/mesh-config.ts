@@ -53,6 +53,10 @@ export const meshConfigSchema = z
     limits: limitsSchema.prefault({}),
     runners: z.array(runnerSchema).min(1),
     gateway: gatewaySchema.prefault({}),
+    /** Validated by @infermesh/registry, which owns its keys. */
+    registry: z.record(z.string(), z.unknown()).optional(),
+    /** Validated by @infermesh/sink, which owns its keys. */
+    sink: z.record(z.string(), z.unknown()).optional(),
   })
   .strict()
   .superRefine((config, ctx) => {
