@@ -38,3 +38,20 @@ export { createLogger, silentLogger, type Logger } from './log/logger.js';
 export { runService, type RunningService } from './process/run-service.js';
 export { spawnService, type SpawnOptions, type SpawnedService } from './process/spawn-service.js';
 export { INFERMESH_VERSION } from './version.js';
+export { startTelemetry, type Telemetry } from './telemetry/start-telemetry.js';
+export {
+  activeTraceIds,
+  endSpan,
+  extractContext,
+  injectContext,
+  startChildSpan,
+  startServerSpan,
+  tracer,
+} from './telemetry/grpc-tracing.js';
+export {
+  createMetricsRegistry,
+  metricsRoute,
+  startHttpServer,
+  type Route,
+  type StartedHttpServer,
+} from './metrics/http-server.js';

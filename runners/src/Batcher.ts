@@ -4,7 +4,8 @@
  * batching, are concatenated along the batch dimension into one execution.
  */
 import { status } from '@grpc/grpc-js';
-import { ServiceError } from '@infermesh/common';
+import { trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import { ServiceError, endSpan, startChildSpan } from '@infermesh/common';
 import { concatFeeds, splitOutputs } from './batch-tensors.js';
 import type { WireTensor } from './session-protocol.js';
 import type { SessionWorker } from './SessionWorker.js';
@@ -26,6 +27,10 @@ export interface BatcherOptions {
   /** Present: dynamic batching. */
   dynamic?: { maxQueueDelayUs: number; preferredBatchSizes: readonly number[] };
   maxQueueSize: number;
+  /** Attributes on every span the batcher makes (model, version, device). */
+  spanAttributes?: Attributes;
+  /** Told about each execution, for metrics. */
+  onExecuted?: (execution: { rows: number; computeNs: number; queueWaitsMs: readonly number[] }) => void;
 }
 
 /** Counters of one version, for Status and statistics. */
@@ -42,6 +47,8 @@ export interface BatcherStats {
 
 interface Job extends BatchRequest {
   enqueuedAt: number;
+  /** The request's trace context, and its span for the time spent queued. */
+  trace: { ctx: Context; queueSpan: Span } | undefined;
   signal: AbortSignal | undefined;
   onAbort: () => void;
   timer: NodeJS.Timeout | undefined;
@@ -91,7 +98,12 @@ export class Batcher {
    * once when the queue is full, with the signal's reason when it aborts while queued, and
    * with DEADLINE_EXCEEDED when `queueTimeoutUs` passes before it runs.
    */
-  submit(request: BatchRequest, signal?: AbortSignal, queueTimeoutUs = 0): Promise<Record<string, WireTensor>> {
+  submit(
+    request: BatchRequest,
+    signal?: AbortSignal,
+    queueTimeoutUs = 0,
+    traceContext?: Context,
+  ): Promise<Record<string, WireTensor>> {
     if (this.closed) return Promise.reject(ServiceError.unavailable('model version is unloading'));
     if (signal?.aborted) {
       this.stats.dropped++;
@@ -107,6 +119,9 @@ export class Batcher {
       const job: Job = {
         ...request,
         enqueuedAt: performance.now(),
+        trace: traceContext
+          ? { ctx: traceContext, queueSpan: startChildSpan('queue', traceContext, this.options.spanAttributes) }
+          : undefined,
         signal,
         timer: undefined,
         resolve,
@@ -139,7 +154,11 @@ export class Batcher {
   close(): void {
     this.closed = true;
     clearTimeout(this.delayTimer);
-    for (const job of this.queue.splice(0)) this.settle(job).reject(ServiceError.unavailable('model version is unloading'));
+    for (const job of this.queue.splice(0)) {
+      const error = ServiceError.unavailable('model version is unloading');
+      if (job.trace) endSpan(job.trace.queueSpan, error);
+      this.settle(job).reject(error);
+    }
     this.notifyIdle();
   }
 
@@ -153,6 +172,7 @@ export class Batcher {
     if (index < 0) return;
     this.queue.splice(index, 1);
     this.stats.dropped++;
+    if (job.trace) endSpan(job.trace.queueSpan, reason);
     this.settle(job).reject(reason);
     this.notifyIdle();
   }
@@ -211,28 +231,47 @@ export class Batcher {
 
   private async execute(instance: SessionWorker, jobs: Job[], rows: number): Promise<void> {
     const now = performance.now();
-    for (const job of jobs) {
+    const queueWaitsMs = jobs.map((job) => now - job.enqueuedAt);
+    const size = Math.max(rows, 1);
+    const batchSpans = jobs.map((job) => {
       this.settle(job);
-      this.stats.queueNs += Math.round((now - job.enqueuedAt) * 1e6);
-    }
+      if (!job.trace) return undefined;
+      job.trace.queueSpan.end();
+      return startChildSpan('batch', job.trace.ctx, { ...this.options.spanAttributes, 'batch.size': size, 'batch.requests': jobs.length });
+    });
+    for (const wait of queueWaitsMs) this.stats.queueNs += Math.round(wait * 1e6);
     this.running += jobs.length;
     try {
       const feeds = jobs.length === 1 ? jobs[0]!.feeds : concatFeeds(jobs.map((job) => job.feeds), rows);
       const result = await instance.run(feeds, jobs[0]!.fetches);
       this.stats.computeNs += result.computeNs;
       this.stats.executions++;
-      const size = Math.max(rows, 1);
       this.stats.batchSizes.set(size, (this.stats.batchSizes.get(size) ?? 0) + 1);
+      this.options.onExecuted?.({ rows: size, computeNs: result.computeNs, queueWaitsMs });
+      this.traceCompute(jobs, batchSpans, result.computeNs);
       const parts = jobs.length === 1 ? [result.outputs] : splitOutputs(result.outputs, jobs.map((job) => job.batch));
       jobs.forEach((job, i) => job.resolve(parts[i]!));
       this.stats.inferences += jobs.length;
+      for (const span of batchSpans) span?.end();
     } catch (error) {
+      for (const span of batchSpans) if (span) endSpan(span, error);
       for (const job of jobs) job.reject(error as Error);
     } finally {
       this.running -= jobs.length;
       this.pump();
       this.notifyIdle();
     }
+  }
+
+  /** A `compute` span under each request's batch span, timed by the worker's own clock. */
+  private traceCompute(jobs: readonly Job[], batchSpans: readonly (Span | undefined)[], computeNs: number): void {
+    const end = Date.now();
+    const start = end - computeNs / 1e6;
+    jobs.forEach((job, i) => {
+      const batchSpan = batchSpans[i];
+      if (!job.trace || !batchSpan) return;
+      startChildSpan('compute', trace.setSpan(job.trace.ctx, batchSpan), this.options.spanAttributes, start).end(end);
+    });
   }
 
   private notifyIdle(): void {

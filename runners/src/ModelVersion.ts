@@ -1,5 +1,6 @@
 /** One version of one model on this runner: its instances, queue, signature and state. */
 import { status } from '@grpc/grpc-js';
+import type { Context } from '@opentelemetry/api';
 import { ServiceError, type Logger } from '@infermesh/common';
 import type { ModelInferRequest__Output, ModelInferResponse, ModelVersionStatus } from '@infermesh/proto';
 import { Batcher, emptyBatcherStats, type BatcherStats } from './Batcher.js';
@@ -9,6 +10,7 @@ import type { ModelSource } from './model-repository.js';
 import { prepareInputs, type InputLimits } from './prepare-inputs.js';
 import { SessionLoadError, SessionWorker } from './SessionWorker.js';
 import { formatShape, toSignature, type Signature, type TensorSpec } from './signature.js';
+import type { RunnerMetrics } from './runner-metrics.js';
 import { warmupFeeds } from './warmup.js';
 
 /** Lifecycle of a version on a runner. */
@@ -20,6 +22,8 @@ export interface VersionContext {
   intraOpThreads: number;
   limits: InputLimits;
   logger: Logger;
+  /** Where executions are recorded; absent in tests that do not need metrics. */
+  metrics?: RunnerMetrics;
 }
 
 const EMPTY_STATS: BatcherStats = emptyBatcherStats();
@@ -80,9 +84,21 @@ export class ModelVersion {
       const batching = config.max_batch_size > 0 ? unbatchable(this.signature, config.max_batch_size) : undefined;
       if (batching) throw new Error(batching);
       await this.warmUp(config);
+      const labels = { model: this.name, version: this.version };
+      const metrics = this.context.metrics;
       this.batcher = new Batcher(this.instances, {
         maxBatchSize: config.max_batch_size,
         maxQueueSize: config.max_queue_size,
+        spanAttributes: { 'model.name': this.name, 'model.version': this.version, device: this.device },
+        ...(metrics
+          ? {
+              onExecuted: ({ rows, computeNs, queueWaitsMs }) => {
+                metrics.batchSize.observe(labels, rows);
+                metrics.computeSeconds.observe(labels, computeNs / 1e9);
+                for (const wait of queueWaitsMs) metrics.queueSeconds.observe(labels, wait / 1000);
+              },
+            }
+          : {}),
         ...(config.dynamic_batching
           ? {
               dynamic: {
@@ -143,14 +159,14 @@ export class ModelVersion {
   }
 
   /** Runs one request; throws ServiceError for anything the caller got wrong. */
-  async infer(request: ModelInferRequest__Output, signal?: AbortSignal): Promise<ModelInferResponse> {
+  async infer(request: ModelInferRequest__Output, signal?: AbortSignal, traceContext?: Context): Promise<ModelInferResponse> {
     const batcher = this.batcher;
     if (this.state !== 'READY' || !batcher) throw this.notReady();
     const prepared = prepareInputs(this, request, this.context.limits);
     const queueTimeoutUs = prepared.queueTimeoutUs ?? this.config?.default_queue_timeout_us ?? 0;
     let outputs;
     try {
-      outputs = await batcher.submit(prepared, signal, queueTimeoutUs);
+      outputs = await batcher.submit(prepared, signal, queueTimeoutUs, traceContext);
     } catch (error) {
       if (error instanceof ServiceError) throw error;
       this.context.logger.error(

@@ -1,11 +1,12 @@
 /** Builds and starts a runner: loads its model repository and serves it on one device. */
-import { startGrpcServer, type Logger } from '@infermesh/common';
+import { metricsRoute, startGrpcServer, startHttpServer, type Logger } from '@infermesh/common';
 import { inferenceProto, runnerProto } from '@infermesh/proto';
 import { inferenceHandlers } from './inference-service.js';
 import { scanModelRepository } from './model-repository.js';
 import { ModelLifecycle } from './ModelLifecycle.js';
 import { ModelStore } from './ModelStore.js';
 import { runnerControlHandlers } from './runner-control-service.js';
+import { createRunnerMetrics } from './runner-metrics.js';
 
 /** Everything a runner needs; `main.ts` derives it from the mesh config. */
 export interface RunnerConfig {
@@ -23,12 +24,16 @@ export interface RunnerConfig {
   maxMessageBytes: number;
   maxTensorElements: number;
   logger: Logger;
+  /** HTTP port of /metrics; 0 picks a free one; absent: no metrics server. */
+  metricsPort?: number;
 }
 
 /** A started runner. */
 export interface Runner {
   port: number;
   address: string;
+  /** host:port of /metrics, when served. */
+  metricsAddress: string | undefined;
   store: ModelStore;
   /** Resolves when every version found at start has loaded or failed. */
   loaded: Promise<void>;
@@ -46,11 +51,13 @@ export async function createRunner(config: RunnerConfig): Promise<Runner> {
   for (const entry of skipped) logger.warn(entry, 'skipped an entry of the model repository');
 
   const store = new ModelStore();
+  const metrics = createRunnerMetrics(config, store);
   const context = {
     device: config.device,
     intraOpThreads: config.intraOpThreads,
     limits: { maxTensorElements: config.maxTensorElements },
     logger,
+    metrics,
   };
   const lifecycle = new ModelLifecycle({ name: config.name, dataDir: config.dataDir }, store, context, logger);
   const versions = lifecycle.addFromRepository(models);
@@ -63,7 +70,7 @@ export async function createRunner(config: RunnerConfig): Promise<Runner> {
     maxReceiveMessageBytes: config.maxMessageBytes,
     maxSendMessageBytes: config.maxMessageBytes,
     services: [
-      { definition: inferenceProto.GRPCInferenceService.service, implementation: inferenceHandlers(store, logger, isReady) },
+      { definition: inferenceProto.GRPCInferenceService.service, implementation: inferenceHandlers(store, logger, isReady, config, metrics) },
       {
         definition: runnerProto.RunnerControl.service,
         implementation: runnerControlHandlers(config, store, lifecycle, logger, isReady),
@@ -71,18 +78,27 @@ export async function createRunner(config: RunnerConfig): Promise<Runner> {
     ],
   });
 
+  const metricsServer =
+    config.metricsPort === undefined
+      ? undefined
+      : await startHttpServer({ host: config.host, port: config.metricsPort, routes: { '/metrics': metricsRoute(metrics.registry) } });
+
   const loaded = lifecycle.loadAll(versions).then(() => {
     ready = versions.every((version) => version.state === 'READY');
     const failed = versions.filter((version) => version.state === 'FAILED').length;
     logger.info({ versions: versions.length, failed, ready }, 'model repository loaded');
   });
 
+  if (metricsServer) logger.info({ address: metricsServer.address }, 'metrics listening');
+
   return {
     port: server.port,
     address: server.address,
+    metricsAddress: metricsServer?.address,
     store,
     loaded,
     async close() {
+      await metricsServer?.close();
       await server.close();
       await loaded;
       await lifecycle.idle();

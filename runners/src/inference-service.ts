@@ -1,10 +1,24 @@
 /** The runner's GRPCInferenceService: the public protocol, answered from its own models. */
-import { INFERMESH_VERSION, callSignal, serveOrderedStream, toGrpcStatus, unaryHandler, type Logger } from '@infermesh/common';
-import type {
-  GRPCInferenceServiceHandlers,
-  ModelInferRequest__Output,
-  ModelStreamInferResponse,
+import { status, type Metadata } from '@grpc/grpc-js';
+import { context } from '@opentelemetry/api';
+import {
+  INFERMESH_VERSION,
+  callSignal,
+  endSpan,
+  serveOrderedStream,
+  startServerSpan,
+  toGrpcStatus,
+  unaryHandler,
+  type Logger,
+} from '@infermesh/common';
+import {
+  MODEL_INFER_PATH,
+  type GRPCInferenceServiceHandlers,
+  type ModelInferRequest__Output,
+  type ModelInferResponse,
+  type ModelStreamInferResponse,
 } from '@infermesh/proto';
+import type { RunnerMetrics } from './runner-metrics.js';
 import type { ModelStore } from './ModelStore.js';
 import type { TensorSpec } from './signature.js';
 
@@ -14,11 +28,46 @@ const STREAM_MAX_IN_FLIGHT = 64;
 const tensorMetadata = ({ name, datatype, shape }: TensorSpec) => ({ name, datatype, shape });
 
 /** Handlers for one runner; `isReady` says whether the initial load has finished. */
-export function inferenceHandlers(store: ModelStore, logger: Logger, isReady: () => boolean): GRPCInferenceServiceHandlers {
-  const infer = async (request: ModelInferRequest__Output, call: Parameters<typeof callSignal>[0]) => {
+/**
+ * Handlers for one runner; `isReady` says whether the initial load has finished. Each
+ * ModelInfer gets a server span continuing the caller's trace (queue, batch and compute
+ * spans hang below it) and is counted per version in `metrics`.
+ */
+export function inferenceHandlers(
+  store: ModelStore,
+  logger: Logger,
+  isReady: () => boolean,
+  runner: { device: string },
+  metrics?: RunnerMetrics,
+): GRPCInferenceServiceHandlers {
+  const infer = async (
+    request: ModelInferRequest__Output,
+    call: Parameters<typeof callSignal>[0] & { metadata: Metadata },
+  ): Promise<ModelInferResponse> => {
+    const { span, ctx } = startServerSpan(MODEL_INFER_PATH, call.metadata, {
+      'model.name': request.model_name,
+      'model.version': request.model_version,
+      device: runner.device,
+    });
     const { signal, dispose } = callSignal(call);
+    const started = performance.now();
+    // Labels only for versions this runner has, so callers cannot mint label values.
+    let labels: { model: string; version: string } | undefined;
     try {
-      return await store.resolve(request.model_name, request.model_version).infer(request, signal);
+      const version = store.resolve(request.model_name, request.model_version);
+      labels = { model: version.name, version: version.version };
+      span.setAttribute('model.version', version.version);
+      const response = await context.with(ctx, () => version.infer(request, signal, ctx));
+      endSpan(span);
+      if (metrics) {
+        metrics.requests.inc({ ...labels, code: 'OK' });
+        metrics.requestSeconds.observe(labels, (performance.now() - started) / 1000);
+      }
+      return response;
+    } catch (error) {
+      endSpan(span, error);
+      if (metrics && labels) metrics.requests.inc({ ...labels, code: status[toGrpcStatus(error).code] });
+      throw error;
     } finally {
       dispose();
     }

@@ -22,6 +22,10 @@ export interface EnvironmentOverrides {
   sinkPort?: number;
   /** The sink's host:port, for gateways. */
   sinkAddress?: string;
+  /** OTEL_EXPORTER_OTLP_ENDPOINT: traces are exported (OTLP over HTTP) only when it is set. */
+  otlpEndpoint?: string;
+  /** OTEL_SDK_DISABLED=true turns tracing off entirely (no spans, no propagation). */
+  tracingDisabled?: boolean;
 }
 
 function port(name: string, value: string | undefined): number | undefined {
@@ -54,6 +58,8 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
   set('registryAddress', text(env.INFERMESH_REGISTRY_ADDRESS));
   set('sinkPort', port('INFERMESH_SINK_PORT', env.INFERMESH_SINK_PORT));
   set('sinkAddress', text(env.INFERMESH_SINK_ADDRESS));
+  set('otlpEndpoint', text(env.OTEL_EXPORTER_OTLP_ENDPOINT) ?? text(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT));
+  if (env.OTEL_SDK_DISABLED?.toLowerCase() === 'true') overrides.tracingDisabled = true;
   const runners = text(env.INFERMESH_GATEWAY_RUNNERS);
   set('gatewayRunners', runners?.split(',').map((entry) => entry.trim()).filter(Boolean));
   return overrides;

@@ -27,6 +27,8 @@ const runnerSchema = z
     modelRepository: z.string().min(1).optional(),
     /** ORT intra-op threads per model instance; 0 lets onnxruntime choose. */
     intraOpThreads: z.number().int().min(0).max(256).default(0),
+    /** HTTP port of the runner's Prometheus metrics (/metrics); 0 picks a free one. */
+    metricsPort: z.number().int().min(0).max(65_535).default(0),
   })
   .strict();
 
@@ -36,6 +38,8 @@ const gatewaySchema = z
     port: z.number().int().min(0).max(65_535).default(8001),
     /** Runner addresses; default: the addresses of `runners` in this file. */
     runners: z.array(address).optional(),
+    /** HTTP port of the gateway's metrics (/metrics) and status page (/). */
+    httpPort: z.number().int().min(0).max(65_535).default(8002),
     /** How often the gateway asks each runner what it holds. */
     runnerRefreshMs: z.number().int().min(50).max(60_000).default(1_000),
   })

@@ -2,4 +2,5 @@
 export { mainScript, startMesh, waitFor, type MeshOptions, type TestMesh } from './start-mesh.js';
 export { serviceAvailable } from './require-service.js';
 export { exampleRepository } from './model-repository.js';
+export { metricValue, scrape } from './prometheus.js';
 export { RunnerProbe, type LoadModelArgs, type Outcome } from './runner-probe.js';

@@ -1,0 +1,63 @@
+/** A small HTTP server for a service's Prometheus metrics (and, on the gateway, its status page). */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Answers one GET path. */
+export type Route = (request: IncomingMessage, response: ServerResponse) => void | Promise<void>;
+
+/** A started HTTP server. */
+export interface StartedHttpServer {
+  port: number;
+  address: string;
+  close(): Promise<void>;
+}
+
+/** A registry with the process metrics (CPU, memory, event loop lag, GC) under `infermesh_`. */
+export function createMetricsRegistry(labels: Record<string, string>): Registry {
+  const registry = new Registry();
+  registry.setDefaultLabels(labels);
+  collectDefaultMetrics({ register: registry, prefix: 'infermesh_' });
+  return registry;
+}
+
+/** The `/metrics` route: Prometheus text exposition of `registry`. */
+export function metricsRoute(registry: Registry): Route {
+  return async (_request, response) => {
+    const body = await registry.metrics();
+    response.writeHead(200, { 'content-type': registry.contentType });
+    response.end(body);
+  };
+}
+
+/** Serves `routes` (exact paths, GET only); anything else is 404. */
+export async function startHttpServer(options: { host: string; port: number; routes: Record<string, Route> }): Promise<StartedHttpServer> {
+  const server = createServer((request, response) => {
+    const path = (request.url ?? '/').split('?')[0]!;
+    const route = options.routes[path];
+    if (request.method !== 'GET' || !route) {
+      response.writeHead(request.method === 'GET' ? 404 : 405, { 'content-type': 'text/plain' });
+      response.end(request.method === 'GET' ? `no page at ${path}\n` : 'only GET is served\n');
+      return;
+    }
+    Promise.resolve(route(request, response)).catch((error: unknown) => {
+      if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain' });
+      response.end(`error: ${(error as Error).message}\n`);
+    });
+  });
+  server.requestTimeout = 10_000;
+  server.headersTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const { port } = server.address() as { port: number };
+  return {
+    port,
+    address: `${options.host}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

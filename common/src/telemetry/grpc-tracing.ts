@@ -1,0 +1,87 @@
+/**
+ * Tracing for gRPC without patching grpc-js: W3C trace context read from and written to
+ * call metadata, and server spans named and attributed per OpenTelemetry's RPC conventions.
+ */
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  context,
+  propagation,
+  trace,
+  type Attributes,
+  type Context,
+  type Span,
+  type TextMapGetter,
+  type TextMapSetter,
+} from '@opentelemetry/api';
+import { status as grpcStatus, type Metadata } from '@grpc/grpc-js';
+import { toGrpcStatus } from '../errors/to-grpc-status.js';
+
+/** The tracer every infermesh component uses. */
+export const tracer = trace.getTracer('infermesh');
+
+const getter: TextMapGetter<Metadata> = {
+  keys: (carrier) => Object.keys(carrier.getMap()),
+  get: (carrier, key) => {
+    const values = carrier.get(key);
+    return values.length === 0 ? undefined : values.map(String);
+  },
+};
+
+const setter: TextMapSetter<Metadata> = {
+  set: (carrier, key, value) => carrier.set(key, value),
+};
+
+/** The trace context a caller sent in its metadata (traceparent, tracestate). */
+export function extractContext(metadata: Metadata): Context {
+  return propagation.extract(ROOT_CONTEXT, metadata, getter);
+}
+
+/** Writes `ctx` (by default the active context) into outgoing metadata. */
+export function injectContext(metadata: Metadata, ctx: Context = context.active()): void {
+  propagation.inject(ctx, metadata, setter);
+}
+
+/** `inference.GRPCInferenceService/ModelInfer` → RPC semantic convention attributes. */
+function rpcAttributes(fullMethod: string): Attributes {
+  const [service = '', method = ''] = fullMethod.replace(/^\//, '').split('/');
+  return { 'rpc.system': 'grpc', 'rpc.service': service, 'rpc.method': method };
+}
+
+/** Starts the server span of an incoming call, as a child of the caller's context. */
+export function startServerSpan(fullMethod: string, metadata: Metadata, attributes: Attributes = {}): { span: Span; ctx: Context } {
+  const parent = extractContext(metadata);
+  const span = tracer.startSpan(
+    fullMethod.replace(/^\//, ''),
+    { kind: SpanKind.SERVER, attributes: { ...rpcAttributes(fullMethod), ...attributes } },
+    parent,
+  );
+  return { span, ctx: trace.setSpan(parent, span) };
+}
+
+/** Starts an internal span under `parent`. */
+export function startChildSpan(name: string, parent: Context, attributes: Attributes = {}, startTime?: number): Span {
+  return tracer.startSpan(name, { kind: SpanKind.INTERNAL, attributes, ...(startTime === undefined ? {} : { startTime }) }, parent);
+}
+
+/** Ends a span with the gRPC status of `error` (OK when undefined); errors set the span's status. */
+export function endSpan(span: Span, error?: unknown, endTime?: number): void {
+  if (error === undefined) {
+    span.setAttribute('rpc.grpc.status_code', grpcStatus.OK);
+  } else {
+    const { code, details } = toGrpcStatus(error);
+    span.setAttribute('rpc.grpc.status_code', code);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: `${grpcStatus[code]}: ${details}` });
+  }
+  span.end(endTime);
+}
+
+/** The trace and span ids of the active span, for log lines; empty when there is none. */
+export function activeTraceIds(): { trace_id?: string; span_id?: string } {
+  const span = trace.getSpan(context.active());
+  if (!span) return {};
+  const spanContext = span.spanContext();
+  if (!trace.isSpanContextValid(spanContext)) return {};
+  return { trace_id: spanContext.traceId, span_id: spanContext.spanId };
+}

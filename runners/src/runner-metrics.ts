@@ -1,0 +1,53 @@
+/** The runner's Prometheus metrics, per model and version; documented in the README. */
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { createMetricsRegistry } from '@infermesh/common';
+import type { ModelStore } from './ModelStore.js';
+
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256];
+
+/** Metric handles the request path records into. */
+export interface RunnerMetrics {
+  registry: Registry;
+  requests: Counter<'model' | 'version' | 'code'>;
+  requestSeconds: Histogram<'model' | 'version'>;
+  queueSeconds: Histogram<'model' | 'version'>;
+  computeSeconds: Histogram<'model' | 'version'>;
+  batchSize: Histogram<'model' | 'version'>;
+}
+
+export function createRunnerMetrics(runner: { name: string; device: string }, store: ModelStore): RunnerMetrics {
+  const registry = createMetricsRegistry({ runner: runner.name });
+  const labels = ['model', 'version'] as const;
+  const perVersion = (read: (v: ReturnType<ModelStore['all']>[number]) => number) =>
+    function (this: Gauge<'model' | 'version'>) {
+      this.reset();
+      for (const version of store.all()) this.set({ model: version.name, version: version.version }, read(version));
+    };
+  new Gauge({
+    name: 'infermesh_runner_info',
+    help: 'Always 1; the device this runner owns is a label.',
+    labelNames: ['device'],
+    registers: [registry],
+  }).set({ device: runner.device }, 1);
+  new Gauge({
+    name: 'infermesh_runner_models_loaded',
+    help: 'Model versions READY on this runner.',
+    registers: [registry],
+    collect() {
+      this.set(store.all().filter((v) => v.state === 'READY').length);
+    },
+  });
+  new Gauge({ name: 'infermesh_runner_in_flight', help: 'Requests queued or running, per version.', labelNames: labels, registers: [registry], collect: perVersion((v) => v.inFlight) });
+  new Gauge({ name: 'infermesh_runner_queue_depth', help: 'Requests waiting for an instance, per version.', labelNames: labels, registers: [registry], collect: perVersion((v) => v.status().queue_depth as number) });
+  new Gauge({ name: 'infermesh_runner_model_memory_bytes', help: 'Resident memory the runner grew by while loading the version (estimate).', labelNames: labels, registers: [registry], collect: perVersion((v) => v.memoryBytes) });
+  new Gauge({ name: 'infermesh_runner_model_ready', help: '1 when the version is READY, else 0.', labelNames: labels, registers: [registry], collect: perVersion((v) => (v.state === 'READY' ? 1 : 0)) });
+  return {
+    registry,
+    requests: new Counter({ name: 'infermesh_runner_requests_total', help: 'ModelInfer requests by gRPC status code.', labelNames: [...labels, 'code'], registers: [registry] }),
+    requestSeconds: new Histogram({ name: 'infermesh_runner_request_duration_seconds', help: 'ModelInfer time at the runner, validation to response.', labelNames: labels, buckets: LATENCY_BUCKETS, registers: [registry] }),
+    queueSeconds: new Histogram({ name: 'infermesh_runner_queue_duration_seconds', help: 'Time a request waited in the version queue.', labelNames: labels, buckets: LATENCY_BUCKETS, registers: [registry] }),
+    computeSeconds: new Histogram({ name: 'infermesh_runner_compute_duration_seconds', help: 'onnxruntime run time per execution (batch).', labelNames: labels, buckets: LATENCY_BUCKETS, registers: [registry] }),
+    batchSize: new Histogram({ name: 'infermesh_runner_batch_size', help: 'Rows per execution.', labelNames: labels, buckets: BATCH_BUCKETS, registers: [registry] }),
+  };
+}
