@@ -3,7 +3,6 @@
  * exporter, a real runner, and a real scrape of its /metrics page.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Metadata } from '@grpc/grpc-js';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { silentLogger } from '@infermesh/common';
