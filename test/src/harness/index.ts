@@ -3,4 +3,5 @@ export { mainScript, startMesh, waitFor, type MeshOptions, type TestMesh } from 
 export { serviceAvailable } from './require-service.js';
 export { exampleRepository } from './model-repository.js';
 export { metricValue, scrape } from './prometheus.js';
+export { startOtlpReceiver, type ReceivedSpan } from './otlp-receiver.js';
 export { RunnerProbe, type LoadModelArgs, type Outcome } from './runner-probe.js';
