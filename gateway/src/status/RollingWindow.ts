@@ -35,7 +35,7 @@ function upperBound(bucket: number): number {
 
 /** What a window holds, summarised. */
 export interface WindowSummary {
-  /** Calls per second over the window. */
+  /** Calls per second over the window (or over the window's age, when younger than a minute). */
   rate: number;
   /** Share of calls that failed, 0..1 (0 with no calls). */
   errorRate: number;
@@ -60,11 +60,14 @@ function percentile(histogram: Uint32Array, total: number, q: number): number {
 
 export class RollingWindow {
   private readonly seconds = Array.from({ length: SECONDS }, () => new Second());
+  /** When the first call was recorded: a window younger than a minute divides by its age. */
+  private firstEpoch = -1;
 
   constructor(private readonly now: () => number = Date.now) {}
 
   record(latencyMs: number, failed: boolean): void {
     const epoch = Math.floor(this.now() / 1000);
+    if (this.firstEpoch < 0) this.firstEpoch = epoch;
     const second = this.seconds[epoch % SECONDS]!;
     if (second.epoch !== epoch) second.reset(epoch);
     second.calls++;
@@ -90,7 +93,7 @@ export class RollingWindow {
       series.push({ calls: second.calls, p99Ms: percentile(second.latency, second.calls, 0.99) });
     }
     return {
-      rate: calls / SECONDS,
+      rate: calls / Math.min(SECONDS, this.firstEpoch < 0 ? SECONDS : current - this.firstEpoch + 1),
       errorRate: calls === 0 ? 0 : errors / calls,
       calls,
       errors,
