@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import { silentLogger, startHttpServer, type StartedHttpServer } from '@infermesh/common';
 import { InferenceClient } from '@infermesh/client';
-import { GatewayStats, createGateway, statusRoutes, type Gateway } from '@infermesh/gateway';
+import { GatewayStats, createGateway, statusRoutes, type Gateway, type InferObserver } from '@infermesh/gateway';
 import { createRunner, type Runner } from '@infermesh/runners';
 import { exampleRepository, serviceAvailable, waitFor } from '../harness/index.js';
 
@@ -43,7 +43,8 @@ describe.skipIf(!available)('status page in a browser', () => {
       logger: silentLogger(),
     });
     await runner.loaded;
-    let stats: GatewayStats | undefined;
+    // The stats need the gateway's runner pool, so they join the observers once it exists.
+    const observers: InferObserver[] = [];
     gateway = await createGateway({
       host: '127.0.0.1',
       port: 0,
@@ -51,9 +52,10 @@ describe.skipIf(!available)('status page in a browser', () => {
       runnerRefreshMs: 100,
       maxMessageBytes: 1 << 26,
       logger: silentLogger(),
-      observers: [{ onInfer: (event) => stats?.onInfer(event) }],
+      observers,
     });
-    stats = new GatewayStats(gateway.pool);
+    const stats = new GatewayStats(gateway.pool);
+    observers.push(stats);
     http = await startHttpServer({ host: '127.0.0.1', port: 0, routes: statusRoutes(gateway.pool, stats) });
     client = new InferenceClient(gateway.address);
     await waitFor(() => client.modelReady('mlp'), 10_000, 'mlp to be routable');
