@@ -2,17 +2,28 @@
 /** The `infermesh` command. */
 import { Command } from 'commander';
 import { ConfigError } from '@infermesh/common';
+import { CliError, explain } from './cli-error.js';
+import { modelsCommand } from './commands/models.js';
+import { rolloutCommand } from './commands/rollout.js';
+import { statusCommand } from './commands/status.js';
 import { up } from './up.js';
 
-const program = new Command('infermesh').description('gRPC model-serving mesh for ONNX models');
+const program = new Command('infermesh')
+  .description('gRPC model-serving mesh for ONNX models')
+  .option('-c, --config <file>', 'mesh config file (the registry section gives its address)', 'deploy/local/infermesh.yaml')
+  .option('--registry <host:port>', "the registry's address (default: INFERMESH_REGISTRY_ADDRESS, else the mesh config's registry section)")
+  .showHelpAfterError('(add --help for usage)');
 
 program
   .command('up')
-  .description('run the local mesh (runners and gateway) in the foreground')
-  .option('-c, --config <file>', 'mesh config file', 'deploy/local/infermesh.yaml')
-  .action((options: { config: string }) => up(options));
+  .description('run the local mesh (registry, runners and gateway) in the foreground; -c picks the mesh config')
+  .action((_options: unknown, command: Command) => up({ config: command.optsWithGlobals<{ config: string }>().config }));
+
+modelsCommand(program);
+rolloutCommand(program);
+statusCommand(program);
 
 program.parseAsync().catch((error: unknown) => {
-  process.stderr.write(`infermesh: ${error instanceof ConfigError ? error.message : String(error)}\n`);
+  process.stderr.write(`infermesh: ${error instanceof CliError || error instanceof ConfigError ? error.message : explain(error, undefined)}\n`);
   process.exit(error instanceof ConfigError ? 2 : 1);
 });

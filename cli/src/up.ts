@@ -1,12 +1,19 @@
 /**
- * `infermesh up`: runs the local mesh as separate processes (the runner supervisor, which
- * starts and restarts the runners, then the gateway), prints `infermesh ready` with the
- * gateway address, and stops every child on Ctrl-C/SIGTERM.
+ * `infermesh up`: runs the local mesh as separate processes (the registry, with the example
+ * models registered; the runner supervisor, which starts and restarts the runners; the
+ * gateway, which follows the registry's routes), prints `infermesh ready` with the
+ * addresses once every example model is served, and stops every child on Ctrl-C/SIGTERM.
  */
+import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadMeshConfig, readEnvironment, spawnService, type SpawnedService } from '@infermesh/common';
+import { parseRegistryConfig, RegistryClient } from '@infermesh/registry';
+import { registerExamples, waitUntilServing } from './examples.js';
 import { formatLogLine } from './format-log-line.js';
+
+/** How long the example models may take to load on the runners. */
+const SERVING_TIMEOUT_MS = 180_000;
 
 /** A compiled main script of a workspace package. */
 function mainScript(packageName: string, script = 'main.js'): string {
@@ -44,25 +51,45 @@ export async function up(options: UpOptions): Promise<void> {
   };
 
   try {
+    // Checked before anything starts, so a bad registry section stops `up` with its key.
+    parseRegistryConfig(mesh.registry, options.config);
     const baseEnv = { INFERMESH_CONFIG: options.config, INFERMESH_DATA_DIR: mesh.dataDir };
-    // The supervisor's `listening` address is every runner's address, in config order.
-    const supervisor = await spawnService({
-      name: 'supervisor',
-      script: mainScript('@infermesh/runners', 'supervisor-main.js'),
-      env: baseEnv,
-      onLine: print,
-    });
-    watch(supervisor);
-    const addresses = supervisor.address.split(',');
-    const gateway = await spawnService({
-      name: 'gateway',
-      script: mainScript('@infermesh/gateway'),
-      env: { ...baseEnv, INFERMESH_GATEWAY_RUNNERS: supervisor.address },
-      onLine: print,
-    });
-    watch(gateway);
-    const runnerList = mesh.runners.map((r, i) => `${r.name} ${addresses[i]} [${r.device}]`).join(', ');
-    process.stdout.write(`infermesh ready: gateway ${gateway.address} (runners: ${runnerList})\n`);
+    // The registry places every version; runners start from their (possibly empty) repositories.
+    for (const runner of mesh.runners) await mkdir(runner.modelRepository!, { recursive: true });
+    const registry = await spawnService({ name: 'registry', script: mainScript('@infermesh/registry'), env: baseEnv, onLine: print });
+    watch(registry);
+    const withRegistry = { ...baseEnv, INFERMESH_REGISTRY_ADDRESS: registry.address };
+    const client = new RegistryClient(registry.address);
+    try {
+      const stable = await registerExamples(client, join(mesh.dataDir, 'models'), (line) => process.stdout.write(`${line}\n`));
+      // The supervisor's `listening` address is every runner's address, in config order.
+      const supervisor = await spawnService({
+        name: 'supervisor',
+        script: mainScript('@infermesh/runners', 'supervisor-main.js'),
+        env: withRegistry,
+        onLine: print,
+      });
+      watch(supervisor);
+      const addresses = supervisor.address.split(',');
+      // The sink before the gateway, so the gateway's first records have somewhere to go.
+      const sink = await spawnService({ name: 'sink', script: mainScript('@infermesh/sink'), env: baseEnv, onLine: print });
+      watch(sink);
+      const gateway = await spawnService({
+        name: 'gateway',
+        script: mainScript('@infermesh/gateway'),
+        env: { ...withRegistry, INFERMESH_SINK_ADDRESS: sink.address },
+        onLine: print,
+      });
+      watch(gateway);
+      await waitUntilServing(client, stable, SERVING_TIMEOUT_MS);
+      const runnerList = mesh.runners.map((r, i) => `${r.name} ${addresses[i]} [${r.device}]`).join(', ');
+      process.stdout.write(
+        `infermesh ready: gateway ${gateway.address}, status page http://${mesh.gateway.host}:${mesh.gateway.httpPort}/, ` +
+          `registry ${registry.address}, sink ${sink.address} (runners: ${runnerList})\n`,
+      );
+    } finally {
+      client.close();
+    }
   } catch (error) {
     process.stderr.write(`infermesh: failed to start: ${(error as Error).message}\n`);
     await stopAll(1);

@@ -41,11 +41,13 @@ export { INFERMESH_VERSION } from './version.js';
 export { startTelemetry, type Telemetry } from './telemetry/start-telemetry.js';
 export {
   activeTraceIds,
+  contextFromTraceparent,
   endSpan,
   extractContext,
   injectContext,
   startChildSpan,
   startServerSpan,
+  traceparentOf,
   tracer,
 } from './telemetry/grpc-tracing.js';
 export {

@@ -30,9 +30,16 @@ export interface InferEvent {
   request: Buffer;
   /** Serialized ModelInferResponse, when the call succeeded. */
   response: Buffer | undefined;
+  /** W3C traceparent of the gateway's span for the call; '' when tracing is off. */
+  traceparent: string;
 }
 
 /** Something that wants to know about every inference. */
 export interface InferObserver {
   onInfer(event: InferEvent): void;
+  /**
+   * Called before a call is forwarded; throwing refuses the call with that error (the sink
+   * publisher does, when records must never be lost and its buffer is full).
+   */
+  admit?(): void;
 }

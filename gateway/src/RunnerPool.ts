@@ -1,5 +1,10 @@
-/** The runners a gateway forwards to (a static list for now) and how one is picked per call. */
+/**
+ * The runners a gateway knows: a channel and a Status poll per runner, a static list or the
+ * runners the registry's routes name. In static mode it also answers which version a call
+ * means and which runner serves it.
+ */
 import { ServiceError } from '@infermesh/common';
+import { pickLeastLoaded } from './pick-runner.js';
 import { RunnerEndpoint } from './RunnerEndpoint.js';
 
 /** A resolved route: the runner and the concrete version it will run. */
@@ -9,12 +14,13 @@ export interface Route {
 }
 
 export class RunnerPool {
+  /** Every runner, in the order they became known. */
   readonly runners: RunnerEndpoint[];
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
     addresses: readonly string[],
-    maxMessageBytes: number,
+    private readonly maxMessageBytes: number,
     private readonly refreshMs: number,
   ) {
     this.runners = addresses.map((address) => new RunnerEndpoint(address, maxMessageBytes));
@@ -28,7 +34,28 @@ export class RunnerPool {
   }
 
   refresh(): Promise<void> {
-    return Promise.all(this.runners.map((r) => r.refresh(Math.max(this.refreshMs, 1_000)))).then(() => undefined);
+    return Promise.all(this.runners.map((r) => r.refresh(this.statusTimeoutMs()))).then(() => undefined);
+  }
+
+  /** The runner at `address`, added (and polled from now on) the first time it is asked for. */
+  endpoint(address: string): RunnerEndpoint {
+    let runner = this.runners.find((r) => r.address === address);
+    if (!runner) {
+      runner = new RunnerEndpoint(address, this.maxMessageBytes);
+      this.runners.push(runner);
+      void runner.refresh(this.statusTimeoutMs());
+    }
+    return runner;
+  }
+
+  /** Closes the runners not in `addresses` that have no call in flight (the others go on a later call). */
+  retain(addresses: ReadonlySet<string>): void {
+    for (let i = this.runners.length - 1; i >= 0; i--) {
+      const runner = this.runners[i]!;
+      if (addresses.has(runner.address) || runner.outstanding > 0) continue;
+      this.runners.splice(i, 1);
+      runner.close();
+    }
   }
 
   /** True when some runner is reachable and has finished loading. */
@@ -61,12 +88,11 @@ export class RunnerPool {
     const candidates =
       resolved === undefined ? [] : this.runners.filter((r) => r.healthy && !exclude.has(r) && r.serves(model, resolved));
     if (candidates.length === 0 || resolved === undefined) throw this.noRoute(model, version, exclude.size > 0);
-    const first = candidates[Math.floor(Math.random() * candidates.length)]!;
-    const second = candidates[Math.floor(Math.random() * candidates.length)]!;
-    return { runner: first.outstanding <= second.outstanding ? first : second, version: resolved };
+    return { runner: pickLeastLoaded(candidates), version: resolved };
   }
 
-  private noRoute(model: string, version: string, retried: boolean): ServiceError {
+  /** Why no runner can take a call for `model` (and `version`, when not ''). */
+  noRoute(model: string, version: string, retried: boolean): ServiceError {
     const label = version === '' ? `model '${model}'` : `model '${model}' version ${version}`;
     if (retried) return ServiceError.unavailable(`no other runner can serve ${label}`);
     const unreachable = this.runners.filter((r) => !r.healthy).length;
@@ -85,5 +111,9 @@ export class RunnerPool {
   close(): void {
     clearInterval(this.timer);
     for (const runner of this.runners) runner.close();
+  }
+
+  private statusTimeoutMs(): number {
+    return Math.max(this.refreshMs, 1_000);
   }
 }

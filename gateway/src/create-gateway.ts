@@ -1,8 +1,13 @@
-/** Builds and starts a gateway: the public API in front of a pool of runners. */
-import { startGrpcServer, type Logger } from '@infermesh/common';
+/** Builds and starts a gateway: the public API in front of a pool of runners, routed statically or by the registry. */
+import { startGrpcServer, startHttpServer, type Logger } from '@infermesh/common';
 import { gatewayHandlers, gatewayServiceDefinition } from './inference-service.js';
 import type { InferObserver } from './InferObserver.js';
+import { followRegistry, type RegistryLink } from './registry/follow-registry.js';
+import type { Router } from './Router.js';
 import { RunnerPool } from './RunnerPool.js';
+import { GatewayStats } from './status/GatewayStats.js';
+import { statusRoutes } from './status/status-routes.js';
+import { StaticRouter } from './StaticRouter.js';
 
 /** Everything a gateway needs; `main.ts` derives it from the mesh config. */
 export interface GatewayConfig {
@@ -16,6 +21,14 @@ export interface GatewayConfig {
   logger: Logger;
   /** Told about every forwarded inference (sink publisher, registry reporter). */
   observers?: InferObserver[];
+  /**
+   * The registry's host:port. With it, routes come from the registry's WatchRoutes (and
+   * `runners` is not used) and per-version stats go back to it; without it, the gateway
+   * routes to the static `runners` list.
+   */
+  registry?: string;
+  /** HTTP port of the status page (/), its JSON (/status.json) and /metrics; absent: not served. */
+  httpPort?: number;
 }
 
 /** A started gateway. */
@@ -23,26 +36,46 @@ export interface Gateway {
   port: number;
   address: string;
   pool: RunnerPool;
+  /** How calls are routed; its `rollouts()` say what the registry's rollouts are. */
+  router: Router;
+  /** Traffic per version over the last minute, and the gateway's metrics. */
+  stats: GatewayStats;
+  /** host:port of the status page and /metrics, when served. */
+  httpAddress: string | undefined;
   close(): Promise<void>;
 }
 
 export async function createGateway(config: GatewayConfig): Promise<Gateway> {
-  if (config.runners.length === 0) throw new Error('gateway: no runners configured (gateway.runners or runners)');
-  const pool = new RunnerPool(config.runners, config.maxMessageBytes, config.runnerRefreshMs);
+  if (!config.registry && config.runners.length === 0) throw new Error('gateway: no runners configured (gateway.runners or runners) and no registry');
+  const pool = new RunnerPool(config.registry ? [] : config.runners, config.maxMessageBytes, config.runnerRefreshMs);
   await pool.start();
+  const link: RegistryLink | undefined = config.registry ? followRegistry(config.registry, pool, config.logger) : undefined;
+  const router: Router = link?.router ?? new StaticRouter(pool);
+  const stats = new GatewayStats(pool);
   const server = await startGrpcServer({
     host: config.host,
     port: config.port,
     maxReceiveMessageBytes: config.maxMessageBytes,
     maxSendMessageBytes: config.maxMessageBytes,
-    services: [{ definition: gatewayServiceDefinition, implementation: gatewayHandlers(pool, config.logger, config.observers) }],
+    services: [{ definition: gatewayServiceDefinition, implementation: gatewayHandlers(router, config.logger, config.observers, link ? [stats, link.reporter] : [stats]) }],
   });
+  const http =
+    config.httpPort === undefined
+      ? undefined
+      : await startHttpServer({ host: config.host, port: config.httpPort, routes: statusRoutes(pool, stats, () => router.rollouts()) });
+  if (http) config.logger.info({ address: http.address }, 'status page and metrics listening');
   return {
     port: server.port,
     address: server.address,
     pool,
+    router,
+    stats,
+    httpAddress: http?.address,
     async close() {
+      await http?.close();
       await server.close();
+      link?.close();
+      router.close();
       pool.close();
     },
   };

@@ -1,13 +1,18 @@
 /**
  * Forwards one serialized ModelInferRequest to a runner and returns the serialized response,
- * never decoding tensors. The caller's deadline and cancellation reach the runner through
- * grpc-js's `parent` propagation; UNAVAILABLE is retried on another runner.
+ * never decoding tensors. The version is chosen once per call and written into the request
+ * (so the runner runs exactly that one); the caller's deadline and cancellation reach the
+ * runner through grpc-js's `parent` propagation; UNAVAILABLE is retried on another runner
+ * that has the same version, and so is NOT_FOUND: the router picked that runner because it
+ * had the version ready, so a runner that no longer knows it has just restarted or unloaded it.
  */
 import * as grpc from '@grpc/grpc-js';
+import { trace as otelTrace, type Context } from '@opentelemetry/api';
+import { endSpan, injectContext, startChildSpan } from '@infermesh/common';
 import { MODEL_INFER_PATH } from '@infermesh/proto';
+import type { Router } from './Router.js';
 import type { RunnerEndpoint } from './RunnerEndpoint.js';
-import type { RunnerPool } from './RunnerPool.js';
-import type { InferRequestHeader } from './wire.js';
+import { withModelVersion, type InferRequestHeader } from './wire.js';
 
 /** Attempts per call, first included. */
 const MAX_ATTEMPTS = 3;
@@ -47,27 +52,49 @@ export interface ForwardTrace {
   runner: string;
 }
 
-/** Sends the request to a runner that serves its model and version. */
+/**
+ * Sends the request to a runner that serves its model and the version the router picks.
+ * A `route` span under `traceContext` records the version, why it was chosen, and the
+ * runner; the runner's spans hang below it (its context replaces the caller's traceparent).
+ */
 export async function forwardInfer(
-  pool: RunnerPool,
+  router: Router,
   header: InferRequestHeader,
   request: Buffer,
   parent: ParentCall,
   trace: ForwardTrace = { version: '', runner: '' },
+  traceContext?: Context,
 ): Promise<Buffer> {
   const metadata = parent.metadata.clone();
+  const choice = router.chooseVersion(header.modelName, header.modelVersion, parent.metadata);
+  const { version } = choice;
+  trace.version = version;
+  const span = traceContext
+    ? startChildSpan('route', traceContext, { 'model.name': header.modelName, 'model.version': version, 'route.reason': choice.reason })
+    : undefined;
+  if (span) injectContext(metadata, otelTrace.setSpan(traceContext!, span));
+  const body = version === header.modelVersion ? request : withModelVersion(request, version);
   const tried = new Set<RunnerEndpoint>();
-  for (;;) {
-    const { runner, version } = pool.pick(header.modelName, header.modelVersion, tried);
-    tried.add(runner);
-    trace.version = version;
-    trace.runner = runner.address;
-    try {
-      return await callRunner(runner, request, metadata, parent);
-    } catch (error) {
-      const code = (error as grpc.ServiceError).code;
-      const retry = code === grpc.status.UNAVAILABLE && !parent.cancelled && tried.size < MAX_ATTEMPTS;
-      if (!retry) throw error;
+  try {
+    for (;;) {
+      const runner = router.pickRunner(header.modelName, version, tried);
+      tried.add(runner);
+      trace.runner = runner.address;
+      span?.setAttribute('runner', runner.address);
+      try {
+        const response = await callRunner(runner, body, metadata, parent);
+        span?.setAttribute('route.attempts', tried.size);
+        if (span) endSpan(span);
+        return response;
+      } catch (error) {
+        const code = (error as grpc.ServiceError).code;
+        const retryable = code === grpc.status.UNAVAILABLE || code === grpc.status.NOT_FOUND;
+        const retry = retryable && !parent.cancelled && tried.size < MAX_ATTEMPTS;
+        if (!retry) throw error;
+      }
     }
+  } catch (error) {
+    if (span) endSpan(span, error);
+    throw error;
   }
 }

@@ -2,15 +2,20 @@
 import * as grpc from '@grpc/grpc-js';
 import {
   INFERMESH_VERSION,
+  endSpan,
   serveOrderedStream,
+  startServerSpan,
   toGrpcStatus,
+  traceparentOf,
   unaryHandler,
   type Logger,
 } from '@infermesh/common';
-import { inferenceProto, type ModelMetadataResponse__Output } from '@infermesh/proto';
+import { context } from '@opentelemetry/api';
+import { MODEL_INFER_PATH, inferenceProto, type ModelMetadataResponse__Output } from '@infermesh/proto';
 import { forwardInfer, type ForwardTrace, type ParentCall } from './forward-infer.js';
 import type { InferEvent, InferObserver } from './InferObserver.js';
-import type { RunnerPool } from './RunnerPool.js';
+import type { Router } from './Router.js';
+import type { RunnerEndpoint } from './RunnerEndpoint.js';
 import { readInferRequestHeader, wrapStreamResponse, type InferRequestHeader } from './wire.js';
 
 /** Requests of one ModelStreamInfer stream running at once. */
@@ -39,16 +44,21 @@ function callRunnerControl<T>(fn: (callback: (error: grpc.ServiceError | null, v
 }
 
 export function gatewayHandlers(
-  pool: RunnerPool,
+  router: Router,
   logger: Logger,
+  /** The caller's list, read at every call: observers added to it later are told too. */
   observers: readonly InferObserver[] = [],
+  /** The gateway's own observers (the registry's stats reporter). */
+  own: readonly InferObserver[] = [],
 ): grpc.UntypedServiceImplementation {
   const notify = (event: InferEvent) => {
-    for (const observer of observers) {
-      try {
-        observer.onInfer(event);
-      } catch (error) {
-        logger.error({ err: error }, 'an inference observer threw');
+    for (const list of [observers, own]) {
+      for (const observer of list) {
+        try {
+          observer.onInfer(event);
+        } catch (error) {
+          logger.error({ err: error }, 'an inference observer threw');
+        }
       }
     }
   };
@@ -57,17 +67,21 @@ export function gatewayHandlers(
     const receivedAt = Date.now();
     const started = performance.now();
     const header = readInferRequestHeader(request);
+    for (const list of [observers, own]) for (const observer of list) observer.admit?.();
+    const { span, ctx } = startServerSpan(MODEL_INFER_PATH, call.metadata, { 'model.name': header.modelName });
     const trace: ForwardTrace = { version: '', runner: '' };
     let response: Buffer | undefined;
     let failure: unknown;
     try {
-      response = await forwardInfer(pool, header, request, call, trace);
+      response = await context.with(ctx, () => forwardInfer(router, header, request, call, trace, ctx));
       return response;
     } catch (error) {
       failure = error;
       throw error;
     } finally {
-      if (observers.length > 0) {
+      if (trace.version) span.setAttribute('model.version', trace.version);
+      endSpan(span, failure);
+      if (observers.length > 0 || own.length > 0) {
         const { code, details } = failure === undefined ? { code: grpc.status.OK, details: '' } : toGrpcStatus(failure);
         notify({
           modelName: header.modelName,
@@ -82,26 +96,29 @@ export function gatewayHandlers(
           metadata: call.metadata,
           request,
           response,
+          traceparent: traceparentOf(ctx),
         });
       }
     }
   };
 
-  const metadataClients = new Map<string, InstanceType<typeof inferenceProto.GRPCInferenceService>>();
-  const metadataClient = (runner: ReturnType<RunnerPool['pick']>['runner']) => {
-    let client = metadataClients.get(runner.address);
+  // Keyed by endpoint: a runner that leaves the pool takes its channel, and this client, with it.
+  const metadataClients = new WeakMap<RunnerEndpoint, InstanceType<typeof inferenceProto.GRPCInferenceService>>();
+  const metadataClient = (runner: RunnerEndpoint) => {
+    let client = metadataClients.get(runner);
     if (!client) {
       client = new inferenceProto.GRPCInferenceService(runner.address, grpc.credentials.createInsecure(), {
         channelOverride: runner.channel.getChannel(),
       });
-      metadataClients.set(runner.address, client);
+      metadataClients.set(runner, client);
     }
     return client;
   };
+  const noMetadata = new grpc.Metadata();
 
   return {
     ServerLive: unaryHandler(logger, 'ServerLive', () => ({ live: true })),
-    ServerReady: unaryHandler(logger, 'ServerReady', () => ({ ready: pool.anyReady() })),
+    ServerReady: unaryHandler(logger, 'ServerReady', () => ({ ready: router.ready() })),
     ServerMetadata: unaryHandler(logger, 'ServerMetadata', () => ({
       name: 'infermesh',
       version: INFERMESH_VERSION,
@@ -109,7 +126,8 @@ export function gatewayHandlers(
     })),
     ModelReady: unaryHandler<{ name: string; version: string }, { ready: boolean }>(logger, 'ModelReady', (request) => {
       try {
-        pool.pick(request.name, request.version);
+        const { version } = router.chooseVersion(request.name, request.version, noMetadata);
+        router.pickRunner(request.name, version, new Set());
         return { ready: true };
       } catch {
         return { ready: false };
@@ -119,13 +137,13 @@ export function gatewayHandlers(
       logger,
       'ModelMetadata',
       async (request, call) => {
-        const { runner, version } = pool.pick(request.name, request.version);
+        const { version } = router.chooseVersion(request.name, request.version, call.metadata);
+        const runner = router.pickRunner(request.name, version, new Set());
         const response = await callRunnerControl<ModelMetadataResponse__Output>((done) =>
           metadataClient(runner).ModelMetadata({ name: request.name, version }, { parent: call }, done),
         );
-        // Versions are those of the whole pool, not of the one runner asked.
-        const versions = new Set(pool.runners.flatMap((r) => (r.healthy ? [...r.readyVersions(request.name)] : [])));
-        return { ...response, versions: [...versions].sort((a, b) => Number(a) - Number(b)) };
+        // Versions are those the gateway can route to, not those of the one runner asked.
+        return { ...response, versions: router.versions(request.name) };
       },
     ),
     ModelInfer: unaryHandler<Buffer, Buffer>(logger, 'ModelInfer', (request, call) => infer(request, call)),

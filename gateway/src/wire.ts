@@ -1,7 +1,7 @@
 /**
  * Just enough protobuf wire format for the gateway to route a ModelInferRequest without
- * decoding its tensors: read the routing fields, and frame a stream response around
- * response bytes it never decodes.
+ * decoding its tensors: read the routing fields, set the version the gateway picked, and
+ * frame a stream response around response bytes it never decodes.
  */
 import { ServiceError } from '@infermesh/common';
 
@@ -42,17 +42,20 @@ function readVarint(buf: Buffer, offset: number): [number, number] {
 }
 
 /**
- * Reads model_name, model_version and id from a serialized ModelInferRequest, skipping
- * everything else (tensor bytes included) without copying it.
+ * Calls `visit` with each top-level field of a message: its number, where it starts (tag
+ * included) and ends, and for length-delimited fields where the value starts. Throws
+ * INVALID_ARGUMENT on anything that is not well-formed protobuf.
  */
-export function readInferRequestHeader(buf: Buffer): InferRequestHeader {
-  const header: InferRequestHeader = { modelName: '', modelVersion: '', id: '' };
+function forEachField(buf: Buffer, visit: (field: number, start: number, valueStart: number, end: number, wireType: number) => void): void {
   let offset = 0;
   while (offset < buf.length) {
+    const start = offset;
     let tag: number;
     [tag, offset] = readVarint(buf, offset);
     const field = Math.floor(tag / 8);
-    switch (tag & 7) {
+    const wireType = tag & 7;
+    let valueStart = offset;
+    switch (wireType) {
       case WIRE_VARINT:
         [, offset] = readVarint(buf, offset);
         break;
@@ -64,21 +67,57 @@ export function readInferRequestHeader(buf: Buffer): InferRequestHeader {
         break;
       case WIRE_LENGTH_DELIMITED: {
         let length: number;
-        [length, offset] = readVarint(buf, offset);
-        const end = offset + length;
-        if (end > buf.length) throw malformed();
-        if (field === FIELD_MODEL_NAME) header.modelName = buf.toString('utf8', offset, end);
-        else if (field === FIELD_MODEL_VERSION) header.modelVersion = buf.toString('utf8', offset, end);
-        else if (field === FIELD_ID) header.id = buf.toString('utf8', offset, end);
-        offset = end;
+        [length, valueStart] = readVarint(buf, offset);
+        offset = valueStart + length;
         break;
       }
       default:
         throw malformed();
     }
+    if (offset > buf.length) throw malformed();
+    visit(field, start, valueStart, offset, wireType);
   }
-  if (offset !== buf.length) throw malformed();
+}
+
+/**
+ * Reads model_name, model_version and id from a serialized ModelInferRequest, skipping
+ * everything else (tensor bytes included) without copying it.
+ */
+export function readInferRequestHeader(buf: Buffer): InferRequestHeader {
+  const header: InferRequestHeader = { modelName: '', modelVersion: '', id: '' };
+  forEachField(buf, (field, _start, valueStart, end, wireType) => {
+    if (wireType !== WIRE_LENGTH_DELIMITED) return;
+    if (field === FIELD_MODEL_NAME) header.modelName = buf.toString('utf8', valueStart, end);
+    else if (field === FIELD_MODEL_VERSION) header.modelVersion = buf.toString('utf8', valueStart, end);
+    else if (field === FIELD_ID) header.id = buf.toString('utf8', valueStart, end);
+  });
   return header;
+}
+
+/**
+ * A copy of a serialized ModelInferRequest whose model_version (field 2) is `version`:
+ * every occurrence of field 2 is dropped and one is written where the first was (or first
+ * of all when there was none); every other byte stays as it was, tensors included. An
+ * empty `version` removes the field, which is how proto3 encodes the empty string.
+ */
+export function withModelVersion(buf: Buffer, version: string): Buffer {
+  const kept: Buffer[] = [];
+  let insertAt = 0;
+  let sawVersion = false;
+  let from = 0;
+  forEachField(buf, (field, start, _valueStart, end, wireType) => {
+    if (field !== FIELD_MODEL_VERSION || wireType !== WIRE_LENGTH_DELIMITED) return;
+    if (start > from) kept.push(buf.subarray(from, start));
+    if (!sawVersion) insertAt = kept.length;
+    sawVersion = true;
+    from = end;
+  });
+  if (from < buf.length) kept.push(buf.subarray(from));
+  if (version !== '') {
+    const value = Buffer.from(version, 'utf8');
+    kept.splice(insertAt, 0, Buffer.from([(FIELD_MODEL_VERSION << 3) | WIRE_LENGTH_DELIMITED, ...varintBytes(value.length)]), value);
+  }
+  return Buffer.concat(kept);
 }
 
 function varintBytes(value: number): number[] {

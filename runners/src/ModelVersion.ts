@@ -186,6 +186,11 @@ export class ModelVersion {
     return this.batcher?.stats ?? EMPTY_STATS;
   }
 
+  /** Requests waiting for an instance. */
+  get queueDepth(): number {
+    return this.batcher?.queued ?? 0;
+  }
+
   /** Requests queued or running. */
   get inFlight(): number {
     return this.batcher?.inFlight ?? 0;

@@ -1,10 +1,12 @@
 /** Builds and starts a runner: loads its model repository and serves it on one device. */
+import { hostname } from 'node:os';
 import { metricsRoute, startGrpcServer, startHttpServer, type Logger } from '@infermesh/common';
 import { inferenceProto, runnerProto } from '@infermesh/proto';
 import { inferenceHandlers } from './inference-service.js';
 import { scanModelRepository } from './model-repository.js';
 import { ModelLifecycle } from './ModelLifecycle.js';
 import { ModelStore } from './ModelStore.js';
+import { RegistryMembership } from './registry-membership.js';
 import { runnerControlHandlers } from './runner-control-service.js';
 import { createRunnerMetrics } from './runner-metrics.js';
 
@@ -26,6 +28,8 @@ export interface RunnerConfig {
   logger: Logger;
   /** HTTP port of /metrics; 0 picks a free one; absent: no metrics server. */
   metricsPort?: number;
+  /** The registry's host:port: the runner registers there and heartbeats. Absent: no registry. */
+  registry?: string;
 }
 
 /** A started runner. */
@@ -51,7 +55,7 @@ export async function createRunner(config: RunnerConfig): Promise<Runner> {
   for (const entry of skipped) logger.warn(entry, 'skipped an entry of the model repository');
 
   const store = new ModelStore();
-  const metrics = createRunnerMetrics(config, store);
+  const metrics = createRunnerMetrics(config, () => store.all());
   const context = {
     device: config.device,
     intraOpThreads: config.intraOpThreads,
@@ -83,6 +87,14 @@ export async function createRunner(config: RunnerConfig): Promise<Runner> {
       ? undefined
       : await startHttpServer({ host: config.host, port: config.metricsPort, routes: { '/metrics': metricsRoute(metrics.registry) } });
 
+  let membership: RegistryMembership | undefined;
+  if (config.registry) {
+    // A wildcard listen address is no address to reach the runner at; its host name is.
+    const host = config.host === '0.0.0.0' || config.host === '::' ? hostname() : config.host;
+    membership = new RegistryMembership({ registry: config.registry, name: config.name, address: `${host}:${server.port}`, device: config.device, logger });
+    membership.start();
+  }
+
   const loaded = lifecycle.loadAll(versions).then(() => {
     ready = versions.every((version) => version.state === 'READY');
     const failed = versions.filter((version) => version.state === 'FAILED').length;
@@ -98,6 +110,8 @@ export async function createRunner(config: RunnerConfig): Promise<Runner> {
     store,
     loaded,
     async close() {
+      // Leave the routes first, so gateways stop sending calls here.
+      await membership?.leave();
       await metricsServer?.close();
       await server.close();
       await loaded;

@@ -22,6 +22,7 @@ await runService(logger, async () => {
     maxTensorElements: mesh.limits.maxTensorElements,
     metricsPort: entry.metricsPort,
     logger,
+    ...(env.registryAddress ? { registry: env.registryAddress } : {}),
   });
   return {
     address: runner.address,

@@ -1,7 +1,16 @@
 /** The runner's Prometheus metrics, per model and version; documented in the README. */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { createMetricsRegistry } from '@infermesh/common';
-import type { ModelStore } from './ModelStore.js';
+
+/** What the gauges read from each model version at scrape time. */
+export interface MeteredVersion {
+  name: string;
+  version: string;
+  state: string;
+  inFlight: number;
+  memoryBytes: number;
+  queueDepth: number;
+}
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256];
@@ -16,13 +25,13 @@ export interface RunnerMetrics {
   batchSize: Histogram<'model' | 'version'>;
 }
 
-export function createRunnerMetrics(runner: { name: string; device: string }, store: ModelStore): RunnerMetrics {
+export function createRunnerMetrics(runner: { name: string; device: string }, versions: () => readonly MeteredVersion[]): RunnerMetrics {
   const registry = createMetricsRegistry({ runner: runner.name });
   const labels = ['model', 'version'] as const;
-  const perVersion = (read: (v: ReturnType<ModelStore['all']>[number]) => number) =>
+  const perVersion = (read: (v: MeteredVersion) => number) =>
     function (this: Gauge<'model' | 'version'>) {
       this.reset();
-      for (const version of store.all()) this.set({ model: version.name, version: version.version }, read(version));
+      for (const version of versions()) this.set({ model: version.name, version: version.version }, read(version));
     };
   new Gauge({
     name: 'infermesh_runner_info',
@@ -35,11 +44,11 @@ export function createRunnerMetrics(runner: { name: string; device: string }, st
     help: 'Model versions READY on this runner.',
     registers: [registry],
     collect() {
-      this.set(store.all().filter((v) => v.state === 'READY').length);
+      this.set(versions().filter((v) => v.state === 'READY').length);
     },
   });
   new Gauge({ name: 'infermesh_runner_in_flight', help: 'Requests queued or running, per version.', labelNames: labels, registers: [registry], collect: perVersion((v) => v.inFlight) });
-  new Gauge({ name: 'infermesh_runner_queue_depth', help: 'Requests waiting for an instance, per version.', labelNames: labels, registers: [registry], collect: perVersion((v) => v.status().queue_depth as number) });
+  new Gauge({ name: 'infermesh_runner_queue_depth', help: 'Requests waiting for an instance, per version.', labelNames: labels, registers: [registry], collect: perVersion((v) => v.queueDepth) });
   new Gauge({ name: 'infermesh_runner_model_memory_bytes', help: 'Resident memory the runner grew by while loading the version (estimate).', labelNames: labels, registers: [registry], collect: perVersion((v) => v.memoryBytes) });
   new Gauge({ name: 'infermesh_runner_model_ready', help: '1 when the version is READY, else 0.', labelNames: labels, registers: [registry], collect: perVersion((v) => (v.state === 'READY' ? 1 : 0)) });
   return {

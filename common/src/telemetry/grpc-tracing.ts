@@ -38,6 +38,23 @@ export function extractContext(metadata: Metadata): Context {
   return propagation.extract(ROOT_CONTEXT, metadata, getter);
 }
 
+const recordGetter: TextMapGetter<Record<string, string>> = {
+  keys: (carrier) => Object.keys(carrier),
+  get: (carrier, key) => carrier[key],
+};
+
+/** The context a W3C `traceparent` string names (ROOT when empty or malformed). */
+export function contextFromTraceparent(traceparent: string): Context {
+  return traceparent ? propagation.extract(ROOT_CONTEXT, { traceparent }, recordGetter) : ROOT_CONTEXT;
+}
+
+/** The W3C `traceparent` of `ctx`'s span (by default the active one); '' when there is none. */
+export function traceparentOf(ctx: Context = context.active()): string {
+  const carrier: Record<string, string> = {};
+  propagation.inject(ctx, carrier, { set: (target, key, value) => (target[key] = value) });
+  return carrier.traceparent ?? '';
+}
+
 /** Writes `ctx` (by default the active context) into outgoing metadata. */
 export function injectContext(metadata: Metadata, ctx: Context = context.active()): void {
   propagation.inject(ctx, metadata, setter);

@@ -8,9 +8,9 @@ import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
-import { silentLogger, startHttpServer, type StartedHttpServer } from '@infermesh/common';
+import { silentLogger } from '@infermesh/common';
 import { InferenceClient } from '@infermesh/client';
-import { GatewayStats, createGateway, statusRoutes, type Gateway, type InferObserver } from '@infermesh/gateway';
+import { createGateway, type Gateway } from '@infermesh/gateway';
 import { createRunner, type Runner } from '@infermesh/runners';
 import { exampleRepository, serviceAvailable, waitFor } from '../harness/index.js';
 
@@ -22,7 +22,7 @@ describe.skipIf(!available)('status page in a browser', () => {
   let repo: Awaited<ReturnType<typeof exampleRepository>>;
   let runner: Runner;
   let gateway: Gateway;
-  let http: StartedHttpServer;
+  let statusAddress: string;
   let client: InferenceClient;
   let browser: Browser;
   let traffic = true;
@@ -43,8 +43,6 @@ describe.skipIf(!available)('status page in a browser', () => {
       logger: silentLogger(),
     });
     await runner.loaded;
-    // The stats need the gateway's runner pool, so they join the observers once it exists.
-    const observers: InferObserver[] = [];
     gateway = await createGateway({
       host: '127.0.0.1',
       port: 0,
@@ -52,11 +50,9 @@ describe.skipIf(!available)('status page in a browser', () => {
       runnerRefreshMs: 100,
       maxMessageBytes: 1 << 26,
       logger: silentLogger(),
-      observers,
+      httpPort: 0,
     });
-    const stats = new GatewayStats(gateway.pool);
-    observers.push(stats);
-    http = await startHttpServer({ host: '127.0.0.1', port: 0, routes: statusRoutes(gateway.pool, stats) });
+    statusAddress = gateway.httpAddress!;
     client = new InferenceClient(gateway.address);
     await waitFor(() => client.modelReady('mlp'), 10_000, 'mlp to be routable');
     const mlp = { input: { datatype: 'FP32' as const, shape: [1, 64], data: new Float32Array(64) } };
@@ -76,7 +72,6 @@ describe.skipIf(!available)('status page in a browser', () => {
     await loop;
     await browser?.close();
     client?.close();
-    await http?.close();
     await gateway?.close();
     await runner?.close();
     await repo?.remove();
@@ -87,10 +82,10 @@ describe.skipIf(!available)('status page in a browser', () => {
     const blocked: string[] = [];
     await page.route('**/*', (route) => {
       const url = new URL(route.request().url());
-      if (url.host !== http.address) blocked.push(url.href);
-      return url.host === http.address ? route.continue() : route.abort();
+      if (url.host !== statusAddress) blocked.push(url.href);
+      return url.host === statusAddress ? route.continue() : route.abort();
     });
-    await page.goto(`http://${http.address}/`);
+    await page.goto(`http://${statusAddress}/`);
     const rate = (version: string) => page.locator(`#models tr[data-model="mlp"][data-version="${version}"] td.rate`);
     await waitFor(async () => Number(await rate('1').textContent()) > 0 && Number(await rate('2').textContent()) > 0, 20_000, 'rates on the page');
     for (const model of ['simple', 'mlp', 'heavy', 'strings']) {

@@ -1,0 +1,171 @@
+/** `infermesh models push | list | show | retire`. */
+import { statSync } from 'node:fs';
+import type { Command } from 'commander';
+import type { Model__Output, ModelVersion__Output } from '@infermesh/proto/registry';
+import { currentActor } from '../actor.js';
+import { CliError } from '../cli-error.js';
+import { percent, rolloutLine, size, statusName, table, tensor, time, traffic } from '../format/index.js';
+import { configFile, integer, label } from '../parse-options.js';
+import { progressBar } from '../progress.js';
+import { say, withRegistry } from '../with-registry.js';
+
+/** Uploads smaller than this finish before a bar would be worth drawing. */
+const PROGRESS_MIN_BYTES = 1024 * 1024;
+
+interface PushOptions {
+  version?: number;
+  modelConfig?: string;
+  label?: Record<string, string>;
+  replicas?: number;
+  device?: string;
+  sha256?: string;
+}
+
+/** One row per version: what it is, where it runs and what share of calls it gets. */
+export function versionRows(models: readonly Model__Output[]): string[][] {
+  return models.flatMap((model) =>
+    model.versions.map((v) => [
+      model.name,
+      String(v.version),
+      statusName(v.status),
+      traffic(model.rollout, v.version),
+      v.runners.length > 0 ? v.runners.join(', ') : '-',
+      v.sha256.slice(0, 12),
+      time(v.created_at_ms),
+    ]),
+  );
+}
+
+function describeVersion(model: Model__Output, v: ModelVersion__Output): string[] {
+  const lines = [
+    `v${v.version}  ${statusName(v.status)}${v.status_reason ? ` (${v.status_reason})` : ''}`,
+    `  traffic    ${traffic(model.rollout, v.version)}`,
+    `  runners    ${v.runners.length > 0 ? v.runners.join(', ') : 'none'} (replicas ${v.replicas === 0 ? 'every matching runner' : v.replicas}, device ${v.device})`,
+    `  inputs     ${v.inputs.map(tensor).join('; ')}`,
+    `  outputs    ${v.outputs.map(tensor).join('; ')}`,
+    `  artifact   ${v.source} (${size(v.size_bytes)}, sha256 ${v.sha256})`,
+    `  created    ${time(v.created_at_ms)} by ${v.created_by}`,
+  ];
+  const labels = Object.entries(v.labels);
+  if (labels.length > 0) lines.push(`  labels     ${labels.map(([key, value]) => `${key}=${value}`).join(', ')}`);
+  if (v.config_yaml.trim() !== '') lines.push(`  config     ${v.config_yaml.trim().split('\n').join('\n             ')}`);
+  return lines;
+}
+
+export function modelsCommand(program: Command): void {
+  const models = program.command('models').description('model versions in the registry');
+
+  models
+    .command('push')
+    .description('register a version from a local .onnx file (uploaded) or an http(s) URL (downloaded by the registry)')
+    .argument('<name>', 'model name')
+    .argument('<artifact>', '.onnx file or http(s) URL')
+    .option('--version <n>', 'version number (default: one more than the newest)', integer(1))
+    .option('--model-config <file>', 'runner model config (YAML: max_batch_size, instances, warmup, ...)', configFile)
+    .option('--label <key=value>', 'a label (repeatable)', label)
+    .option('--replicas <n>', 'runners that hold it while a rollout uses it (0: every matching runner)', integer(0))
+    .option('--device <device>', 'any, cpu, cuda or cuda:N')
+    .option('--sha256 <hex>', 'expected sha256 of the artifact')
+    .action((name: string, artifact: string, options: PushOptions, command: Command) =>
+      withRegistry(command, async (client) => {
+        const header = {
+          model: name,
+          version: options.version ?? 0,
+          sha256: options.sha256 ?? '',
+          config_yaml: options.modelConfig ?? '',
+          labels: options.label ?? {},
+          replicas: options.replicas ?? 0,
+          device: options.device ?? '',
+          actor: currentActor(),
+        };
+        let response;
+        if (/^https?:\/\//i.test(artifact)) {
+          say(`the registry is downloading ${artifact} ...`);
+          response = await client.registerVersion({ ...header, artifact });
+        } else {
+          let bytes: number;
+          try {
+            bytes = statSync(artifact).size;
+          } catch {
+            throw new CliError(`no file at '${artifact}'`);
+          }
+          const bar = bytes >= PROGRESS_MIN_BYTES ? progressBar(`uploading ${artifact}`, bytes, 'bytes') : undefined;
+          try {
+            response = await client.pushVersion(header, artifact, (sent) => {
+              bar?.update(sent);
+              if (bar && sent === bytes) {
+                bar.stop();
+                say('uploaded; the registry is checking it and loading it to read its signature ...');
+              }
+            });
+          } finally {
+            bar?.stop();
+          }
+        }
+        const v = response.version!;
+        const signature = `${v.inputs.map(tensor).join(', ')} → ${v.outputs.map(tensor).join(', ')}`;
+        if (!response.created) say(`${name} v${v.version} is already registered with these bytes (sha256 ${v.sha256})`);
+        else say(`registered ${name} v${v.version} (${size(v.size_bytes)}, sha256 ${v.sha256}): ${signature}`);
+        const model = await client.getModel(name);
+        const stable = model.versions.find((other) => other.version === model.rollout?.stable_version);
+        const signatureOf = (version: typeof v) => `${version.inputs.map(tensor).join(', ')} → ${version.outputs.map(tensor).join(', ')}`;
+        if (stable && stable.version !== v.version && signatureOf(stable) !== signature) {
+          say(`warning: its signature differs from stable v${stable.version}'s (${signatureOf(stable)}); callers must change their requests before it takes traffic`);
+        }
+        say(`make it the canary with: infermesh rollout set ${name} --canary ${v.version} --weight 5`);
+      }),
+    );
+
+  models
+    .command('list')
+    .description('every model version: status, share of traffic, runners')
+    .action((_options: unknown, command: Command) =>
+      withRegistry(command, async (client) => {
+        const all = await client.listModels();
+        if (all.length === 0) return say('no models registered yet; add one with: infermesh models push <name> <file.onnx>');
+        say(table(['MODEL', 'VERSION', 'STATUS', 'TRAFFIC', 'RUNNERS', 'SHA256', 'CREATED'], versionRows(all)));
+      }),
+    );
+
+  models
+    .command('show')
+    .description('a model: its rollout and every version in detail')
+    .argument('<name>', 'model name')
+    .action((name: string, _options: unknown, command: Command) =>
+      withRegistry(command, async (client) => {
+        const model = await client.getModel(name);
+        const rollout = model.rollout!;
+        say(`${model.name}: ${rolloutLine(model)}`);
+        for (const rule of rollout.rules) {
+          say(`  rule: ${rule.header}${rule.value ? `=${rule.value}` : ' (any value)'} → ${rule.canary ? 'canary' : `v${rule.version}`}`);
+        }
+        const policy = rollout.policy;
+        if (policy) {
+          say(
+            policy.enabled
+              ? `  auto-rollback: error rate over ${percent(policy.max_error_rate * 10_000)}` +
+                  `${policy.max_p99_ratio > 0 ? ` or p99 over ${policy.max_p99_ratio}× stable` : ''}, after ${policy.min_requests} canary calls, over ${policy.window_ms / 1000} s`
+              : '  auto-rollback: off',
+          );
+        }
+        if (rollout.updated_by) say(`  last change: ${time(rollout.updated_at_ms)} by ${rollout.updated_by}`);
+        for (const version of model.versions) {
+          say();
+          for (const line of describeVersion(model, version)) say(line);
+        }
+      }),
+    );
+
+  models
+    .command('retire')
+    .description('take a version out of service for good (no rollout may use it)')
+    .argument('<name>', 'model name')
+    .argument('<version>', 'version number', integer(1))
+    .option('--reason <text>', 'why, for the history')
+    .action((name: string, version: number, options: { reason?: string }, command: Command) =>
+      withRegistry(command, async (client) => {
+        await client.retireVersion(name, version, { actor: currentActor(), reason: options.reason ?? '' });
+        say(`retired ${name} v${version}; runners unload it`);
+      }),
+    );
+}

@@ -1,0 +1,38 @@
+/** `infermesh status`: every model version with its share of traffic, runners and devices; every runner. */
+import type { Command } from 'commander';
+import { statusName, table, traffic } from '../format/index.js';
+import { say, withRegistry } from '../with-registry.js';
+
+export function statusCommand(program: Command): void {
+  program
+    .command('status')
+    .description('models, versions, weights, runners and devices, as the registry sees them')
+    .action((_options: unknown, command: Command) =>
+      withRegistry(command, async (client) => {
+        const [models, runners] = await Promise.all([client.listModels(), client.listRunners()]);
+        const deviceOf = new Map(runners.map((r) => [r.name, r.device]));
+        const rows = models.flatMap((model) =>
+          model.versions
+            .filter((v) => statusName(v.status) !== 'retired')
+            .map((v) => [
+              model.name,
+              String(v.version),
+              statusName(v.status),
+              traffic(model.rollout, v.version),
+              v.runners.length > 0 ? v.runners.join(', ') : '-',
+              [...new Set(v.runners.map((name) => deviceOf.get(name) ?? '?'))].join(', ') || '-',
+            ]),
+        );
+        say(rows.length > 0 ? table(['MODEL', 'VERSION', 'STATUS', 'TRAFFIC', 'RUNNERS', 'DEVICES'], rows) : 'no models registered yet');
+        say();
+        const runnerRows = runners.map((r) => [
+          r.name,
+          r.address,
+          r.device,
+          r.live ? 'live' : 'lease expired',
+          r.versions.filter((v) => v.state === 'READY').map((v) => `${v.model}:${v.version}`).join(' ') || '-',
+        ]);
+        say(runnerRows.length > 0 ? table(['RUNNER', 'ADDRESS', 'DEVICE', 'STATE', 'HOLDS'], runnerRows) : 'no runners have joined');
+      }),
+    );
+}

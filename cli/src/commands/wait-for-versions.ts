@@ -1,0 +1,49 @@
+/**
+ * Waits until versions are loaded on their runners after a rollout change, with a progress
+ * bar of runners ready, and says why when a runner cannot load one.
+ */
+import type { RegistryClient } from '@infermesh/registry';
+import { CliError } from '../cli-error.js';
+import { statusName } from '../format/index.js';
+import { progressBar } from '../progress.js';
+import { say } from '../with-registry.js';
+
+const POLL_MS = 250;
+
+/** True when a runner on `device` may hold a version that asks for `wanted`. */
+const matches = (wanted: string, device: string) => wanted === 'any' || wanted === device || (wanted === 'cuda' && device.startsWith('cuda:'));
+
+/** Resolves once every version is ready on all its runners; rejects after `timeoutMs` or if one is rolled back. */
+export async function waitForVersions(client: RegistryClient, model: string, versions: number[], timeoutMs: number): Promise<void> {
+  for (const number of versions) {
+    const deadline = Date.now() + timeoutMs;
+    let bar: ReturnType<typeof progressBar> | undefined;
+    let lastReason = '';
+    try {
+      for (;;) {
+        const [found, runners] = await Promise.all([client.getModel(model), client.listRunners()]);
+        const version = found.versions.find((v) => v.version === number);
+        if (!version) throw new CliError(`${model} has no version ${number}`);
+        const status = statusName(version.status);
+        const matching = runners.filter((r) => r.live && matches(version.device, r.device)).length;
+        const wanted = Math.max(1, version.replicas === 0 ? matching : Math.min(version.replicas, matching));
+        bar ??= progressBar(`loading ${model} v${number}`, wanted, 'runners');
+        bar.update(Math.min(version.runners.length, wanted), wanted);
+        if ((status === 'ready' || status === 'serving') && version.runners.length >= wanted) break;
+        if (status === 'failed' || status === 'retired') throw new CliError(`${model} v${number} is ${status}: ${version.status_reason}`);
+        if (version.status_reason !== '' && version.status_reason !== lastReason) {
+          lastReason = version.status_reason;
+          if (!process.stderr.isTTY) say(`${model} v${number}: ${lastReason}`);
+        }
+        if (Date.now() > deadline) {
+          throw new CliError(`${model} v${number} is still ${status} after ${timeoutMs / 1000} s${lastReason ? `: ${lastReason}` : ''} (the rollout change is saved; see infermesh models show ${model})`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      }
+    } finally {
+      bar?.stop();
+    }
+    const ready = (await client.getModel(model)).versions.find((v) => v.version === number)!;
+    say(`${model} v${number} is ready on ${ready.runners.join(', ')}`);
+  }
+}

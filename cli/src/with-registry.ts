@@ -1,0 +1,22 @@
+/** Runs a command against the registry, turning every failure into a message for its user. */
+import type { Command } from 'commander';
+import { RegistryClient } from '@infermesh/registry';
+import { CliError, explain } from './cli-error.js';
+import { registryAddress, type RegistryOptions } from './registry-address.js';
+
+export async function withRegistry<T>(command: Command, run: (client: RegistryClient) => Promise<T>): Promise<T> {
+  const address = registryAddress(command.optsWithGlobals<RegistryOptions>());
+  const client = new RegistryClient(address);
+  try {
+    return await run(client);
+  } catch (error) {
+    throw error instanceof CliError ? error : new CliError(explain(error, address));
+  } finally {
+    client.close();
+  }
+}
+
+/** Writes one line to stdout. */
+export function say(line = ''): void {
+  process.stdout.write(`${line}\n`);
+}

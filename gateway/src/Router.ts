@@ -1,0 +1,38 @@
+/** How a gateway decides, per call, which version runs and on which runner. */
+import type { Metadata } from '@grpc/grpc-js';
+import type { RunnerEndpoint } from './RunnerEndpoint.js';
+
+/** A model's rollout as routing sees it (the status page shows these). */
+export interface RolloutSummary {
+  model: string;
+  stable: string;
+  /** '' when there is no canary. */
+  canary: string;
+  /** Share of traffic to the canary, in basis points. */
+  canaryWeightBps: number;
+}
+
+/** The version a call runs and why: named by the call, or picked by a rule. */
+export interface RouteChoice {
+  version: string;
+  /** explicit, header-rule, header-canary, sticky, weighted, stable, or newest (static routing). */
+  reason: string;
+}
+
+/** Routes calls: a static runner list, or the registry's route table. */
+export interface Router {
+  /**
+   * The version a call runs: the one it names, else what the routing rules pick for its
+   * metadata. NOT_FOUND for an unknown model or version, UNAVAILABLE when none can serve now.
+   */
+  chooseVersion(model: string, requested: string, metadata: Metadata): RouteChoice;
+  /** A runner that has the version ready, skipping `exclude` (runners already tried). */
+  pickRunner(model: string, version: string, exclude: ReadonlySet<RunnerEndpoint>): RunnerEndpoint;
+  /** The versions of a model that some runner can serve now, oldest first. */
+  versions(model: string): string[];
+  /** True when the gateway can route calls at all (ServerReady). */
+  ready(): boolean;
+  /** The rollouts routing follows; empty without a registry. */
+  rollouts(): RolloutSummary[];
+  close(): void;
+}

@@ -1,0 +1,54 @@
+/** Wires a gateway to the registry: one channel for the route watch and the stats reports. */
+import { hostname } from 'node:os';
+import * as grpc from '@grpc/grpc-js';
+import { clientChannelOptions, type Logger } from '@infermesh/common';
+import { registryProto } from '@infermesh/proto/registry';
+import type { InferObserver } from '../InferObserver.js';
+import type { RunnerPool } from '../RunnerPool.js';
+import { RegistryRouter } from './RegistryRouter.js';
+import { RouteWatcher } from './RouteWatcher.js';
+import { StatsReporter } from './StatsReporter.js';
+
+/** A gateway's link to the registry. */
+export interface RegistryLink {
+  router: RegistryRouter;
+  /** Reports every forwarded call's version, outcome and latency to the registry. */
+  reporter: InferObserver;
+  close(): void;
+}
+
+/** Route tables are small; this leaves room for thousands of models. */
+const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+/** Starts following the registry at `address`; runners it names join `pool`. */
+export function followRegistry(address: string, pool: RunnerPool, logger: Logger): RegistryLink {
+  const client = new registryProto.Registry(address, grpc.credentials.createInsecure(), {
+    ...clientChannelOptions(MAX_MESSAGE_BYTES),
+    // A restarted registry is found again within a second.
+    'grpc.initial_reconnect_backoff_ms': 100,
+    'grpc.max_reconnect_backoff_ms': 1_000,
+  });
+  const gateway = `gateway ${hostname()} pid ${process.pid}`;
+  const router = new RegistryRouter(pool, address);
+  const reporter = new StatsReporter(client, gateway, logger);
+  const watcher = new RouteWatcher(
+    client,
+    gateway,
+    (update) => {
+      router.apply(update);
+      reporter.setIntervalMs(update.stats_report_ms);
+    },
+    logger,
+  );
+  watcher.start();
+  reporter.start();
+  return {
+    router,
+    reporter,
+    close() {
+      watcher.close();
+      reporter.close();
+      client.close();
+    },
+  };
+}

@@ -1,0 +1,10 @@
+/** The gateway's sink publisher: prediction records of every inference, streamed to the sink. */
+export {
+  createSinkPublisher,
+  SinkPublisher,
+  type SinkPublisherOptions,
+  type SinkPublisherStats,
+} from './SinkPublisher.js';
+export { sinkPublisherOptions } from './publisher-options.js';
+export { predictionRecord, type RecordOptions } from './prediction-record.js';
+export { traceIdOf } from './trace-id.js';

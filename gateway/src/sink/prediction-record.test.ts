@@ -1,0 +1,108 @@
+import * as grpc from '@grpc/grpc-js';
+import { inferenceProto } from '@infermesh/proto';
+import { describe, expect, it } from 'vitest';
+import type { InferEvent } from '../InferObserver.js';
+import { predictionRecord, type RecordOptions } from './prediction-record.js';
+import { traceIdOf } from './trace-id.js';
+
+const method = inferenceProto.GRPCInferenceService.service.ModelInfer;
+const int32 = (...values: number[]) => Buffer.from(new Int32Array(values).buffer);
+
+function event(overrides: Partial<InferEvent> = {}): InferEvent {
+  const metadata = new grpc.Metadata();
+  metadata.set('x-user', 'u7');
+  metadata.set('x-secret', 'no');
+  metadata.set('traceparent', '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01');
+  return {
+    modelName: 'simple',
+    requestedVersion: '',
+    version: '1',
+    requestId: 'req-1',
+    runner: '127.0.0.1:8101',
+    code: grpc.status.OK,
+    details: '',
+    latencyMs: 2.5,
+    receivedAt: 1_790_000_000_000,
+    metadata,
+    traceparent: '',
+    request: method.requestSerialize({
+      model_name: 'simple',
+      id: 'req-1',
+      inputs: [{ name: 'INPUT0', datatype: 'INT32', shape: [1, 2], contents: { int_contents: [3, 4] } }],
+    }),
+    response: method.responseSerialize({
+      model_name: 'simple',
+      model_version: '1',
+      id: 'req-1',
+      outputs: [{ name: 'OUTPUT0', datatype: 'INT32', shape: [1, 2] }],
+      raw_output_contents: [int32(7, 8)],
+    }),
+    ...overrides,
+  };
+}
+
+const options = (overrides: Partial<RecordOptions> = {}): RecordOptions => ({
+  captureInputs: new Set(),
+  headers: ['x-user', 'x-absent'],
+  maxTensorBytes: 1 << 20,
+  ...overrides,
+});
+
+describe('predictionRecord', () => {
+  it('records the outcome, the raw outputs, the chosen headers and the trace id', () => {
+    expect(predictionRecord(event(), 'rec-1', options({ deviceOf: () => 'cpu' }))).toEqual({
+      record_id: 'rec-1',
+      time_unix_ms: 1_790_000_000_000,
+      request_id: 'req-1',
+      model_name: 'simple',
+      model_version: '1',
+      requested_version: '',
+      runner: '127.0.0.1:8101',
+      device: 'cpu',
+      latency_ms: 2.5,
+      status: 'OK',
+      error: '',
+      outputs: [{ name: 'OUTPUT0', datatype: 'INT32', shape: ['1', '2'], raw: int32(7, 8) }],
+      inputs: [],
+      headers: { 'x-user': 'u7' },
+      trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
+      traceparent: '',
+      tensors_omitted: false,
+    });
+  });
+
+  it('captures inputs (typed contents become raw) for the models configured, and outputs answered typed', () => {
+    const typed = event({
+      response: method.responseSerialize({ outputs: [{ name: 'OUTPUT0', datatype: 'INT32', shape: [2], contents: { int_contents: [5, 6] } }] }),
+    });
+    const record = predictionRecord(typed, 'rec-2', options({ captureInputs: new Set(['simple']) }));
+    expect(record.inputs).toEqual([{ name: 'INPUT0', datatype: 'INT32', shape: ['1', '2'], raw: int32(3, 4) }]);
+    expect(record.outputs).toEqual([{ name: 'OUTPUT0', datatype: 'INT32', shape: ['2'], raw: int32(5, 6) }]);
+    expect(predictionRecord(typed, 'rec-3', options({ captureInputs: new Set(['*']) })).inputs).toHaveLength(1);
+  });
+
+  it('records a failed call with its status, and leaves out tensors over maxTensorBytes', () => {
+    const failed = predictionRecord(event({ code: grpc.status.NOT_FOUND, details: "unknown model 'x'", response: undefined, runner: '' }), 'r', options());
+    expect(failed).toMatchObject({ status: 'NOT_FOUND', error: "unknown model 'x'", outputs: [], device: '', tensors_omitted: false });
+    expect(predictionRecord(event(), 'r', options({ maxTensorBytes: 4 }))).toMatchObject({ outputs: [], tensors_omitted: true });
+  });
+
+  it('reads trace ids only from valid traceparent headers', () => {
+    const with_ = (value: string) => {
+      const metadata = new grpc.Metadata();
+      metadata.set('traceparent', value);
+      return traceIdOf(metadata);
+    };
+    expect(with_('00-00000000000000000000000000000000-00f067aa0ba902b7-01')).toBe('');
+    expect(with_('ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01')).toBe('');
+    expect(with_('garbage')).toBe('');
+    expect(traceIdOf(new grpc.Metadata())).toBe('');
+  });
+
+  it('carries the gateway span’s traceparent, whose trace id wins over the caller’s header', () => {
+    const traceparent = '00-11111111111111111111111111111111-2222222222222222-01';
+    const record = predictionRecord(event({ traceparent }), 'rec-4', options());
+    expect(record.traceparent).toBe(traceparent);
+    expect(record.trace_id).toBe('11111111111111111111111111111111');
+  });
+});

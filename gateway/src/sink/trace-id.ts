@@ -1,0 +1,18 @@
+/** The W3C trace id of a call, from its `traceparent` metadata header. */
+import type { Metadata } from '@grpc/grpc-js';
+
+// version-traceid-parentid-flags; version ff is invalid, an all-zero id is invalid.
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-|$)/;
+
+/** The 32-hex-digit trace id of a `traceparent` value, or '' when it is malformed. */
+export function traceIdOfTraceparent(value: string): string {
+  const match = TRACEPARENT.exec(value.trim());
+  if (!match || match[1] === 'ff' || /^0+$/.test(match[2]!)) return '';
+  return match[2]!;
+}
+
+/** The 32-hex-digit trace id, or '' when the header is absent or malformed. */
+export function traceIdOf(metadata: Metadata): string {
+  const value = metadata.get('traceparent')[0];
+  return typeof value === 'string' ? traceIdOfTraceparent(value) : '';
+}

@@ -1,0 +1,152 @@
+/**
+ * The registry's copies of model artifacts, named by their sha256 in the data folder, so
+ * that a version keeps its exact bytes whatever happens to the file or URL it came from.
+ * Every source (a path, an http(s) URL, an upload) is copied through one size-limited,
+ * hashing writer into `incoming/` and renamed into `artifacts/` once durable.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { status } from '@grpc/grpc-js';
+import { ServiceError } from '@infermesh/common';
+import { syncFolder } from '../store/FileRegistryStore.js';
+
+/** An artifact in the registry's folder. */
+export interface StoredArtifact {
+  /** Absolute path of the registry's copy. */
+  path: string;
+  sha256: string;
+  sizeBytes: number;
+  /** False when an identical artifact was already there. */
+  created: boolean;
+}
+
+/** What an {@link ArtifactStore} needs. */
+export interface ArtifactStoreOptions {
+  /** The registry's folder; artifacts go to `<dir>/artifacts`. */
+  dir: string;
+  maxBytes: number;
+  downloadTimeoutMs: number;
+}
+
+/** `1048577 bytes (1.0 MiB)`: exact, so two sizes near a limit never read the same. */
+const formatBytes = (bytes: number) =>
+  bytes >= 1024 ** 3
+    ? `${bytes} bytes (${(bytes / 1024 ** 3).toFixed(1)} GiB)`
+    : bytes >= 1024 ** 2
+      ? `${bytes} bytes (${(bytes / 1024 ** 2).toFixed(1)} MiB)`
+      : `${bytes} bytes`;
+
+export class ArtifactStore {
+  private readonly artifacts: string;
+  private readonly incoming: string;
+
+  constructor(private readonly options: ArtifactStoreOptions) {
+    this.artifacts = path.join(options.dir, 'artifacts');
+    this.incoming = path.join(options.dir, 'incoming');
+  }
+
+  /** Removes what an interrupted copy left behind. */
+  async init(): Promise<void> {
+    await rm(this.incoming, { recursive: true, force: true });
+    await mkdir(this.incoming, { recursive: true });
+    await mkdir(this.artifacts, { recursive: true });
+  }
+
+  /** Copies a file on the registry's machine (relative paths resolve against its working directory). */
+  async fromPath(file: string): Promise<StoredArtifact> {
+    const absolute = path.resolve(file);
+    const info = await stat(absolute).catch(() => undefined);
+    if (!info) throw ServiceError.invalidArgument(`artifact: no file at '${absolute}' on the registry's machine`);
+    if (!info.isFile()) throw ServiceError.invalidArgument(`artifact: '${absolute}' is not a file`);
+    this.checkSize(info.size, `'${absolute}'`);
+    return this.write(createReadStream(absolute), `'${absolute}'`);
+  }
+
+  /** Downloads an http(s) URL, within the size limit and the download deadline. */
+  async fromUrl(url: string): Promise<StoredArtifact> {
+    let response: Response;
+    try {
+      response = await fetch(url, { signal: AbortSignal.timeout(this.options.downloadTimeoutMs), redirect: 'follow' });
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      throw ServiceError.unavailable(`artifact: could not download ${url}: ${cause?.code ?? cause?.message ?? (error as Error).message}`);
+    }
+    if (!response.ok || !response.body) {
+      await response.body?.cancel();
+      throw ServiceError.invalidArgument(`artifact: GET ${url} answered ${response.status} ${response.statusText}`);
+    }
+    const length = Number(response.headers.get('content-length') ?? NaN);
+    if (Number.isFinite(length)) {
+      try {
+        this.checkSize(length, url);
+      } catch (error) {
+        await response.body.cancel();
+        throw error;
+      }
+    }
+    return this.write(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), url);
+  }
+
+  /** Stores uploaded chunks; `declaredBytes` is checked against the limit before any is written. */
+  async fromChunks(chunks: AsyncIterable<Buffer>, declaredBytes: number, label: string): Promise<StoredArtifact> {
+    this.checkSize(declaredBytes, label);
+    const artifact = await this.write(chunks, label);
+    if (artifact.sizeBytes !== declaredBytes) {
+      await this.discard(artifact);
+      throw ServiceError.invalidArgument(`artifact: ${label} sent ${artifact.sizeBytes} bytes, not the ${declaredBytes} it declared`);
+    }
+    return artifact;
+  }
+
+  /** Removes an artifact this store has just created and nothing uses. */
+  async discard(artifact: StoredArtifact): Promise<void> {
+    if (artifact.created) await rm(artifact.path, { force: true });
+  }
+
+  private checkSize(bytes: number, label: string): void {
+    if (bytes > this.options.maxBytes) {
+      throw new ServiceError(
+        status.RESOURCE_EXHAUSTED,
+        `artifact: ${label} is ${formatBytes(bytes)}; the registry takes at most ${formatBytes(this.options.maxBytes)}, set by registry.maxArtifactBytes`,
+      );
+    }
+  }
+
+  /** Copies `source` to incoming/ while hashing it, then moves it into artifacts/ by its sha256. */
+  private async write(source: AsyncIterable<Buffer | Uint8Array>, label: string): Promise<StoredArtifact> {
+    const temporary = path.join(this.incoming, `${randomUUID()}.part`);
+    const hash = createHash('sha256');
+    let sizeBytes = 0;
+    try {
+      const handle = await open(temporary, 'wx');
+      try {
+        for await (const chunk of source) {
+          sizeBytes += chunk.byteLength;
+          this.checkSize(sizeBytes, label);
+          hash.update(chunk);
+          await handle.write(chunk);
+        }
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      const sha256 = hash.digest('hex');
+      const target = path.join(this.artifacts, `${sha256}.onnx`);
+      if (await stat(target).then(() => true, () => false)) {
+        await rm(temporary, { force: true });
+        return { path: target, sha256, sizeBytes, created: false };
+      }
+      await rename(temporary, target);
+      await syncFolder(this.artifacts);
+      return { path: target, sha256, sizeBytes, created: true };
+    } catch (error) {
+      await rm(temporary, { force: true });
+      if (error instanceof ServiceError) throw error;
+      throw ServiceError.unavailable(`artifact: could not store ${label}: ${(error as Error).message}`);
+    }
+  }
+}

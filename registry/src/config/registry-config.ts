@@ -1,0 +1,78 @@
+/**
+ * The `registry:` section of the mesh config. The mesh schema in common passes it through
+ * unvalidated; this module owns its keys, and its errors name them as `registry.<key>`.
+ */
+import { z } from 'zod';
+import { ConfigError } from '@infermesh/common';
+
+const GiB = 1024 ** 3;
+
+const policySchema = z
+  .object({
+    /** Roll canaries back by themselves. */
+    enabled: z.boolean().default(true),
+    /** Largest share of canary calls that may fail, 0..1. */
+    maxErrorRate: z.number().min(0).max(1).default(0.05),
+    /** Largest canary p99 as a multiple of the stable version's; 0 = not checked. */
+    maxP99Ratio: z.number().min(0).max(1_000).default(3),
+    /** Canary calls in the window before it is judged. */
+    minRequests: z.number().int().min(1).max(10_000_000).default(100),
+    /** Sliding window of the judgement. */
+    windowMs: z.number().int().min(1_000).max(3_600_000).default(60_000),
+  })
+  .strict();
+
+/** Where the registry keeps its state. `consul` comes in its own issue. */
+const storeSchema = z.object({ type: z.literal('file') }).strict();
+
+const registrySchema = z
+  .object({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(0).max(65_535).default(8003),
+    /** A runner not heard from for this long leaves the routes; it heartbeats every third of it. */
+    leaseMs: z.number().int().min(300).max(300_000).default(6_000),
+    /** How often the registry asks each runner what it holds (and places versions). */
+    runnerSyncMs: z.number().int().min(50).max(60_000).default(2_000),
+    /** How long a version no rollout uses stays loaded before it is unloaded. */
+    unloadDelayMs: z.number().int().min(0).max(3_600_000).default(10_000),
+    /** How often gateways report per-version stats. */
+    statsReportMs: z.number().int().min(50).max(60_000).default(1_000),
+    /** Deadline of one RunnerControl.LoadModel. */
+    loadTimeoutMs: z.number().int().min(1_000).max(3_600_000).default(600_000),
+    /** After a failed load, how long before the same runner is asked again. */
+    loadRetryMs: z.number().int().min(100).max(3_600_000).default(30_000),
+    /** Largest artifact accepted (path, URL or upload). */
+    maxArtifactBytes: z.number().int().min(1024).max(Number.MAX_SAFE_INTEGER).default(2 * GiB),
+    /** Deadline of an artifact download. */
+    downloadTimeoutMs: z.number().int().min(1_000).max(3_600_000).default(600_000),
+    /** Replicas of a version registered without its own; 0 = every matching runner. */
+    defaultReplicas: z.number().int().min(0).max(10_000).default(0),
+    /** Rollout events kept per model. */
+    historyLimit: z.number().int().min(10).max(100_000).default(1_000),
+    store: storeSchema.prefault({ type: 'file' }),
+    /** The automatic-rollback policy a model starts with. */
+    rollbackPolicy: policySchema.prefault({}),
+  })
+  .strict();
+
+/** The validated `registry:` section. */
+export type RegistryConfig = z.infer<typeof registrySchema>;
+/** The automatic-rollback policy as configured. */
+export type PolicyConfig = RegistryConfig['rollbackPolicy'];
+
+/**
+ * Validates the `registry:` section (absent means every default). A bad value throws a
+ * ConfigError naming `registry.<key>` and the file.
+ */
+export function parseRegistryConfig(raw: unknown, source = 'mesh config'): RegistryConfig {
+  const parsed = registrySchema.safeParse(raw ?? {});
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => `${['registry', ...issue.path].join('.')}: ${issue.message}`);
+  throw new ConfigError(`config ${source}: ${problems.join('; ')}`);
+}
+
+/** host:port clients use to reach a registry configured like this (0.0.0.0 → 127.0.0.1). */
+export function registryClientAddress(config: Pick<RegistryConfig, 'host' | 'port'>): string {
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  return `${host}:${config.port}`;
+}

@@ -1,0 +1,107 @@
+/** Builds and starts the registry: state, store, artifacts, membership, placement, routes, API. */
+import path from 'node:path';
+import { startGrpcServer, type Logger } from '@infermesh/common';
+import { registryProto } from '@infermesh/proto/registry';
+import { ArtifactStore } from './artifacts/ArtifactStore.js';
+import type { RegistryConfig } from './config/registry-config.js';
+import { Membership } from './placement/Membership.js';
+import { Placement } from './placement/Placement.js';
+import { RunnerControls } from './placement/RunnerControls.js';
+import { Registry } from './Registry.js';
+import { RouteBroadcaster } from './routing/RouteBroadcaster.js';
+import { buildModelRoute } from './routing/route-table.js';
+import type { RegistryContext } from './service/context.js';
+import { rolloutHandlers } from './service/rollout-handlers.js';
+import { runnerHandlers } from './service/runner-handlers.js';
+import { versionHandlers } from './service/version-handlers.js';
+import { CanaryWatch } from './stats/CanaryWatch.js';
+import { createStore } from './store/create-store.js';
+
+/** Everything a registry needs; `main.ts` derives it from the mesh config. */
+export interface RegistryOptions {
+  config: RegistryConfig;
+  /** The mesh's data folder; the registry keeps its state and artifacts in `<dataDir>/registry`. */
+  dataDir: string;
+  /** Largest gRPC message either way (uploads come in chunks far below it). */
+  maxMessageBytes: number;
+  logger: Logger;
+}
+
+/** A started registry. */
+export interface RunningRegistry {
+  port: number;
+  /** host:port */
+  address: string;
+  close(): Promise<void>;
+}
+
+export async function createRegistry(options: RegistryOptions): Promise<RunningRegistry> {
+  const { config, logger } = options;
+  const dir = path.join(options.dataDir, 'registry');
+  const store = createStore(config.store, dir);
+  const registry = await Registry.open(store, logger);
+  const artifacts = new ArtifactStore({ dir, maxBytes: config.maxArtifactBytes, downloadTimeoutMs: config.downloadTimeoutMs });
+  await artifacts.init();
+
+  const controls = new RunnerControls();
+  let onMembership = (_name: string, _change: 'joined' | 'expired' | 'left') => {};
+  const membership = new Membership(config.leaseMs, (name, change) => onMembership(name, change));
+  const placement = new Placement(
+    registry,
+    membership,
+    controls,
+    { syncMs: config.runnerSyncMs, unloadDelayMs: config.unloadDelayMs, loadTimeoutMs: config.loadTimeoutMs, loadRetryMs: config.loadRetryMs },
+    logger,
+  );
+  const routes = new RouteBroadcaster(
+    () => {
+      const live = membership.live(registry.current.runners);
+      return Object.values(registry.current.models).map((model) => buildModelRoute(model, live));
+    },
+    config.statsReportMs,
+    logger,
+  );
+  const canaries = new CanaryWatch(registry, config.historyLimit, logger);
+  onMembership = (name, change) => {
+    if (change === 'expired') logger.warn({ runner: name }, 'runner missed its lease; it leaves the routes');
+    routes.refresh();
+    placement.trigger();
+  };
+  registry.onChange(() => {
+    routes.refresh();
+    placement.trigger();
+  });
+  // Runners known before a restart keep their place in the routes while they heartbeat again.
+  for (const name of Object.keys(registry.current.runners)) membership.renew(name);
+
+  const context: RegistryContext = { config, registry, artifacts, membership, placement, routes, canaries, logger };
+  const server = await startGrpcServer({
+    host: config.host,
+    port: config.port,
+    maxReceiveMessageBytes: options.maxMessageBytes,
+    maxSendMessageBytes: options.maxMessageBytes,
+    services: [
+      {
+        definition: registryProto.Registry.service,
+        implementation: { ...versionHandlers(context), ...rolloutHandlers(context), ...runnerHandlers(context) },
+      },
+    ],
+  });
+  membership.start();
+  placement.start();
+
+  return {
+    port: server.port,
+    address: server.address,
+    async close() {
+      placement.close();
+      membership.stop();
+      // Watches last as long as the gateway does; end them so the server can stop.
+      routes.close();
+      await server.close();
+      controls.close();
+      await registry.idle();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,66 @@
+/** The registry's RunnerControl clients, one channel per runner, with promises and deadlines. */
+import * as grpc from '@grpc/grpc-js';
+import { clientChannelOptions } from '@infermesh/common';
+import { runnerProto, type RunnerControlClient, type StatusResponse__Output, type ModelVersionStatus__Output } from '@infermesh/proto';
+import type { RunnerRecord } from '../state/registry-state.js';
+
+/** RunnerControl messages are small; a Status of many versions stays far below this. */
+const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+function unary<T>(invoke: (done: (error: grpc.ServiceError | null, value?: T) => void) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) =>
+    invoke((error, value) => (error || value === undefined ? reject(error ?? new Error('empty response')) : resolve(value))),
+  );
+}
+
+export class RunnerControls {
+  private readonly clients = new Map<string, { address: string; client: RunnerControlClient }>();
+
+  /** Status of a runner; rejects when it does not answer within `timeoutMs`. */
+  status(runner: RunnerRecord, timeoutMs: number): Promise<StatusResponse__Output> {
+    return unary((done) => this.client(runner).Status({}, { deadline: Date.now() + timeoutMs }, done));
+  }
+
+  /** LoadModel; resolves with the version's status once it is READY. */
+  async load(
+    runner: RunnerRecord,
+    order: { name: string; version: string; artifactPath: string; configYaml: string },
+    timeoutMs: number,
+  ): Promise<ModelVersionStatus__Output | null> {
+    const request = { name: order.name, version: order.version, artifact_path: order.artifactPath, config_yaml: order.configYaml };
+    const response = await unary<{ model: ModelVersionStatus__Output | null }>((done) =>
+      this.client(runner).LoadModel(request, { deadline: Date.now() + timeoutMs }, done),
+    );
+    return response.model;
+  }
+
+  /** UnloadModel; resolves once the version is gone. */
+  async unload(runner: RunnerRecord, name: string, version: string, timeoutMs: number): Promise<void> {
+    await unary((done) => this.client(runner).UnloadModel({ name, version }, { deadline: Date.now() + timeoutMs }, done));
+  }
+
+  /** Closes the channel of a runner that left. */
+  forget(name: string): void {
+    this.clients.get(name)?.client.close();
+    this.clients.delete(name);
+  }
+
+  close(): void {
+    for (const { client } of this.clients.values()) client.close();
+    this.clients.clear();
+  }
+
+  private client(runner: RunnerRecord): RunnerControlClient {
+    const known = this.clients.get(runner.name);
+    if (known?.address === runner.address) return known.client;
+    known?.client.close();
+    const client = new runnerProto.RunnerControl(runner.address, grpc.credentials.createInsecure(), {
+      ...clientChannelOptions(MAX_MESSAGE_BYTES),
+      // A runner restarted on its port must be reachable again at once, not after a long backoff.
+      'grpc.initial_reconnect_backoff_ms': 100,
+      'grpc.max_reconnect_backoff_ms': 1_000,
+    });
+    this.clients.set(runner.name, { address: runner.address, client });
+    return client;
+  }
+}

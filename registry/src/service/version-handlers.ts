@@ -1,0 +1,111 @@
+/** RegisterVersion, PushVersion, ListModels, GetModel and RetireVersion. */
+import type { ServerReadableStream, sendUnaryData } from '@grpc/grpc-js';
+import { ServiceError, toGrpcStatus, toServerErrorResponse, unaryHandler } from '@infermesh/common';
+import type {
+  PushVersionRequest__Output,
+  RegisterVersionResponse,
+  RegistryHandlers,
+} from '@infermesh/proto/registry';
+import { checkLength, checkModelName, MAX_ACTOR_CHARS, MAX_REASON_CHARS } from '../state/checks.js';
+import { retire } from '../state/rollout-operations.js';
+import { checkVersionOrder, registerVersion, type VersionOrder } from '../versions/register-version.js';
+import { liveRunners, type RegistryContext } from './context.js';
+import { modelToProto, versionToProto } from './to-proto.js';
+
+type VersionHandlers = Pick<RegistryHandlers, 'RegisterVersion' | 'PushVersion' | 'ListModels' | 'GetModel' | 'RetireVersion'>;
+
+const isUrl = (artifact: string) => /^https?:\/\//i.test(artifact);
+
+/** The model, or NOT_FOUND. */
+export function modelOf(context: RegistryContext, name: string) {
+  const model = context.registry.current.models[name];
+  if (!model) throw ServiceError.notFound(`unknown model '${name.slice(0, 200)}'`);
+  return model;
+}
+
+function registerContext(context: RegistryContext) {
+  return {
+    registry: context.registry,
+    artifacts: context.artifacts,
+    defaultReplicas: context.config.defaultReplicas,
+    defaultPolicy: context.config.rollbackPolicy,
+  };
+}
+
+async function respond(context: RegistryContext, order: VersionOrder, result: Awaited<ReturnType<typeof registerVersion>>): Promise<RegisterVersionResponse> {
+  if (result.created) {
+    const { model, version, sha256, sizeBytes } = result.version;
+    context.logger.info({ model, version, sha256, sizeBytes, source: order.artifact, actor: order.actor }, 'model version registered');
+  }
+  return { version: versionToProto(result.version, liveRunners(context)), created: result.created };
+}
+
+/** The chunks of a PushVersion after its header, as one stream of bytes. */
+async function* chunks(call: AsyncIterable<PushVersionRequest__Output>): AsyncIterable<Buffer> {
+  for await (const message of call) {
+    if (message.part !== 'chunk' || !message.chunk) throw ServiceError.invalidArgument('PushVersion: only the first message may be a header; the rest are chunks');
+    yield message.chunk;
+  }
+}
+
+/** Reads the header of a PushVersion, then stores the upload as the version's artifact. */
+async function push(context: RegistryContext, call: ServerReadableStream<PushVersionRequest__Output, RegisterVersionResponse>): Promise<RegisterVersionResponse> {
+  const iterator = call[Symbol.asyncIterator]() as AsyncIterator<PushVersionRequest__Output>;
+  const first = await iterator.next();
+  if (first.done || first.value.part !== 'header' || !first.value.header) {
+    throw ServiceError.invalidArgument('PushVersion: the first message must be the header (model, version, artifact file name, size_bytes)');
+  }
+  const order = checkVersionOrder(first.value.header);
+  const rest: AsyncIterable<PushVersionRequest__Output> = { [Symbol.asyncIterator]: () => iterator };
+  const label = `upload:${order.artifact}`;
+  const result = await registerVersion(registerContext(context), { ...order, artifact: label }, () =>
+    context.artifacts.fromChunks(chunks(rest), order.sizeBytes, `the upload of '${order.artifact}'`),
+  );
+  return respond(context, { ...order, artifact: label }, result);
+}
+
+export function versionHandlers(context: RegistryContext): VersionHandlers {
+  const { logger } = context;
+  return {
+    RegisterVersion: unaryHandler(logger, 'RegisterVersion', async (request) => {
+      const order = checkVersionOrder(request);
+      const result = await registerVersion(registerContext(context), order, () =>
+        isUrl(order.artifact) ? context.artifacts.fromUrl(order.artifact) : context.artifacts.fromPath(order.artifact),
+      );
+      return respond(context, order, result);
+    }),
+    PushVersion: (call: ServerReadableStream<PushVersionRequest__Output, RegisterVersionResponse>, callback: sendUnaryData<RegisterVersionResponse>) => {
+      push(context, call).then(
+        (response) => callback(null, response),
+        (error: unknown) => {
+          if (!toGrpcStatus(error).expected) logger.error({ err: error, method: 'PushVersion' }, 'unexpected error');
+          callback(toServerErrorResponse(error));
+        },
+      );
+    },
+    ListModels: unaryHandler(logger, 'ListModels', () => {
+      const live = liveRunners(context);
+      const models = Object.values(context.registry.current.models).sort((a, b) => a.name.localeCompare(b.name));
+      return { models: models.map((model) => modelToProto(model, live)) };
+    }),
+    GetModel: unaryHandler(logger, 'GetModel', (request) => modelToProto(modelOf(context, request.model), liveRunners(context))),
+    RetireVersion: unaryHandler(logger, 'RetireVersion', async (request) => {
+      checkModelName(request.model);
+      checkLength(request.actor, MAX_ACTOR_CHARS, 'actor');
+      checkLength(request.reason, MAX_REASON_CHARS, 'reason');
+      modelOf(context, request.model);
+      const actor = request.actor || 'unknown';
+      const version = await context.registry.mutate((draft) =>
+        retire(draft.models[request.model]!, request.version, {
+          nowMs: Date.now(),
+          actor,
+          reason: request.reason,
+          historyLimit: context.config.historyLimit,
+          isReady: () => false,
+        }),
+      );
+      logger.info({ model: request.model, version: request.version, actor }, 'model version retired');
+      return versionToProto(version, liveRunners(context));
+    }),
+  };
+}

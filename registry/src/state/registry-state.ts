@@ -1,0 +1,139 @@
+/**
+ * The registry's durable state: models with their versions, rollouts and rollout history,
+ * and the runners that joined. The store saves it whole; the schema checks it on load.
+ */
+import { z } from 'zod';
+
+/** Where a version is in its life. */
+export const VERSION_STATUSES = ['registered', 'loading', 'ready', 'serving', 'retired', 'failed'] as const;
+/** One of {@link VERSION_STATUSES}. */
+export type VersionStatusName = (typeof VERSION_STATUSES)[number];
+
+/** What happened to a rollout. */
+export const ROLLOUT_ACTIONS = ['SET', 'PROMOTE', 'ROLLBACK', 'AUTO_ROLLBACK', 'RETIRE'] as const;
+/** One of {@link ROLLOUT_ACTIONS}. */
+export type RolloutAction = (typeof ROLLOUT_ACTIONS)[number];
+
+const tensorSpecSchema = z.object({ name: z.string(), datatype: z.string(), shape: z.array(z.number().int()) });
+
+const versionSchema = z.object({
+  model: z.string(),
+  version: z.number().int().positive(),
+  source: z.string(),
+  artifactPath: z.string(),
+  sha256: z.string(),
+  sizeBytes: z.number().int().nonnegative(),
+  inputs: z.array(tensorSpecSchema),
+  outputs: z.array(tensorSpecSchema),
+  configYaml: z.string(),
+  labels: z.record(z.string(), z.string()),
+  replicas: z.number().int().nonnegative(),
+  device: z.string(),
+  createdAtMs: z.number(),
+  createdBy: z.string(),
+  status: z.enum(VERSION_STATUSES),
+  statusReason: z.string(),
+});
+
+const headerRuleSchema = z.object({
+  header: z.string(),
+  value: z.string(),
+  version: z.number().int().nonnegative(),
+  canary: z.boolean(),
+});
+
+const policySchema = z.object({
+  enabled: z.boolean(),
+  maxErrorRate: z.number(),
+  maxP99Ratio: z.number(),
+  minRequests: z.number().int(),
+  windowMs: z.number().int(),
+});
+
+const rolloutSchema = z.object({
+  stableVersion: z.number().int().nonnegative(),
+  canaryVersion: z.number().int().nonnegative(),
+  canaryWeightBp: z.number().int().min(0).max(10_000),
+  rules: z.array(headerRuleSchema),
+  stickyHeader: z.string(),
+  policy: policySchema,
+  updatedAtMs: z.number(),
+  updatedBy: z.string(),
+});
+
+const eventSchema = z.object({
+  atMs: z.number(),
+  actor: z.string(),
+  action: z.enum(ROLLOUT_ACTIONS),
+  reason: z.string(),
+  stableVersion: z.number().int(),
+  canaryVersion: z.number().int(),
+  canaryWeightBp: z.number().int(),
+  version: z.number().int(),
+});
+
+const modelSchema = z.object({
+  name: z.string(),
+  versions: z.array(versionSchema),
+  rollout: rolloutSchema,
+  history: z.array(eventSchema),
+});
+
+const runnerVersionSchema = z.object({
+  model: z.string(),
+  version: z.number().int().positive(),
+  state: z.string(),
+  artifactPath: z.string(),
+});
+
+const runnerSchema = z.object({
+  name: z.string(),
+  address: z.string(),
+  device: z.string(),
+  memoryBytes: z.number().nonnegative(),
+  version: z.string(),
+  registeredAtMs: z.number(),
+  versions: z.array(runnerVersionSchema),
+});
+
+/** Schema of the whole state, for checking what a store loads. */
+export const registryStateSchema = z.object({
+  models: z.record(z.string(), modelSchema),
+  runners: z.record(z.string(), runnerSchema),
+});
+
+/** The registry's durable state. */
+export type RegistryState = z.infer<typeof registryStateSchema>;
+/** One model: versions (oldest first), rollout, history (oldest first). */
+export type ModelRecord = z.infer<typeof modelSchema>;
+/** One registered version. */
+export type VersionRecord = z.infer<typeof versionSchema>;
+/** One input or output of a version's signature. */
+export type TensorSpecRecord = z.infer<typeof tensorSpecSchema>;
+/** A model's rollout. */
+export type RolloutRecord = z.infer<typeof rolloutSchema>;
+/** A routing rule on a metadata header. */
+export type HeaderRuleRecord = z.infer<typeof headerRuleSchema>;
+/** An automatic-rollback policy. */
+export type PolicyRecord = z.infer<typeof policySchema>;
+/** One entry of a model's rollout history. */
+export type RolloutEventRecord = z.infer<typeof eventSchema>;
+/** A runner that joined. */
+export type RunnerRecord = z.infer<typeof runnerSchema>;
+/** A version a runner reported holding. */
+export type RunnerVersionRecord = z.infer<typeof runnerVersionSchema>;
+
+/** A state with nothing in it. */
+export function emptyState(): RegistryState {
+  return { models: {}, runners: {} };
+}
+
+/** `mlp v2`: how messages name a version. */
+export function versionLabel(model: string, version: number): string {
+  return `model '${model}' version ${version}`;
+}
+
+/** The key of a model version in maps. */
+export function versionKey(model: string, version: number): string {
+  return `${model}\u0000${version}`;
+}

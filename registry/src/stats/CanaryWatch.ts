@@ -1,0 +1,75 @@
+/**
+ * Takes the gateways' per-version reports and rolls a canary back as soon as its recent
+ * calls break its model's policy. The rollback is an ordinary rollout event, with the
+ * reason, by the actor `registry (auto-rollback policy)`.
+ */
+import type { Logger } from '@infermesh/common';
+import type { ReportStatsRequest__Output } from '@infermesh/proto/registry';
+import type { Registry } from '../Registry.js';
+import { rollback } from '../state/rollout-operations.js';
+import { judgeCanary } from './judge-canary.js';
+import { StatsWindow } from './StatsWindow.js';
+
+/** Who the history names for automatic rollbacks. */
+export const AUTO_ROLLBACK_ACTOR = 'registry (auto-rollback policy)';
+/** Versions one report may carry. */
+export const MAX_REPORTED_VERSIONS = 10_000;
+/** Latency buckets one version's report may carry. */
+export const MAX_LATENCY_BUCKETS = 200;
+
+export class CanaryWatch {
+  readonly window = new StatsWindow();
+  /** Models with a rollback being saved, so one bad report does not roll back twice. */
+  private readonly pending = new Set<string>();
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly historyLimit: number,
+    private readonly logger: Logger,
+  ) {}
+
+  /** A canary starts with a clean record. */
+  canaryChanged(model: string, version: number): void {
+    this.window.clear(model, version);
+  }
+
+  /** Adds a gateway's report and judges the canaries it is about. */
+  report(request: ReportStatsRequest__Output): void {
+    const now = Date.now();
+    const models = new Set<string>();
+    for (const stats of request.stats.slice(0, MAX_REPORTED_VERSIONS)) {
+      if (stats.latency.length > MAX_LATENCY_BUCKETS) continue;
+      this.window.add(stats, now);
+      models.add(stats.model);
+    }
+    for (const name of models) this.judge(name, now);
+  }
+
+  private judge(name: string, now: number): void {
+    const model = this.registry.current.models[name];
+    if (!model || this.pending.has(name)) return;
+    const { rollout } = model;
+    if (rollout.canaryVersion === 0 || !rollout.policy.enabled) return;
+    const windowMs = rollout.policy.windowMs;
+    const reason = judgeCanary(
+      rollout.policy,
+      { version: rollout.canaryVersion, window: this.window.summary(name, rollout.canaryVersion, windowMs, now) },
+      { version: rollout.stableVersion, window: this.window.summary(name, rollout.stableVersion, windowMs, now) },
+    );
+    if (!reason) return;
+    const canary = rollout.canaryVersion;
+    this.pending.add(name);
+    this.registry
+      .mutate((draft) => {
+        const target = draft.models[name];
+        if (!target) return;
+        const context = { nowMs: Date.now(), actor: AUTO_ROLLBACK_ACTOR, reason, historyLimit: this.historyLimit, isReady: () => false };
+        rollback(target, context, 'AUTO_ROLLBACK', canary);
+      })
+      .then(
+        () => this.logger.warn({ model: name, version: canary, reason }, 'canary rolled back automatically'),
+        (error: unknown) => this.logger.warn({ model: name, version: canary, reason: (error as Error).message }, 'automatic rollback not applied'),
+      )
+      .finally(() => this.pending.delete(name));
+  }
+}

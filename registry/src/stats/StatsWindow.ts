@@ -1,0 +1,78 @@
+/**
+ * Per-version call counts, errors and latency histograms as gateways report them, kept for a
+ * sliding window so a canary can be judged on its recent calls only.
+ */
+import type { VersionStats__Output } from '@infermesh/proto/registry';
+import { versionKey } from '../state/registry-state.js';
+
+/** One report's worth of a version's calls. */
+interface Entry {
+  atMs: number;
+  requests: number;
+  errors: number;
+  /** Bucket upper bound (ms) → calls. */
+  latency: Map<number, number>;
+}
+
+/** A version's calls over a window. */
+export interface WindowSummary {
+  requests: number;
+  errors: number;
+  /** Upper bound of the bucket holding the 99th percentile; 0 without calls. */
+  p99Ms: number;
+}
+
+/** Largest window any policy may ask for; older entries are dropped. */
+const MAX_WINDOW_MS = 3_600_000;
+/** Entries kept per version at most, whatever the report rate. */
+const MAX_ENTRIES = 20_000;
+
+export class StatsWindow {
+  private readonly entries = new Map<string, Entry[]>();
+
+  /** Adds a gateway's report of one version. */
+  add(stats: VersionStats__Output, nowMs = Date.now()): void {
+    const key = versionKey(stats.model, stats.version);
+    const list = this.entries.get(key) ?? [];
+    const latency = new Map<number, number>();
+    for (const bucket of stats.latency) {
+      if (Number.isFinite(bucket.le_ms)) latency.set(bucket.le_ms, (latency.get(bucket.le_ms) ?? 0) + Number(bucket.count));
+    }
+    list.push({ atMs: nowMs, requests: Number(stats.requests), errors: Number(stats.errors), latency });
+    while (list.length > MAX_ENTRIES || (list.length > 0 && list[0]!.atMs < nowMs - MAX_WINDOW_MS)) list.shift();
+    this.entries.set(key, list);
+  }
+
+  /** Forgets a version's calls (it just became the canary: judge it on its new calls only). */
+  clear(model: string, version: number): void {
+    this.entries.delete(versionKey(model, version));
+  }
+
+  /** A version's calls in the last `windowMs`. */
+  summary(model: string, version: number, windowMs: number, nowMs = Date.now()): WindowSummary {
+    const since = nowMs - windowMs;
+    let requests = 0;
+    let errors = 0;
+    const latency = new Map<number, number>();
+    for (const entry of this.entries.get(versionKey(model, version)) ?? []) {
+      if (entry.atMs < since) continue;
+      requests += entry.requests;
+      errors += entry.errors;
+      for (const [le, count] of entry.latency) latency.set(le, (latency.get(le) ?? 0) + count);
+    }
+    return { requests, errors, p99Ms: percentile(latency, 0.99) };
+  }
+}
+
+/** The upper bound of the bucket that holds quantile `q` of a histogram; 0 when empty. */
+export function percentile(histogram: ReadonlyMap<number, number>, q: number): number {
+  const total = [...histogram.values()].reduce((sum, count) => sum + count, 0);
+  if (total === 0) return 0;
+  const rank = Math.ceil(total * q);
+  let seen = 0;
+  for (const le of [...histogram.keys()].sort((a, b) => a - b)) {
+    seen += histogram.get(le)!;
+    if (seen >= rank) return le;
+  }
+  return Math.max(...histogram.keys());
+}

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { judgeCanary } from './judge-canary.js';
+import { percentile, StatsWindow } from './StatsWindow.js';
+
+const policy = { enabled: true, maxErrorRate: 0.05, maxP99Ratio: 3, minRequests: 20, windowMs: 10_000 };
+const window = (requests: number, errors: number, p99Ms: number) => ({ requests, errors, p99Ms });
+
+describe('judgeCanary', () => {
+  it('waits for the minimum number of canary calls', () => {
+    expect(judgeCanary(policy, { version: 2, window: window(19, 19, 500) }, { version: 1, window: window(500, 0, 2) })).toBeUndefined();
+  });
+
+  it('rolls back on the error rate, then on p99 against stable, and names the numbers', () => {
+    expect(judgeCanary(policy, { version: 2, window: window(40, 3, 1) }, { version: 1, window: window(400, 0, 2) })).toBe(
+      "canary v2 error rate 7.5 % (3 of 40 calls in the last 10 s) is over the policy's 5.0 %",
+    );
+    expect(judgeCanary(policy, { version: 2, window: window(40, 0, 7) }, { version: 1, window: window(400, 0, 2) })).toBe(
+      "canary v2 p99 latency 7.00 ms is over 3× stable v1's 2.00 ms (last 10 s, 40 canary calls)",
+    );
+    expect(judgeCanary(policy, { version: 2, window: window(40, 2, 6) }, { version: 1, window: window(400, 0, 2) })).toBeUndefined();
+  });
+
+  it('skips the latency check without enough stable calls, or when it is off or the policy is disabled', () => {
+    const slow = { version: 2, window: window(40, 0, 100) };
+    expect(judgeCanary(policy, slow, { version: 1, window: window(5, 0, 2) })).toBeUndefined();
+    expect(judgeCanary({ ...policy, maxP99Ratio: 0 }, slow, { version: 1, window: window(400, 0, 2) })).toBeUndefined();
+    expect(judgeCanary({ ...policy, enabled: false }, { version: 2, window: window(40, 40, 1) }, { version: 1, window: window(400, 0, 2) })).toBeUndefined();
+  });
+});
+
+describe('StatsWindow', () => {
+  const report = (requests: number, errors: number, latency: [number, number][]) => ({
+    model: 'mlp',
+    version: 2,
+    requests: String(requests),
+    errors: String(errors),
+    latency: latency.map(([le_ms, count]) => ({ le_ms, count: String(count) })),
+  });
+
+  it('sums the reports inside the window only, and forgets a version on clear', () => {
+    const stats = new StatsWindow();
+    stats.add(report(10, 1, [[1, 10]]), 1_000);
+    stats.add(report(30, 2, [[1, 20], [8, 10]]), 5_000);
+    expect(stats.summary('mlp', 2, 10_000, 6_000)).toEqual({ requests: 40, errors: 3, p99Ms: 8 });
+    expect(stats.summary('mlp', 2, 2_000, 6_000)).toEqual({ requests: 30, errors: 2, p99Ms: 8 });
+    expect(stats.summary('mlp', 1, 10_000, 6_000)).toEqual({ requests: 0, errors: 0, p99Ms: 0 });
+    stats.clear('mlp', 2);
+    expect(stats.summary('mlp', 2, 10_000, 6_000).requests).toBe(0);
+  });
+
+  it('reads the 99th percentile as the bound of the bucket that holds it', () => {
+    expect(percentile(new Map([[1, 99], [50, 1]]), 0.99)).toBe(1);
+    expect(percentile(new Map([[1, 98], [50, 2]]), 0.99)).toBe(50);
+    expect(percentile(new Map(), 0.99)).toBe(0);
+  });
+});

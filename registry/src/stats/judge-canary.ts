@@ -1,0 +1,36 @@
+/** The automatic-rollback decision: does a canary's recent record break its policy? */
+import type { PolicyRecord } from '../state/registry-state.js';
+import type { WindowSummary } from './StatsWindow.js';
+
+const percent = (rate: number) => `${(rate * 100).toFixed(1)} %`;
+const ms = (value: number) => `${value < 10 ? value.toFixed(2) : value.toFixed(0)} ms`;
+
+/**
+ * The reason to roll the canary back, or undefined to let it run. It is judged only once it
+ * has had `minRequests` calls in the window; the latency check also needs as many stable calls.
+ */
+export function judgeCanary(
+  policy: PolicyRecord,
+  canary: { version: number; window: WindowSummary },
+  stable: { version: number; window: WindowSummary },
+): string | undefined {
+  if (!policy.enabled || canary.window.requests < policy.minRequests) return undefined;
+  const seconds = `${(policy.windowMs / 1000).toFixed(0)} s`;
+  const errorRate = canary.window.errors / canary.window.requests;
+  if (errorRate > policy.maxErrorRate) {
+    return (
+      `canary v${canary.version} error rate ${percent(errorRate)} (${canary.window.errors} of ${canary.window.requests} calls in the last ${seconds}) ` +
+      `is over the policy's ${percent(policy.maxErrorRate)}`
+    );
+  }
+  if (policy.maxP99Ratio > 0 && stable.window.requests >= policy.minRequests && stable.window.p99Ms > 0) {
+    const limit = stable.window.p99Ms * policy.maxP99Ratio;
+    if (canary.window.p99Ms > limit) {
+      return (
+        `canary v${canary.version} p99 latency ${ms(canary.window.p99Ms)} is over ${policy.maxP99Ratio}× stable v${stable.version}'s ` +
+        `${ms(stable.window.p99Ms)} (last ${seconds}, ${canary.window.requests} canary calls)`
+      );
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,32 @@
+/**
+ * Where the registry keeps its state. Saves are whole-state and conditional on the revision
+ * the registry last saw (compare-and-set), which maps onto Consul KV's `?cas=<ModifyIndex>`
+ * as well as onto a local file.
+ */
+import type { RegistryState } from '../state/registry-state.js';
+
+/** A state as a store holds it, with the revision to pass to the next save. */
+export interface StoredState {
+  state: RegistryState;
+  revision: number;
+}
+
+/** A registry store backend (file now; Consul later). */
+export interface RegistryStore {
+  /** For logs and messages, e.g. `file /data/registry/state.json`. */
+  readonly description: string;
+  /** The saved state, or undefined when nothing was ever saved. */
+  load(): Promise<StoredState | undefined>;
+  /**
+   * Saves `state` if the stored revision is still `expectedRevision` (0: nothing saved yet);
+   * resolves with the new revision once it is durable. Rejects with {@link StoreConflictError}
+   * when someone else saved in between.
+   */
+  save(state: RegistryState, expectedRevision: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Another writer saved since this registry last loaded or saved. */
+export class StoreConflictError extends Error {
+  override readonly name = 'StoreConflictError';
+}

@@ -1,0 +1,154 @@
+/**
+ * Registering a model version: check the request, get the artifact into the registry's
+ * folder (from a path, a URL or an upload), check its sha256, read its signature by loading
+ * it, and add the version to the state. Versions are immutable: the same number with other
+ * bytes is refused, the same number with the same bytes answers the existing version.
+ */
+import { status } from '@grpc/grpc-js';
+import { parse as parseYaml } from 'yaml';
+import { ServiceError } from '@infermesh/common';
+import type { RegisterVersionRequest__Output } from '@infermesh/proto/registry';
+import type { ArtifactStore, StoredArtifact } from '../artifacts/ArtifactStore.js';
+import { readSignature } from '../artifacts/read-signature.js';
+import type { PolicyConfig } from '../config/registry-config.js';
+import type { Registry } from '../Registry.js';
+import {
+  checkDevice,
+  checkLabels,
+  checkLength,
+  checkModelName,
+  MAX_ACTOR_CHARS,
+  MAX_ARTIFACT_CHARS,
+  MAX_CONFIG_YAML_BYTES,
+} from '../state/checks.js';
+import type { ModelRecord, RegistryState, VersionRecord } from '../state/registry-state.js';
+
+/** A RegisterVersion or PushVersion header that passed the checks. */
+export interface VersionOrder {
+  model: string;
+  /** 0 = the next number. */
+  version: number;
+  artifact: string;
+  sha256: string;
+  configYaml: string;
+  labels: Record<string, string>;
+  replicas: number;
+  device: string;
+  actor: string;
+  sizeBytes: number;
+}
+
+/** Checks a request; every error names the field. */
+export function checkVersionOrder(request: RegisterVersionRequest__Output): VersionOrder {
+  checkModelName(request.model);
+  if (request.artifact === '') throw ServiceError.invalidArgument('artifact: required (a path on the registry\'s machine or an http(s) URL)');
+  checkLength(request.artifact, MAX_ARTIFACT_CHARS, 'artifact');
+  const sha256 = request.sha256.toLowerCase();
+  if (sha256 !== '' && !/^[0-9a-f]{64}$/.test(sha256)) throw ServiceError.invalidArgument('sha256: expected 64 hexadecimal digits');
+  const configBytes = Buffer.byteLength(request.config_yaml, 'utf8');
+  if (configBytes > MAX_CONFIG_YAML_BYTES) {
+    throw ServiceError.invalidArgument(`config_yaml: ${configBytes} bytes is over the limit of ${MAX_CONFIG_YAML_BYTES}`);
+  }
+  let config: unknown;
+  try {
+    config = parseYaml(request.config_yaml);
+  } catch (error) {
+    throw ServiceError.invalidArgument(`config_yaml: not valid YAML: ${(error as Error).message.split('\n')[0]}`);
+  }
+  if (config !== null && config !== undefined && (typeof config !== 'object' || Array.isArray(config))) {
+    throw ServiceError.invalidArgument('config_yaml: expected a mapping of model config keys (max_batch_size, instances, ...)');
+  }
+  checkLabels(request.labels);
+  if (request.replicas > 10_000) throw ServiceError.invalidArgument(`replicas: ${request.replicas} is over the limit of 10000`);
+  checkLength(request.actor, MAX_ACTOR_CHARS, 'actor');
+  return {
+    model: request.model,
+    version: request.version,
+    artifact: request.artifact,
+    sha256,
+    configYaml: request.config_yaml,
+    labels: { ...request.labels },
+    replicas: request.replicas,
+    device: checkDevice(request.device),
+    actor: request.actor || 'unknown',
+    sizeBytes: Number(request.size_bytes),
+  };
+}
+
+/** What registering needs from the registry. */
+export interface RegisterContext {
+  registry: Registry;
+  artifacts: ArtifactStore;
+  defaultReplicas: number;
+  defaultPolicy: PolicyConfig;
+}
+
+function newModel(name: string, policy: PolicyConfig): ModelRecord {
+  return {
+    name,
+    versions: [],
+    rollout: { stableVersion: 0, canaryVersion: 0, canaryWeightBp: 0, rules: [], stickyHeader: '', policy: { ...policy }, updatedAtMs: 0, updatedBy: '' },
+    history: [],
+  };
+}
+
+function referenced(state: Readonly<RegistryState>, artifactPath: string): boolean {
+  return Object.values(state.models).some((model) => model.versions.some((v) => v.artifactPath === artifactPath));
+}
+
+/**
+ * Registers a version whose artifact `obtain` brings into the registry's folder. The
+ * artifact is removed again when the registration fails and nothing else uses it.
+ */
+export async function registerVersion(
+  context: RegisterContext,
+  order: VersionOrder,
+  obtain: () => Promise<StoredArtifact>,
+): Promise<{ version: VersionRecord; created: boolean }> {
+  const existing = context.registry.current.models[order.model]?.versions.find((v) => v.version === order.version);
+  if (existing && order.sha256 !== '' && existing.sha256 === order.sha256) return { version: existing, created: false };
+
+  const artifact = await obtain();
+  try {
+    if (order.sha256 !== '' && artifact.sha256 !== order.sha256) {
+      throw ServiceError.invalidArgument(`sha256: the artifact's sha256 is ${artifact.sha256}, not the expected ${order.sha256}`);
+    }
+    const signature = await readSignature(artifact.path);
+    return await context.registry.mutate((draft) => {
+      const model = (draft.models[order.model] ??= newModel(order.model, context.defaultPolicy));
+      const number = order.version === 0 ? Math.max(0, ...model.versions.map((v) => v.version)) + 1 : order.version;
+      const same = model.versions.find((v) => v.version === number);
+      if (same) {
+        if (same.sha256 === artifact.sha256) return { version: same, created: false };
+        throw new ServiceError(
+          status.ALREADY_EXISTS,
+          `model '${order.model}' version ${number} already exists with sha256 ${same.sha256}; versions never change, register a new version number`,
+        );
+      }
+      const version: VersionRecord = {
+        model: order.model,
+        version: number,
+        source: order.artifact,
+        artifactPath: artifact.path,
+        sha256: artifact.sha256,
+        sizeBytes: artifact.sizeBytes,
+        inputs: signature.inputs,
+        outputs: signature.outputs,
+        configYaml: order.configYaml,
+        labels: order.labels,
+        replicas: order.replicas === 0 ? context.defaultReplicas : order.replicas,
+        device: order.device,
+        createdAtMs: Date.now(),
+        createdBy: order.actor,
+        status: 'registered',
+        statusReason: '',
+      };
+      model.versions.push(version);
+      model.versions.sort((a, b) => a.version - b.version);
+      return { version, created: true };
+    });
+  } catch (error) {
+    if (!referenced(context.registry.current, artifact.path)) await context.artifacts.discard(artifact);
+    throw error;
+  }
+}

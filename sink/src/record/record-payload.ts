@@ -1,0 +1,26 @@
+/** A gateway's record, checked and turned into the bytes the spool keeps (its JSON document). */
+import { ServiceError } from '@infermesh/common';
+import type { PredictionRecord__Output } from '@infermesh/proto/sink';
+import { predictionDocument } from './record-document.js';
+
+const RECORD_ID = /^[\x21-\x7e]{1,128}$/;
+
+/**
+ * The spool payload of one record. A record over `maxBytes` is kept without its tensors
+ * (`tensorsOmitted`); one still over it, or without a usable id, is INVALID_ARGUMENT.
+ */
+export function recordPayload(record: PredictionRecord__Output, maxBytes: number): Buffer {
+  if (!RECORD_ID.test(record.record_id)) {
+    throw ServiceError.invalidArgument(
+      `record_id must be 1-128 printable ASCII characters without spaces, got '${record.record_id.slice(0, 140)}'`,
+    );
+  }
+  let payload = Buffer.from(JSON.stringify(predictionDocument(record)), 'utf8');
+  if (payload.byteLength > maxBytes) payload = Buffer.from(JSON.stringify(predictionDocument(record, true)), 'utf8');
+  if (payload.byteLength > maxBytes) {
+    throw ServiceError.invalidArgument(
+      `record ${record.record_id} is ${payload.byteLength} bytes even without its tensors, over sink.maxRecordBytes ${maxBytes}`,
+    );
+  }
+  return payload;
+}

@@ -1,0 +1,124 @@
+/**
+ * What every source does with a message, whatever brought it: parse it, call the gateway
+ * (retrying while the gateway cannot take the call), and dead-letter it with the reason
+ * when it is malformed or the gateway never took it. A bad message never stops its source.
+ */
+import { randomUUID } from 'node:crypto';
+import { status } from '@grpc/grpc-js';
+import type { Logger } from '@infermesh/common';
+import type { ModelInferRequest } from '@infermesh/proto';
+import { retryDelayMs, sleep } from '../delivery/backoff.js';
+import type { DeadLetterDocument } from '../record/record-document.js';
+import type { GatewayCaller } from './gateway-caller.js';
+import type { SourceConfig } from './source-config.js';
+import { MalformedMessage, parseSourceMessage } from './source-message.js';
+
+/** What became of a source's messages. */
+export interface SourceOutcomes {
+  /** The gateway answered OK. */
+  ok: number;
+  /** The gateway answered an error (its prediction record says which). */
+  error: number;
+  deadLettered: number;
+}
+
+/** Bytes of a message kept in its dead letter. */
+const DEAD_LETTER_MESSAGE_BYTES = 64 * 1024;
+
+export interface MessageHandlerOptions {
+  config: SourceConfig;
+  gateway: GatewayCaller;
+  /** Makes a dead letter durable (the sink's spool). */
+  deadLetter(document: DeadLetterDocument): Promise<void>;
+  logger: Logger;
+}
+
+export class MessageHandler {
+  readonly outcomes: SourceOutcomes = { ok: 0, error: 0, deadLettered: 0 };
+  private inFlight = 0;
+  private readonly slotWaiters: (() => void)[] = [];
+  private readonly idleWaiters: (() => void)[] = [];
+  private readonly stopping = new AbortController();
+
+  constructor(private readonly options: MessageHandlerOptions) {}
+
+  /**
+   * Waits for one of the source's `concurrency` slots, then starts on the message.
+   * Resolves once started (so a transport can pace itself); `done` settles when the
+   * message has its outcome, and rejects only if its dead letter could not be stored.
+   */
+  async submit(payload: Uint8Array, channel: string): Promise<{ done: Promise<void> }> {
+    while (this.inFlight >= this.options.config.concurrency) {
+      await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
+    }
+    this.inFlight++;
+    const done = this.handle(payload, channel).finally(() => {
+      this.inFlight--;
+      this.slotWaiters.shift()?.();
+      if (this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+    });
+    return { done };
+  }
+
+  /**
+   * For shutdown: resolves once no message is being handled. Calls waiting to be retried
+   * are not retried again; their messages are dead-lettered.
+   */
+  async drain(): Promise<void> {
+    this.stopping.abort();
+    if (this.inFlight > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Dead-letters a message its transport already found unusable (e.g. a stream entry without the message field). */
+  async reject(payload: Uint8Array, channel: string, reason: string): Promise<void> {
+    await this.deadLetter(payload, channel, reason);
+  }
+
+  private async handle(payload: Uint8Array, channel: string): Promise<void> {
+    let request: ModelInferRequest;
+    try {
+      request = parseSourceMessage(payload, this.options.config.maxMessageBytes);
+    } catch (error) {
+      if (!(error instanceof MalformedMessage)) throw error;
+      return this.deadLetter(payload, channel, error.message);
+    }
+    const { config, gateway } = this.options;
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await gateway.infer(request, config.name, config.timeoutMs);
+      if (outcome.code === status.OK) {
+        this.outcomes.ok++;
+        return;
+      }
+      if (outcome.code !== status.UNAVAILABLE) {
+        this.outcomes.error++;
+        return;
+      }
+      if (attempt >= config.maxAttempts || this.stopping.signal.aborted) {
+        return this.deadLetter(
+          payload,
+          channel,
+          `the gateway at ${gateway.address} did not take the call after ${attempt} attempts: UNAVAILABLE: ${outcome.details}`,
+        );
+      }
+      await sleep(retryDelayMs(attempt, { initialDelayMs: 100, maxDelayMs: 5_000 }), this.stopping.signal);
+    }
+  }
+
+  private async deadLetter(payload: Uint8Array, channel: string, reason: string): Promise<void> {
+    const { config, logger } = this.options;
+    const text = Buffer.from(payload.buffer, payload.byteOffset, Math.min(payload.byteLength, DEAD_LETTER_MESSAGE_BYTES)).toString('utf8');
+    await this.options.deadLetter({
+      kind: 'dead-letter',
+      id: randomUUID(),
+      time: new Date().toISOString(),
+      source: config.name,
+      sourceType: config.type,
+      channel,
+      reason,
+      message: text,
+      messageBytes: payload.byteLength,
+    });
+    this.outcomes.deadLettered++;
+    logger.debug({ source: config.name, reason }, 'message dead-lettered');
+  }
+}

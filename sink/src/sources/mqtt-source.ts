@@ -1,0 +1,58 @@
+/**
+ * MQTT source: subscribes to a topic (wildcards allowed) on a broker such as Mosquitto. A
+ * QoS 1/2 message is acknowledged to the broker once the sink has started on it, and the
+ * client takes the next message only then, so a slow gateway slows the broker's delivery
+ * instead of filling memory.
+ */
+import type { Logger } from '@infermesh/common';
+import mqtt, { type MqttClient } from 'mqtt';
+import type { MessageHandler } from './MessageHandler.js';
+import type { Source } from './Source.js';
+import type { MqttSourceConfig } from './source-config.js';
+
+export class MqttSource implements Source {
+  readonly ready: Promise<void>;
+  private readonly client: MqttClient;
+
+  constructor(
+    private readonly config: MqttSourceConfig,
+    private readonly handler: MessageHandler,
+    logger: Logger,
+  ) {
+    this.client = mqtt.connect(config.url, {
+      clientId: config.clientId ?? `infermesh-sink-${config.name}-${process.pid}`,
+      clean: true,
+      reconnectPeriod: 1_000,
+      connectTimeout: 10_000,
+    });
+    this.client.handleMessage = (packet, callback) => {
+      this.handler.submit(packet.payload as Buffer, packet.topic).then(
+        () => callback(),
+        (error: unknown) => callback(error as Error),
+      );
+    };
+    this.client.on('error', (error) => logger.warn({ err: error, source: config.name }, 'MQTT source error'));
+    this.ready = new Promise<void>((resolve) => {
+      // Subscribing again after every (re)connect: a clean session forgets subscriptions.
+      this.client.on('connect', () => {
+        this.client.subscribe(config.topic, { qos: config.qos }, (error) => {
+          if (error) {
+            logger.error({ err: error, source: config.name, topic: config.topic }, 'MQTT subscribe failed');
+            return;
+          }
+          logger.info({ source: config.name, topic: config.topic }, 'source subscribed');
+          resolve();
+        });
+      });
+    });
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  async close(): Promise<void> {
+    await this.client.endAsync();
+    await this.handler.drain();
+  }
+}

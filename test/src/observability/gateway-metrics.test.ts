@@ -1,0 +1,68 @@
+/** The gateway's /metrics after known traffic: counts per version and status, and runner health. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '@infermesh/common';
+import { InferenceClient } from '@infermesh/client';
+import { createGateway, type Gateway } from '@infermesh/gateway';
+import { createRunner, type Runner } from '@infermesh/runners';
+import { exampleRepository, metricValue, scrape, waitFor } from '../harness/index.js';
+
+let repo: Awaited<ReturnType<typeof exampleRepository>>;
+let runner: Runner;
+let gateway: Gateway;
+let client: InferenceClient;
+
+beforeAll(async () => {
+  repo = await exampleRepository();
+  runner = await createRunner({
+    name: 'cpu-0',
+    device: 'cpu',
+    host: '127.0.0.1',
+    port: 0,
+    modelRepository: repo.dir,
+    dataDir: repo.dir,
+    intraOpThreads: 1,
+    maxMessageBytes: 1 << 26,
+    maxTensorElements: 1 << 24,
+    logger: silentLogger(),
+  });
+  await runner.loaded;
+  gateway = await createGateway({
+    host: '127.0.0.1',
+    port: 0,
+    httpPort: 0,
+    runners: [runner.address],
+    runnerRefreshMs: 100,
+    maxMessageBytes: 1 << 26,
+    logger: silentLogger(),
+  });
+  client = new InferenceClient(gateway.address);
+  await waitFor(() => client.modelReady('mlp'), 10_000, 'mlp to be routable');
+}, 60_000);
+
+afterAll(async () => {
+  client?.close();
+  await gateway?.close();
+  await runner?.close();
+  await repo?.remove();
+});
+
+describe('gateway metrics', () => {
+  it('count calls per model, version and status; unrouted calls apart; runners up', async () => {
+    const good = { input: { datatype: 'FP32' as const, shape: [1, 64], data: new Float32Array(64) } };
+    const bad = { input: { datatype: 'FP32' as const, shape: [1, 63], data: new Float32Array(63) } };
+    for (let i = 0; i < 7; i++) await client.infer('mlp', good, { version: '1' });
+    for (let i = 0; i < 3; i++) await client.infer('mlp', bad, { version: '1' }).catch(() => undefined);
+    for (let i = 0; i < 4; i++) await client.infer('mlp', good);
+    for (let i = 0; i < 2; i++) await client.infer('nope', {}).catch(() => undefined);
+    const text = await scrape(gateway.httpAddress!);
+    const series = (name: string, labels: Record<string, string> = {}) => metricValue(text, name, { service: 'gateway', ...labels });
+    expect(series('infermesh_gateway_requests_total', { model: 'mlp', version: '1', code: 'OK' })).toBe(7);
+    expect(series('infermesh_gateway_requests_total', { model: 'mlp', version: '1', code: 'INVALID_ARGUMENT' })).toBe(3);
+    expect(series('infermesh_gateway_requests_total', { model: 'mlp', version: '2', code: 'OK' })).toBe(4);
+    expect(series('infermesh_gateway_request_duration_seconds_count', { model: 'mlp', version: '1' })).toBe(10);
+    expect(series('infermesh_gateway_unrouted_requests_total', { code: 'NOT_FOUND' })).toBe(2);
+    expect(text).not.toContain('model="nope"');
+    expect(series('infermesh_gateway_runner_up', { runner: runner.address, device: 'cpu' })).toBe(1);
+    expect(series('infermesh_process_resident_memory_bytes')).toBeGreaterThan(0);
+  });
+});
