@@ -7,6 +7,7 @@ import { MODEL_INFER_PATH } from '@infermesh/proto';
 import { startMesh } from '@infermesh/testkit';
 import { batchingRows, type BatchingSummary } from './batching.js';
 import { ECHO_PATH } from './echo-server.js';
+import { tracingRows } from './tracing.js';
 import { closedLoop } from './load.js';
 import { formatTable, machineInfo, machineLine, writeReport, type BenchPath, type BenchRow } from './report.js';
 import { cpuTimeMs, peakRssMiB } from './rss.js';
@@ -160,10 +161,29 @@ async function main(): Promise<void> {
     },
   );
   rows.push(...batching.rows);
+  const tracing = await tracingRows(
+    repository,
+    models.find((m) => m.name === 'mlp')!,
+    (model, concurrency, benchPath, involved, call, minimum) =>
+      measure(model, concurrency, benchPath, involved, call, {
+        warmupSeconds: Math.max(options.warmupSeconds, minimum.warmupSeconds),
+        measureSeconds: Math.max(options.measureSeconds, minimum.measureSeconds),
+      }),
+    (address, method, bytes) => new RawCaller(address, method, bytes),
+    (mesh) => {
+      running.add(mesh);
+      return () => running.delete(mesh);
+    },
+  );
+  rows.push(...tracing.rows);
   console.log(formatTable(rows));
   console.log(
     `dynamic batching on heavy, concurrency 64: ${batching.speedupOverUnbatched.toFixed(2)}× the unbatched throughput; ` +
       `${(batching.shareOfInProcess * 100).toFixed(0)} % of in-process onnxruntime at the batch size formed (mean ${batching.meanBatch.toFixed(1)} rows per execution)`,
+  );
+  console.log(
+    `tracing on mlp through the gateway, concurrency 64: ${(tracing.throughputRatio * 100).toFixed(0)} % of the untraced throughput ` +
+      `with sampler always_on and ${tracing.spansExported} spans exported over OTLP/HTTP`,
   );
   console.log(`(peak RSS: children's VmHWM per row; bench is its maxRSS so far, cumulative over the run. CPU: all threads, per request, in the measured window)`);
   console.log(`${machineLine(machine)}; ${options.warmupSeconds} s warm-up, ${options.measureSeconds} s measured per row`);
@@ -174,6 +194,7 @@ async function main(): Promise<void> {
     measureSeconds: options.measureSeconds,
     rows,
     batching: { meanBatch: batching.meanBatch, speedupOverUnbatched: batching.speedupOverUnbatched, shareOfInProcess: batching.shareOfInProcess },
+    tracing: { throughputRatio: tracing.throughputRatio, spansExported: tracing.spansExported },
   });
   console.log(`results: ${file}`);
 }

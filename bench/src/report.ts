@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { LoadResult } from './load.js';
 
 /** The ways a request can be served, from the floor up. */
-export type BenchPath = 'ort-inprocess' | 'grpc-echo' | 'runner-direct' | 'runner-batched' | 'gateway';
+export type BenchPath = 'ort-inprocess' | 'grpc-echo' | 'runner-direct' | 'runner-batched' | 'gateway' | 'gateway-traced';
 
 /** One process involved in a row. */
 export interface ProcessStats {
@@ -44,6 +44,8 @@ export interface BenchReport {
   rows: BenchRow[];
   /** Dynamic batching on heavy at concurrency 64: ratios of throughput. */
   batching?: { meanBatch: number; speedupOverUnbatched: number; shareOfInProcess: number };
+  /** mlp through the gateway at concurrency 64, tracing on (all spans exported) ÷ off. */
+  tracing?: { throughputRatio: number; spansExported: number };
 }
 
 /** Describes this machine. */

@@ -28,6 +28,8 @@ export interface MeshOptions {
   supervised?: boolean;
   /** How often the supervisor asks each runner what it holds; default 1000 ms. */
   supervisorPollMs?: number;
+  /** Extra environment for the runner and gateway processes (e.g. OTEL_* settings). */
+  env?: Record<string, string>;
 }
 
 /** A running mesh. */
@@ -66,7 +68,7 @@ export async function startMesh(options: MeshOptions): Promise<TestMesh> {
     dataDir,
     log: { level: 'info' },
     runners: devices.map((device, i) => ({ name: `runner-${i}`, device, port: 0, modelRepository: options.modelRepository })),
-    gateway: { port: 0, runnerRefreshMs: 200 },
+    gateway: { port: 0, httpPort: 0, runnerRefreshMs: 200 },
     ...options.config,
   };
   const configFile = join(dataDir, 'infermesh.json');
@@ -99,7 +101,7 @@ export async function startMesh(options: MeshOptions): Promise<TestMesh> {
           const runner = await spawnService({
             name,
             script: mainScript('@infermesh/runners'),
-            env: { INFERMESH_CONFIG: configFile, INFERMESH_RUNNER_NAME: name },
+            env: { ...options.env, INFERMESH_CONFIG: configFile, INFERMESH_RUNNER_NAME: name },
             ...(onLine ? { onLine } : {}),
           });
           started.push(runner);
@@ -111,7 +113,7 @@ export async function startMesh(options: MeshOptions): Promise<TestMesh> {
     const gatewayProcess = await spawnService({
       name: 'gateway',
       script: mainScript('@infermesh/gateway'),
-      env: { INFERMESH_CONFIG: configFile, INFERMESH_GATEWAY_RUNNERS: addresses.join(',') },
+      env: { ...options.env, INFERMESH_CONFIG: configFile, INFERMESH_GATEWAY_RUNNERS: addresses.join(',') },
       ...(onLine ? { onLine } : {}),
     });
     gateway = gatewayProcess;

@@ -64,7 +64,7 @@ export async function startRegistryMesh(options: RegistryMeshOptions = {}): Prom
     dataDir,
     log: { level: 'info' },
     runners: devices.map((device, i) => ({ name: `runner-${i}`, device, port: 0, modelRepository: emptyRepository, intraOpThreads: 1 })),
-    gateway: { port: 0, runnerRefreshMs: 200 },
+    gateway: { port: 0, httpPort: 0, runnerRefreshMs: 200 },
     registry: { ...TEST_REGISTRY, ...options.registry },
   };
   const configFile = join(dataDir, 'infermesh.json');

@@ -54,7 +54,7 @@ export async function startSinkMesh(options: SinkMeshOptions): Promise<SinkMesh>
         dataDir,
         log: { level: options.verbose ? 'debug' : 'info' },
         runners: [{ name: 'runner-0', device: 'cpu', port: 0, modelRepository: repo.dir, intraOpThreads: 1 }],
-        gateway: { port: 0 },
+        gateway: { port: 0, httpPort: 0 },
         sink: { ...options.sink, port: 0, metricsPort: 0, ...(gateway ? { gateway } : {}) },
       }),
     );

@@ -1,0 +1,60 @@
+/**
+ * Tracing overhead: `mlp` through the gateway at concurrency 64 with tracing off
+ * (OTEL_SDK_DISABLED) and on (sampler always_on, every span exported over OTLP/HTTP to a
+ * receiver in this process), same request bytes, same mesh shape.
+ */
+import { MODEL_INFER_PATH } from '@infermesh/proto';
+import { startMesh, startOtlpReceiver, type TestMesh } from '@infermesh/testkit';
+import type { MeasureRow } from './batching.js';
+import type { BenchRow } from './report.js';
+import type { BenchModel } from './targets.js';
+
+/** What the tracing section found. */
+export interface TracingSummary {
+  rows: BenchRow[];
+  /** Throughput with tracing on ÷ off. */
+  throughputRatio: number;
+  /** Spans the receiver got during the traced row. */
+  spansExported: number;
+}
+
+export async function tracingRows(
+  repository: string,
+  model: BenchModel,
+  measure: MeasureRow,
+  caller: (address: string, path: string, bytes: Buffer) => { call(): Promise<Buffer>; close(): void },
+  track: (mesh: TestMesh) => () => void,
+): Promise<TracingSummary> {
+  const receiver = await startOtlpReceiver();
+  const rows: BenchRow[] = [];
+  let spansExported = 0;
+  try {
+    const settings: [BenchRow['path'], Record<string, string>][] = [
+      ['gateway', { OTEL_SDK_DISABLED: 'true' }],
+      ['gateway-traced', { OTEL_TRACES_SAMPLER: 'always_on', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint }],
+    ];
+    for (const [label, env] of settings) {
+      const mesh = await startMesh({ modelRepository: repository, env });
+      const untrack = track(mesh);
+      const target = caller(mesh.gateway, MODEL_INFER_PATH, model.requestBytes);
+      try {
+        await target.call();
+        const before = receiver.spans.length;
+        const involved = [
+          { process: 'bench', pid: process.pid },
+          { process: 'gateway', pid: mesh.gatewayProcess.child.pid! },
+          { process: 'runner', pid: mesh.runners[0]!.child.pid! },
+        ];
+        rows.push(await measure(model.name, 64, label, involved, async () => void (await target.call()), { warmupSeconds: 1, measureSeconds: 4 }));
+        if (label === 'gateway-traced') spansExported = receiver.spans.length - before;
+      } finally {
+        target.close();
+        untrack();
+        await mesh.stop();
+      }
+    }
+  } finally {
+    await receiver.close();
+  }
+  return { rows, throughputRatio: rows[1]!.throughput / rows[0]!.throughput, spansExported };
+}
