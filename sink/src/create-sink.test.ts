@@ -134,8 +134,11 @@ describe('createSink', () => {
     for (let batch = 0; batch < 6; batch++) await publish([Array.from({ length: 100 }, (_, i) => padded(batch * 100 + i))]);
     await vi.waitFor(async () => expect(await jsonlLines()).toHaveLength(600), { timeout: 10_000, interval: 20 });
     await vi.waitFor(() => expect(sink!.status()).toMatchObject({ depth: 0, segments: 1 }), { timeout: 5_000, interval: 20 });
-    const segments = await readdir(path.join(dataDir, 'sink', 'spool', 'segments'));
-    expect(segments).toHaveLength(1);
+    // The count drops as deletion starts; the files go just after.
+    await vi.waitFor(async () => expect(await readdir(path.join(dataDir, 'sink', 'spool', 'segments'))).toHaveLength(1), {
+      timeout: 5_000,
+      interval: 20,
+    });
     expect(sink!.status().next_sequence).toBe(601);
   });
 });

@@ -67,7 +67,11 @@ describe('DestinationWorker', () => {
     await vi.waitFor(() => expect(first.position).toBe(26), { timeout: 5_000, interval: 20 });
     expect(receiver.requests).toHaveLength(3);
     expect(receiver.events.map((e) => e.data.requestId)).toEqual([...Array(25).keys()].map((i) => `r-${i}`));
-    expect(JSON.parse(await readFile(path.join(dir, 'cursors', 'hook.json'), 'utf8'))).toEqual({ next: 26 });
+    // The position moves first; the cursor file is saved just after, asynchronously.
+    await vi.waitFor(async () => expect(JSON.parse(await readFile(path.join(dir, 'cursors', 'hook.json'), 'utf8'))).toEqual({ next: 26 }), {
+      timeout: 5_000,
+      interval: 20,
+    });
     await first.close();
     workers.splice(0);
 

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { status } from '@grpc/grpc-js';
-import { silentLogger } from '@infermesh/common';
 import { InferenceClient, decodeInferResponse } from '@infermesh/client';
-import { createGateway, type Gateway, type InferEvent } from '@infermesh/gateway';
+import type { Gateway, InferEvent } from '@infermesh/gateway';
 import { inferenceProto, type ModelInferResponse__Output } from '@infermesh/proto';
-import { createRunner, type Runner } from '@infermesh/runners';
-import { exampleRepository, waitFor } from '../harness/index.js';
+import type { Runner } from '@infermesh/runners';
+import { exampleRepository, startGatewayInProcess, startRunnerInProcess, waitFor } from '../harness/index.js';
 
 let repo: Awaited<ReturnType<typeof exampleRepository>>;
 let runner: Runner;
@@ -15,28 +14,8 @@ const events: InferEvent[] = [];
 
 beforeAll(async () => {
   repo = await exampleRepository();
-  runner = await createRunner({
-    name: 'r',
-    device: 'cpu',
-    host: '127.0.0.1',
-    port: 0,
-    modelRepository: repo.dir,
-    dataDir: repo.dir,
-    intraOpThreads: 1,
-    maxMessageBytes: 1 << 26,
-    maxTensorElements: 1 << 24,
-    logger: silentLogger(),
-  });
-  await runner.loaded;
-  gateway = await createGateway({
-    host: '127.0.0.1',
-    port: 0,
-    runners: [runner.address],
-    runnerRefreshMs: 100,
-    maxMessageBytes: 1 << 26,
-    logger: silentLogger(),
-    observers: [{ onInfer: (event) => events.push(event) }, { onInfer: () => { throw new Error('a broken observer'); } }],
-  });
+  runner = await startRunnerInProcess(repo.dir, { name: 'r' });
+  gateway = await startGatewayInProcess([runner.address], { observers: [{ onInfer: (event) => events.push(event) }, { onInfer: () => { throw new Error('a broken observer'); } }] });
   client = new InferenceClient(gateway.address);
   await waitFor(() => client.modelReady('mlp'), 10_000, 'mlp to be routable');
 }, 60_000);

@@ -5,11 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { status } from '@grpc/grpc-js';
-import { silentLogger } from '@infermesh/common';
 import { InferenceClient } from '@infermesh/client';
-import { createGateway, type Gateway } from '@infermesh/gateway';
-import { createRunner, type Runner } from '@infermesh/runners';
-import { exampleRepository, waitFor } from '../harness/index.js';
+import type { Gateway } from '@infermesh/gateway';
+import type { Runner } from '@infermesh/runners';
+import { exampleRepository, startGatewayInProcess, startRunnerInProcess, waitFor } from '../harness/index.js';
 
 let repo: Awaited<ReturnType<typeof exampleRepository>>;
 let runner: Runner;
@@ -18,27 +17,8 @@ let client: InferenceClient;
 
 beforeAll(async () => {
   repo = await exampleRepository();
-  runner = await createRunner({
-    name: 'r',
-    device: 'cpu',
-    host: '127.0.0.1',
-    port: 0,
-    modelRepository: repo.dir,
-    dataDir: repo.dir,
-    intraOpThreads: 1,
-    maxMessageBytes: 256 * 1024 * 1024,
-    maxTensorElements: 1 << 26,
-    logger: silentLogger(),
-  });
-  await runner.loaded;
-  gateway = await createGateway({
-    host: '127.0.0.1',
-    port: 0,
-    runners: [runner.address],
-    runnerRefreshMs: 100,
-    maxMessageBytes: 256 * 1024 * 1024,
-    logger: silentLogger(),
-  });
+  runner = await startRunnerInProcess(repo.dir, { name: 'r', maxMessageBytes: 256 * 1024 * 1024, maxTensorElements: 1 << 26 });
+  gateway = await startGatewayInProcess([runner.address], { maxMessageBytes: 256 * 1024 * 1024 });
   client = new InferenceClient(gateway.address, { maxMessageBytes: 256 * 1024 * 1024 });
   await waitFor(() => client.modelReady('heavy'), 10_000, 'heavy to be routable');
 }, 60_000);

@@ -5,3 +5,4 @@ export { exampleRepository } from './model-repository.js';
 export { metricValue, scrape } from './prometheus.js';
 export { startOtlpReceiver, type ReceivedSpan } from './otlp-receiver.js';
 export { RunnerProbe, type LoadModelArgs, type Outcome } from './runner-probe.js';
+export { startGatewayInProcess, startRunnerInProcess } from './in-process.js';

@@ -1,10 +1,9 @@
 /** The gateway's /metrics after known traffic: counts per version and status, and runner health. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '@infermesh/common';
 import { InferenceClient } from '@infermesh/client';
-import { createGateway, type Gateway } from '@infermesh/gateway';
-import { createRunner, type Runner } from '@infermesh/runners';
-import { exampleRepository, metricValue, scrape, waitFor } from '../harness/index.js';
+import type { Gateway } from '@infermesh/gateway';
+import type { Runner } from '@infermesh/runners';
+import { exampleRepository, metricValue, scrape, startGatewayInProcess, startRunnerInProcess, waitFor } from '../harness/index.js';
 
 let repo: Awaited<ReturnType<typeof exampleRepository>>;
 let runner: Runner;
@@ -13,28 +12,8 @@ let client: InferenceClient;
 
 beforeAll(async () => {
   repo = await exampleRepository();
-  runner = await createRunner({
-    name: 'cpu-0',
-    device: 'cpu',
-    host: '127.0.0.1',
-    port: 0,
-    modelRepository: repo.dir,
-    dataDir: repo.dir,
-    intraOpThreads: 1,
-    maxMessageBytes: 1 << 26,
-    maxTensorElements: 1 << 24,
-    logger: silentLogger(),
-  });
-  await runner.loaded;
-  gateway = await createGateway({
-    host: '127.0.0.1',
-    port: 0,
-    httpPort: 0,
-    runners: [runner.address],
-    runnerRefreshMs: 100,
-    maxMessageBytes: 1 << 26,
-    logger: silentLogger(),
-  });
+  runner = await startRunnerInProcess(repo.dir);
+  gateway = await startGatewayInProcess([runner.address], { httpPort: 0 });
   client = new InferenceClient(gateway.address);
   await waitFor(() => client.modelReady('mlp'), 10_000, 'mlp to be routable');
 }, 60_000);

@@ -5,10 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { silentLogger } from '@infermesh/common';
 import { InferenceClient } from '@infermesh/client';
-import { createRunner, type Runner } from '@infermesh/runners';
-import { exampleRepository, metricValue, scrape } from '../harness/index.js';
+import type { Runner } from '@infermesh/runners';
+import { exampleRepository, metricValue, scrape, startRunnerInProcess } from '../harness/index.js';
 
 const exporter = new InMemorySpanExporter();
 const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
@@ -20,20 +19,7 @@ let client: InferenceClient;
 
 beforeAll(async () => {
   repo = await exampleRepository();
-  runner = await createRunner({
-    name: 'obs',
-    device: 'cpu',
-    host: '127.0.0.1',
-    port: 0,
-    modelRepository: repo.dir,
-    dataDir: repo.dir,
-    intraOpThreads: 1,
-    maxMessageBytes: 1 << 26,
-    maxTensorElements: 1 << 24,
-    metricsPort: 0,
-    logger: silentLogger(),
-  });
-  await runner.loaded;
+  runner = await startRunnerInProcess(repo.dir, { name: 'obs', metricsPort: 0 });
   client = new InferenceClient(runner.address);
 }, 60_000);
 

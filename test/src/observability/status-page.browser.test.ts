@@ -8,11 +8,10 @@ import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
-import { silentLogger } from '@infermesh/common';
 import { InferenceClient } from '@infermesh/client';
-import { createGateway, type Gateway } from '@infermesh/gateway';
-import { createRunner, type Runner } from '@infermesh/runners';
-import { exampleRepository, serviceAvailable, waitFor } from '../harness/index.js';
+import type { Gateway } from '@infermesh/gateway';
+import type { Runner } from '@infermesh/runners';
+import { exampleRepository, serviceAvailable, startGatewayInProcess, startRunnerInProcess, waitFor } from '../harness/index.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const OUTPUT = fileURLToPath(new URL('../../test-output/', import.meta.url));
@@ -30,28 +29,8 @@ describe.skipIf(!available)('status page in a browser', () => {
 
   beforeAll(async () => {
     repo = await exampleRepository();
-    runner = await createRunner({
-      name: 'cpu-0',
-      device: 'cpu',
-      host: '127.0.0.1',
-      port: 0,
-      modelRepository: repo.dir,
-      dataDir: repo.dir,
-      intraOpThreads: 1,
-      maxMessageBytes: 1 << 26,
-      maxTensorElements: 1 << 24,
-      logger: silentLogger(),
-    });
-    await runner.loaded;
-    gateway = await createGateway({
-      host: '127.0.0.1',
-      port: 0,
-      runners: [runner.address],
-      runnerRefreshMs: 100,
-      maxMessageBytes: 1 << 26,
-      logger: silentLogger(),
-      httpPort: 0,
-    });
+    runner = await startRunnerInProcess(repo.dir);
+    gateway = await startGatewayInProcess([runner.address], { httpPort: 0 });
     statusAddress = gateway.httpAddress!;
     client = new InferenceClient(gateway.address);
     await waitFor(() => client.modelReady('mlp'), 10_000, 'mlp to be routable');
