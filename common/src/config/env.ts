@@ -26,6 +26,8 @@ export interface EnvironmentOverrides {
   otlpEndpoint?: string;
   /** OTEL_SDK_DISABLED=true turns tracing off entirely (no spans, no propagation). */
   tracingDisabled?: boolean;
+  /** OTEL_TRACES_SAMPLER, when set: the SDK reads it (and its argument) itself. */
+  tracesSampler?: string;
 }
 
 function port(name: string, value: string | undefined): number | undefined {
@@ -60,6 +62,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
   set('sinkAddress', text(env.INFERMESH_SINK_ADDRESS));
   set('otlpEndpoint', text(env.OTEL_EXPORTER_OTLP_ENDPOINT) ?? text(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT));
   if (env.OTEL_SDK_DISABLED?.toLowerCase() === 'true') overrides.tracingDisabled = true;
+  set('tracesSampler', text(env.OTEL_TRACES_SAMPLER));
   const runners = text(env.INFERMESH_GATEWAY_RUNNERS);
   set('gatewayRunners', runners?.split(',').map((entry) => entry.trim()).filter(Boolean));
   return overrides;
