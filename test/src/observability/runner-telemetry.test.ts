@@ -3,6 +3,7 @@
  * exporter, a real runner, and a real scrape of its /metrics page.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { context, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { InferenceClient } from '@infermesh/client';
@@ -32,6 +33,16 @@ afterAll(async () => {
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CALLER_SPAN = '00f067aa0ba902b7';
+
+describe('log lines', () => {
+  it('carry the trace and span ids of the active span, and nothing outside a call', () => {
+    const span = provider.getTracer('test').startSpan('call');
+    const ids = context.with(trace.setSpan(context.active(), span), () => activeTraceIds());
+    expect(ids).toEqual({ trace_id: span.spanContext().traceId, span_id: span.spanContext().spanId });
+    span.end();
+    expect(activeTraceIds()).toEqual({});
+  });
+});
 
 describe('runner telemetry', () => {
   it('continues the caller’s trace: server span → queue, batch → compute, with model attributes', async () => {
