@@ -51,23 +51,26 @@ export function gatewayHandlers(
   /** The gateway's own observers (the registry's stats reporter). */
   own: readonly InferObserver[] = [],
 ): grpc.UntypedServiceImplementation {
-  const notify = (event: InferEvent) => {
-    for (const list of [observers, own]) {
-      for (const observer of list) {
-        try {
-          observer.onInfer(event);
-        } catch (error) {
-          logger.error({ err: error }, 'an inference observer threw');
-        }
+  const notifyAll = (list: readonly InferObserver[], event: InferEvent) => {
+    for (const observer of list) {
+      try {
+        observer.onInfer(event);
+      } catch (error) {
+        logger.error({ err: error }, 'an inference observer threw');
       }
     }
+  };
+  const notify = (event: InferEvent) => {
+    notifyAll(observers, event);
+    notifyAll(own, event);
   };
 
   const infer = async (request: Buffer, call: ParentCall): Promise<Buffer> => {
     const receivedAt = Date.now();
     const started = performance.now();
     const header = readInferRequestHeader(request);
-    for (const list of [observers, own]) for (const observer of list) observer.admit?.();
+    for (const observer of observers) observer.admit?.();
+    for (const observer of own) observer.admit?.();
     const { span, ctx } = startServerSpan(MODEL_INFER_PATH, call.metadata, { 'model.name': header.modelName });
     const trace: ForwardTrace = { version: '', runner: '' };
     let response: Buffer | undefined;

@@ -57,7 +57,9 @@ export function inferenceHandlers(
       const version = store.resolve(request.model_name, request.model_version);
       labels = { model: version.name, version: version.version };
       span.setAttribute('model.version', version.version);
-      const response = await context.with(ctx, () => version.infer(request, signal, ctx));
+      // Queue, batch and compute spans only when this call is sampled: they cost per request.
+      const traceContext = span.isRecording() ? ctx : undefined;
+      const response = await context.with(ctx, () => version.infer(request, signal, traceContext));
       endSpan(span);
       if (metrics) {
         metrics.requests.inc({ ...labels, code: 'OK' });

@@ -48,11 +48,14 @@ export function contextFromTraceparent(traceparent: string): Context {
   return traceparent ? propagation.extract(ROOT_CONTEXT, { traceparent }, recordGetter) : ROOT_CONTEXT;
 }
 
-/** The W3C `traceparent` of `ctx`'s span (by default the active one); '' when there is none. */
+/**
+ * The W3C `traceparent` of `ctx`'s span (by default the active one); '' when there is none.
+ * Formatted from the span context directly: the gateway asks for it on every call.
+ */
 export function traceparentOf(ctx: Context = context.active()): string {
-  const carrier: Record<string, string> = {};
-  propagation.inject(ctx, carrier, { set: (target, key, value) => (target[key] = value) });
-  return carrier.traceparent ?? '';
+  const spanContext = trace.getSpanContext(ctx);
+  if (!spanContext || !trace.isSpanContextValid(spanContext)) return '';
+  return `00-${spanContext.traceId}-${spanContext.spanId}-${spanContext.traceFlags.toString(16).padStart(2, '0')}`;
 }
 
 /** Writes `ctx` (by default the active context) into outgoing metadata. */

@@ -17,7 +17,7 @@ import {
   redisCounts,
 } from '../sink/destination-readers.js';
 import { drivePredictions } from '../sink/drive.js';
-import { pollUntil } from '../sink/poll.js';
+import { pollUntil } from '../harness/poll.js';
 import { startSinkMesh, type SinkMesh } from '../sink/sink-mesh.js';
 
 const COUNT = 10_000;

@@ -10,7 +10,7 @@ import { LOCAL_SERVICES, localServicesAvailable } from '@infermesh/sink/testing'
 import { connect } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropPostgresTable, jsonlDocuments, postgresQuery } from '../sink/destination-readers.js';
-import { pollUntil } from '../sink/poll.js';
+import { pollUntil } from '../harness/poll.js';
 import { startSinkMesh, type SinkMesh } from '../sink/sink-mesh.js';
 
 const COUNT = 1_000;

@@ -9,7 +9,7 @@ import { HttpReceiver, LOCAL_SERVICES, localServicesAvailable } from '@infermesh
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropPostgresTable, dropRedisStream, jsonlDocuments, postgresCounts, redisCounts } from '../sink/destination-readers.js';
 import { drivePredictions } from '../sink/drive.js';
-import { pollUntil } from '../sink/poll.js';
+import { pollUntil } from '../harness/poll.js';
 import { startSinkMesh, type SinkMesh } from '../sink/sink-mesh.js';
 import { TcpProxy } from '../sink/tcp-proxy.js';
 

@@ -6,3 +6,4 @@ export { metricValue, scrape } from './prometheus.js';
 export { startOtlpReceiver, type ReceivedSpan } from './otlp-receiver.js';
 export { RunnerProbe, type LoadModelArgs, type Outcome } from './runner-probe.js';
 export { startGatewayInProcess, startRunnerInProcess } from './in-process.js';
+export { pollUntil } from './poll.js';

@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLogger, resolveMeshConfig, silentLogger, spawnService, type SpawnedService } from '@infermesh/common';
 import { InferenceClient } from '@infermesh/client';
+import { pollUntil } from './poll.js';
 import { createSupervisor, type Supervisor } from '@infermesh/runners';
 
 /** What mesh to start. */
@@ -53,12 +54,7 @@ export function mainScript(packageName: string): string {
 
 /** Polls until `check` is true or `timeoutMs` passes. */
 export async function waitFor(check: () => Promise<boolean>, timeoutMs = 30_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await pollUntil(() => check().catch(() => false), { timeoutMs, intervalMs: 50, what });
 }
 
 export async function startMesh(options: MeshOptions): Promise<TestMesh> {

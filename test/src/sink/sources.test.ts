@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropRedisStream, jsonlDocuments } from './destination-readers.js';
-import { pollUntil } from './poll.js';
+import { pollUntil } from '../harness/poll.js';
 import { startSinkMesh, type SinkMesh } from './sink-mesh.js';
 
 const available = await localServicesAvailable('mqtt', 'redis');
