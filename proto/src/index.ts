@@ -31,7 +31,8 @@ export const LOADER_OPTIONS: protoLoader.Options = {
   enums: String,
   defaults: true,
   oneofs: true,
-  includeDirs: [PROTO_ROOT],
+  // inference/ too: grpc_service.proto imports model_config.proto by its bare name, as Triton's does.
+  includeDirs: [PROTO_ROOT, path.join(PROTO_ROOT, 'inference')],
 };
 
 /** Every message and service of the project's protos, for servers, clients and reflection. */

@@ -9,6 +9,8 @@ import {
   startServerSpan,
   toGrpcStatus,
   unaryHandler,
+  unimplementedHandler,
+  unsupportedMethodHandlers,
   type Logger,
 } from '@infermesh/common';
 import {
@@ -76,6 +78,12 @@ export function inferenceHandlers(
   };
 
   return {
+    ...unsupportedMethodHandlers(),
+    ModelConfig: unimplementedHandler('ModelConfig is answered by the gateway'),
+    ModelStatistics: unimplementedHandler('ModelStatistics is answered by the gateway'),
+    RepositoryIndex: unimplementedHandler('a runner has no repository: call RepositoryIndex on the gateway'),
+    RepositoryModelLoad: unimplementedHandler('a runner has no repository: call RepositoryModelLoad on the gateway'),
+    RepositoryModelUnload: unimplementedHandler('a runner has no repository: call RepositoryModelUnload on the gateway'),
     ServerLive: unaryHandler(logger, 'ServerLive', () => ({ live: true })),
     ServerReady: unaryHandler(logger, 'ServerReady', () => ({ ready: isReady() })),
     ServerMetadata: unaryHandler(logger, 'ServerMetadata', () => ({

@@ -92,6 +92,7 @@ describe.skipIf(!available)('stock Python gRPC client against the gateway', () =
       `--grpc_out=${stubs}`,
       `--plugin=protoc-gen-grpc=${GRPC_PYTHON_PLUGIN}`,
       'grpc_service.proto',
+      'model_config.proto',
     ]);
     models = await exampleRepository();
     mesh = await startMesh({ modelRepository: models.dir });
