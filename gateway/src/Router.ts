@@ -28,6 +28,8 @@ export interface Router {
   chooseVersion(model: string, requested: string, metadata: Metadata): RouteChoice;
   /** A runner that has the version ready, skipping `exclude` (runners already tried). */
   pickRunner(model: string, version: string, exclude: ReadonlySet<RunnerEndpoint>): RunnerEndpoint;
+  /** The runners that have this version ready and get its calls. */
+  runnersFor(model: string, version: string): RunnerEndpoint[];
   /** The versions of a model that some runner can serve now, oldest first. */
   versions(model: string): string[];
   /** True when the gateway can route calls at all (ServerReady). */

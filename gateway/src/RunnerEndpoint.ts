@@ -1,12 +1,19 @@
 /** The gateway's view of one runner: its channel, what it serves, and its load. */
 import * as grpc from '@grpc/grpc-js';
 import { clientChannelOptions } from '@infermesh/common';
-import { runnerProto, type RunnerControlClient, type StatusResponse__Output } from '@infermesh/proto';
+import {
+  inferenceProto,
+  runnerProto,
+  type GRPCInferenceServiceClient,
+  type RunnerControlClient,
+  type StatusResponse__Output,
+} from '@infermesh/proto';
 
 export class RunnerEndpoint {
   /** Generic client for pass-through calls (bytes in, bytes out). */
   readonly channel: grpc.Client;
   private readonly control: RunnerControlClient;
+  private typed: GRPCInferenceServiceClient | undefined;
   /** Calls sent and not yet answered, for power-of-two-choices. */
   outstanding = 0;
   /** Last Status answered; undefined until the first one. */
@@ -27,6 +34,14 @@ export class RunnerEndpoint {
       ...options,
       channelOverride: this.channel.getChannel(),
     });
+  }
+
+  /** Typed client of the runner's GRPCInferenceService (metadata, config, statistics), on the same channel. */
+  get inference(): GRPCInferenceServiceClient {
+    this.typed ??= new inferenceProto.GRPCInferenceService(this.address, grpc.credentials.createInsecure(), {
+      channelOverride: this.channel.getChannel(),
+    });
+    return this.typed;
   }
 
   /** Asks the runner what it serves; marks it unhealthy when it does not answer. */
@@ -68,6 +83,7 @@ export class RunnerEndpoint {
   }
 
   close(): void {
+    this.typed?.close();
     this.control.close();
     this.channel.close();
   }

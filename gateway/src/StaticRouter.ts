@@ -17,6 +17,10 @@ export class StaticRouter implements Router {
     return this.pool.pick(model, version, exclude).runner;
   }
 
+  runnersFor(model: string, version: string): RunnerEndpoint[] {
+    return this.pool.runners.filter((runner) => runner.healthy && runner.serves(model, version));
+  }
+
   versions(model: string): string[] {
     const versions = new Set(this.pool.runners.flatMap((r) => (r.healthy ? [...r.readyVersions(model)] : [])));
     return [...versions].sort((a, b) => Number(a) - Number(b));

@@ -1,9 +1,12 @@
 /** Builds and starts a gateway: the public API in front of a pool of runners, routed statically or by the registry. */
 import { startGrpcServer, startHttpServer, type Logger } from '@infermesh/common';
+import { extensionHandlers, extensionNames } from './extensions/extension-handlers.js';
 import { gatewayHandlers, gatewayServiceDefinition } from './inference-service.js';
 import type { InferObserver } from './InferObserver.js';
 import { followRegistry, type RegistryLink } from './registry/follow-registry.js';
 import type { Router } from './Router.js';
+import { RegistryRepository } from './repository/RegistryRepository.js';
+import { RunnerListRepository } from './repository/RunnerListRepository.js';
 import { RunnerPool } from './RunnerPool.js';
 import { GatewayStats } from './status/GatewayStats.js';
 import { statusRoutes } from './status/status-routes.js';
@@ -52,12 +55,17 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   const link: RegistryLink | undefined = config.registry ? followRegistry(config.registry, pool, config.logger) : undefined;
   const router: Router = link?.router ?? new StaticRouter(pool);
   const stats = new GatewayStats(pool);
+  const repository = link ? new RegistryRepository(link.client, router) : new RunnerListRepository(pool);
+  const implementation = {
+    ...gatewayHandlers(router, config.logger, config.observers, link ? [stats, link.reporter] : [stats], extensionNames(link !== undefined)),
+    ...extensionHandlers(router, pool, repository, config.logger),
+  };
   const server = await startGrpcServer({
     host: config.host,
     port: config.port,
     maxReceiveMessageBytes: config.maxMessageBytes,
     maxSendMessageBytes: config.maxMessageBytes,
-    services: [{ definition: gatewayServiceDefinition, implementation: gatewayHandlers(router, config.logger, config.observers, link ? [stats, link.reporter] : [stats]) }],
+    services: [{ definition: gatewayServiceDefinition, implementation }],
   });
   const http =
     config.httpPort === undefined

@@ -12,10 +12,10 @@ import {
 } from '@infermesh/common';
 import { context } from '@opentelemetry/api';
 import { MODEL_INFER_PATH, inferenceProto, type ModelMetadataResponse__Output } from '@infermesh/proto';
+import { unaryCall } from './call-runner.js';
 import { forwardInfer, type ForwardTrace, type ParentCall } from './forward-infer.js';
 import type { InferEvent, InferObserver } from './InferObserver.js';
 import type { Router } from './Router.js';
-import type { RunnerEndpoint } from './RunnerEndpoint.js';
 import { readInferRequestHeader, wrapStreamResponse, type InferRequestHeader } from './wire.js';
 
 /** Requests of one ModelStreamInfer stream running at once. */
@@ -39,10 +39,6 @@ export const gatewayServiceDefinition: grpc.ServiceDefinition = {
   },
 };
 
-function callRunnerControl<T>(fn: (callback: (error: grpc.ServiceError | null, value?: T) => void) => void): Promise<T> {
-  return new Promise((resolve, reject) => fn((error, value) => (error ? reject(error) : resolve(value as T))));
-}
-
 export function gatewayHandlers(
   router: Router,
   logger: Logger,
@@ -50,6 +46,8 @@ export function gatewayHandlers(
   observers: readonly InferObserver[] = [],
   /** The gateway's own observers (the registry's stats reporter). */
   own: readonly InferObserver[] = [],
+  /** What ServerMetadata lists as supported extensions. */
+  extensions: readonly string[] = [],
 ): grpc.UntypedServiceImplementation {
   const notifyAll = (list: readonly InferObserver[], event: InferEvent) => {
     for (const observer of list) {
@@ -105,18 +103,6 @@ export function gatewayHandlers(
     }
   };
 
-  // Keyed by endpoint: a runner that leaves the pool takes its channel, and this client, with it.
-  const metadataClients = new WeakMap<RunnerEndpoint, InstanceType<typeof inferenceProto.GRPCInferenceService>>();
-  const metadataClient = (runner: RunnerEndpoint) => {
-    let client = metadataClients.get(runner);
-    if (!client) {
-      client = new inferenceProto.GRPCInferenceService(runner.address, grpc.credentials.createInsecure(), {
-        channelOverride: runner.channel.getChannel(),
-      });
-      metadataClients.set(runner, client);
-    }
-    return client;
-  };
   const noMetadata = new grpc.Metadata();
 
   return {
@@ -125,7 +111,7 @@ export function gatewayHandlers(
     ServerMetadata: unaryHandler(logger, 'ServerMetadata', () => ({
       name: 'infermesh',
       version: INFERMESH_VERSION,
-      extensions: [],
+      extensions: [...extensions],
     })),
     ModelReady: unaryHandler<{ name: string; version: string }, { ready: boolean }>(logger, 'ModelReady', (request) => {
       try {
@@ -142,8 +128,8 @@ export function gatewayHandlers(
       async (request, call) => {
         const { version } = router.chooseVersion(request.name, request.version, call.metadata);
         const runner = router.pickRunner(request.name, version, new Set());
-        const response = await callRunnerControl<ModelMetadataResponse__Output>((done) =>
-          metadataClient(runner).ModelMetadata({ name: request.name, version }, { parent: call }, done),
+        const response = await unaryCall<ModelMetadataResponse__Output>((done) =>
+          runner.inference.ModelMetadata({ name: request.name, version }, { parent: call }, done),
         );
         // Versions are those the gateway can route to, not those of the one runner asked.
         return { ...response, versions: router.versions(request.name) };

@@ -76,3 +76,17 @@ export type { TensorSignature, TensorSignature__Output } from './gen/infermesh/r
 export type { LoadModelRequest__Output } from './gen/infermesh/runner/v1/LoadModelRequest.js';
 export type { LoadModelResponse } from './gen/infermesh/runner/v1/LoadModelResponse.js';
 export type { UnloadModelRequest__Output } from './gen/infermesh/runner/v1/UnloadModelRequest.js';
+export type { ModelStatistics, ModelStatistics__Output } from './gen/inference/ModelStatistics.js';
+export type { ModelStatisticsResponse, ModelStatisticsResponse__Output } from './gen/inference/ModelStatisticsResponse.js';
+export type { InferStatistics, InferStatistics__Output } from './gen/inference/InferStatistics.js';
+export type { InferBatchStatistics, InferBatchStatistics__Output } from './gen/inference/InferBatchStatistics.js';
+export type { StatisticDuration, StatisticDuration__Output } from './gen/inference/StatisticDuration.js';
+export type { MemoryUsage, MemoryUsage__Output } from './gen/inference/MemoryUsage.js';
+export type { ModelConfig, ModelConfig__Output } from './gen/inference/ModelConfig.js';
+export type { ModelConfigResponse, ModelConfigResponse__Output } from './gen/inference/ModelConfigResponse.js';
+export type { ModelInstanceGroup, ModelInstanceGroup__Output } from './gen/inference/ModelInstanceGroup.js';
+export type { ModelInput, ModelInput__Output } from './gen/inference/ModelInput.js';
+export type { ModelOutput, ModelOutput__Output } from './gen/inference/ModelOutput.js';
+export type { DataType } from './gen/inference/DataType.js';
+export type { RepositoryIndexResponse } from './gen/inference/RepositoryIndexResponse.js';
+export type { ModelRepositoryParameter__Output } from './gen/inference/ModelRepositoryParameter.js';

@@ -66,6 +66,10 @@ export class RegistryRouter implements Router {
     return pickLeastLoaded(agreeing.length > 0 ? agreeing : candidates);
   }
 
+  runnersFor(model: string, version: string): RunnerEndpoint[] {
+    return [...(this.routes.get(model)?.endpoints.get(version) ?? [])];
+  }
+
   versions(model: string): string[] {
     return [...(this.routes.get(model)?.endpoints.keys() ?? [])].sort((a, b) => Number(a) - Number(b));
   }

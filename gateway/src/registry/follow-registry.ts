@@ -2,7 +2,7 @@
 import { hostname } from 'node:os';
 import * as grpc from '@grpc/grpc-js';
 import { clientChannelOptions, type Logger } from '@infermesh/common';
-import { registryProto } from '@infermesh/proto/registry';
+import { registryProto, type RegistryClient } from '@infermesh/proto/registry';
 import type { InferObserver } from '../InferObserver.js';
 import type { RunnerPool } from '../RunnerPool.js';
 import { RegistryRouter } from './RegistryRouter.js';
@@ -14,6 +14,8 @@ export interface RegistryLink {
   router: RegistryRouter;
   /** Reports every forwarded call's version, outcome and latency to the registry. */
   reporter: InferObserver;
+  /** The registry's API, on the link's channel (repository methods use it). */
+  client: RegistryClient;
   close(): void;
 }
 
@@ -45,6 +47,7 @@ export function followRegistry(address: string, pool: RunnerPool, logger: Logger
   return {
     router,
     reporter,
+    client,
     close() {
       watcher.close();
       reporter.close();

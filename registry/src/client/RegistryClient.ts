@@ -133,6 +133,11 @@ export class RegistryClient {
     return unary((done) => this.stub.Rollback({ model, ...by }, this.deadline(), done));
   }
 
+  /** Takes the model out of service: no version gets calls until a stable version is set again. */
+  unload(model: string, by: Attribution = {}): Promise<Model__Output> {
+    return unary((done) => this.stub.Unload({ model, ...by }, this.deadline(), done));
+  }
+
   /** The newest `limit` rollout events (0 = all kept), oldest first. */
   history(model: string, limit = 0): Promise<RolloutEvent__Output[]> {
     return unary<{ events: RolloutEvent__Output[] }>((done) => this.stub.GetHistory({ model, limit }, this.deadline(), done)).then((r) => r.events);

@@ -5,12 +5,12 @@ import { readyRunners } from '../routing/route-table.js';
 import { checkLength, checkModelName, MAX_ACTOR_CHARS, MAX_REASON_CHARS } from '../state/checks.js';
 import type { ModelRecord } from '../state/registry-state.js';
 import { describeRollout } from '../state/rollout-use.js';
-import { promote, rollback, setRollout, type OperationContext } from '../state/rollout-operations.js';
+import { promote, rollback, setRollout, unload, type OperationContext } from '../state/rollout-operations.js';
 import { liveRunners, type RegistryContext } from './context.js';
 import { eventToProto, modelToProto, rolloutChangeFromProto } from './to-proto.js';
 import { modelOf } from './version-handlers.js';
 
-type RolloutHandlers = Pick<RegistryHandlers, 'SetRollout' | 'Promote' | 'Rollback' | 'GetHistory'>;
+type RolloutHandlers = Pick<RegistryHandlers, 'SetRollout' | 'Promote' | 'Rollback' | 'Unload' | 'GetHistory'>;
 
 /** Largest number of events one GetHistory answers. */
 const MAX_HISTORY = 10_000;
@@ -61,6 +61,11 @@ export function rolloutHandlers(context: RegistryContext): RolloutHandlers {
     ),
     Rollback: unaryHandler(logger, 'Rollback', (request) =>
       operate(request.model, 'ROLLBACK', request.actor, request.reason, (model, ctx) => rollback(model, ctx)),
+    ),
+    Unload: unaryHandler(logger, 'Unload', (request) =>
+      operate(request.model, 'UNLOAD', request.actor, request.reason, (model, ctx) => {
+        unload(model, ctx);
+      }),
     ),
     GetHistory: unaryHandler(logger, 'GetHistory', (request) => {
       checkModelName(request.model);

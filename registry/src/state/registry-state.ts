@@ -10,7 +10,7 @@ export const VERSION_STATUSES = ['registered', 'loading', 'ready', 'serving', 'r
 export type VersionStatusName = (typeof VERSION_STATUSES)[number];
 
 /** What happened to a rollout. */
-export const ROLLOUT_ACTIONS = ['SET', 'PROMOTE', 'ROLLBACK', 'AUTO_ROLLBACK', 'RETIRE'] as const;
+export const ROLLOUT_ACTIONS = ['SET', 'PROMOTE', 'ROLLBACK', 'AUTO_ROLLBACK', 'RETIRE', 'UNLOAD'] as const;
 /** One of {@link ROLLOUT_ACTIONS}. */
 export type RolloutAction = (typeof ROLLOUT_ACTIONS)[number];
 

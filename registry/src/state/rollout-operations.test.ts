@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { promote, retire, rollback, setRollout } from './rollout-operations.js';
+import { promote, retire, rollback, setRollout, unload } from './rollout-operations.js';
 import { modelRecord, operation } from './test-fixtures.js';
 
 const details = (fn: () => unknown) => {
@@ -81,4 +81,20 @@ describe('rollout operations', () => {
     for (let i = 0; i < 10; i++) setRollout(model, { canaryWeightBp: i }, operation());
     expect(model.history).toHaveLength(5);
   });
+
+  it('unloads a model: nothing in use, the stable version kept in the history, and a later stable version serves it again', () => {
+    const model = modelRecord('mlp', 3);
+    setRollout(model, { stableVersion: 1 }, operation());
+    setRollout(model, { canaryVersion: 2, canaryWeightBp: 500, rules: [{ header: 'x-pin', value: 'a', version: 3, canary: false }], stickyHeader: 'x-user' }, operation([1, 2, 3]));
+    expect(unload(model, operation([], 'maintenance'))).toBe(true);
+    expect(model.rollout).toMatchObject({ stableVersion: 0, canaryVersion: 0, canaryWeightBp: 0, rules: [], stickyHeader: '' });
+    expect(model.history.at(-1)).toMatchObject({ action: 'UNLOAD', version: 1, stableVersion: 0, reason: 'maintenance' });
+    // Unloading again changes nothing and records nothing.
+    expect(unload(model, operation())).toBe(false);
+    expect(model.history.filter((e) => e.action === 'UNLOAD')).toHaveLength(1);
+    // A model with no stable version takes one without it being ready yet, as a first one does.
+    setRollout(model, { stableVersion: 2 }, operation());
+    expect(model.rollout.stableVersion).toBe(2);
+  });
 });
+

@@ -164,6 +164,19 @@ export function rollback(model: ModelRecord, context: OperationContext, action: 
   record(model, action, canary, context);
 }
 
+/**
+ * Unload: no version of the model gets calls any more. The stable version is kept in the
+ * history event, so `infermesh rollout history` says what served before.
+ */
+export function unload(model: ModelRecord, context: OperationContext): boolean {
+  const { rollout } = model;
+  if (versionsInUse(rollout).size === 0) return false;
+  const stable = rollout.stableVersion;
+  model.rollout = { ...rollout, stableVersion: 0, canaryVersion: 0, canaryWeightBp: 0, rules: [], stickyHeader: '' };
+  record(model, 'UNLOAD', stable, context);
+  return true;
+}
+
 /** Retire: a version no rollout uses leaves service for good. Retiring it again changes nothing. */
 export function retire(model: ModelRecord, versionNumber: number, context: OperationContext): VersionRecord {
   const version = findVersion(model, versionNumber);

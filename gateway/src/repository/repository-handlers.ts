@@ -1,0 +1,59 @@
+/** RepositoryIndex, RepositoryModelLoad and RepositoryModelUnload: request checks, then the repository. */
+import type { ServerUnaryCall } from '@grpc/grpc-js';
+import { ServiceError, unaryHandler, type Logger } from '@infermesh/common';
+import type { ModelRepositoryParameter__Output, RepositoryIndexResponse } from '@infermesh/proto';
+import type { ModelRepository } from './ModelRepository.js';
+
+/** Longest a load or unload waits when the caller set no deadline. */
+const MAX_WAIT_MS = 10 * 60_000;
+const MAX_MODEL_NAME_CHARS = 256;
+
+/** What RepositoryModelLoad and RepositoryModelUnload carry that infermesh reads. */
+export interface ModelRequest {
+  model_name: string;
+  parameters: Record<string, ModelRepositoryParameter__Output>;
+}
+
+function checkModelName(name: string): void {
+  if (name === '') throw ServiceError.invalidArgument('model_name: required');
+  if (name.length > MAX_MODEL_NAME_CHARS) throw ServiceError.invalidArgument(`model_name: longer than ${MAX_MODEL_NAME_CHARS} characters`);
+}
+
+/** Refuses parameters infermesh does not act on, naming them, rather than ignoring them. */
+function checkParameters(parameters: Record<string, ModelRepositoryParameter__Output>, allowed: readonly string[], method: string): void {
+  for (const key of Object.keys(parameters)) {
+    if (allowed.includes(key)) continue;
+    const hint =
+      key === 'config' || key.startsWith('file:')
+        ? ': register a new version with its config and artifact instead (infermesh models push)'
+        : '';
+    throw ServiceError.invalidArgument(`parameters: '${key.slice(0, 100)}' is not supported by ${method}${hint}`);
+  }
+}
+
+function deadlineOf(call: ServerUnaryCall<unknown, unknown>): number {
+  const deadline = call.getDeadline();
+  const ms = deadline instanceof Date ? deadline.getTime() : deadline;
+  return Math.min(Number.isFinite(ms) ? ms : Infinity, Date.now() + MAX_WAIT_MS);
+}
+
+export function repositoryHandlers(repository: ModelRepository, logger: Logger) {
+  return {
+    RepositoryIndex: unaryHandler<{ repository_name: string; ready: boolean }, RepositoryIndexResponse>(logger, 'RepositoryIndex', async (request) => ({
+      models: await repository.index(request.ready),
+    })),
+    RepositoryModelLoad: unaryHandler<ModelRequest, object>(logger, 'RepositoryModelLoad', async (request, call) => {
+      checkModelName(request.model_name);
+      checkParameters(request.parameters, [], 'RepositoryModelLoad');
+      await repository.load(request.model_name, deadlineOf(call));
+      return {};
+    }),
+    RepositoryModelUnload: unaryHandler<ModelRequest, object>(logger, 'RepositoryModelUnload', async (request, call) => {
+      checkModelName(request.model_name);
+      // Dependents are ensemble members; infermesh has no ensembles, so there is nothing more to unload.
+      checkParameters(request.parameters, ['unload_dependents'], 'RepositoryModelUnload');
+      await repository.unload(request.model_name, deadlineOf(call));
+      return {};
+    }),
+  };
+}
