@@ -41,8 +41,8 @@ const publisherSchema = z
     mustNotLose: z.boolean().default(false),
     /** Models whose inputs go into their records; `*` is every model. */
     captureInputs: z.array(z.string().regex(/^(\*|[^\s]{1,256})$/, "expected a model name or '*'")).max(1000).default([]),
-    /** Caller metadata headers copied into records (lowercase). */
-    headers: z.array(z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'expected a lowercase header name')).max(100).default([]),
+    /** Caller metadata headers copied into records (lowercase); '*' for every header but transport and credentials. */
+    headers: z.array(z.string().regex(/^(\*|[a-z0-9][a-z0-9_.-]*)$/, "expected a lowercase header name or '*'")).max(100).default([]),
     /** Raw tensor bytes (outputs + captured inputs) above which a record goes without its tensors. */
     maxTensorBytes: z.number().int().min(1 * KiB).max(64 * MiB).default(1 * MiB),
   })

@@ -87,6 +87,24 @@ describe('predictionRecord', () => {
     expect(predictionRecord(event(), 'r', options({ maxTensorBytes: 4 }))).toMatchObject({ outputs: [], tensors_omitted: true });
   });
 
+  it("records every caller header with '*', but never transport, trace or credential headers", () => {
+    const metadata = new grpc.Metadata();
+    for (const [key, value] of [
+      ['x-tenant', 't1'],
+      ['x-triton-client', 'python'],
+      ['authorization', 'Bearer secret'],
+      ['cookie', 'c=1'],
+      ['user-agent', 'grpc-python/1.51'],
+      ['grpc-accept-encoding', 'gzip'],
+      ['traceparent', '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'],
+    ] as const) {
+      metadata.set(key, value);
+    }
+    metadata.set('x-blob-bin', Buffer.from([1, 2]));
+    const record = predictionRecord(event({ metadata }), 'rec-2', options({ headers: ['*'] }));
+    expect(record.headers).toEqual({ 'x-tenant': 't1', 'x-triton-client': 'python' });
+  });
+
   it('reads trace ids only from valid traceparent headers', () => {
     const with_ = (value: string) => {
       const metadata = new grpc.Metadata();

@@ -19,7 +19,7 @@ import { traceIdOf, traceIdOfTraceparent } from './trace-id.js';
 export interface RecordOptions {
   /** Models whose inputs are recorded; contains '*' for every model. */
   captureInputs: ReadonlySet<string>;
-  /** Metadata headers copied into records (lowercase names). */
+  /** Metadata headers copied into records (lowercase names); '*' copies every header but those never recorded. */
   headers: readonly string[];
   /** Raw tensor bytes (outputs + inputs) above which a record goes without tensors. */
   maxTensorBytes: number;
@@ -29,6 +29,26 @@ export interface RecordOptions {
 
 /** A header value longer than this is cut. */
 const MAX_HEADER_CHARS = 1024;
+/** Headers one record keeps at most with '*'. */
+const MAX_WILDCARD_HEADERS = 32;
+/**
+ * Never recorded by '*': transport headers, the trace context (the record has the trace id)
+ * and credentials, which must not end up in data destinations.
+ */
+const NEVER_RECORDED = new Set([
+  'te',
+  'content-type',
+  'user-agent',
+  'accept-encoding',
+  'traceparent',
+  'tracestate',
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'x-api-key',
+]);
+
+const recordable = (name: string) => !NEVER_RECORDED.has(name) && !name.startsWith('grpc-') && !name.startsWith(':') && !name.endsWith('-bin');
 
 const inferMethod = inferenceProto.GRPCInferenceService.service.ModelInfer;
 
@@ -77,8 +97,11 @@ function tensorsOf(event: InferEvent, options: RecordOptions): { outputs: Record
   }
 }
 
-function headersOf(event: InferEvent, names: readonly string[]): Record<string, string> {
+function headersOf(event: InferEvent, configured: readonly string[]): Record<string, string> {
   const headers: Record<string, string> = {};
+  const names = configured.includes('*')
+    ? Object.keys(event.metadata.getMap()).filter(recordable).slice(0, MAX_WILDCARD_HEADERS)
+    : configured;
   for (const name of names) {
     const values = event.metadata.get(name).filter((value): value is string => typeof value === 'string');
     if (values.length > 0) headers[name] = values.join(', ').slice(0, MAX_HEADER_CHARS);

@@ -61,7 +61,7 @@ export function sinkPublisherOptions(mesh: MeshConfig, env: EnvironmentOverrides
   const maxBufferedBytes = integer(publisher.maxBufferedBytes, 'sink.publisher.maxBufferedBytes', 64 * 1024, 2 ** 34);
   const maxTensorBytes = integer(publisher.maxTensorBytes, 'sink.publisher.maxTensorBytes', 1024, 64 * 1024 * 1024);
   const captureInputs = names(publisher.captureInputs, 'sink.publisher.captureInputs', /^(\*|[^\s]{1,256})$/);
-  const headers = names(publisher.headers, 'sink.publisher.headers', /^[a-z0-9][a-z0-9_.-]*$/);
+  const headers = names(publisher.headers, 'sink.publisher.headers', /^(\*|[a-z0-9][a-z0-9_.-]*)$/);
   if (maxBufferedRecords !== undefined) options.maxBufferedRecords = maxBufferedRecords;
   if (maxBufferedBytes !== undefined) options.maxBufferedBytes = maxBufferedBytes;
   if (maxTensorBytes !== undefined) options.maxTensorBytes = maxTensorBytes;
