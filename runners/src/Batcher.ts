@@ -9,6 +9,7 @@ import { ServiceError, endSpan, startChildSpan } from '@infermesh/common';
 import { concatFeeds, splitOutputs } from './batch-tensors.js';
 import type { WireTensor } from './session-protocol.js';
 import type { SessionWorker } from './SessionWorker.js';
+import type { VersionStatistics } from './VersionStatistics.js';
 
 /** What one request brings to the queue. */
 export interface BatchRequest {
@@ -29,6 +30,8 @@ export interface BatcherOptions {
   maxQueueSize: number;
   /** Attributes on every span the batcher makes (model, version, device). */
   spanAttributes?: Attributes;
+  /** Where each execution's queue waits and phase times are recorded. */
+  statistics: VersionStatistics;
   /** Told about each execution, for metrics. */
   onExecuted?: (execution: { rows: number; computeNs: number; queueWaitsMs: readonly number[] }) => void;
 }
@@ -239,17 +242,27 @@ export class Batcher {
       job.trace.queueSpan.end();
       return startChildSpan('batch', job.trace.ctx, { ...this.options.spanAttributes, 'batch.size': size, 'batch.requests': jobs.length });
     });
-    for (const wait of queueWaitsMs) this.stats.queueNs += Math.round(wait * 1e6);
+    let waitedNs = 0;
+    for (const wait of queueWaitsMs) waitedNs += wait * 1e6;
+    this.stats.queueNs += Math.round(waitedNs);
+    this.options.statistics.dequeued(jobs.length, waitedNs);
     this.running += jobs.length;
     try {
+      // Input time: concatenating and posting the feeds to the worker, then its tensor creation.
+      const gathering = performance.now();
       const feeds = jobs.length === 1 ? jobs[0]!.feeds : concatFeeds(jobs.map((job) => job.feeds), rows);
-      const result = await instance.run(feeds, jobs[0]!.fetches);
+      const running = instance.run(feeds, jobs[0]!.fetches);
+      const handOverNs = (performance.now() - gathering) * 1e6;
+      const result = await running;
       this.stats.computeNs += result.computeNs;
       this.stats.executions++;
       this.stats.batchSizes.set(size, (this.stats.batchSizes.get(size) ?? 0) + 1);
       this.options.onExecuted?.({ rows: size, computeNs: result.computeNs, queueWaitsMs });
       this.traceCompute(jobs, batchSpans, result.computeNs);
+      const splitting = performance.now();
       const parts = jobs.length === 1 ? [result.outputs] : splitOutputs(result.outputs, jobs.map((job) => job.batch));
+      const splitNs = (performance.now() - splitting) * 1e6;
+      this.options.statistics.executed(size, jobs.length, handOverNs + result.inputNs, result.computeNs, result.outputNs + splitNs);
       jobs.forEach((job, i) => job.resolve(parts[i]!));
       this.stats.inferences += jobs.length;
       for (const span of batchSpans) span?.end();

@@ -47,21 +47,28 @@ export class ModelStore {
    * one. NOT_FOUND for an unknown model or version; UNAVAILABLE when it exists but cannot serve.
    */
   resolve(name: string, version: string): ModelVersion {
-    const versions = this.versionsOf(name);
-    if (version === '') {
-      const ready = versions.filter((v) => v.state === 'READY');
-      const newest = ready[ready.length - 1];
-      if (newest) return newest;
-      const states = versions.map((v) => `${v.version}: ${v.state.toLowerCase()}${v.reason ? ` (${v.reason})` : ''}`);
-      throw ServiceError.unavailable(`model '${name}' has no ready version (${states.join('; ')})`);
+    if (version !== '') {
+      const found = this.get(name, version);
+      if (found.state !== 'READY') throw found.notReady();
+      return found;
     }
+    const versions = this.versionsOf(name);
+    const ready = versions.filter((v) => v.state === 'READY');
+    const newest = ready[ready.length - 1];
+    if (newest) return newest;
+    const states = versions.map((v) => `${v.version}: ${v.state.toLowerCase()}${v.reason ? ` (${v.reason})` : ''}`);
+    throw ServiceError.unavailable(`model '${name}' has no ready version (${states.join('; ')})`);
+  }
+
+  /** The version with this name and version string, in whatever state; NOT_FOUND for an unknown model or version. */
+  get(name: string, version: string): ModelVersion {
+    const versions = this.versionsOf(name);
     const found = versions.find((v) => v.version === version);
     if (!found) {
       throw ServiceError.notFound(
         `model '${name}' has no version '${version}' (versions: ${versions.map((v) => v.version).join(', ')})`,
       );
     }
-    if (found.state !== 'READY') throw found.notReady();
     return found;
   }
 

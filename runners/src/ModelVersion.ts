@@ -11,6 +11,7 @@ import { prepareInputs, type InputLimits } from './prepare-inputs.js';
 import { SessionLoadError, SessionWorker } from './SessionWorker.js';
 import { formatShape, toSignature, type Signature, type TensorSpec } from './signature.js';
 import type { RunnerMetrics } from './runner-metrics.js';
+import { VersionStatistics } from './VersionStatistics.js';
 import { warmupFeeds } from './warmup.js';
 
 /** Lifecycle of a version on a runner. */
@@ -49,6 +50,8 @@ export class ModelVersion {
   device: string;
   /** Resident memory the process grew by while loading (an estimate). */
   memoryBytes = 0;
+  /** Triton's per-version statistics; they count from the moment the version is READY. */
+  readonly statistics = new VersionStatistics();
   private instances: SessionWorker[] = [];
   private batcher: Batcher | undefined;
 
@@ -89,6 +92,7 @@ export class ModelVersion {
       this.batcher = new Batcher(this.instances, {
         maxBatchSize: config.max_batch_size,
         maxQueueSize: config.max_queue_size,
+        statistics: this.statistics,
         spanAttributes: { 'model.name': this.name, 'model.version': this.version, device: this.device },
         ...(metrics
           ? {
@@ -158,27 +162,46 @@ export class ModelVersion {
     }
   }
 
-  /** Runs one request; throws ServiceError for anything the caller got wrong. */
+  /**
+   * Runs one request; throws ServiceError for anything the caller got wrong. Once the version
+   * is READY every request counts in {@link statistics}, as a success or a failure.
+   */
   async infer(request: ModelInferRequest__Output, signal?: AbortSignal, traceContext?: Context): Promise<ModelInferResponse> {
     const batcher = this.batcher;
     if (this.state !== 'READY' || !batcher) throw this.notReady();
-    const prepared = prepareInputs(this, request, this.context.limits);
-    const queueTimeoutUs = prepared.queueTimeoutUs ?? this.config?.default_queue_timeout_us ?? 0;
-    let outputs;
+    const started = performance.now();
     try {
-      outputs = await batcher.submit(prepared, signal, queueTimeoutUs, traceContext);
+      const prepared = prepareInputs(this, request, this.context.limits);
+      const queueTimeoutUs = prepared.queueTimeoutUs ?? this.config?.default_queue_timeout_us ?? 0;
+      let outputs;
+      try {
+        outputs = await batcher.submit(prepared, signal, queueTimeoutUs, traceContext);
+      } catch (error) {
+        throw this.runFailure(error, request.id);
+      }
+      const building = performance.now();
+      const response = buildResponse(this, request.id, prepared.fetches, outputs, prepared.rawResponse);
+      this.statistics.succeeded(prepared.batch, started, building);
+      return response;
     } catch (error) {
-      if (error instanceof ServiceError) throw error;
-      this.context.logger.error(
-        { model: this.name, version: this.version, requestId: request.id, err: error },
-        'onnxruntime failed to run a request',
-      );
-      throw new ServiceError(
-        status.INTERNAL,
-        `model '${this.name}' version ${this.version}: onnxruntime could not run this request; see the runner log`,
-      );
+      this.statistics.failed(started);
+      throw error;
     }
-    return buildResponse(this, request.id, prepared.fetches, outputs, prepared.rawResponse);
+  }
+
+  /** What the caller of a failed run gets: its ServiceError, or INTERNAL for onnxruntime's own failure (logged). */
+  private runFailure(error: unknown, requestId: string): ServiceError {
+    if (error instanceof ServiceError) return error;
+    this.context.logger.error({ model: this.name, version: this.version, requestId, err: error }, 'onnxruntime failed to run a request');
+    return new ServiceError(
+      status.INTERNAL,
+      `model '${this.name}' version ${this.version}: onnxruntime could not run this request; see the runner log`,
+    );
+  }
+
+  /** Whether the version ever became READY (an UNLOADING one may have); only then has it statistics. */
+  get everReady(): boolean {
+    return this.batcher !== undefined;
   }
 
   /** Counters of the version's queue and executions. */

@@ -15,10 +15,15 @@ const WORKER_SCRIPT = fileURLToPath(
     : new URL('./session-worker.js', import.meta.url),
 );
 
-/** Outputs of one run and the time ORT spent computing them. */
+/** Outputs of one run and where the worker spent its time, by its own clock. */
 export interface RunResult {
   outputs: Record<string, WireTensor>;
+  /** Creating the session's input tensors. */
+  inputNs: number;
+  /** session.run. */
   computeNs: number;
+  /** Reading the outputs out of the session's tensors. */
+  outputNs: number;
 }
 
 /** Why a session could not be created. */
@@ -116,8 +121,9 @@ export class SessionWorker {
     const pending = this.pending.get(reply.id);
     if (!pending) return;
     this.pending.delete(reply.id);
-    if (reply.kind === 'result') pending.resolve({ outputs: reply.outputs, computeNs: reply.computeNs });
-    else pending.reject(new Error(reply.message));
+    if (reply.kind === 'result') {
+      pending.resolve({ outputs: reply.outputs, inputNs: reply.inputNs, computeNs: reply.computeNs, outputNs: reply.outputNs });
+    } else pending.reject(new Error(reply.message));
   }
 
   private fail(cause: Error): void {

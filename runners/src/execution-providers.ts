@@ -8,9 +8,15 @@ import type { InferenceSession } from 'onnxruntime-node';
  */
 export function executionProviders(device: string): InferenceSession.ExecutionProviderConfig[] {
   if (device === 'cpu') return ['cpu'];
+  const deviceId = cudaDeviceId(device);
+  if (deviceId === undefined) throw new Error(`unknown device '${device}'; expected 'cpu' or 'cuda:N'`);
+  return [{ name: 'cuda', deviceId }];
+}
+
+/** The N of `cuda:N`, or undefined for any other device. */
+export function cudaDeviceId(device: string): number | undefined {
   const match = /^cuda:(\d+)$/.exec(device);
-  if (!match) throw new Error(`unknown device '${device}'; expected 'cpu' or 'cuda:N'`);
-  return [{ name: 'cuda', deviceId: Number(match[1]) }];
+  return match ? Number(match[1]) : undefined;
 }
 
 /** A session load failure explained in terms an operator can act on. */

@@ -20,16 +20,17 @@ import {
   type ModelInferResponse,
   type ModelStreamInferResponse,
 } from '@infermesh/proto';
+import { modelStatistics } from './model-statistics.js';
 import type { RunnerMetrics } from './runner-metrics.js';
 import type { ModelStore } from './ModelStore.js';
 import type { TensorSpec } from './signature.js';
+import { tritonModelConfig } from './triton-model-config.js';
 
 /** Requests of one ModelStreamInfer stream running at once. */
 const STREAM_MAX_IN_FLIGHT = 64;
 
 const tensorMetadata = ({ name, datatype, shape }: TensorSpec) => ({ name, datatype, shape });
 
-/** Handlers for one runner; `isReady` says whether the initial load has finished. */
 /**
  * Handlers for one runner; `isReady` says whether the initial load has finished. Each
  * ModelInfer gets a server span continuing the caller's trace (queue, batch and compute
@@ -79,8 +80,14 @@ export function inferenceHandlers(
 
   return {
     ...unsupportedMethodHandlers(),
-    ModelConfig: unimplementedHandler('ModelConfig is answered by the gateway'),
-    ModelStatistics: unimplementedHandler('ModelStatistics is answered by the gateway'),
+    // This runner's view only: a gateway overwrites instance_group and version_policy with the mesh's.
+    ModelConfig: unaryHandler(logger, 'ModelConfig', (request) => {
+      const version = store.resolve(request.name, request.version);
+      const ready = store.versionsOf(request.name).filter((v) => v.state === 'READY').map((v) => v.version);
+      return { config: tritonModelConfig(version, ready) };
+    }),
+    // This runner's counts only: a gateway sums every runner's per (model, version).
+    ModelStatistics: unaryHandler(logger, 'ModelStatistics', (request) => modelStatistics(store, request)),
     RepositoryIndex: unimplementedHandler('a runner has no repository: call RepositoryIndex on the gateway'),
     RepositoryModelLoad: unimplementedHandler('a runner has no repository: call RepositoryModelLoad on the gateway'),
     RepositoryModelUnload: unimplementedHandler('a runner has no repository: call RepositoryModelUnload on the gateway'),

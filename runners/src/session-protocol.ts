@@ -39,5 +39,15 @@ export interface RunRequest {
 export type WorkerReply =
   | { kind: 'ready'; inputs: ValueInfo[]; outputs: ValueInfo[] }
   | { kind: 'load-failed'; message: string; precondition: boolean }
-  | { kind: 'result'; id: number; outputs: Record<string, WireTensor>; computeNs: number }
+  | {
+      kind: 'result';
+      id: number;
+      outputs: Record<string, WireTensor>;
+      /** Creating the session's input tensors from the feeds. */
+      inputNs: number;
+      /** session.run. */
+      computeNs: number;
+      /** Reading the outputs back out of the session's tensors. */
+      outputNs: number;
+    }
   | { kind: 'run-failed'; id: number; message: string };

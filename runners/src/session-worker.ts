@@ -50,13 +50,14 @@ async function main(): Promise<void> {
 
 async function run(session: ort.InferenceSession, request: RunRequest): Promise<void> {
   try {
+    const inputStarted = process.hrtime.bigint();
     const feeds: Record<string, ort.Tensor> = {};
     for (const [name, tensor] of Object.entries(request.feeds)) {
       feeds[name] = new ort.Tensor(tensor.type, tensor.data, tensor.dims);
     }
     const started = process.hrtime.bigint();
     const results = await session.run(feeds, request.fetches);
-    const computeNs = Number(process.hrtime.bigint() - started);
+    const finished = process.hrtime.bigint();
     const outputs: Record<string, WireTensor> = {};
     const transfer: ArrayBuffer[] = [];
     for (const name of request.fetches) {
@@ -66,7 +67,10 @@ async function run(session: ort.InferenceSession, request: RunRequest): Promise<
       const buffer = ownedBuffer(data);
       if (buffer) transfer.push(buffer);
     }
-    reply({ kind: 'result', id: request.id, outputs, computeNs }, transfer);
+    const inputNs = Number(started - inputStarted);
+    const computeNs = Number(finished - started);
+    const outputNs = Number(process.hrtime.bigint() - finished);
+    reply({ kind: 'result', id: request.id, outputs, inputNs, computeNs, outputNs }, transfer);
   } catch (error) {
     reply({ kind: 'run-failed', id: request.id, message: (error as Error).message });
   }

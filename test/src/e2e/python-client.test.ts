@@ -3,47 +3,10 @@
  * from the project's proto, nothing infermesh-specific) against a real gateway.
  * Needs Debian's python3-grpcio, python3-protobuf, protobuf-compiler and protobuf-compiler-grpc.
  */
-import { execFile, spawnSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exampleRepository, serviceAvailable, startMesh, type TestMesh } from '../harness/index.js';
+import { compilePythonStubs, exampleRepository, pythonToolchainAvailable, startMesh, type PythonStubs, type TestMesh } from '../harness/index.js';
 
-const execFileAsync = promisify(execFile);
-
-// Debian's interpreter: the first `python3` on PATH may be another build without grpc.
-const PYTHON = '/usr/bin/python3';
-const GRPC_PYTHON_PLUGIN = '/usr/bin/grpc_python_plugin';
-const DEBIAN_PACKAGES = 'python3-grpcio python3-protobuf protobuf-compiler protobuf-compiler-grpc';
-
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const protoDir = join(repoRoot, 'proto', 'inference');
-const clientScript = join(repoRoot, 'test', 'python', 'simple_client.py');
-
-const succeeds = (command: string, args: string[]) => spawnSync(command, args, { stdio: 'ignore' }).status === 0;
-const executable = (file: string) => {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-const missing = [
-  ...(succeeds(PYTHON, ['-c', 'import grpc, google.protobuf']) ? [] : [`${PYTHON} with grpc and protobuf`]),
-  ...(succeeds('protoc', ['--version']) ? [] : ['protoc']),
-  ...(executable(GRPC_PYTHON_PLUGIN) ? [] : [GRPC_PYTHON_PLUGIN]),
-];
-const available = serviceAvailable(
-  `The Python gRPC toolchain (${missing.join(', ')})`,
-  missing.length === 0,
-  `install the Debian packages: apt-get install ${DEBIAN_PACKAGES}`,
-);
+const available = pythonToolchainAvailable();
 
 /** What simple_client.py prints. */
 interface TensorMetadata {
@@ -79,34 +42,20 @@ const DIFFERENCE = INPUT0.map((a, i) => a - INPUT1[i]!);
 describe.skipIf(!available)('stock Python gRPC client against the gateway', () => {
   let models: Awaited<ReturnType<typeof exampleRepository>> | undefined;
   let mesh: TestMesh | undefined;
-  let stubs: string | undefined;
+  let stubs: PythonStubs | undefined;
   let report: ClientReport;
 
   beforeAll(async () => {
-    stubs = await mkdtemp(join(tmpdir(), 'infermesh-pystubs-'));
-    // Compiling from proto/inference with the bare file name gives top-level modules,
-    // so grpc_service_pb2_grpc.py's `import grpc_service_pb2` resolves from the stubs folder.
-    await execFileAsync('protoc', [
-      `-I${protoDir}`,
-      `--python_out=${stubs}`,
-      `--grpc_out=${stubs}`,
-      `--plugin=protoc-gen-grpc=${GRPC_PYTHON_PLUGIN}`,
-      'grpc_service.proto',
-      'model_config.proto',
-    ]);
+    stubs = await compilePythonStubs();
     models = await exampleRepository();
     mesh = await startMesh({ modelRepository: models.dir });
-    const { stdout } = await execFileAsync(PYTHON, [clientScript, mesh.gateway, stubs], {
-      timeout: 60_000,
-      env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
-    });
-    report = JSON.parse(stdout) as ClientReport;
+    report = await stubs.run<ClientReport>('simple_client.py', [mesh.gateway, stubs.dir], 60_000);
   }, 120_000);
 
   afterAll(async () => {
     await mesh?.stop();
     await models?.remove();
-    if (stubs) await rm(stubs, { recursive: true, force: true });
+    await stubs?.remove();
   }, 120_000);
 
   it('sees the server live and ready and the model ready', () => {

@@ -7,3 +7,4 @@ export { startOtlpReceiver, type ReceivedSpan } from './otlp-receiver.js';
 export { RunnerProbe, type LoadModelArgs, type Outcome } from './runner-probe.js';
 export { startGatewayInProcess, startRunnerInProcess } from './in-process.js';
 export { pollUntil } from './poll.js';
+export { compilePythonStubs, pythonToolchainAvailable, type PythonStubs } from './python.js';
