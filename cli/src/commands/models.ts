@@ -1,4 +1,4 @@
-/** `infermesh models push | list | show | retire`. */
+/** `infermesh models push | list | show | retire | import-triton`. */
 import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Model__Output, ModelVersion__Output } from '@infermesh/proto/registry';
@@ -8,6 +8,7 @@ import { percent, rolloutLine, size, statusName, table, tensor, time, traffic } 
 import { configFile, integer, label } from '../parse-options.js';
 import { progressBar } from '../progress.js';
 import { say, withRegistry } from '../with-registry.js';
+import { importTritonCommand } from './import-triton.js';
 
 /** Uploads smaller than this finish before a bar would be worth drawing. */
 const PROGRESS_MIN_BYTES = 1024 * 1024;
@@ -168,4 +169,6 @@ export function modelsCommand(program: Command): void {
         say(`retired ${name} v${version}; runners unload it`);
       }),
     );
+
+  importTritonCommand(models);
 }
