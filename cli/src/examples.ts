@@ -5,6 +5,7 @@
  * A rollout the user changed is left as it is.
  */
 import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { status } from '@grpc/grpc-js';
 import type { RegistryClient } from '@infermesh/registry';
 
@@ -48,7 +49,7 @@ export async function waitUntilServing(client: RegistryClient, stable: ReadonlyM
       const found = (await client.getModel(name)).versions.find((v) => v.version === version);
       if ((found?.runners.length ?? 0) > 0) break;
       if (Date.now() > deadline) throw new Error(`${name} v${version} is not ready on any runner after ${timeoutMs / 1000} s: ${found?.status_reason || found?.status}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await sleep(200);
     }
   }
 }

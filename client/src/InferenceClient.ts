@@ -8,6 +8,7 @@ import {
   encodeContents,
   encodeRaw,
   isDatatype,
+  unaryCall as unary,
   type Datatype,
   type HostTensor,
   type TensorData,
@@ -56,10 +57,6 @@ export interface InferResult {
 export interface InferenceClientOptions {
   /** Largest message in either direction; default 64 MiB. */
   maxMessageBytes?: number;
-}
-
-function unary<Res>(invoke: (callback: (error: grpc.ServiceError | null, value?: Res) => void) => void): Promise<Res> {
-  return new Promise((resolve, reject) => invoke((error, value) => (error ? reject(error) : resolve(value as Res))));
 }
 
 export class InferenceClient {

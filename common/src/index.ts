@@ -22,6 +22,7 @@ export {
 } from './grpc/start-grpc-server.js';
 export { clientChannelOptions } from './grpc/client-options.js';
 export { unaryHandler } from './grpc/unary-handler.js';
+export { unaryCall, type UnaryCallback } from './grpc/unary-call.js';
 export { UNSUPPORTED_METHODS, unimplementedHandler, unsupportedMethodHandlers } from './grpc/unsupported-methods.js';
 export { callSignal, type CallSignal } from './grpc/call-signal.js';
 export { serveOrderedStream, type OrderedStreamHandlers } from './grpc/ordered-stream.js';

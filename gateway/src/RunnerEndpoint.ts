@@ -1,6 +1,6 @@
 /** The gateway's view of one runner: its channel, what it serves, and its load. */
 import * as grpc from '@grpc/grpc-js';
-import { clientChannelOptions } from '@infermesh/common';
+import { clientChannelOptions, unaryCall } from '@infermesh/common';
 import {
   inferenceProto,
   runnerProto,
@@ -47,11 +47,7 @@ export class RunnerEndpoint {
   /** Asks the runner what it serves; marks it unhealthy when it does not answer. */
   async refresh(timeoutMs: number): Promise<void> {
     try {
-      const status = await new Promise<StatusResponse__Output>((resolve, reject) =>
-        this.control.Status({}, { deadline: Date.now() + timeoutMs }, (error, value) =>
-          error || !value ? reject(error ?? new Error('empty Status')) : resolve(value),
-        ),
-      );
+      const status = await unaryCall<StatusResponse__Output>((done) => this.control.Status({}, { deadline: Date.now() + timeoutMs }, done));
       const ready = new Map<string, Set<string>>();
       for (const model of status.models) {
         if (model.state !== 'READY') continue;

@@ -1,18 +1,8 @@
 /** The gateway's GRPCInferenceService: the public API, forwarded to the runners. */
 import * as grpc from '@grpc/grpc-js';
-import {
-  INFERMESH_VERSION,
-  endSpan,
-  serveOrderedStream,
-  startServerSpan,
-  toGrpcStatus,
-  traceparentOf,
-  unaryHandler,
-  type Logger,
-} from '@infermesh/common';
+import { endSpan, INFERMESH_VERSION, serveOrderedStream, startServerSpan, toGrpcStatus, traceparentOf, unaryCall, unaryHandler, type Logger } from '@infermesh/common';
 import { context } from '@opentelemetry/api';
 import { MODEL_INFER_PATH, inferenceProto, type ModelMetadataResponse__Output } from '@infermesh/proto';
-import { unaryCall } from './call-runner.js';
 import { forwardInfer, type ForwardTrace, type ParentCall } from './forward-infer.js';
 import type { InferEvent, InferObserver } from './InferObserver.js';
 import type { Router } from './Router.js';

@@ -6,7 +6,7 @@
  */
 import { totalmem } from 'node:os';
 import * as grpc from '@grpc/grpc-js';
-import { clientChannelOptions, INFERMESH_VERSION, type Logger } from '@infermesh/common';
+import { clientChannelOptions, INFERMESH_VERSION, unaryCall, type Logger } from '@infermesh/common';
 import { registryProto, type RegistryClient } from '@infermesh/proto/registry';
 
 /** Who the runner is, as the registry needs to know. */
@@ -70,13 +70,10 @@ export class RegistryMembership {
     const { name, address, device, logger } = this.options;
     const deadline = { deadline: Date.now() + CALL_TIMEOUT_MS };
     try {
-      const answer = await new Promise<{ heartbeat_ms: number }>((resolve, reject) => {
-        const done = (error: grpc.ServiceError | null, value?: { heartbeat_ms: number }) => (error || !value ? reject(error) : resolve(value));
-        if (this.registered) this.client.Heartbeat({ name, address }, deadline, done);
-        else {
-          const memory = device === 'cpu' ? totalmem() : 0;
-          this.client.RegisterRunner({ name, address, device, memory_bytes: memory, version: INFERMESH_VERSION }, deadline, done);
-        }
+      const answer = await unaryCall<{ heartbeat_ms: number }>((done) => {
+        if (this.registered) return this.client.Heartbeat({ name, address }, deadline, done);
+        const memory = device === 'cpu' ? totalmem() : 0;
+        return this.client.RegisterRunner({ name, address, device, memory_bytes: memory, version: INFERMESH_VERSION }, deadline, done);
       });
       if (!this.registered) logger.info({ registry: this.options.registry, address }, 'registered with the registry');
       if (this.unreachable) logger.info({ registry: this.options.registry }, 'registry reachable again');

@@ -2,6 +2,7 @@
  * Waits until versions are loaded on their runners after a rollout change, with a progress
  * bar of runners ready, and says why when a runner cannot load one.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { RegistryClient } from '@infermesh/registry';
 import { CliError } from '../cli-error.js';
 import { statusName } from '../format/index.js';
@@ -38,7 +39,7 @@ export async function waitForVersions(client: RegistryClient, model: string, ver
         if (Date.now() > deadline) {
           throw new CliError(`${model} v${number} is still ${status} after ${timeoutMs / 1000} s${lastReason ? `: ${lastReason}` : ''} (the rollout change is saved; see infermesh models show ${model})`);
         }
-        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+        await sleep(POLL_MS);
       }
     } finally {
       bar?.stop();

@@ -4,9 +4,9 @@
  */
 import type { Metadata } from '@grpc/grpc-js';
 import type { ModelConfigResponse, ModelConfigResponse__Output, ModelInstanceGroup } from '@infermesh/proto';
-import { unaryCall } from '../call-runner.js';
 import type { Router } from '../Router.js';
 import type { RunnerEndpoint } from '../RunnerEndpoint.js';
+import { unaryCall } from '@infermesh/common';
 
 /** Instance groups of a version across `runners`: one CPU group, one GPU group per instance count. */
 export function instanceGroups(model: string, version: string, runners: readonly RunnerEndpoint[]): ModelInstanceGroup[] {

@@ -1,8 +1,7 @@
 /** ModelStatistics at the gateway: every runner's statistics for the model versions, summed. */
 import * as grpc from '@grpc/grpc-js';
-import { ServiceError, type Logger } from '@infermesh/common';
+import { ServiceError, unaryCall, type Logger } from '@infermesh/common';
 import type { ModelStatisticsResponse, ModelStatistics__Output } from '@infermesh/proto';
-import { unaryCall } from '../call-runner.js';
 import type { RunnerEndpoint } from '../RunnerEndpoint.js';
 import { mergeStatistics } from './merge-statistics.js';
 

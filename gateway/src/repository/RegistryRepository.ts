@@ -5,10 +5,10 @@
  * runners drain and unload it after the registry's unload delay.
  */
 import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { status } from '@grpc/grpc-js';
-import { ServiceError } from '@infermesh/common';
+import { ServiceError, unaryCall } from '@infermesh/common';
 import type { Model__Output, ModelVersion__Output, RegistryClient } from '@infermesh/proto/registry';
-import { unaryCall } from '../call-runner.js';
 import type { Router } from '../Router.js';
 import type { ModelIndexEntry, ModelRepository } from './ModelRepository.js';
 
@@ -40,8 +40,6 @@ function versionToLoad(model: Model__Output): number {
   const healthy = usable.filter((v) => v.status !== 'VERSION_STATUS_FAILED');
   return Math.max(...(healthy.length > 0 ? healthy : usable).map((v) => v.version));
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class RegistryRepository implements ModelRepository {
   private readonly actor = `gateway ${hostname()} pid ${process.pid}`;

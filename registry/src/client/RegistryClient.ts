@@ -6,7 +6,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { clientChannelOptions } from '@infermesh/common';
+import { clientChannelOptions, unaryCall as unary } from '@infermesh/common';
 import {
   registryProto,
   type ListRunnersResponse__Output,
@@ -36,12 +36,6 @@ export type RolloutField = 'stable_version' | 'canary_version' | 'canary_weight_
 export interface Attribution {
   actor?: string;
   reason?: string;
-}
-
-function unary<T>(invoke: (done: (error: grpc.ServiceError | null, value?: T) => void) => void): Promise<T> {
-  return new Promise<T>((resolve, reject) =>
-    invoke((error, value) => (error || value === undefined ? reject(error ?? new Error('empty response')) : resolve(value))),
-  );
 }
 
 export class RegistryClient {

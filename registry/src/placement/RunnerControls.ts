@@ -1,17 +1,11 @@
 /** The registry's RunnerControl clients, one channel per runner, with promises and deadlines. */
 import * as grpc from '@grpc/grpc-js';
-import { clientChannelOptions } from '@infermesh/common';
+import { clientChannelOptions, unaryCall as unary } from '@infermesh/common';
 import { runnerProto, type RunnerControlClient, type StatusResponse__Output, type ModelVersionStatus__Output } from '@infermesh/proto';
 import type { RunnerRecord } from '../state/registry-state.js';
 
 /** RunnerControl messages are small; a Status of many versions stays far below this. */
 const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
-
-function unary<T>(invoke: (done: (error: grpc.ServiceError | null, value?: T) => void) => void): Promise<T> {
-  return new Promise<T>((resolve, reject) =>
-    invoke((error, value) => (error || value === undefined ? reject(error ?? new Error('empty response')) : resolve(value))),
-  );
-}
 
 export class RunnerControls {
   private readonly clients = new Map<string, { address: string; client: RunnerControlClient }>();

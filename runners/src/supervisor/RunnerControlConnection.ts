@@ -1,6 +1,6 @@
 /** The supervisor's RunnerControl client for one runner process, with promises and deadlines. */
 import * as grpc from '@grpc/grpc-js';
-import { clientChannelOptions } from '@infermesh/common';
+import { clientChannelOptions, unaryCall } from '@infermesh/common';
 import {
   runnerProto,
   type LoadModelRequest__Output,
@@ -42,11 +42,11 @@ export class RunnerControlConnection {
   }
 
   private unary<T>(start: (done: (error: grpc.ServiceError | null, value?: T) => void) => grpc.ClientUnaryCall): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
+    // Tracked, so that close() cancels calls still waiting for a runner that is gone.
+    return unaryCall<T>((done) => {
       const call = start((error, value) => {
         this.calls.delete(call);
-        if (error || value === undefined) reject(error ?? new Error('empty response'));
-        else resolve(value);
+        done(error, value);
       });
       this.calls.add(call);
     });
