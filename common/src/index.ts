@@ -2,7 +2,10 @@
 export { ServiceError } from './errors/ServiceError.js';
 export { toGrpcStatus, toServerErrorResponse, type GrpcStatus } from './errors/to-grpc-status.js';
 export {
+  CONFIG_DATATYPES,
   DATATYPES,
+  configDatatype,
+  datatypeFromConfig,
   datatypeInfo,
   datatypeFromOrt,
   isDatatype,

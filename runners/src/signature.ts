@@ -19,7 +19,7 @@ export interface Signature {
 
 function toSpec(value: ValueInfo, kind: 'input' | 'output'): TensorSpec {
   if (!value.isTensor) throw new Error(`${kind} '${value.name}' is not a tensor; infermesh serves tensor inputs and outputs only`);
-  const datatype = value.type === 'bfloat16' ? 'BF16' : datatypeFromOrt(value.type);
+  const datatype = datatypeFromOrt(value.type);
   if (!datatype) throw new Error(`${kind} '${value.name}' has element type '${value.type}', which the Open Inference Protocol cannot carry`);
   return { name: value.name, datatype, ortType: value.type, shape: value.shape };
 }

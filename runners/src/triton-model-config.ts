@@ -1,29 +1,11 @@
 /** A loaded version described as Triton's ModelConfig, for the ModelConfig extension. */
 import path from 'node:path';
-import type { Datatype } from '@infermesh/common';
+import { configDatatype } from '@infermesh/common';
 import type { DataType, ModelConfig as TritonModelConfig, ModelDynamicBatching, ModelInstanceGroup, ModelOptimizationPolicy } from '@infermesh/proto';
 import { cudaDeviceId } from './execution-providers.js';
 import type { ModelConfig } from './model-config.js';
 import type { ModelVersion } from './ModelVersion.js';
 import type { TensorSpec } from './signature.js';
-
-/** The config's name for each protocol datatype; the protocol's BYTES is TYPE_STRING there. */
-const CONFIG_DATATYPES: Record<Datatype, DataType> = {
-  BOOL: 'TYPE_BOOL',
-  UINT8: 'TYPE_UINT8',
-  UINT16: 'TYPE_UINT16',
-  UINT32: 'TYPE_UINT32',
-  UINT64: 'TYPE_UINT64',
-  INT8: 'TYPE_INT8',
-  INT16: 'TYPE_INT16',
-  INT32: 'TYPE_INT32',
-  INT64: 'TYPE_INT64',
-  FP16: 'TYPE_FP16',
-  BF16: 'TYPE_BF16',
-  FP32: 'TYPE_FP32',
-  FP64: 'TYPE_FP64',
-  BYTES: 'TYPE_STRING',
-};
 
 /**
  * ORT's graph optimisation levels as Triton's `optimization.graph.level`, which Triton's
@@ -41,7 +23,7 @@ const GRAPH_LEVELS: Record<ModelConfig['graph_optimization_level'], number | und
 function tensorConfig(spec: TensorSpec, batched: boolean) {
   return {
     name: spec.name,
-    data_type: CONFIG_DATATYPES[spec.datatype],
+    data_type: configDatatype(spec.datatype) as DataType,
     dims: (batched ? spec.shape.slice(1) : spec.shape).map(String),
   };
 }

@@ -3,6 +3,7 @@
  * version's signature from the file itself, so these are checked after registering, never
  * stored; the fields that change how a tensor is fed or read are listed.
  */
+import { CONFIG_DATATYPES, datatypeFromConfig } from '@infermesh/common';
 import { ImportRefusal, type ImportNotes } from './import-notes.js';
 import type { MessageReader } from './message-reader.js';
 import { ignoreField, listUnread } from './unsupported-fields.js';
@@ -18,26 +19,7 @@ export interface ExpectedTensor {
   reshape?: number[];
 }
 
-const DATA_TYPES = [
-  'TYPE_INVALID',
-  'TYPE_BOOL',
-  'TYPE_UINT8',
-  'TYPE_UINT16',
-  'TYPE_UINT32',
-  'TYPE_UINT64',
-  'TYPE_INT8',
-  'TYPE_INT16',
-  'TYPE_INT32',
-  'TYPE_INT64',
-  'TYPE_FP16',
-  'TYPE_FP32',
-  'TYPE_FP64',
-  'TYPE_STRING',
-  'TYPE_BF16',
-] as const;
-
-/** TYPE_STRING is BYTES on the wire; the others keep their name without TYPE_. */
-const protocolDatatype = (type: (typeof DATA_TYPES)[number]) => (type === 'TYPE_STRING' ? 'BYTES' : type.slice('TYPE_'.length));
+const DATA_TYPES = ['TYPE_INVALID', ...CONFIG_DATATYPES];
 
 /** Flags that change behaviour only when true. */
 const FLAGS = ['is_shape_tensor', 'allow_ragged_batch', 'optional', 'is_non_linear_format_io'];
@@ -46,10 +28,12 @@ function readTensor(tensor: MessageReader, notes: ImportNotes): ExpectedTensor {
   const name = tensor.string('name');
   if (!name) throw new ImportRefusal('failed', `${tensor.path}: has no name`);
   const type = tensor.enumValue('data_type', DATA_TYPES);
-  if (type === undefined || type === 'TYPE_INVALID') throw new ImportRefusal('failed', `${tensor.pathOf('data_type')}: a datatype is required`);
+  // TYPE_INVALID, like no type at all, names no datatype.
+  const datatype = type === undefined ? undefined : datatypeFromConfig(type);
+  if (datatype === undefined) throw new ImportRefusal('failed', `${tensor.pathOf('data_type')}: a datatype is required`);
   const dims = tensor.integers('dims');
   if (dims.some((dim) => dim < -1)) throw new ImportRefusal('failed', `${tensor.pathOf('dims')}: [${dims.join(', ')}] has a dimension below -1`);
-  const expected: ExpectedTensor = { name, datatype: protocolDatatype(type), dims };
+  const expected: ExpectedTensor = { name, datatype, dims };
 
   const reshape = tensor.message('reshape');
   if (reshape) {

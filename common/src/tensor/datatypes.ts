@@ -86,9 +86,29 @@ const TABLE: Record<Datatype, DatatypeInfo> = {
   BYTES: info('BYTES', 0, 'bytes_contents', 'string'),
 };
 
-const BY_ORT_TYPE = new Map<string, Datatype>(
-  Object.values(TABLE).flatMap((entry) => (entry.ortType ? [[entry.ortType, entry.name] as const] : [])),
-);
+const BY_ORT_TYPE = new Map<string, Datatype>([
+  ...Object.values(TABLE).flatMap((entry) => (entry.ortType ? [[entry.ortType, entry.name] as const] : [])),
+  // onnxruntime names BF16 in a model's metadata, though onnxruntime-node cannot hold it.
+  ['bfloat16', 'BF16'],
+]);
+
+/**
+ * The datatype's name in Triton's model config (`DataType` in model_config.proto):
+ * TYPE_<name>, except BYTES, which the config calls TYPE_STRING.
+ */
+export function configDatatype(datatype: Datatype): string {
+  return datatype === 'BYTES' ? 'TYPE_STRING' : `TYPE_${datatype}`;
+}
+
+/** Every datatype's name in Triton's model config. */
+export const CONFIG_DATATYPES: readonly string[] = Object.keys(TABLE).map((name) => configDatatype(name as Datatype));
+
+/** The protocol datatype of a Triton model config name, or undefined if it is none. */
+export function datatypeFromConfig(configType: string): Datatype | undefined {
+  if (configType === 'TYPE_STRING') return 'BYTES';
+  const name = configType.startsWith('TYPE_') ? configType.slice('TYPE_'.length) : '';
+  return name !== 'BYTES' && isDatatype(name) ? name : undefined;
+}
 
 /** True when `name` is an Open Inference Protocol datatype. */
 export function isDatatype(name: string): name is Datatype {
@@ -100,7 +120,7 @@ export function datatypeInfo(datatype: Datatype): DatatypeInfo {
   return TABLE[datatype];
 }
 
-/** The protocol datatype for an onnxruntime element type, or undefined if it has none. */
+/** The protocol datatype for an onnxruntime element type (or metadata type name), or undefined if it has none. */
 export function datatypeFromOrt(ortType: string): Datatype | undefined {
   return BY_ORT_TYPE.get(ortType);
 }

@@ -23,7 +23,7 @@ const WORKER_SCRIPT = fileURLToPath(
 
 function toSpec(value: ValueSpec, kind: string): TensorSpecRecord {
   if (!value.isTensor) throw ServiceError.invalidArgument(`artifact: ${kind} '${value.name}' is not a tensor; infermesh serves tensors only`);
-  const datatype = value.type === 'bfloat16' ? 'BF16' : datatypeFromOrt(value.type);
+  const datatype = datatypeFromOrt(value.type);
   if (!datatype) {
     throw ServiceError.invalidArgument(`artifact: ${kind} '${value.name}' has element type '${value.type}', which the Open Inference Protocol cannot carry`);
   }
