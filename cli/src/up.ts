@@ -5,20 +5,14 @@
  * addresses once every example model is served, and stops every child on Ctrl-C/SIGTERM.
  */
 import { mkdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { loadMeshConfig, readEnvironment, spawnService, type SpawnedService } from '@infermesh/common';
+import { join } from 'node:path';
+import { loadMeshConfig, mainScript, readEnvironment, spawnService, type SpawnedService } from '@infermesh/common';
 import { parseRegistryConfig, RegistryClient } from '@infermesh/registry';
 import { registerExamples, waitUntilServing } from './examples.js';
 import { formatLogLine } from './format-log-line.js';
 
 /** How long the example models may take to load on the runners. */
 const SERVING_TIMEOUT_MS = 180_000;
-
-/** A compiled main script of a workspace package. */
-function mainScript(packageName: string, script = 'main.js'): string {
-  return join(dirname(fileURLToPath(import.meta.resolve(packageName))), script);
-}
 
 export interface UpOptions {
   config: string;

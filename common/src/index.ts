@@ -38,10 +38,11 @@ export {
   type GatewayEntry,
   type Limits,
 } from './config/mesh-config.js';
+export { cudaDeviceId } from './config/device.js';
 export { ConfigError, loadMeshConfig, loadMeshConfigOrExit, readConfigFile, resolveMeshConfig } from './config/load-mesh-config.js';
 export { createLogger, silentLogger, type Logger } from './log/logger.js';
 export { runService, type RunningService } from './process/run-service.js';
-export { spawnService, type SpawnOptions, type SpawnedService } from './process/spawn-service.js';
+export { mainScript, spawnService, type SpawnOptions, type SpawnedService } from './process/spawn-service.js';
 export { INFERMESH_VERSION } from './version.js';
 export { startTelemetry, type Telemetry } from './telemetry/start-telemetry.js';
 export {

@@ -2,8 +2,8 @@
  * One model version's counters for Triton's ModelStatistics extension, as this runner alone
  * saw them. Plain numbers bumped on the request path; the message is built only when asked.
  */
+import { cudaDeviceId } from '@infermesh/common';
 import type { InferBatchStatistics, ModelStatistics, StatisticDuration } from '@infermesh/proto';
-import { cudaDeviceId } from './execution-providers.js';
 
 /** How often something happened and the nanoseconds it took in all. */
 class Duration {

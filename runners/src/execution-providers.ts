@@ -1,4 +1,5 @@
 /** Which onnxruntime execution provider a device means, and why a session could not use it. */
+import { cudaDeviceId } from '@infermesh/common/device';
 import type { InferenceSession } from 'onnxruntime-node';
 
 /**
@@ -11,12 +12,6 @@ export function executionProviders(device: string): InferenceSession.ExecutionPr
   const deviceId = cudaDeviceId(device);
   if (deviceId === undefined) throw new Error(`unknown device '${device}'; expected 'cpu' or 'cuda:N'`);
   return [{ name: 'cuda', deviceId }];
-}
-
-/** The N of `cuda:N`, or undefined for any other device. */
-export function cudaDeviceId(device: string): number | undefined {
-  const match = /^cuda:(\d+)$/.exec(device);
-  return match ? Number(match[1]) : undefined;
 }
 
 /** A session load failure explained in terms an operator can act on. */

@@ -3,7 +3,17 @@
  * The local launcher, the end-to-end tests and the benchmarks all start services this way.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * A compiled script of an infermesh workspace package (its main.js unless named), found
+ * through the package's entry point.
+ */
+export function mainScript(packageName: string, script = 'main.js'): string {
+  return join(dirname(fileURLToPath(import.meta.resolve(packageName))), script);
+}
 
 /** How to start one service process. */
 export interface SpawnOptions {

@@ -6,7 +6,7 @@ import type { Metadata } from '@grpc/grpc-js';
 import type { ModelConfigResponse, ModelConfigResponse__Output, ModelInstanceGroup } from '@infermesh/proto';
 import type { Router } from '../Router.js';
 import type { RunnerEndpoint } from '../RunnerEndpoint.js';
-import { unaryCall } from '@infermesh/common';
+import { cudaDeviceId, unaryCall } from '@infermesh/common';
 
 /** Instance groups of a version across `runners`: one CPU group, one GPU group per instance count. */
 export function instanceGroups(model: string, version: string, runners: readonly RunnerEndpoint[]): ModelInstanceGroup[] {
@@ -15,13 +15,13 @@ export function instanceGroups(model: string, version: string, runners: readonly
   for (const runner of runners) {
     const held = runner.status?.models.find((m) => m.name === model && m.version === version && m.state === 'READY');
     if (!held) continue;
-    const gpu = /^cuda:(\d+)$/.exec(held.device);
-    if (!gpu) {
+    const gpu = cudaDeviceId(held.device);
+    if (gpu === undefined) {
       cpuInstances += held.instances;
       continue;
     }
     const gpus = gpusByCount.get(held.instances) ?? new Set<number>();
-    gpus.add(Number(gpu[1]));
+    gpus.add(gpu);
     gpusByCount.set(held.instances, gpus);
   }
   const groups: ModelInstanceGroup[] = [];

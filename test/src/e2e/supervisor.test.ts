@@ -5,7 +5,7 @@
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnService } from '@infermesh/common';
 import { InferenceClient, type InputTensor } from '@infermesh/client';
@@ -156,7 +156,7 @@ describe('supervisor process', () => {
     const pids: number[] = [];
     const supervisor = await spawnService({
       name: 'supervisor',
-      script: join(dirname(mainScript('@infermesh/runners')), 'supervisor-main.js'),
+      script: mainScript('@infermesh/runners', 'supervisor-main.js'),
       env: { INFERMESH_CONFIG: configFile },
       onLine: (line, stream) => {
         if (stream !== 'stdout' || !line.includes('"runners started"')) return;

@@ -1,5 +1,6 @@
 /** Test harness: real meshes on free ports, temporary model repositories, service gates. */
-export { mainScript, startMesh, waitFor, type MeshOptions, type TestMesh } from './start-mesh.js';
+export { startMesh, waitFor, type MeshOptions, type TestMesh } from './start-mesh.js';
+export { mainScript } from '@infermesh/common';
 export { serviceAvailable } from './require-service.js';
 export { exampleRepository } from './model-repository.js';
 export { metricValue, scrape } from './prometheus.js';

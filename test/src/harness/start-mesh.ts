@@ -5,9 +5,8 @@
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createLogger, resolveMeshConfig, silentLogger, spawnService, type SpawnedService } from '@infermesh/common';
+import { join } from 'node:path';
+import { createLogger, mainScript, resolveMeshConfig, silentLogger, spawnService, type SpawnedService } from '@infermesh/common';
 import { InferenceClient } from '@infermesh/client';
 import { pollUntil } from './poll.js';
 import { createSupervisor, type Supervisor } from '@infermesh/runners';
@@ -45,11 +44,6 @@ export interface TestMesh {
   /** The mesh config file the processes read. */
   configFile: string;
   stop(): Promise<void>;
-}
-
-/** The compiled main script of a workspace package. */
-export function mainScript(packageName: string): string {
-  return join(dirname(fileURLToPath(import.meta.resolve(packageName))), 'main.js');
 }
 
 /** Polls until `check` is true or `timeoutMs` passes. */
