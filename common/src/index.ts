@@ -27,7 +27,7 @@ export { clientChannelOptions } from './grpc/client-options.js';
 export { unaryHandler } from './grpc/unary-handler.js';
 export { unaryCall, type UnaryCallback } from './grpc/unary-call.js';
 export { UNSUPPORTED_METHODS, unimplementedHandler, unsupportedMethodHandlers } from './grpc/unsupported-methods.js';
-export { callSignal, type CallSignal } from './grpc/call-signal.js';
+export { callSignal, deadlineMs, type CallSignal } from './grpc/call-signal.js';
 export { serveOrderedStream, type OrderedStreamHandlers } from './grpc/ordered-stream.js';
 export { readEnvironment, servicesRequired, type EnvironmentOverrides } from './config/env.js';
 export {

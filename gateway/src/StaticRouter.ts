@@ -1,5 +1,7 @@
 /** Routing without a registry: a fixed runner list; a call without a version gets the newest one ready. */
 import type { Metadata } from '@grpc/grpc-js';
+import { ServiceError } from '@infermesh/common';
+import { pickLeastLoaded } from './pick-runner.js';
 import type { RolloutSummary, RouteChoice, Router } from './Router.js';
 import type { RunnerEndpoint } from './RunnerEndpoint.js';
 import type { RunnerPool } from './RunnerPool.js';
@@ -8,13 +10,21 @@ export class StaticRouter implements Router {
   constructor(private readonly pool: RunnerPool) {}
 
   chooseVersion(model: string, requested: string, _metadata: Metadata): RouteChoice {
-    const version = this.pool.resolveVersion(model, requested);
-    if (version === undefined) throw this.pool.noRoute(model, requested, false);
+    const version = this.resolveVersion(model, requested);
+    if (version === undefined) throw this.noRoute(model, requested, false);
     return { version, reason: requested === '' ? 'newest' : 'explicit' };
   }
 
+  /**
+   * A runner with the version ready, by power of two choices on outstanding calls, skipping
+   * `exclude`. NOT_FOUND when no runner knows the model; UNAVAILABLE when none can serve it now.
+   */
   pickRunner(model: string, version: string, exclude: ReadonlySet<RunnerEndpoint>): RunnerEndpoint {
-    return this.pool.pick(model, version, exclude).runner;
+    const resolved = this.resolveVersion(model, version);
+    const candidates =
+      resolved === undefined ? [] : this.pool.runners.filter((r) => r.healthy && !exclude.has(r) && r.serves(model, resolved));
+    if (candidates.length === 0) throw this.noRoute(model, version, exclude.size > 0);
+    return pickLeastLoaded(candidates);
   }
 
   runnersFor(model: string, version: string): RunnerEndpoint[] {
@@ -35,4 +45,38 @@ export class StaticRouter implements Router {
   }
 
   close(): void {}
+
+  /**
+   * The version a request means: the one it names, or with none the newest version
+   * READY on any healthy runner (so every runner picked for it answers with the same one).
+   */
+  private resolveVersion(model: string, version: string): string | undefined {
+    if (version !== '') return version;
+    let newest: string | undefined;
+    for (const runner of this.pool.runners) {
+      if (!runner.healthy) continue;
+      for (const v of runner.readyVersions(model)) {
+        if (newest === undefined || Number(v) > Number(newest)) newest = v;
+      }
+    }
+    return newest;
+  }
+
+  /** Why no runner can take a call for `model` (and `version`, when not ''). */
+  private noRoute(model: string, version: string, retried: boolean): ServiceError {
+    const runners = this.pool.runners;
+    const label = version === '' ? `model '${model}'` : `model '${model}' version ${version}`;
+    if (retried) return ServiceError.unavailable(`no other runner can serve ${label}`);
+    const unreachable = runners.filter((r) => !r.healthy).length;
+    if (!runners.some((r) => r.knows(model))) {
+      if (unreachable > 0) {
+        return ServiceError.unavailable(`${label} is not on any reachable runner (${unreachable} of ${runners.length} unreachable)`);
+      }
+      return ServiceError.notFound(`unknown model '${model}'`);
+    }
+    if (version !== '' && !runners.some((r) => r.status?.models.some((m) => m.name === model && m.version === version))) {
+      return ServiceError.notFound(`model '${model}' has no version '${version}'`);
+    }
+    return ServiceError.unavailable(`no ready runner for ${label}`);
+  }
 }

@@ -55,7 +55,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   const link: RegistryLink | undefined = config.registry ? followRegistry(config.registry, pool, config.logger) : undefined;
   const router: Router = link?.router ?? new StaticRouter(pool);
   const stats = new GatewayStats(pool);
-  const repository = link ? new RegistryRepository(link.client, router) : new RunnerListRepository(pool);
+  const repository = link ? new RegistryRepository(link.client, router, link.gateway) : new RunnerListRepository(pool);
   const implementation = {
     ...gatewayHandlers(router, config.logger, config.observers, link ? [stats, link.reporter] : [stats], extensionNames(link !== undefined)),
     ...extensionHandlers(router, pool, repository, config.logger),

@@ -12,12 +12,13 @@ import { endSpan, injectContext, startChildSpan } from '@infermesh/common';
 import { MODEL_INFER_PATH } from '@infermesh/proto';
 import type { Router } from './Router.js';
 import type { RunnerEndpoint } from './RunnerEndpoint.js';
-import { withModelVersion, type InferRequestHeader } from './wire.js';
+import { passThrough, withModelVersion, type InferRequestHeader } from './wire.js';
 
 /** Attempts per call, first included. */
 const MAX_ATTEMPTS = 3;
 
-const passThrough = (value: Buffer): Buffer => value;
+/** No runner tried yet: most calls take one attempt and never need a set of their own. */
+const NONE_TRIED: ReadonlySet<RunnerEndpoint> = new Set();
 
 /** The incoming call a forwarded call inherits its deadline and cancellation from. */
 export type ParentCall = NonNullable<grpc.CallOptions['parent']>;
@@ -74,23 +75,25 @@ export async function forwardInfer(
     : undefined;
   if (span) injectContext(metadata, otelTrace.setSpan(traceContext!, span));
   const body = version === header.modelVersion ? request : withModelVersion(request, version);
-  const tried = new Set<RunnerEndpoint>();
+  let tried: Set<RunnerEndpoint> | undefined;
+  let attempts = 0;
   try {
     for (;;) {
-      const runner = router.pickRunner(header.modelName, version, tried);
-      tried.add(runner);
+      const runner = router.pickRunner(header.modelName, version, tried ?? NONE_TRIED);
+      attempts++;
       trace.runner = runner.address;
       span?.setAttribute('runner', runner.address);
       try {
         const response = await callRunner(runner, body, metadata, parent);
-        span?.setAttribute('route.attempts', tried.size);
+        span?.setAttribute('route.attempts', attempts);
         if (span) endSpan(span);
         return response;
       } catch (error) {
         const code = (error as grpc.ServiceError).code;
         const retryable = code === grpc.status.UNAVAILABLE || code === grpc.status.NOT_FOUND;
-        const retry = retryable && !parent.cancelled && tried.size < MAX_ATTEMPTS;
+        const retry = retryable && !parent.cancelled && attempts < MAX_ATTEMPTS;
         if (!retry) throw error;
+        (tried ??= new Set()).add(runner);
       }
     }
   } catch (error) {

@@ -1,18 +1,16 @@
 /** The gateway's GRPCInferenceService: the public API, forwarded to the runners. */
 import * as grpc from '@grpc/grpc-js';
 import { endSpan, INFERMESH_VERSION, serveOrderedStream, startServerSpan, toGrpcStatus, traceparentOf, unaryCall, unaryHandler, type Logger } from '@infermesh/common';
-import { context } from '@opentelemetry/api';
 import { MODEL_INFER_PATH, inferenceProto, type ModelMetadataResponse__Output } from '@infermesh/proto';
 import { forwardInfer, type ForwardTrace, type ParentCall } from './forward-infer.js';
 import type { InferEvent, InferObserver } from './InferObserver.js';
 import type { Router } from './Router.js';
-import { readInferRequestHeader, wrapStreamResponse, type InferRequestHeader } from './wire.js';
+import { passThrough, readInferRequestHeader, wrapStreamResponse, type InferRequestHeader } from './wire.js';
 
 /** Requests of one ModelStreamInfer stream running at once. */
 const STREAM_MAX_IN_FLIGHT = 64;
 
 const upstream = inferenceProto.GRPCInferenceService.service;
-const passThrough = (value: Buffer): Buffer => value;
 const serializeStreamResponse = upstream.ModelStreamInfer.responseSerialize;
 
 /**
@@ -64,7 +62,8 @@ export function gatewayHandlers(
     let response: Buffer | undefined;
     let failure: unknown;
     try {
-      response = await context.with(ctx, () => forwardInfer(router, header, request, call, trace, ctx));
+      // The context travels explicitly: nothing below reads the active one.
+      response = await forwardInfer(router, header, request, call, trace, ctx);
       return response;
     } catch (error) {
       failure = error;
@@ -125,7 +124,7 @@ export function gatewayHandlers(
         return { ...response, versions: router.versions(request.name) };
       },
     ),
-    ModelInfer: unaryHandler<Buffer, Buffer>(logger, 'ModelInfer', (request, call) => infer(request, call)),
+    ModelInfer: unaryHandler<Buffer, Buffer>(logger, 'ModelInfer', infer),
     ModelStreamInfer: (call: grpc.ServerDuplexStream<Buffer, Buffer>) =>
       serveOrderedStream<Buffer, Buffer>(call, {
         maxInFlight: STREAM_MAX_IN_FLIGHT,

@@ -23,6 +23,9 @@ const FIELD_ID = 3;
 /** ModelStreamInferResponse.infer_response */
 const FIELD_INFER_RESPONSE = 2;
 
+/** Serializer and deserializer of messages the gateway passes on as bytes. */
+export const passThrough = (value: Buffer): Buffer => value;
+
 function malformed(): ServiceError {
   return ServiceError.invalidArgument('request is not a valid ModelInferRequest message');
 }

@@ -10,6 +10,12 @@ export interface CallSignal {
   dispose(): void;
 }
 
+/** The call's deadline in ms since the epoch; Infinity when it has none. */
+export function deadlineMs(call: Pick<IncomingCall, 'getDeadline'>): number {
+  const deadline = call.getDeadline();
+  return deadline instanceof Date ? deadline.getTime() : deadline;
+}
+
 /**
  * grpc-js answers an expired deadline itself without always emitting `cancelled`, so the
  * deadline is watched with a timer of our own too. The abort reason is a ServiceError
@@ -21,12 +27,11 @@ export function callSignal(call: IncomingCall): CallSignal {
   if (call.cancelled) onCancelled();
   else call.on('cancelled', onCancelled);
   let timer: NodeJS.Timeout | undefined;
-  const deadline = call.getDeadline();
-  const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
-  if (Number.isFinite(deadlineMs)) {
+  const deadline = deadlineMs(call);
+  if (Number.isFinite(deadline)) {
     timer = setTimeout(
       () => controller.abort(new ServiceError(status.DEADLINE_EXCEEDED, 'deadline exceeded')),
-      Math.max(0, deadlineMs - Date.now()),
+      Math.max(0, deadline - Date.now()),
     );
     timer.unref();
   }

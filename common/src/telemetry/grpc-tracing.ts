@@ -63,20 +63,32 @@ export function injectContext(metadata: Metadata, ctx: Context = context.active(
   propagation.inject(ctx, metadata, setter);
 }
 
-/** `inference.GRPCInferenceService/ModelInfer` → RPC semantic convention attributes. */
-function rpcAttributes(fullMethod: string): Attributes {
-  const [service = '', method = ''] = fullMethod.replace(/^\//, '').split('/');
-  return { 'rpc.system': 'grpc', 'rpc.service': service, 'rpc.method': method };
+/** A method's span name and RPC semantic convention attributes. */
+interface MethodNaming {
+  name: string;
+  rpc: Attributes;
+}
+
+/** By full method path: the few methods a service has are parsed once, not on every call. */
+const namings = new Map<string, MethodNaming>();
+
+/** `/inference.GRPCInferenceService/ModelInfer` → its span name and RPC attributes. */
+function methodNaming(fullMethod: string): MethodNaming {
+  let naming = namings.get(fullMethod);
+  if (!naming) {
+    const name = fullMethod.replace(/^\//, '');
+    const [service = '', method = ''] = name.split('/');
+    naming = { name, rpc: { 'rpc.system': 'grpc', 'rpc.service': service, 'rpc.method': method } };
+    namings.set(fullMethod, naming);
+  }
+  return naming;
 }
 
 /** Starts the server span of an incoming call, as a child of the caller's context. */
 export function startServerSpan(fullMethod: string, metadata: Metadata, attributes: Attributes = {}): { span: Span; ctx: Context } {
   const parent = extractContext(metadata);
-  const span = tracer.startSpan(
-    fullMethod.replace(/^\//, ''),
-    { kind: SpanKind.SERVER, attributes: { ...rpcAttributes(fullMethod), ...attributes } },
-    parent,
-  );
+  const { name, rpc } = methodNaming(fullMethod);
+  const span = tracer.startSpan(name, { kind: SpanKind.SERVER, attributes: { ...rpc, ...attributes } }, parent);
   return { span, ctx: trace.setSpan(parent, span) };
 }
 

@@ -130,16 +130,16 @@ export function encodeRaw(data: TensorData): Buffer {
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
 
+/** Length-prefixed UTF-8 elements, written straight into one buffer sized up front. */
 function encodeRawBytes(values: readonly string[]): Buffer {
-  const encoded = values.map((value) => Buffer.from(value, 'utf8'));
   let total = 0;
-  for (const element of encoded) total += BYTES_PREFIX + element.byteLength;
+  for (const value of values) total += BYTES_PREFIX + Buffer.byteLength(value, 'utf8');
   const out = Buffer.allocUnsafe(total);
   let offset = 0;
-  for (const element of encoded) {
-    out.writeUInt32LE(element.byteLength, offset);
-    offset += BYTES_PREFIX;
-    offset += element.copy(out, offset);
+  for (const value of values) {
+    const length = out.write(value, offset + BYTES_PREFIX, 'utf8');
+    out.writeUInt32LE(length, offset);
+    offset += BYTES_PREFIX + length;
   }
   return out;
 }

@@ -8,6 +8,7 @@ import type {
   StatisticDuration,
   StatisticDuration__Output,
 } from '@infermesh/proto';
+import { byNameThenVersion } from '../model-version-order.js';
 
 const DURATIONS = ['success', 'fail', 'queue', 'compute_input', 'compute_infer', 'compute_output'] as const;
 const BATCH_DURATIONS = ['compute_input', 'compute_infer', 'compute_output'] as const;
@@ -102,6 +103,6 @@ export function mergeStatistics(reports: readonly (readonly ModelStatistics__Out
     }
   }
   return [...totals.values()]
-    .sort((a, b) => (a.name === b.name ? Number(a.version) - Number(b.version) : a.name < b.name ? -1 : 1))
+    .sort(byNameThenVersion)
     .map((entry) => entry.toProto());
 }

@@ -58,11 +58,14 @@ export class RegistryRouter implements Router {
     if (all.length === 0) {
       throw ServiceError.unavailable(`model '${model}' version ${version} is not ready on any runner (no rollout uses it, or it is still loading)`);
     }
-    const candidates = all.filter((runner) => !exclude.has(runner));
+    // Arrays are copied only when something is left out: on a first attempt with every runner agreeing, none is.
+    const candidates = exclude.size === 0 ? all : all.filter((runner) => !exclude.has(runner));
     if (candidates.length === 0) throw ServiceError.unavailable(`no other runner can serve model '${model}' version ${version}`);
     // The registry says they are ready. A runner whose own last Status disagrees (it failed
     // the poll, or restarted without the version) goes last, until the registry catches up.
-    const agreeing = candidates.filter((runner) => runner.status === undefined || (runner.healthy && runner.serves(model, version)));
+    const agrees = (runner: RunnerEndpoint) => runner.status === undefined || (runner.healthy && runner.serves(model, version));
+    if (candidates.every(agrees)) return pickLeastLoaded(candidates);
+    const agreeing = candidates.filter(agrees);
     return pickLeastLoaded(agreeing.length > 0 ? agreeing : candidates);
   }
 

@@ -16,6 +16,8 @@ export interface RegistryLink {
   reporter: InferObserver;
   /** The registry's API, on the link's channel (repository methods use it). */
   client: RegistryClient;
+  /** How this gateway names itself to the registry (watches, reports, rollout history). */
+  gateway: string;
   close(): void;
 }
 
@@ -48,6 +50,7 @@ export function followRegistry(address: string, pool: RunnerPool, logger: Logger
     router,
     reporter,
     client,
+    gateway,
     close() {
       watcher.close();
       reporter.close();

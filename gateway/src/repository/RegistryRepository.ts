@@ -4,7 +4,6 @@
  * to it; unload takes every version out of the rollout, so the routes drop it at once and
  * runners drain and unload it after the registry's unload delay.
  */
-import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { status } from '@grpc/grpc-js';
 import { ServiceError, unaryCall } from '@infermesh/common';
@@ -42,11 +41,11 @@ function versionToLoad(model: Model__Output): number {
 }
 
 export class RegistryRepository implements ModelRepository {
-  private readonly actor = `gateway ${hostname()} pid ${process.pid}`;
-
   constructor(
     private readonly registry: RegistryClient,
     private readonly router: Router,
+    /** Who the rollout history says acted: this gateway. */
+    private readonly actor: string,
   ) {}
 
   async index(readyOnly: boolean): Promise<ModelIndexEntry[]> {

@@ -1,5 +1,6 @@
 /** The repository of a gateway without a registry: what its static runners hold; no load or unload. */
 import { ServiceError } from '@infermesh/common';
+import { byNameThenVersion } from '../model-version-order.js';
 import type { RunnerPool } from '../RunnerPool.js';
 import type { ModelIndexEntry, ModelRepository } from './ModelRepository.js';
 
@@ -23,7 +24,7 @@ export class RunnerListRepository implements ModelRepository {
         entries.set(key, { name: held.name, version: held.version, state: TRITON_STATE[held.state] ?? 'UNAVAILABLE', reason: held.reason });
       }
     }
-    const all = [...entries.values()].sort((a, b) => (a.name === b.name ? Number(a.version) - Number(b.version) : a.name < b.name ? -1 : 1));
+    const all = [...entries.values()].sort(byNameThenVersion);
     return Promise.resolve(readyOnly ? all.filter((entry) => entry.state === 'READY') : all);
   }
 

@@ -1,6 +1,6 @@
 /** RepositoryIndex, RepositoryModelLoad and RepositoryModelUnload: request checks, then the repository. */
 import type { ServerUnaryCall } from '@grpc/grpc-js';
-import { ServiceError, unaryHandler, type Logger } from '@infermesh/common';
+import { deadlineMs, ServiceError, unaryHandler, type Logger } from '@infermesh/common';
 import type { ModelRepositoryParameter__Output, RepositoryIndexResponse } from '@infermesh/proto';
 import type { ModelRepository } from './ModelRepository.js';
 
@@ -32,9 +32,7 @@ function checkParameters(parameters: Record<string, ModelRepositoryParameter__Ou
 }
 
 function deadlineOf(call: ServerUnaryCall<unknown, unknown>): number {
-  const deadline = call.getDeadline();
-  const ms = deadline instanceof Date ? deadline.getTime() : deadline;
-  return Math.min(Number.isFinite(ms) ? ms : Infinity, Date.now() + MAX_WAIT_MS);
+  return Math.min(deadlineMs(call), Date.now() + MAX_WAIT_MS);
 }
 
 export function repositoryHandlers(repository: ModelRepository, logger: Logger) {

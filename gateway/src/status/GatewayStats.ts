@@ -18,9 +18,22 @@ export interface VersionTraffic extends WindowSummary {
   version: string;
 }
 
+/**
+ * What one version's calls update: its window, and its metric series bound once, so a call
+ * builds no label objects (calls that fail still label their code per call).
+ */
+interface VersionEntry {
+  model: string;
+  version: string;
+  window: RollingWindow;
+  ok: { inc(): void };
+  duration: { observe(seconds: number): void };
+}
+
 export class GatewayStats implements InferObserver {
   readonly registry: Registry;
-  private readonly windows = new Map<string, { model: string; version: string; window: RollingWindow }>();
+  /** model → version → entry */
+  private readonly versions = new Map<string, Map<string, VersionEntry>>();
   private readonly requests: Counter<'model' | 'version' | 'code'>;
   private readonly duration: Histogram<'model' | 'version'>;
   private readonly unrouted: Counter<'code'>;
@@ -75,31 +88,44 @@ export class GatewayStats implements InferObserver {
       this.unrouted.inc({ code });
       return;
     }
-    const labels = { model: event.modelName, version: event.version };
-    this.requests.inc({ ...labels, code });
-    this.duration.observe(labels, event.latencyMs / 1000);
-    this.windowOf(event.modelName, event.version).record(event.latencyMs, event.code !== status.OK);
+    const entry = this.entryOf(event.modelName, event.version);
+    if (event.code === status.OK) entry.ok.inc();
+    else this.requests.inc({ model: event.modelName, version: event.version, code });
+    entry.duration.observe(event.latencyMs / 1000);
+    entry.window.record(event.latencyMs, event.code !== status.OK);
   }
 
   /** The last minute of every version that had traffic, by model then version. */
   traffic(): VersionTraffic[] {
-    return [...this.windows.values()]
+    return [...this.versions.values()]
+      .flatMap((versions) => [...versions.values()])
       .map(({ model, version, window }) => ({ model, version, ...window.summary() }))
       .sort((a, b) => a.model.localeCompare(b.model) || Number(a.version) - Number(b.version));
   }
 
   /** The last minute of one version (zeros when it had none). */
   versionTraffic(model: string, version: string): WindowSummary {
-    return this.windowOf(model, version).summary();
+    return this.entryOf(model, version).window.summary();
   }
 
-  private windowOf(model: string, version: string): RollingWindow {
-    const key = `${model}\u0000${version}`;
-    let entry = this.windows.get(key);
-    if (!entry) {
-      entry = { model, version, window: new RollingWindow() };
-      this.windows.set(key, entry);
+  private entryOf(model: string, version: string): VersionEntry {
+    let versions = this.versions.get(model);
+    if (!versions) {
+      versions = new Map();
+      this.versions.set(model, versions);
     }
-    return entry.window;
+    let entry = versions.get(version);
+    if (!entry) {
+      // Bound series appear in /metrics only once they count something.
+      entry = {
+        model,
+        version,
+        window: new RollingWindow(),
+        ok: this.requests.labels(model, version, 'OK'),
+        duration: this.duration.labels(model, version),
+      };
+      versions.set(version, entry);
+    }
+    return entry;
   }
 }

@@ -1,16 +1,11 @@
 /** What the status page shows, as JSON (`/status.json`). */
 import { INFERMESH_VERSION } from '@infermesh/common';
+import type { RolloutSummary } from '../Router.js';
 import type { RunnerPool } from '../RunnerPool.js';
 import type { GatewayStats, VersionTraffic } from './GatewayStats.js';
 
-/** A rollout as the page shows it; supplied by whatever routes traffic (the registry). */
-export interface RolloutView {
-  model: string;
-  stable: string;
-  canary: string;
-  /** Share of traffic to the canary, in basis points. */
-  canaryWeightBps: number;
-}
+/** A rollout as the page shows it: what the router follows (the registry's rollouts). */
+export type RolloutView = RolloutSummary;
 
 export interface StatusSnapshot {
   version: string;

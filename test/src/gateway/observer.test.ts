@@ -1,31 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { status } from '@grpc/grpc-js';
-import { InferenceClient, decodeInferResponse } from '@infermesh/client';
-import type { Gateway, InferEvent } from '@infermesh/gateway';
+import { type InferenceClient, decodeInferResponse } from '@infermesh/client';
+import type { InferEvent } from '@infermesh/gateway';
 import { inferenceProto, type ModelInferResponse__Output } from '@infermesh/proto';
 import type { Runner } from '@infermesh/runners';
-import { exampleRepository, startGatewayInProcess, startRunnerInProcess, waitFor } from '../harness/index.js';
+import { startInProcessMesh, type InProcessMesh } from '../harness/index.js';
 
-let repo: Awaited<ReturnType<typeof exampleRepository>>;
+let mesh: InProcessMesh | undefined;
 let runner: Runner;
-let gateway: Gateway;
 let client: InferenceClient;
 const events: InferEvent[] = [];
 
 beforeAll(async () => {
-  repo = await exampleRepository();
-  runner = await startRunnerInProcess(repo.dir, { name: 'r' });
-  gateway = await startGatewayInProcess([runner.address], { observers: [{ onInfer: (event) => events.push(event) }, { onInfer: () => { throw new Error('a broken observer'); } }] });
-  client = new InferenceClient(gateway.address);
-  await waitFor(() => client.modelReady('mlp'), 10_000, 'mlp to be routable');
+  mesh = await startInProcessMesh({
+    readyModel: 'mlp',
+    runner: { name: 'r' },
+    gateway: { observers: [{ onInfer: (event) => events.push(event) }, { onInfer: () => { throw new Error('a broken observer'); } }] },
+  });
+  ({ runner, client } = mesh);
 }, 60_000);
 
-afterAll(async () => {
-  client?.close();
-  await gateway?.close();
-  await runner?.close();
-  await repo?.remove();
-});
+afterAll(() => mesh?.close());
 
 describe('gateway inference observers', () => {
   it('see every forwarded call with its outcome, and a throwing observer harms no caller', async () => {

@@ -5,30 +5,26 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { status } from '@grpc/grpc-js';
-import { InferenceClient } from '@infermesh/client';
-import type { Gateway } from '@infermesh/gateway';
+import { type InferenceClient } from '@infermesh/client';
 import type { Runner } from '@infermesh/runners';
-import { exampleRepository, startGatewayInProcess, startRunnerInProcess, waitFor } from '../harness/index.js';
+import { startInProcessMesh, waitFor, type InProcessMesh } from '../harness/index.js';
 
-let repo: Awaited<ReturnType<typeof exampleRepository>>;
+let mesh: InProcessMesh | undefined;
 let runner: Runner;
-let gateway: Gateway;
 let client: InferenceClient;
 
 beforeAll(async () => {
-  repo = await exampleRepository();
-  runner = await startRunnerInProcess(repo.dir, { name: 'r', maxMessageBytes: 256 * 1024 * 1024, maxTensorElements: 1 << 26 });
-  gateway = await startGatewayInProcess([runner.address], { maxMessageBytes: 256 * 1024 * 1024 });
-  client = new InferenceClient(gateway.address, { maxMessageBytes: 256 * 1024 * 1024 });
-  await waitFor(() => client.modelReady('heavy'), 10_000, 'heavy to be routable');
+  const maxMessageBytes = 256 * 1024 * 1024;
+  mesh = await startInProcessMesh({
+    readyModel: 'heavy',
+    runner: { name: 'r', maxMessageBytes, maxTensorElements: 1 << 26 },
+    gateway: { maxMessageBytes },
+    client: { maxMessageBytes },
+  });
+  ({ runner, client } = mesh);
 }, 60_000);
 
-afterAll(async () => {
-  client?.close();
-  await gateway?.close();
-  await runner?.close();
-  await repo?.remove();
-});
+afterAll(() => mesh?.close());
 
 const heavyCounters = () => ({ executed: heavy().stats.executions, dropped: heavy().stats.dropped });
 const heavy = () => runner.store.resolve('heavy', '1');

@@ -6,6 +6,6 @@ export { exampleRepository } from './model-repository.js';
 export { metricValue, scrape } from './prometheus.js';
 export { startOtlpReceiver, type ReceivedSpan } from './otlp-receiver.js';
 export { RunnerProbe, type LoadModelArgs, type Outcome } from './runner-probe.js';
-export { startGatewayInProcess, startRunnerInProcess } from './in-process.js';
+export { startGatewayInProcess, startInProcessMesh, startRunnerInProcess, type InProcessMesh } from './in-process.js';
 export { pollUntil } from './poll.js';
 export { compilePythonStubs, pythonToolchainAvailable, type PythonStubs } from './python.js';

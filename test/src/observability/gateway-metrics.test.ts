@@ -1,29 +1,21 @@
 /** The gateway's /metrics after known traffic: counts per version and status, and runner health. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InferenceClient } from '@infermesh/client';
+import { type InferenceClient } from '@infermesh/client';
 import type { Gateway } from '@infermesh/gateway';
 import type { Runner } from '@infermesh/runners';
-import { exampleRepository, metricValue, scrape, startGatewayInProcess, startRunnerInProcess, waitFor } from '../harness/index.js';
+import { metricValue, scrape, startInProcessMesh, type InProcessMesh } from '../harness/index.js';
 
-let repo: Awaited<ReturnType<typeof exampleRepository>>;
+let mesh: InProcessMesh | undefined;
 let runner: Runner;
 let gateway: Gateway;
 let client: InferenceClient;
 
 beforeAll(async () => {
-  repo = await exampleRepository();
-  runner = await startRunnerInProcess(repo.dir);
-  gateway = await startGatewayInProcess([runner.address], { httpPort: 0 });
-  client = new InferenceClient(gateway.address);
-  await waitFor(() => client.modelReady('mlp'), 10_000, 'mlp to be routable');
+  mesh = await startInProcessMesh({ readyModel: 'mlp', gateway: { httpPort: 0 } });
+  ({ runner, gateway, client } = mesh);
 }, 60_000);
 
-afterAll(async () => {
-  client?.close();
-  await gateway?.close();
-  await runner?.close();
-  await repo?.remove();
-});
+afterAll(() => mesh?.close());
 
 describe('gateway metrics', () => {
   it('count calls per model, version and status; unrouted calls apart; runners up', async () => {

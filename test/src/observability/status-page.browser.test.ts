@@ -8,19 +8,15 @@ import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
-import { InferenceClient } from '@infermesh/client';
-import type { Gateway } from '@infermesh/gateway';
-import type { Runner } from '@infermesh/runners';
-import { exampleRepository, serviceAvailable, startGatewayInProcess, startRunnerInProcess, waitFor } from '../harness/index.js';
+import type { InferenceClient } from '@infermesh/client';
+import { serviceAvailable, startInProcessMesh, waitFor, type InProcessMesh } from '../harness/index.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const OUTPUT = fileURLToPath(new URL('../../test-output/', import.meta.url));
 const available = serviceAvailable('Chromium', existsSync(CHROMIUM), 'install the Debian package: apt-get install chromium');
 
 describe.skipIf(!available)('status page in a browser', () => {
-  let repo: Awaited<ReturnType<typeof exampleRepository>>;
-  let runner: Runner;
-  let gateway: Gateway;
+  let mesh: InProcessMesh | undefined;
   let statusAddress: string;
   let client: InferenceClient;
   let browser: Browser;
@@ -28,12 +24,9 @@ describe.skipIf(!available)('status page in a browser', () => {
   let loop: Promise<void>;
 
   beforeAll(async () => {
-    repo = await exampleRepository();
-    runner = await startRunnerInProcess(repo.dir);
-    gateway = await startGatewayInProcess([runner.address], { httpPort: 0 });
-    statusAddress = gateway.httpAddress!;
-    client = new InferenceClient(gateway.address);
-    await waitFor(() => client.modelReady('mlp'), 10_000, 'mlp to be routable');
+    mesh = await startInProcessMesh({ readyModel: 'mlp', gateway: { httpPort: 0 } });
+    statusAddress = mesh.gateway.httpAddress!;
+    client = mesh.client;
     const mlp = { input: { datatype: 'FP32' as const, shape: [1, 64], data: new Float32Array(64) } };
     loop = (async () => {
       while (traffic) {
@@ -50,10 +43,7 @@ describe.skipIf(!available)('status page in a browser', () => {
     traffic = false;
     await loop;
     await browser?.close();
-    client?.close();
-    await gateway?.close();
-    await runner?.close();
-    await repo?.remove();
+    await mesh?.close();
   });
 
   it('shows models, versions, rates and the latency chart, and keeps updating', async () => {
