@@ -8,26 +8,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as ort from 'onnxruntime-node';
-import { encodeRaw } from '@infermesh/common';
-import { inferenceProto, runnerProto, type StatusResponse__Output } from '@infermesh/proto';
-import { startMesh, type TestMesh } from '@infermesh/testkit';
+import { encodeRaw, unaryCall } from '@infermesh/common';
+import { inferenceProto, MODEL_INFER_PATH, runnerProto, type StatusResponse__Output } from '@infermesh/proto';
+import { startMesh } from '@infermesh/testkit';
+import { atLeast, measure, withChild, type Window } from './measure.js';
 import type { BenchRow } from './report.js';
+import { RawCaller } from './targets.js';
 
 const WIDTH = 512;
 const CONCURRENCY = 64;
 const MAX_BATCH = 64;
 /** How long the oldest request may wait for a batch to fill. */
 const MAX_QUEUE_DELAY_US = 2_000;
-
-/** How a row is measured: the caller's `measure` from main.ts, with a minimum window. */
-export type MeasureRow = (
-  model: string,
-  concurrency: number,
-  path: BenchRow['path'],
-  involved: { process: string; pid: number }[],
-  call: () => Promise<void>,
-  minimum: { warmupSeconds: number; measureSeconds: number },
-) => Promise<BenchRow>;
 
 /**
  * Unbatched, a call waits behind 63 others of ~50 ms each (~3 s): the window must be long
@@ -56,7 +48,7 @@ function requestBytes(model: string): Buffer {
 async function runnerStatus(address: string): Promise<StatusResponse__Output> {
   const client = new runnerProto.RunnerControl(address, grpc.credentials.createInsecure());
   try {
-    return await new Promise((resolve, reject) => client.Status({}, (error, value) => (error ? reject(error) : resolve(value!))));
+    return await unaryCall<StatusResponse__Output>((done) => client.Status({}, done));
   } finally {
     client.close();
   }
@@ -74,12 +66,8 @@ function meanBatchSize(status: StatusResponse__Output, model: string): number {
   return executions === 0 ? 0 : rows / executions;
 }
 
-export async function batchingRows(
-  repository: string,
-  measure: MeasureRow,
-  caller: (address: string, bytes: Buffer) => { call(): Promise<Buffer>; close(): void },
-  track: (mesh: TestMesh) => () => void,
-): Promise<BatchingSummary> {
+export async function batchingRows(repository: string, options: Window): Promise<BatchingSummary> {
+  const window = atLeast(options, WINDOW);
   const dir = await mkdtemp(path.join(tmpdir(), 'infermesh-bench-batching-'));
   const source = path.join(repository, 'heavy', '1', 'model.onnx');
   for (const name of ['heavy', 'heavy_batched']) {
@@ -91,25 +79,23 @@ export async function batchingRows(
     `max_batch_size: ${MAX_BATCH}\ndynamic_batching:\n  max_queue_delay_us: ${MAX_QUEUE_DELAY_US}\n`,
   );
   const rows: BenchRow[] = [];
-  let meanBatch = 0;
-  const mesh = await startMesh({ modelRepository: dir });
-  const untrack = track(mesh);
+  let meanBatch: number;
   try {
-    const runner = mesh.runners[0]!;
-    const involved = [{ process: 'bench', pid: process.pid }, { process: 'runner', pid: runner.child.pid! }];
-    for (const [model, label] of [['heavy', 'runner-direct'], ['heavy_batched', 'runner-batched']] as const) {
-      const target = caller(runner.address, requestBytes(model));
-      try {
-        await target.call();
-        rows.push(await measure(model, CONCURRENCY, label, involved, async () => void (await target.call()), WINDOW));
-      } finally {
-        target.close();
+    meanBatch = await withChild(() => startMesh({ modelRepository: dir }), async (mesh) => {
+      const runner = mesh.runners[0]!;
+      const involved = [{ process: 'bench', pid: process.pid }, { process: 'runner', pid: runner.child.pid! }];
+      for (const [model, label] of [['heavy', 'runner-direct'], ['heavy_batched', 'runner-batched']] as const) {
+        const target = new RawCaller(runner.address, MODEL_INFER_PATH, requestBytes(model));
+        try {
+          await target.call();
+          rows.push(await measure(model, CONCURRENCY, label, involved, async () => void (await target.call()), window));
+        } finally {
+          target.close();
+        }
       }
-    }
-    meanBatch = meanBatchSize(await runnerStatus(runner.address), 'heavy_batched');
+      return meanBatchSize(await runnerStatus(runner.address), 'heavy_batched');
+    });
   } finally {
-    untrack();
-    await mesh.stop();
     await rm(dir, { recursive: true, force: true });
   }
 
@@ -119,7 +105,7 @@ export async function batchingRows(
   try {
     const feeds = { input: new ort.Tensor('float32', new Float32Array(batch * WIDTH).fill(0.01), [batch, WIDTH]) };
     await session.run(feeds);
-    const row = await measure(`heavy×${batch}`, 1, 'ort-inprocess', [{ process: 'bench', pid: process.pid }], async () => void (await session.run(feeds)), WINDOW);
+    const row = await measure(`heavy×${batch}`, 1, 'ort-inprocess', [{ process: 'bench', pid: process.pid }], async () => void (await session.run(feeds)), window);
     // One run answers `batch` rows: report rows per second like the runner rows.
     rows.push({ ...row, throughput: row.throughput * batch });
   } finally {

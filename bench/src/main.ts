@@ -8,9 +8,8 @@ import { startMesh } from '@infermesh/testkit';
 import { batchingRows, type BatchingSummary } from './batching.js';
 import { ECHO_PATH } from './echo-server.js';
 import { tracingRows } from './tracing.js';
-import { closedLoop } from './load.js';
+import { measure, running, withChild, type Involved, type Window } from './measure.js';
 import { formatTable, machineInfo, machineLine, writeReport, type BenchPath, type BenchRow } from './report.js';
-import { cpuTimeMs, peakRssMiB } from './rss.js';
 import { benchModels, checkInferResponse, ortSession, RawCaller, type BenchModel } from './targets.js';
 
 const CONCURRENCIES = [1, 64];
@@ -18,22 +17,10 @@ const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
 const ECHO_SCRIPT = fileURLToPath(new URL('./echo-server.js', import.meta.url));
 const USAGE = 'usage: node bench/dist/main.js [--warmup <s>] [--seconds <s>] [--quick]  (run from the repository root)';
 
-interface Options {
-  warmupSeconds: number;
-  measureSeconds: number;
-}
+type Options = Window;
 
 /** A mistake in the command line: reported without a stack. */
 class UsageError extends Error {}
-
-/** A process a row involves, by label. */
-interface Involved {
-  process: string;
-  pid: number;
-}
-
-/** Children running now, stopped on the way out whatever happens. */
-const running = new Set<{ stop(): Promise<void> }>();
 
 function parseArgs(argv: readonly string[]): Options {
   const options: Options = { warmupSeconds: 1, measureSeconds: 4 };
@@ -47,41 +34,6 @@ function parseArgs(argv: readonly string[]): Options {
     } else throw new UsageError(`unknown argument '${flag}'\n${USAGE}`);
   }
   return options;
-}
-
-/** Drives `call` and makes the row, with each involved process's CPU per request and peak RSS. */
-async function measure(model: string, concurrency: number, benchPath: BenchPath, involved: Involved[], call: () => Promise<void>, options: Options): Promise<BenchRow> {
-  const cpu = (into: Map<number, number>) => () => involved.forEach(({ pid }) => into.set(pid, cpuTimeMs(pid)));
-  const cpuStart = new Map<number, number>();
-  const cpuEnd = new Map<number, number>();
-  const result = await closedLoop(call, {
-    concurrency,
-    warmupMs: options.warmupSeconds * 1000,
-    measureMs: options.measureSeconds * 1000,
-    onMeasureStart: cpu(cpuStart),
-    onMeasureEnd: cpu(cpuEnd),
-  });
-  const processes = involved.map(({ process, pid }) => ({
-    process,
-    pid,
-    peakRssMiB: peakRssMiB(pid),
-    cpuUsPerRequest: ((cpuEnd.get(pid)! - cpuStart.get(pid)!) * 1000) / result.requests,
-  }));
-  const row: BenchRow = { model, concurrency, path: benchPath, ...result, processes };
-  process.stderr.write(`${model} c=${concurrency} ${benchPath}: ${row.throughput.toFixed(0)} req/s, p50 ${row.p50Ms.toFixed(3)} ms\n`);
-  return row;
-}
-
-/** Starts a child, keeps it on the cleanup list while `use` runs, then stops it. */
-async function withChild<T extends { stop(): Promise<void> }, R>(start: () => Promise<T>, use: (child: T) => Promise<R>): Promise<R> {
-  const child = await start();
-  running.add(child);
-  try {
-    return await use(child);
-  } finally {
-    running.delete(child);
-    await child.stop();
-  }
 }
 
 /** One gRPC row: checks the first answer, then measures. */
@@ -147,34 +99,9 @@ async function main(): Promise<void> {
   for (const model of models) {
     for (const concurrency of CONCURRENCIES) rows.push(...(await rowsFor(repository, model, concurrency, options)));
   }
-  const batching: BatchingSummary = await batchingRows(
-    repository,
-    (model, concurrency, benchPath, involved, call, minimum) =>
-      measure(model, concurrency, benchPath, involved, call, {
-        warmupSeconds: Math.max(options.warmupSeconds, minimum.warmupSeconds),
-        measureSeconds: Math.max(options.measureSeconds, minimum.measureSeconds),
-      }),
-    (address, bytes) => new RawCaller(address, MODEL_INFER_PATH, bytes),
-    (mesh) => {
-      running.add(mesh);
-      return () => running.delete(mesh);
-    },
-  );
+  const batching: BatchingSummary = await batchingRows(repository, options);
   rows.push(...batching.rows);
-  const tracing = await tracingRows(
-    repository,
-    models.find((m) => m.name === 'mlp')!,
-    (model, concurrency, benchPath, involved, call, minimum) =>
-      measure(model, concurrency, benchPath, involved, call, {
-        warmupSeconds: Math.max(options.warmupSeconds, minimum.warmupSeconds),
-        measureSeconds: Math.max(options.measureSeconds, minimum.measureSeconds),
-      }),
-    (address, method, bytes) => new RawCaller(address, method, bytes),
-    (mesh) => {
-      running.add(mesh);
-      return () => running.delete(mesh);
-    },
-  );
+  const tracing = await tracingRows(repository, models.find((m) => m.name === 'mlp')!, options);
   rows.push(...tracing.rows);
   console.log(formatTable(rows));
   console.log(

@@ -4,10 +4,13 @@
  * receiver in this process), same request bytes, same mesh shape.
  */
 import { MODEL_INFER_PATH } from '@infermesh/proto';
-import { startMesh, startOtlpReceiver, type TestMesh } from '@infermesh/testkit';
-import type { MeasureRow } from './batching.js';
+import { startMesh, startOtlpReceiver } from '@infermesh/testkit';
+import { atLeast, measure, withChild, type Window } from './measure.js';
 import type { BenchRow } from './report.js';
-import type { BenchModel } from './targets.js';
+import { RawCaller, type BenchModel } from './targets.js';
+
+/** Both rows run at least this long, whatever the run's window. */
+const WINDOW: Window = { warmupSeconds: 1, measureSeconds: 4 };
 
 /** What the tracing section found. */
 export interface TracingSummary {
@@ -18,13 +21,8 @@ export interface TracingSummary {
   spansExported: number;
 }
 
-export async function tracingRows(
-  repository: string,
-  model: BenchModel,
-  measure: MeasureRow,
-  caller: (address: string, path: string, bytes: Buffer) => { call(): Promise<Buffer>; close(): void },
-  track: (mesh: TestMesh) => () => void,
-): Promise<TracingSummary> {
+export async function tracingRows(repository: string, model: BenchModel, options: Window): Promise<TracingSummary> {
+  const window = atLeast(options, WINDOW);
   const receiver = await startOtlpReceiver();
   const rows: BenchRow[] = [];
   let spansExported = 0;
@@ -34,24 +32,25 @@ export async function tracingRows(
       ['gateway-traced', { OTEL_TRACES_SAMPLER: 'always_on', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint }],
     ];
     for (const [label, env] of settings) {
-      const mesh = await startMesh({ modelRepository: repository, env });
-      const untrack = track(mesh);
-      const target = caller(mesh.gateway, MODEL_INFER_PATH, model.requestBytes);
-      try {
-        await target.call();
-        const before = receiver.spans.length;
-        const involved = [
-          { process: 'bench', pid: process.pid },
-          { process: 'gateway', pid: mesh.gatewayProcess.child.pid! },
-          { process: 'runner', pid: mesh.runners[0]!.child.pid! },
-        ];
-        rows.push(await measure(model.name, 64, label, involved, async () => void (await target.call()), { warmupSeconds: 1, measureSeconds: 4 }));
-        if (label === 'gateway-traced') spansExported = receiver.spans.length - before;
-      } finally {
-        target.close();
-        untrack();
-        await mesh.stop();
-      }
+      await withChild(
+        () => startMesh({ modelRepository: repository, env }),
+        async (mesh) => {
+          const target = new RawCaller(mesh.gateway, MODEL_INFER_PATH, model.requestBytes);
+          try {
+            await target.call();
+            const before = receiver.spans.length;
+            const involved = [
+              { process: 'bench', pid: process.pid },
+              { process: 'gateway', pid: mesh.gatewayProcess.child.pid! },
+              { process: 'runner', pid: mesh.runners[0]!.child.pid! },
+            ];
+            rows.push(await measure(model.name, 64, label, involved, async () => void (await target.call()), window));
+            if (label === 'gateway-traced') spansExported = receiver.spans.length - before;
+          } finally {
+            target.close();
+          }
+        },
+      );
     }
   } finally {
     await receiver.close();
