@@ -8,14 +8,14 @@ import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { status } from '@grpc/grpc-js';
 import type { RegistryClient } from '@infermesh/registry';
+import { scanModelRepository } from '@infermesh/runners';
+import { versionOf } from './format/index.js';
 
 /** Who the registry's history names for these changes. */
 const ACTOR = 'infermesh up';
 
 /** Registers the examples; returns each model with its stable version. */
 export async function registerExamples(client: RegistryClient, repository: string, log: (line: string) => void): Promise<Map<string, number>> {
-  // Loaded here only: the rest of the CLI does not need the runner package.
-  const { scanModelRepository } = await import('@infermesh/runners');
   const { models } = await scanModelRepository(repository);
   for (const source of models) {
     const configYaml = source.configPath ? await readFile(source.configPath, 'utf8') : '';
@@ -46,7 +46,7 @@ export async function waitUntilServing(client: RegistryClient, stable: ReadonlyM
   const deadline = Date.now() + timeoutMs;
   for (const [name, version] of stable) {
     for (;;) {
-      const found = (await client.getModel(name)).versions.find((v) => v.version === version);
+      const found = versionOf(await client.getModel(name), version);
       if ((found?.runners.length ?? 0) > 0) break;
       if (Date.now() > deadline) throw new Error(`${name} v${version} is not ready on any runner after ${timeoutMs / 1000} s: ${found?.status_reason || found?.status}`);
       await sleep(200);

@@ -2,7 +2,7 @@
 /** The `infermesh` command. */
 import { Command } from 'commander';
 import { ConfigError } from '@infermesh/common';
-import { CliError, explain } from './cli-error.js';
+import { explain } from './cli-error.js';
 import { modelsCommand } from './commands/models.js';
 import { rolloutCommand } from './commands/rollout.js';
 import { statusCommand } from './commands/status.js';
@@ -24,6 +24,6 @@ rolloutCommand(program);
 statusCommand(program);
 
 program.parseAsync().catch((error: unknown) => {
-  process.stderr.write(`infermesh: ${error instanceof CliError || error instanceof ConfigError ? error.message : explain(error, undefined)}\n`);
+  process.stderr.write(`infermesh: ${explain(error, undefined)}\n`);
   process.exit(error instanceof ConfigError ? 2 : 1);
 });

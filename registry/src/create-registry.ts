@@ -10,7 +10,7 @@ import { RunnerControls } from './placement/RunnerControls.js';
 import { Registry } from './Registry.js';
 import { RouteBroadcaster } from './routing/RouteBroadcaster.js';
 import { buildModelRoute } from './routing/route-table.js';
-import type { RegistryContext } from './service/context.js';
+import { operationContext, type RegistryContext } from './service/context.js';
 import { rolloutHandlers } from './service/rollout-handlers.js';
 import { runnerHandlers } from './service/runner-handlers.js';
 import { versionHandlers } from './service/version-handlers.js';
@@ -61,7 +61,8 @@ export async function createRegistry(options: RegistryOptions): Promise<RunningR
     config.statsReportMs,
     logger,
   );
-  const canaries = new CanaryWatch(registry, config.historyLimit, logger);
+  // Rollbacks are only built once reports arrive, after `context` below exists.
+  const canaries = new CanaryWatch(registry, (actor, reason) => operationContext(context, actor, reason), logger);
   onMembership = (name, change) => {
     if (change === 'expired') logger.warn({ runner: name }, 'runner missed its lease; it leaves the routes');
     routes.refresh();

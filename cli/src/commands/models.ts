@@ -4,14 +4,11 @@ import type { Command } from 'commander';
 import type { Model__Output, ModelVersion__Output } from '@infermesh/proto/registry';
 import { currentActor } from '../actor.js';
 import { CliError } from '../cli-error.js';
-import { percent, rolloutLine, size, statusName, table, tensor, time, traffic } from '../format/index.js';
+import { percent, rolloutLine, signature, size, statusName, table, tensor, time, traffic, versionCells, versionOf } from '../format/index.js';
 import { configFile, integer, label } from '../parse-options.js';
-import { progressBar } from '../progress.js';
+import { uploadVersion } from '../upload-version.js';
 import { say, withRegistry } from '../with-registry.js';
 import { importTritonCommand } from './import-triton.js';
-
-/** Uploads smaller than this finish before a bar would be worth drawing. */
-const PROGRESS_MIN_BYTES = 1024 * 1024;
 
 interface PushOptions {
   version?: number;
@@ -25,15 +22,7 @@ interface PushOptions {
 /** One row per version: what it is, where it runs and what share of calls it gets. */
 export function versionRows(models: readonly Model__Output[]): string[][] {
   return models.flatMap((model) =>
-    model.versions.map((v) => [
-      model.name,
-      String(v.version),
-      statusName(v.status),
-      traffic(model.rollout, v.version),
-      v.runners.length > 0 ? v.runners.join(', ') : '-',
-      v.sha256.slice(0, 12),
-      time(v.created_at_ms),
-    ]),
+    model.versions.map((v) => [...versionCells(model, v), v.sha256.slice(0, 12), time(v.created_at_ms)]),
   );
 }
 
@@ -90,28 +79,19 @@ export function modelsCommand(program: Command): void {
           } catch {
             throw new CliError(`no file at '${artifact}'`);
           }
-          const bar = bytes >= PROGRESS_MIN_BYTES ? progressBar(`uploading ${artifact}`, bytes, 'bytes') : undefined;
-          try {
-            response = await client.pushVersion(header, artifact, (sent) => {
-              bar?.update(sent);
-              if (bar && sent === bytes) {
-                bar.stop();
-                say('uploaded; the registry is checking it and loading it to read its signature ...');
-              }
-            });
-          } finally {
-            bar?.stop();
-          }
+          response = await uploadVersion(client, header, artifact, {
+            label: `uploading ${artifact}`,
+            sizeBytes: bytes,
+            onSent: () => say('uploaded; the registry is checking it and loading it to read its signature ...'),
+          });
         }
         const v = response.version!;
-        const signature = `${v.inputs.map(tensor).join(', ')} → ${v.outputs.map(tensor).join(', ')}`;
         if (!response.created) say(`${name} v${v.version} is already registered with these bytes (sha256 ${v.sha256})`);
-        else say(`registered ${name} v${v.version} (${size(v.size_bytes)}, sha256 ${v.sha256}): ${signature}`);
+        else say(`registered ${name} v${v.version} (${size(v.size_bytes)}, sha256 ${v.sha256}): ${signature(v)}`);
         const model = await client.getModel(name);
-        const stable = model.versions.find((other) => other.version === model.rollout?.stable_version);
-        const signatureOf = (version: typeof v) => `${version.inputs.map(tensor).join(', ')} → ${version.outputs.map(tensor).join(', ')}`;
-        if (stable && stable.version !== v.version && signatureOf(stable) !== signature) {
-          say(`warning: its signature differs from stable v${stable.version}'s (${signatureOf(stable)}); callers must change their requests before it takes traffic`);
+        const stable = versionOf(model, model.rollout?.stable_version ?? 0);
+        if (stable && stable.version !== v.version && signature(stable) !== signature(v)) {
+          say(`warning: its signature differs from stable v${stable.version}'s (${signature(stable)}); callers must change their requests before it takes traffic`);
         }
         say(`make it the canary with: infermesh rollout set ${name} --canary ${v.version} --weight 5`);
       }),

@@ -1,6 +1,6 @@
 /** `infermesh status`: every model version with its share of traffic, runners and devices; every runner. */
 import type { Command } from 'commander';
-import { statusName, table, traffic } from '../format/index.js';
+import { statusName, table, versionCells } from '../format/index.js';
 import { say, withRegistry } from '../with-registry.js';
 
 export function statusCommand(program: Command): void {
@@ -14,14 +14,7 @@ export function statusCommand(program: Command): void {
         const rows = models.flatMap((model) =>
           model.versions
             .filter((v) => statusName(v.status) !== 'retired')
-            .map((v) => [
-              model.name,
-              String(v.version),
-              statusName(v.status),
-              traffic(model.rollout, v.version),
-              v.runners.length > 0 ? v.runners.join(', ') : '-',
-              [...new Set(v.runners.map((name) => deviceOf.get(name) ?? '?'))].join(', ') || '-',
-            ]),
+            .map((v) => [...versionCells(model, v), [...new Set(v.runners.map((name) => deviceOf.get(name) ?? '?'))].join(', ') || '-']),
         );
         say(rows.length > 0 ? table(['MODEL', 'VERSION', 'STATUS', 'TRAFFIC', 'RUNNERS', 'DEVICES'], rows) : 'no models registered yet');
         say();

@@ -3,16 +3,14 @@
  * bar of runners ready, and says why when a runner cannot load one.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RegistryClient } from '@infermesh/registry';
+import type { ModelVersion__Output } from '@infermesh/proto/registry';
+import { wantedReplicas, type RegistryClient } from '@infermesh/registry';
 import { CliError } from '../cli-error.js';
-import { statusName } from '../format/index.js';
+import { statusName, versionOf } from '../format/index.js';
 import { progressBar } from '../progress.js';
 import { say } from '../with-registry.js';
 
 const POLL_MS = 250;
-
-/** True when a runner on `device` may hold a version that asks for `wanted`. */
-const matches = (wanted: string, device: string) => wanted === 'any' || wanted === device || (wanted === 'cuda' && device.startsWith('cuda:'));
 
 /** Resolves once every version is ready on all its runners; rejects after `timeoutMs` or if one is rolled back. */
 export async function waitForVersions(client: RegistryClient, model: string, versions: number[], timeoutMs: number): Promise<void> {
@@ -20,17 +18,21 @@ export async function waitForVersions(client: RegistryClient, model: string, ver
     const deadline = Date.now() + timeoutMs;
     let bar: ReturnType<typeof progressBar> | undefined;
     let lastReason = '';
+    let ready: ModelVersion__Output;
     try {
       for (;;) {
         const [found, runners] = await Promise.all([client.getModel(model), client.listRunners()]);
-        const version = found.versions.find((v) => v.version === number);
+        const version = versionOf(found, number);
         if (!version) throw new CliError(`${model} has no version ${number}`);
         const status = statusName(version.status);
-        const matching = runners.filter((r) => r.live && matches(version.device, r.device)).length;
-        const wanted = Math.max(1, version.replicas === 0 ? matching : Math.min(version.replicas, matching));
+        // One runner at least: a version no live runner matches yet is not ready.
+        const wanted = Math.max(1, wantedReplicas(version, runners.filter((r) => r.live)).wanted);
         bar ??= progressBar(`loading ${model} v${number}`, wanted, 'runners');
         bar.update(Math.min(version.runners.length, wanted), wanted);
-        if ((status === 'ready' || status === 'serving') && version.runners.length >= wanted) break;
+        if ((status === 'ready' || status === 'serving') && version.runners.length >= wanted) {
+          ready = version;
+          break;
+        }
         if (status === 'failed' || status === 'retired') throw new CliError(`${model} v${number} is ${status}: ${version.status_reason}`);
         if (version.status_reason !== '' && version.status_reason !== lastReason) {
           lastReason = version.status_reason;
@@ -44,7 +46,6 @@ export async function waitForVersions(client: RegistryClient, model: string, ver
     } finally {
       bar?.stop();
     }
-    const ready = (await client.getModel(model)).versions.find((v) => v.version === number)!;
     say(`${model} v${number} is ready on ${ready.runners.join(', ')}`);
   }
 }

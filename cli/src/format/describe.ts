@@ -26,6 +26,9 @@ export function size(bytes: string | number): string {
 /** `input FP32 [-1,64]` */
 export const tensor = (spec: TensorSpec__Output) => `${spec.name} ${spec.datatype} [${spec.shape.join(',')}]`;
 
+/** `input FP32 [-1,64] → output FP32 [-1,10]`: what a version takes and gives. */
+export const signature = (version: ModelVersion__Output) => `${version.inputs.map(tensor).join(', ')} → ${version.outputs.map(tensor).join(', ')}`;
+
 /** What share of calls a version gets by its rollout: `stable 90 %`, `canary 10 %`, `rule x-pin=v1`, or `-`. */
 export function traffic(rollout: Rollout__Output | null, version: number): string {
   if (!rollout) return '-';
@@ -54,3 +57,14 @@ export function rolloutLine(model: Model__Output): string {
 /** The version record of a model, if it has it. */
 export const versionOf = (model: Model__Output, version: number): ModelVersion__Output | undefined =>
   model.versions.find((v) => v.version === version);
+
+/** The cells `models list` and `status` both start a version's row with: model, version, status, traffic, runners. */
+export function versionCells(model: Model__Output, version: ModelVersion__Output): string[] {
+  return [
+    model.name,
+    String(version.version),
+    statusName(version.status),
+    traffic(model.rollout, version.version),
+    version.runners.length > 0 ? version.runners.join(', ') : '-',
+  ];
+}

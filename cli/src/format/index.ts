@@ -1,3 +1,3 @@
 /** Text formatting of the CLI's output. */
 export { table } from './table.js';
-export { percent, rolloutLine, size, statusName, tensor, time, traffic, versionOf } from './describe.js';
+export { percent, rolloutLine, signature, size, statusName, tensor, time, traffic, versionCells, versionOf } from './describe.js';

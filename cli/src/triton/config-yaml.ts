@@ -1,5 +1,6 @@
 /** A runner model config as the YAML text registered with a version, and as a one-line summary. */
-import { DEFAULTS, type RunnerConfig } from './runner-config.js';
+import { MODEL_CONFIG_DEFAULTS } from '@infermesh/runners';
+import type { RunnerConfig } from './runner-config.js';
 
 const KEY_ORDER: readonly (keyof RunnerConfig)[] = [
   'max_batch_size',
@@ -39,7 +40,7 @@ export function describeConfig(config: RunnerConfig): string {
   if (config.max_batch_size !== undefined) parts.push(`max_batch_size ${config.max_batch_size}`);
   const batching = config.dynamic_batching;
   if (batching) {
-    const details = [`delay ${batching.max_queue_delay_us ?? DEFAULTS.maxQueueDelayUs} µs`];
+    const details = [`delay ${batching.max_queue_delay_us ?? MODEL_CONFIG_DEFAULTS.maxQueueDelayUs} µs`];
     if (batching.preferred_batch_sizes?.length) details.push(`preferred ${batching.preferred_batch_sizes.join(', ')}`);
     parts.push(`dynamic batching (${details.join(', ')})`);
   }

@@ -1,7 +1,8 @@
 /** Triton's `dynamic_batching` (with its default queue policy) onto the runner's batching and queue keys. */
+import { MODEL_CONFIG_DEFAULTS, MODEL_CONFIG_LIMITS } from '@infermesh/runners';
 import { ImportRefusal, type ImportNotes } from './import-notes.js';
 import type { MessageReader } from './message-reader.js';
-import { DEFAULTS, LIMITS, type RunnerConfig } from './runner-config.js';
+import type { RunnerConfig } from './runner-config.js';
 import { ignoreField, listUnread } from './unsupported-fields.js';
 
 type QueueKeys = Pick<RunnerConfig, 'dynamic_batching' | 'max_queue_size' | 'default_queue_timeout_us'>;
@@ -14,9 +15,9 @@ function mapQueuePolicy(policy: MessageReader, notes: ImportNotes): QueueKeys {
   const size = policy.integer('max_queue_size');
   if (size !== undefined && size < 0) throw fail(`${policy.pathOf('max_queue_size')}: ${size} is negative`);
   if (size === 0) {
-    notes.note(`${policy.pathOf('max_queue_size')} 0 means unbounded in Triton; infermesh always bounds the queue, so its default ${DEFAULTS.maxQueueSize} holds`);
+    notes.note(`${policy.pathOf('max_queue_size')} 0 means unbounded in Triton; infermesh always bounds the queue, so its default ${MODEL_CONFIG_DEFAULTS.maxQueueSize} holds`);
   } else if (size !== undefined) {
-    if (size > LIMITS.maxQueueSize) throw fail(`${policy.pathOf('max_queue_size')}: ${size} is over infermesh's limit of ${LIMITS.maxQueueSize}`);
+    if (size > MODEL_CONFIG_LIMITS.maxQueueSize) throw fail(`${policy.pathOf('max_queue_size')}: ${size} is over infermesh's limit of ${MODEL_CONFIG_LIMITS.maxQueueSize}`);
     keys.max_queue_size = size;
   }
   const timeout = policy.integer('default_timeout_microseconds');
@@ -50,12 +51,12 @@ export function mapDynamicBatching(batching: MessageReader, maxBatchSize: number
   for (const size of preferred) {
     if (size < 1 || size > maxBatchSize) throw fail(`${batching.pathOf('preferred_batch_size')}: ${size} is not within 1..max_batch_size ${maxBatchSize}`);
   }
-  if (delay !== undefined && (delay < 0 || delay > LIMITS.maxQueueDelayUs)) {
-    throw fail(`${batching.pathOf('max_queue_delay_microseconds')}: ${delay} is not within infermesh's 0..${LIMITS.maxQueueDelayUs}`);
+  if (delay !== undefined && (delay < 0 || delay > MODEL_CONFIG_LIMITS.maxQueueDelayUs)) {
+    throw fail(`${batching.pathOf('max_queue_delay_microseconds')}: ${delay} is not within infermesh's 0..${MODEL_CONFIG_LIMITS.maxQueueDelayUs}`);
   }
   keys.dynamic_batching = {};
   if (delay === undefined) {
-    notes.note(`${batching.pathOf('max_queue_delay_microseconds')} not given: Triton's default is 0 µs, infermesh's ${DEFAULTS.maxQueueDelayUs} µs holds`);
+    notes.note(`${batching.pathOf('max_queue_delay_microseconds')} not given: Triton's default is 0 µs, infermesh's ${MODEL_CONFIG_DEFAULTS.maxQueueDelayUs} µs holds`);
   } else {
     keys.dynamic_batching.max_queue_delay_us = delay;
   }

@@ -4,9 +4,9 @@
  * each GPU it lists; an infermesh runner owns one device and runs `instances` per version,
  * so `count` becomes instances per runner and the GPUs become the device and replicas.
  */
+import { MODEL_CONFIG_LIMITS } from '@infermesh/runners';
 import { ImportRefusal, type ImportNotes } from './import-notes.js';
 import type { MessageReader } from './message-reader.js';
-import { LIMITS } from './runner-config.js';
 import { listUnread } from './unsupported-fields.js';
 
 /** Where a version runs and how many instances each runner holds. */
@@ -33,7 +33,7 @@ function readGroup(group: MessageReader, notes: ImportNotes): Group {
   group.string('name');
   let kind = group.enumValue('kind', KINDS) ?? 'KIND_AUTO';
   const count = group.integer('count') ?? 1;
-  if (count < 1 || count > LIMITS.instances) throw new ImportRefusal('failed', `${group.pathOf('count')}: ${count} is not within infermesh's 1..${LIMITS.instances} instances`);
+  if (count < 1 || count > MODEL_CONFIG_LIMITS.instances) throw new ImportRefusal('failed', `${group.pathOf('count')}: ${count} is not within infermesh's 1..${MODEL_CONFIG_LIMITS.instances} instances`);
   const gpus = [...new Set(group.integers('gpus'))].sort((a, b) => a - b);
   if (gpus.some((gpu) => gpu < 0 || gpu > 9999)) throw new ImportRefusal('failed', `${group.pathOf('gpus')}: expected GPU numbers 0..9999`);
   // Triton places KIND_AUTO instances on the GPUs a group lists.
@@ -77,7 +77,7 @@ export function mapInstanceGroups(readers: MessageReader[], notes: ImportNotes):
       notes.ignore(other.path, `a version runs one instance count on its GPUs; the first group (count ${group.count}${group.gpus.length > 0 ? `, gpus ${group.gpus.join(', ')}` : ''}) is used`);
     }
   }
-  if (group.count > LIMITS.instances) throw new ImportRefusal('failed', `instance_group: ${group.count} instances in all is over infermesh's ${LIMITS.instances}`);
+  if (group.count > MODEL_CONFIG_LIMITS.instances) throw new ImportRefusal('failed', `instance_group: ${group.count} instances in all is over infermesh's ${MODEL_CONFIG_LIMITS.instances}`);
   if (group.kind === 'KIND_GPU') return gpuPlacement(group, notes);
   if (group.kind === 'KIND_CPU') return { device: 'cpu', replicas: 0, instances: group.count };
   if (group.kind === 'KIND_MODEL') {

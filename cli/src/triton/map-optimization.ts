@@ -3,9 +3,10 @@
  * graph_optimization_level and the backend parameter `intra_op_thread_count` becomes
  * intra_op_threads. Everything else of both is listed.
  */
+import { MODEL_CONFIG_LIMITS } from '@infermesh/runners';
 import { ImportRefusal, type ImportNotes } from './import-notes.js';
 import type { MessageReader } from './message-reader.js';
-import { LIMITS, type RunnerConfig } from './runner-config.js';
+import type { RunnerConfig } from './runner-config.js';
 import { listUnread, UNSUPPORTED_REASONS } from './unsupported-fields.js';
 
 /**
@@ -38,8 +39,8 @@ export function mapParameters(parameters: MessageReader[], notes: ImportNotes): 
       continue;
     }
     const threads = Number(text);
-    if (text === undefined || !/^\d+$/.test(text) || threads > LIMITS.intraOpThreads) {
-      throw new ImportRefusal('failed', `${path}: expected a string_value of 0..${LIMITS.intraOpThreads} threads, got ${text === undefined ? 'none' : `"${text}"`}`);
+    if (text === undefined || !/^\d+$/.test(text) || threads > MODEL_CONFIG_LIMITS.intraOpThreads) {
+      throw new ImportRefusal('failed', `${path}: expected a string_value of 0..${MODEL_CONFIG_LIMITS.intraOpThreads} threads, got ${text === undefined ? 'none' : `"${text}"`}`);
     }
     keys.intra_op_threads = threads;
   }

@@ -3,6 +3,7 @@
  * config mapped, its versions found, the version that will serve, and everything worth
  * saying about it. `--dry-run` prints this and stops.
  */
+import { MODEL_NAME } from '@infermesh/registry';
 import { toConfigYaml } from './config-yaml.js';
 import { ImportNotes, ImportRefusal } from './import-notes.js';
 import { PbtxtError } from './pbtxt-error.js';
@@ -10,9 +11,6 @@ import { parsePbtxt } from './pbtxt.js';
 import { readConfigText, scanVersions, type ModelFolder, type SkippedEntry, type VersionFile } from './read-repository.js';
 import { defaultMapping, mapTritonConfig, type MappedModel } from './triton-config.js';
 import { describePolicy, servedVersions } from './version-policy.js';
-
-/** The registry's rule for model names. */
-const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
 /** One model's import, planned. */
 export interface ModelPlan {

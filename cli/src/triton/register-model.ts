@@ -5,17 +5,13 @@
  * registered of the model, with the reason, and fails the model.
  */
 import type { ModelVersion__Output } from '@infermesh/proto/registry';
-import type { RegistryClient } from '@infermesh/registry';
+import { MAX_REASON_CHARS, type RegistryClient } from '@infermesh/registry';
 import { explain } from '../cli-error.js';
-import { progressBar } from '../progress.js';
+import { uploadVersion } from '../upload-version.js';
 import { signatureMismatches } from './check-signature.js';
 import { ImportRefusal } from './import-notes.js';
 import type { ModelPlan } from './plan-model.js';
 
-/** Uploads smaller than this finish before a bar would be worth drawing. */
-const PROGRESS_MIN_BYTES = 1024 * 1024;
-/** The registry's limit on a reason. */
-const MAX_REASON_CHARS = 1024;
 /** Marks versions that came from a Triton repository. */
 export const IMPORT_LABELS = { 'imported-from': 'triton' };
 
@@ -50,10 +46,9 @@ export async function registerModel(client: RegistryClient, plan: ModelPlan, act
       device: mapped!.placement.device,
       actor,
     };
-    const bar = sizeBytes >= PROGRESS_MIN_BYTES ? progressBar(`uploading ${plan.name} v${version}`, sizeBytes, 'bytes') : undefined;
     let record: ModelVersion__Output;
     try {
-      const response = await client.pushVersion(header, file, (sent) => bar?.update(sent));
+      const response = await uploadVersion(client, header, file, { label: `uploading ${plan.name} v${version}`, sizeBytes });
       record = response.version!;
       if (response.created) created.push(version);
       else {
@@ -65,8 +60,6 @@ export async function registerModel(client: RegistryClient, plan: ModelPlan, act
     } catch (error) {
       const retired = await retireCreated(client, plan.name, created, `import from Triton failed at v${version}`, actor);
       throw new ImportRefusal('failed', `v${version}: ${explain(error, client.address)}${retired}`);
-    } finally {
-      bar?.stop();
     }
     registered.push(record);
     const mismatches = signatureMismatches(mapped!, record);

@@ -4,7 +4,7 @@
  * serves. What infermesh cannot honour is listed in the notes; a model it cannot serve at
  * all is refused as skipped, a config that is wrong as failed.
  */
-import { parseModelConfig } from '@infermesh/runners';
+import { MODEL_CONFIG_LIMITS, parseModelConfig } from '@infermesh/runners';
 import { ImportRefusal, type ImportNotes } from './import-notes.js';
 import { mapDynamicBatching } from './map-dynamic-batching.js';
 import { mapInstanceGroups, type Placement } from './map-instance-group.js';
@@ -12,7 +12,7 @@ import { mapOptimization, mapParameters } from './map-optimization.js';
 import { readTensors, type ExpectedTensor } from './map-tensors.js';
 import { MessageReader } from './message-reader.js';
 import type { PbMessage } from './pbtxt.js';
-import { LIMITS, type RunnerConfig } from './runner-config.js';
+import type { RunnerConfig } from './runner-config.js';
 import { ignoreField, listUnread } from './unsupported-fields.js';
 import { readVersionPolicy, type VersionPolicy } from './version-policy.js';
 
@@ -48,7 +48,7 @@ function checkServable(top: MessageReader, notes: ImportNotes): void {
 
 function readMaxBatchSize(top: MessageReader): number {
   const size = top.integer('max_batch_size') ?? 0;
-  if (size < 0 || size > LIMITS.maxBatchSize) throw new ImportRefusal('failed', `max_batch_size: ${size} is not within infermesh's 0..${LIMITS.maxBatchSize}`);
+  if (size < 0 || size > MODEL_CONFIG_LIMITS.maxBatchSize) throw new ImportRefusal('failed', `max_batch_size: ${size} is not within infermesh's 0..${MODEL_CONFIG_LIMITS.maxBatchSize}`);
   return size;
 }
 

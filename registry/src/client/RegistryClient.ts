@@ -21,6 +21,7 @@ import {
   type Rollout,
   type RolloutEvent__Output,
 } from '@infermesh/proto/registry';
+import type { RolloutField } from '../service/to-proto.js';
 
 /** Upload chunk size: far below any message limit, large enough to keep the stream busy. */
 const CHUNK_BYTES = 1024 * 1024;
@@ -29,8 +30,6 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 /** Deadline of registrations, which may download a large artifact and load it. */
 const REGISTER_TIMEOUT_MS = 30 * 60_000;
 
-/** The rollout fields SetRollout can change. */
-export type RolloutField = 'stable_version' | 'canary_version' | 'canary_weight_bp' | 'rules' | 'sticky_header' | 'policy';
 
 /** Who asks, and why, for the rollout history. */
 export interface Attribution {

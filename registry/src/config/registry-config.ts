@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ConfigError } from '@infermesh/common';
+import { POLICY_LIMITS } from '../state/policy-limits.js';
 
 const GiB = 1024 ** 3;
 
@@ -12,13 +13,13 @@ const policySchema = z
     /** Roll canaries back by themselves. */
     enabled: z.boolean().default(true),
     /** Largest share of canary calls that may fail, 0..1. */
-    maxErrorRate: z.number().min(0).max(1).default(0.05),
+    maxErrorRate: z.number().min(POLICY_LIMITS.maxErrorRate.min).max(POLICY_LIMITS.maxErrorRate.max).default(0.05),
     /** Largest canary p99 as a multiple of the stable version's; 0 = not checked. */
-    maxP99Ratio: z.number().min(0).max(1_000).default(3),
+    maxP99Ratio: z.number().min(POLICY_LIMITS.maxP99Ratio.min).max(POLICY_LIMITS.maxP99Ratio.max).default(3),
     /** Canary calls in the window before it is judged. */
-    minRequests: z.number().int().min(1).max(10_000_000).default(100),
+    minRequests: z.number().int().min(POLICY_LIMITS.minRequests.min).max(POLICY_LIMITS.minRequests.max).default(100),
     /** Sliding window of the judgement. */
-    windowMs: z.number().int().min(1_000).max(3_600_000).default(60_000),
+    windowMs: z.number().int().min(POLICY_LIMITS.windowMs.min).max(POLICY_LIMITS.windowMs.max).default(60_000),
   })
   .strict();
 

@@ -1,14 +1,12 @@
-/** SetRollout, Promote, Rollback and GetHistory. */
+/** SetRollout, Promote, Rollback, Unload and GetHistory. */
 import { unaryHandler } from '@infermesh/common';
 import type { Model, RegistryHandlers } from '@infermesh/proto/registry';
-import { readyRunners } from '../routing/route-table.js';
-import { checkLength, checkModelName, MAX_ACTOR_CHARS, MAX_REASON_CHARS } from '../state/checks.js';
+import { checkModelName } from '../state/checks.js';
 import type { ModelRecord } from '../state/registry-state.js';
 import { describeRollout } from '../state/rollout-use.js';
 import { promote, rollback, setRollout, unload, type OperationContext } from '../state/rollout-operations.js';
-import { liveRunners, type RegistryContext } from './context.js';
+import { liveRunners, modelOf, operationContext, type RegistryContext } from './context.js';
 import { eventToProto, modelToProto, rolloutChangeFromProto } from './to-proto.js';
-import { modelOf } from './version-handlers.js';
 
 type RolloutHandlers = Pick<RegistryHandlers, 'SetRollout' | 'Promote' | 'Rollback' | 'Unload' | 'GetHistory'>;
 
@@ -18,28 +16,11 @@ const MAX_HISTORY = 10_000;
 export function rolloutHandlers(context: RegistryContext): RolloutHandlers {
   const { logger, registry } = context;
 
-  const operationContext = (actor: string, reason: string): OperationContext => {
-    checkLength(actor, MAX_ACTOR_CHARS, 'actor');
-    checkLength(reason, MAX_REASON_CHARS, 'reason');
-    const live = liveRunners(context);
-    return {
-      nowMs: Date.now(),
-      actor: actor || 'unknown',
-      reason,
-      historyLimit: context.config.historyLimit,
-      isReady: (model, version) => {
-        const record = registry.current.models[model]?.versions.find((v) => v.version === version);
-        return record !== undefined && readyRunners(record, live).length > 0;
-      },
-    };
-  };
-
   /** Applies an operation to one model, logs the rollout it leaves, answers the model. */
   const operate = async (name: string, action: string, operationActor: string, reason: string, apply: (model: ModelRecord, ctx: OperationContext) => void): Promise<Model> => {
     checkModelName(name);
-    modelOf(context, name);
-    const ctx = operationContext(operationActor, reason);
-    const canaryBefore = registry.current.models[name]!.rollout.canaryVersion;
+    const canaryBefore = modelOf(context, name).rollout.canaryVersion;
+    const ctx = operationContext(context, operationActor, reason);
     const model = await registry.mutate((draft) => {
       apply(draft.models[name]!, ctx);
       return draft.models[name]!;

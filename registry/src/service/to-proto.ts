@@ -94,7 +94,10 @@ export function runnerToProto(runner: RunnerRecord, live: boolean, leaseExpiresA
   };
 }
 
-const ROLLOUT_FIELDS = ['stable_version', 'canary_version', 'canary_weight_bp', 'rules', 'sticky_header', 'policy'] as const;
+/** The rollout fields SetRollout can change, by their names on the wire. */
+export const ROLLOUT_FIELDS = ['stable_version', 'canary_version', 'canary_weight_bp', 'rules', 'sticky_header', 'policy'] as const;
+/** One of {@link ROLLOUT_FIELDS}. */
+export type RolloutField = (typeof ROLLOUT_FIELDS)[number];
 
 /** The fields of a SetRollout request's rollout that `fields` names (all when empty). */
 export function rolloutChangeFromProto(rollout: Rollout__Output | null, fields: readonly string[]): RolloutChange {
@@ -104,7 +107,7 @@ export function rolloutChangeFromProto(rollout: Rollout__Output | null, fields: 
       throw ServiceError.invalidArgument(`fields: '${field.slice(0, 100)}' is not a rollout field (${ROLLOUT_FIELDS.join(', ')})`);
     }
   }
-  const wanted = (field: (typeof ROLLOUT_FIELDS)[number]) => fields.length === 0 || fields.includes(field);
+  const wanted = (field: RolloutField) => fields.length === 0 || fields.includes(field);
   const change: RolloutChange = {};
   if (wanted('stable_version')) change.stableVersion = rollout.stable_version;
   if (wanted('canary_version')) change.canaryVersion = rollout.canary_version;

@@ -1,27 +1,20 @@
 /** RegisterVersion, PushVersion, ListModels, GetModel and RetireVersion. */
-import type { ServerReadableStream, sendUnaryData } from '@grpc/grpc-js';
-import { ServiceError, toGrpcStatus, toServerErrorResponse, unaryHandler } from '@infermesh/common';
+import type { ServerReadableStream } from '@grpc/grpc-js';
+import { clientStreamHandler, ServiceError, unaryHandler } from '@infermesh/common';
 import type {
   PushVersionRequest__Output,
   RegisterVersionResponse,
   RegistryHandlers,
 } from '@infermesh/proto/registry';
-import { checkLength, checkModelName, MAX_ACTOR_CHARS, MAX_REASON_CHARS } from '../state/checks.js';
+import { checkModelName } from '../state/checks.js';
 import { retire } from '../state/rollout-operations.js';
 import { checkVersionOrder, registerVersion, type VersionOrder } from '../versions/register-version.js';
-import { liveRunners, type RegistryContext } from './context.js';
+import { liveRunners, modelOf, operationContext, type RegistryContext } from './context.js';
 import { modelToProto, versionToProto } from './to-proto.js';
 
 type VersionHandlers = Pick<RegistryHandlers, 'RegisterVersion' | 'PushVersion' | 'ListModels' | 'GetModel' | 'RetireVersion'>;
 
 const isUrl = (artifact: string) => /^https?:\/\//i.test(artifact);
-
-/** The model, or NOT_FOUND. */
-export function modelOf(context: RegistryContext, name: string) {
-  const model = context.registry.current.models[name];
-  if (!model) throw ServiceError.notFound(`unknown model '${name.slice(0, 200)}'`);
-  return model;
-}
 
 function registerContext(context: RegistryContext) {
   return {
@@ -74,15 +67,7 @@ export function versionHandlers(context: RegistryContext): VersionHandlers {
       );
       return respond(context, order, result);
     }),
-    PushVersion: (call: ServerReadableStream<PushVersionRequest__Output, RegisterVersionResponse>, callback: sendUnaryData<RegisterVersionResponse>) => {
-      push(context, call).then(
-        (response) => callback(null, response),
-        (error: unknown) => {
-          if (!toGrpcStatus(error).expected) logger.error({ err: error, method: 'PushVersion' }, 'unexpected error');
-          callback(toServerErrorResponse(error));
-        },
-      );
-    },
+    PushVersion: clientStreamHandler(logger, 'PushVersion', (call) => push(context, call)),
     ListModels: unaryHandler(logger, 'ListModels', () => {
       const live = liveRunners(context);
       const models = Object.values(context.registry.current.models).sort((a, b) => a.name.localeCompare(b.name));
@@ -91,20 +76,10 @@ export function versionHandlers(context: RegistryContext): VersionHandlers {
     GetModel: unaryHandler(logger, 'GetModel', (request) => modelToProto(modelOf(context, request.model), liveRunners(context))),
     RetireVersion: unaryHandler(logger, 'RetireVersion', async (request) => {
       checkModelName(request.model);
-      checkLength(request.actor, MAX_ACTOR_CHARS, 'actor');
-      checkLength(request.reason, MAX_REASON_CHARS, 'reason');
+      const operation = operationContext(context, request.actor, request.reason);
       modelOf(context, request.model);
-      const actor = request.actor || 'unknown';
-      const version = await context.registry.mutate((draft) =>
-        retire(draft.models[request.model]!, request.version, {
-          nowMs: Date.now(),
-          actor,
-          reason: request.reason,
-          historyLimit: context.config.historyLimit,
-          isReady: () => false,
-        }),
-      );
-      logger.info({ model: request.model, version: request.version, actor }, 'model version retired');
+      const version = await context.registry.mutate((draft) => retire(draft.models[request.model]!, request.version, operation));
+      logger.info({ model: request.model, version: request.version, actor: operation.actor }, 'model version retired');
       return versionToProto(version, liveRunners(context));
     }),
   };

@@ -15,6 +15,7 @@ export const MAX_LABELS = 64;
 export const MAX_LABEL_VALUE_CHARS = 256;
 export const MAX_ARTIFACT_CHARS = 4096;
 export const MAX_ACTOR_CHARS = 256;
+/** Longest reason an operation may give, for the rollout history. */
 export const MAX_REASON_CHARS = 1024;
 export const MAX_RULES = 32;
 export const MAX_RULE_VALUE_CHARS = 256;

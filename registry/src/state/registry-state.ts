@@ -128,7 +128,7 @@ export function emptyState(): RegistryState {
   return { models: {}, runners: {} };
 }
 
-/** `mlp v2`: how messages name a version. */
+/** `model 'mlp' version 2`: how the registry's messages name a version. */
 export function versionLabel(model: string, version: number): string {
   return `model '${model}' version ${version}`;
 }

@@ -5,13 +5,15 @@
  */
 import { ServiceError } from '@infermesh/common';
 import { checkHeaderKey, checkLength, MAX_RULE_VALUE_CHARS, MAX_RULES } from './checks.js';
-import type {
-  HeaderRuleRecord,
-  ModelRecord,
-  PolicyRecord,
-  RolloutAction,
-  RolloutRecord,
-  VersionRecord,
+import { POLICY_LIMITS, type Range } from './policy-limits.js';
+import {
+  versionLabel,
+  type HeaderRuleRecord,
+  type ModelRecord,
+  type PolicyRecord,
+  type RolloutAction,
+  type RolloutRecord,
+  type VersionRecord,
 } from './registry-state.js';
 import { versionsInUse } from './rollout-use.js';
 
@@ -43,7 +45,7 @@ export function findVersion(model: ModelRecord, version: number): VersionRecord 
 function usableVersion(model: ModelRecord, version: number, field: string): VersionRecord {
   const found = findVersion(model, version);
   if (found.status === 'retired') {
-    throw ServiceError.failedPrecondition(`${field}: model '${model.name}' version ${version} is retired`);
+    throw ServiceError.failedPrecondition(`${field}: ${versionLabel(model.name, version)} is retired`);
   }
   return found;
 }
@@ -58,13 +60,17 @@ function checkRule(model: ModelRecord, rule: HeaderRuleRecord, index: number): v
   if (rule.version > 0) usableVersion(model, rule.version, `${field}.version`);
 }
 
+/** True for a number within `range`; false for NaN. */
+const within = (value: number, range: Range) => value >= range.min && value <= range.max;
+
 function checkPolicy(policy: PolicyRecord): void {
   const bad = (field: string, range: string, value: number) =>
     ServiceError.invalidArgument(`policy.${field}: expected ${range}, got ${value}`);
-  if (!(policy.maxErrorRate >= 0 && policy.maxErrorRate <= 1)) throw bad('max_error_rate', '0..1', policy.maxErrorRate);
-  if (!(policy.maxP99Ratio >= 0 && policy.maxP99Ratio <= 1_000)) throw bad('max_p99_ratio', '0 (off) or a ratio up to 1000', policy.maxP99Ratio);
-  if (!(policy.minRequests >= 1 && policy.minRequests <= 10_000_000)) throw bad('min_requests', '1..10000000', policy.minRequests);
-  if (!(policy.windowMs >= 1_000 && policy.windowMs <= 3_600_000)) throw bad('window_ms', '1000..3600000', policy.windowMs);
+  const { maxErrorRate, maxP99Ratio, minRequests, windowMs } = POLICY_LIMITS;
+  if (!within(policy.maxErrorRate, maxErrorRate)) throw bad('max_error_rate', `${maxErrorRate.min}..${maxErrorRate.max}`, policy.maxErrorRate);
+  if (!within(policy.maxP99Ratio, maxP99Ratio)) throw bad('max_p99_ratio', `0 (off) or a ratio up to ${maxP99Ratio.max}`, policy.maxP99Ratio);
+  if (!within(policy.minRequests, minRequests)) throw bad('min_requests', `${minRequests.min}..${minRequests.max}`, policy.minRequests);
+  if (!within(policy.windowMs, windowMs)) throw bad('window_ms', `${windowMs.min}..${windowMs.max}`, policy.windowMs);
 }
 
 function record(model: ModelRecord, action: RolloutAction, version: number, context: OperationContext): void {
@@ -99,7 +105,7 @@ export function setRollout(model: ModelRecord, change: RolloutChange, context: O
     usableVersion(model, next.stableVersion, 'stable_version');
     if (current.stableVersion !== 0 && !context.isReady(model.name, next.stableVersion)) {
       throw ServiceError.failedPrecondition(
-        `stable_version: model '${model.name}' version ${next.stableVersion} is not ready on any runner; ` +
+        `stable_version: ${versionLabel(model.name, next.stableVersion)} is not ready on any runner; ` +
           `make it the canary first (canary_version ${next.stableVersion}, weight 0), then promote it`,
       );
     }
@@ -182,7 +188,7 @@ export function retire(model: ModelRecord, versionNumber: number, context: Opera
   const version = findVersion(model, versionNumber);
   if (version.status === 'retired') return version;
   const { rollout } = model;
-  const label = `model '${model.name}' version ${versionNumber}`;
+  const label = versionLabel(model.name, versionNumber);
   if (rollout.stableVersion === versionNumber) throw ServiceError.failedPrecondition(`${label} is the stable version; promote another version first`);
   if (rollout.canaryVersion === versionNumber) throw ServiceError.failedPrecondition(`${label} is the canary; roll it back first`);
   if (rollout.rules.some((rule) => rule.version === versionNumber)) {

@@ -6,7 +6,7 @@
 import type { Logger } from '@infermesh/common';
 import type { ReportStatsRequest__Output } from '@infermesh/proto/registry';
 import type { Registry } from '../Registry.js';
-import { rollback } from '../state/rollout-operations.js';
+import { rollback, type OperationContext } from '../state/rollout-operations.js';
 import { judgeCanary } from './judge-canary.js';
 import { StatsWindow } from './StatsWindow.js';
 
@@ -22,9 +22,13 @@ export class CanaryWatch {
   /** Models with a rollback being saved, so one bad report does not roll back twice. */
   private readonly pending = new Set<string>();
 
+  /**
+   * `operationContext` builds the context of a rollback by `actor`, as the API's handlers do,
+   * so that the history limit and the rest are set in one place.
+   */
   constructor(
     private readonly registry: Registry,
-    private readonly historyLimit: number,
+    private readonly operationContext: (actor: string, reason: string) => OperationContext,
     private readonly logger: Logger,
   ) {}
 
@@ -37,8 +41,11 @@ export class CanaryWatch {
   report(request: ReportStatsRequest__Output): void {
     const now = Date.now();
     const models = new Set<string>();
+    const known = this.registry.current.models;
     for (const stats of request.stats.slice(0, MAX_REPORTED_VERSIONS)) {
-      if (stats.latency.length > MAX_LATENCY_BUCKETS) continue;
+      // A model the registry does not have has no canary to judge; keeping its calls would
+      // only let a gateway fill the window with names.
+      if (stats.latency.length > MAX_LATENCY_BUCKETS || !Object.hasOwn(known, stats.model)) continue;
       this.window.add(stats, now);
       models.add(stats.model);
     }
@@ -63,8 +70,7 @@ export class CanaryWatch {
       .mutate((draft) => {
         const target = draft.models[name];
         if (!target) return;
-        const context = { nowMs: Date.now(), actor: AUTO_ROLLBACK_ACTOR, reason, historyLimit: this.historyLimit, isReady: () => false };
-        rollback(target, context, 'AUTO_ROLLBACK', canary);
+        rollback(target, this.operationContext(AUTO_ROLLBACK_ACTOR, reason), 'AUTO_ROLLBACK', canary);
       })
       .then(
         () => this.logger.warn({ model: name, version: canary, reason }, 'canary rolled back automatically'),

@@ -3,6 +3,7 @@
  * sliding window so a canary can be judged on its recent calls only.
  */
 import type { VersionStats__Output } from '@infermesh/proto/registry';
+import { POLICY_LIMITS } from '../state/policy-limits.js';
 import { versionKey } from '../state/registry-state.js';
 
 /** One report's worth of a version's calls. */
@@ -23,7 +24,7 @@ export interface WindowSummary {
 }
 
 /** Largest window any policy may ask for; older entries are dropped. */
-const MAX_WINDOW_MS = 3_600_000;
+const MAX_WINDOW_MS = POLICY_LIMITS.windowMs.max;
 /** Entries kept per version at most, whatever the report rate. */
 const MAX_ENTRIES = 20_000;
 
@@ -54,8 +55,12 @@ export class StatsWindow {
     let requests = 0;
     let errors = 0;
     const latency = new Map<number, number>();
-    for (const entry of this.entries.get(versionKey(model, version)) ?? []) {
-      if (entry.atMs < since) continue;
+    const list = this.entries.get(versionKey(model, version)) ?? [];
+    // Entries are appended in time order: walk back from the newest and stop at the first one
+    // too old, rather than over the hour kept for the longest window.
+    for (let i = list.length - 1; i >= 0; i--) {
+      const entry = list[i]!;
+      if (entry.atMs < since) break;
       requests += entry.requests;
       errors += entry.errors;
       for (const [le, count] of entry.latency) latency.set(le, (latency.get(le) ?? 0) + count);
