@@ -6,18 +6,20 @@
 import { status } from '@grpc/grpc-js';
 import { trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
 import { ServiceError, endSpan, startChildSpan } from '@infermesh/common';
+import { collectBatch, removeBatch } from './batch-selection.js';
 import { concatFeeds, splitOutputs } from './batch-tensors.js';
 import type { WireTensor } from './session-protocol.js';
 import type { SessionWorker } from './SessionWorker.js';
+import type { VersionMetrics } from './VersionMetrics.js';
 import type { VersionStatistics } from './VersionStatistics.js';
 
 /** What one request brings to the queue. */
 export interface BatchRequest {
   feeds: Record<string, WireTensor>;
-  fetches: string[];
+  fetches: readonly string[];
   /** Rows along the batch dimension; requests of unbatched models count 1 and never join others. */
   batch: number;
-  /** Requests join one execution only when their keys match (same non-batch shapes and outputs). */
+  /** With dynamic batching, requests join one execution only when their keys match (same non-batch shapes and outputs). */
   key: string;
 }
 
@@ -30,22 +32,20 @@ export interface BatcherOptions {
   maxQueueSize: number;
   /** Attributes on every span the batcher makes (model, version, device). */
   spanAttributes?: Attributes;
-  /** Where each execution's queue waits and phase times are recorded. */
+  /** Where each execution's queue waits and phase times are recorded; executions are counted there only. */
   statistics: VersionStatistics;
-  /** Told about each execution, for metrics. */
-  onExecuted?: (execution: { rows: number; computeNs: number; queueWaitsMs: readonly number[] }) => void;
+  /** Where each successful execution's batch size, compute time and queue waits are observed. */
+  metrics?: VersionMetrics;
 }
 
-/** Counters of one version, for Status and statistics. */
+/** What only the queue sees, for Status; executions and batch sizes are in VersionStatistics. */
 export interface BatcherStats {
-  executions: number;
+  /** Requests answered from an execution. */
   inferences: number;
+  /** Requests that left the queue without running: cancelled, or past their deadline or queue timeout. */
   dropped: number;
+  /** Requests refused because the queue was full. */
   rejected: number;
-  queueNs: number;
-  computeNs: number;
-  /** batch size → executions */
-  batchSizes: Map<number, number>;
 }
 
 interface Job extends BatchRequest {
@@ -61,7 +61,7 @@ interface Job extends BatchRequest {
 
 /** Counters before anything ran. */
 export function emptyBatcherStats(): BatcherStats {
-  return { executions: 0, inferences: 0, dropped: 0, rejected: 0, queueNs: 0, computeNs: 0, batchSizes: new Map() };
+  return { inferences: 0, dropped: 0, rejected: 0 };
 }
 
 export class Batcher {
@@ -119,8 +119,12 @@ export class Batcher {
       );
     }
     return new Promise((resolve, reject) => {
+      // Only what the queue needs: the prepared request's other fields stay with its caller.
       const job: Job = {
-        ...request,
+        feeds: request.feeds,
+        fetches: request.fetches,
+        batch: request.batch,
+        key: request.key,
         enqueuedAt: performance.now(),
         trace: traceContext
           ? { ctx: traceContext, queueSpan: startChildSpan('queue', traceContext, this.options.spanAttributes) }
@@ -174,6 +178,7 @@ export class Batcher {
     const index = this.queue.indexOf(job);
     if (index < 0) return;
     this.queue.splice(index, 1);
+    if (this.queue.length === 0) this.disarm();
     this.stats.dropped++;
     if (job.trace) endSpan(job.trace.queueSpan, reason);
     this.settle(job).reject(reason);
@@ -195,75 +200,76 @@ export class Batcher {
     return best;
   }
 
-  /** The oldest request and the compatible requests after it that fit one batch. */
-  private collect(): { jobs: Job[]; rows: number } {
-    const oldest = this.queue[0]!;
-    if (!this.options.dynamic || oldest.batch === 0) return { jobs: [oldest], rows: oldest.batch };
-    const jobs: Job[] = [];
-    let rows = 0;
-    for (const job of this.queue) {
-      if (job.key !== oldest.key || rows + job.batch > this.options.maxBatchSize) continue;
-      jobs.push(job);
-      rows += job.batch;
-      if (rows === this.options.maxBatchSize) break;
-    }
-    return { jobs, rows };
-  }
-
   private pump(): void {
-    clearTimeout(this.delayTimer);
-    this.delayTimer = undefined;
     while (this.queue.length > 0) {
       const instance = this.freeInstance();
       if (!instance) return;
-      const { jobs, rows } = this.collect();
       const dynamic = this.options.dynamic;
+      const { jobs, rows } = collectBatch(this.queue, this.options.maxBatchSize, dynamic !== undefined);
       if (dynamic && rows < this.options.maxBatchSize && !this.preferred.has(rows)) {
         const waitedMs = performance.now() - jobs[0]!.enqueuedAt;
         const delayMs = dynamic.maxQueueDelayUs / 1000;
         if (waitedMs < delayMs) {
-          this.delayTimer = setTimeout(() => this.pump(), delayMs - waitedMs);
+          // The delay runs out with the oldest job's, so an armed timer stays right across
+          // submits; one armed for a job that left since fires early and just re-arms.
+          this.delayTimer ??= setTimeout(() => {
+            this.delayTimer = undefined;
+            this.pump();
+          }, delayMs - waitedMs);
           return;
         }
       }
-      const taken = new Set(jobs);
-      for (let i = this.queue.length - 1; i >= 0; i--) if (taken.has(this.queue[i]!)) this.queue.splice(i, 1);
+      this.disarm();
+      removeBatch(this.queue, jobs);
       void this.execute(instance, jobs, rows);
     }
+    this.disarm();
+  }
+
+  private disarm(): void {
+    clearTimeout(this.delayTimer);
+    this.delayTimer = undefined;
   }
 
   private async execute(instance: SessionWorker, jobs: Job[], rows: number): Promise<void> {
-    const now = performance.now();
-    const queueWaitsMs = jobs.map((job) => now - job.enqueuedAt);
+    const dequeuedAt = performance.now();
     const size = Math.max(rows, 1);
+    const single = jobs.length === 1;
+    let waitedNs = 0;
+    let traced = false;
     const batchSpans = jobs.map((job) => {
       this.settle(job);
+      waitedNs += (dequeuedAt - job.enqueuedAt) * 1e6;
       if (!job.trace) return undefined;
+      traced = true;
       job.trace.queueSpan.end();
       return startChildSpan('batch', job.trace.ctx, { ...this.options.spanAttributes, 'batch.size': size, 'batch.requests': jobs.length });
     });
-    let waitedNs = 0;
-    for (const wait of queueWaitsMs) waitedNs += wait * 1e6;
-    this.stats.queueNs += Math.round(waitedNs);
     this.options.statistics.dequeued(jobs.length, waitedNs);
     this.running += jobs.length;
     try {
       // Input time: concatenating and posting the feeds to the worker, then its tensor creation.
       const gathering = performance.now();
-      const feeds = jobs.length === 1 ? jobs[0]!.feeds : concatFeeds(jobs.map((job) => job.feeds), rows);
+      const feeds = single ? jobs[0]!.feeds : concatFeeds(jobs.map((job) => job.feeds), rows);
       const running = instance.run(feeds, jobs[0]!.fetches);
       const handOverNs = (performance.now() - gathering) * 1e6;
       const result = await running;
-      this.stats.computeNs += result.computeNs;
-      this.stats.executions++;
-      this.stats.batchSizes.set(size, (this.stats.batchSizes.get(size) ?? 0) + 1);
-      this.options.onExecuted?.({ rows: size, computeNs: result.computeNs, queueWaitsMs });
-      this.traceCompute(jobs, batchSpans, result.computeNs);
-      const splitting = performance.now();
-      const parts = jobs.length === 1 ? [result.outputs] : splitOutputs(result.outputs, jobs.map((job) => job.batch));
-      const splitNs = (performance.now() - splitting) * 1e6;
+      this.options.metrics?.executed(size, result.computeNs);
+      if (traced) this.traceCompute(jobs, batchSpans, result.computeNs);
+      // A lone request gets the outputs as they are: nothing to split, nothing to time.
+      let parts: Record<string, WireTensor>[] | undefined;
+      let splitNs = 0;
+      if (!single) {
+        const splitting = performance.now();
+        parts = splitOutputs(result.outputs, jobs.map((job) => job.batch));
+        splitNs = (performance.now() - splitting) * 1e6;
+      }
       this.options.statistics.executed(size, jobs.length, handOverNs + result.inputNs, result.computeNs, result.outputNs + splitNs);
-      jobs.forEach((job, i) => job.resolve(parts[i]!));
+      for (let i = 0; i < jobs.length; i++) {
+        const job = jobs[i]!;
+        this.options.metrics?.queued(dequeuedAt - job.enqueuedAt);
+        job.resolve(parts ? parts[i]! : result.outputs);
+      }
       this.stats.inferences += jobs.length;
       for (const span of batchSpans) span?.end();
     } catch (error) {

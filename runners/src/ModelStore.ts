@@ -53,9 +53,8 @@ export class ModelStore {
       return found;
     }
     const versions = this.versionsOf(name);
-    const ready = versions.filter((v) => v.state === 'READY');
-    const newest = ready[ready.length - 1];
-    if (newest) return newest;
+    // Versions are kept oldest first: the first READY one from the end is the newest.
+    for (let i = versions.length - 1; i >= 0; i--) if (versions[i]!.state === 'READY') return versions[i]!;
     const states = versions.map((v) => `${v.version}: ${v.state.toLowerCase()}${v.reason ? ` (${v.reason})` : ''}`);
     throw ServiceError.unavailable(`model '${name}' has no ready version (${states.join('; ')})`);
   }

@@ -1,6 +1,6 @@
 /** One version of one model on this runner: its instances, queue, signature and state. */
 import { status } from '@grpc/grpc-js';
-import type { Context } from '@opentelemetry/api';
+import { context as otelContext, type Context } from '@opentelemetry/api';
 import { ServiceError, type Logger } from '@infermesh/common';
 import type { ModelInferRequest__Output, ModelInferResponse, ModelVersionStatus } from '@infermesh/proto';
 import { Batcher, emptyBatcherStats, type BatcherStats } from './Batcher.js';
@@ -9,8 +9,9 @@ import { readModelConfig, type ModelConfig } from './model-config.js';
 import type { ModelSource } from './model-repository.js';
 import { prepareInputs, type InputLimits } from './prepare-inputs.js';
 import { SessionLoadError, SessionWorker } from './SessionWorker.js';
-import { formatShape, toSignature, type Signature, type TensorSpec } from './signature.js';
+import { tensorMetadata, toSignature, unbatchable, type Signature } from './signature.js';
 import type { RunnerMetrics } from './runner-metrics.js';
+import { VersionMetrics } from './VersionMetrics.js';
 import { VersionStatistics } from './VersionStatistics.js';
 import { warmupFeeds } from './warmup.js';
 
@@ -29,22 +30,13 @@ export interface VersionContext {
 
 const EMPTY_STATS: BatcherStats = emptyBatcherStats();
 
-/** Why a batched model's signature cannot be batched, or undefined when it can. */
-function unbatchable(signature: Signature, maxBatchSize: number): string | undefined {
-  for (const [kind, specs] of [['input', signature.inputs], ['output', signature.outputs]] as const) {
-    const bad = specs.find((spec) => spec.shape.length === 0 || spec.shape[0] !== -1);
-    if (bad) {
-      return `max_batch_size ${maxBatchSize} needs a variable first dimension on every input and output; ${kind} '${bad.name}' has shape ${formatShape(bad.shape)}`;
-    }
-  }
-  return undefined;
-}
-
 export class ModelVersion {
   state: VersionState = 'LOADING';
   /** Why the version is not READY. */
   reason = '';
   signature: Signature = { inputs: [], outputs: [] };
+  /** The signature's output names: what a request that names no outputs gets, shared by all such requests. */
+  outputNames: readonly string[] = [];
   config: ModelConfig | undefined;
   /** Where the instances run. */
   device: string;
@@ -52,6 +44,8 @@ export class ModelVersion {
   memoryBytes = 0;
   /** Triton's per-version statistics; they count from the moment the version is READY. */
   readonly statistics = new VersionStatistics();
+  /** The version's Prometheus series, bound at load; absent without runner metrics. */
+  metrics: VersionMetrics | undefined;
   private instances: SessionWorker[] = [];
   private batcher: Batcher | undefined;
 
@@ -75,6 +69,11 @@ export class ModelVersion {
     return this.config?.max_batch_size ?? 0;
   }
 
+  /** Whether queued requests may join one execution; only then do requests need a batching key. */
+  get dynamicBatching(): boolean {
+    return this.config?.dynamic_batching !== undefined;
+  }
+
   /** Loads the instances, warms them up; on failure the version is FAILED with the reason, never thrown. */
   async load(): Promise<void> {
     const log = this.context.logger.child({ model: this.name, version: this.version });
@@ -84,25 +83,18 @@ export class ModelVersion {
       this.config = config;
       this.instances = await this.startInstances(config, log);
       this.signature = toSignature(this.instances[0]!.inputs, this.instances[0]!.outputs);
+      this.outputNames = this.signature.outputs.map((spec) => spec.name);
       const batching = config.max_batch_size > 0 ? unbatchable(this.signature, config.max_batch_size) : undefined;
       if (batching) throw new Error(batching);
       await this.warmUp(config);
-      const labels = { model: this.name, version: this.version };
       const metrics = this.context.metrics;
+      this.metrics = metrics && new VersionMetrics(metrics, { model: this.name, version: this.version });
       this.batcher = new Batcher(this.instances, {
         maxBatchSize: config.max_batch_size,
         maxQueueSize: config.max_queue_size,
         statistics: this.statistics,
         spanAttributes: { 'model.name': this.name, 'model.version': this.version, device: this.device },
-        ...(metrics
-          ? {
-              onExecuted: ({ rows, computeNs, queueWaitsMs }) => {
-                metrics.batchSize.observe(labels, rows);
-                metrics.computeSeconds.observe(labels, computeNs / 1e9);
-                for (const wait of queueWaitsMs) metrics.queueSeconds.observe(labels, wait / 1000);
-              },
-            }
-          : {}),
+        ...(this.metrics ? { metrics: this.metrics } : {}),
         ...(config.dynamic_batching
           ? {
               dynamic: {
@@ -155,7 +147,7 @@ export class ModelVersion {
     for (const instance of this.instances) {
       for (let i = 0; i < count; i++) {
         const feeds = warmupFeeds(this.signature, config.max_batch_size > 0, batch_size, data === 'random');
-        await instance.run(feeds, this.signature.outputs.map((s) => s.name)).catch((error: Error) => {
+        await instance.run(feeds, this.outputNames).catch((error: Error) => {
           throw new Error(`warm-up run failed: ${error.message}`);
         });
       }
@@ -165,8 +157,10 @@ export class ModelVersion {
   /**
    * Runs one request; throws ServiceError for anything the caller got wrong. Once the version
    * is READY every request counts in {@link statistics}, as a success or a failure.
+   * `ctx` is the request's trace context: an onnxruntime failure is logged with its ids, and
+   * when `sampled` the queue, batch and compute spans hang below it (they cost per request).
    */
-  async infer(request: ModelInferRequest__Output, signal?: AbortSignal, traceContext?: Context): Promise<ModelInferResponse> {
+  async infer(request: ModelInferRequest__Output, signal?: AbortSignal, ctx?: Context, sampled = false): Promise<ModelInferResponse> {
     const batcher = this.batcher;
     if (this.state !== 'READY' || !batcher) throw this.notReady();
     const started = performance.now();
@@ -175,9 +169,9 @@ export class ModelVersion {
       const queueTimeoutUs = prepared.queueTimeoutUs ?? this.config?.default_queue_timeout_us ?? 0;
       let outputs;
       try {
-        outputs = await batcher.submit(prepared, signal, queueTimeoutUs, traceContext);
+        outputs = await batcher.submit(prepared, signal, queueTimeoutUs, sampled ? ctx : undefined);
       } catch (error) {
-        throw this.runFailure(error, request.id);
+        throw this.runFailure(error, request.id, ctx);
       }
       const building = performance.now();
       const response = buildResponse(this, request.id, prepared.fetches, outputs, prepared.rawResponse);
@@ -190,9 +184,12 @@ export class ModelVersion {
   }
 
   /** What the caller of a failed run gets: its ServiceError, or INTERNAL for onnxruntime's own failure (logged). */
-  private runFailure(error: unknown, requestId: string): ServiceError {
+  private runFailure(error: unknown, requestId: string, ctx: Context | undefined): ServiceError {
     if (error instanceof ServiceError) return error;
-    this.context.logger.error({ model: this.name, version: this.version, requestId, err: error }, 'onnxruntime failed to run a request');
+    // The logger reads trace ids from the active context; only this line needs the request's.
+    const log = () => this.context.logger.error({ model: this.name, version: this.version, requestId, err: error }, 'onnxruntime failed to run a request');
+    if (ctx) otelContext.with(ctx, log);
+    else log();
     return new ServiceError(
       status.INTERNAL,
       `model '${this.name}' version ${this.version}: onnxruntime could not run this request; see the runner log`,
@@ -204,9 +201,9 @@ export class ModelVersion {
     return this.batcher !== undefined;
   }
 
-  /** Counters of the version's queue and executions. */
-  get stats(): BatcherStats {
-    return this.batcher?.stats ?? EMPTY_STATS;
+  /** Counters of the version's queue and executions (an object per read: for Status and tests, not the request path). */
+  get stats(): BatcherStats & { executions: number } {
+    return { ...(this.batcher?.stats ?? EMPTY_STATS), executions: this.statistics.executions };
   }
 
   /** Requests waiting for an instance. */
@@ -227,26 +224,26 @@ export class ModelVersion {
 
   /** The version as RunnerControl.Status reports it. */
   status(): ModelVersionStatus {
-    const tensor = (spec: TensorSpec) => ({ name: spec.name, datatype: spec.datatype, shape: spec.shape });
-    const stats = this.stats;
+    const stats = this.batcher?.stats ?? EMPTY_STATS;
     return {
       name: this.name,
       version: this.version,
       state: this.state,
       reason: this.reason,
-      inputs: this.signature.inputs.map(tensor),
-      outputs: this.signature.outputs.map(tensor),
+      inputs: this.signature.inputs.map(tensorMetadata),
+      outputs: this.signature.outputs.map(tensorMetadata),
       platform: 'onnxruntime_onnx',
       queue_depth: this.batcher?.queued ?? 0,
       in_flight: this.inFlight,
       memory_bytes: this.memoryBytes,
-      executions: stats.executions,
+      executions: this.statistics.executions,
       inferences: stats.inferences,
       dropped: stats.dropped,
       rejected: stats.rejected,
-      batch_sizes: [...stats.batchSizes].sort(([a], [b]) => a - b).map(([batch_size, executions]) => ({ batch_size, executions })),
+      batch_sizes: this.statistics.executionsPerBatchSize(),
       instances: this.instances.length,
       max_batch_size: this.maxBatchSize,
+      // The artifact the version was loaded from: a supervisor restores the runner's models from it.
       artifact_path: this.source.modelPath,
       device: this.device,
     };

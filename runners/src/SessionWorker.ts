@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { status } from '@grpc/grpc-js';
 import { ServiceError } from '@infermesh/common';
-import type { RunRequest, ValueInfo, WireTensor, WorkerInit, WorkerReply } from './session-protocol.js';
+import { ownedBuffer, type RunRequest, type ValueInfo, type WireTensor, type WorkerInit, type WorkerReply } from './session-protocol.js';
 
 /**
  * The compiled worker script. Under vitest this module runs from src/*.ts, and worker
@@ -88,15 +88,13 @@ export class SessionWorker {
   }
 
   /** Runs the session; the feeds' buffers are transferred to the worker and unusable after. */
-  run(feeds: Record<string, WireTensor>, fetches: string[]): Promise<RunResult> {
+  run(feeds: Record<string, WireTensor>, fetches: readonly string[]): Promise<RunResult> {
     if (this.stopped) return Promise.reject(ServiceError.unavailable('model instance has stopped'));
     const id = this.nextId++;
     const transfer: ArrayBuffer[] = [];
     for (const tensor of Object.values(feeds)) {
-      const { data } = tensor;
-      if (!Array.isArray(data) && data.buffer instanceof ArrayBuffer && data.byteLength === data.buffer.byteLength) {
-        transfer.push(data.buffer);
-      }
+      const buffer = ownedBuffer(tensor.data);
+      if (buffer) transfer.push(buffer);
     }
     return new Promise<RunResult>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });

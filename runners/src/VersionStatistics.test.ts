@@ -53,4 +53,18 @@ describe('version statistics', () => {
       batch_stats: [],
     });
   });
+
+  it('is where Status reads executions and executions per batch size', () => {
+    const statistics = new VersionStatistics();
+    expect(statistics.executions).toBe(0);
+    expect(statistics.executionsPerBatchSize()).toEqual([]);
+    statistics.executed(4, 2, 0, 0, 0);
+    statistics.executed(1, 1, 0, 0, 0);
+    statistics.executed(4, 3, 0, 0, 0);
+    expect(statistics.executions).toBe(3);
+    expect(statistics.executionsPerBatchSize()).toEqual([
+      { batch_size: 1, executions: 1 },
+      { batch_size: 4, executions: 2 },
+    ]);
+  });
 });

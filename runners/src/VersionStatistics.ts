@@ -48,6 +48,16 @@ export class VersionStatistics {
   /** batch size → its executions */
   private readonly batches = new Map<number, BatchDurations>();
 
+  /** Executions since the version became READY. */
+  get executions(): number {
+    return this.executionCount;
+  }
+
+  /** Executions per batch size, smallest first, as RunnerControl.Status reports them. */
+  executionsPerBatchSize(): { batch_size: number; executions: number }[] {
+    return [...this.batches].sort(([a], [b]) => a - b).map(([batch_size, { executions }]) => ({ batch_size, executions }));
+  }
+
   /** `requests` left the queue for an execution, having waited `waitedNs` between them. */
   dequeued(requests: number, waitedNs: number): void {
     this.queue.count += requests;

@@ -74,7 +74,7 @@ export async function createRunner(config: RunnerConfig): Promise<Runner> {
     maxReceiveMessageBytes: config.maxMessageBytes,
     maxSendMessageBytes: config.maxMessageBytes,
     services: [
-      { definition: inferenceProto.GRPCInferenceService.service, implementation: inferenceHandlers(store, logger, isReady, config, metrics) },
+      { definition: inferenceProto.GRPCInferenceService.service, implementation: inferenceHandlers(store, logger, isReady, config) },
       {
         definition: runnerProto.RunnerControl.service,
         implementation: runnerControlHandlers(config, store, lifecycle, logger, isReady),

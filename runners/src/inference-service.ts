@@ -1,6 +1,6 @@
 /** The runner's GRPCInferenceService: the public protocol, answered from its own models. */
+import { setMaxListeners } from 'node:events';
 import { status, type Metadata } from '@grpc/grpc-js';
-import { context } from '@opentelemetry/api';
 import {
   INFERMESH_VERSION,
   callSignal,
@@ -21,60 +21,47 @@ import {
   type ModelStreamInferResponse,
 } from '@infermesh/proto';
 import { modelStatistics } from './model-statistics.js';
-import type { RunnerMetrics } from './runner-metrics.js';
 import type { ModelStore } from './ModelStore.js';
-import type { TensorSpec } from './signature.js';
+import { tensorMetadata } from './signature.js';
 import { tritonModelConfig } from './triton-model-config.js';
+import type { VersionMetrics } from './VersionMetrics.js';
 
 /** Requests of one ModelStreamInfer stream running at once. */
 const STREAM_MAX_IN_FLIGHT = 64;
 
-const tensorMetadata = ({ name, datatype, shape }: TensorSpec) => ({ name, datatype, shape });
-
 /**
  * Handlers for one runner; `isReady` says whether the initial load has finished. Each
  * ModelInfer gets a server span continuing the caller's trace (queue, batch and compute
- * spans hang below it) and is counted per version in `metrics`.
+ * spans hang below it) and is counted in its version's metrics.
  */
 export function inferenceHandlers(
   store: ModelStore,
   logger: Logger,
   isReady: () => boolean,
   runner: { device: string },
-  metrics?: RunnerMetrics,
 ): GRPCInferenceServiceHandlers {
-  const infer = async (
-    request: ModelInferRequest__Output,
-    call: Parameters<typeof callSignal>[0] & { metadata: Metadata },
-  ): Promise<ModelInferResponse> => {
-    const { span, ctx } = startServerSpan(MODEL_INFER_PATH, call.metadata, {
+  /** One request; `signal` is its call's, shared by every request of a stream. */
+  const infer = async (request: ModelInferRequest__Output, metadata: Metadata, signal: AbortSignal): Promise<ModelInferResponse> => {
+    const { span, ctx } = startServerSpan(MODEL_INFER_PATH, metadata, {
       'model.name': request.model_name,
       'model.version': request.model_version,
       device: runner.device,
     });
-    const { signal, dispose } = callSignal(call);
     const started = performance.now();
-    // Labels only for versions this runner has, so callers cannot mint label values.
-    let labels: { model: string; version: string } | undefined;
+    // Series only for versions this runner has, so callers cannot mint label values.
+    let metrics: VersionMetrics | undefined;
     try {
       const version = store.resolve(request.model_name, request.model_version);
-      labels = { model: version.name, version: version.version };
+      metrics = version.metrics;
       span.setAttribute('model.version', version.version);
-      // Queue, batch and compute spans only when this call is sampled: they cost per request.
-      const traceContext = span.isRecording() ? ctx : undefined;
-      const response = await context.with(ctx, () => version.infer(request, signal, traceContext));
+      const response = await version.infer(request, signal, ctx, span.isRecording());
       endSpan(span);
-      if (metrics) {
-        metrics.requests.inc({ ...labels, code: 'OK' });
-        metrics.requestSeconds.observe(labels, (performance.now() - started) / 1000);
-      }
+      metrics?.succeeded(started);
       return response;
     } catch (error) {
       endSpan(span, error);
-      if (metrics && labels) metrics.requests.inc({ ...labels, code: status[toGrpcStatus(error).code] });
+      metrics?.failed(status[toGrpcStatus(error).code]);
       throw error;
-    } finally {
-      dispose();
     }
   };
 
@@ -116,11 +103,26 @@ export function inferenceHandlers(
         outputs: version.signature.outputs.map(tensorMetadata),
       };
     }),
-    ModelInfer: unaryHandler(logger, 'ModelInfer', infer),
-    ModelStreamInfer: (call) =>
+    ModelInfer: unaryHandler(logger, 'ModelInfer', async (request, call) => {
+      const { signal, dispose } = callSignal(call);
+      try {
+        return await infer(request, call.metadata, signal);
+      } finally {
+        dispose();
+      }
+    }),
+    ModelStreamInfer: (call) => {
+      // One signal for the whole stream: a signal per message would add a 'cancelled'
+      // listener and a deadline timer per message in flight, all for the same call.
+      const { signal, dispose } = callSignal(call);
+      // A stream closes after it ends normally and when cancelled (grpc-js destroys it then).
+      call.once('close', dispose);
+      // Each message waiting in a Batcher queue listens for 'abort', and up to
+      // STREAM_MAX_IN_FLIGHT wait at once (the stream pauses there): not a leak.
+      setMaxListeners(STREAM_MAX_IN_FLIGHT, signal);
       serveOrderedStream<ModelInferRequest__Output, ModelStreamInferResponse>(call, {
         maxInFlight: STREAM_MAX_IN_FLIGHT,
-        handle: async (request) => ({ error_message: '', infer_response: await infer(request, call) }),
+        handle: async (request) => ({ error_message: '', infer_response: await infer(request, call.metadata, signal) }),
         onError: (request, error) => {
           const { details, expected } = toGrpcStatus(error);
           if (!expected) logger.error({ err: error, method: 'ModelStreamInfer' }, 'unexpected error');
@@ -129,6 +131,7 @@ export function inferenceHandlers(
             infer_response: { model_name: request.model_name, model_version: request.model_version, id: request.id },
           };
         },
-      }),
+      });
+    },
   };
 }

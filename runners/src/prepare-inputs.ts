@@ -20,16 +20,27 @@ import { formatShape, type Signature, type TensorSpec } from './signature.js';
 /** A request ready for the batcher. */
 export interface PreparedRun {
   feeds: Record<string, WireTensor>;
-  /** Outputs to compute and return, in response order. */
-  fetches: string[];
+  /** Outputs to compute and return, in response order; shared with other requests when the request names none. */
+  fetches: readonly string[];
   /** Answer in raw_output_contents (the request used raw inputs) or typed contents. */
   rawResponse: boolean;
   /** Rows along the batch dimension (1 for unbatched models). */
   batch: number;
-  /** Requests with equal keys can share one execution: same non-batch shapes, same outputs. */
+  /** Requests with equal keys can share one execution: same non-batch shapes, same outputs. Empty without dynamic batching. */
   key: string;
   /** Queue timeout from the `timeout` request parameter (µs), or undefined. */
   queueTimeoutUs: number | undefined;
+}
+
+/** What a request is checked against: a model version once loaded. */
+export interface PreparedModel {
+  name: string;
+  version: string;
+  signature: Signature;
+  /** The signature's output names, computed once per version. */
+  outputNames: readonly string[];
+  maxBatchSize: number;
+  dynamicBatching: boolean;
 }
 
 /** Limits applied before allocating anything for an input. */
@@ -88,19 +99,23 @@ function parseShape(name: string, given: readonly string[]): number[] {
 }
 
 function checkShape(spec: TensorSpec, shape: number[]): void {
-  const expected = formatShape(spec.shape);
   if (shape.length !== spec.shape.length) {
     throw ServiceError.invalidArgument(
-      `input '${spec.name}': expected shape ${expected} (rank ${spec.shape.length}), got ${formatShape(shape)} (rank ${shape.length})`,
+      `input '${spec.name}': expected shape ${formatShape(spec.shape)} (rank ${spec.shape.length}), got ${formatShape(shape)} (rank ${shape.length})`,
     );
   }
   spec.shape.forEach((dim, i) => {
     if (dim >= 0 && shape[i] !== dim) {
       throw ServiceError.invalidArgument(
-        `input '${spec.name}': dimension ${i} must be ${dim}, got ${shape[i]} (expected shape ${expected}, got ${formatShape(shape)})`,
+        `input '${spec.name}': dimension ${i} must be ${dim}, got ${shape[i]} (expected shape ${formatShape(spec.shape)}, got ${formatShape(shape)})`,
       );
     }
   });
+}
+
+/** How messages name the version; built only when a request is refused. */
+function labelOf(model: PreparedModel): string {
+  return `model '${model.name}' version ${model.version}`;
 }
 
 function listNames(specs: readonly TensorSpec[]): string {
@@ -108,13 +123,8 @@ function listNames(specs: readonly TensorSpec[]): string {
 }
 
 /** Validates and decodes a request for a model version with this signature. */
-export function prepareInputs(
-  model: { name: string; version: string; signature: Signature; maxBatchSize: number },
-  request: ModelInferRequest__Output,
-  limits: InputLimits,
-): PreparedRun {
+export function prepareInputs(model: PreparedModel, request: ModelInferRequest__Output, limits: InputLimits): PreparedRun {
   const { inputs: specs, outputs: outputSpecs } = model.signature;
-  const label = `model '${model.name}' version ${model.version}`;
   const raw = request.raw_input_contents;
   const usesRaw = raw.length > 0;
   if (usesRaw && raw.length !== request.inputs.length) {
@@ -126,7 +136,7 @@ export function prepareInputs(
   const feeds: Record<string, WireTensor> = {};
   request.inputs.forEach((input, index) => {
     const spec = specs.find((s) => s.name === input.name);
-    if (!spec) throw ServiceError.invalidArgument(`unknown input '${input.name}'; ${label} takes ${listNames(specs)}`);
+    if (!spec) throw ServiceError.invalidArgument(`unknown input '${input.name}'; ${labelOf(model)} takes ${listNames(specs)}`);
     if (Object.hasOwn(feeds, input.name)) throw ServiceError.invalidArgument(`input '${input.name}' is given more than once`);
     if (input.datatype !== spec.datatype) {
       const known = isDatatype(input.datatype) ? '' : ' (not a protocol datatype)';
@@ -163,24 +173,29 @@ export function prepareInputs(
     feeds[input.name] = { type: spec.ortType as OrtElementType, data, dims: shape };
   });
 
-  const missing = specs.filter((s) => !Object.hasOwn(feeds, s.name));
-  if (missing.length > 0) {
-    throw ServiceError.invalidArgument(`missing input${missing.length > 1 ? 's' : ''} ${listNames(missing)} for ${label}`);
+  // Inputs are known and distinct by now, so an input is missing only when the counts differ.
+  if (request.inputs.length !== specs.length) {
+    const missing = specs.filter((s) => !Object.hasOwn(feeds, s.name));
+    throw ServiceError.invalidArgument(`missing input${missing.length > 1 ? 's' : ''} ${listNames(missing)} for ${labelOf(model)}`);
   }
 
   const fetches =
     request.outputs.length === 0
-      ? outputSpecs.map((s) => s.name)
+      ? model.outputNames
       : request.outputs.map(({ name }) => {
           if (!outputSpecs.some((s) => s.name === name)) {
             throw ServiceError.invalidArgument(
-              `unknown output '${name}' requested; ${label} has outputs ${outputSpecs.map((s) => s.name).join(', ')}`,
+              `unknown output '${name}' requested; ${labelOf(model)} has outputs ${model.outputNames.join(', ')}`,
             );
           }
           return name;
         });
-  if (new Set(fetches).size !== fetches.length) throw ServiceError.invalidArgument('an output is requested more than once');
+  // The signature's own names are distinct: only a request naming several outputs can repeat one.
+  if (request.outputs.length > 1 && new Set(fetches).size !== fetches.length) {
+    throw ServiceError.invalidArgument('an output is requested more than once');
+  }
   const batch = batchOf(model, feeds);
-  const key = `${specs.map((s) => feeds[s.name]!.dims.slice(1).join('x')).join('|')}>${fetches.join(',')}`;
+  // Only the dynamic batcher compares keys; other requests never join one execution.
+  const key = model.dynamicBatching ? `${specs.map((s) => feeds[s.name]!.dims.slice(1).join('x')).join('|')}>${fetches.join(',')}` : '';
   return { feeds, fetches, rawResponse: usesRaw || request.inputs.length === 0, batch, key, queueTimeoutUs: queueTimeout(request) };
 }

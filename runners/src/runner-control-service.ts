@@ -1,16 +1,9 @@
 /** The runner's infermesh.runner.v1.RunnerControl service. */
 import { INFERMESH_VERSION, unaryHandler, type Logger } from '@infermesh/common';
-import type { ModelVersionStatus, RunnerControlHandlers } from '@infermesh/proto';
+import type { RunnerControlHandlers } from '@infermesh/proto';
 import { checkLoadModelRequest, checkUnloadModelRequest } from './load-model-request.js';
 import type { ModelLifecycle } from './ModelLifecycle.js';
 import type { ModelStore } from './ModelStore.js';
-import type { ModelVersion } from './ModelVersion.js';
-
-/** A version's status with the artifact it was loaded from, which the supervisor restores from. */
-function versionStatus(version: ModelVersion): ModelVersionStatus {
-  const status = version.status();
-  return { ...status, artifact_path: status.artifact_path || version.source.modelPath };
-}
 
 /** Handlers of RunnerControl over the runner's store; loads and unloads go through `lifecycle`. */
 export function runnerControlHandlers(
@@ -25,13 +18,13 @@ export function runnerControlHandlers(
       runner_name: runner.name,
       device: runner.device,
       ready: isReady(),
-      models: store.all().map(versionStatus),
+      models: store.all().map((version) => version.status()),
       version: INFERMESH_VERSION,
       rss_bytes: process.memoryUsage().rss,
     })),
     LoadModel: unaryHandler(logger, 'LoadModel', async (request) => {
       const version = await lifecycle.load(await checkLoadModelRequest(request));
-      return { model: versionStatus(version) };
+      return { model: version.status() };
     }),
     UnloadModel: unaryHandler(logger, 'UnloadModel', async (request) => {
       const { name, version } = checkUnloadModelRequest(request);

@@ -18,6 +18,17 @@ export interface WireTensor {
   dims: number[];
 }
 
+/**
+ * The buffer behind `data` when `data` views all of it, so posting it may transfer (not copy)
+ * it; undefined for string tensors and views into a larger or shared buffer, which must be
+ * copied because something else still owns the rest.
+ */
+export function ownedBuffer(data: TensorData): ArrayBuffer | undefined {
+  if (Array.isArray(data)) return undefined;
+  const buffer = data.buffer;
+  return buffer instanceof ArrayBuffer && data.byteOffset === 0 && data.byteLength === buffer.byteLength ? buffer : undefined;
+}
+
 /** One value of a session's signature as onnxruntime reports it. */
 export interface ValueInfo {
   name: string;
@@ -32,7 +43,7 @@ export interface ValueInfo {
 export interface RunRequest {
   id: number;
   feeds: Record<string, WireTensor>;
-  fetches: string[];
+  fetches: readonly string[];
 }
 
 /** Worker → main thread. */

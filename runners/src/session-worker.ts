@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { executionProviders, explainLoadFailure } from './execution-providers.js';
-import type { RunRequest, ValueInfo, WireTensor, WorkerInit, WorkerReply } from './session-protocol.js';
+import { ownedBuffer, type RunRequest, type ValueInfo, type WireTensor, type WorkerInit, type WorkerReply } from './session-protocol.js';
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
@@ -20,12 +20,6 @@ function valueInfo(meta: ort.InferenceSession.ValueMetadata): ValueInfo {
     type: meta.type,
     shape: meta.shape.map((dim) => (typeof dim === 'number' && dim >= 0 ? dim : -1)),
   };
-}
-
-function ownedBuffer(data: WireTensor['data']): ArrayBuffer | undefined {
-  if (Array.isArray(data)) return undefined;
-  const buffer = data.buffer;
-  return buffer instanceof ArrayBuffer && data.byteOffset === 0 && data.byteLength === buffer.byteLength ? buffer : undefined;
 }
 
 async function main(): Promise<void> {

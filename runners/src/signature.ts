@@ -33,3 +33,19 @@ export function toSignature(inputs: ValueInfo[], outputs: ValueInfo[]): Signatur
 export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(',')}]`;
 }
+
+/** A spec as the protocol's TensorMetadata: the onnxruntime type stays inside the runner. */
+export function tensorMetadata({ name, datatype, shape }: TensorSpec): { name: string; datatype: Datatype; shape: number[] } {
+  return { name, datatype, shape };
+}
+
+/** Why a batched model's signature cannot be batched, or undefined when it can. */
+export function unbatchable(signature: Signature, maxBatchSize: number): string | undefined {
+  for (const [kind, specs] of [['input', signature.inputs], ['output', signature.outputs]] as const) {
+    const bad = specs.find((spec) => spec.shape.length === 0 || spec.shape[0] !== -1);
+    if (bad) {
+      return `max_batch_size ${maxBatchSize} needs a variable first dimension on every input and output; ${kind} '${bad.name}' has shape ${formatShape(bad.shape)}`;
+    }
+  }
+  return undefined;
+}
