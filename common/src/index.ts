@@ -64,3 +64,12 @@ export {
   type Route,
   type StartedHttpServer,
 } from './metrics/http-server.js';
+export { retryDelayMs, type RetryDelays } from './retry/retry-delay.js';
+export {
+  parseSinkPublisherConfig,
+  sinkPublisherSchema,
+  SINK_DEFAULT_HOST,
+  SINK_DEFAULT_PORT,
+  SINK_PUBLISHER_DEFAULTS,
+  type SinkPublisherConfig,
+} from './config/sink-publisher-config.js';

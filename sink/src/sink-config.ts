@@ -3,9 +3,18 @@
  * with defaults, and paths resolved against the data folder. Errors name the key as `sink.<key>`.
  */
 import path from 'node:path';
-import { ConfigError, type EnvironmentOverrides, type MeshConfig } from '@infermesh/common';
+import {
+  ConfigError,
+  SINK_DEFAULT_HOST,
+  SINK_DEFAULT_PORT,
+  sinkPublisherSchema,
+  type EnvironmentOverrides,
+  type MeshConfig,
+  type SinkPublisherConfig,
+} from '@infermesh/common';
 import { z } from 'zod';
-import { destinationSchema, type DestinationConfig } from './destinations/destination-config.js';
+import { destinationSchema } from './destinations/destination-config.js';
+import { resolveDestination, type ResolvedDestinationConfig } from './destinations/resolve-destination.js';
 import { sourceSchema, type SourceConfig } from './sources/source-config.js';
 
 const KiB = 1024;
@@ -27,31 +36,10 @@ const spoolSchema = z
   })
   .strict();
 
-/**
- * Keys the gateway's publisher reads (gateway/src/sink); validated here too so that a bad
- * value stops the sink with the key's name even when the gateway is started elsewhere.
- */
-const publisherSchema = z
-  .object({
-    /** Where gateways send records; default `<host>:<port>` of this section. */
-    address: address.optional(),
-    maxBufferedRecords: z.number().int().min(1).max(10_000_000).default(10_000),
-    maxBufferedBytes: z.number().int().min(64 * KiB).max(2 ** 34).default(64 * MiB),
-    /** Fail predict calls (UNAVAILABLE) rather than drop records when the buffer is full. */
-    mustNotLose: z.boolean().default(false),
-    /** Models whose inputs go into their records; `*` is every model. */
-    captureInputs: z.array(z.string().regex(/^(\*|[^\s]{1,256})$/, "expected a model name or '*'")).max(1000).default([]),
-    /** Caller metadata headers copied into records (lowercase); '*' for every header but transport and credentials. */
-    headers: z.array(z.string().regex(/^(\*|[a-z0-9][a-z0-9_.-]*)$/, "expected a lowercase header name or '*'")).max(100).default([]),
-    /** Raw tensor bytes (outputs + captured inputs) above which a record goes without its tensors. */
-    maxTensorBytes: z.number().int().min(1 * KiB).max(64 * MiB).default(1 * MiB),
-  })
-  .strict();
-
 const sinkSchema = z
   .object({
-    host: z.string().min(1).default('127.0.0.1'),
-    port: port.default(8201),
+    host: z.string().min(1).default(SINK_DEFAULT_HOST),
+    port: port.default(SINK_DEFAULT_PORT),
     /** Prometheus `/metrics`; null serves none. */
     metricsPort: port.nullable().default(8202),
     /** Gateway the sources call; default `gateway.host:gateway.port`. */
@@ -59,7 +47,8 @@ const sinkSchema = z
     /** Largest record accepted from a gateway (its JSON form); tensors of a bigger one are left out. */
     maxRecordBytes: z.number().int().min(1 * KiB).max(64 * MiB).default(1 * MiB),
     spool: spoolSchema.prefault({}),
-    publisher: publisherSchema.prefault({}),
+    /** Read by the gateways' publishers; validated here too, so a bad value stops the sink with the key's name. */
+    publisher: sinkPublisherSchema.prefault({}),
     /** Default: one jsonl destination `predictions` under `<dataDir>/predictions`. */
     destinations: z.array(destinationSchema).max(64).optional(),
     sources: z.array(sourceSchema).max(64).default([]),
@@ -69,7 +58,7 @@ const sinkSchema = z
 /** The validated sink section, paths resolved, defaults filled. */
 export interface SinkConfig extends Omit<z.infer<typeof sinkSchema>, 'spool' | 'destinations' | 'gateway'> {
   spool: z.infer<typeof spoolSchema> & { dir: string };
-  destinations: DestinationConfig[];
+  destinations: ResolvedDestinationConfig[];
   sources: SourceConfig[];
   /** Gateway address the sources call. */
   gateway: string;
@@ -81,7 +70,7 @@ export interface SinkConfig extends Omit<z.infer<typeof sinkSchema>, 'spool' | '
 }
 
 /** Settings of the gateway's publisher, as validated in `sink.publisher`. */
-export type PublisherConfig = z.infer<typeof publisherSchema>;
+export type PublisherConfig = SinkPublisherConfig;
 
 /** Name of the destination the sink adds when sources exist and no destination takes dead letters. */
 export const SOURCE_DEAD_LETTERS = 'source-dead-letters';
@@ -108,27 +97,19 @@ export function parseSinkConfig(mesh: MeshConfig, overrides: Pick<EnvironmentOve
   }
   const section = parsed.data;
   const dataDir = path.resolve(mesh.dataDir);
-  const resolve = (dir: string | undefined, fallback: string) => path.resolve(dataDir, dir ?? fallback);
-  const destinations: DestinationConfig[] = (
-    section.destinations ?? [destinationSchema.parse({ name: 'predictions', type: 'jsonl' })]
-  ).map((destination) =>
-    destination.type === 'jsonl'
-      ? { ...destination, dir: resolve(destination.dir, 'predictions'), prefix: destination.prefix ?? destination.name }
-      : destination,
+  const destinations = (section.destinations ?? [destinationSchema.parse({ name: 'predictions', type: 'jsonl' })]).map((destination) =>
+    resolveDestination(destination, dataDir),
   );
   if (section.sources.length > 0 && !destinations.some((d) => d.filter.kinds.includes('dead-letter'))) {
     // Source dead letters always land somewhere durable, even when no destination asks for them.
-    destinations.push({
-      ...destinationSchema.parse({ name: SOURCE_DEAD_LETTERS, type: 'jsonl', filter: { kinds: ['dead-letter'] } }),
-      dir: resolve(undefined, path.join('sink', 'dead-letters')),
-      prefix: SOURCE_DEAD_LETTERS,
-    } as DestinationConfig);
+    const deadLetters = { name: SOURCE_DEAD_LETTERS, type: 'jsonl', dir: path.join('sink', 'dead-letters'), filter: { kinds: ['dead-letter'] } };
+    destinations.push(resolveDestination(destinationSchema.parse(deadLetters), dataDir));
   }
   uniqueNames(destinations, 'destinations');
   uniqueNames(section.sources, 'sources');
   return {
     ...section,
-    spool: { ...section.spool, dir: resolve(section.spool.dir, path.join('sink', 'spool')) },
+    spool: { ...section.spool, dir: path.resolve(dataDir, section.spool.dir ?? path.join('sink', 'spool')) },
     destinations,
     sources: section.sources,
     gateway: section.gateway ?? `${mesh.gateway.host}:${mesh.gateway.port}`,

@@ -1,6 +1,6 @@
 /** The `infermesh.sink.v1.Sink` handlers: Publish (records in, acks once spooled) and Status. */
 import * as grpc from '@grpc/grpc-js';
-import { ServiceError, toGrpcStatus, toServerErrorResponse, unaryHandler, type Logger } from '@infermesh/common';
+import { serveOrderedStream, ServiceError, toGrpcStatus, unaryHandler, type Logger } from '@infermesh/common';
 import type { PredictionRecord__Output, PublishAck, PublishRequest__Output, SinkStatusResponse } from '@infermesh/proto/sink';
 
 /** Batches of one stream being spooled at once before the stream stops reading (backpressure). */
@@ -31,58 +31,34 @@ export interface SinkService {
 export function sinkService({ ingest, status, logger }: SinkServiceOptions): SinkService {
   const open = new Set<() => Promise<void>>();
   const publish = (call: grpc.ServerDuplexStream<PublishRequest__Output, PublishAck>) => {
-    let acks: Promise<void> = Promise.resolve();
-    let inFlight = 0;
-    let failed = false;
-    let ending = false;
-    const end = async () => {
-      ending = true;
-      open.delete(end);
-      call.pause();
-      await acks;
-      if (!failed && !call.writableEnded) call.end();
-    };
-    open.add(end);
     // Headers at once, so the gateway knows the stream is up before its first ack.
     call.sendMetadata(new grpc.Metadata());
-    for (const event of ['cancelled', 'finish', 'close']) call.on(event, () => open.delete(end));
-    const fail = (error: unknown) => {
-      if (failed) return;
-      failed = true;
-      if (!toGrpcStatus(error).expected) logger.error({ err: error }, 'Publish failed');
-      else logger.warn({ reason: toGrpcStatus(error).details }, 'Publish stream refused');
-      call.emit('error', toServerErrorResponse(error));
-    };
-    call.on('error', () => {
-      failed = true;
-      open.delete(end);
-    });
-    call.on('data', (request: PublishRequest__Output) => {
-      // Read after the stream started ending: not acknowledged, so the gateway sends it again.
-      if (failed || ending) return;
-      if (++inFlight >= MAX_BATCHES_IN_FLIGHT) call.pause();
-      const spooled = (
-        request.records.length > MAX_RECORDS_PER_BATCH
-          ? Promise.reject(ServiceError.invalidArgument(`a batch holds ${request.records.length} records, over the limit of ${MAX_RECORDS_PER_BATCH}`))
-          : ingest(request.records)
-      ).then(
-        () => undefined,
-        (error: unknown) => ({ error }),
-      );
-      // Spool appends finish in order (group commit is FIFO), and acks are chained to stay so.
-      acks = acks.then(async () => {
-        const outcome = await spooled;
-        if (outcome) {
-          fail(outcome.error);
-          return;
+    // Spool appends finish in order (group commit is FIFO), and acks leave in request order.
+    // A batch that cannot be spooled ends the stream with its status; by its code the gateway
+    // sends that batch again on its next stream, or drops it (INVALID_ARGUMENT).
+    const stream = serveOrderedStream<PublishRequest__Output, PublishAck>(call, {
+      maxInFlight: MAX_BATCHES_IN_FLIGHT,
+      errors: 'end-stream',
+      handle: async (request) => {
+        if (request.records.length > MAX_RECORDS_PER_BATCH) {
+          throw ServiceError.invalidArgument(`a batch holds ${request.records.length} records, over the limit of ${MAX_RECORDS_PER_BATCH}`);
         }
-        if (--inFlight < MAX_BATCHES_IN_FLIGHT && !ending) call.resume();
-        if (!failed) call.write({ sequence: request.sequence });
-      });
+        await ingest(request.records);
+        return { sequence: request.sequence };
+      },
+      onFailure: (error) => {
+        const { expected, details } = toGrpcStatus(error);
+        if (!expected) logger.error({ err: error }, 'Publish failed');
+        else logger.warn({ reason: details }, 'Publish stream refused');
+      },
     });
-    call.on('end', () => {
-      void end();
-    });
+    const end = () => {
+      open.delete(end);
+      return stream.end();
+    };
+    open.add(end);
+    // A stream that is over (or already ending by itself) is no longer for endStreams to end.
+    for (const event of ['cancelled', 'finish', 'close', 'error', 'end']) call.on(event, () => open.delete(end));
   };
   return {
     handlers: {

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
-import { clientChannelOptions, ServiceError, type Logger } from '@infermesh/common';
+import { clientChannelOptions, retryDelayMs, ServiceError, SINK_PUBLISHER_DEFAULTS, type Logger } from '@infermesh/common';
 import { sinkProto, type PredictionRecord, type SinkClient } from '@infermesh/proto/sink';
 import type { InferEvent, InferObserver } from '../InferObserver.js';
 import { predictionRecord, type RecordOptions } from './prediction-record.js';
@@ -18,9 +18,9 @@ export interface SinkPublisherOptions {
   /** The sink's host:port. */
   address: string;
   logger: Logger;
-  /** Records held (not yet acknowledged by the sink) before the next is dropped; default 10,000. */
+  /** Records held (not yet acknowledged by the sink) before the next is dropped; default in SINK_PUBLISHER_DEFAULTS. */
   maxBufferedRecords?: number;
-  /** Bytes of held inferences before the next is dropped; default 64 MiB. */
+  /** Bytes of held inferences before the next is dropped; default in SINK_PUBLISHER_DEFAULTS. */
   maxBufferedBytes?: number;
   /** Refuse predict calls (via `admit`) instead of dropping records; default false. */
   mustNotLose?: boolean;
@@ -28,7 +28,7 @@ export interface SinkPublisherOptions {
   captureInputs?: readonly string[];
   /** Caller metadata headers copied into records (lowercase). */
   headers?: readonly string[];
-  /** Raw tensor bytes of one record above which it goes without tensors; default 1 MiB. */
+  /** Raw tensor bytes of one record above which it goes without tensors; default in SINK_PUBLISHER_DEFAULTS. */
   maxTensorBytes?: number;
   /** Records per Publish message; default 256. */
   maxBatchRecords?: number;
@@ -62,8 +62,8 @@ interface Batch {
 
 /** Batches sent and not yet acknowledged, per stream. */
 const MAX_BATCHES_IN_FLIGHT = 8;
-const RECONNECT_MIN_MS = 100;
-const RECONNECT_MAX_MS = 5_000;
+/** Backoff between streams while the sink is away. */
+const RECONNECT_DELAYS = { initialDelayMs: 100, maxDelayMs: 5_000 };
 /** Fixed cost counted per held inference besides its message bytes. */
 const OVERHEAD_BYTES = 512;
 
@@ -86,7 +86,8 @@ export class SinkPublisher implements InferObserver {
   private stream: grpc.ClientDuplexStream<{ sequence: number; records: PredictionRecord[] }, { sequence: string }> | undefined;
   private sequence = 0;
   private connected = false;
-  private reconnectDelay = RECONNECT_MIN_MS;
+  /** Streams ended since the sink last acknowledged a batch. */
+  private reconnectAttempts = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private scheduled = false;
   private closed = false;
@@ -94,13 +95,13 @@ export class SinkPublisher implements InferObserver {
   private readonly flushWaiters = new Set<() => void>();
 
   constructor(private readonly options: SinkPublisherOptions) {
-    this.maxRecords = options.maxBufferedRecords ?? 10_000;
-    this.maxBytes = options.maxBufferedBytes ?? 64 * 1024 * 1024;
+    this.maxRecords = options.maxBufferedRecords ?? SINK_PUBLISHER_DEFAULTS.maxBufferedRecords;
+    this.maxBytes = options.maxBufferedBytes ?? SINK_PUBLISHER_DEFAULTS.maxBufferedBytes;
     this.maxBatchRecords = options.maxBatchRecords ?? 256;
     this.recordOptions = {
       captureInputs: new Set(options.captureInputs ?? []),
       headers: options.headers ?? [],
-      maxTensorBytes: options.maxTensorBytes ?? 1024 * 1024,
+      maxTensorBytes: options.maxTensorBytes ?? SINK_PUBLISHER_DEFAULTS.maxTensorBytes,
       ...(options.deviceOf ? { deviceOf: options.deviceOf } : {}),
     };
     this.client = new sinkProto.Sink(options.address, grpc.credentials.createInsecure(), clientChannelOptions(options.maxMessageBytes ?? 64 * 1024 * 1024));
@@ -254,7 +255,7 @@ export class SinkPublisher implements InferObserver {
       this.bufferedRecords -= batch.records.length;
       this.bufferedBytes -= batch.bytes;
     }
-    this.reconnectDelay = RECONNECT_MIN_MS;
+    this.reconnectAttempts = 0;
     for (const wake of [...this.flushWaiters]) wake();
     this.flushWaiters.clear();
     this.schedule();
@@ -277,9 +278,9 @@ export class SinkPublisher implements InferObserver {
     // Unacknowledged batches go first on the next stream, with the same record ids.
     this.unsent.unshift(...batches);
     if (this.closed) return;
-    const delay = Math.round(this.reconnectDelay * (0.5 + Math.random() / 2));
-    this.reconnectDelay = Math.min(this.reconnectDelay * 2, RECONNECT_MAX_MS);
-    this.options.logger[this.reconnectDelay > RECONNECT_MIN_MS * 2 ? 'debug' : 'warn'](
+    const delay = retryDelayMs(++this.reconnectAttempts, RECONNECT_DELAYS);
+    // Only the first failure of an outage is a warning; the retries that follow are noise.
+    this.options.logger[this.reconnectAttempts > 1 ? 'debug' : 'warn'](
       { sink: this.options.address, code: error?.code, reason: error?.details, retryInMs: delay, buffered: this.bufferedRecords },
       'sink stream ended; reconnecting',
     );

@@ -2,19 +2,19 @@
  * Delivers the spool to one destination: its own cursor, reader, batching, retries and
  * dead letters, so that a slow or dead destination holds back nobody else.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { trace, type Link, type Span } from '@opentelemetry/api';
-import { contextFromTraceparent, endSpan, startChildSpan, type Logger } from '@infermesh/common';
-import type { DestinationConfig } from '../destinations/destination-config.js';
+import { contextFromTraceparent, endSpan, retryDelayMs, startChildSpan, type Logger } from '@infermesh/common';
+import type { ResolvedDestinationConfig } from '../destinations/resolve-destination.js';
 import type { DeliveryItem, Destination } from '../destinations/Destination.js';
 import type { SinkDocument } from '../record/record-document.js';
 import type { CursorStore } from '../spool/CursorStore.js';
-import type { SpoolEntry } from '../spool/frame.js';
+import type { EntryKind, SpoolEntry } from '../spool/frame.js';
 import type { Spool } from '../spool/Spool.js';
 import { SpoolReader } from '../spool/SpoolReader.js';
-import { retryDelayMs, sleep } from './backoff.js';
 import type { DeadLetterFile } from './DeadLetterFile.js';
 import { describeError, isRetryable } from './DeliveryError.js';
-import { recordFilter } from './record-filter.js';
+import { entryKindFilter, recordFilter } from './record-filter.js';
 
 /** Counters of one destination since the sink started. */
 export interface DestinationStats {
@@ -30,7 +30,7 @@ export interface DestinationStats {
 
 /** Everything a worker needs. */
 export interface DestinationWorkerOptions {
-  config: DestinationConfig;
+  config: ResolvedDestinationConfig;
   destination: Destination;
   spool: Spool;
   cursors: CursorStore;
@@ -50,10 +50,12 @@ export class DestinationWorker {
   /** Aborts a delivery in flight, once the grace time at close has passed. */
   private readonly aborting = new AbortController();
   private running: Promise<void> | undefined;
+  private readonly acceptsKind: (kind: EntryKind) => boolean;
   private readonly accepts: (document: SinkDocument) => boolean;
 
   constructor(private readonly options: DestinationWorkerOptions) {
     this.cursor = options.startAt;
+    this.acceptsKind = entryKindFilter(options.config.filter);
     this.accepts = recordFilter(options.config.filter);
   }
 
@@ -97,7 +99,7 @@ export class DestinationWorker {
       } catch (error) {
         // A spool file that cannot be read right now: start over from the cursor in a moment.
         logger.error({ err: error, destination: this.name, cursor: this.cursor }, 'destination worker failed; restarting it');
-        await sleep(1_000, this.stopping.signal);
+        await this.pause(1_000);
       } finally {
         await reader.close().catch(() => undefined);
       }
@@ -113,6 +115,11 @@ export class DestinationWorker {
       if (entries.length === 0) continue;
       const items: DeliveryItem[] = [];
       for (const entry of entries) {
+        // The frame's kind byte settles most filtering before any JSON is parsed.
+        if (!this.acceptsKind(entry.kind)) {
+          this.stats.filtered++;
+          continue;
+        }
         const item = this.toItem(entry);
         if (item && this.accepts(item.document)) items.push(item);
         else if (item) this.stats.filtered++;
@@ -193,10 +200,15 @@ export class DestinationWorker {
           { destination: this.name, attempt, records: items.length, retryInMs: delay, reason },
           'delivery failed; retrying',
         );
-        await sleep(delay, this.stopping.signal);
+        await this.pause(delay);
         if (this.stopping.signal.aborted) return false;
       }
     }
+  }
+
+  /** Waits `ms`, or less when the worker is stopping (the abort ends the wait; callers check `stopping`). */
+  private async pause(ms: number): Promise<void> {
+    await sleep(ms, undefined, { signal: this.stopping.signal }).catch(() => undefined);
   }
 
   /**

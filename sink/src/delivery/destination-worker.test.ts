@@ -117,6 +117,15 @@ describe('DestinationWorker', () => {
     expect(worker.stats).toMatchObject({ delivered: 6, filtered: 6 });
   });
 
+  it('passes over entries of other kinds without parsing them', async () => {
+    // Not JSON: parsing it would count it as an unreadable entry (deadLettered) instead.
+    await spool.append([{ kind: EntryKind.deadLetter, payload: Buffer.from('not json') }]);
+    await spoolDocs(2);
+    const worker = await startWorker(http());
+    await vi.waitFor(() => expect(worker.position).toBe(4), { timeout: 5_000, interval: 10 });
+    expect(worker.stats).toMatchObject({ delivered: 2, filtered: 1, deadLettered: 0 });
+  });
+
   it('is not held back by another destination that hangs', async () => {
     receiver.status = 0;
     const hung = await startWorker(http({ timeoutMs: 60_000 }));

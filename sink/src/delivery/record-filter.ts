@@ -1,6 +1,19 @@
 /** Per-destination filters: entry kind, model names, status. */
 import type { FilterConfig } from '../destinations/destination-config.js';
 import type { SinkDocument } from '../record/record-document.js';
+import { EntryKind } from '../spool/frame.js';
+
+/** The config's name of each spooled entry kind. */
+const KIND_NAMES: Record<EntryKind, FilterConfig['kinds'][number]> = {
+  [EntryKind.prediction]: 'prediction',
+  [EntryKind.deadLetter]: 'dead-letter',
+};
+
+/** A predicate on a spooled entry's kind byte, so entries of other kinds are passed over unparsed. */
+export function entryKindFilter(filter: FilterConfig): (kind: EntryKind) => boolean {
+  const kinds = new Set<string>(filter.kinds);
+  return (kind) => kinds.has(KIND_NAMES[kind]);
+}
 
 /** A predicate for one destination's `filter` section. */
 export function recordFilter(filter: FilterConfig): (document: SinkDocument) => boolean {

@@ -5,15 +5,15 @@
  */
 import { mkdir, open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import type { JsonlConfig } from './destination-config.js';
 import type { DeliveryItem, Destination } from './Destination.js';
+import type { ResolvedJsonlConfig } from './resolve-destination.js';
 
 export class JsonlDestination implements Destination {
   private handle: FileHandle | undefined;
   private index = 0;
   private size = 0;
 
-  constructor(private readonly config: JsonlConfig & { dir: string; prefix: string }) {}
+  constructor(private readonly config: ResolvedJsonlConfig) {}
 
   /** The file being written, for logs and tests. */
   get currentFile(): string {

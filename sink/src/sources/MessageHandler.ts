@@ -4,10 +4,10 @@
  * when it is malformed or the gateway never took it. A bad message never stops its source.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { status } from '@grpc/grpc-js';
-import type { Logger } from '@infermesh/common';
+import { retryDelayMs, type Logger } from '@infermesh/common';
 import type { ModelInferRequest } from '@infermesh/proto';
-import { retryDelayMs, sleep } from '../delivery/backoff.js';
 import type { DeadLetterDocument } from '../record/record-document.js';
 import type { GatewayCaller } from './gateway-caller.js';
 import type { SourceConfig } from './source-config.js';
@@ -44,19 +44,26 @@ export class MessageHandler {
 
   /**
    * Waits for one of the source's `concurrency` slots, then starts on the message.
-   * Resolves once started (so a transport can pace itself); `done` settles when the
-   * message has its outcome, and rejects only if its dead letter could not be stored.
+   * Resolves once started (so a transport can pace itself); `done` resolves once the
+   * message has its outcome: true, or false when it was not kept (its dead letter could not
+   * be stored; the loss is logged here). `done` never rejects, so a transport that does not
+   * wait for it cannot end the process with an unhandled rejection.
    */
-  async submit(payload: Uint8Array, channel: string): Promise<{ done: Promise<void> }> {
+  async submit(payload: Uint8Array, channel: string): Promise<{ done: Promise<boolean> }> {
     while (this.inFlight >= this.options.config.concurrency) {
       await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
     }
     this.inFlight++;
-    const done = this.handle(payload, channel).finally(() => {
-      this.inFlight--;
-      this.slotWaiters.shift()?.();
-      if (this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
-    });
+    const done = this.handle(payload, channel)
+      .catch((error: unknown) => {
+        this.options.logger.error({ err: error, source: this.options.config.name, channel }, 'message could not be handled; it is not kept');
+        return false;
+      })
+      .finally(() => {
+        this.inFlight--;
+        this.slotWaiters.shift()?.();
+        if (this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+      });
     return { done };
   }
 
@@ -69,12 +76,15 @@ export class MessageHandler {
     if (this.inFlight > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** Dead-letters a message its transport already found unusable (e.g. a stream entry without the message field). */
-  async reject(payload: Uint8Array, channel: string, reason: string): Promise<void> {
-    await this.deadLetter(payload, channel, reason);
+  /**
+   * Dead-letters a message its transport already found unusable (e.g. a stream entry
+   * without the message field). Like `done`: true once stored, false (logged) if not; never rejects.
+   */
+  reject(payload: Uint8Array, channel: string, reason: string): Promise<boolean> {
+    return this.deadLetter(payload, channel, reason);
   }
 
-  private async handle(payload: Uint8Array, channel: string): Promise<void> {
+  private async handle(payload: Uint8Array, channel: string): Promise<boolean> {
     let request: ModelInferRequest;
     try {
       request = parseSourceMessage(payload, this.options.config.maxMessageBytes);
@@ -87,11 +97,11 @@ export class MessageHandler {
       const outcome = await gateway.infer(request, config.name, config.timeoutMs);
       if (outcome.code === status.OK) {
         this.outcomes.ok++;
-        return;
+        return true;
       }
       if (outcome.code !== status.UNAVAILABLE) {
         this.outcomes.error++;
-        return;
+        return true;
       }
       if (attempt >= config.maxAttempts || this.stopping.signal.aborted) {
         return this.deadLetter(
@@ -100,14 +110,16 @@ export class MessageHandler {
           `the gateway at ${gateway.address} did not take the call after ${attempt} attempts: UNAVAILABLE: ${outcome.details}`,
         );
       }
-      await sleep(retryDelayMs(attempt, { initialDelayMs: 100, maxDelayMs: 5_000 }), this.stopping.signal);
+      // Aborted at shutdown: the loop then dead-letters the message instead of waiting.
+      await sleep(retryDelayMs(attempt, { initialDelayMs: 100, maxDelayMs: 5_000 }), undefined, { signal: this.stopping.signal }).catch(() => undefined);
     }
   }
 
-  private async deadLetter(payload: Uint8Array, channel: string, reason: string): Promise<void> {
+  /** True once the dead letter is durable; false, logged, when it could not be stored (e.g. the spool is full). */
+  private async deadLetter(payload: Uint8Array, channel: string, reason: string): Promise<boolean> {
     const { config, logger } = this.options;
     const text = Buffer.from(payload.buffer, payload.byteOffset, Math.min(payload.byteLength, DEAD_LETTER_MESSAGE_BYTES)).toString('utf8');
-    await this.options.deadLetter({
+    const document: DeadLetterDocument = {
       kind: 'dead-letter',
       id: randomUUID(),
       time: new Date().toISOString(),
@@ -117,8 +129,15 @@ export class MessageHandler {
       reason,
       message: text,
       messageBytes: payload.byteLength,
-    });
+    };
+    try {
+      await this.options.deadLetter(document);
+    } catch (error) {
+      logger.error({ err: error, source: config.name, channel, reason }, 'cannot store the dead letter of a message; the message is not kept');
+      return false;
+    }
     this.outcomes.deadLettered++;
     logger.debug({ source: config.name, reason }, 'message dead-lettered');
+    return true;
   }
 }

@@ -3,6 +3,7 @@
  * its outcome, so entries in hand when the sink dies are read again (its own pending
  * entries first) when it comes back: at least once.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@infermesh/common';
 import { Redis } from 'ioredis';
 import type { MessageHandler } from './MessageHandler.js';
@@ -62,7 +63,7 @@ export class RedisSource implements Source {
       } catch (error) {
         if (this.closed) return;
         this.logger.warn({ err: error, source: this.config.name }, 'XREADGROUP failed; trying again');
-        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        await sleep(1_000);
         continue;
       }
       const entries = reply?.[0]?.[1] ?? [];
@@ -76,10 +77,12 @@ export class RedisSource implements Source {
           index >= 0
             ? (await this.handler.submit(Buffer.from(fields[index + 1] ?? '', 'utf8'), stream)).done
             : this.handler.reject(Buffer.from(JSON.stringify(fields), 'utf8'), stream, `stream entry ${id} has no field '${field}'`);
-        const ack = done.then(
-          () => this.writer.xack(stream, group, id),
-          (error: unknown) => this.logger.error({ err: error, source: this.config.name, id }, 'entry left unacknowledged'),
-        );
+        // An entry whose outcome was not kept stays pending, so it is read again at the next start.
+        const ack = done
+          .then(async (kept) => {
+            if (kept) await this.writer.xack(stream, group, id);
+          })
+          .catch((error: unknown) => this.logger.error({ err: error, source: this.config.name, id }, 'entry left unacknowledged'));
         this.acks.add(ack);
         void ack.finally(() => this.acks.delete(ack));
         if (from !== '>') from = id;

@@ -74,7 +74,9 @@ export class SpoolReader {
     for (;;) {
       const frame = parseFrame(this.buffer, 0);
       if (frame.ok) {
-        const entry: SpoolEntry = { seq: this.nextSeq++, kind: frame.kind, payload: Buffer.from(frame.payload) };
+        // A view, not a copy: `buffer` is always a fresh allocation (a new chunk, or a new
+        // concatenation) that nothing writes again; the chunk lives as long as its batch.
+        const entry: SpoolEntry = { seq: this.nextSeq++, kind: frame.kind, payload: frame.payload };
         this.buffer = this.buffer.subarray(frame.end);
         return entry;
       }

@@ -4,51 +4,29 @@
  * redelivers from its spool what its cursors had not passed), and the copies that causes
  * are de-duplicated by Postgres, Redis and JetStream; the jsonl file may hold them twice.
  */
-import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { LOCAL_SERVICES, localServicesAvailable } from '@infermesh/sink/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  dropJetStream,
-  dropPostgresTable,
-  dropRedisStream,
-  jetStreamCounts,
-  jsonlDocuments,
-  postgresCounts,
-  redisCounts,
-} from '../sink/destination-readers.js';
+import { dedupingDestinations } from '../sink/deduping-destinations.js';
+import { jetStreamCounts, jsonlDocuments, postgresCounts, redisCounts } from '../sink/destination-readers.js';
 import { drivePredictions } from '../sink/drive.js';
 import { pollUntil } from '../harness/poll.js';
 import { startSinkMesh, type SinkMesh } from '../sink/sink-mesh.js';
 
 const COUNT = 6_000;
 const available = await localServicesAvailable('postgres', 'redis', 'nats');
-const suffix = randomBytes(5).toString('hex');
-const table = `sink_crash_${suffix}`;
-const stream = `infermesh:crash:${suffix}`;
-const natsStream = `SINK_CRASH_${suffix}`;
+const destinations = dedupingDestinations('crash');
+const { table, stream, natsStream } = destinations;
 
 let mesh: SinkMesh;
 
 describe.skipIf(!available)('kill -9 of the sink in the middle of a run', () => {
   beforeAll(async () => {
-    mesh = await startSinkMesh({
-      sink: {
-        destinations: [
-          { name: 'files', type: 'jsonl' },
-          { name: 'pg', type: 'postgres', url: LOCAL_SERVICES.postgres.url, table },
-          { name: 'redis', type: 'redis', url: LOCAL_SERVICES.redis.url, stream },
-          { name: 'nats', type: 'nats', servers: [LOCAL_SERVICES.nats.url], subject: `infermesh.crash.${suffix}`, stream: natsStream },
-        ],
-      },
-    });
+    mesh = await startSinkMesh({ sink: { destinations: destinations.entries } });
   }, 120_000);
 
   afterAll(async () => {
     await mesh?.stop();
-    await dropPostgresTable(LOCAL_SERVICES.postgres.url, table).catch(() => undefined);
-    await dropRedisStream(LOCAL_SERVICES.redis.url, stream).catch(() => undefined);
-    await dropJetStream(LOCAL_SERVICES.nats.url, natsStream).catch(() => undefined);
+    await destinations.drop();
   });
 
   it('delivers every record after the restart, de-duplicated where the destination can', async () => {
@@ -68,7 +46,7 @@ describe.skipIf(!available)('kill -9 of the sink in the middle of a run', () => 
     expect(mesh.publisher.stats()).toMatchObject({ dropped: 0, published: COUNT });
 
     const timeout = { timeoutMs: 90_000, intervalMs: 200 };
-    const filesDir = join(mesh.dataDir, 'predictions');
+    const filesDir = destinations.filesDir(mesh.dataDir);
     await Promise.all([
       pollUntil(async () => (await postgresCounts(LOCAL_SERVICES.postgres.url, table)).distinct >= COUNT, { ...timeout, what: 'postgres' }),
       pollUntil(async () => (await redisCounts(LOCAL_SERVICES.redis.url, stream)).distinct >= COUNT, { ...timeout, what: 'redis' }),
@@ -77,13 +55,7 @@ describe.skipIf(!available)('kill -9 of the sink in the middle of a run', () => 
     ]);
     await pollUntil(async () => (await mesh.sinkStatus()).depth === '0', { ...timeout, what: 'the spool to drain' });
 
-    expect(await postgresCounts(LOCAL_SERVICES.postgres.url, table)).toEqual({ rows: COUNT, distinct: COUNT });
-    expect(await redisCounts(LOCAL_SERVICES.redis.url, stream)).toEqual({ entries: COUNT, distinct: COUNT });
-    expect(await jetStreamCounts(LOCAL_SERVICES.nats.url, natsStream, true)).toEqual({ messages: COUNT, distinct: COUNT });
-    const documents = await jsonlDocuments(filesDir, 'files');
-    const requestIds = new Set(documents.map((d) => d.requestId));
-    expect(requestIds).toEqual(new Set(Array.from({ length: COUNT }, (_, i) => `p-${i}`)));
-    expect(new Set(documents.map((d) => d.id)).size).toBe(COUNT);
+    const documents = await destinations.expectExactlyOnce(COUNT, mesh.dataDir);
     process.stdout.write(
       `sink crash: killed with SIGKILL after ${acknowledgedBeforeKill} of ${COUNT} records were acknowledged; restarted in ${Math.round(restartMs)} ms; ` +
         `all ${COUNT} delivered; jsonl holds ${documents.length - COUNT} duplicate lines, Postgres/Redis/JetStream none\n`,

@@ -3,29 +3,18 @@
  * exactly once in PostgreSQL, the Redis stream and JetStream, at least once in the jsonl
  * files and at an HTTP receiver. Prints how long each destination took.
  */
-import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { HttpReceiver, LOCAL_SERVICES, localServicesAvailable } from '@infermesh/sink/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  dropJetStream,
-  dropPostgresTable,
-  dropRedisStream,
-  jetStreamCounts,
-  jsonlDocuments,
-  postgresCounts,
-  redisCounts,
-} from '../sink/destination-readers.js';
+import { dedupingDestinations } from '../sink/deduping-destinations.js';
+import { jetStreamCounts, jsonlDocuments, postgresCounts, redisCounts } from '../sink/destination-readers.js';
 import { drivePredictions } from '../sink/drive.js';
 import { pollUntil } from '../harness/poll.js';
 import { startSinkMesh, type SinkMesh } from '../sink/sink-mesh.js';
 
 const COUNT = 10_000;
 const available = await localServicesAvailable('postgres', 'redis', 'nats');
-const suffix = randomBytes(5).toString('hex');
-const table = `sink_e2e_${suffix}`;
-const stream = `infermesh:e2e:${suffix}`;
-const natsStream = `SINK_E2E_${suffix}`;
+const destinations = dedupingDestinations('e2e');
+const { table, stream, natsStream } = destinations;
 
 let mesh: SinkMesh;
 let receiver: HttpReceiver;
@@ -34,15 +23,7 @@ describe.skipIf(!available)('sink delivery of 10,000 predictions', () => {
   beforeAll(async () => {
     receiver = await new HttpReceiver().start();
     mesh = await startSinkMesh({
-      sink: {
-        destinations: [
-          { name: 'files', type: 'jsonl' },
-          { name: 'hook', type: 'http', url: receiver.url },
-          { name: 'pg', type: 'postgres', url: LOCAL_SERVICES.postgres.url, table },
-          { name: 'redis', type: 'redis', url: LOCAL_SERVICES.redis.url, stream },
-          { name: 'nats', type: 'nats', servers: [LOCAL_SERVICES.nats.url], subject: `infermesh.e2e.${suffix}`, stream: natsStream },
-        ],
-      },
+      sink: { destinations: [...destinations.entries, { name: 'hook', type: 'http', url: receiver.url }] },
       publisher: { headers: ['x-tenant'] },
     });
   }, 120_000);
@@ -50,9 +31,7 @@ describe.skipIf(!available)('sink delivery of 10,000 predictions', () => {
   afterAll(async () => {
     await mesh?.stop();
     await receiver?.stop();
-    await dropPostgresTable(LOCAL_SERVICES.postgres.url, table).catch(() => undefined);
-    await dropRedisStream(LOCAL_SERVICES.redis.url, stream).catch(() => undefined);
-    await dropJetStream(LOCAL_SERVICES.nats.url, natsStream).catch(() => undefined);
+    await destinations.drop();
   });
 
   it('arrive exactly once in Postgres, Redis and JetStream, and at least once in jsonl and over HTTP', async () => {
@@ -63,7 +42,7 @@ describe.skipIf(!available)('sink delivery of 10,000 predictions', () => {
     expect(await mesh.publisher.flush(60_000)).toBe(true);
     expect(mesh.publisher.stats()).toMatchObject({ dropped: 0, buffered: 0, published: COUNT });
 
-    const filesDir = join(mesh.dataDir, 'predictions');
+    const filesDir = destinations.filesDir(mesh.dataDir);
     const timeout = { timeoutMs: 90_000, intervalMs: 200 };
     const since = () => performance.now() - started;
     const done: Record<string, number> = {};
@@ -77,12 +56,7 @@ describe.skipIf(!available)('sink delivery of 10,000 predictions', () => {
     const status = await mesh.sinkStatus();
     expect(status.depth).toBe('0');
 
-    expect(await postgresCounts(LOCAL_SERVICES.postgres.url, table)).toEqual({ rows: COUNT, distinct: COUNT });
-    expect(await redisCounts(LOCAL_SERVICES.redis.url, stream)).toEqual({ entries: COUNT, distinct: COUNT });
-    expect(await jetStreamCounts(LOCAL_SERVICES.nats.url, natsStream, true)).toEqual({ messages: COUNT, distinct: COUNT });
-    const documents = await jsonlDocuments(filesDir, 'files');
-    expect(new Set(documents.map((d) => d.id)).size).toBe(COUNT);
-    expect(new Set(documents.map((d) => d.requestId))).toEqual(new Set(Array.from({ length: COUNT }, (_, i) => `p-${i}`)));
+    const documents = await destinations.expectExactlyOnce(COUNT, mesh.dataDir);
     expect(receiver.ids().size).toBe(COUNT);
 
     const sample = documents.find((d) => d.requestId === 'p-7') as Record<string, unknown>;

@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { parseSinkPublisherConfig, SINK_PUBLISHER_DEFAULTS } from './sink-publisher-config.js';
+
+describe('parseSinkPublisherConfig', () => {
+  it('fills every default when the section is absent', () => {
+    expect(parseSinkPublisherConfig(undefined)).toEqual({ ...SINK_PUBLISHER_DEFAULTS, captureInputs: [], headers: [] });
+  });
+
+  it('names each key at fault with the value found', () => {
+    expect(() => parseSinkPublisherConfig('yes')).toThrow('sink.publisher: expected a mapping');
+    expect(() => parseSinkPublisherConfig({ address: 'sink', maxTensorBytes: 1.5 })).toThrow(
+      'sink.publisher.address: expected host:port, got "sink"; sink.publisher.maxTensorBytes: expected an integer 1024..67108864, got 1.5',
+    );
+    expect(() => parseSinkPublisherConfig({ headers: ['*', 'X-User'] })).toThrow(/^sink\.publisher\.headers: expected a list of names matching .*, got \["\*","X-User"\]$/);
+    expect(() => parseSinkPublisherConfig({ headers: Array(101).fill('x') })).toThrow('sink.publisher.headers: expected at most 100 names, got 101');
+    expect(() => parseSinkPublisherConfig({ colour: 'red' })).toThrow('sink.publisher: Unrecognized key: "colour"');
+  });
+});

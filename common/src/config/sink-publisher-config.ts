@@ -1,0 +1,79 @@
+/**
+ * The mesh config's `sink.publisher` section: how gateways stream prediction records to the
+ * sink. Here because two packages read it: the sink validates it as part of its section (so a
+ * bad value stops the sink even when gateways run elsewhere), and each gateway builds its
+ * publisher from it. Errors name the key and show the value found.
+ */
+import { z } from 'zod';
+import { ConfigError } from './load-mesh-config.js';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/** Where the sink listens unless `sink.host` / `sink.port` say otherwise. */
+export const SINK_DEFAULT_HOST = '127.0.0.1';
+/** Where the sink listens unless `sink.host` / `sink.port` say otherwise. */
+export const SINK_DEFAULT_PORT = 8201;
+
+/** What an absent `sink.publisher` key means. */
+export const SINK_PUBLISHER_DEFAULTS = {
+  maxBufferedRecords: 10_000,
+  maxBufferedBytes: 64 * MiB,
+  mustNotLose: false,
+  maxTensorBytes: 1 * MiB,
+} as const;
+
+const got = (input: unknown) => `got ${JSON.stringify(input)}`;
+
+/** One message whatever is wrong with the value (a range check alone would say less). */
+function integer(min: number, max: number) {
+  return z.custom<number>((value) => typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max, {
+    error: (issue) => `expected an integer ${min}..${max}, ${got(issue.input)}`,
+  });
+}
+
+/** A list checked as a whole, so the error names the key rather than one item of it. */
+function names(pattern: RegExp, max: number) {
+  return z.custom<string[]>(
+    (value) => Array.isArray(value) && value.length <= max && value.every((item) => typeof item === 'string' && pattern.test(item)),
+    {
+      error: (issue) =>
+        Array.isArray(issue.input) && issue.input.length > max
+          ? `expected at most ${max} names, got ${issue.input.length}`
+          : `expected a list of names matching ${pattern}, ${got(issue.input)}`,
+    },
+  );
+}
+
+/** The `sink.publisher` keys, with defaults. */
+export const sinkPublisherSchema = z
+  .object(
+    {
+      /** Where gateways send records; default `<sink.host>:<sink.port>`. */
+      address: z.string().regex(/^[^\s:]+:\d{1,5}$/, { error: (issue) => `expected host:port, ${got(issue.input)}` }).optional(),
+      /** Records held (not yet acknowledged by the sink) before the next is dropped. */
+      maxBufferedRecords: integer(1, 10_000_000).default(SINK_PUBLISHER_DEFAULTS.maxBufferedRecords),
+      /** Bytes of held inferences before the next is dropped. */
+      maxBufferedBytes: integer(64 * KiB, 2 ** 34).default(SINK_PUBLISHER_DEFAULTS.maxBufferedBytes),
+      /** Fail predict calls (UNAVAILABLE) rather than drop records when the buffer is full. */
+      mustNotLose: z.boolean({ error: (issue) => `expected true or false, ${got(issue.input)}` }).default(SINK_PUBLISHER_DEFAULTS.mustNotLose),
+      /** Models whose inputs go into their records; `*` is every model. */
+      captureInputs: names(/^(\*|[^\s]{1,256})$/, 1000).default([]),
+      /** Caller metadata headers copied into records (lowercase); '*' for every header but transport and credentials. */
+      headers: names(/^(\*|[a-z0-9][a-z0-9_.-]*)$/, 100).default([]),
+      /** Raw tensor bytes (outputs + captured inputs) above which a record goes without its tensors. */
+      maxTensorBytes: integer(1 * KiB, 64 * MiB).default(SINK_PUBLISHER_DEFAULTS.maxTensorBytes),
+    },
+    { error: (issue) => (issue.code === 'invalid_type' ? 'expected a mapping' : undefined) },
+  )
+  .strict();
+
+/** A validated `sink.publisher` section, defaults filled. */
+export type SinkPublisherConfig = z.infer<typeof sinkPublisherSchema>;
+
+/** Validates `sink.publisher` (absent means every default); throws a ConfigError naming each key at fault. */
+export function parseSinkPublisherConfig(raw: unknown): SinkPublisherConfig {
+  const parsed = sinkPublisherSchema.safeParse(raw === undefined ? {} : raw);
+  if (parsed.success) return parsed.data;
+  throw new ConfigError(parsed.error.issues.map((issue) => `${['sink', 'publisher', ...issue.path].join('.')}: ${issue.message}`).join('; '));
+}
