@@ -1,6 +1,17 @@
 /** The gateway's GRPCInferenceService: the public API, forwarded to the runners. */
 import * as grpc from '@grpc/grpc-js';
-import { endSpan, INFERMESH_VERSION, serveOrderedStream, startServerSpan, toGrpcStatus, traceparentOf, unaryCall, unaryHandler, type Logger } from '@infermesh/common';
+import {
+  endSpan,
+  INFERMESH_VERSION,
+  reportError,
+  serveOrderedStream,
+  startServerSpan,
+  toGrpcStatus,
+  traceparentOf,
+  unaryCall,
+  unaryHandler,
+  type Logger,
+} from '@infermesh/common';
 import { MODEL_INFER_PATH, inferenceProto, type ModelMetadataResponse__Output } from '@infermesh/proto';
 import { forwardInfer, type ForwardTrace, type ParentCall } from './forward-infer.js';
 import type { InferEvent, InferObserver } from './InferObserver.js';
@@ -130,8 +141,7 @@ export function gatewayHandlers(
         maxInFlight: STREAM_MAX_IN_FLIGHT,
         handle: async (request) => wrapStreamResponse(await infer(request, call)),
         onError: (request, error) => {
-          const { details, expected } = toGrpcStatus(error);
-          if (!expected) logger.error({ err: error, method: 'ModelStreamInfer' }, 'unexpected error');
+          const { details } = reportError(logger, 'ModelStreamInfer', error);
           let header: InferRequestHeader = { modelName: '', modelVersion: '', id: '' };
           try {
             header = readInferRequestHeader(request);

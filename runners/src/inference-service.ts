@@ -5,6 +5,7 @@ import {
   INFERMESH_VERSION,
   callSignal,
   endSpan,
+  reportError,
   serveOrderedStream,
   startServerSpan,
   toGrpcStatus,
@@ -124,8 +125,7 @@ export function inferenceHandlers(
         maxInFlight: STREAM_MAX_IN_FLIGHT,
         handle: async (request) => ({ error_message: '', infer_response: await infer(request, call.metadata, signal) }),
         onError: (request, error) => {
-          const { details, expected } = toGrpcStatus(error);
-          if (!expected) logger.error({ err: error, method: 'ModelStreamInfer' }, 'unexpected error');
+          const { details } = reportError(logger, 'ModelStreamInfer', error);
           return {
             error_message: details,
             infer_response: { model_name: request.model_name, model_version: request.model_version, id: request.id },

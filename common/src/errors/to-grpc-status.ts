@@ -53,6 +53,10 @@ export function toGrpcStatus(error: unknown): GrpcStatus {
 
 /** The error object grpc-js callbacks and `stream.destroy` take. */
 export function toServerErrorResponse(error: unknown): ServerErrorResponse {
-  const { code, details } = toGrpcStatus(error);
+  return serverErrorOf(toGrpcStatus(error));
+}
+
+/** The error object grpc-js takes, for a status already mapped. */
+export function serverErrorOf({ code, details }: GrpcStatus): ServerErrorResponse {
   return Object.assign(new Error(details), { code, details });
 }

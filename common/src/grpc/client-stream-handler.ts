@@ -1,7 +1,7 @@
 /** Adapts an async function to a grpc-js client-streaming handler with the project's one error mapping. */
 import type { sendUnaryData, ServerReadableStream } from '@grpc/grpc-js';
-import { toGrpcStatus, toServerErrorResponse } from '../errors/to-grpc-status.js';
 import type { Logger } from '../log/logger.js';
+import { settle } from './unary-handler.js';
 
 /**
  * Wraps `handle`, which reads the call's messages and resolves with the one response, so
@@ -13,15 +13,5 @@ export function clientStreamHandler<Req, Res>(
   method: string,
   handle: (call: ServerReadableStream<Req, Res>) => Promise<Res> | Res,
 ): (call: ServerReadableStream<Req, Res>, callback: sendUnaryData<Res>) => void {
-  return (call, callback) => {
-    Promise.resolve()
-      .then(() => handle(call))
-      .then(
-        (response) => callback(null, response),
-        (error: unknown) => {
-          if (!toGrpcStatus(error).expected) logger.error({ err: error, method }, 'unexpected error');
-          callback(toServerErrorResponse(error));
-        },
-      );
-  };
+  return (call, callback) => settle(logger, method, callback, () => handle(call));
 }
