@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** The `infermesh` command. */
 import { Command } from 'commander';
-import { ConfigError } from '@infermesh/common';
+import { ConfigError, DEFAULT_CONFIG_FILE } from '@infermesh/common';
 import { explain } from './cli-error.js';
 import { modelsCommand } from './commands/models.js';
 import { rolloutCommand } from './commands/rollout.js';
@@ -10,7 +10,7 @@ import { up } from './up.js';
 
 const program = new Command('infermesh')
   .description('gRPC model-serving mesh for ONNX models')
-  .option('-c, --config <file>', 'mesh config file (the registry section gives its address)', 'deploy/local/infermesh.yaml')
+  .option('-c, --config <file>', 'mesh config file (the registry section gives its address)', DEFAULT_CONFIG_FILE)
   .option('--registry <host:port>', "the registry's address (default: INFERMESH_REGISTRY_ADDRESS, else the mesh config's registry section)")
   .showHelpAfterError('(add --help for usage)');
 

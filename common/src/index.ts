@@ -41,7 +41,16 @@ export {
   type Limits,
 } from './config/mesh-config.js';
 export { cudaDeviceId } from './config/device.js';
-export { ConfigError, loadMeshConfig, loadMeshConfigOrExit, readConfigFile, resolveMeshConfig } from './config/load-mesh-config.js';
+export {
+  ConfigError,
+  configFileOf,
+  DEFAULT_CONFIG_FILE,
+  loadMeshConfig,
+  loadMeshConfigOrExit,
+  orExitOnConfigError,
+  readConfigFile,
+  resolveMeshConfig,
+} from './config/load-mesh-config.js';
 export { createLogger, silentLogger, type Logger } from './log/logger.js';
 export { runService, type RunningService } from './process/run-service.js';
 export { mainScript, spawnService, type SpawnOptions, type SpawnedService } from './process/spawn-service.js';

@@ -1,12 +1,5 @@
 /** Gateway process: `node gateway/dist/main.js`, configured by the mesh config and INFERMESH_* variables. */
-import {
-  ConfigError,
-  createLogger,
-  loadMeshConfigOrExit,
-  readEnvironment,
-  runService,
-  startTelemetry,
-} from '@infermesh/common';
+import { configFileOf, createLogger, loadMeshConfigOrExit, orExitOnConfigError, readEnvironment, runService, startTelemetry } from '@infermesh/common';
 import { createGateway, type Gateway } from './create-gateway.js';
 import { createSinkPublisher, sinkPublisherOptions, type SinkPublisher } from './sink/index.js';
 
@@ -16,10 +9,9 @@ const logger = createLogger('gateway', mesh.log.level);
 const telemetry = startTelemetry('infermesh-gateway', env);
 
 let gateway: Gateway | undefined;
-let publisher: SinkPublisher | undefined;
-try {
+const publisher: SinkPublisher | undefined = orExitOnConfigError(() => {
   const options = sinkPublisherOptions(mesh, env, logger);
-  publisher =
+  return (
     options &&
     createSinkPublisher({
       ...options,
@@ -28,12 +20,9 @@ try {
         gateway?.pool.runners
           .find((endpoint) => endpoint.address === runner)
           ?.status?.models.find((m) => m.name === model && m.version === version)?.device ?? '',
-    });
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  process.stderr.write(`config ${env.configFile ?? 'deploy/local/infermesh.yaml'}: ${error.message}\n`);
-  process.exit(2);
-}
+    })
+  );
+}, `config ${configFileOf(env)}: `);
 
 await runService(logger, async () => {
   const started = await createGateway({

@@ -6,18 +6,16 @@
  * stderr, so that the supervisor's stdout carries only its log and the first `listening`
  * line there is its own.
  */
-import { createLogger, loadMeshConfigOrExit, readEnvironment, runService } from '@infermesh/common';
+import { configFileOf, createLogger, loadMeshConfigOrExit, readEnvironment, runService } from '@infermesh/common';
 import { createSupervisor } from './supervisor/create-supervisor.js';
 
-const DEFAULT_CONFIG = 'deploy/local/infermesh.yaml';
-
 const env = readEnvironment();
-const mesh = loadMeshConfigOrExit(env, DEFAULT_CONFIG);
+const mesh = loadMeshConfigOrExit(env);
 const logger = createLogger('supervisor', mesh.log.level);
 
 await runService(logger, async () => {
   const supervisor = await createSupervisor({
-    configFile: env.configFile ?? DEFAULT_CONFIG,
+    configFile: configFileOf(env),
     mesh,
     logger,
     onLine: (line) => process.stderr.write(`${line}\n`),

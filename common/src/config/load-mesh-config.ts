@@ -68,16 +68,32 @@ export function loadMeshConfig(file: string, overrides: EnvironmentOverrides): M
   return resolveMeshConfig(readConfigFile(file), overrides, file);
 }
 
+/** The embedded mesh config, relative to the repository root. */
+export const DEFAULT_CONFIG_FILE = 'deploy/local/infermesh.yaml';
+
+/** The config file a service reads: INFERMESH_CONFIG, else the embedded one. */
+export function configFileOf(overrides: EnvironmentOverrides): string {
+  return overrides.configFile ?? DEFAULT_CONFIG_FILE;
+}
+
 /**
- * For a service's main: loads the config named by INFERMESH_CONFIG (or `defaultFile`);
- * on a bad config prints the reason and exits with status 2.
+ * For a service's main: runs `read`; a bad config (ConfigError) is printed after `prefix`
+ * and the process exits with status 2. Other errors propagate.
  */
-export function loadMeshConfigOrExit(overrides: EnvironmentOverrides, defaultFile = 'deploy/local/infermesh.yaml'): MeshConfig {
+export function orExitOnConfigError<T>(read: () => T, prefix = ''): T {
   try {
-    return loadMeshConfig(overrides.configFile ?? defaultFile, overrides);
+    return read();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${error.message}\n`);
+    process.stderr.write(`${prefix}${error.message}\n`);
     process.exit(2);
   }
+}
+
+/**
+ * For a service's main: loads the config named by INFERMESH_CONFIG (or the embedded one);
+ * on a bad config prints the reason and exits with status 2.
+ */
+export function loadMeshConfigOrExit(overrides: EnvironmentOverrides): MeshConfig {
+  return orExitOnConfigError(() => loadMeshConfig(configFileOf(overrides), overrides));
 }
