@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Batcher, type BatcherOptions, type BatchRequest } from './Batcher.js';
 import type { WireTensor } from './session-protocol.js';
 import type { RunResult, SessionWorker } from './SessionWorker.js';
@@ -52,9 +52,23 @@ function batcher(instance: EchoInstance, options: Partial<BatcherOptions> = {}) 
 
 const dynamic = (maxQueueDelayUs: number) => ({ dynamic: { maxQueueDelayUs, preferredBatchSizes: [] } });
 
+// A fake clock for every test: they are about which delay the batcher waits out and what it
+// joins, not about how promptly a busy machine runs timers (a 20 ms stall between two
+// submits would otherwise split a batch). `settled` runs the timers, then takes the answers.
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'performance'] });
+});
+
 afterEach(() => {
+  vi.useRealTimers();
   vi.restoreAllMocks();
 });
+
+async function settled<T>(answers: Promise<T>[]): Promise<T[]> {
+  const all = Promise.all(answers);
+  await vi.runAllTimersAsync();
+  return all;
+}
 
 describe('Batcher', () => {
   it('joins requests that arrive within the queue delay into one execution, arming one timer for them all', async () => {
@@ -63,7 +77,7 @@ describe('Batcher', () => {
     const timers = vi.spyOn(globalThis, 'setTimeout');
     const answers = [1, 2, 3].map((id) => queue.submit(row(id)));
     expect(timers).toHaveBeenCalledTimes(1);
-    expect((await Promise.all(answers)).map(idOf)).toEqual([1, 2, 3]);
+    expect((await settled(answers)).map(idOf)).toEqual([1, 2, 3]);
     expect(instance.runs).toEqual([[1, 2, 3]]);
     expect(statistics.executions).toBe(1);
     expect(statistics.executionsPerBatchSize()).toEqual([{ batch_size: 3, executions: 1 }]);
@@ -74,7 +88,7 @@ describe('Batcher', () => {
     const instance = new EchoInstance();
     const { queue } = batcher(instance, dynamic(1_000));
     const answers = [row(1, 'a'), row(2, 'b'), row(3, 'a'), row(4, 'b'), row(5, 'a')].map((request) => queue.submit(request));
-    expect((await Promise.all(answers)).map(idOf)).toEqual([1, 2, 3, 4, 5]);
+    expect((await settled(answers)).map(idOf)).toEqual([1, 2, 3, 4, 5]);
     expect(instance.runs).toEqual([
       [1, 3, 5],
       [2, 4],
@@ -86,23 +100,26 @@ describe('Batcher', () => {
     const { queue } = batcher(instance, dynamic(200_000));
     const controller = new AbortController();
     const first = queue.submit(row(1), controller.signal);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await vi.advanceTimersByTimeAsync(50);
     const second = queue.submit(row(2));
     controller.abort(new Error('gone'));
     await expect(first).rejects.toThrow('gone');
-    const started = performance.now();
-    expect(idOf(await second)).toBe(2);
-    // The first request's timer fires early for the second, which then waits out its own delay.
-    expect(performance.now() - started).toBeGreaterThanOrEqual(190);
+    // The first request's timer fires at 200 ms for the second, which then waits out its own
+    // delay: 200 ms from its arrival at 50 ms.
+    await vi.advanceTimersByTimeAsync(199);
+    expect(instance.runs).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
     expect(instance.runs).toEqual([[2]]);
+    expect((await settled([second])).map(idOf)).toEqual([2]);
     expect(queue.stats.dropped).toBe(1);
   });
+
 
   it('without dynamic batching runs requests one at a time, oldest first', async () => {
     const instance = new EchoInstance();
     const { queue, statistics } = batcher(instance, { maxBatchSize: 0 });
     const answers = [1, 2, 3, 4].map((id) => queue.submit(row(id)));
-    expect((await Promise.all(answers)).map(idOf)).toEqual([1, 2, 3, 4]);
+    expect((await settled(answers)).map(idOf)).toEqual([1, 2, 3, 4]);
     expect(instance.runs).toEqual([[1], [2], [3], [4]]);
     expect(statistics.executionsPerBatchSize()).toEqual([{ batch_size: 1, executions: 4 }]);
   });

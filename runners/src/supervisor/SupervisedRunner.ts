@@ -36,6 +36,8 @@ export interface RunnerInfo {
   pid: number | undefined;
   /** Times the runner was started again after it died. */
   restarts: number;
+  /** The versions LoadModel added that a restart would load again, as `name:version`. */
+  restorable: string[];
 }
 
 /** Deadline of one LoadModel when restoring: loading a large model takes a while. */
@@ -80,6 +82,7 @@ export class SupervisedRunner {
       address: `${this.options.entry.host}:${this.port}`,
       pid: this.service?.child.pid,
       restarts: this.restarts,
+      restorable: this.restorable.map((version) => `${version.name}:${version.version}`),
     };
   }
 

@@ -131,8 +131,8 @@ describe('supervisor', () => {
       await writeFile(artifact, mlpModel(1));
       const loaded = await probe.loadModel({ name: 'mlp', version: '7', artifact_path: artifact, config_yaml: 'instances: 2\n' });
       expect(loaded).toMatchObject({ ok: true, value: { state: 'READY', instances: 2 } });
-      // The supervisor learns what a runner holds by asking it every 200 ms here.
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      // The supervisor learns what a runner holds by asking it (every 200 ms here).
+      await waitFor(async () => supervisor.runners()[1]!.restorable.includes('mlp:7'), 30_000, 'the supervisor to know mlp 7');
 
       process.kill(runner.pid!, 'SIGKILL');
       await waitFor(async () => supervisor.runners()[1]!.restarts === 1, 30_000, 'the restart');

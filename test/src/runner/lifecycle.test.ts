@@ -178,10 +178,10 @@ describe('LoadModel and UnloadModel', () => {
     while (ms < 50 && rows < 8192) ms = await timed((rows *= 4));
     rows = Math.min(8192, Math.max(1, Math.round((rows * 400) / ms)));
     const accepted = Array.from({ length: 3 }, () => settle(client.infer('heavy', heavyInput(rows), { version: '2', timeoutMs: 60_000 })));
-    await waitFor(async () => (await control.version('heavy', '2'))?.in_flight === 3, 10_000, 'three calls in flight');
+    await waitFor(async () => (await control.version('heavy', '2'))?.in_flight === 3, 30_000, 'three calls in flight');
 
     const unloading = control.unloadModel('heavy', '2');
-    await waitFor(async () => (await control.version('heavy', '2'))?.state === 'UNLOADING', 10_000, 'heavy 2 to be unloading');
+    await waitFor(async () => (await control.version('heavy', '2'))?.state === 'UNLOADING', 30_000, 'heavy 2 to be unloading');
     const refused = await settle(client.infer('heavy', heavyInput(1), { version: '2' }));
     expect(refused).toEqual({ ok: false, code: status.UNAVAILABLE, details: "model 'heavy' version 2 is unloading" });
 
