@@ -80,7 +80,7 @@ describe('createSink', () => {
     const batches = [[record(0), record(1)], [record(2)], Array.from({ length: 50 }, (_, i) => record(3 + i))];
     expect(await publish(batches)).toEqual([1, 2, 3]);
     expect(sink!.status().next_sequence).toBe(54);
-    await vi.waitFor(async () => expect(await jsonlLines()).toHaveLength(53), { timeout: 5_000, interval: 20 });
+    await vi.waitFor(async () => expect(await jsonlLines()).toHaveLength(53), { timeout: 30_000, interval: 20 });
     const [first] = await jsonlLines();
     expect(first).toEqual({
       kind: 'prediction',
@@ -99,8 +99,13 @@ describe('createSink', () => {
       headers: { 'x-user': 'u1' },
       traceId: '0af7651916cd43dd8448eb211c80319c',
     });
-    const status = await new Promise<SinkStatusResponse__Output>((resolve, reject) => client!.Status({}, (error, value) => (error ? reject(error) : resolve(value!))));
-    expect(status).toMatchObject({ next_sequence: '54', depth: '0', destinations: [{ name: 'out', type: 'jsonl', cursor: '54', lag: '0', delivered: '53' }] });
+    // The destination's cursor moves just after its lines are written: wait for it.
+    const status = () => new Promise<SinkStatusResponse__Output>((resolve, reject) => client!.Status({}, (error, value) => (error ? reject(error) : resolve(value!))));
+    await vi.waitFor(
+      async () =>
+        expect(await status()).toMatchObject({ next_sequence: '54', depth: '0', destinations: [{ name: 'out', type: 'jsonl', cursor: '54', lag: '0', delivered: '53' }] }),
+      { timeout: 30_000, interval: 20 },
+    );
     const metrics = await (await fetch(`http://${sink!.metricsAddress}/metrics`)).text();
     expect(metrics).toContain('infermesh_sink_spool_depth_records{service="sink"} 0');
     expect(metrics).toContain('infermesh_sink_delivered_records_total{destination="out",service="sink"} 53');
@@ -119,12 +124,12 @@ describe('createSink', () => {
   it('keeps its cursor across a restart: nothing is delivered twice after a clean stop', async () => {
     await start();
     await publish([[record(0), record(1)]]);
-    await vi.waitFor(async () => expect(await jsonlLines()).toHaveLength(2), { timeout: 5_000, interval: 20 });
+    await vi.waitFor(async () => expect(await jsonlLines()).toHaveLength(2), { timeout: 30_000, interval: 20 });
     client!.close();
     await sink!.close();
     await start();
     await publish([[record(2)]]);
-    await vi.waitFor(async () => expect(await jsonlLines()).toHaveLength(3), { timeout: 5_000, interval: 20 });
+    await vi.waitFor(async () => expect(await jsonlLines()).toHaveLength(3), { timeout: 30_000, interval: 20 });
     expect((await jsonlLines()).map((line) => line.requestId)).toEqual(['req-0', 'req-1', 'req-2']);
   });
 
@@ -132,11 +137,11 @@ describe('createSink', () => {
     await start({ spool: { segmentBytes: 64 * 1024 } });
     const padded = (i: number) => ({ ...record(i), headers: { pad: 'x'.repeat(900) } });
     for (let batch = 0; batch < 6; batch++) await publish([Array.from({ length: 100 }, (_, i) => padded(batch * 100 + i))]);
-    await vi.waitFor(async () => expect(await jsonlLines()).toHaveLength(600), { timeout: 10_000, interval: 20 });
-    await vi.waitFor(() => expect(sink!.status()).toMatchObject({ depth: 0, segments: 1 }), { timeout: 5_000, interval: 20 });
+    await vi.waitFor(async () => expect(await jsonlLines()).toHaveLength(600), { timeout: 30_000, interval: 20 });
+    await vi.waitFor(() => expect(sink!.status()).toMatchObject({ depth: 0, segments: 1 }), { timeout: 30_000, interval: 20 });
     // The count drops as deletion starts; the files go just after.
     await vi.waitFor(async () => expect(await readdir(path.join(dataDir, 'sink', 'spool', 'segments'))).toHaveLength(1), {
-      timeout: 5_000,
+      timeout: 30_000,
       interval: 20,
     });
     expect(sink!.status().next_sequence).toBe(601);

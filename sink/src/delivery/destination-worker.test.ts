@@ -64,12 +64,12 @@ describe('DestinationWorker', () => {
   it('sends batches by size and by time, saves its cursor, and resumes from it', async () => {
     await spoolDocs(25);
     const first = await startWorker(http({ batch: { maxRecords: 10, maxDelayMs: 50 } }));
-    await vi.waitFor(() => expect(first.position).toBe(26), { timeout: 5_000, interval: 20 });
+    await vi.waitFor(() => expect(first.position).toBe(26), { timeout: 30_000, interval: 20 });
     expect(receiver.requests).toHaveLength(3);
     expect(receiver.events.map((e) => e.data.requestId)).toEqual([...Array(25).keys()].map((i) => `r-${i}`));
     // The position moves first; the cursor file is saved just after, asynchronously.
     await vi.waitFor(async () => expect(JSON.parse(await readFile(path.join(dir, 'cursors', 'hook.json'), 'utf8'))).toEqual({ next: 26 }), {
-      timeout: 5_000,
+      timeout: 30_000,
       interval: 20,
     });
     await first.close();
@@ -77,7 +77,7 @@ describe('DestinationWorker', () => {
 
     await spoolDocs(3, (i) => ({ requestId: `late-${i}` }));
     const second = await startWorker(http());
-    await vi.waitFor(() => expect(second.position).toBe(29), { timeout: 5_000, interval: 20 });
+    await vi.waitFor(() => expect(second.position).toBe(29), { timeout: 30_000, interval: 20 });
     expect(receiver.events.map((e) => e.data.requestId).slice(25)).toEqual(['late-0', 'late-1', 'late-2']);
   });
 
@@ -85,11 +85,11 @@ describe('DestinationWorker', () => {
     receiver.status = 503;
     await spoolDocs(5);
     const worker = await startWorker(http({ retry: { maxAttempts: 0, ...fastRetry } }));
-    await vi.waitFor(() => expect(worker.stats.retried).toBeGreaterThanOrEqual(10), { timeout: 5_000, interval: 10 });
+    await vi.waitFor(() => expect(worker.stats.retried).toBeGreaterThanOrEqual(10), { timeout: 30_000, interval: 10 });
     expect(worker.stats.lastError).toContain('HTTP 503');
     expect(worker.position).toBe(1);
     receiver.status = 200;
-    await vi.waitFor(() => expect(worker.position).toBe(6), { timeout: 5_000, interval: 10 });
+    await vi.waitFor(() => expect(worker.position).toBe(6), { timeout: 30_000, interval: 10 });
     expect(worker.stats).toMatchObject({ delivered: 5, deadLettered: 0, lastError: '' });
     expect(receiver.ids().size).toBe(5);
   });
@@ -98,10 +98,10 @@ describe('DestinationWorker', () => {
     receiver.status = 503;
     const docs = await spoolDocs(2);
     const worker = await startWorker(http({ retry: { maxAttempts: 3, ...fastRetry } }));
-    await vi.waitFor(() => expect(worker.position).toBe(3), { timeout: 5_000, interval: 10 });
+    await vi.waitFor(() => expect(worker.position).toBe(3), { timeout: 30_000, interval: 10 });
     receiver.status = 400;
     await spoolDocs(1);
-    await vi.waitFor(() => expect(worker.position).toBe(4), { timeout: 5_000, interval: 10 });
+    await vi.waitFor(() => expect(worker.position).toBe(4), { timeout: 30_000, interval: 10 });
     expect(worker.stats).toMatchObject({ delivered: 0, retried: 4, deadLettered: 3 });
     const lines = (await readFile(path.join(dir, 'dead-letters', 'hook.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines).toHaveLength(3);
@@ -112,7 +112,7 @@ describe('DestinationWorker', () => {
   it('passes over what its filter does not take', async () => {
     await spoolDocs(12, (i) => ({ modelName: i % 3 === 0 ? 'simple' : 'mlp', status: i % 4 === 0 ? 'NOT_FOUND' : 'OK' }));
     const worker = await startWorker(http({ filter: { models: ['mlp'], status: 'ok' } }));
-    await vi.waitFor(() => expect(worker.position).toBe(13), { timeout: 5_000, interval: 10 });
+    await vi.waitFor(() => expect(worker.position).toBe(13), { timeout: 30_000, interval: 10 });
     expect(receiver.events.map((e) => e.data.requestId)).toEqual(['r-1', 'r-2', 'r-5', 'r-7', 'r-10', 'r-11']);
     expect(worker.stats).toMatchObject({ delivered: 6, filtered: 6 });
   });
@@ -122,7 +122,7 @@ describe('DestinationWorker', () => {
     await spool.append([{ kind: EntryKind.deadLetter, payload: Buffer.from('not json') }]);
     await spoolDocs(2);
     const worker = await startWorker(http());
-    await vi.waitFor(() => expect(worker.position).toBe(4), { timeout: 5_000, interval: 10 });
+    await vi.waitFor(() => expect(worker.position).toBe(4), { timeout: 30_000, interval: 10 });
     expect(worker.stats).toMatchObject({ delivered: 2, filtered: 1, deadLettered: 0 });
   });
 
@@ -131,7 +131,7 @@ describe('DestinationWorker', () => {
     const hung = await startWorker(http({ timeoutMs: 60_000 }));
     const file = await startWorker({ name: 'file', type: 'jsonl', batch: { maxRecords: 50 } });
     await spoolDocs(200);
-    await vi.waitFor(() => expect(file.position).toBe(201), { timeout: 5_000, interval: 10 });
+    await vi.waitFor(() => expect(file.position).toBe(201), { timeout: 30_000, interval: 10 });
     expect(hung.position).toBe(1);
     expect(hung.lag).toBe(200);
     const lines = (await readFile(path.join(dir, 'out', 'file-000001.jsonl'), 'utf8')).trim().split('\n');

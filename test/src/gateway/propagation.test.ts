@@ -33,7 +33,7 @@ const slowInput = () => ({ input: { datatype: 'FP32' as const, shape: [64, 512],
 /** Three slow calls: two fill the worker's window, one waits in the runner's queue ahead of the next call. */
 async function blockTheModel(): Promise<Promise<unknown>[]> {
   const blockers = [client.infer('heavy', slowInput()), client.infer('heavy', slowInput()), client.infer('heavy', slowInput())];
-  await waitFor(async () => heavy().inFlight >= 3, 10_000, 'the slow calls to reach the runner');
+  await waitFor(async () => heavy().inFlight >= 3, 30_000, 'the slow calls to reach the runner');
   return blockers;
 }
 const quickInput = () => ({ input: { datatype: 'FP32' as const, shape: [1, 512], data: new Float32Array(512).fill(0.01) } });

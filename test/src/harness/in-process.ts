@@ -74,7 +74,7 @@ export async function startInProcessMesh(options: InProcessMeshOptions): Promise
     },
   };
   try {
-    await waitFor(() => client.modelReady(options.readyModel), 10_000, `${options.readyModel} to be routable`);
+    await waitFor(() => client.modelReady(options.readyModel), 30_000, `${options.readyModel} to be routable`);
   } catch (error) {
     await mesh.close();
     throw error;

@@ -47,7 +47,7 @@ beforeAll(async () => {
   await startRunner('cpu-a', empty);
   // This one serves the example repository, mlp v1 and v2 included, from its own files.
   await startRunner('cpu-b', repo.dir);
-  await waitFor(async () => (await registry.client.listRunners()).filter((r) => r.live).length === 2, 10_000, 'both runners to join');
+  await waitFor(async () => (await registry.client.listRunners()).filter((r) => r.live).length === 2, 30_000, 'both runners to join');
 }, 60_000);
 
 afterAll(async () => {
@@ -89,7 +89,7 @@ describe('membership and placement', () => {
     const ghost = await registry.client.registerRunner({ name: 'ghost', address: '127.0.0.1:9', device: 'cuda:0' });
     expect(ghost).toEqual({ lease_ms: 1_200, heartbeat_ms: 400 });
     expect((await registry.client.listRunners()).find((r) => r.name === 'ghost')?.live).toBe(true);
-    await waitFor(async () => (await registry.client.listRunners()).find((r) => r.name === 'ghost')?.live === false, 5_000, 'the ghost lease to run out');
+    await waitFor(async () => (await registry.client.listRunners()).find((r) => r.name === 'ghost')?.live === false, 30_000, 'the ghost lease to run out');
     const heartbeat = await new Promise<{ code: number; details: string }>((resolve) =>
       registry.client.stub.Heartbeat({ name: 'nobody', address: '127.0.0.1:9' }, (error) => resolve(error!)),
     );

@@ -94,7 +94,7 @@ describe('dynamic batching', () => {
 describe('queue limits', () => {
   it('answers RESOURCE_EXHAUSTED at once when the queue is full', async () => {
     const blockers = Array.from({ length: 4 }, () => fixture.client.infer('slow_small_queue', slow()));
-    await waitFor(async () => version('slow_small_queue').inFlight >= 4, 10_000, 'the queue to fill');
+    await waitFor(async () => version('slow_small_queue').inFlight >= 4, 30_000, 'the queue to fill');
     let blockersDone = false;
     const blocked = Promise.all(blockers).finally(() => (blockersDone = true));
     expect(await codeOf(fixture.client.infer('slow_small_queue', quick()))).toBe(status.RESOURCE_EXHAUSTED);
@@ -108,7 +108,7 @@ describe('queue limits', () => {
     const model = version('slow_small_queue');
     const before = model.stats.executions;
     const blockers = Array.from({ length: 3 }, () => fixture.client.infer('slow_small_queue', slow()));
-    await waitFor(async () => model.inFlight >= 3, 10_000, 'the blockers to queue');
+    await waitFor(async () => model.inFlight >= 3, 30_000, 'the blockers to queue');
     const outcome = await modelInfer(fixture.client, {
       model_name: 'slow_small_queue',
       parameters: { timeout: { int64_param: 2000 } },

@@ -92,12 +92,12 @@ describe('LoadModel and UnloadModel', () => {
       }
     };
     const callers = Array.from({ length: 8 }, caller);
-    await waitFor(async () => (served.get('2') ?? 0) > 50, 10_000, 'calls to version 2');
+    await waitFor(async () => (served.get('2') ?? 0) > 50, 30_000, 'calls to version 2');
 
     const loaded = await control.loadModel({ name: 'mlp', version: '3', artifact_path: artifact.mlp1 });
     expect(loaded).toMatchObject({ ok: true, value: { name: 'mlp', version: '3', state: 'READY', artifact_path: artifact.mlp1 } });
     // Calls naming no version move to the newest READY version.
-    await waitFor(async () => (served.get('3') ?? 0) > 50, 10_000, 'calls to version 3');
+    await waitFor(async () => (served.get('3') ?? 0) > 50, 30_000, 'calls to version 3');
     running = false;
     await Promise.all(callers);
 

@@ -77,6 +77,6 @@ describe('sink publisher', () => {
     expect(publisher.stats()).toMatchObject({ buffered: 0, published: 10, dropped: 0 });
     expect(() => publisher.admit()).not.toThrow();
     await publisher.close();
-    await pollUntil(async () => (await mesh.sinkStatus()).depth === '0', { timeoutMs: 10_000, what: 'delivery' });
+    await pollUntil(async () => (await mesh.sinkStatus()).depth === '0', { timeoutMs: 30_000, what: 'delivery' });
   }, 120_000);
 });

@@ -81,7 +81,7 @@ describe.skipIf(!available)('MQTT and Redis stream sources', () => {
     expect(fromRedis.filter((reason) => /^stream entry \d+-\d+ has no field 'message'$/.test(String(reason)))).toHaveLength(1);
 
     // Every stream entry was acknowledged once it had its outcome.
-    await pollUntil(async () => ((await redis.xpending(stream, `g-${suffix}`)) as [number])[0] === 0, { timeoutMs: 10_000, what: 'no pending entries' });
+    await pollUntil(async () => ((await redis.xpending(stream, `g-${suffix}`)) as [number])[0] === 0, { timeoutMs: 30_000, what: 'no pending entries' });
     redis.disconnect();
   }, 120_000);
 });
