@@ -1,6 +1,7 @@
 /** Shared library of infermesh services: errors, tensor codec, gRPC helpers, config, logs. */
 export { ServiceError } from './errors/ServiceError.js';
-export { serverErrorOf, toGrpcStatus, toServerErrorResponse, type GrpcStatus } from './errors/to-grpc-status.js';
+export { ERROR_CODE_NAMES, ErrorCode, type ErrorCodeName } from './errors/ErrorCode.js';
+export { grpcStatusOf, serverErrorOf, toGrpcStatus, toServerErrorResponse, type GrpcStatus } from './errors/to-grpc-status.js';
 export { reportError } from './errors/report-error.js';
 export {
   CONFIG_DATATYPES,
