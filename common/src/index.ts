@@ -76,6 +76,14 @@ export {
   type StartedHttpServer,
 } from './metrics/http-server.js';
 export { retryDelayMs, type RetryDelays } from './retry/retry-delay.js';
+export { RetryBudget, type RetryBudgetOptions } from './retry/retry-budget.js';
+export { RETRY_POLICY_DEFAULTS, RetryPolicy, type RetryPolicyClock, type RetryPolicyOptions } from './retry/retry-policy.js';
+export {
+  GATEWAY_RETRY_DEFAULTS,
+  gatewayRetryPolicyOptions,
+  gatewayRetrySchema,
+  type GatewayRetryConfig,
+} from './config/gateway-retry-config.js';
 export {
   parseSinkPublisherConfig,
   sinkPublisherSchema,
