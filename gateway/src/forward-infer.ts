@@ -7,7 +7,7 @@
  * it: ModelInfer is idempotent, and the retried codes (UNAVAILABLE, NOT_FOUND by default)
  * are those a runner answers before it runs the request.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
+import type { EventEmitter } from 'node:events';
 import type * as grpc from '@grpc/grpc-js';
 import { trace as otelTrace, type Context } from '@opentelemetry/api';
 import { deadlineMs, endSpan, injectContext, startChildSpan, type RetryPolicy } from '@infermesh/common';
@@ -43,6 +43,21 @@ function callRunner(
         else resolve(response);
       },
     );
+  });
+}
+
+/** Waits `ms` before a retry, or less when the caller cancels meanwhile. */
+function backoff(ms: number, parent: ParentCall): Promise<void> {
+  // Every kind of incoming call is an EventEmitter, but their union's signatures do not unify.
+  const call = parent as EventEmitter;
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      call.removeListener('cancelled', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    call.once('cancelled', done);
   });
 }
 
@@ -94,7 +109,7 @@ export async function forwardInfer(
         const delay = parent.cancelled ? undefined : retry.retryDelay(attempts, (error as grpc.ServiceError).code, deadlineMs(parent));
         if (delay === undefined) throw error;
         (tried ??= new Set()).add(runner);
-        if (delay > 0) await sleep(delay);
+        if (delay > 0) await backoff(delay, parent);
         if (parent.cancelled) throw error;
       }
     }
