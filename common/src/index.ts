@@ -1,6 +1,7 @@
 /** Shared library of infermesh services: errors, tensor codec, gRPC helpers, config, logs. */
 export { ServiceError } from './errors/ServiceError.js';
-export { serverErrorOf, toGrpcStatus, toServerErrorResponse, type GrpcStatus } from './errors/to-grpc-status.js';
+export { ERROR_CODE_NAMES, ErrorCode, type ErrorCodeName } from './errors/ErrorCode.js';
+export { grpcStatusOf, serverErrorOf, toGrpcStatus, toServerErrorResponse, type GrpcStatus } from './errors/to-grpc-status.js';
 export { reportError } from './errors/report-error.js';
 export {
   CONFIG_DATATYPES,
@@ -75,6 +76,14 @@ export {
   type StartedHttpServer,
 } from './metrics/http-server.js';
 export { retryDelayMs, type RetryDelays } from './retry/retry-delay.js';
+export { RetryBudget, type RetryBudgetOptions } from './retry/retry-budget.js';
+export { RETRY_POLICY_DEFAULTS, RetryPolicy, type RetryPolicyClock, type RetryPolicyOptions } from './retry/retry-policy.js';
+export {
+  GATEWAY_RETRY_DEFAULTS,
+  gatewayRetryPolicyOptions,
+  gatewayRetrySchema,
+  type GatewayRetryConfig,
+} from './config/gateway-retry-config.js';
 export {
   parseSinkPublisherConfig,
   sinkPublisherSchema,

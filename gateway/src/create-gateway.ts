@@ -1,5 +1,13 @@
 /** Builds and starts a gateway: the public API in front of a pool of runners, routed statically or by the registry. */
-import { startGrpcServer, startHttpServer, type Logger } from '@infermesh/common';
+import {
+  GATEWAY_RETRY_DEFAULTS,
+  gatewayRetryPolicyOptions,
+  RetryPolicy,
+  startGrpcServer,
+  startHttpServer,
+  type GatewayRetryConfig,
+  type Logger,
+} from '@infermesh/common';
 import { extensionHandlers, extensionNames } from './extensions/extension-handlers.js';
 import { gatewayHandlers, gatewayServiceDefinition } from './inference-service.js';
 import type { InferObserver } from './InferObserver.js';
@@ -32,6 +40,8 @@ export interface GatewayConfig {
   registry?: string;
   /** HTTP port of the status page (/), its JSON (/status.json) and /metrics; absent: not served. */
   httpPort?: number;
+  /** When a failed ModelInfer attempt goes to another runner; absent: the `gateway.retry` defaults. */
+  retry?: GatewayRetryConfig;
 }
 
 /** A started gateway. */
@@ -55,9 +65,10 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   const link: RegistryLink | undefined = config.registry ? followRegistry(config.registry, pool, config.logger) : undefined;
   const router: Router = link?.router ?? new StaticRouter(pool);
   const stats = new GatewayStats(pool);
+  const retry = new RetryPolicy(gatewayRetryPolicyOptions(config.retry ?? GATEWAY_RETRY_DEFAULTS));
   const repository = link ? new RegistryRepository(link.client, router, link.gateway) : new RunnerListRepository(pool);
   const implementation = {
-    ...gatewayHandlers(router, config.logger, config.observers, link ? [stats, link.reporter] : [stats], extensionNames(link !== undefined)),
+    ...gatewayHandlers(router, retry, config.logger, config.observers, link ? [stats, link.reporter] : [stats], extensionNames(link !== undefined)),
     ...extensionHandlers(router, pool, repository, config.logger),
   };
   const server = await startGrpcServer({

@@ -2,20 +2,19 @@
  * Forwards one serialized ModelInferRequest to a runner and returns the serialized response,
  * never decoding tensors. The version is chosen once per call and written into the request
  * (so the runner runs exactly that one); the caller's deadline and cancellation reach the
- * runner through grpc-js's `parent` propagation; UNAVAILABLE is retried on another runner
- * that has the same version, and so is NOT_FOUND: the router picked that runner because it
- * had the version ready, so a runner that no longer knows it has just restarted or unloaded it.
+ * runner through grpc-js's `parent` propagation. A failed attempt is tried again on another
+ * runner that has the same version when the gateway's RetryPolicy (`gateway.retry`) allows
+ * it: ModelInfer is idempotent, and the retried codes (UNAVAILABLE, NOT_FOUND by default)
+ * are those a runner answers before it runs the request.
  */
-import * as grpc from '@grpc/grpc-js';
+import type { EventEmitter } from 'node:events';
+import type * as grpc from '@grpc/grpc-js';
 import { trace as otelTrace, type Context } from '@opentelemetry/api';
-import { endSpan, injectContext, startChildSpan } from '@infermesh/common';
+import { deadlineMs, endSpan, injectContext, startChildSpan, type RetryPolicy } from '@infermesh/common';
 import { MODEL_INFER_PATH } from '@infermesh/proto';
 import type { Router } from './Router.js';
 import type { RunnerEndpoint } from './RunnerEndpoint.js';
 import { passThrough, withModelVersion, type InferRequestHeader } from './wire.js';
-
-/** Attempts per call, first included. */
-const MAX_ATTEMPTS = 3;
 
 /** No runner tried yet: most calls take one attempt and never need a set of their own. */
 const NONE_TRIED: ReadonlySet<RunnerEndpoint> = new Set();
@@ -47,6 +46,21 @@ function callRunner(
   });
 }
 
+/** Waits `ms` before a retry, or less when the caller cancels meanwhile. */
+function backoff(ms: number, parent: ParentCall): Promise<void> {
+  // Every kind of incoming call is an EventEmitter, but their union's signatures do not unify.
+  const call = parent as EventEmitter;
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      call.removeListener('cancelled', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    call.once('cancelled', done);
+  });
+}
+
 /** Where a forwarded call went, for observers; filled in as the call proceeds. */
 export interface ForwardTrace {
   version: string;
@@ -57,9 +71,11 @@ export interface ForwardTrace {
  * Sends the request to a runner that serves its model and the version the router picks.
  * A `route` span under `traceContext` records the version, why it was chosen, and the
  * runner; the runner's spans hang below it (its context replaces the caller's traceparent).
+ * `retry` decides whether, and after what backoff, a failed attempt goes to another runner.
  */
 export async function forwardInfer(
   router: Router,
+  retry: RetryPolicy,
   header: InferRequestHeader,
   request: Buffer,
   parent: ParentCall,
@@ -77,6 +93,7 @@ export async function forwardInfer(
   const body = version === header.modelVersion ? request : withModelVersion(request, version);
   let tried: Set<RunnerEndpoint> | undefined;
   let attempts = 0;
+  retry.recordCall();
   try {
     for (;;) {
       const runner = router.pickRunner(header.modelName, version, tried ?? NONE_TRIED);
@@ -89,11 +106,11 @@ export async function forwardInfer(
         if (span) endSpan(span);
         return response;
       } catch (error) {
-        const code = (error as grpc.ServiceError).code;
-        const retryable = code === grpc.status.UNAVAILABLE || code === grpc.status.NOT_FOUND;
-        const retry = retryable && !parent.cancelled && attempts < MAX_ATTEMPTS;
-        if (!retry) throw error;
+        const delay = parent.cancelled ? undefined : retry.retryDelay(attempts, (error as grpc.ServiceError).code, deadlineMs(parent));
+        if (delay === undefined) throw error;
         (tried ??= new Set()).add(runner);
+        if (delay > 0) await backoff(delay, parent);
+        if (parent.cancelled) throw error;
       }
     }
   } catch (error) {

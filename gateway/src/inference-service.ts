@@ -8,6 +8,7 @@ import {
   startServerSpan,
   toGrpcStatus,
   traceparentOf,
+  type RetryPolicy,
   unaryCall,
   unaryHandler,
   type Logger,
@@ -40,6 +41,8 @@ export const gatewayServiceDefinition: grpc.ServiceDefinition = {
 
 export function gatewayHandlers(
   router: Router,
+  /** When a failed ModelInfer attempt goes to another runner; shared by every call, so its budget counts them all. */
+  retry: RetryPolicy,
   logger: Logger,
   /** The caller's list, read at every call: observers added to it later are told too. */
   observers: readonly InferObserver[] = [],
@@ -74,7 +77,7 @@ export function gatewayHandlers(
     let failure: unknown;
     try {
       // The context travels explicitly: nothing below reads the active one.
-      response = await forwardInfer(router, header, request, call, trace, ctx);
+      response = await forwardInfer(router, retry, header, request, call, trace, ctx);
       return response;
     } catch (error) {
       failure = error;

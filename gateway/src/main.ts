@@ -31,6 +31,7 @@ await runService(logger, async () => {
     httpPort: mesh.gateway.httpPort,
     runners: mesh.gateway.runners ?? mesh.runners.map((r) => `${r.host}:${r.port}`),
     runnerRefreshMs: mesh.gateway.runnerRefreshMs,
+    retry: mesh.gateway.retry,
     maxMessageBytes: mesh.limits.maxMessageBytes,
     logger,
     observers: publisher ? [publisher] : [],

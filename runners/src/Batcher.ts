@@ -3,7 +3,6 @@
  * dropped if their caller cancels, their deadline or queue timeout passes, and, with dynamic
  * batching, are concatenated along the batch dimension into one execution.
  */
-import { status } from '@grpc/grpc-js';
 import { trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
 import { ServiceError, endSpan, startChildSpan } from '@infermesh/common';
 import { collectBatch, removeBatch } from './batch-selection.js';
@@ -115,7 +114,7 @@ export class Batcher {
     if (this.queue.length >= this.options.maxQueueSize) {
       this.stats.rejected++;
       return Promise.reject(
-        new ServiceError(status.RESOURCE_EXHAUSTED, `queue full: ${this.options.maxQueueSize} requests are already waiting`),
+        ServiceError.resourceExhausted(`queue full: ${this.options.maxQueueSize} requests are already waiting`),
       );
     }
     return new Promise((resolve, reject) => {
@@ -141,7 +140,7 @@ export class Batcher {
           () =>
             this.drop(
               job,
-              new ServiceError(status.DEADLINE_EXCEEDED, `request waited longer than its queue timeout of ${queueTimeoutUs} µs`),
+              ServiceError.deadlineExceeded(`request waited longer than its queue timeout of ${queueTimeoutUs} µs`),
             ),
           queueTimeoutUs / 1000,
         );

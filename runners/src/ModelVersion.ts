@@ -1,5 +1,4 @@
 /** One version of one model on this runner: its instances, queue, signature and state. */
-import { status } from '@grpc/grpc-js';
 import { context as otelContext, type Context } from '@opentelemetry/api';
 import { ServiceError, type Logger } from '@infermesh/common';
 import type { ModelInferRequest__Output, ModelInferResponse, ModelVersionStatus } from '@infermesh/proto';
@@ -190,10 +189,7 @@ export class ModelVersion {
     const log = () => this.context.logger.error({ model: this.name, version: this.version, requestId, err: error }, 'onnxruntime failed to run a request');
     if (ctx) otelContext.with(ctx, log);
     else log();
-    return new ServiceError(
-      status.INTERNAL,
-      `model '${this.name}' version ${this.version}: onnxruntime could not run this request; see the runner log`,
-    );
+    return ServiceError.internal(`model '${this.name}' version ${this.version}: onnxruntime could not run this request; see the runner log`);
   }
 
   /** Whether the version ever became READY (an UNLOADING one may have); only then has it statistics. */

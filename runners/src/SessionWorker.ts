@@ -1,7 +1,6 @@
 /** One model instance: a worker thread holding an ORT session, seen from the gRPC thread. */
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { status } from '@grpc/grpc-js';
 import { ServiceError } from '@infermesh/common';
 import { ownedBuffer, type RunRequest, type ValueInfo, type WireTensor, type WorkerInit, type WorkerReply } from './session-protocol.js';
 
@@ -127,7 +126,7 @@ export class SessionWorker {
   private fail(cause: Error): void {
     this.stopped ??= cause;
     for (const pending of this.pending.values()) {
-      pending.reject(new ServiceError(status.UNAVAILABLE, 'model instance stopped before answering', { cause }));
+      pending.reject(ServiceError.unavailable('model instance stopped before answering', { cause }));
     }
     this.pending.clear();
   }

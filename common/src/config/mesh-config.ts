@@ -1,5 +1,6 @@
 /** Schema of the mesh config file (deploy/local/infermesh.yaml is the embedded default). */
 import { z } from 'zod';
+import { gatewayRetrySchema } from './gateway-retry-config.js';
 
 const MiB = 1024 * 1024;
 
@@ -42,6 +43,8 @@ const gatewaySchema = z
     httpPort: z.number().int().min(0).max(65_535).default(8002),
     /** How often the gateway asks each runner what it holds. */
     runnerRefreshMs: z.number().int().min(50).max(60_000).default(1_000),
+    /** When a ModelInfer is tried again on another runner (see gateway-retry-config.ts). */
+    retry: gatewayRetrySchema.prefault({}),
   })
   .strict();
 

@@ -1,6 +1,31 @@
+/**
+ * The single mapping from any thrown value to a gRPC status: the one place domain error
+ * codes, Node's errno values and abort reasons meet grpc-js.
+ */
 import { type Metadata, status } from '@grpc/grpc-js';
 import type { ServerErrorResponse } from '@grpc/grpc-js';
+import { ErrorCode } from './ErrorCode.js';
 import { ServiceError } from './ServiceError.js';
+
+/** Each domain code's gRPC status; a Record, so a code added to ErrorCode without a status does not compile. */
+const GRPC_STATUS_OF: Record<ErrorCode, status> = {
+  [ErrorCode.CANCELLED]: status.CANCELLED,
+  [ErrorCode.UNKNOWN]: status.UNKNOWN,
+  [ErrorCode.INVALID_ARGUMENT]: status.INVALID_ARGUMENT,
+  [ErrorCode.DEADLINE_EXCEEDED]: status.DEADLINE_EXCEEDED,
+  [ErrorCode.NOT_FOUND]: status.NOT_FOUND,
+  [ErrorCode.ALREADY_EXISTS]: status.ALREADY_EXISTS,
+  [ErrorCode.PERMISSION_DENIED]: status.PERMISSION_DENIED,
+  [ErrorCode.RESOURCE_EXHAUSTED]: status.RESOURCE_EXHAUSTED,
+  [ErrorCode.FAILED_PRECONDITION]: status.FAILED_PRECONDITION,
+  [ErrorCode.ABORTED]: status.ABORTED,
+  [ErrorCode.OUT_OF_RANGE]: status.OUT_OF_RANGE,
+  [ErrorCode.UNIMPLEMENTED]: status.UNIMPLEMENTED,
+  [ErrorCode.INTERNAL]: status.INTERNAL,
+  [ErrorCode.UNAVAILABLE]: status.UNAVAILABLE,
+  [ErrorCode.DATA_LOSS]: status.DATA_LOSS,
+  [ErrorCode.UNAUTHENTICATED]: status.UNAUTHENTICATED,
+};
 
 /** Node errno values that mean "the peer cannot be reached right now". */
 const UNAVAILABLE_ERRNOS = new Set([
@@ -14,6 +39,9 @@ const UNAVAILABLE_ERRNOS = new Set([
   'EAI_AGAIN',
 ]);
 
+/** How far down `cause` chains and AggregateError lists the mapping looks, so a cycle or a huge tree costs little. */
+const MAX_CAUSE_DEPTH = 8;
+
 /** What a thrown value becomes on the wire, plus whether it was expected. */
 export interface GrpcStatus {
   code: status;
@@ -22,33 +50,77 @@ export interface GrpcStatus {
   expected: boolean;
 }
 
-function isGrpcError(error: unknown): error is { code: status; details: string; metadata?: Metadata } {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    typeof (error as { code?: unknown }).code === 'number' &&
-    typeof (error as { details?: unknown }).details === 'string'
-  );
+const UNKNOWN_STATUS: GrpcStatus = { code: status.UNKNOWN, details: 'internal error; see the server log', expected: false };
+const CANCELLED_STATUS: GrpcStatus = { code: status.CANCELLED, details: 'operation aborted', expected: true };
+
+/** The gRPC status of a domain error code. */
+export function grpcStatusOf(code: ErrorCode): status {
+  return GRPC_STATUS_OF[code] ?? status.UNKNOWN;
 }
 
-/**
- * The single mapping from any thrown value to a gRPC status. ServiceErrors and statuses
- * received from another gRPC server keep their code and message; unreachable peers
- * become UNAVAILABLE; anything else becomes UNKNOWN with a generic message, and its
- * detail is for the log only.
- */
-export function toGrpcStatus(error: unknown): GrpcStatus {
-  if (error instanceof ServiceError) {
-    return { code: error.code, details: error.details, expected: true };
-  }
-  if (isGrpcError(error)) {
-    return { code: error.code, details: error.details, expected: true };
-  }
-  const errno = (error as { code?: unknown } | null)?.code;
+function isGrpcError(error: object): error is { code: status; details: string; metadata?: Metadata } {
+  return typeof (error as { code?: unknown }).code === 'number' && typeof (error as { details?: unknown }).details === 'string';
+}
+
+/** The status one error says by itself, without looking at its causes; undefined when it says none. */
+function statusOfOne(error: object): GrpcStatus | undefined {
+  if (error instanceof ServiceError) return { code: grpcStatusOf(error.code), details: error.details, expected: true };
+  if (isGrpcError(error)) return { code: error.code, details: error.details, expected: true };
+  const errno = (error as { code?: unknown }).code;
   if (typeof errno === 'string' && UNAVAILABLE_ERRNOS.has(errno)) {
     return { code: status.UNAVAILABLE, details: `upstream unreachable (${errno})`, expected: true };
   }
-  return { code: status.UNKNOWN, details: 'internal error; see the server log', expected: false };
+  // AbortSignal.timeout() aborts with a DOMException named TimeoutError.
+  if ((error as { name?: unknown }).name === 'TimeoutError') {
+    return { code: status.DEADLINE_EXCEEDED, details: 'deadline exceeded', expected: true };
+  }
+  return undefined;
+}
+
+function isAbortError(error: object): boolean {
+  return (error as { name?: unknown }).name === 'AbortError' || (error as { code?: unknown }).code === 'ABORT_ERR';
+}
+
+/**
+ * The single mapping from any thrown value to a gRPC status. The first error that says a
+ * status, depth first through `cause` and AggregateError's `errors` (at most
+ * {@link MAX_CAUSE_DEPTH} deep, each error once), decides: ServiceErrors and statuses
+ * received from another gRPC server keep their code and message; unreachable peers
+ * (ECONNREFUSED, ETIMEDOUT, ...) become UNAVAILABLE; a TimeoutError (AbortSignal.timeout)
+ * DEADLINE_EXCEEDED. An AbortError becomes CANCELLED unless something under it says more
+ * (Node's AbortError carries the signal's reason as its cause). Anything else becomes
+ * UNKNOWN with a generic message, and its detail is for the log only.
+ */
+export function toGrpcStatus(error: unknown): GrpcStatus {
+  // Most errors say their status themselves: no walk, no allocation.
+  if (typeof error !== 'object' || error === null) return UNKNOWN_STATUS;
+  const own = statusOfOne(error);
+  if (own) return own;
+  let aborted = isAbortError(error);
+  const seen = new Set<object>([error]);
+  const pending: { error: object; depth: number }[] = [];
+  const pushChildren = (parent: object, depth: number) => {
+    if (depth > MAX_CAUSE_DEPTH) return;
+    const children: unknown[] = [];
+    if ('cause' in parent) children.push(parent.cause);
+    if (parent instanceof AggregateError && Array.isArray(parent.errors)) children.push(...parent.errors);
+    // Reversed onto the stack, so the cause is looked at before the aggregated errors, in order.
+    for (let i = children.length - 1; i >= 0; i--) {
+      const child = children[i];
+      if (typeof child === 'object' && child !== null && !seen.has(child)) {
+        seen.add(child);
+        pending.push({ error: child, depth });
+      }
+    }
+  };
+  pushChildren(error, 1);
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const found = statusOfOne(next.error);
+    if (found) return found;
+    aborted ||= isAbortError(next.error);
+    pushChildren(next.error, next.depth + 1);
+  }
+  return aborted ? CANCELLED_STATUS : UNKNOWN_STATUS;
 }
 
 /** The error object grpc-js callbacks and `stream.destroy` take. */

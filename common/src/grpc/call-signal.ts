@@ -1,5 +1,5 @@
 /** An AbortSignal per incoming call, so work queued for a call is dropped once nobody waits for it. */
-import { status, type ServerUnaryCall, type ServerDuplexStream } from '@grpc/grpc-js';
+import type { ServerUnaryCall, ServerDuplexStream } from '@grpc/grpc-js';
 import { ServiceError } from '../errors/ServiceError.js';
 
 type IncomingCall = Pick<ServerUnaryCall<unknown, unknown> | ServerDuplexStream<unknown, unknown>, 'on' | 'removeListener' | 'getDeadline' | 'cancelled'>;
@@ -23,14 +23,14 @@ export function deadlineMs(call: Pick<IncomingCall, 'getDeadline'>): number {
  */
 export function callSignal(call: IncomingCall): CallSignal {
   const controller = new AbortController();
-  const onCancelled = () => controller.abort(new ServiceError(status.CANCELLED, 'call cancelled by the caller'));
+  const onCancelled = () => controller.abort(ServiceError.cancelled('call cancelled by the caller'));
   if (call.cancelled) onCancelled();
   else call.on('cancelled', onCancelled);
   let timer: NodeJS.Timeout | undefined;
   const deadline = deadlineMs(call);
   if (Number.isFinite(deadline)) {
     timer = setTimeout(
-      () => controller.abort(new ServiceError(status.DEADLINE_EXCEEDED, 'deadline exceeded')),
+      () => controller.abort(ServiceError.deadlineExceeded('deadline exceeded')),
       Math.max(0, deadline - Date.now()),
     );
     timer.unref();

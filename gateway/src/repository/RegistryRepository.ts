@@ -5,7 +5,6 @@
  * runners drain and unload it after the registry's unload delay.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { status } from '@grpc/grpc-js';
 import { ServiceError, unaryCall } from '@infermesh/common';
 import type { Model__Output, ModelVersion__Output, RegistryClient } from '@infermesh/proto/registry';
 import type { Router } from '../Router.js';
@@ -84,7 +83,7 @@ export class RegistryRepository implements ModelRepository {
       }
       if (this.serving(model, inUse) && this.router.versions(name).includes(String(stable))) return;
       if (Date.now() + POLL_MS > deadlineMs) {
-        throw new ServiceError(status.DEADLINE_EXCEEDED, `model '${name}' version ${stable} is still loading; the registry goes on placing it`);
+        throw ServiceError.deadlineExceeded(`model '${name}' version ${stable} is still loading; the registry goes on placing it`);
       }
       await sleep(POLL_MS);
       model = await this.model(name);
@@ -99,7 +98,7 @@ export class RegistryRepository implements ModelRepository {
       await unaryCall((done) => this.registry.Unload({ model: name, actor: this.actor, reason: 'RepositoryModelUnload' }, this.options(), done));
     }
     while (this.router.versions(name).length > 0) {
-      if (Date.now() + POLL_MS > deadlineMs) throw new ServiceError(status.DEADLINE_EXCEEDED, `model '${name}' is unloaded in the registry; this gateway's routes have not caught up yet`);
+      if (Date.now() + POLL_MS > deadlineMs) throw ServiceError.deadlineExceeded(`model '${name}' is unloaded in the registry; this gateway's routes have not caught up yet`);
       await sleep(POLL_MS);
     }
   }

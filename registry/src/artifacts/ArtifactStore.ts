@@ -10,7 +10,6 @@ import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { status } from '@grpc/grpc-js';
 import { ServiceError } from '@infermesh/common';
 import { syncFolder } from '../store/FileRegistryStore.js';
 
@@ -109,8 +108,7 @@ export class ArtifactStore {
 
   private checkSize(bytes: number, label: string): void {
     if (bytes > this.options.maxBytes) {
-      throw new ServiceError(
-        status.RESOURCE_EXHAUSTED,
+      throw ServiceError.resourceExhausted(
         `artifact: ${label} is ${formatBytes(bytes)}; the registry takes at most ${formatBytes(this.options.maxBytes)}, set by registry.maxArtifactBytes`,
       );
     }

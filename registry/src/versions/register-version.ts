@@ -4,7 +4,6 @@
  * it, and add the version to the state. Versions are immutable: the same number with other
  * bytes is refused, the same number with the same bytes answers the existing version.
  */
-import { status } from '@grpc/grpc-js';
 import { parse as parseYaml } from 'yaml';
 import { ServiceError } from '@infermesh/common';
 import type { RegisterVersionRequest__Output } from '@infermesh/proto/registry';
@@ -120,8 +119,7 @@ export async function registerVersion(
       const same = model.versions.find((v) => v.version === number);
       if (same) {
         if (same.sha256 === artifact.sha256) return { version: same, created: false };
-        throw new ServiceError(
-          status.ALREADY_EXISTS,
+        throw ServiceError.alreadyExists(
           `model '${order.model}' version ${number} already exists with sha256 ${same.sha256}; versions never change, register a new version number`,
         );
       }

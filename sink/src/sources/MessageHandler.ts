@@ -5,11 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { status } from '@grpc/grpc-js';
-import { retryDelayMs, type Logger } from '@infermesh/common';
+import { ErrorCode, retryDelayMs, type Logger } from '@infermesh/common';
 import type { ModelInferRequest } from '@infermesh/proto';
 import type { DeadLetterDocument } from '../record/record-document.js';
-import type { GatewayCaller } from './gateway-caller.js';
+import { CALL_OK, type GatewayCaller } from './gateway-caller.js';
 import type { SourceConfig } from './source-config.js';
 import { MalformedMessage, parseSourceMessage } from './source-message.js';
 
@@ -95,11 +94,11 @@ export class MessageHandler {
     const { config, gateway } = this.options;
     for (let attempt = 1; ; attempt++) {
       const outcome = await gateway.infer(request, config.name, config.timeoutMs);
-      if (outcome.code === status.OK) {
+      if (outcome.code === CALL_OK) {
         this.outcomes.ok++;
         return true;
       }
-      if (outcome.code !== status.UNAVAILABLE) {
+      if (outcome.code !== ErrorCode.UNAVAILABLE) {
         this.outcomes.error++;
         return true;
       }

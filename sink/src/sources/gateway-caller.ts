@@ -1,11 +1,14 @@
 /** The sources' way into the mesh: ModelInfer through the gateway, so results reach the sink like any other record. */
 import * as grpc from '@grpc/grpc-js';
-import { clientChannelOptions } from '@infermesh/common';
+import { clientChannelOptions, type ErrorCode } from '@infermesh/common';
 import { inferenceProto, type GRPCInferenceServiceClient, type ModelInferRequest } from '@infermesh/proto';
 
-/** How a call ended: OK or the gRPC error's code and details. */
+/** The code of a call that succeeded (gRPC's OK). */
+export const CALL_OK = 0;
+
+/** How a call ended: {@link CALL_OK}, or the gRPC error's code (the ErrorCode of the same name) and details. */
 export interface CallOutcome {
-  code: grpc.status;
+  code: typeof CALL_OK | ErrorCode;
   details: string;
 }
 
@@ -25,7 +28,7 @@ export class GatewayCaller {
     metadata.set('x-infermesh-source', source);
     return new Promise((resolve) => {
       this.client.ModelInfer(request, metadata, { deadline: Date.now() + timeoutMs }, (error) =>
-        resolve(error ? { code: error.code, details: error.details } : { code: grpc.status.OK, details: '' }),
+        resolve(error ? { code: error.code as ErrorCode, details: error.details } : { code: CALL_OK, details: '' }),
       );
     });
   }

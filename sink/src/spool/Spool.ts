@@ -5,7 +5,6 @@
  */
 import { mkdir, open, readdir, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { status } from '@grpc/grpc-js';
 import { ServiceError, type Logger } from '@infermesh/common';
 import { encodeFrame, SEGMENT_MAGIC, type EntryKind } from './frame.js';
 import { createSegmentFile, recoverSegment, segmentName, type Segment } from './segment-files.js';
@@ -121,8 +120,7 @@ export class Spool {
     const bytes = frames.reduce((sum, frame) => sum + frame.byteLength, 0);
     if (this.totalBytes + this.pendingBytes + bytes > this.options.maxBytes) {
       return Promise.reject(
-        new ServiceError(
-          status.RESOURCE_EXHAUSTED,
+        ServiceError.resourceExhausted(
           `sink spool is full (${this.totalBytes} of sink.spool.maxBytes ${this.options.maxBytes} bytes): destinations are behind`,
         ),
       );
