@@ -1,0 +1,41 @@
+/** The gRPC server gateways publish to: the sink service bound to the sink's port. */
+import { startGrpcServer } from '@infermesh/common';
+import { sinkProto } from '@infermesh/proto/sink';
+import type { SinkConfig } from './sink-config.js';
+import { sinkService, type SinkServiceOptions } from './sink-service.js';
+
+/**
+ * A started sink server.
+ * @internal
+ */
+export interface SinkServer {
+  /** host:port */
+  address: string;
+  port: number;
+  /** Stops taking calls and ends the open Publish streams once the batches read from them are acknowledged. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts serving Publish and Status on `config.host:config.port`.
+ * @internal
+ */
+export async function startSinkServer(config: Pick<SinkConfig, 'host' | 'port' | 'maxMessageBytes'>, options: SinkServiceOptions): Promise<SinkServer> {
+  const service = sinkService(options);
+  const server = await startGrpcServer({
+    host: config.host,
+    port: config.port,
+    maxReceiveMessageBytes: config.maxMessageBytes,
+    maxSendMessageBytes: config.maxMessageBytes,
+    services: [{ definition: sinkProto.Sink.service, implementation: service.handlers }],
+  });
+  return {
+    address: server.address,
+    port: server.port,
+    close: async () => {
+      const closed = server.close();
+      await service.endStreams();
+      await closed;
+    },
+  };
+}
