@@ -6,8 +6,9 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { RegistryClient } from '@infermesh/client';
 import { loadMeshConfig, mainScript, readEnvironment, spawnService, type SpawnedService } from '@infermesh/common';
-import { parseRegistryConfig, RegistryClient } from '@infermesh/registry';
+import { parseRegistryConfig } from '@infermesh/registry';
 import { registerExamples, waitUntilServing } from './examples.js';
 import { formatLogLine } from './format-log-line.js';
 
