@@ -91,7 +91,7 @@ async function main(): Promise<void> {
   const models = benchModels();
   for (const model of models) {
     if (!existsSync(path.join(repository, model.name, model.version, 'model.onnx'))) {
-      throw new UsageError(`no model '${model.name}' in ${repository}: run node test/dist/build-example-models.js from the repository root first`);
+      throw new UsageError(`no model '${model.name}' in ${repository}: run node cli/dist/main.js examples .infermesh/models from the repository root first`);
     }
   }
   const machine = machineInfo();
