@@ -1,4 +1,4 @@
-/** Shared library of infermesh services: errors, tensor codec, gRPC helpers, config, logs. */
+/** Shared library of infermesh services: errors, tensor codec, gRPC helpers, config, logs, and the contracts of models and the registry. */
 export { ServiceError } from './errors/ServiceError.js';
 export { serverErrorOf, toGrpcStatus, toServerErrorResponse, type GrpcStatus } from './errors/to-grpc-status.js';
 export { reportError } from './errors/report-error.js';
