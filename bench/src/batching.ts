@@ -10,7 +10,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as ort from 'onnxruntime-node';
 import { encodeRaw, unaryCall } from '@infermesh/common';
 import { inferenceProto, MODEL_INFER_PATH, runnerProto, type StatusResponse__Output } from '@infermesh/proto';
-import { startMesh } from '@infermesh/testkit';
+import { startBenchMesh } from './bench-mesh.js';
 import { atLeast, measure, withChild, type Window } from './measure.js';
 import type { BenchRow } from './report.js';
 import { RawCaller } from './targets.js';
@@ -81,8 +81,8 @@ export async function batchingRows(repository: string, options: Window): Promise
   const rows: BenchRow[] = [];
   let meanBatch: number;
   try {
-    meanBatch = await withChild(() => startMesh({ modelRepository: dir }), async (mesh) => {
-      const runner = mesh.runners[0]!;
+    meanBatch = await withChild(() => startBenchMesh({ modelRepository: dir }), async (mesh) => {
+      const runner = mesh.runner;
       const involved = [{ process: 'bench', pid: process.pid }, { process: 'runner', pid: runner.child.pid! }];
       for (const [model, label] of [['heavy', 'runner-direct'], ['heavy_batched', 'runner-batched']] as const) {
         const target = new RawCaller(runner.address, MODEL_INFER_PATH, requestBytes(model));

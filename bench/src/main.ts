@@ -4,8 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnService } from '@infermesh/common';
 import { MODEL_INFER_PATH } from '@infermesh/proto';
-import { startMesh } from '@infermesh/testkit';
 import { batchingRows, type BatchingSummary } from './batching.js';
+import { startBenchMesh } from './bench-mesh.js';
 import { ECHO_PATH } from './echo-server.js';
 import { tracingRows } from './tracing.js';
 import { measure, running, withChild, type Involved, type Window } from './measure.js';
@@ -70,13 +70,13 @@ async function rowsFor(repository: string, model: BenchModel, concurrency: numbe
   for (const benchPath of ['runner-direct', 'gateway'] as const) {
     rows.push(
       await withChild(
-        () => startMesh({ modelRepository: repository }),
+        () => startBenchMesh({ modelRepository: repository }),
         (mesh) => {
-          const runner: Involved = { process: 'runner', pid: mesh.runners[0]!.child.pid! };
+          const runner: Involved = { process: 'runner', pid: mesh.runner.child.pid! };
           const gateway: Involved = { process: 'gateway', pid: mesh.gatewayProcess.child.pid! };
           return benchPath === 'gateway'
             ? grpcRow(model, concurrency, benchPath, mesh.gateway, [bench, gateway, runner], options)
-            : grpcRow(model, concurrency, benchPath, mesh.runners[0]!.address, [bench, runner], options);
+            : grpcRow(model, concurrency, benchPath, mesh.runner.address, [bench, runner], options);
         },
       ),
     );
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
   const models = benchModels();
   for (const model of models) {
     if (!existsSync(path.join(repository, model.name, model.version, 'model.onnx'))) {
-      throw new UsageError(`no model '${model.name}' in ${repository}: run node test/dist/build-example-models.js from the repository root first`);
+      throw new UsageError(`no model '${model.name}' in ${repository}: run node cli/dist/main.js examples .infermesh/models from the repository root first`);
     }
   }
   const machine = machineInfo();

@@ -1,12 +1,13 @@
 /**
  * Tracing overhead: `mlp` through the gateway at concurrency 64 with tracing off
  * (OTEL_SDK_DISABLED) and on (sampler always_on, every span exported over OTLP/HTTP to a
- * receiver in this process), same request bytes, same mesh shape.
+ * span counter in this process), same request bytes, same mesh shape.
  */
 import { MODEL_INFER_PATH } from '@infermesh/proto';
-import { startMesh, startOtlpReceiver } from '@infermesh/testkit';
+import { startBenchMesh } from './bench-mesh.js';
 import { atLeast, measure, withChild, type Window } from './measure.js';
 import type { BenchRow } from './report.js';
+import { startSpanCounter } from './span-counter.js';
 import { RawCaller, type BenchModel } from './targets.js';
 
 /** Both rows run at least this long, whatever the run's window. */
@@ -23,7 +24,7 @@ export interface TracingSummary {
 
 export async function tracingRows(repository: string, model: BenchModel, options: Window): Promise<TracingSummary> {
   const window = atLeast(options, WINDOW);
-  const receiver = await startOtlpReceiver();
+  const receiver = await startSpanCounter();
   const rows: BenchRow[] = [];
   let spansExported = 0;
   try {
@@ -33,19 +34,19 @@ export async function tracingRows(repository: string, model: BenchModel, options
     ];
     for (const [label, env] of settings) {
       await withChild(
-        () => startMesh({ modelRepository: repository, env }),
+        () => startBenchMesh({ modelRepository: repository, env }),
         async (mesh) => {
           const target = new RawCaller(mesh.gateway, MODEL_INFER_PATH, model.requestBytes);
           try {
             await target.call();
-            const before = receiver.spans.length;
+            const before = receiver.count();
             const involved = [
               { process: 'bench', pid: process.pid },
               { process: 'gateway', pid: mesh.gatewayProcess.child.pid! },
-              { process: 'runner', pid: mesh.runners[0]!.child.pid! },
+              { process: 'runner', pid: mesh.runner.child.pid! },
             ];
             rows.push(await measure(model.name, 64, label, involved, async () => void (await target.call()), window));
-            if (label === 'gateway-traced') spansExported = receiver.spans.length - before;
+            if (label === 'gateway-traced') spansExported = receiver.count() - before;
           } finally {
             target.close();
           }

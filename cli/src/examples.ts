@@ -7,8 +7,8 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { status } from '@grpc/grpc-js';
-import type { RegistryClient } from '@infermesh/registry';
-import { scanModelRepository } from '@infermesh/runners';
+import type { RegistryClient } from '@infermesh/client';
+import { scanModelRepository } from '@infermesh/common';
 import { versionOf } from './format/index.js';
 
 /** Who the registry's history names for these changes. */

@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { ConfigError, DEFAULT_CONFIG_FILE } from '@infermesh/common';
 import { explain } from './cli-error.js';
+import { examplesCommand } from './commands/examples.js';
 import { modelsCommand } from './commands/models.js';
 import { rolloutCommand } from './commands/rollout.js';
 import { statusCommand } from './commands/status.js';
@@ -16,9 +17,10 @@ const program = new Command('infermesh')
 
 program
   .command('up')
-  .description('run the local mesh (registry, runners and gateway) in the foreground; -c picks the mesh config')
+  .description('write the example models, then run the local mesh (registry, runners and gateway) in the foreground; -c picks the mesh config')
   .action((_options: unknown, command: Command) => up({ config: command.optsWithGlobals<{ config: string }>().config }));
 
+examplesCommand(program);
 modelsCommand(program);
 rolloutCommand(program);
 statusCommand(program);

@@ -1,15 +1,18 @@
 /**
- * `infermesh up`: runs the local mesh as separate processes (the registry, with the example
- * models registered; the runner supervisor, which starts and restarts the runners; the
- * gateway, which follows the registry's routes), prints `infermesh ready` with the
- * addresses once every example model is served, and stops every child on Ctrl-C/SIGTERM.
+ * `infermesh up`: writes the example models into <dataDir>/models, then runs the local mesh
+ * as separate processes (the registry, with the example models registered; the runner
+ * supervisor, which starts and restarts the runners; the gateway, which follows the
+ * registry's routes), prints `infermesh ready` with the addresses once every example model
+ * is served, and stops every child on Ctrl-C/SIGTERM.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { RegistryClient } from '@infermesh/client';
 import { loadMeshConfig, mainScript, readEnvironment, spawnService, type SpawnedService } from '@infermesh/common';
-import { parseRegistryConfig, RegistryClient } from '@infermesh/registry';
+import { parseRegistryConfig } from '@infermesh/registry';
 import { registerExamples, waitUntilServing } from './examples.js';
 import { formatLogLine } from './format-log-line.js';
+import { writeExamples } from './write-examples.js';
 
 /** How long the example models may take to load on the runners. */
 const SERVING_TIMEOUT_MS = 180_000;
@@ -44,9 +47,12 @@ export async function up(options: UpOptions): Promise<void> {
     });
   };
 
+  const say = (line: string) => process.stdout.write(`${line}\n`);
   try {
     // Checked before anything starts, so a bad registry section stops `up` with its key.
     parseRegistryConfig(mesh.registry, options.config);
+    const examples = join(mesh.dataDir, 'models');
+    await writeExamples(examples, say);
     const baseEnv = { INFERMESH_CONFIG: options.config, INFERMESH_DATA_DIR: mesh.dataDir };
     // The registry places every version; runners start from their (possibly empty) repositories.
     for (const runner of mesh.runners) await mkdir(runner.modelRepository!, { recursive: true });
@@ -55,7 +61,7 @@ export async function up(options: UpOptions): Promise<void> {
     const withRegistry = { ...baseEnv, INFERMESH_REGISTRY_ADDRESS: registry.address };
     const client = new RegistryClient(registry.address);
     try {
-      const stable = await registerExamples(client, join(mesh.dataDir, 'models'), (line) => process.stdout.write(`${line}\n`));
+      const stable = await registerExamples(client, examples, say);
       // The supervisor's `listening` address is every runner's address, in config order.
       const supervisor = await spawnService({
         name: 'supervisor',

@@ -1,6 +1,6 @@
 /** Uploading a local file as a version's artifact, with a progress bar for large files. */
+import type { RegistryClient } from '@infermesh/client';
 import type { RegisterVersionResponse__Output } from '@infermesh/proto/registry';
-import type { RegistryClient } from '@infermesh/registry';
 import { progressBar } from './progress.js';
 
 /** Uploads smaller than this finish before a bar would be worth drawing. */

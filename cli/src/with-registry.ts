@@ -1,6 +1,6 @@
 /** Runs a command against the registry, turning every failure into a message for its user. */
 import type { Command } from 'commander';
-import { RegistryClient } from '@infermesh/registry';
+import { RegistryClient } from '@infermesh/client';
 import { CliError, explain } from './cli-error.js';
 import { registryAddress, type RegistryOptions } from './registry-address.js';
 

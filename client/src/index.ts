@@ -1,4 +1,4 @@
-/** Typed client for infermesh (and any Open Inference Protocol gRPC server). */
+/** Typed clients: the public inference API (any Open Inference Protocol gRPC server) and the registry's API. */
 export {
   InferenceClient,
   buildInferRequest,
@@ -8,3 +8,4 @@ export {
   type InferenceClientOptions,
   type InputTensor,
 } from './InferenceClient.js';
+export { RegistryClient, type Attribution } from './RegistryClient.js';

@@ -1,4 +1,4 @@
-/** Shared library of infermesh services: errors, tensor codec, gRPC helpers, config, logs. */
+/** Shared library of infermesh services: errors, tensor codec, gRPC helpers, config, logs, and the contracts of models and the registry. */
 export { ServiceError } from './errors/ServiceError.js';
 export { ERROR_CODE_NAMES, ErrorCode, type ErrorCodeName } from './errors/ErrorCode.js';
 export { grpcStatusOf, serverErrorOf, toGrpcStatus, toServerErrorResponse, type GrpcStatus } from './errors/to-grpc-status.js';
@@ -18,6 +18,12 @@ export {
 } from './tensor/datatypes.js';
 export { elementCount, type HostTensor, type TensorData } from './tensor/HostTensor.js';
 export { decodeContents, decodeRaw, emptyContents, encodeContents, encodeRaw } from './tensor/tensor-codec.js';
+export { MODEL_NAME, MODEL_VERSION } from './models/model-key.js';
+export { MODEL_FILE, scanModelRepository, type ModelSource, type SkippedEntry } from './models/model-repository.js';
+export { ROLLOUT_FIELDS, type RolloutField } from './registry/rollout-fields.js';
+export { MAX_ACTOR_CHARS, MAX_REASON_CHARS } from './registry/attribution-limits.js';
+export { deviceMatches } from './registry/device-matches.js';
+export { wantedReplicas } from './registry/wanted-replicas.js';
 export {
   startGrpcServer,
   serverChannelOptions,

@@ -3,11 +3,10 @@
  * at a time (a second LoadModel of a version waits for the first); other versions keep
  * serving throughout.
  */
-import { ServiceError, type Logger } from '@infermesh/common';
+import { ServiceError, type Logger, type ModelSource } from '@infermesh/common';
 import { KeyedLock } from './KeyedLock.js';
 import { loadedConfigPath, removeLoadedConfig, writeLoadedConfig } from './loaded-config-file.js';
 import type { LoadOrder } from './load-model-request.js';
-import type { ModelSource } from './model-repository.js';
 import type { ModelStore } from './ModelStore.js';
 import { ModelVersion, type VersionContext } from './ModelVersion.js';
 

@@ -1,9 +1,8 @@
 /** Builds and starts a runner: loads its model repository and serves it on one device. */
 import { hostname } from 'node:os';
-import { metricsRoute, startGrpcServer, startHttpServer, type Logger } from '@infermesh/common';
+import { metricsRoute, scanModelRepository, startGrpcServer, startHttpServer, type Logger } from '@infermesh/common';
 import { inferenceProto, runnerProto } from '@infermesh/proto';
 import { inferenceHandlers } from './inference-service.js';
-import { scanModelRepository } from './model-repository.js';
 import { ModelLifecycle } from './ModelLifecycle.js';
 import { ModelStore } from './ModelStore.js';
 import { RegistryMembership } from './registry-membership.js';

@@ -1,9 +1,8 @@
 /** Checks LoadModel and UnloadModel requests; each error names the field at fault. */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { ServiceError } from '@infermesh/common';
+import { MODEL_NAME, MODEL_VERSION, ServiceError } from '@infermesh/common';
 import type { LoadModelRequest__Output, UnloadModelRequest__Output } from '@infermesh/proto';
-import { MODEL_NAME, VERSION } from './model-repository.js';
 
 /** Largest config_yaml accepted, the same limit as a config.yaml file in a repository. */
 export const MAX_CONFIG_YAML_BYTES = 64 * 1024;
@@ -25,7 +24,7 @@ export function checkModelKey(request: { name: string; version: string }): void 
       `name: expected a model name (letters, digits, _ . -; at most 128 characters), got '${request.name}'`,
     );
   }
-  if (!VERSION.test(request.version)) {
+  if (!MODEL_VERSION.test(request.version)) {
     throw ServiceError.invalidArgument(`version: expected a positive integer, got '${request.version}'`);
   }
 }

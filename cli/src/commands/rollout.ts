@@ -1,7 +1,7 @@
 /** `infermesh rollout set | promote | rollback | history`. */
 import { InvalidArgumentError, type Command } from 'commander';
+import type { RolloutField } from '@infermesh/common';
 import type { Rollout } from '@infermesh/proto/registry';
-import type { RolloutField } from '@infermesh/registry';
 import { currentActor } from '../actor.js';
 import { CliError } from '../cli-error.js';
 import { percent, rolloutLine, table, time } from '../format/index.js';

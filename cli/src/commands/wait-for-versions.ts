@@ -3,8 +3,9 @@
  * bar of runners ready, and says why when a runner cannot load one.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { RegistryClient } from '@infermesh/client';
+import { wantedReplicas } from '@infermesh/common';
 import type { ModelVersion__Output } from '@infermesh/proto/registry';
-import { wantedReplicas, type RegistryClient } from '@infermesh/registry';
 import { CliError } from '../cli-error.js';
 import { statusName, versionOf } from '../format/index.js';
 import { progressBar } from '../progress.js';

@@ -4,7 +4,7 @@
  * stops the others; each ends imported, skipped or failed, with the reason.
  */
 import { stat } from 'node:fs/promises';
-import type { Attribution, RegistryClient } from '@infermesh/registry';
+import type { Attribution, RegistryClient } from '@infermesh/client';
 import { CliError, explain } from '../cli-error.js';
 import { ImportRefusal } from './import-notes.js';
 import { modelLines, type ModelOutcome } from './import-report.js';

@@ -3,7 +3,7 @@
  * config mapped, its versions found, the version that will serve, and everything worth
  * saying about it. `--dry-run` prints this and stops.
  */
-import { MODEL_NAME } from '@infermesh/registry';
+import { MODEL_NAME } from '@infermesh/common';
 import { toConfigYaml } from './config-yaml.js';
 import { ImportNotes, ImportRefusal } from './import-notes.js';
 import { PbtxtError } from './pbtxt-error.js';

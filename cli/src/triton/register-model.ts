@@ -4,8 +4,9 @@
  * signature the registry read against config.pbtxt. A mismatch retires what this import
  * registered of the model, with the reason, and fails the model.
  */
+import type { RegistryClient } from '@infermesh/client';
+import { MAX_REASON_CHARS } from '@infermesh/common';
 import type { ModelVersion__Output } from '@infermesh/proto/registry';
-import { MAX_REASON_CHARS, type RegistryClient } from '@infermesh/registry';
 import { explain } from '../cli-error.js';
 import { uploadVersion } from '../upload-version.js';
 import { signatureMismatches } from './check-signature.js';

@@ -4,7 +4,7 @@
  * in as the canary at weight 0 and is promoted once loaded. A canary someone else is
  * rolling out is never replaced.
  */
-import type { Attribution, RegistryClient } from '@infermesh/registry';
+import type { Attribution, RegistryClient } from '@infermesh/client';
 import { CliError } from '../cli-error.js';
 import { waitForVersions } from '../commands/wait-for-versions.js';
 

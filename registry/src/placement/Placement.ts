@@ -5,13 +5,13 @@
  * routes only ever name ready runners), unloads versions no rollout has used for
  * `unloadDelayMs`, and brings each version's status up to date.
  */
-import type { Logger } from '@infermesh/common';
+import { wantedReplicas, type Logger } from '@infermesh/common';
 import type { Registry } from '../Registry.js';
 import { runnerHolds } from '../routing/route-table.js';
 import type { ModelRecord, RegistryState, RunnerRecord, VersionRecord } from '../state/registry-state.js';
 import { versionKey } from '../state/registry-state.js';
 import { versionsInUse } from '../state/rollout-use.js';
-import { deriveStatus, wantedReplicas } from './derive-status.js';
+import { deriveStatus } from './derive-status.js';
 import type { Membership } from './Membership.js';
 import type { RunnerControls } from './RunnerControls.js';
 import { RunnerOperations } from './RunnerOperations.js';

@@ -1,20 +1,8 @@
 /** A version's status as the rollouts and the runners make it, recomputed after every change. */
+import { wantedReplicas } from '@infermesh/common';
 import { readyRunners } from '../routing/route-table.js';
-import { deviceMatches } from '../state/checks.js';
 import type { ModelRecord, RunnerRecord, VersionRecord, VersionStatusName } from '../state/registry-state.js';
 import { getsTraffic, versionsInUse } from '../state/rollout-use.js';
-
-/**
- * How many live runners should hold a version: its replicas, or every matching runner for 0.
- * It takes any record with a device, so the CLI can count the runners it lists the same way.
- */
-export function wantedReplicas<R extends Pick<RunnerRecord, 'device'>>(
-  version: Pick<VersionRecord, 'device' | 'replicas'>,
-  live: readonly R[],
-): { wanted: number; matching: R[] } {
-  const matching = live.filter((runner) => deviceMatches(version.device, runner.device));
-  return { wanted: version.replicas === 0 ? matching.length : Math.min(version.replicas, matching.length), matching };
-}
 
 /**
  * Retired and failed stick until an operation changes them. Otherwise: a version no rollout

@@ -1,5 +1,5 @@
 /** Everything the registry's handlers work with, and what they derive from it for each call. */
-import { ServiceError, type Logger } from '@infermesh/common';
+import { MAX_ACTOR_CHARS, MAX_REASON_CHARS, ServiceError, type Logger } from '@infermesh/common';
 import type { ArtifactStore } from '../artifacts/ArtifactStore.js';
 import type { RegistryConfig } from '../config/registry-config.js';
 import type { Membership } from '../placement/Membership.js';
@@ -7,7 +7,7 @@ import type { Placement } from '../placement/Placement.js';
 import type { Registry } from '../Registry.js';
 import { readyRunners } from '../routing/route-table.js';
 import type { RouteBroadcaster } from '../routing/RouteBroadcaster.js';
-import { checkLength, MAX_ACTOR_CHARS, MAX_REASON_CHARS } from '../state/checks.js';
+import { checkLength } from '../state/checks.js';
 import type { ModelRecord, RunnerRecord } from '../state/registry-state.js';
 import type { OperationContext } from '../state/rollout-operations.js';
 import type { CanaryWatch } from '../stats/CanaryWatch.js';

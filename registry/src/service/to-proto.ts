@@ -1,5 +1,5 @@
 /** Conversions between the registry's records and its gRPC messages. */
-import { ServiceError } from '@infermesh/common';
+import { ROLLOUT_FIELDS, ServiceError, type RolloutField } from '@infermesh/common';
 import type {
   Model,
   ModelVersion,
@@ -93,11 +93,6 @@ export function runnerToProto(runner: RunnerRecord, live: boolean, leaseExpiresA
     versions: runner.versions.map((held) => ({ model: held.model, version: held.version, state: held.state })),
   };
 }
-
-/** The rollout fields SetRollout can change, by their names on the wire. */
-export const ROLLOUT_FIELDS = ['stable_version', 'canary_version', 'canary_weight_bp', 'rules', 'sticky_header', 'policy'] as const;
-/** One of {@link ROLLOUT_FIELDS}. */
-export type RolloutField = (typeof ROLLOUT_FIELDS)[number];
 
 /** The fields of a SetRollout request's rollout that `fields` names (all when empty). */
 export function rolloutChangeFromProto(rollout: Rollout__Output | null, fields: readonly string[]): RolloutChange {

@@ -1,8 +1,6 @@
 /** Checks on what callers send the registry; each error names the field and its limit. */
-import { ServiceError } from '@infermesh/common';
+import { MODEL_NAME, ServiceError } from '@infermesh/common';
 
-/** A model name, the same rule as a runner's repository: letters, digits, `_ . -`, at most 128. */
-export const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 /** A gRPC metadata key a rule may match on: lowercase, not reserved, not binary. */
 const HEADER_KEY = /^[0-9a-z_.-]{1,128}$/;
 const LABEL_KEY = /^[A-Za-z0-9][A-Za-z0-9_./-]{0,62}$/;
@@ -14,9 +12,6 @@ export const MAX_CONFIG_YAML_BYTES = 64 * 1024;
 export const MAX_LABELS = 64;
 export const MAX_LABEL_VALUE_CHARS = 256;
 export const MAX_ARTIFACT_CHARS = 4096;
-export const MAX_ACTOR_CHARS = 256;
-/** Longest reason an operation may give, for the rollout history. */
-export const MAX_REASON_CHARS = 1024;
 export const MAX_RULES = 32;
 export const MAX_RULE_VALUE_CHARS = 256;
 
@@ -56,10 +51,4 @@ export function checkLabels(labels: Record<string, string>): void {
     if (!LABEL_KEY.test(key)) throw ServiceError.invalidArgument(`labels: '${key.slice(0, 100)}' is not a valid label key (letters, digits, _ . / -; at most 63)`);
     checkLength(value, MAX_LABEL_VALUE_CHARS, `labels.${key}`);
   }
-}
-
-/** True when `device` (a runner's: cpu or cuda:N) satisfies what a version asks for. */
-export function deviceMatches(wanted: string, device: string): boolean {
-  if (wanted === 'any' || wanted === device) return true;
-  return wanted === 'cuda' && device.startsWith('cuda:');
 }

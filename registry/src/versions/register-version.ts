@@ -5,7 +5,7 @@
  * bytes is refused, the same number with the same bytes answers the existing version.
  */
 import { parse as parseYaml } from 'yaml';
-import { ServiceError } from '@infermesh/common';
+import { MAX_ACTOR_CHARS, ServiceError } from '@infermesh/common';
 import type { RegisterVersionRequest__Output } from '@infermesh/proto/registry';
 import type { ArtifactStore, StoredArtifact } from '../artifacts/ArtifactStore.js';
 import { readSignature } from '../artifacts/read-signature.js';
@@ -16,7 +16,6 @@ import {
   checkLabels,
   checkLength,
   checkModelName,
-  MAX_ACTOR_CHARS,
   MAX_ARTIFACT_CHARS,
   MAX_CONFIG_YAML_BYTES,
 } from '../state/checks.js';

@@ -1,7 +1,7 @@
 /** Which versions a runner holds that it would not load again by itself after a restart. */
 import path from 'node:path';
+import { MODEL_FILE } from '@infermesh/common';
 import type { StatusResponse__Output } from '@infermesh/proto';
-import { MODEL_FILE } from '../model-repository.js';
 
 /** A version LoadModel brought in, as the supervisor remembers it. */
 export interface RestorableVersion {

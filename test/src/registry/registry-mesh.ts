@@ -8,9 +8,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnService, type SpawnedService } from '@infermesh/common';
-import { InferenceClient } from '@infermesh/client';
+import { InferenceClient, RegistryClient } from '@infermesh/client';
 import type { ModelVersion__Output, RegisterVersionRequest } from '@infermesh/proto/registry';
-import { RegistryClient } from '@infermesh/registry';
 import { mainScript, waitFor } from '../harness/index.js';
 
 /** What mesh to start. */

@@ -1,6 +1,7 @@
 /** Finds model versions in a repository folder laid out `<model>/<version>/model.onnx`. */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { MODEL_NAME, MODEL_VERSION } from './model-key.js';
 
 /** One version found on disk. */
 export interface ModelSource {
@@ -17,10 +18,6 @@ export interface SkippedEntry {
   reason: string;
 }
 
-/** A model name: letters, digits, `_ . -`, at most 128, not starting with punctuation. */
-export const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
-/** A version: a positive integer without leading zeros. */
-export const VERSION = /^[1-9][0-9]{0,17}$/;
 /** The file a version folder holds. */
 export const MODEL_FILE = 'model.onnx';
 const CONFIG_FILE = 'config.yaml';
@@ -53,7 +50,7 @@ export async function scanModelRepository(root: string): Promise<{ models: Model
     const configPath = (await isFile(path.join(modelDir, CONFIG_FILE))) ? path.join(modelDir, CONFIG_FILE) : undefined;
     for (const version of await subfolders(modelDir)) {
       const versionDir = path.join(modelDir, version);
-      if (!VERSION.test(version)) {
+      if (!MODEL_VERSION.test(version)) {
         skipped.push({ path: versionDir, reason: 'version folders are positive integers' });
         continue;
       }

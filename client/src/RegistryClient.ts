@@ -6,7 +6,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { clientChannelOptions, unaryCall as unary } from '@infermesh/common';
+import { clientChannelOptions, unaryCall as unary, type RolloutField } from '@infermesh/common';
 import {
   registryProto,
   type ListRunnersResponse__Output,
@@ -21,7 +21,6 @@ import {
   type Rollout,
   type RolloutEvent__Output,
 } from '@infermesh/proto/registry';
-import type { RolloutField } from '../service/to-proto.js';
 
 /** Upload chunk size: far below any message limit, large enough to keep the stream busy. */
 const CHUNK_BYTES = 1024 * 1024;
@@ -30,13 +29,13 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 /** Deadline of registrations, which may download a large artifact and load it. */
 const REGISTER_TIMEOUT_MS = 30 * 60_000;
 
-
 /** Who asks, and why, for the rollout history. */
 export interface Attribution {
   actor?: string;
   reason?: string;
 }
 
+/** The registry's `infermesh.registry.v1.Registry` API as promises; one channel per instance. */
 export class RegistryClient {
   /** The generated stub, for calls this class does not wrap. */
   readonly stub: GeneratedClient;

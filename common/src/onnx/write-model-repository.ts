@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { access, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { MODEL_FILE } from '../models/model-repository.js';
 import { heavyModel, mlpModel, simpleModel, stringsModel } from './example-models.js';
 
 /** Options for {@link writeExampleModels}. */
@@ -24,7 +25,7 @@ const EXAMPLES: ReadonlyArray<readonly [name: string, version: number, build: ()
 
 /** Path of a model file inside a repository. */
 function modelPath(repoDir: string, name: string, version: number): string {
-  return path.join(repoDir, name, String(version), 'model.onnx');
+  return path.join(repoDir, name, String(version), MODEL_FILE);
 }
 
 async function exists(file: string): Promise<boolean> {
@@ -46,7 +47,7 @@ export async function writeModel(repoDir: string, name: string, version: number,
   const file = modelPath(repoDir, name, version);
   const dir = path.dirname(file);
   await mkdir(dir, { recursive: true });
-  const tmp = path.join(dir, `.model.onnx.${process.pid}.${randomUUID()}.tmp`);
+  const tmp = path.join(dir, `.${MODEL_FILE}.${process.pid}.${randomUUID()}.tmp`);
   try {
     await writeFile(tmp, bytes);
     await rename(tmp, file);
