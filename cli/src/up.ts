@@ -6,8 +6,8 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadMeshConfig, mainScript, readEnvironment, spawnService, type SpawnedService } from '@infermesh/common';
-import { parseRegistryConfig, RegistryClient } from '@infermesh/registry';
+import { loadConfig, mainScript, readEnvironment, spawnService, type SpawnedService } from '@infermesh/common';
+import { RegistryClient } from '@infermesh/registry';
 import { registerExamples, waitUntilServing } from './examples.js';
 import { formatLogLine } from './format-log-line.js';
 
@@ -20,7 +20,8 @@ export interface UpOptions {
 
 export async function up(options: UpOptions): Promise<void> {
   const env = readEnvironment();
-  const mesh = loadMeshConfig(options.config, env);
+  // Every section, the registry's included, is checked here, so a bad one stops `up` before anything starts.
+  const { mesh } = loadConfig(options.config, env);
   const children: SpawnedService[] = [];
   const print = (line: string) => process.stdout.write(`${formatLogLine(line)}\n`);
   let stopping = false;
@@ -45,8 +46,6 @@ export async function up(options: UpOptions): Promise<void> {
   };
 
   try {
-    // Checked before anything starts, so a bad registry section stops `up` with its key.
-    parseRegistryConfig(mesh.registry, options.config);
     const baseEnv = { INFERMESH_CONFIG: options.config, INFERMESH_DATA_DIR: mesh.dataDir };
     // The registry places every version; runners start from their (possibly empty) repositories.
     for (const runner of mesh.runners) await mkdir(runner.modelRepository!, { recursive: true });

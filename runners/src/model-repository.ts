@@ -1,6 +1,7 @@
 /** Finds model versions in a repository folder laid out `<model>/<version>/model.onnx`. */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { MODEL_NAME_RULE } from '@infermesh/common';
 
 /** One version found on disk. */
 export interface ModelSource {
@@ -17,8 +18,8 @@ export interface SkippedEntry {
   reason: string;
 }
 
-/** A model name: letters, digits, `_ . -`, at most 128, not starting with punctuation. */
-export const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+/** A model name: common's rule (letters, digits, `_ . -`, at most 128, not starting with punctuation). */
+export const MODEL_NAME = MODEL_NAME_RULE;
 /** A version: a positive integer without leading zeros. */
 export const VERSION = /^[1-9][0-9]{0,17}$/;
 /** The file a version folder holds. */

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { configDatatype, cudaDeviceId } from '@infermesh/common';
 import type { DataType, ModelConfig as TritonModelConfig, ModelDynamicBatching, ModelInstanceGroup, ModelOptimizationPolicy } from '@infermesh/proto';
-import type { ModelConfig } from './model-config.js';
+import type { ModelConfig } from '@infermesh/common';
 import type { ModelVersion } from './ModelVersion.js';
 import type { TensorSpec } from './signature.js';
 

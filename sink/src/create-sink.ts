@@ -21,7 +21,6 @@ import { createDestination } from './destinations/create-destination.js';
 import { registerSinkMetrics } from './metrics/sink-metrics.js';
 import type { DeadLetterDocument } from './record/record-document.js';
 import { recordPayload } from './record/record-payload.js';
-import type { SinkConfig } from './sink-config.js';
 import { sinkService } from './sink-service.js';
 import { createSource } from './sources/create-source.js';
 import { GatewayCaller } from './sources/gateway-caller.js';
@@ -30,6 +29,7 @@ import type { Source } from './sources/Source.js';
 import { CursorStore } from './spool/CursorStore.js';
 import { EntryKind } from './spool/frame.js';
 import { Spool } from './spool/Spool.js';
+import type { SinkConfig } from '@infermesh/common';
 
 /** A started sink. */
 export interface Sink {

@@ -13,7 +13,7 @@ import { sinkProto, type PredictionRecord, type SinkClient } from '@infermesh/pr
 import type { InferEvent, InferObserver } from '../InferObserver.js';
 import { predictionRecord, type RecordOptions } from './prediction-record.js';
 
-/** How a publisher is set up; see `sinkPublisherOptions` for the mesh config keys. */
+/** How a publisher is set up; common's PublisherSettings holds the mesh config's `sink.publisher` keys. */
 export interface SinkPublisherOptions {
   /** The sink's host:port. */
   address: string;

@@ -1,8 +1,8 @@
 /** Checks on what callers send the registry; each error names the field and its limit. */
-import { ServiceError } from '@infermesh/common';
+import { MODEL_NAME_RULE, ServiceError } from '@infermesh/common';
 
-/** A model name, the same rule as a runner's repository: letters, digits, `_ . -`, at most 128. */
-export const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+/** A model name: common's rule, the same as a runner's repository (letters, digits, `_ . -`, at most 128). */
+export const MODEL_NAME = MODEL_NAME_RULE;
 /** A gRPC metadata key a rule may match on: lowercase, not reserved, not binary. */
 const HEADER_KEY = /^[0-9a-z_.-]{1,128}$/;
 const LABEL_KEY = /^[A-Za-z0-9][A-Za-z0-9_./-]{0,62}$/;

@@ -6,11 +6,10 @@
  */
 import { status } from '@grpc/grpc-js';
 import { parse as parseYaml } from 'yaml';
-import { ServiceError } from '@infermesh/common';
+import { ServiceError, type PolicyConfig } from '@infermesh/common';
 import type { RegisterVersionRequest__Output } from '@infermesh/proto/registry';
 import type { ArtifactStore, StoredArtifact } from '../artifacts/ArtifactStore.js';
 import { readSignature } from '../artifacts/read-signature.js';
-import type { PolicyConfig } from '../config/registry-config.js';
 import type { Registry } from '../Registry.js';
 import {
   checkDevice,

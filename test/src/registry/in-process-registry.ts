@@ -2,8 +2,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger } from '@infermesh/common';
-import { createRegistry, parseRegistryConfig, RegistryClient, type RunningRegistry } from '@infermesh/registry';
+import { parseRegistryConfig, silentLogger } from '@infermesh/common';
+import { createRegistry, RegistryClient, type RunningRegistry } from '@infermesh/registry';
 
 /** A started registry, its client, and a way to restart it on the same folder. */
 export interface InProcessRegistry {
