@@ -4,12 +4,12 @@ import type { EnvironmentOverrides } from './env.js';
 import { resolveConfig } from './resolve-config.js';
 import { SOURCE_DEAD_LETTERS } from './resolve-sink-config.js';
 
-const parseSinkConfig = (sink?: Record<string, unknown>, env: EnvironmentOverrides = {}) =>
+const sinkOf = (sink?: Record<string, unknown>, env: EnvironmentOverrides = {}) =>
   resolveConfig({ dataDir: '/data/mesh', runners: [{ name: 'r', device: 'cpu' }], ...(sink ? { sink } : {}) }, env, { source: 'test.yaml' }).sink;
 
 describe("the sink's settings", () => {
   it('defaults to a jsonl destination under <dataDir>/predictions and a spool under <dataDir>/sink', () => {
-    const config = parseSinkConfig();
+    const config = sinkOf();
     expect(config).toMatchObject({ host: '127.0.0.1', port: 8201, metricsPort: 8202, gateway: '127.0.0.1:8001', sources: [] });
     expect(config.spool.dir).toBe(path.resolve('/data/mesh/sink/spool'));
     expect(config.destinations).toEqual([
@@ -23,31 +23,31 @@ describe("the sink's settings", () => {
   });
 
   it('takes INFERMESH_SINK_PORT over sink.port', () => {
-    expect(parseSinkConfig({ port: 9000 }, { sinkPort: 0 }).port).toBe(0);
+    expect(sinkOf({ port: 9000 }, { sinkPort: 0 }).port).toBe(0);
   });
 
   it('names the key at fault as sink.<key>', () => {
-    expect(() => parseSinkConfig({ destinations: [{ name: 'pg', type: 'postgres', url: 'mysql://x' }] })).toThrow(
+    expect(() => sinkOf({ destinations: [{ name: 'pg', type: 'postgres', url: 'mysql://x' }] })).toThrow(
       'sink.destinations.0.url: expected a postgres:// URL',
     );
-    expect(() => parseSinkConfig({ destinations: [{ name: 'x', type: 'kafka' }] })).toThrow(
+    expect(() => sinkOf({ destinations: [{ name: 'x', type: 'kafka' }] })).toThrow(
       "sink.destinations.0.type: expected type 'jsonl', 'http', 'postgres', 'redis' or 'nats'",
     );
-    expect(() => parseSinkConfig({ spool: { segmentBytes: 10 } })).toThrow(/^config test\.yaml: sink\.spool\.segmentBytes: /);
-    expect(() => parseSinkConfig({ destinations: [{ name: 'a', type: 'jsonl', retry: { maxAttempts: -1 } }] })).toThrow(
+    expect(() => sinkOf({ spool: { segmentBytes: 10 } })).toThrow(/^config test\.yaml: sink\.spool\.segmentBytes: /);
+    expect(() => sinkOf({ destinations: [{ name: 'a', type: 'jsonl', retry: { maxAttempts: -1 } }] })).toThrow(
       /^config test\.yaml: sink\.destinations\.0\.retry\.maxAttempts: /,
     );
-    expect(() => parseSinkConfig({ colour: 'red' })).toThrow(/^config test\.yaml: sink: Unrecognized key: "colour"/);
+    expect(() => sinkOf({ colour: 'red' })).toThrow(/^config test\.yaml: sink: Unrecognized key: "colour"/);
     expect(() =>
-      parseSinkConfig({ destinations: [{ name: 'a', type: 'jsonl' }, { name: 'a', type: 'http', url: 'http://h/' }] }),
+      sinkOf({ destinations: [{ name: 'a', type: 'jsonl' }, { name: 'a', type: 'http', url: 'http://h/' }] }),
     ).toThrow("sink.destinations.1.name: duplicate name 'a'");
   });
 
   it('adds a jsonl destination for source dead letters when no destination takes them', () => {
-    const config = parseSinkConfig({ sources: [{ name: 'in', type: 'nats', subject: 'in.>' }] });
+    const config = sinkOf({ sources: [{ name: 'in', type: 'nats', subject: 'in.>' }] });
     expect(config.destinations.map((d) => d.name)).toEqual(['predictions', SOURCE_DEAD_LETTERS]);
     expect(config.destinations[1]).toMatchObject({ type: 'jsonl', dir: path.resolve('/data/mesh/sink/dead-letters'), filter: { kinds: ['dead-letter'] } });
-    const explicit = parseSinkConfig({
+    const explicit = sinkOf({
       sources: [{ name: 'in', type: 'nats', subject: 'in' }],
       destinations: [{ name: 'all', type: 'jsonl', filter: { kinds: ['prediction', 'dead-letter'] } }],
     });
