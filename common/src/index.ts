@@ -80,7 +80,6 @@ export {
   type ModelConfigInput,
 } from './config/model-config.js';
 export type { GatewaySettings, PublisherSettings, RegistrySettings, RunnerSettings } from './config/service-configs.js';
-export { applyOverrides } from './config/apply-overrides.js';
 export { resolveConfig, type ResolveOptions, type ResolvedConfig } from './config/resolve-config.js';
 export { readConfigFile } from './config/read-config-file.js';
 export { configFileOf, DEFAULT_CONFIG_FILE, loadConfig, loadConfigOrExit, orExitOnConfigError } from './config/load-config.js';
