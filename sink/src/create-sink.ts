@@ -12,6 +12,7 @@ import {
   startGrpcServer,
   startHttpServer,
   type Logger,
+  type SinkConfig,
 } from '@infermesh/common';
 import type { PredictionRecord__Output, SinkStatusResponse } from '@infermesh/proto/sink';
 import { sinkProto } from '@infermesh/proto/sink';
@@ -29,7 +30,6 @@ import type { Source } from './sources/Source.js';
 import { CursorStore } from './spool/CursorStore.js';
 import { EntryKind } from './spool/frame.js';
 import { Spool } from './spool/Spool.js';
-import type { SinkConfig } from '@infermesh/common';
 
 /** A started sink. */
 export interface Sink {

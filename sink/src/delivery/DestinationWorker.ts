@@ -4,7 +4,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { trace, type Link, type Span } from '@opentelemetry/api';
-import { contextFromTraceparent, endSpan, type Logger, type ResolvedDestinationConfig, retryDelayMs, startChildSpan } from '@infermesh/common';
+import { contextFromTraceparent, endSpan, retryDelayMs, startChildSpan, type Logger, type ResolvedDestinationConfig } from '@infermesh/common';
 import type { DeliveryItem, Destination } from '../destinations/Destination.js';
 import type { SinkDocument } from '../record/record-document.js';
 import type { CursorStore } from '../spool/CursorStore.js';

@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type DestinationConfig, destinationSchema, silentLogger } from '@infermesh/common';
+import { destinationSchema, silentLogger, type DestinationConfig } from '@infermesh/common';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createDestination } from '../destinations/create-destination.js';
 import type { PredictionDocument } from '../record/record-document.js';

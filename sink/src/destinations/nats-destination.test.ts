@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { destinationSchema, type NatsConfig, silentLogger } from '@infermesh/common';
+import { destinationSchema, silentLogger, type NatsConfig } from '@infermesh/common';
 import { connect, type NatsConnection } from 'nats';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deliveryItems } from '../testing/delivery-items.js';

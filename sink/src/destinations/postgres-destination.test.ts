@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { destinationSchema, type PostgresConfig, silentLogger } from '@infermesh/common';
+import { destinationSchema, silentLogger, type PostgresConfig } from '@infermesh/common';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deliveryItems } from '../testing/delivery-items.js';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { destinationSchema, type RedisConfig, silentLogger } from '@infermesh/common';
+import { destinationSchema, silentLogger, type RedisConfig } from '@infermesh/common';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deliveryItems } from '../testing/delivery-items.js';

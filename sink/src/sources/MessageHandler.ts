@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { status } from '@grpc/grpc-js';
-import { type Logger, retryDelayMs, type SourceConfig } from '@infermesh/common';
+import { retryDelayMs, type Logger, type SourceConfig } from '@infermesh/common';
 import type { ModelInferRequest } from '@infermesh/proto';
 import type { DeadLetterDocument } from '../record/record-document.js';
 import type { GatewayCaller } from './gateway-caller.js';
