@@ -2,22 +2,16 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-/**
- * A no-restricted-imports pattern for every @infermesh package (or subpath) not in `may`;
- * `pending` ones pass it too, left for `also` patterns that allow only some names.
- */
-const onlyFrom = (may, pending = []) => {
-  const passing = [...may, ...pending];
-  return {
-    regex: passing.length > 0 ? `^@infermesh/(?!(${passing.join('|')})(/|$))` : '^@infermesh/',
-    message: `this package imports only ${may.map((name) => `@infermesh/${name}`).join(', ') || 'no infermesh package'} (the layers in eslint.config.js)`,
-  };
-};
+/** A no-restricted-imports pattern for every @infermesh package (or subpath) not in `may`. */
+const onlyFrom = (may) => ({
+  regex: may.length > 0 ? `^@infermesh/(?!(${may.join('|')})(/|$))` : '^@infermesh/',
+  message: `this package imports only ${may.map((name) => `@infermesh/${name}`).join(', ') || 'no infermesh package'} (the layers in eslint.config.js)`,
+});
 
 /** A package group's import rule: only the infermesh packages in `may`, then the `also` patterns. */
-const layer = (packages, may, { pending = [], also = [] } = {}) => ({
+const layer = (packages, may, { also = [] } = {}) => ({
   files: packages.map((name) => `${name}/src/**/*.ts`),
-  rules: { 'no-restricted-imports': ['error', { patterns: [onlyFrom(may, pending), ...also] }] },
+  rules: { 'no-restricted-imports': ['error', { patterns: [onlyFrom(may), ...also] }] },
 });
 
 /**
@@ -32,20 +26,7 @@ const layers = [
     also: [{ regex: '^@infermesh/common/onnx$', message: 'services do not load the ONNX builder (onnx-proto); it is for the CLI, tests and benchmarks' }],
   }),
   layer(['bench'], ['client', 'common', 'proto']),
-  layer(['cli'], ['client', 'common', 'proto'], {
-    // until the model config moves to common
-    pending: ['registry', 'runners'],
-    also: [
-      // until the model config moves to common
-      { regex: '^@infermesh/registry$', allowImportNames: ['parseRegistryConfig', 'registryClientAddress'], message: 'the CLI takes only the registry config parser from @infermesh/registry' },
-      // until the model config moves to common
-      {
-        regex: '^@infermesh/runners$',
-        allowImportNames: ['MODEL_CONFIG_DEFAULTS', 'MODEL_CONFIG_LIMITS', 'ModelConfigInput', 'parseModelConfig'],
-        message: 'the CLI takes only the model config schema from @infermesh/runners',
-      },
-    ],
-  }),
+  layer(['cli'], ['client', 'common', 'proto']),
 ];
 
 export default tseslint.config(

@@ -1,7 +1,6 @@
 /** Where the CLI finds the registry: --registry, else INFERMESH_REGISTRY_ADDRESS, else the mesh config's registry section. */
 import { existsSync } from 'node:fs';
-import { readConfigFile, readEnvironment } from '@infermesh/common';
-import { parseRegistryConfig, registryClientAddress } from '@infermesh/registry';
+import { readConfigFile, readEnvironment, registryAddressOf } from '@infermesh/common';
 
 /** Options every registry command takes. */
 export interface RegistryOptions {
@@ -9,11 +8,10 @@ export interface RegistryOptions {
   config: string;
 }
 
+/** The registry's host:port for a CLI command; see the file header for the order. */
 export function registryAddress(options: RegistryOptions): string {
   if (options.registry) return options.registry;
-  const fromEnv = readEnvironment().registryAddress;
-  if (fromEnv) return fromEnv;
   // Only the registry section matters here; without the file, the registry's defaults hold.
-  const raw = existsSync(options.config) ? (readConfigFile(options.config) as { registry?: unknown }) : {};
-  return registryClientAddress(parseRegistryConfig(raw.registry, options.config));
+  const raw = existsSync(options.config) ? readConfigFile(options.config) : undefined;
+  return registryAddressOf(raw, readEnvironment(), options.config);
 }

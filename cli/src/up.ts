@@ -8,8 +8,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RegistryClient } from '@infermesh/client';
-import { loadMeshConfig, mainScript, readEnvironment, spawnService, type SpawnedService } from '@infermesh/common';
-import { parseRegistryConfig } from '@infermesh/registry';
+import { loadConfig, mainScript, readEnvironment, spawnService, type SpawnedService } from '@infermesh/common';
 import { registerExamples, waitUntilServing } from './examples.js';
 import { formatLogLine } from './format-log-line.js';
 import { writeExamples } from './write-examples.js';
@@ -23,7 +22,8 @@ export interface UpOptions {
 
 export async function up(options: UpOptions): Promise<void> {
   const env = readEnvironment();
-  const mesh = loadMeshConfig(options.config, env);
+  // Every section, the registry's included, is checked here, so a bad one stops `up` before anything starts.
+  const { mesh } = loadConfig(options.config, env);
   const children: SpawnedService[] = [];
   const print = (line: string) => process.stdout.write(`${formatLogLine(line)}\n`);
   let stopping = false;
@@ -49,8 +49,6 @@ export async function up(options: UpOptions): Promise<void> {
 
   const say = (line: string) => process.stdout.write(`${line}\n`);
   try {
-    // Checked before anything starts, so a bad registry section stops `up` with its key.
-    parseRegistryConfig(mesh.registry, options.config);
     const examples = join(mesh.dataDir, 'models');
     await writeExamples(examples, say);
     const baseEnv = { INFERMESH_CONFIG: options.config, INFERMESH_DATA_DIR: mesh.dataDir };

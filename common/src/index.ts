@@ -18,7 +18,6 @@ export {
 } from './tensor/datatypes.js';
 export { elementCount, type HostTensor, type TensorData } from './tensor/HostTensor.js';
 export { decodeContents, decodeRaw, emptyContents, encodeContents, encodeRaw } from './tensor/tensor-codec.js';
-export { MODEL_NAME, MODEL_VERSION } from './models/model-key.js';
 export { MODEL_FILE, scanModelRepository, type ModelSource, type SkippedEntry } from './models/model-repository.js';
 export { ROLLOUT_FIELDS, type RolloutField } from './registry/rollout-fields.js';
 export { MAX_ACTOR_CHARS, MAX_REASON_CHARS } from './registry/attribution-limits.js';
@@ -39,25 +38,58 @@ export { UNSUPPORTED_METHODS, unimplementedHandler, unsupportedMethodHandlers } 
 export { callSignal, deadlineMs, type CallSignal } from './grpc/call-signal.js';
 export { serveOrderedStream, type OrderedStreamHandlers } from './grpc/ordered-stream.js';
 export { readEnvironment, servicesRequired, type EnvironmentOverrides } from './config/env.js';
+export { ConfigError } from './config/ConfigError.js';
+export { HOST_PORT_RULE, MODEL_NAME_RULE, MODEL_VERSION_RULE, RUNNER_NAME_RULE } from './config/name-rules.js';
+export { meshConfigSchema, type MeshConfig } from './config/mesh-config.js';
+export { limitsSchema, type Limits } from './config/limits-config.js';
+export { deviceSchema, runnerEntrySchema, type RunnerEntry } from './config/runner-config.js';
+export { gatewaySchema, type GatewayEntry } from './config/gateway-config.js';
+export { POLICY_LIMITS, type Range } from './config/policy-limits.js';
 export {
-  meshConfigSchema,
-  deviceSchema,
-  type MeshConfig,
-  type RunnerEntry,
-  type GatewayEntry,
-  type Limits,
-} from './config/mesh-config.js';
+  parseRegistryConfig,
+  registryClientAddress,
+  registrySchema,
+  type PolicyConfig,
+  type RegistryConfig,
+} from './config/registry-config.js';
+export { registryAddressOf } from './config/registry-address.js';
+export { sinkSchema, spoolSchema, type SinkEntry } from './config/sink-config.js';
+export {
+  destinationSchema,
+  ENTRY_KINDS,
+  STATUS_NAMES,
+  type BatchConfig,
+  type DestinationConfig,
+  type FilterConfig,
+  type HttpConfig,
+  type JsonlConfig,
+  type NatsConfig,
+  type PostgresConfig,
+  type RedisConfig,
+  type RetryConfig,
+} from './config/sink-destination-config.js';
+export {
+  sourceSchema,
+  type MqttSourceConfig,
+  type NatsSourceConfig,
+  type RedisSourceConfig,
+  type SourceConfig,
+} from './config/sink-source-config.js';
+export { resolveDestination, type ResolvedDestinationConfig, type ResolvedJsonlConfig } from './config/resolve-destination.js';
+export { resolveSinkConfig, SOURCE_DEAD_LETTERS, type SinkConfig, type SinkContext } from './config/resolve-sink-config.js';
+export {
+  MODEL_CONFIG_DEFAULTS,
+  MODEL_CONFIG_LIMITS,
+  modelConfigSchema,
+  parseModelConfig,
+  type ModelConfig,
+  type ModelConfigInput,
+} from './config/model-config.js';
+export type { GatewaySettings, PublisherSettings, RegistrySettings, RunnerSettings } from './config/service-configs.js';
+export { resolveConfig, type ResolveOptions, type ResolvedConfig } from './config/resolve-config.js';
+export { readConfigFile } from './config/read-config-file.js';
+export { configFileOf, DEFAULT_CONFIG_FILE, loadConfig, loadConfigOrExit, orExitOnConfigError } from './config/load-config.js';
 export { cudaDeviceId } from './config/device.js';
-export {
-  ConfigError,
-  configFileOf,
-  DEFAULT_CONFIG_FILE,
-  loadMeshConfig,
-  loadMeshConfigOrExit,
-  orExitOnConfigError,
-  readConfigFile,
-  resolveMeshConfig,
-} from './config/load-mesh-config.js';
 export { createLogger, silentLogger, type Logger } from './log/logger.js';
 export { runService, type RunningService } from './process/run-service.js';
 export { mainScript, spawnService, type SpawnOptions, type SpawnedService } from './process/spawn-service.js';

@@ -7,6 +7,7 @@ import {
   startHttpServer,
   type GatewayRetryConfig,
   type Logger,
+  type PublisherSettings,
 } from '@infermesh/common';
 import { extensionHandlers, extensionNames } from './extensions/extension-handlers.js';
 import { gatewayHandlers, gatewayServiceDefinition } from './inference-service.js';
@@ -16,11 +17,12 @@ import type { Router } from './Router.js';
 import { RegistryRepository } from './repository/RegistryRepository.js';
 import { RunnerListRepository } from './repository/RunnerListRepository.js';
 import { RunnerPool } from './RunnerPool.js';
+import { createSinkPublisher, type SinkPublisher } from './sink/SinkPublisher.js';
 import { GatewayStats } from './status/GatewayStats.js';
 import { statusRoutes } from './status/status-routes.js';
 import { StaticRouter } from './StaticRouter.js';
 
-/** Everything a gateway needs; `main.ts` derives it from the mesh config. */
+/** Everything a gateway needs: common's GatewaySettings (the resolved mesh config) plus what the process supplies. */
 export interface GatewayConfig {
   host: string;
   /** 0 picks a free port. */
@@ -42,6 +44,8 @@ export interface GatewayConfig {
   httpPort?: number;
   /** When a failed ModelInfer attempt goes to another runner; absent: the `gateway.retry` defaults. */
   retry?: GatewayRetryConfig;
+  /** With it, the gateway streams a prediction record of every inference to the sink; absent: no records. */
+  publisher?: PublisherSettings;
 }
 
 /** A started gateway. */
@@ -66,9 +70,11 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   const router: Router = link?.router ?? new StaticRouter(pool);
   const stats = new GatewayStats(pool);
   const retry = new RetryPolicy(gatewayRetryPolicyOptions(config.retry ?? GATEWAY_RETRY_DEFAULTS));
+  const publisher = config.publisher && sinkPublisher(config.publisher, pool, config.logger);
+  const observers = publisher ? [...(config.observers ?? []), publisher] : config.observers;
   const repository = link ? new RegistryRepository(link.client, router, link.gateway) : new RunnerListRepository(pool);
   const implementation = {
-    ...gatewayHandlers(router, retry, config.logger, config.observers, link ? [stats, link.reporter] : [stats], extensionNames(link !== undefined)),
+    ...gatewayHandlers(router, retry, config.logger, observers, link ? [stats, link.reporter] : [stats], extensionNames(link !== undefined)),
     ...extensionHandlers(router, pool, repository, config.logger),
   };
   const server = await startGrpcServer({
@@ -96,6 +102,17 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
       link?.close();
       router.close();
       pool.close();
+      await publisher?.close();
     },
   };
+}
+
+function sinkPublisher(settings: PublisherSettings, pool: RunnerPool, logger: Logger): SinkPublisher {
+  return createSinkPublisher({
+    ...settings,
+    logger,
+    // The device a record ran on, from the runner's last Status.
+    deviceOf: (runner, model, version) =>
+      pool.runners.find((endpoint) => endpoint.address === runner)?.status?.models.find((m) => m.name === model && m.version === version)?.device ?? '',
+  });
 }

@@ -1,9 +1,8 @@
 /** Builds and starts the registry: state, store, artifacts, membership, placement, routes, API. */
 import path from 'node:path';
-import { startGrpcServer, type Logger } from '@infermesh/common';
+import { startGrpcServer, type Logger, type RegistryConfig } from '@infermesh/common';
 import { registryProto } from '@infermesh/proto/registry';
 import { ArtifactStore } from './artifacts/ArtifactStore.js';
-import type { RegistryConfig } from './config/registry-config.js';
 import { Membership } from './placement/Membership.js';
 import { Placement } from './placement/Placement.js';
 import { RunnerControls } from './placement/RunnerControls.js';

@@ -1,13 +1,8 @@
 /** Registry process: `node registry/dist/main.js`, configured by the mesh config and INFERMESH_* variables. */
-import { configFileOf, createLogger, loadMeshConfigOrExit, orExitOnConfigError, readEnvironment, runService } from '@infermesh/common';
-import { parseRegistryConfig, type RegistryConfig } from './config/registry-config.js';
+import { createLogger, loadConfigOrExit, runService } from '@infermesh/common';
 import { createRegistry } from './create-registry.js';
 
-const env = readEnvironment();
-const mesh = loadMeshConfigOrExit(env);
-const logger = createLogger('registry', mesh.log.level);
+const config = loadConfigOrExit();
+const logger = createLogger('registry', config.mesh.log.level);
 
-const config: RegistryConfig = orExitOnConfigError(() => parseRegistryConfig(mesh.registry, configFileOf(env)));
-if (env.registryPort !== undefined) config.port = env.registryPort;
-
-await runService(logger, () => createRegistry({ config, dataDir: mesh.dataDir, maxMessageBytes: mesh.limits.maxMessageBytes, logger }));
+await runService(logger, () => createRegistry({ ...config.registry, logger }));

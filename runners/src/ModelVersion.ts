@@ -1,10 +1,10 @@
 /** One version of one model on this runner: its instances, queue, signature and state. */
 import { context as otelContext, type Context } from '@opentelemetry/api';
-import { ServiceError, type Logger, type ModelSource } from '@infermesh/common';
+import { ServiceError, type Logger, type ModelConfig, type ModelSource } from '@infermesh/common';
 import type { ModelInferRequest__Output, ModelInferResponse, ModelVersionStatus } from '@infermesh/proto';
 import { Batcher, emptyBatcherStats, type BatcherStats } from './Batcher.js';
 import { buildResponse } from './build-response.js';
-import { readModelConfig, type ModelConfig } from './model-config.js';
+import { readModelConfig } from './model-config.js';
 import { prepareInputs, type InputLimits } from './prepare-inputs.js';
 import { SessionLoadError, SessionWorker } from './SessionWorker.js';
 import { tensorMetadata, toSignature, unbatchable, type Signature } from './signature.js';

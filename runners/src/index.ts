@@ -3,10 +3,3 @@ export { createRunner, type Runner, type RunnerConfig } from './create-runner.js
 export { createSupervisor, type Supervisor, type SupervisorConfig } from './supervisor/create-supervisor.js';
 export type { RunnerInfo } from './supervisor/SupervisedRunner.js';
 export type { BackoffPolicy } from './supervisor/Backoff.js';
-export {
-  MODEL_CONFIG_DEFAULTS,
-  MODEL_CONFIG_LIMITS,
-  parseModelConfig,
-  type ModelConfig,
-  type ModelConfigInput,
-} from './model-config.js';

@@ -1,7 +1,7 @@
 /** Checks LoadModel and UnloadModel requests; each error names the field at fault. */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { MODEL_NAME, MODEL_VERSION, ServiceError } from '@infermesh/common';
+import { MODEL_NAME_RULE, MODEL_VERSION_RULE, ServiceError } from '@infermesh/common';
 import type { LoadModelRequest__Output, UnloadModelRequest__Output } from '@infermesh/proto';
 
 /** Largest config_yaml accepted, the same limit as a config.yaml file in a repository. */
@@ -19,12 +19,12 @@ export interface LoadOrder {
 
 /** INVALID_ARGUMENT unless `name` and `version` could name a version in a model repository. */
 export function checkModelKey(request: { name: string; version: string }): void {
-  if (!MODEL_NAME.test(request.name)) {
+  if (!MODEL_NAME_RULE.test(request.name)) {
     throw ServiceError.invalidArgument(
       `name: expected a model name (letters, digits, _ . -; at most 128 characters), got '${request.name}'`,
     );
   }
-  if (!MODEL_VERSION.test(request.version)) {
+  if (!MODEL_VERSION_RULE.test(request.version)) {
     throw ServiceError.invalidArgument(`version: expected a positive integer, got '${request.version}'`);
   }
 }

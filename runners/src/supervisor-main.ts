@@ -6,17 +6,16 @@
  * stderr, so that the supervisor's stdout carries only its log and the first `listening`
  * line there is its own.
  */
-import { configFileOf, createLogger, loadMeshConfigOrExit, readEnvironment, runService } from '@infermesh/common';
+import { createLogger, loadConfigOrExit, runService } from '@infermesh/common';
 import { createSupervisor } from './supervisor/create-supervisor.js';
 
-const env = readEnvironment();
-const mesh = loadMeshConfigOrExit(env);
-const logger = createLogger('supervisor', mesh.log.level);
+const config = loadConfigOrExit();
+const logger = createLogger('supervisor', config.mesh.log.level);
 
 await runService(logger, async () => {
   const supervisor = await createSupervisor({
-    configFile: configFileOf(env),
-    mesh,
+    configFile: config.source,
+    mesh: config.mesh,
     logger,
     onLine: (line) => process.stderr.write(`${line}\n`),
   });

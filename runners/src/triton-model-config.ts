@@ -1,8 +1,7 @@
 /** A loaded version described as Triton's ModelConfig, for the ModelConfig extension. */
 import path from 'node:path';
-import { configDatatype, cudaDeviceId } from '@infermesh/common';
+import { configDatatype, cudaDeviceId, type ModelConfig } from '@infermesh/common';
 import type { DataType, ModelConfig as TritonModelConfig, ModelDynamicBatching, ModelInstanceGroup, ModelOptimizationPolicy } from '@infermesh/proto';
-import type { ModelConfig } from './model-config.js';
 import type { ModelVersion } from './ModelVersion.js';
 import type { TensorSpec } from './signature.js';
 

@@ -3,27 +3,26 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { resolveMeshConfig, silentLogger } from '@infermesh/common';
+import { resolveConfig, silentLogger } from '@infermesh/common';
 import { sinkProto, type PredictionRecord, type SinkClient, type SinkStatusResponse__Output } from '@infermesh/proto/sink';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSink, type Sink } from './create-sink.js';
-import { parseSinkConfig } from './sink-config.js';
 
 let dataDir: string;
 let sink: Sink | undefined;
 let client: SinkClient | undefined;
 
 const start = async (extra: Record<string, unknown> = {}) => {
-  const mesh = resolveMeshConfig(
+  const config = resolveConfig(
     {
       dataDir,
       runners: [{ name: 'r', device: 'cpu' }],
       sink: { port: 0, metricsPort: 0, destinations: [{ name: 'out', type: 'jsonl', batch: { maxDelayMs: 20 } }], ...extra },
     },
     {},
-    'test',
+    { source: 'test' },
   );
-  sink = await createSink(parseSinkConfig(mesh), { logger: silentLogger() });
+  sink = await createSink(config.sink, { logger: silentLogger() });
   client = new sinkProto.Sink(sink.address, grpc.credentials.createInsecure());
   return sink;
 };

@@ -2,12 +2,11 @@
  * Builds and starts a sink: the spool, one worker per destination, the gRPC service that
  * gateways publish to, the sources, and the Prometheus endpoint.
  */
-import { createLogger, type Logger } from '@infermesh/common';
+import { createLogger, type Logger, type SinkConfig } from '@infermesh/common';
 import type { SinkStatusResponse } from '@infermesh/proto/sink';
 import { SpoolDelivery } from './delivery/SpoolDelivery.js';
 import { serveSinkMetrics } from './metrics/serve-sink-metrics.js';
 import { ShutdownStack } from './ShutdownStack.js';
-import type { SinkConfig } from './sink-config.js';
 import { startSinkServer } from './sink-server.js';
 import { sinkStatus } from './sink-status.js';
 import { spoolIntake } from './spool-intake.js';

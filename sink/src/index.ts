@@ -1,7 +1,4 @@
-/** The sink: prediction records from gateways, made durable in a spool and delivered to data destinations. */
+/** The sink: prediction records from gateways, made durable in a spool and delivered to data destinations. Its config schema is common's. */
 export { createSink, type Sink, type SinkDependencies } from './create-sink.js';
-export { parseSinkConfig, SOURCE_DEAD_LETTERS, type PublisherConfig, type SinkConfig } from './sink-config.js';
-export type { DestinationConfig, FilterConfig, BatchConfig, RetryConfig } from './destinations/destination-config.js';
-export type { SourceConfig } from './sources/source-config.js';
 export type { DeadLetterDocument, PredictionDocument, SinkDocument } from './record/record-document.js';
 export type { TensorJson } from './record/tensor-json.js';

@@ -1,7 +1,7 @@
 /** The gRPC server gateways publish to: the sink service bound to the sink's port. */
 import { startGrpcServer } from '@infermesh/common';
 import { sinkProto } from '@infermesh/proto/sink';
-import type { SinkConfig } from './sink-config.js';
+import type { SinkConfig } from '@infermesh/common';
 import { sinkService, type SinkServiceOptions } from './sink-service.js';
 
 /**

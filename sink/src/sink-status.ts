@@ -1,7 +1,7 @@
 /** The Status RPC's answer: the spool and each destination's progress. */
 import type { SinkStatusResponse } from '@infermesh/proto/sink';
 import type { SpoolDelivery } from './delivery/SpoolDelivery.js';
-import type { ResolvedDestinationConfig } from './destinations/resolve-destination.js';
+import type { ResolvedDestinationConfig } from '@infermesh/common';
 import type { Spool } from './spool/Spool.js';
 
 /**

@@ -2,13 +2,13 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { loadMeshConfig, readEnvironment } from '@infermesh/common';
+import { loadConfig, readEnvironment } from '@infermesh/common';
 import { writeExamples } from '../write-examples.js';
 
 /** `<dataDir>/models` of the mesh config; without the file, INFERMESH_DATA_DIR or `.infermesh`. */
 function defaultRepository(configFile: string): string {
   const env = readEnvironment();
-  const dataDir = existsSync(configFile) ? loadMeshConfig(configFile, env).dataDir : (env.dataDir ?? '.infermesh');
+  const dataDir = existsSync(configFile) ? loadConfig(configFile, env).mesh.dataDir : (env.dataDir ?? '.infermesh');
   return path.join(dataDir, 'models');
 }
 

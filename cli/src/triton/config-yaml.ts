@@ -1,5 +1,5 @@
 /** A runner model config as the YAML text registered with a version, and as a one-line summary. */
-import { MODEL_CONFIG_DEFAULTS } from '@infermesh/runners';
+import { MODEL_CONFIG_DEFAULTS } from '@infermesh/common';
 import type { RunnerConfig } from './runner-config.js';
 
 const KEY_ORDER: readonly (keyof RunnerConfig)[] = [

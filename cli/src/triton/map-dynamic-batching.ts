@@ -1,5 +1,5 @@
 /** Triton's `dynamic_batching` (with its default queue policy) onto the runner's batching and queue keys. */
-import { MODEL_CONFIG_DEFAULTS, MODEL_CONFIG_LIMITS } from '@infermesh/runners';
+import { MODEL_CONFIG_DEFAULTS, MODEL_CONFIG_LIMITS } from '@infermesh/common';
 import { ImportRefusal, type ImportNotes } from './import-notes.js';
 import type { MessageReader } from './message-reader.js';
 import type { RunnerConfig } from './runner-config.js';

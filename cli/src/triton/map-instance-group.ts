@@ -4,7 +4,7 @@
  * each GPU it lists; an infermesh runner owns one device and runs `instances` per version,
  * so `count` becomes instances per runner and the GPUs become the device and replicas.
  */
-import { MODEL_CONFIG_LIMITS } from '@infermesh/runners';
+import { MODEL_CONFIG_LIMITS } from '@infermesh/common';
 import { ImportRefusal, type ImportNotes } from './import-notes.js';
 import type { MessageReader } from './message-reader.js';
 import { listUnread } from './unsupported-fields.js';

@@ -3,7 +3,7 @@
  * graph_optimization_level and the backend parameter `intra_op_thread_count` becomes
  * intra_op_threads. Everything else of both is listed.
  */
-import { MODEL_CONFIG_LIMITS } from '@infermesh/runners';
+import { MODEL_CONFIG_LIMITS } from '@infermesh/common';
 import { ImportRefusal, type ImportNotes } from './import-notes.js';
 import type { MessageReader } from './message-reader.js';
 import type { RunnerConfig } from './runner-config.js';

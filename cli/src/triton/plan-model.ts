@@ -3,7 +3,7 @@
  * config mapped, its versions found, the version that will serve, and everything worth
  * saying about it. `--dry-run` prints this and stops.
  */
-import { MODEL_NAME } from '@infermesh/common';
+import { MODEL_NAME_RULE } from '@infermesh/common';
 import { toConfigYaml } from './config-yaml.js';
 import { ImportNotes, ImportRefusal } from './import-notes.js';
 import { PbtxtError } from './pbtxt-error.js';
@@ -46,7 +46,7 @@ export async function planModel(folder: ModelFolder): Promise<ModelPlan> {
   const notes = new ImportNotes();
   const plan: ModelPlan = { name: folder.name, outcome: 'import', reason: '', configYaml: '', versions: [], alreadyRegistered: [], skippedEntries: [], stable: 0, notes };
   const refuse = (outcome: 'skipped' | 'failed', reason: string) => Object.assign(plan, { outcome, reason });
-  if (!MODEL_NAME.test(folder.name)) return refuse('failed', 'not a valid infermesh model name (letters, digits, _ . -; at most 128 characters)');
+  if (!MODEL_NAME_RULE.test(folder.name)) return refuse('failed', 'not a valid infermesh model name (letters, digits, _ . -; at most 128 characters)');
   try {
     plan.mapped = await mapFolder(folder, notes);
   } catch (error) {

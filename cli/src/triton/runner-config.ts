@@ -1,10 +1,10 @@
 /**
- * The keys of infermesh's per-model config (runners/src/model-config.ts) that an import
- * sets. Its limits and defaults are the runner's own (MODEL_CONFIG_LIMITS and
+ * The keys of infermesh's per-model config (common/src/config/model-config.ts) that an import
+ * sets. Its limits and defaults are common's (MODEL_CONFIG_LIMITS and
  * MODEL_CONFIG_DEFAULTS), so a refusal names the config.pbtxt field it came from; the
  * runner's schema (parseModelConfig) then checks the whole mapped config.
  */
-import type { ModelConfigInput } from '@infermesh/runners';
+import type { ModelConfigInput } from '@infermesh/common';
 
 /** A runner model config as the import writes it; absent keys keep the runner's defaults. */
 export type RunnerConfig = Pick<

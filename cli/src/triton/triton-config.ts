@@ -4,7 +4,7 @@
  * serves. What infermesh cannot honour is listed in the notes; a model it cannot serve at
  * all is refused as skipped, a config that is wrong as failed.
  */
-import { MODEL_CONFIG_LIMITS, parseModelConfig } from '@infermesh/runners';
+import { MODEL_CONFIG_LIMITS, parseModelConfig } from '@infermesh/common';
 import { ImportRefusal, type ImportNotes } from './import-notes.js';
 import { mapDynamicBatching } from './map-dynamic-batching.js';
 import { mapInstanceGroups, type Placement } from './map-instance-group.js';

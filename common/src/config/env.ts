@@ -2,6 +2,7 @@
  * The one module that reads environment variables. Everything else takes typed config.
  * Each variable is documented in the README's configuration table.
  */
+import { ConfigError } from './ConfigError.js';
 
 /** Environment overrides of the mesh config, already parsed. */
 export interface EnvironmentOverrides {
@@ -34,7 +35,7 @@ function port(name: string, value: string | undefined): number | undefined {
   if (value === undefined || value === '') return undefined;
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65_535) {
-    throw new Error(`environment variable ${name}: expected a port number 0..65535, got '${value}'`);
+    throw new ConfigError(`environment variable ${name}: expected a port number 0..65535, got '${value}'`);
   }
   return parsed;
 }
@@ -43,7 +44,10 @@ function text(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
-/** Reads the INFERMESH_* overrides from `env` (the process environment by default). */
+/**
+ * Reads the INFERMESH_* overrides from `env` (the process environment by default). A value
+ * that cannot be used throws a ConfigError naming the variable.
+ */
 export function readEnvironment(env: NodeJS.ProcessEnv = process.env): EnvironmentOverrides {
   const overrides: EnvironmentOverrides = {};
   const set = <K extends keyof EnvironmentOverrides>(key: K, value: EnvironmentOverrides[K] | undefined) => {

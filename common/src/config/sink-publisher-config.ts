@@ -5,7 +5,8 @@
  * publisher from it. Errors name the key and show the value found.
  */
 import { z } from 'zod';
-import { ConfigError } from './load-mesh-config.js';
+import { ConfigError } from './ConfigError.js';
+import { HOST_PORT_RULE } from './name-rules.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -50,7 +51,7 @@ export const sinkPublisherSchema = z
   .object(
     {
       /** Where gateways send records; default `<sink.host>:<sink.port>`. */
-      address: z.string().regex(/^[^\s:]+:\d{1,5}$/, { error: (issue) => `expected host:port, ${got(issue.input)}` }).optional(),
+      address: z.string().regex(HOST_PORT_RULE, { error: (issue) => `expected host:port, ${got(issue.input)}` }).optional(),
       /** Records held (not yet acknowledged by the sink) before the next is dropped. */
       maxBufferedRecords: integer(1, 10_000_000).default(SINK_PUBLISHER_DEFAULTS.maxBufferedRecords),
       /** Bytes of held inferences before the next is dropped. */

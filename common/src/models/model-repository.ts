@@ -1,7 +1,7 @@
 /** Finds model versions in a repository folder laid out `<model>/<version>/model.onnx`. */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { MODEL_NAME, MODEL_VERSION } from './model-key.js';
+import { MODEL_NAME_RULE, MODEL_VERSION_RULE } from '../config/name-rules.js';
 
 /** One version found on disk. */
 export interface ModelSource {
@@ -43,14 +43,14 @@ export async function scanModelRepository(root: string): Promise<{ models: Model
   const skipped: SkippedEntry[] = [];
   for (const name of await subfolders(root)) {
     const modelDir = path.join(root, name);
-    if (!MODEL_NAME.test(name)) {
+    if (!MODEL_NAME_RULE.test(name)) {
       skipped.push({ path: modelDir, reason: 'not a valid model name (letters, digits, _ . -; at most 128)' });
       continue;
     }
     const configPath = (await isFile(path.join(modelDir, CONFIG_FILE))) ? path.join(modelDir, CONFIG_FILE) : undefined;
     for (const version of await subfolders(modelDir)) {
       const versionDir = path.join(modelDir, version);
-      if (!MODEL_VERSION.test(version)) {
+      if (!MODEL_VERSION_RULE.test(version)) {
         skipped.push({ path: versionDir, reason: 'version folders are positive integers' });
         continue;
       }

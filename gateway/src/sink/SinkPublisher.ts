@@ -14,7 +14,7 @@ import type { RecordOptions } from './prediction-record.js';
 import { PublishBuffer } from './PublishBuffer.js';
 import { SinkConnection } from './SinkConnection.js';
 
-/** How a publisher is set up; see `sinkPublisherOptions` for the mesh config keys. */
+/** How a publisher is set up; common's PublisherSettings holds the mesh config's `sink.publisher` keys. */
 export interface SinkPublisherOptions {
   /** The sink's host:port. */
   address: string;

@@ -5,6 +5,5 @@ export {
   type SinkPublisherOptions,
   type SinkPublisherStats,
 } from './SinkPublisher.js';
-export { sinkPublisherOptions } from './publisher-options.js';
 export { predictionRecord, type RecordOptions } from './prediction-record.js';
 export { traceIdOf } from './trace-id.js';

@@ -1,7 +1,6 @@
 /** Everything the registry's handlers work with, and what they derive from it for each call. */
-import { MAX_ACTOR_CHARS, MAX_REASON_CHARS, ServiceError, type Logger } from '@infermesh/common';
+import { MAX_ACTOR_CHARS, MAX_REASON_CHARS, ServiceError, type Logger, type RegistryConfig } from '@infermesh/common';
 import type { ArtifactStore } from '../artifacts/ArtifactStore.js';
-import type { RegistryConfig } from '../config/registry-config.js';
 import type { Membership } from '../placement/Membership.js';
 import type { Placement } from '../placement/Placement.js';
 import type { Registry } from '../Registry.js';

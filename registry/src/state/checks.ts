@@ -1,5 +1,5 @@
 /** Checks on what callers send the registry; each error names the field and its limit. */
-import { MODEL_NAME, ServiceError } from '@infermesh/common';
+import { MODEL_NAME_RULE, ServiceError } from '@infermesh/common';
 
 /** A gRPC metadata key a rule may match on: lowercase, not reserved, not binary. */
 const HEADER_KEY = /^[0-9a-z_.-]{1,128}$/;
@@ -17,7 +17,7 @@ export const MAX_RULE_VALUE_CHARS = 256;
 
 /** INVALID_ARGUMENT unless `name` is a valid model name. */
 export function checkModelName(name: string, field = 'model'): void {
-  if (!MODEL_NAME.test(name)) {
+  if (!MODEL_NAME_RULE.test(name)) {
     throw ServiceError.invalidArgument(`${field}: expected a model name (letters, digits, _ . -; at most 128 characters), got '${name.slice(0, 200)}'`);
   }
 }

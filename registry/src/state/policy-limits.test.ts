@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRegistryConfig } from '../config/registry-config.js';
-import { POLICY_LIMITS } from './policy-limits.js';
+import { parseRegistryConfig, POLICY_LIMITS } from '@infermesh/common';
 import { setRollout } from './rollout-operations.js';
 import { modelRecord, operation } from './test-fixtures.js';
 

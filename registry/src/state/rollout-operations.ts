@@ -3,9 +3,8 @@
  * its preconditions, changes the model record in place (a draft the registry saves) and
  * appends an event to the model's history.
  */
-import { ServiceError } from '@infermesh/common';
+import { POLICY_LIMITS, ServiceError, type Range } from '@infermesh/common';
 import { checkHeaderKey, checkLength, MAX_RULE_VALUE_CHARS, MAX_RULES } from './checks.js';
-import { POLICY_LIMITS, type Range } from './policy-limits.js';
 import {
   versionLabel,
   type HeaderRuleRecord,

@@ -3,7 +3,7 @@
  * sliding window so a canary can be judged on its recent calls only.
  */
 import type { VersionStats__Output } from '@infermesh/proto/registry';
-import { POLICY_LIMITS } from '../state/policy-limits.js';
+import { POLICY_LIMITS } from '@infermesh/common';
 import { versionKey } from '../state/registry-state.js';
 
 /** One report's worth of a version's calls. */

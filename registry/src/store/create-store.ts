@@ -1,6 +1,6 @@
 /** Picks the store backend the config names. */
 import path from 'node:path';
-import type { RegistryConfig } from '../config/registry-config.js';
+import type { RegistryConfig } from '@infermesh/common';
 import { FileRegistryStore } from './FileRegistryStore.js';
 import type { RegistryStore } from './RegistryStore.js';
 

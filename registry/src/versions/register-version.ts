@@ -5,11 +5,10 @@
  * bytes is refused, the same number with the same bytes answers the existing version.
  */
 import { parse as parseYaml } from 'yaml';
-import { MAX_ACTOR_CHARS, ServiceError } from '@infermesh/common';
+import { MAX_ACTOR_CHARS, ServiceError, type PolicyConfig } from '@infermesh/common';
 import type { RegisterVersionRequest__Output } from '@infermesh/proto/registry';
 import type { ArtifactStore, StoredArtifact } from '../artifacts/ArtifactStore.js';
 import { readSignature } from '../artifacts/read-signature.js';
-import type { PolicyConfig } from '../config/registry-config.js';
 import type { Registry } from '../Registry.js';
 import {
   checkDevice,

@@ -4,8 +4,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { trace, type Link, type Span } from '@opentelemetry/api';
-import { contextFromTraceparent, endSpan, retryDelayMs, startChildSpan, type Logger } from '@infermesh/common';
-import type { ResolvedDestinationConfig } from '../destinations/resolve-destination.js';
+import { contextFromTraceparent, endSpan, retryDelayMs, startChildSpan, type Logger, type ResolvedDestinationConfig } from '@infermesh/common';
 import type { DeliveryItem, Destination } from '../destinations/Destination.js';
 import type { SinkDocument } from '../record/record-document.js';
 import type { CursorStore } from '../spool/CursorStore.js';

@@ -4,7 +4,7 @@
  */
 import type { Logger } from '@infermesh/common';
 import { createDestination } from '../destinations/create-destination.js';
-import type { ResolvedDestinationConfig } from '../destinations/resolve-destination.js';
+import type { ResolvedDestinationConfig } from '@infermesh/common';
 import { CursorStore } from '../spool/CursorStore.js';
 import type { Spool } from '../spool/Spool.js';
 import { DeadLetterFile } from './DeadLetterFile.js';

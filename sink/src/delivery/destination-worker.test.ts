@@ -1,10 +1,9 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { silentLogger } from '@infermesh/common';
+import { destinationSchema, silentLogger, type DestinationConfig } from '@infermesh/common';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createDestination } from '../destinations/create-destination.js';
-import { destinationSchema, type DestinationConfig } from '../destinations/destination-config.js';
 import type { PredictionDocument } from '../record/record-document.js';
 import { predictionDoc } from '../testing/delivery-items.js';
 import { HttpReceiver } from '../testing/http-receiver.js';

@@ -1,7 +1,7 @@
 /** Per-destination filters: entry kind, model names, status. */
-import type { FilterConfig } from '../destinations/destination-config.js';
 import type { SinkDocument } from '../record/record-document.js';
 import { EntryKind } from '../spool/frame.js';
+import type { FilterConfig } from '@infermesh/common';
 
 /** The config's name of each spooled entry kind. */
 const KIND_NAMES: Record<EntryKind, FilterConfig['kinds'][number]> = {

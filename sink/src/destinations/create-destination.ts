@@ -1,12 +1,11 @@
 /** Builds a destination from its validated, resolved config entry. */
-import type { Logger } from '@infermesh/common';
+import type { Logger, ResolvedDestinationConfig } from '@infermesh/common';
 import type { Destination } from './Destination.js';
 import { HttpDestination } from './http-destination.js';
 import { JsonlDestination } from './jsonl-destination.js';
 import { NatsDestination } from './nats-destination.js';
 import { PostgresDestination } from './postgres-destination.js';
 import { RedisDestination } from './redis-destination.js';
-import type { ResolvedDestinationConfig } from './resolve-destination.js';
 
 /** One destination; connections are opened on the first delivery, so a down server does not stop the sink starting. */
 export function createDestination(config: ResolvedDestinationConfig, logger: Logger): Destination {

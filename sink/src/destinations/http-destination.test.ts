@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DeliveryError } from '../delivery/DeliveryError.js';
 import { deliveryItems } from '../testing/delivery-items.js';
 import { HttpReceiver } from '../testing/http-receiver.js';
-import { destinationSchema, type HttpConfig } from './destination-config.js';
 import { HttpDestination } from './http-destination.js';
+import { destinationSchema, type HttpConfig } from '@infermesh/common';
 
 let receiver: HttpReceiver;
 const signal = new AbortController().signal;

@@ -4,9 +4,9 @@
  * delivered; 408, 429, 5xx, timeouts and connection errors are retried; another status
  * means the receiver refuses the batch, so retrying cannot help.
  */
-import type { HttpConfig } from './destination-config.js';
 import type { DeliveryItem, Destination } from './Destination.js';
 import { DeliveryError } from '../delivery/DeliveryError.js';
+import type { HttpConfig } from '@infermesh/common';
 
 const EVENT_TYPES: Record<string, string> = {
   prediction: 'dev.infermesh.prediction.v1',

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deliveryItems } from '../testing/delivery-items.js';
-import { destinationSchema, type JsonlConfig } from './destination-config.js';
 import { JsonlDestination } from './jsonl-destination.js';
+import { destinationSchema, type JsonlConfig } from '@infermesh/common';
 
 let dir: string;
 const signal = new AbortController().signal;

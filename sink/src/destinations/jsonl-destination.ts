@@ -6,7 +6,7 @@
 import { mkdir, open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { DeliveryItem, Destination } from './Destination.js';
-import type { ResolvedJsonlConfig } from './resolve-destination.js';
+import type { ResolvedJsonlConfig } from '@infermesh/common';
 
 export class JsonlDestination implements Destination {
   private handle: FileHandle | undefined;

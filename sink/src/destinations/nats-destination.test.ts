@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { silentLogger } from '@infermesh/common';
+import { destinationSchema, silentLogger, type NatsConfig } from '@infermesh/common';
 import { connect, type NatsConnection } from 'nats';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deliveryItems } from '../testing/delivery-items.js';
 import { LOCAL_SERVICES, localServicesAvailable } from '../testing/local-services.js';
-import { destinationSchema, type NatsConfig } from './destination-config.js';
 import { NatsDestination } from './nats-destination.js';
 
 const available = await localServicesAvailable('nats');

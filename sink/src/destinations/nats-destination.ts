@@ -3,10 +3,9 @@
  * drops a copy published again within the stream's duplicate window. The stream is
  * created (subject, duplicate window) if missing.
  */
-import type { Logger } from '@infermesh/common';
+import type { Logger, NatsConfig } from '@infermesh/common';
 import { connect, nanos, type JetStreamClient, type NatsConnection } from 'nats';
 import { DeliveryError } from '../delivery/DeliveryError.js';
-import type { NatsConfig } from './destination-config.js';
 import type { DeliveryItem, Destination } from './Destination.js';
 
 const encoder = new TextEncoder();

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { silentLogger } from '@infermesh/common';
+import { destinationSchema, silentLogger, type PostgresConfig } from '@infermesh/common';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deliveryItems } from '../testing/delivery-items.js';
 import { LOCAL_SERVICES, localServicesAvailable } from '../testing/local-services.js';
-import { destinationSchema, type PostgresConfig } from './destination-config.js';
 import { PostgresDestination } from './postgres-destination.js';
 
 const available = await localServicesAvailable('postgres');

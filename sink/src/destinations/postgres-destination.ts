@@ -2,10 +2,9 @@
  * postgres destination: batched INSERT … ON CONFLICT (record_id) DO NOTHING into a table it
  * creates if missing, so a record delivered twice is stored once.
  */
-import type { Logger } from '@infermesh/common';
+import type { Logger, PostgresConfig } from '@infermesh/common';
 import pg from 'pg';
 import { DeliveryError } from '../delivery/DeliveryError.js';
-import type { PostgresConfig } from './destination-config.js';
 import type { DeliveryItem, Destination } from './Destination.js';
 
 /** SQLSTATE classes where the batch itself is at fault: data exceptions, integrity violations. */

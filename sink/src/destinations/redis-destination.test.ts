@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { silentLogger } from '@infermesh/common';
+import { destinationSchema, silentLogger, type RedisConfig } from '@infermesh/common';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deliveryItems } from '../testing/delivery-items.js';
 import { LOCAL_SERVICES, localServicesAvailable } from '../testing/local-services.js';
-import { destinationSchema, type RedisConfig } from './destination-config.js';
 import { RedisDestination } from './redis-destination.js';
 
 const available = await localServicesAvailable('redis');

@@ -5,10 +5,9 @@
  * a batch delivered again after a crash or a lost reply adds nothing twice. For Redis
  * Cluster, put a hash tag in the stream name ({name}) so the markers share its slot.
  */
-import type { Logger } from '@infermesh/common';
+import type { Logger, RedisConfig } from '@infermesh/common';
 import { Redis } from 'ioredis';
 import { DeliveryError } from '../delivery/DeliveryError.js';
-import type { RedisConfig } from './destination-config.js';
 import type { DeliveryItem, Destination } from './Destination.js';
 
 // KEYS[1] stream; ARGV: maxlen, ttl seconds, marker prefix, then (id, model, record) per entry.

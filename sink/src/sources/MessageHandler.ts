@@ -5,11 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ErrorCode, retryDelayMs, type Logger } from '@infermesh/common';
+import { ErrorCode, retryDelayMs, type Logger, type SourceConfig } from '@infermesh/common';
 import type { ModelInferRequest } from '@infermesh/proto';
 import type { DeadLetterDocument } from '../record/record-document.js';
 import { CALL_OK, type GatewayCaller } from './gateway-caller.js';
-import type { SourceConfig } from './source-config.js';
 import { MalformedMessage, parseSourceMessage } from './source-message.js';
 
 /** What became of a source's messages. */

@@ -2,7 +2,7 @@
 import type { Logger } from '@infermesh/common';
 import type { DeadLetterDocument } from '../record/record-document.js';
 import type { ShutdownStack } from '../ShutdownStack.js';
-import type { SinkConfig } from '../sink-config.js';
+import type { SinkConfig } from '@infermesh/common';
 import { createSource } from './create-source.js';
 import { GatewayCaller } from './gateway-caller.js';
 import { MessageHandler, type SourceOutcomes } from './MessageHandler.js';

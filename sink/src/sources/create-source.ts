@@ -1,11 +1,10 @@
 /** Builds a source from its validated config entry. */
-import type { Logger } from '@infermesh/common';
+import type { Logger, SourceConfig } from '@infermesh/common';
 import type { MessageHandler } from './MessageHandler.js';
 import { MqttSource } from './mqtt-source.js';
 import { NatsSource } from './nats-source.js';
 import { RedisSource } from './redis-source.js';
 import type { Source } from './Source.js';
-import type { SourceConfig } from './source-config.js';
 
 /** Starts one source; it connects in the background and keeps trying while its broker is down. */
 export function createSource(config: SourceConfig, handler: MessageHandler, logger: Logger): Source {

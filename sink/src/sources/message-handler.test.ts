@@ -1,10 +1,9 @@
 import { status } from '@grpc/grpc-js';
-import { silentLogger } from '@infermesh/common';
+import { silentLogger, sourceSchema } from '@infermesh/common';
 import { describe, expect, it } from 'vitest';
 import type { DeadLetterDocument } from '../record/record-document.js';
 import type { GatewayCaller } from './gateway-caller.js';
 import { MessageHandler } from './MessageHandler.js';
-import { sourceSchema } from './source-config.js';
 
 const config = sourceSchema.parse({ name: 'in', type: 'nats', subject: 'in' });
 const gateway = { address: '127.0.0.1:1', infer: async () => ({ code: status.OK, details: '' }) } as unknown as GatewayCaller;

@@ -4,11 +4,10 @@
  * client takes the next message only then, so a slow gateway slows the broker's delivery
  * instead of filling memory.
  */
-import type { Logger } from '@infermesh/common';
+import type { Logger, MqttSourceConfig } from '@infermesh/common';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { MessageHandler } from './MessageHandler.js';
 import type { Source } from './Source.js';
-import type { MqttSourceConfig } from './source-config.js';
 
 export class MqttSource implements Source {
   readonly ready: Promise<void>;

@@ -3,11 +3,10 @@
  * nothing for a subscriber that is away, so messages published while the sink is down are
  * not seen; use a Redis stream source where that matters.
  */
-import type { Logger } from '@infermesh/common';
+import type { Logger, NatsSourceConfig } from '@infermesh/common';
 import { connect, type NatsConnection, type Subscription } from 'nats';
 import type { MessageHandler } from './MessageHandler.js';
 import type { Source } from './Source.js';
-import type { NatsSourceConfig } from './source-config.js';
 
 export class NatsSource implements Source {
   readonly ready: Promise<void>;

@@ -4,11 +4,10 @@
  * entries first) when it comes back: at least once.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from '@infermesh/common';
+import type { Logger, RedisSourceConfig } from '@infermesh/common';
 import { Redis } from 'ioredis';
 import type { MessageHandler } from './MessageHandler.js';
 import type { Source } from './Source.js';
-import type { RedisSourceConfig } from './source-config.js';
 
 type StreamReply = [stream: string, entries: [id: string, fields: string[]][]][] | null;
 

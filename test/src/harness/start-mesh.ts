@@ -6,7 +6,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger, mainScript, resolveMeshConfig, silentLogger, spawnService, type SpawnedService } from '@infermesh/common';
+import { createLogger, mainScript, resolveConfig, silentLogger, spawnService, type SpawnedService } from '@infermesh/common';
 import { InferenceClient } from '@infermesh/client';
 import { pollUntil } from './poll.js';
 import { createSupervisor, type Supervisor } from '@infermesh/runners';
@@ -80,7 +80,7 @@ export async function startMesh(options: MeshOptions): Promise<TestMesh> {
     if (options.supervised) {
       supervisor = await createSupervisor({
         configFile,
-        mesh: resolveMeshConfig(config, {}, configFile),
+        mesh: resolveConfig(config, {}, { source: configFile }).mesh,
         logger: options.verbose ? createLogger('supervisor') : silentLogger(),
         ...(onLine ? { onLine } : {}),
         ...(options.supervisorPollMs ? { pollMs: options.supervisorPollMs } : {}),

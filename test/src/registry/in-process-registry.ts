@@ -3,8 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RegistryClient } from '@infermesh/client';
-import { silentLogger } from '@infermesh/common';
-import { createRegistry, parseRegistryConfig, type RunningRegistry } from '@infermesh/registry';
+import { parseRegistryConfig, silentLogger } from '@infermesh/common';
+import { createRegistry, type RunningRegistry } from '@infermesh/registry';
 
 /** A started registry, its client, and a way to restart it on the same folder. */
 export interface InProcessRegistry {

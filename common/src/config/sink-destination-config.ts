@@ -155,8 +155,13 @@ export type FilterConfig = z.infer<typeof filterSchema>;
 export type BatchConfig = z.infer<typeof batchSchema>;
 /** Per destination: retry policy. */
 export type RetryConfig = z.infer<typeof retrySchema>;
+/** A `jsonl` destination entry. */
 export type JsonlConfig = z.infer<typeof jsonlSchema>;
+/** An `http` (webhook) destination entry. */
 export type HttpConfig = z.infer<typeof httpSchema>;
+/** A `postgres` destination entry. */
 export type PostgresConfig = z.infer<typeof postgresSchema>;
+/** A `redis` stream destination entry. */
 export type RedisConfig = z.infer<typeof redisSchema>;
+/** A `nats` JetStream destination entry. */
 export type NatsConfig = z.infer<typeof natsSchema>;

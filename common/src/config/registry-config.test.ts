@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '@infermesh/common';
+import { ConfigError } from './ConfigError.js';
 import { parseRegistryConfig, registryClientAddress } from './registry-config.js';
 
 describe('registry config', () => {

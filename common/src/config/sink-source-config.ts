@@ -64,6 +64,9 @@ export const sourceSchema = z.discriminatedUnion('type', [natsSourceSchema, mqtt
 
 /** A validated source entry. */
 export type SourceConfig = z.infer<typeof sourceSchema>;
+/** A `nats` source entry. */
 export type NatsSourceConfig = z.infer<typeof natsSourceSchema>;
+/** An `mqtt` source entry. */
 export type MqttSourceConfig = z.infer<typeof mqttSourceSchema>;
+/** A `redis` stream source entry. */
 export type RedisSourceConfig = z.infer<typeof redisSourceSchema>;

@@ -1,10 +1,7 @@
-/**
- * The `registry:` section of the mesh config. The mesh schema in common passes it through
- * unvalidated; this module owns its keys, and its errors name them as `registry.<key>`.
- */
+/** The mesh config's `registry:` section; its errors name the key as `registry.<key>`. */
 import { z } from 'zod';
-import { ConfigError } from '@infermesh/common';
-import { POLICY_LIMITS } from '../state/policy-limits.js';
+import { ConfigError } from './ConfigError.js';
+import { POLICY_LIMITS } from './policy-limits.js';
 
 const GiB = 1024 ** 3;
 
@@ -26,7 +23,8 @@ const policySchema = z
 /** Where the registry keeps its state. `consul` comes in its own issue. */
 const storeSchema = z.object({ type: z.literal('file') }).strict();
 
-const registrySchema = z
+/** The `registry:` keys, with defaults. */
+export const registrySchema = z
   .object({
     host: z.string().min(1).default('127.0.0.1'),
     port: z.number().int().min(0).max(65_535).default(8003),

@@ -1,6 +1,6 @@
-/** Destination entries made ready to build: what depends on the data folder filled in once. */
+/** Sink destination entries made ready to build: what depends on the data folder filled in once. */
 import path from 'node:path';
-import type { DestinationConfig, JsonlConfig } from './destination-config.js';
+import type { DestinationConfig, JsonlConfig } from './sink-destination-config.js';
 
 /** A jsonl entry whose folder (absolute) and file prefix are settled. */
 export type ResolvedJsonlConfig = JsonlConfig & { dir: string; prefix: string };

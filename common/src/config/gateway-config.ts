@@ -1,0 +1,23 @@
+/** The mesh config's `gateway:` section. */
+import { z } from 'zod';
+import { gatewayRetrySchema } from './gateway-retry-config.js';
+import { HOST_PORT_RULE } from './name-rules.js';
+
+/** The `gateway:` keys, with defaults. */
+export const gatewaySchema = z
+  .object({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(0).max(65_535).default(8001),
+    /** Runner addresses; default: the addresses of `runners` in this file. */
+    runners: z.array(z.string().regex(HOST_PORT_RULE, 'expected host:port')).optional(),
+    /** HTTP port of the gateway's metrics (/metrics) and status page (/). */
+    httpPort: z.number().int().min(0).max(65_535).default(8002),
+    /** How often the gateway asks each runner what it holds. */
+    runnerRefreshMs: z.number().int().min(50).max(60_000).default(1_000),
+    /** When a ModelInfer is tried again on another runner (see gateway-retry-config.ts). */
+    retry: gatewayRetrySchema.prefault({}),
+  })
+  .strict();
+
+/** The gateway section of the mesh config. */
+export type GatewayEntry = z.infer<typeof gatewaySchema>;

@@ -1,0 +1,99 @@
+/**
+ * Schema of the per-model config, `<repo>/<model>/config.yaml` (or LoadModel's config_yaml).
+ * Runners validate it on load; tools writing one (the CLI's Triton import) read its bounds here.
+ */
+import { z } from 'zod';
+
+/**
+ * Bounds of the config's numbers. Exported so that tools writing a config (the CLI's Triton
+ * import) can name the field a value came from, instead of copying the numbers.
+ */
+export const MODEL_CONFIG_LIMITS = {
+  maxBatchSize: 65_536,
+  maxQueueDelayUs: 10_000_000,
+  maxQueueSize: 1_000_000,
+  instances: 64,
+  intraOpThreads: 256,
+  warmupCount: 1_000,
+} as const;
+
+/** Defaults that tools writing a config mention in their messages. */
+export const MODEL_CONFIG_DEFAULTS = {
+  maxQueueDelayUs: 100,
+  maxQueueSize: 1024,
+} as const;
+
+/** The per-model config's keys, with defaults. */
+export const modelConfigSchema = z
+  .object({
+    /**
+     * Largest batch one execution takes. 0: the model is not batched and requests run as
+     * they are. Above 0: the first dimension of every input and output is the batch.
+     */
+    max_batch_size: z.number().int().min(0).max(MODEL_CONFIG_LIMITS.maxBatchSize).default(0),
+    /** Concatenate queued requests into one execution (needs max_batch_size > 0). */
+    dynamic_batching: z
+      .object({
+        /** How long the oldest request may wait for a batch to fill. */
+        max_queue_delay_us: z.number().int().min(0).max(MODEL_CONFIG_LIMITS.maxQueueDelayUs).default(MODEL_CONFIG_DEFAULTS.maxQueueDelayUs),
+        /** Batch sizes dispatched at once when reached, without waiting for the delay. */
+        preferred_batch_sizes: z.array(z.number().int().positive()).default([]),
+      })
+      .strict()
+      .optional(),
+    /** Requests allowed to wait per version; beyond it new ones get RESOURCE_EXHAUSTED at once. */
+    max_queue_size: z.number().int().min(1).max(MODEL_CONFIG_LIMITS.maxQueueSize).default(MODEL_CONFIG_DEFAULTS.maxQueueSize),
+    /** Queue timeout for requests that do not set the `timeout` parameter; 0: none. */
+    default_queue_timeout_us: z.number().int().min(0).default(0),
+    /** Model instances, each its own worker thread and session on the runner's device. */
+    instances: z.number().int().min(1).max(MODEL_CONFIG_LIMITS.instances).default(1),
+    /** ORT intra-op threads per instance; overrides the runner's default. 0 lets ORT choose. */
+    intra_op_threads: z.number().int().min(0).max(MODEL_CONFIG_LIMITS.intraOpThreads).optional(),
+    /** ORT graph optimisation level. */
+    graph_optimization_level: z.enum(['disabled', 'basic', 'extended', 'all']).default('all'),
+    /** On a CUDA runner whose GPU cannot take the model, run it on the CPU instead of failing. */
+    allow_cpu_fallback: z.boolean().default(false),
+    /** Runs made with generated inputs before the version reports READY. */
+    warmup: z
+      .object({
+        count: z.number().int().min(1).max(MODEL_CONFIG_LIMITS.warmupCount).default(1),
+        /** Batch size of the warm-up inputs (batched models only). */
+        batch_size: z.number().int().min(1).default(1),
+        /** Zeros, or random values. */
+        data: z.enum(['zero', 'random']).default('zero'),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    if (config.dynamic_batching && config.max_batch_size === 0) {
+      ctx.addIssue({ code: 'custom', path: ['dynamic_batching'], message: 'needs max_batch_size > 0' });
+    }
+    for (const size of config.dynamic_batching?.preferred_batch_sizes ?? []) {
+      if (size > config.max_batch_size) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['dynamic_batching', 'preferred_batch_sizes'],
+          message: `${size} is over max_batch_size ${config.max_batch_size}`,
+        });
+      }
+    }
+    if (config.warmup && config.warmup.batch_size > Math.max(1, config.max_batch_size)) {
+      ctx.addIssue({ code: 'custom', path: ['warmup', 'batch_size'], message: `over max_batch_size ${config.max_batch_size}` });
+    }
+  });
+
+/** A model's validated config. */
+export type ModelConfig = z.infer<typeof modelConfigSchema>;
+/** A config as written, before validation fills in the defaults: every key optional. */
+export type ModelConfigInput = z.input<typeof modelConfigSchema>;
+
+/** Validates a parsed config; `source` names the file in messages. */
+export function parseModelConfig(raw: unknown, source: string): ModelConfig {
+  const parsed = modelConfigSchema.safeParse(raw ?? {});
+  if (!parsed.success) {
+    throw new Error(`${source}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+  }
+  return parsed.data;
+}

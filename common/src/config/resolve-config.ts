@@ -1,0 +1,108 @@
+/**
+ * The one resolve step: a raw mesh config plus the environment overrides, validated against
+ * the one schema, and each service's settings derived from it. Every override is applied
+ * here exactly once; services take the section they need.
+ */
+import path from 'node:path';
+import { applyOverrides } from './apply-overrides.js';
+import { ConfigError } from './ConfigError.js';
+import type { EnvironmentOverrides } from './env.js';
+import { meshConfigSchema, type MeshConfig } from './mesh-config.js';
+import { resolveSinkConfig, type SinkConfig } from './resolve-sink-config.js';
+import type { GatewaySettings, PublisherSettings, RegistrySettings, RunnerSettings } from './service-configs.js';
+
+/** A mesh config resolved for every service. */
+export interface ResolvedConfig {
+  /** Names the config in messages: its file, or what the caller passed. */
+  source: string;
+  /** The environment overrides it was resolved with (telemetry reads its OTEL_* values). */
+  env: EnvironmentOverrides;
+  /** The validated file with the overrides applied; `dataDir` and each runner's `modelRepository` absolute. */
+  mesh: MeshConfig;
+  /** The runner named `name` (default INFERMESH_RUNNER_NAME, else the first runner), or undefined when there is none. */
+  runner(name?: string): RunnerSettings | undefined;
+  gateway: GatewaySettings;
+  registry: RegistrySettings;
+  sink: SinkConfig;
+}
+
+/** Where the file is resolved: `source` names it in messages, `cwd` anchors relative paths. */
+export interface ResolveOptions {
+  source?: string;
+  cwd?: string;
+}
+
+function validate(merged: unknown, source: string): MeshConfig {
+  const parsed = meshConfigSchema.safeParse(merged);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  throw new ConfigError(`config ${source}: ${problems.join('; ')}`);
+}
+
+function publisherOf(mesh: MeshConfig, env: EnvironmentOverrides, hasSink: boolean): PublisherSettings | undefined {
+  if (!hasSink && env.sinkAddress === undefined) return undefined;
+  const { address, ...publisher } = mesh.sink.publisher;
+  return { ...publisher, address: env.sinkAddress ?? address ?? `${mesh.sink.host}:${mesh.sink.port}`, maxMessageBytes: mesh.limits.maxMessageBytes };
+}
+
+/**
+ * Validates `raw` with `env`'s overrides applied (env > file > default) and resolves paths:
+ * `dataDir` against `cwd`, each runner's `modelRepository` defaulting to `<dataDir>/models`.
+ * A bad config throws a ConfigError naming the source and each key at fault.
+ */
+export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, options: ResolveOptions = {}): ResolvedConfig {
+  const source = options.source ?? 'mesh config';
+  const cwd = options.cwd ?? process.cwd();
+  // A gateway publishes only to a sink the mesh has; the sink section's defaults alone do not make one.
+  const hasSink = (raw as { sink?: unknown } | null | undefined)?.sink !== undefined;
+  const mesh = validate(applyOverrides(raw, env), source);
+  mesh.dataDir = path.resolve(cwd, mesh.dataDir);
+  for (const runner of mesh.runners) {
+    runner.modelRepository = path.resolve(cwd, runner.modelRepository ?? path.join(mesh.dataDir, 'models'));
+  }
+  const { limits } = mesh;
+  const registry = env.registryAddress ? { registry: env.registryAddress } : {};
+  const sink = resolveSinkConfig(mesh.sink, {
+    dataDir: mesh.dataDir,
+    gateway: `${mesh.gateway.host}:${mesh.gateway.port}`,
+    maxMessageBytes: limits.maxMessageBytes,
+    logLevel: mesh.log.level,
+    source,
+  });
+  const publisher = publisherOf(mesh, env, hasSink);
+  return {
+    source,
+    env,
+    mesh,
+    runner(name = env.runnerName) {
+      const entry = name ? mesh.runners.find((r) => r.name === name) : mesh.runners[0];
+      if (!entry) return undefined;
+      return {
+        name: entry.name,
+        device: entry.device,
+        host: entry.host,
+        port: entry.port,
+        modelRepository: entry.modelRepository!,
+        dataDir: mesh.dataDir,
+        intraOpThreads: entry.intraOpThreads,
+        maxMessageBytes: limits.maxMessageBytes,
+        maxTensorElements: limits.maxTensorElements,
+        metricsPort: entry.metricsPort,
+        ...registry,
+      };
+    },
+    gateway: {
+      host: mesh.gateway.host,
+      port: mesh.gateway.port,
+      httpPort: mesh.gateway.httpPort,
+      runners: mesh.gateway.runners ?? mesh.runners.map((r) => `${r.host}:${r.port}`),
+      runnerRefreshMs: mesh.gateway.runnerRefreshMs,
+      retry: mesh.gateway.retry,
+      maxMessageBytes: limits.maxMessageBytes,
+      ...registry,
+      ...(publisher ? { publisher } : {}),
+    },
+    registry: { config: mesh.registry, dataDir: mesh.dataDir, maxMessageBytes: limits.maxMessageBytes },
+    sink,
+  };
+}

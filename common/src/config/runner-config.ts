@@ -1,0 +1,25 @@
+/** One `runners[]` entry of the mesh config: a runner process and the device it owns. */
+import { z } from 'zod';
+import { RUNNER_NAME_RULE } from './name-rules.js';
+
+/** A device a runner owns: `cpu` or `cuda:N`. */
+export const deviceSchema = z.string().regex(/^(cpu|cuda:\d+)$/, "expected 'cpu' or 'cuda:N'");
+
+/** The keys of one `runners[]` entry, with defaults. */
+export const runnerEntrySchema = z
+  .object({
+    name: z.string().regex(RUNNER_NAME_RULE, 'expected lowercase letters, digits and dashes'),
+    device: deviceSchema,
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(0).max(65_535).default(0),
+    /** Folder laid out <model>/<version>/model.onnx; default <dataDir>/models. */
+    modelRepository: z.string().min(1).optional(),
+    /** ORT intra-op threads per model instance; 0 lets onnxruntime choose. */
+    intraOpThreads: z.number().int().min(0).max(256).default(0),
+    /** HTTP port of the runner's Prometheus metrics (/metrics); 0 picks a free one. */
+    metricsPort: z.number().int().min(0).max(65_535).default(0),
+  })
+  .strict();
+
+/** One runner entry of the mesh config. */
+export type RunnerEntry = z.infer<typeof runnerEntrySchema>;

@@ -1,0 +1,61 @@
+/** What each service's factory takes from the resolved mesh config (all but the logger). */
+import type { GatewayRetryConfig } from './gateway-retry-config.js';
+import type { RegistryConfig } from './registry-config.js';
+import type { SinkPublisherConfig } from './sink-publisher-config.js';
+
+/** A runner's settings: its `runners[]` entry with the mesh's paths and limits. */
+export interface RunnerSettings {
+  name: string;
+  /** `cpu` or `cuda:N`. */
+  device: string;
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** Absolute. */
+  modelRepository: string;
+  /** The mesh's data folder, absolute. */
+  dataDir: string;
+  /** ORT intra-op threads per model instance; 0 lets onnxruntime choose. */
+  intraOpThreads: number;
+  maxMessageBytes: number;
+  maxTensorElements: number;
+  /** HTTP port of /metrics; 0 picks a free one. */
+  metricsPort: number;
+  /** The registry's host:port (INFERMESH_REGISTRY_ADDRESS), when the runner registers with one. */
+  registry?: string;
+}
+
+/** How a gateway publishes prediction records: `sink.publisher` with the sink's address settled. */
+export interface PublisherSettings extends Omit<SinkPublisherConfig, 'address'> {
+  /** INFERMESH_SINK_ADDRESS, else `sink.publisher.address`, else `sink.host:sink.port`. */
+  address: string;
+  /** Largest gRPC message to the sink (the mesh's limits.maxMessageBytes). */
+  maxMessageBytes: number;
+}
+
+/** A gateway's settings: its section with the runner list, limits, registry and sink settled. */
+export interface GatewaySettings {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** HTTP port of the status page and /metrics. */
+  httpPort: number;
+  /** `gateway.runners`, else every runner of the config, as host:port. */
+  runners: string[];
+  runnerRefreshMs: number;
+  /** When a failed ModelInfer attempt goes to another runner. */
+  retry: GatewayRetryConfig;
+  maxMessageBytes: number;
+  /** The registry's host:port (INFERMESH_REGISTRY_ADDRESS): routes come from it. */
+  registry?: string;
+  /** Absent when the mesh has no sink (no `sink:` section and no INFERMESH_SINK_ADDRESS). */
+  publisher?: PublisherSettings;
+}
+
+/** The registry's settings: its section, with the mesh's data folder and limits. */
+export interface RegistrySettings {
+  config: RegistryConfig;
+  /** The mesh's data folder, absolute; the file store lives in `<dataDir>/registry`. */
+  dataDir: string;
+  maxMessageBytes: number;
+}
