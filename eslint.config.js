@@ -8,26 +8,49 @@ const onlyFrom = (may) => ({
   message: `this package imports only ${may.map((name) => `@infermesh/${name}`).join(', ') || 'no infermesh package'} (the layers in eslint.config.js)`,
 });
 
-/** A package group's import rule: only the infermesh packages in `may`, then the `also` patterns. */
-const layer = (packages, may, { also = [] } = {}) => ({
-  files: packages.map((name) => `${name}/src/**/*.ts`),
-  rules: { 'no-restricted-imports': ['error', { patterns: [onlyFrom(may), ...also] }] },
-});
+/** Test-only files under a package's src: its tests and their helpers (never built into dist). */
+const TEST_FILES = ['**/*.test.ts', '**/*.test-helper.ts'];
+
+/**
+ * A package group's import rule: only the infermesh packages in `may`, then the `also`
+ * patterns. Its test-only files may import `tests` besides (the test kit, the client).
+ */
+const layer = (packages, may, { also = [], tests = [] } = {}) => [
+  {
+    files: packages.map((name) => `${name}/src/**/*.ts`),
+    rules: { 'no-restricted-imports': ['error', { patterns: [onlyFrom(may), ...also] }] },
+  },
+  ...(tests.length > 0
+    ? [
+        {
+          files: packages.flatMap((name) => TEST_FILES.map((pattern) => `${name}/src/${pattern}`)),
+          rules: { 'no-restricted-imports': ['error', { patterns: [onlyFrom([...may, ...tests]), ...also] }] },
+        },
+      ]
+    : []),
+];
+
+/** What a package's tests may import besides the package's own layer. */
+const TEST_KIT = ['testkit', 'client'];
 
 /**
  * The packages' layers, bottom up: services import only common and proto, the CLI and the
- * benchmarks only client, common and proto; nothing but the tests imports the test kit.
+ * benchmarks only client, common and proto; the test kit only client, common and proto.
+ * Only test-only files (`*.test.ts`, `*.test-helper.ts`) import the test kit; the packages
+ * below it (proto, common, client) test without it.
  */
 const layers = [
   layer(['proto'], []),
   layer(['common'], ['proto']),
   layer(['client'], ['common', 'proto']),
+  layer(['testkit'], ['client', 'common', 'proto']),
   layer(['runners', 'registry', 'sink', 'gateway'], ['common', 'proto'], {
     also: [{ regex: '^@infermesh/common/onnx$', message: 'services do not load the ONNX builder (onnx-proto); it is for the CLI, tests and benchmarks' }],
+    tests: TEST_KIT,
   }),
-  layer(['bench'], ['client', 'common', 'proto']),
-  layer(['cli'], ['client', 'common', 'proto']),
-];
+  layer(['bench'], ['client', 'common', 'proto'], { tests: TEST_KIT }),
+  layer(['cli'], ['client', 'common', 'proto'], { tests: TEST_KIT }),
+].flat();
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/src/gen/**', '**/node_modules/**', '.infermesh/**', 'bench/results/**'] },

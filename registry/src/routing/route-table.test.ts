@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { deriveStatus } from '../placement/derive-status.js';
 import { setRollout } from '../state/rollout-operations.js';
-import { modelRecord, operation, runnerRecord } from '../state/test-fixtures.js';
+import { modelRecord, operation, runnerRecord } from '../state/test-fixtures.test-helper.js';
 import { buildModelRoute } from './route-table.js';
 
 describe('route table', () => {

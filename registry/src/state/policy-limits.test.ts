@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseRegistryConfig, POLICY_LIMITS } from '@infermesh/common';
 import { setRollout } from './rollout-operations.js';
-import { modelRecord, operation } from './test-fixtures.js';
+import { modelRecord, operation } from './test-fixtures.test-helper.js';
 
 /** The policy keys, each with a value just over its range. */
 const overLimit = Object.entries(POLICY_LIMITS).map(([key, range]) => [key, range.max + 1] as const);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { promote, retire, rollback, setRollout, unload } from './rollout-operations.js';
-import { modelRecord, operation } from './test-fixtures.js';
+import { modelRecord, operation } from './test-fixtures.test-helper.js';
 
 const details = (fn: () => unknown) => {
   try {

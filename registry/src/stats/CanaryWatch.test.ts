@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger } from '@infermesh/common';
 import type { VersionStats__Output } from '@infermesh/proto/registry';
 import type { Registry } from '../Registry.js';
-import { modelRecord, operation } from '../state/test-fixtures.js';
+import { modelRecord, operation } from '../state/test-fixtures.test-helper.js';
 import { CanaryWatch } from './CanaryWatch.js';
 
 const stats = (model: string): VersionStats__Output => ({ model, version: 1, requests: '10', errors: '0', latency: [{ le_ms: 1, count: '10' }] });

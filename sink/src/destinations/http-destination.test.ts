@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { HttpReceiver } from '@infermesh/testkit';
 import type { DeliveryError } from '../delivery/DeliveryError.js';
-import { deliveryItems } from '../testing/delivery-items.js';
-import { HttpReceiver } from '../testing/http-receiver.js';
+import { deliveryItems } from './delivery-items.test-helper.js';
 import { HttpDestination } from './http-destination.js';
 import { destinationSchema, type HttpConfig } from '@infermesh/common';
 

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { deliveryItems } from '../testing/delivery-items.js';
+import { deliveryItems } from './delivery-items.test-helper.js';
 import { JsonlDestination } from './jsonl-destination.js';
 import { destinationSchema, type JsonlConfig } from '@infermesh/common';
 

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { destinationSchema, silentLogger, type PostgresConfig } from '@infermesh/common';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { deliveryItems } from '../testing/delivery-items.js';
-import { LOCAL_SERVICES, localServicesAvailable } from '../testing/local-services.js';
+import { LOCAL_SERVICES, localServicesAvailable } from '@infermesh/testkit';
+import { deliveryItems } from './delivery-items.test-helper.js';
 import { PostgresDestination } from './postgres-destination.js';
 
 const available = await localServicesAvailable('postgres');

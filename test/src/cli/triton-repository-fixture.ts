@@ -6,7 +6,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataType, identityModel, mlpModel, simpleModel } from '../models/index.js';
+import { DataType, identityModel, mlpModel, simpleModel } from '@infermesh/testkit';
 
 /** Its folder and a way to remove it. */
 export interface TritonFixture {

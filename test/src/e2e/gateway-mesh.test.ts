@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { status, type Client, type ClientDuplexStream } from '@grpc/grpc-js';
 import { InferenceClient } from '@infermesh/client';
 import type { ModelInferRequest, ModelStreamInferResponse__Output } from '@infermesh/proto';
-import { exampleRepository, startMesh, type TestMesh } from '../harness/index.js';
-import { int32s, modelInfer } from '../runner/call.js';
+import { exampleRepository, int32s, modelInfer } from '@infermesh/testkit';
+import { startMesh, type TestMesh } from '../harness/index.js';
 
 let repo: Awaited<ReturnType<typeof exampleRepository>>;
 let mesh: TestMesh;

@@ -4,7 +4,8 @@
  * Needs Debian's python3-grpcio, python3-protobuf, protobuf-compiler and protobuf-compiler-grpc.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compilePythonStubs, exampleRepository, pythonToolchainAvailable, startMesh, type PythonStubs, type TestMesh } from '../harness/index.js';
+import { compilePythonStubs, exampleRepository, pythonToolchainAvailable, type PythonStubs } from '@infermesh/testkit';
+import { startMesh, type TestMesh } from '../harness/index.js';
 
 const available = pythonToolchainAvailable();
 

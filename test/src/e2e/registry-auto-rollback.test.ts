@@ -9,8 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { status } from '@grpc/grpc-js';
-import { waitFor } from '../harness/index.js';
-import { mlpModel } from '../models/index.js';
+import { mlpModel, waitFor } from '@infermesh/testkit';
 import { p99LatencyMs } from '../registry/calibrate.js';
 import { failingMlpModel, mlpInput } from '../registry/models.js';
 import { startRegistryMesh, type RegistryMesh } from '../registry/registry-mesh.js';

@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mlpModel } from '../models/index.js';
+import { mlpModel } from '@infermesh/testkit';
 import { startRegistryMesh, type RegistryMesh } from '../registry/registry-mesh.js';
 
 /** The bin npm links for the cli workspace: what `npx infermesh` runs. */

@@ -6,8 +6,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../harness/index.js';
-import { mlpModel, simpleModel } from '../models/index.js';
+import { mlpModel, simpleModel, waitFor } from '@infermesh/testkit';
 import { mlpInput } from '../registry/models.js';
 import { startRegistryMesh, type RegistryMesh } from '../registry/registry-mesh.js';
 

@@ -6,8 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InferOptions } from '@infermesh/client';
 import type { Rollout } from '@infermesh/proto/registry';
-import { waitFor } from '../harness/index.js';
-import { mlpModel, simpleModel } from '../models/index.js';
+import { mlpModel, simpleModel, waitFor } from '@infermesh/testkit';
 import { mlpInput, slowMlpModel } from '../registry/models.js';
 import { startRegistryMesh, type RegistryMesh } from '../registry/registry-mesh.js';
 

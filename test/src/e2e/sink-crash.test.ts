@@ -4,12 +4,11 @@
  * redelivers from its spool what its cursors had not passed), and the copies that causes
  * are de-duplicated by Postgres, Redis and JetStream; the jsonl file may hold them twice.
  */
-import { LOCAL_SERVICES, localServicesAvailable } from '@infermesh/sink/testing';
+import { LOCAL_SERVICES, localServicesAvailable, pollUntil } from '@infermesh/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dedupingDestinations } from '../sink/deduping-destinations.js';
 import { jetStreamCounts, jsonlDocuments, postgresCounts, redisCounts } from '../sink/destination-readers.js';
 import { drivePredictions } from '../sink/drive.js';
-import { pollUntil } from '../harness/poll.js';
 import { startSinkMesh, type SinkMesh } from '../sink/sink-mesh.js';
 
 const COUNT = 6_000;

@@ -3,12 +3,11 @@
  * exactly once in PostgreSQL, the Redis stream and JetStream, at least once in the jsonl
  * files and at an HTTP receiver. Prints how long each destination took.
  */
-import { HttpReceiver, LOCAL_SERVICES, localServicesAvailable } from '@infermesh/sink/testing';
+import { HttpReceiver, LOCAL_SERVICES, localServicesAvailable, pollUntil } from '@infermesh/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dedupingDestinations } from '../sink/deduping-destinations.js';
 import { jetStreamCounts, jsonlDocuments, postgresCounts, redisCounts } from '../sink/destination-readers.js';
 import { drivePredictions } from '../sink/drive.js';
-import { pollUntil } from '../harness/poll.js';
 import { startSinkMesh, type SinkMesh } from '../sink/sink-mesh.js';
 
 const COUNT = 10_000;

@@ -6,11 +6,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { LOCAL_SERVICES, localServicesAvailable } from '@infermesh/sink/testing';
+import { LOCAL_SERVICES, localServicesAvailable, pollUntil } from '@infermesh/testkit';
 import { connect } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropPostgresTable, jsonlDocuments, postgresQuery } from '../sink/destination-readers.js';
-import { pollUntil } from '../harness/poll.js';
 import { startSinkMesh, type SinkMesh } from '../sink/sink-mesh.js';
 
 const COUNT = 1_000;

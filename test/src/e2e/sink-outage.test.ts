@@ -5,11 +5,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { HttpReceiver, LOCAL_SERVICES, localServicesAvailable } from '@infermesh/sink/testing';
+import { HttpReceiver, LOCAL_SERVICES, localServicesAvailable, pollUntil } from '@infermesh/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropPostgresTable, dropRedisStream, jsonlDocuments, postgresCounts, redisCounts } from '../sink/destination-readers.js';
 import { drivePredictions } from '../sink/drive.js';
-import { pollUntil } from '../harness/poll.js';
 import { startSinkMesh, type SinkMesh } from '../sink/sink-mesh.js';
 import { TcpProxy } from '../sink/tcp-proxy.js';
 

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnService } from '@infermesh/common';
 import { InferenceClient, type InputTensor } from '@infermesh/client';
-import { exampleRepository, mainScript, RunnerProbe, startMesh, waitFor, type TestMesh } from '../harness/index.js';
-import { mlpModel } from '../models/index.js';
+import { exampleRepository, mlpModel, RunnerProbe, waitFor } from '@infermesh/testkit';
+import { mainScript, startMesh, type TestMesh } from '../harness/index.js';
 
 const input: Record<string, InputTensor> = {
   input: { datatype: 'FP32', shape: [1, 64], data: new Float32Array(64).fill(0.5) },

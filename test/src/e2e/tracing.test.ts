@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnService, type SpawnedService } from '@infermesh/common';
 import { InferenceClient } from '@infermesh/client';
-import { exampleRepository, mainScript, startOtlpReceiver, waitFor, type ReceivedSpan } from '../harness/index.js';
+import { exampleRepository, startOtlpReceiver, waitFor, type ReceivedSpan } from '@infermesh/testkit';
+import { mainScript } from '../harness/index.js';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 const CALLER_SPAN = 'b7ad6b7169203331';

@@ -5,8 +5,7 @@
  * Needs Debian's python3-grpcio, python3-protobuf, protobuf-compiler and protobuf-compiler-grpc.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compilePythonStubs, pythonToolchainAvailable, waitFor, type PythonStubs } from '../harness/index.js';
-import { mlpModel, simpleModel } from '../models/index.js';
+import { compilePythonStubs, mlpModel, type PythonStubs, pythonToolchainAvailable, simpleModel, waitFor } from '@infermesh/testkit';
 import { startRegistryMesh, type RegistryMesh } from '../registry/registry-mesh.js';
 
 const available = pythonToolchainAvailable();

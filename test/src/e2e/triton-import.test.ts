@@ -9,8 +9,7 @@ import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serviceAvailable } from '../harness/index.js';
-import { simpleModel } from '../models/index.js';
+import { serviceAvailable, simpleModel } from '@infermesh/testkit';
 import { startRegistryMesh, type RegistryMesh } from '../registry/registry-mesh.js';
 
 const repository = fileURLToPath(new URL('../../../../shared/triton-model-repository', import.meta.url));

@@ -6,7 +6,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InferenceClient } from '@infermesh/client';
-import { serviceAvailable, startMesh, type TestMesh } from '../harness/index.js';
+import { serviceAvailable } from '@infermesh/testkit';
+import { startMesh, type TestMesh } from '../harness/index.js';
 
 const repository = fileURLToPath(new URL('../../../../shared/triton-model-repository', import.meta.url));
 const available = serviceAvailable(

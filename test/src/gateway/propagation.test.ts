@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { status } from '@grpc/grpc-js';
 import { type InferenceClient } from '@infermesh/client';
 import type { Runner } from '@infermesh/runners';
-import { startInProcessMesh, waitFor, type InProcessMesh } from '../harness/index.js';
+import { waitFor } from '@infermesh/testkit';
+import { startInProcessMesh, type InProcessMesh } from '../harness/index.js';
 
 let mesh: InProcessMesh | undefined;
 let runner: Runner;

@@ -9,7 +9,8 @@ import { InferenceClient } from '@infermesh/client';
 import { GATEWAY_RETRY_DEFAULTS } from '@infermesh/common';
 import type { Gateway } from '@infermesh/gateway';
 import type { Runner } from '@infermesh/runners';
-import { exampleRepository, RunnerProbe, startGatewayInProcess, startRunnerInProcess, waitFor } from '../harness/index.js';
+import { exampleRepository, RunnerProbe, waitFor } from '@infermesh/testkit';
+import { startGatewayInProcess, startRunnerInProcess } from '../harness/index.js';
 
 const CALLS = 24;
 const input = { input: { datatype: 'FP32' as const, shape: [1, 64], data: new Float32Array(64) } };

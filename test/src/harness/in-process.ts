@@ -3,8 +3,7 @@ import { InferenceClient, type InferenceClientOptions } from '@infermesh/client'
 import { silentLogger } from '@infermesh/common';
 import { createGateway, type Gateway, type GatewayConfig } from '@infermesh/gateway';
 import { createRunner, type Runner, type RunnerConfig } from '@infermesh/runners';
-import { exampleRepository } from './model-repository.js';
-import { waitFor } from './start-mesh.js';
+import { exampleRepository, waitFor } from '@infermesh/testkit';
 
 /** A CPU runner over `modelRepository`, resolved once every version has loaded or failed. */
 export async function startRunnerInProcess(modelRepository: string, overrides: Partial<RunnerConfig> = {}): Promise<Runner> {

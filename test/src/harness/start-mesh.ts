@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, mainScript, resolveConfig, silentLogger, spawnService, type SpawnedService } from '@infermesh/common';
 import { InferenceClient } from '@infermesh/client';
-import { pollUntil } from './poll.js';
 import { createSupervisor, type Supervisor } from '@infermesh/runners';
+import { waitFor } from '@infermesh/testkit';
 
 /** What mesh to start. */
 export interface MeshOptions {
@@ -44,11 +44,6 @@ export interface TestMesh {
   /** The mesh config file the processes read. */
   configFile: string;
   stop(): Promise<void>;
-}
-
-/** Polls until `check` is true or `timeoutMs` passes. */
-export async function waitFor(check: () => Promise<boolean>, timeoutMs = 30_000, what = 'condition'): Promise<void> {
-  await pollUntil(() => check().catch(() => false), { timeoutMs, intervalMs: 50, what });
 }
 
 export async function startMesh(options: MeshOptions): Promise<TestMesh> {

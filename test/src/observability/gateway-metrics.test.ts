@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type InferenceClient } from '@infermesh/client';
 import type { Gateway } from '@infermesh/gateway';
 import type { Runner } from '@infermesh/runners';
-import { metricValue, scrape, startInProcessMesh, type InProcessMesh } from '../harness/index.js';
+import { metricValue, scrape } from '@infermesh/testkit';
+import { startInProcessMesh, type InProcessMesh } from '../harness/index.js';
 
 let mesh: InProcessMesh | undefined;
 let runner: Runner;

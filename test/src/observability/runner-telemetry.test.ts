@@ -9,7 +9,8 @@ import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-tr
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { InferenceClient } from '@infermesh/client';
 import type { Runner } from '@infermesh/runners';
-import { exampleRepository, metricValue, scrape, startRunnerInProcess } from '../harness/index.js';
+import { exampleRepository, metricValue, scrape } from '@infermesh/testkit';
+import { startRunnerInProcess } from '../harness/index.js';
 
 const exporter = new InMemorySpanExporter();
 const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });

@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import type { InferenceClient } from '@infermesh/client';
-import { serviceAvailable, startInProcessMesh, waitFor, type InProcessMesh } from '../harness/index.js';
+import { serviceAvailable, waitFor } from '@infermesh/testkit';
+import { startInProcessMesh, type InProcessMesh } from '../harness/index.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const OUTPUT = fileURLToPath(new URL('../../test-output/', import.meta.url));

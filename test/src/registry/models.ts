@@ -3,7 +3,7 @@
  * [-1,10]) so that any of them can be a version of the same model: one that takes long to
  * compute, and one that fails at run time on valid input.
  */
-import { DataType, floatInitializer, node, serializeModel, valueInfo, type Onnx } from '../models/index.js';
+import { DataType, floatInitializer, node, serializeModel, valueInfo, type Onnx } from '@infermesh/testkit';
 
 const WIDTH = 1024;
 

@@ -10,8 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { status } from '@grpc/grpc-js';
 import { silentLogger } from '@infermesh/common';
 import { createRunner, type Runner } from '@infermesh/runners';
-import { exampleRepository, waitFor } from '../harness/index.js';
-import { mlpModel } from '../models/index.js';
+import { exampleRepository, mlpModel, waitFor } from '@infermesh/testkit';
 import { startInProcessRegistry, type InProcessRegistry } from './in-process-registry.js';
 
 let registry: InProcessRegistry;

@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { status } from '@grpc/grpc-js';
-import { mlpModel, simpleModel } from '../models/index.js';
+import { mlpModel, simpleModel } from '@infermesh/testkit';
 import { startInProcessRegistry, type InProcessRegistry } from './in-process-registry.js';
 
 let registry: InProcessRegistry;

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { spawnService, type SpawnedService } from '@infermesh/common';
 import { InferenceClient, RegistryClient } from '@infermesh/client';
 import type { ModelVersion__Output, RegisterVersionRequest } from '@infermesh/proto/registry';
-import { mainScript, waitFor } from '../harness/index.js';
+import { waitFor } from '@infermesh/testkit';
+import { mainScript } from '../harness/index.js';
 
 /** What mesh to start. */
 export interface RegistryMeshOptions {

@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { status } from '@grpc/grpc-js';
-import { DataType, mlpModel, node, serializeModel, stringsModel, valueInfo } from '../models/index.js';
-import { waitFor } from '../harness/index.js';
-import { modelInfer } from './call.js';
+import { DataType, mlpModel, modelInfer, node, serializeModel, stringsModel, valueInfo, waitFor } from '@infermesh/testkit';
 import { quickInput as quick, slowInput as slow, slowModel } from './slow-model.js';
 import { startRunnerWith, type RunnerFixture } from './runner-fixture.js';
 

@@ -3,7 +3,7 @@ import type { ServiceError } from '@grpc/grpc-js';
 import type { InferenceClient } from '@infermesh/client';
 import type { ModelConfigResponse__Output } from '@infermesh/proto/gen/inference/ModelConfigResponse';
 import type { ModelStatisticsResponse__Output } from '@infermesh/proto/gen/inference/ModelStatisticsResponse';
-import type { Outcome } from '../harness/index.js';
+import type { Outcome } from '@infermesh/testkit';
 
 /** What both methods take: an empty name means every model, an empty version every version (or the default one). */
 export interface ModelRequest {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { status } from '@grpc/grpc-js';
 import { datatypeInfo, type Datatype, type TensorData } from '@infermesh/common';
-import { modelInfer } from './call.js';
+import { modelInfer } from '@infermesh/testkit';
 import { startRunnerFixture, type RunnerFixture } from './runner-fixture.js';
 
 let fixture: RunnerFixture;

@@ -4,8 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { status } from '@grpc/grpc-js';
-import { mlpModel } from '../models/index.js';
-import { modelInfer } from './call.js';
+import { mlpModel, modelInfer } from '@infermesh/testkit';
 import { startRunnerWith, type RunnerFixture } from './runner-fixture.js';
 
 let fixture: RunnerFixture;

@@ -10,8 +10,7 @@ import { status } from '@grpc/grpc-js';
 import { silentLogger } from '@infermesh/common';
 import { InferenceClient, type InputTensor } from '@infermesh/client';
 import { createRunner, type Runner } from '@infermesh/runners';
-import { exampleRepository, RunnerProbe, waitFor } from '../harness/index.js';
-import { heavyModel, mlpModel } from '../models/index.js';
+import { exampleRepository, heavyModel, mlpModel, RunnerProbe, waitFor } from '@infermesh/testkit';
 
 let repo: Awaited<ReturnType<typeof exampleRepository>>;
 let work: string;

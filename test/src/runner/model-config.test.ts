@@ -1,7 +1,7 @@
 /** A runner's ModelConfig: its loaded version described as Triton's model configuration. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { status } from '@grpc/grpc-js';
-import { DataType, identityModel, mlpModel, simpleModel, stringsModel } from '../models/index.js';
+import { DataType, identityModel, mlpModel, simpleModel, stringsModel } from '@infermesh/testkit';
 import { modelConfig, modelStatistics, valueOf } from './call-extension.js';
 import { startRunnerWith, type RunnerFixture } from './runner-fixture.js';
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { silentLogger } from '@infermesh/common';
 import { InferenceClient } from '@infermesh/client';
 import { createRunner, type Runner } from '@infermesh/runners';
-import { DataType, identityModel, writeExampleModels, writeModel } from '../models/index.js';
+import { DataType, identityModel, writeExampleModels, writeModel } from '@infermesh/testkit';
 
 /** ONNX element types with an identity model in the fixture, by protocol datatype. */
 export const IDENTITY_TYPES = {

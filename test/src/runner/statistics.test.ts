@@ -2,8 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { status } from '@grpc/grpc-js';
 import type { ModelStatistics__Output } from '@infermesh/proto/gen/inference/ModelStatistics';
-import { mlpModel } from '../models/index.js';
-import { int32s, modelInfer } from './call.js';
+import { int32s, mlpModel, modelInfer } from '@infermesh/testkit';
 import { modelStatistics, valueOf, type ModelRequest } from './call-extension.js';
 import { slowInput, slowModel } from './slow-model.js';
 import { startRunnerWith, type RunnerFixture } from './runner-fixture.js';

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { LOCAL_SERVICES } from '@infermesh/sink/testing';
+import { LOCAL_SERVICES } from '@infermesh/testkit';
 import { expect } from 'vitest';
 import {
   dropJetStream,

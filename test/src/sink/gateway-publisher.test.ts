@@ -11,7 +11,7 @@ import { InferenceClient } from '@infermesh/client';
 import { createGateway, type Gateway } from '@infermesh/gateway';
 import { createSink, type Sink } from '@infermesh/sink';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pollUntil } from '../harness/poll.js';
+import { pollUntil } from '@infermesh/testkit';
 import { startRunnerFixture, type RunnerFixture } from '../runner/runner-fixture.js';
 
 let dataDir: string;

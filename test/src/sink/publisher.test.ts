@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSinkPublisher } from '@infermesh/gateway/sink';
 import type { InferEvent } from '@infermesh/gateway';
 import { drivePredictions } from './drive.js';
-import { pollUntil } from '../harness/poll.js';
+import { pollUntil } from '@infermesh/testkit';
 import { startSinkMesh, type SinkMesh } from './sink-mesh.js';
 
 let mesh: SinkMesh;

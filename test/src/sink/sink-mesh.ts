@@ -14,7 +14,8 @@ import { createGateway, type Gateway } from '@infermesh/gateway';
 import { sinkProto, type SinkStatusResponse__Output } from '@infermesh/proto/sink';
 // The publisher is not part of the gateway package's public entry point (main.ts wires it).
 import { createSinkPublisher, type SinkPublisher, type SinkPublisherOptions } from '@infermesh/gateway/sink';
-import { exampleRepository, mainScript, waitFor } from '../harness/index.js';
+import { exampleRepository, waitFor } from '@infermesh/testkit';
+import { mainScript } from '../harness/index.js';
 
 /** What to start. */
 export interface SinkMeshOptions {

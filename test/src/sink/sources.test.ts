@@ -5,12 +5,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { LOCAL_SERVICES, localServicesAvailable } from '@infermesh/sink/testing';
+import { LOCAL_SERVICES, localServicesAvailable, pollUntil } from '@infermesh/testkit';
 import { Redis } from 'ioredis';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropRedisStream, jsonlDocuments } from './destination-readers.js';
-import { pollUntil } from '../harness/poll.js';
 import { startSinkMesh, type SinkMesh } from './sink-mesh.js';
 
 const available = await localServicesAvailable('mqtt', 'redis');

@@ -1,6 +1,6 @@
 /** Test support: prediction documents as destinations receive them. */
 import { randomUUID } from 'node:crypto';
-import type { DeliveryItem } from '../destinations/Destination.js';
+import type { DeliveryItem } from './Destination.js';
 import type { PredictionDocument } from '../record/record-document.js';
 
 /** A prediction document with made-up values; `overrides` replaces any field. */

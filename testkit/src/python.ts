@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { serviceAvailable } from './require-service.js';
+import { serviceAvailable } from './service-gate.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -18,7 +18,7 @@ const PYTHON = '/usr/bin/python3';
 const GRPC_PYTHON_PLUGIN = '/usr/bin/grpc_python_plugin';
 const DEBIAN_PACKAGES = 'python3-grpcio python3-protobuf protobuf-compiler protobuf-compiler-grpc';
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const protoDir = join(repoRoot, 'proto', 'inference');
 
 const succeeds = (command: string, args: string[]) => spawnSync(command, args, { stdio: 'ignore' }).status === 0;

@@ -1,11 +1,10 @@
 /**
- * Test support: the local servers the destination and source tests talk to (PostgreSQL,
- * Redis, NATS with JetStream, Mosquitto on their standard ports, as `.ci/run` starts them),
- * and the project's rule for a missing one: skip with a message, or fail when
- * INFERMESH_REQUIRE_SERVICES=1.
+ * The local servers the destination and source tests talk to (PostgreSQL, Redis, NATS with
+ * JetStream, Mosquitto on their standard ports, as `.ci/run` starts them), checked through
+ * the one service gate: skip with a message, or fail when INFERMESH_REQUIRE_SERVICES=1.
  */
 import { connect } from 'node:net';
-import { servicesRequired } from '@infermesh/common';
+import { skipOrFail } from './service-gate.js';
 
 /** Where each local server listens, and how to get it. */
 export const LOCAL_SERVICES = {
@@ -56,10 +55,7 @@ export async function localServicesAvailable(...names: LocalService[]): Promise<
   for (const name of names) {
     const service = LOCAL_SERVICES[name];
     if (await reachable(service.port)) continue;
-    const message = `${name} is not reachable on 127.0.0.1:${service.port}: ${service.install}`;
-    if (servicesRequired()) throw new Error(`${message} (INFERMESH_REQUIRE_SERVICES=1, so this fails instead of skipping)`);
-    process.stderr.write(`SKIPPED: ${message}\n`);
-    return false;
+    return skipOrFail(`${name} is not reachable on 127.0.0.1:${service.port}: ${service.install}`);
   }
   return true;
 }

@@ -1,4 +1,4 @@
-/** Polls a condition with a deadline (no fixed sleeps), returning when it held. */
+/** Polling a condition with a deadline (no fixed sleeps): the only way tests wait. */
 
 /**
  * Calls `check` every `intervalMs` until it returns true; resolves with the time that took,
@@ -18,4 +18,9 @@ export async function pollUntil(
     }
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 100));
   }
+}
+
+/** Waits until `check` resolves true (a rejection counts as false), polling every 50 ms. */
+export async function waitFor(check: () => Promise<boolean>, timeoutMs = 30_000, what = 'condition'): Promise<void> {
+  await pollUntil(() => check().catch(() => false), { timeoutMs, intervalMs: 50, what });
 }

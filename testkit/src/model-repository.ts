@@ -2,7 +2,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeExampleModels } from '../models/index.js';
+import { writeExampleModels } from '@infermesh/common/onnx';
 
 /** A temporary folder with the example models; `remove()` deletes it. */
 export async function exampleRepository(): Promise<{ dir: string; remove(): Promise<void> }> {

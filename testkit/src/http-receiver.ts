@@ -1,5 +1,5 @@
 /**
- * Test support: a real node:http server that takes the http destination's POSTs, keeps
+ * A real node:http server that takes the http destination's POSTs, keeps
  * every CloudEvent, and answers what the test says (a status, or no answer at all). It can
  * be stopped and started again on the same port to play a receiver that is down.
  */

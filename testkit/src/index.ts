@@ -1,0 +1,31 @@
+/**
+ * The test kit: helpers that need no service package, so every package's tests can take it
+ * as a dev dependency: polling, the one local-service gate, real HTTP and OTLP receivers,
+ * Prometheus scrapes, the Python toolchain, a runner probe, and the ONNX model builders.
+ */
+export { pollUntil, waitFor } from './poll.js';
+export { serviceAvailable, skipOrFail } from './service-gate.js';
+export { LOCAL_SERVICES, localServicesAvailable, reachable, type LocalService } from './local-services.js';
+export { HttpReceiver, type ReceivedEvent } from './http-receiver.js';
+export { startOtlpReceiver, type ReceivedSpan } from './otlp-receiver.js';
+export { metricValue, scrape } from './prometheus.js';
+export { compilePythonStubs, pythonToolchainAvailable, type PythonStubs } from './python.js';
+export { exampleRepository } from './model-repository.js';
+export { RunnerProbe, type LoadModelArgs, type Outcome } from './runner-probe.js';
+export { int32s, modelInfer, type CallOutcome } from './model-infer.js';
+export {
+  DataType,
+  EXAMPLE_MODEL_COUNT,
+  floatInitializer,
+  heavyModel,
+  identityModel,
+  mlpModel,
+  node,
+  serializeModel,
+  simpleModel,
+  stringsModel,
+  valueInfo,
+  writeExampleModels,
+  writeModel,
+} from '@infermesh/common/onnx';
+export type { Dim, GraphSpec, Onnx, WriteExampleModelsOptions } from '@infermesh/common/onnx';
