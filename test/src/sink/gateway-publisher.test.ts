@@ -9,13 +9,15 @@ import { join } from 'node:path';
 import { resolveConfig, silentLogger } from '@infermesh/common';
 import { InferenceClient } from '@infermesh/client';
 import { createGateway, type Gateway } from '@infermesh/gateway';
+import type { Runner } from '@infermesh/runners';
 import { createSink, type Sink } from '@infermesh/sink';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pollUntil } from '@infermesh/testkit';
-import { startRunnerFixture, type RunnerFixture } from '../runner/runner-fixture.js';
+import { exampleRepository, pollUntil } from '@infermesh/testkit';
+import { startRunnerInProcess } from '../harness/index.js';
 
 let dataDir: string;
-let runner: RunnerFixture | undefined;
+let repo: Awaited<ReturnType<typeof exampleRepository>> | undefined;
+let runner: Runner | undefined;
 let sink: Sink | undefined;
 let gateway: Gateway | undefined;
 let client: InferenceClient | undefined;
@@ -30,10 +32,11 @@ const raw = () => ({
 describe("the gateway's own sink publisher", () => {
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'infermesh-gateway-publisher-'));
-    runner = await startRunnerFixture();
+    repo = await exampleRepository();
+    runner = await startRunnerInProcess(repo.dir);
     sink = await createSink(resolveConfig(raw(), {}, { source: 'test' }).sink, { logger: silentLogger() });
     // The sink's and the runner's addresses arrive as a service's environment would give them.
-    const config = resolveConfig(raw(), { sinkAddress: sink.address, gatewayRunners: [runner.runner.address] }, { source: 'test' });
+    const config = resolveConfig(raw(), { sinkAddress: sink.address, gatewayRunners: [runner.address] }, { source: 'test' });
     gateway = await createGateway({ ...config.gateway, logger: silentLogger() });
     client = new InferenceClient(gateway.address);
   }, 120_000);
@@ -43,6 +46,7 @@ describe("the gateway's own sink publisher", () => {
     await gateway?.close();
     await sink?.close();
     await runner?.close();
+    await repo?.remove();
     await rm(dataDir, { recursive: true, force: true });
   });
 

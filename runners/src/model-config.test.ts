@@ -2,8 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { status } from '@grpc/grpc-js';
 import { DataType, identityModel, mlpModel, simpleModel, stringsModel } from '@infermesh/testkit';
-import { modelConfig, modelStatistics, valueOf } from './call-extension.js';
-import { startRunnerWith, type RunnerFixture } from './runner-fixture.js';
+import { modelConfig, modelStatistics, valueOf } from './call-extension.test-helper.js';
+import { startRunnerWith, type RunnerFixture } from './runner-fixture.test-helper.js';
 
 let fixture: RunnerFixture;
 beforeAll(async () => {

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { status } from '@grpc/grpc-js';
 import { mlpModel, modelInfer } from '@infermesh/testkit';
-import { startRunnerWith, type RunnerFixture } from './runner-fixture.js';
+import { startRunnerWith, type RunnerFixture } from './runner-fixture.test-helper.js';
 
 let fixture: RunnerFixture;
 beforeAll(async () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { status } from '@grpc/grpc-js';
 import type { ModelInferRequest } from '@infermesh/proto';
 import { int32s, modelInfer } from '@infermesh/testkit';
-import { startRunnerFixture, type RunnerFixture } from './runner-fixture.js';
+import { startRunnerFixture, type RunnerFixture } from './runner-fixture.test-helper.js';
 
 let fixture: RunnerFixture;
 beforeAll(async () => {

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '@infermesh/common';
 import { InferenceClient } from '@infermesh/client';
-import { createRunner, type Runner } from '@infermesh/runners';
 import { DataType, identityModel, writeExampleModels, writeModel } from '@infermesh/testkit';
+import { createRunner, type Runner } from './create-runner.js';
 
 /** ONNX element types with an identity model in the fixture, by protocol datatype. */
 export const IDENTITY_TYPES = {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { status } from '@grpc/grpc-js';
 import { datatypeInfo, type Datatype, type TensorData } from '@infermesh/common';
 import { modelInfer } from '@infermesh/testkit';
-import { startRunnerFixture, type RunnerFixture } from './runner-fixture.js';
+import { startRunnerFixture, type RunnerFixture } from './runner-fixture.test-helper.js';
 
 let fixture: RunnerFixture;
 beforeAll(async () => {

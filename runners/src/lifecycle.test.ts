@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { status } from '@grpc/grpc-js';
 import { silentLogger } from '@infermesh/common';
 import { InferenceClient, type InputTensor } from '@infermesh/client';
-import { createRunner, type Runner } from '@infermesh/runners';
 import { exampleRepository, heavyModel, mlpModel, RunnerProbe, waitFor } from '@infermesh/testkit';
+import { createRunner, type Runner } from './create-runner.js';
 
 let repo: Awaited<ReturnType<typeof exampleRepository>>;
 let work: string;
