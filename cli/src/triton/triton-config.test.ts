@@ -1,6 +1,9 @@
 /** Triton's ModelConfig mapped onto infermesh's model config, device and checks; what cannot be honoured is listed with its reason. */
 import { describe, expect, it } from 'vitest';
-import { ImportNotes, ImportRefusal, mapTritonConfig, parsePbtxt, toConfigYaml, type MappedModel } from '@infermesh/cli';
+import { toConfigYaml } from './config-yaml.js';
+import { ImportNotes, ImportRefusal } from './import-notes.js';
+import { parsePbtxt } from './pbtxt.js';
+import { mapTritonConfig, type MappedModel } from './triton-config.js';
 
 function map(text: string, folder = 'm'): { mapped: MappedModel; yaml: string; notes: string[]; unsupported: string[] } {
   const notes = new ImportNotes();

@@ -1,6 +1,6 @@
 /** The protobuf text format parser: every form config.pbtxt files use, and errors that name line and column. */
 import { describe, expect, it } from 'vitest';
-import { parsePbtxt, type PbField, type PbValue } from '@infermesh/cli';
+import { parsePbtxt, type PbField, type PbValue } from './pbtxt.js';
 
 /** The parsed text as plain data: scalars by value, messages as objects, lists as arrays, repeats as arrays. */
 function plain(text: string): unknown {

@@ -1,6 +1,6 @@
 /** config.pbtxt's inputs and outputs against the signature the registry read from the ONNX file. */
 import { describe, expect, it } from 'vitest';
-import { signatureMismatches } from '@infermesh/cli';
+import { signatureMismatches } from './check-signature.js';
 
 const spec = (name: string, datatype: string, shape: number[]) => ({ name, datatype, shape: shape.map(String) });
 const file = {
