@@ -1,4 +1,4 @@
-/** A registry in the test's process over a temporary data folder, for tests of its API. */
+/** A registry in the test's process over a temporary data folder, for the CLI's and placement's tests (the registry's own tests have theirs). */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { status } from '@grpc/grpc-js';
 import { mlpModel, simpleModel } from '@infermesh/testkit';
-import { startInProcessRegistry, type InProcessRegistry } from './in-process-registry.js';
+import { startInProcessRegistry, type InProcessRegistry } from '../in-process-registry.test-helper.js';
 
 let registry: InProcessRegistry;
 let server: Server;
