@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { silentLogger } from '@infermesh/common';
 import { InferenceClient } from '@infermesh/client';
 import { DataType, identityModel, writeExampleModels, writeModel } from '@infermesh/testkit';
-import { createRunner, type Runner } from './create-runner.js';
+import { createRunner, type Runner, type RunnerConfig } from './create-runner.js';
 
 /** ONNX element types with an identity model in the fixture, by protocol datatype. */
 export const IDENTITY_TYPES = {
@@ -97,4 +97,23 @@ export async function startRunnerWith(models: FixtureModel[], device = 'cpu'): P
     if (model.config) await writeFile(join(dir, model.name, 'config.yaml'), toYaml(model.config));
   }
   return serveRepository(dir, device, { maxMessageBytes: 256 * 1024 * 1024, maxTensorElements: 1 << 26 });
+}
+
+/** A CPU runner over `modelRepository` (as the e2e harness starts one), resolved once every version has loaded or failed. */
+export async function startRunnerInProcess(modelRepository: string, overrides: Partial<RunnerConfig> = {}): Promise<Runner> {
+  const runner = await createRunner({
+    name: 'cpu-0',
+    device: 'cpu',
+    host: '127.0.0.1',
+    port: 0,
+    modelRepository,
+    dataDir: modelRepository,
+    intraOpThreads: 1,
+    maxMessageBytes: 1 << 26,
+    maxTensorElements: 1 << 24,
+    logger: silentLogger(),
+    ...overrides,
+  });
+  await runner.loaded;
+  return runner;
 }

@@ -8,9 +8,9 @@ import { activeTraceIds } from '@infermesh/common';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { InferenceClient } from '@infermesh/client';
-import type { Runner } from '@infermesh/runners';
 import { exampleRepository, metricValue, scrape } from '@infermesh/testkit';
-import { startRunnerInProcess } from '../harness/index.js';
+import type { Runner } from './create-runner.js';
+import { startRunnerInProcess } from './runner-fixture.test-helper.js';
 
 const exporter = new InMemorySpanExporter();
 const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
