@@ -3,6 +3,7 @@ export { ServiceError } from './errors/ServiceError.js';
 export { ERROR_CODE_NAMES, ErrorCode, type ErrorCodeName } from './errors/ErrorCode.js';
 export { grpcStatusOf, serverErrorOf, toGrpcStatus, toServerErrorResponse, type GrpcStatus } from './errors/to-grpc-status.js';
 export { reportError } from './errors/report-error.js';
+export { BackendRegistry, type BackendFactory } from './backends/BackendRegistry.js';
 export {
   CONFIG_DATATYPES,
   DATATYPES,
