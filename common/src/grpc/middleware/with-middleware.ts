@@ -17,19 +17,21 @@ import type { CallHandler, MethodInfo, MethodKind, ServerCall, ServerMiddleware 
  * resolve with the response; streaming ones return, or resolve, once they have started
  * the stream, which is over when the call closes.
  */
-export type ContextHandler<H, Context> = H extends (call: infer Call, callback: sendUnaryData<infer Res>) => void
-  ? Call extends ServerUnaryCall<infer Req, Res>
-    ? (request: Req, call: ServerUnaryCall<Req, Res>, context: Context) => Promise<Res> | Res
-    : Call extends ServerReadableStream<infer Req, Res>
-      ? (call: ServerReadableStream<Req, Res>, context: Context) => Promise<Res> | Res
-      : never
-  : H extends (call: infer Call) => void
+export type ContextHandler<H, Context> =
+  // Streaming handlers take one parameter; checked first, since they also fit the two-parameter shape.
+  H extends (call: infer Call) => void
     ? Call extends ServerWritableStream<infer Req, infer Res>
       ? (call: ServerWritableStream<Req, Res>, context: Context) => Promise<void> | void
       : Call extends ServerDuplexStream<infer Req, infer Res>
         ? (call: ServerDuplexStream<Req, Res>, context: Context) => Promise<void> | void
         : never
-    : never;
+    : H extends (call: infer Call, callback: sendUnaryData<infer Res>) => void
+      ? Call extends ServerUnaryCall<infer Req, Res>
+        ? (request: Req, call: ServerUnaryCall<Req, Res>, context: Context) => Promise<Res> | Res
+        : Call extends ServerReadableStream<infer Req, Res>
+          ? (call: ServerReadableStream<Req, Res>, context: Context) => Promise<Res> | Res
+          : never
+      : never;
 
 /** A service's handlers (`H`, the generated handlers type) given a per-call `Context`. */
 export type ContextHandlers<H, Context> = { [Method in keyof H]: ContextHandler<H[Method], Context> };
@@ -45,7 +47,11 @@ function kindOf(definition: ServiceDefinition[string]): MethodKind {
 /** Resolves once a streaming call is over: ended, cancelled or failed. */
 function closed(call: ServerWritableStream<unknown, unknown> | ServerDuplexStream<unknown, unknown>): Promise<void> {
   if (call.closed || call.destroyed) return Promise.resolve();
-  return new Promise((resolve) => call.once('close', () => resolve()));
+  return new Promise((resolve) => {
+    const over = () => resolve();
+    // 'close' follows each of the others; they are here so that a stream grpc-js never closes is over too.
+    for (const event of ['close', 'finish', 'error', 'cancelled']) call.once(event, over);
+  });
 }
 
 /** The grpc-js handler of one method: the middleware around `handle`, and the call's outcome sent. */
