@@ -33,7 +33,6 @@ export {
 } from './grpc/start-grpc-server.js';
 export { clientChannelOptions } from './grpc/client-options.js';
 export { unaryHandler } from './grpc/unary-handler.js';
-export { clientStreamHandler } from './grpc/client-stream-handler.js';
 export { unaryCall, type UnaryCallback } from './grpc/unary-call.js';
 export { UNSUPPORTED_METHODS, unimplementedHandler, unsupportedMethodHandlers } from './grpc/unsupported-methods.js';
 export { callSignal, deadlineMs, type CallSignal } from './grpc/call-signal.js';

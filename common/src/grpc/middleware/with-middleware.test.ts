@@ -181,6 +181,33 @@ describe('withMiddleware', () => {
     client.close();
   });
 
+  it('sends the status of what a client-streaming handler rejects with, logging only the unexpected', async () => {
+    const logger = silentLogger();
+    const logged = vi.spyOn(logger, 'error');
+    const client = await serve(
+      {
+        Concat: async (call: AsyncIterable<Buffer>) => {
+          for await (const chunk of call) {
+            if (String(chunk) === 'bad') throw ServiceError.invalidArgument('bad part');
+          }
+          throw new Error('secret internals');
+        },
+      },
+      logger,
+    );
+    const send = (parts: string[]) =>
+      new Promise<grpc.ServiceError>((resolve) => {
+        const stream = client.Concat!((error: grpc.ServiceError) => resolve(error)) as unknown as grpc.ClientWritableStream<Buffer>;
+        for (const part of parts) stream.write(Buffer.from(part));
+        stream.end();
+      });
+    expect(await send(['bad'])).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: 'bad part' });
+    expect(logged).not.toHaveBeenCalled();
+    expect(await send(['fine'])).toMatchObject({ code: grpc.status.UNKNOWN, details: 'internal error; see the server log' });
+    expect(logged).toHaveBeenCalledWith(expect.objectContaining({ method: 'Concat' }), 'unexpected error');
+    client.close();
+  });
+
   it('refuses a handler for a method the service does not have', () => {
     expect(() => withMiddleware(definition, serviceMiddleware(silentLogger()), { Nope: () => undefined })).toThrow('Nope is not a method');
   });
