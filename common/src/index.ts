@@ -3,6 +3,7 @@ export { ServiceError } from './errors/ServiceError.js';
 export { ERROR_CODE_NAMES, ErrorCode, type ErrorCodeName } from './errors/ErrorCode.js';
 export { grpcStatusOf, serverErrorOf, toGrpcStatus, toServerErrorResponse, type GrpcStatus } from './errors/to-grpc-status.js';
 export { reportError } from './errors/report-error.js';
+export { BackendRegistry, type BackendFactory } from './backends/BackendRegistry.js';
 export {
   CONFIG_DATATYPES,
   DATATYPES,
@@ -32,10 +33,16 @@ export {
 } from './grpc/start-grpc-server.js';
 export { clientChannelOptions } from './grpc/client-options.js';
 export { unaryHandler } from './grpc/unary-handler.js';
-export { clientStreamHandler } from './grpc/client-stream-handler.js';
 export { unaryCall, type UnaryCallback } from './grpc/unary-call.js';
 export { UNSUPPORTED_METHODS, unimplementedHandler, unsupportedMethodHandlers } from './grpc/unsupported-methods.js';
 export { callSignal, deadlineMs, type CallSignal } from './grpc/call-signal.js';
+export type { CallHandler, MethodInfo, MethodKind, ServerCall, ServerMiddleware } from './grpc/middleware/ServerMiddleware.js';
+export { composeMiddleware } from './grpc/middleware/compose-middleware.js';
+export { withMiddleware, type ContextHandler, type ContextHandlers } from './grpc/middleware/with-middleware.js';
+export { errorMiddleware } from './grpc/middleware/error-middleware.js';
+export { signalMiddleware, type SignalContext } from './grpc/middleware/signal-middleware.js';
+export { tracingMiddleware, type TracingContext } from './grpc/middleware/tracing-middleware.js';
+export { serviceMiddleware, type ServiceCallContext } from './grpc/middleware/service-middleware.js';
 export { serveOrderedStream, type OrderedStreamHandlers } from './grpc/ordered-stream.js';
 export { readEnvironment, servicesRequired, type EnvironmentOverrides } from './config/env.js';
 export { ConfigError } from './config/ConfigError.js';
@@ -103,6 +110,7 @@ export {
   injectContext,
   startChildSpan,
   startServerSpan,
+  startServerSpanIn,
   traceparentOf,
   tracer,
 } from './telemetry/grpc-tracing.js';

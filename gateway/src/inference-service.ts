@@ -5,15 +5,19 @@ import {
   INFERMESH_VERSION,
   reportError,
   serveOrderedStream,
+  serviceMiddleware,
   startServerSpan,
   toGrpcStatus,
   traceparentOf,
   type RetryPolicy,
   unaryCall,
   unaryHandler,
+  withMiddleware,
+  type ContextHandlers,
   type Logger,
+  type ServiceCallContext,
 } from '@infermesh/common';
-import { MODEL_INFER_PATH, inferenceProto, type ModelMetadataResponse__Output } from '@infermesh/proto';
+import { MODEL_INFER_PATH, inferenceProto, type GRPCInferenceServiceHandlers, type ModelMetadataResponse__Output } from '@infermesh/proto';
 import { forwardInfer, type ForwardTrace, type ParentCall } from './forward-infer.js';
 import type { InferEvent, InferObserver } from './InferObserver.js';
 import type { Router } from './Router.js';
@@ -21,6 +25,9 @@ import { passThrough, readInferRequestHeader, wrapStreamResponse, type InferRequ
 
 /** Requests of one ModelStreamInfer stream running at once. */
 const STREAM_MAX_IN_FLIGHT = 64;
+
+/** The methods of this file behind the service middleware: all but the hot path. */
+type ColdMethods = Pick<GRPCInferenceServiceHandlers, 'ServerLive' | 'ServerReady' | 'ServerMetadata' | 'ModelReady' | 'ModelMetadata'>;
 
 const upstream = inferenceProto.GRPCInferenceService.service;
 const serializeStreamResponse = upstream.ModelStreamInfer.responseSerialize;
@@ -108,15 +115,16 @@ export function gatewayHandlers(
 
   const noMetadata = new grpc.Metadata();
 
-  return {
-    ServerLive: unaryHandler(logger, 'ServerLive', () => ({ live: true })),
-    ServerReady: unaryHandler(logger, 'ServerReady', () => ({ ready: router.ready() })),
-    ServerMetadata: unaryHandler(logger, 'ServerMetadata', () => ({
+  // Methods off the hot path go through the service middleware, bound here once.
+  const cold: ContextHandlers<ColdMethods, ServiceCallContext> = {
+    ServerLive: () => ({ live: true }),
+    ServerReady: () => ({ ready: router.ready() }),
+    ServerMetadata: () => ({
       name: 'infermesh',
       version: INFERMESH_VERSION,
       extensions: [...extensions],
-    })),
-    ModelReady: unaryHandler<{ name: string; version: string }, { ready: boolean }>(logger, 'ModelReady', (request) => {
+    }),
+    ModelReady: (request) => {
       try {
         const { version } = router.chooseVersion(request.name, request.version, noMetadata);
         router.pickRunner(request.name, version, new Set());
@@ -124,20 +132,21 @@ export function gatewayHandlers(
       } catch {
         return { ready: false };
       }
-    }),
-    ModelMetadata: unaryHandler<{ name: string; version: string }, ModelMetadataResponse__Output>(
-      logger,
-      'ModelMetadata',
-      async (request, call) => {
-        const { version } = router.chooseVersion(request.name, request.version, call.metadata);
-        const runner = router.pickRunner(request.name, version, new Set());
-        const response = await unaryCall<ModelMetadataResponse__Output>((done) =>
-          runner.inference.ModelMetadata({ name: request.name, version }, { parent: call }, done),
-        );
-        // Versions are those the gateway can route to, not those of the one runner asked.
-        return { ...response, versions: router.versions(request.name) };
-      },
-    ),
+    },
+    ModelMetadata: async (request, call) => {
+      const { version } = router.chooseVersion(request.name, request.version, call.metadata);
+      const runner = router.pickRunner(request.name, version, new Set());
+      const response = await unaryCall<ModelMetadataResponse__Output>((done) =>
+        runner.inference.ModelMetadata({ name: request.name, version }, { parent: call }, done),
+      );
+      // Versions are those the gateway can route to, not those of the one runner asked.
+      return { ...response, versions: router.versions(request.name) };
+    },
+  };
+
+  return {
+    ...withMiddleware(gatewayServiceDefinition, serviceMiddleware(logger), cold),
+    // The hot path keeps its own wrapping, which allocates less per call than the service middleware.
     ModelInfer: unaryHandler<Buffer, Buffer>(logger, 'ModelInfer', infer),
     ModelStreamInfer: (call: grpc.ServerDuplexStream<Buffer, Buffer>) =>
       serveOrderedStream<Buffer, Buffer>(call, {

@@ -1,6 +1,6 @@
 /** Builds and starts the registry: state, store, artifacts, membership, placement, routes, API. */
 import path from 'node:path';
-import { startGrpcServer, type Logger, type RegistryConfig } from '@infermesh/common';
+import { serviceMiddleware, startGrpcServer, withMiddleware, type Logger, type RegistryConfig } from '@infermesh/common';
 import { registryProto } from '@infermesh/proto/registry';
 import { ArtifactStore } from './artifacts/ArtifactStore.js';
 import { Membership } from './placement/Membership.js';
@@ -83,7 +83,11 @@ export async function createRegistry(options: RegistryOptions): Promise<RunningR
     services: [
       {
         definition: registryProto.Registry.service,
-        implementation: { ...versionHandlers(context), ...rolloutHandlers(context), ...runnerHandlers(context) },
+        implementation: withMiddleware(registryProto.Registry.service, serviceMiddleware(logger), {
+          ...versionHandlers(context),
+          ...rolloutHandlers(context),
+          ...runnerHandlers(context),
+        }),
       },
     ],
   });

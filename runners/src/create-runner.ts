@@ -1,6 +1,6 @@
 /** Builds and starts a runner: loads its model repository and serves it on one device. */
 import { hostname } from 'node:os';
-import { metricsRoute, scanModelRepository, startGrpcServer, startHttpServer, type Logger } from '@infermesh/common';
+import { metricsRoute, scanModelRepository, serviceMiddleware, startGrpcServer, startHttpServer, withMiddleware, type Logger } from '@infermesh/common';
 import { inferenceProto, runnerProto } from '@infermesh/proto';
 import { inferenceHandlers } from './inference-service.js';
 import { ModelLifecycle } from './ModelLifecycle.js';
@@ -76,7 +76,7 @@ export async function createRunner(config: RunnerConfig): Promise<Runner> {
       { definition: inferenceProto.GRPCInferenceService.service, implementation: inferenceHandlers(store, logger, isReady, config) },
       {
         definition: runnerProto.RunnerControl.service,
-        implementation: runnerControlHandlers(config, store, lifecycle, logger, isReady),
+        implementation: withMiddleware(runnerProto.RunnerControl.service, serviceMiddleware(logger), runnerControlHandlers(config, store, lifecycle, isReady)),
       },
     ],
   });

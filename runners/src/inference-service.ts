@@ -12,10 +12,15 @@ import {
   unaryHandler,
   unimplementedHandler,
   unsupportedMethodHandlers,
+  serviceMiddleware,
+  withMiddleware,
+  type ContextHandlers,
   type Logger,
+  type ServiceCallContext,
 } from '@infermesh/common';
 import {
   MODEL_INFER_PATH,
+  inferenceProto,
   type GRPCInferenceServiceHandlers,
   type ModelInferRequest__Output,
   type ModelInferResponse,
@@ -29,6 +34,12 @@ import type { VersionMetrics } from './VersionMetrics.js';
 
 /** Requests of one ModelStreamInfer stream running at once. */
 const STREAM_MAX_IN_FLIGHT = 64;
+
+/** The methods behind the service middleware: all but the hot path and the ones answered UNIMPLEMENTED. */
+type ColdMethods = Pick<
+  GRPCInferenceServiceHandlers,
+  'ModelConfig' | 'ModelStatistics' | 'ServerLive' | 'ServerReady' | 'ServerMetadata' | 'ModelReady' | 'ModelMetadata'
+>;
 
 /**
  * Handlers for one runner; `isReady` says whether the initial load has finished. Each
@@ -66,35 +77,32 @@ export function inferenceHandlers(
     }
   };
 
-  return {
-    ...unsupportedMethodHandlers(),
+  // Methods off the hot path go through the service middleware, bound here once.
+  const cold: ContextHandlers<ColdMethods, ServiceCallContext> = {
     // This runner's view only: a gateway overwrites instance_group and version_policy with the mesh's.
-    ModelConfig: unaryHandler(logger, 'ModelConfig', (request) => {
+    ModelConfig: (request) => {
       const version = store.resolve(request.name, request.version);
       const ready = store.versionsOf(request.name).filter((v) => v.state === 'READY').map((v) => v.version);
       return { config: tritonModelConfig(version, ready) };
-    }),
+    },
     // This runner's counts only: a gateway sums every runner's per (model, version).
-    ModelStatistics: unaryHandler(logger, 'ModelStatistics', (request) => modelStatistics(store, request)),
-    RepositoryIndex: unimplementedHandler('a runner has no repository: call RepositoryIndex on the gateway'),
-    RepositoryModelLoad: unimplementedHandler('a runner has no repository: call RepositoryModelLoad on the gateway'),
-    RepositoryModelUnload: unimplementedHandler('a runner has no repository: call RepositoryModelUnload on the gateway'),
-    ServerLive: unaryHandler(logger, 'ServerLive', () => ({ live: true })),
-    ServerReady: unaryHandler(logger, 'ServerReady', () => ({ ready: isReady() })),
-    ServerMetadata: unaryHandler(logger, 'ServerMetadata', () => ({
+    ModelStatistics: (request) => modelStatistics(store, request),
+    ServerLive: () => ({ live: true }),
+    ServerReady: () => ({ ready: isReady() }),
+    ServerMetadata: () => ({
       name: 'infermesh-runner',
       version: INFERMESH_VERSION,
       extensions: [],
-    })),
-    ModelReady: unaryHandler(logger, 'ModelReady', (request) => {
+    }),
+    ModelReady: (request) => {
       try {
         store.resolve(request.name, request.version);
         return { ready: true };
       } catch {
         return { ready: false };
       }
-    }),
-    ModelMetadata: unaryHandler(logger, 'ModelMetadata', (request) => {
+    },
+    ModelMetadata: (request) => {
       const version = store.resolve(request.name, request.version);
       return {
         name: request.name,
@@ -103,7 +111,17 @@ export function inferenceHandlers(
         inputs: version.signature.inputs.map(tensorMetadata),
         outputs: version.signature.outputs.map(tensorMetadata),
       };
-    }),
+    },
+  };
+
+  return {
+    ...unsupportedMethodHandlers(),
+    RepositoryIndex: unimplementedHandler('a runner has no repository: call RepositoryIndex on the gateway'),
+    RepositoryModelLoad: unimplementedHandler('a runner has no repository: call RepositoryModelLoad on the gateway'),
+    RepositoryModelUnload: unimplementedHandler('a runner has no repository: call RepositoryModelUnload on the gateway'),
+    // Bound from `cold`, so each has its method's grpc-js shape.
+    ...(withMiddleware(inferenceProto.GRPCInferenceService.service, serviceMiddleware(logger), cold) as ColdMethods),
+    // The hot path keeps its own wrapping: the service middleware would add a context object and promises per call.
     ModelInfer: unaryHandler(logger, 'ModelInfer', async (request, call) => {
       const { signal, dispose } = callSignal(call);
       try {

@@ -1,35 +1,34 @@
 /** The runner's infermesh.runner.v1.RunnerControl service. */
-import { INFERMESH_VERSION, unaryHandler, type Logger } from '@infermesh/common';
+import { INFERMESH_VERSION, type ContextHandlers, type ServiceCallContext } from '@infermesh/common';
 import type { RunnerControlHandlers } from '@infermesh/proto';
 import { checkLoadModelRequest, checkUnloadModelRequest } from './load-model-request.js';
 import type { ModelLifecycle } from './ModelLifecycle.js';
 import type { ModelStore } from './ModelStore.js';
 
-/** Handlers of RunnerControl over the runner's store; loads and unloads go through `lifecycle`. */
+/** Handlers of RunnerControl over the runner's store, to bind behind the service middleware; loads and unloads go through `lifecycle`. */
 export function runnerControlHandlers(
   runner: { name: string; device: string },
   store: ModelStore,
   lifecycle: ModelLifecycle,
-  logger: Logger,
   isReady: () => boolean,
-): RunnerControlHandlers {
+): ContextHandlers<RunnerControlHandlers, ServiceCallContext> {
   return {
-    Status: unaryHandler(logger, 'Status', () => ({
+    Status: () => ({
       runner_name: runner.name,
       device: runner.device,
       ready: isReady(),
       models: store.all().map((version) => version.status()),
       version: INFERMESH_VERSION,
       rss_bytes: process.memoryUsage().rss,
-    })),
-    LoadModel: unaryHandler(logger, 'LoadModel', async (request) => {
+    }),
+    LoadModel: async (request) => {
       const version = await lifecycle.load(await checkLoadModelRequest(request));
       return { model: version.status() };
-    }),
-    UnloadModel: unaryHandler(logger, 'UnloadModel', async (request) => {
+    },
+    UnloadModel: async (request) => {
       const { name, version } = checkUnloadModelRequest(request);
       await lifecycle.unload(name, version);
       return {};
-    }),
+    },
   };
 }

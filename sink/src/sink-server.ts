@@ -1,5 +1,5 @@
 /** The gRPC server gateways publish to: the sink service bound to the sink's port. */
-import { startGrpcServer } from '@infermesh/common';
+import { serviceMiddleware, startGrpcServer, withMiddleware } from '@infermesh/common';
 import { sinkProto } from '@infermesh/proto/sink';
 import type { SinkConfig } from '@infermesh/common';
 import { sinkService, type SinkServiceOptions } from './sink-service.js';
@@ -27,7 +27,12 @@ export async function startSinkServer(config: Pick<SinkConfig, 'host' | 'port' |
     port: config.port,
     maxReceiveMessageBytes: config.maxMessageBytes,
     maxSendMessageBytes: config.maxMessageBytes,
-    services: [{ definition: sinkProto.Sink.service, implementation: service.handlers }],
+    services: [
+      {
+        definition: sinkProto.Sink.service,
+        implementation: withMiddleware(sinkProto.Sink.service, serviceMiddleware(options.logger), service.handlers),
+      },
+    ],
   });
   return {
     address: server.address,

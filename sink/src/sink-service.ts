@@ -1,7 +1,7 @@
 /** The `infermesh.sink.v1.Sink` handlers: Publish (records in, acks once spooled) and Status. */
 import * as grpc from '@grpc/grpc-js';
-import { serveOrderedStream, ServiceError, toGrpcStatus, unaryHandler, type Logger } from '@infermesh/common';
-import type { PredictionRecord__Output, PublishAck, PublishRequest__Output, SinkStatusResponse } from '@infermesh/proto/sink';
+import { serveOrderedStream, ServiceError, toGrpcStatus, type ContextHandlers, type Logger, type ServiceCallContext } from '@infermesh/common';
+import type { PredictionRecord__Output, PublishAck, PublishRequest__Output, SinkHandlers, SinkStatusResponse } from '@infermesh/proto/sink';
 
 /** Batches of one stream being spooled at once before the stream stops reading (backpressure). */
 const MAX_BATCHES_IN_FLIGHT = 16;
@@ -18,7 +18,8 @@ export interface SinkServiceOptions {
 
 /** The handlers, and a way to end every open Publish stream at shutdown. */
 export interface SinkService {
-  handlers: grpc.UntypedServiceImplementation;
+  /** To bind behind the service middleware. */
+  handlers: ContextHandlers<SinkHandlers, ServiceCallContext>;
   /**
    * Stops reading every Publish stream and ends it (OK) once the batches already read are
    * acknowledged: gateways then resend the rest to the sink that comes next, instead of
@@ -63,7 +64,7 @@ export function sinkService({ ingest, status, logger }: SinkServiceOptions): Sin
   return {
     handlers: {
       Publish: publish,
-      Status: unaryHandler(logger, 'Status', () => status()),
+      Status: () => status(),
     },
     endStreams: async () => {
       await Promise.all([...open].map((end) => end()));

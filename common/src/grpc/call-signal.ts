@@ -1,8 +1,14 @@
 /** An AbortSignal per incoming call, so work queued for a call is dropped once nobody waits for it. */
-import type { ServerUnaryCall, ServerDuplexStream } from '@grpc/grpc-js';
+import type { Deadline } from '@grpc/grpc-js';
 import { ServiceError } from '../errors/ServiceError.js';
 
-type IncomingCall = Pick<ServerUnaryCall<unknown, unknown> | ServerDuplexStream<unknown, unknown>, 'on' | 'removeListener' | 'getDeadline' | 'cancelled'>;
+/** Any incoming call, of any method shape. */
+type IncomingCall = {
+  readonly cancelled: boolean;
+  getDeadline(): Deadline;
+  on(event: 'cancelled', listener: () => void): unknown;
+  removeListener(event: 'cancelled', listener: () => void): unknown;
+};
 
 /** A signal that aborts when the call is cancelled or its deadline passes; `dispose` when done. */
 export interface CallSignal {

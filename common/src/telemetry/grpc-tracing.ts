@@ -86,7 +86,11 @@ function methodNaming(fullMethod: string): MethodNaming {
 
 /** Starts the server span of an incoming call, as a child of the caller's context. */
 export function startServerSpan(fullMethod: string, metadata: Metadata, attributes: Attributes = {}): { span: Span; ctx: Context } {
-  const parent = extractContext(metadata);
+  return startServerSpanIn(fullMethod, extractContext(metadata), attributes);
+}
+
+/** Starts the server span of an incoming call under `parent`, the context the caller sent. */
+export function startServerSpanIn(fullMethod: string, parent: Context, attributes: Attributes = {}): { span: Span; ctx: Context } {
   const { name, rpc } = methodNaming(fullMethod);
   const span = tracer.startSpan(name, { kind: SpanKind.SERVER, attributes: { ...rpc, ...attributes } }, parent);
   return { span, ctx: trace.setSpan(parent, span) };

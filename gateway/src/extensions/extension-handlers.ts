@@ -1,6 +1,14 @@
 /** The Triton extension methods the gateway answers, and the names ServerMetadata lists for them. */
-import { unaryHandler, unsupportedMethodHandlers, type Logger } from '@infermesh/common';
-import type { ModelConfigResponse, ModelStatisticsResponse } from '@infermesh/proto';
+import type { UntypedServiceImplementation } from '@grpc/grpc-js';
+import {
+  serviceMiddleware,
+  unsupportedMethodHandlers,
+  withMiddleware,
+  type ContextHandlers,
+  type Logger,
+  type ServiceCallContext,
+} from '@infermesh/common';
+import { inferenceProto, type GRPCInferenceServiceHandlers } from '@infermesh/proto';
 import { repositoryHandlers } from '../repository/repository-handlers.js';
 import type { ModelRepository } from '../repository/ModelRepository.js';
 import type { Router } from '../Router.js';
@@ -18,15 +26,16 @@ export function extensionNames(withRegistry: boolean): string[] {
   return names;
 }
 
-export function extensionHandlers(router: Router, pool: RunnerPool, repository: ModelRepository, logger: Logger) {
+type ExtensionMethods = Pick<GRPCInferenceServiceHandlers, 'ModelConfig' | 'ModelStatistics'>;
+
+/** The extension methods: those infermesh does not offer answer UNIMPLEMENTED, the rest go through the service middleware. */
+export function extensionHandlers(router: Router, pool: RunnerPool, repository: ModelRepository, logger: Logger): UntypedServiceImplementation {
+  const answered: ContextHandlers<ExtensionMethods, ServiceCallContext> = {
+    ModelConfig: (request, call) => modelConfig(router, request, call),
+    ModelStatistics: (request) => modelStatistics(pool.runners, request, logger),
+  };
   return {
     ...unsupportedMethodHandlers(),
-    ...repositoryHandlers(repository, logger),
-    ModelConfig: unaryHandler<{ name: string; version: string }, ModelConfigResponse>(logger, 'ModelConfig', (request, call) =>
-      modelConfig(router, request, call),
-    ),
-    ModelStatistics: unaryHandler<{ name: string; version: string }, ModelStatisticsResponse>(logger, 'ModelStatistics', (request) =>
-      modelStatistics(pool.runners, request, logger),
-    ),
+    ...withMiddleware(inferenceProto.GRPCInferenceService.service, serviceMiddleware(logger), { ...repositoryHandlers(repository), ...answered }),
   };
 }

@@ -1,18 +1,12 @@
 /** RepositoryIndex, RepositoryModelLoad and RepositoryModelUnload: request checks, then the repository. */
 import type { ServerUnaryCall } from '@grpc/grpc-js';
-import { deadlineMs, ServiceError, unaryHandler, type Logger } from '@infermesh/common';
-import type { ModelRepositoryParameter__Output, RepositoryIndexResponse } from '@infermesh/proto';
+import { deadlineMs, ServiceError, type ContextHandlers, type ServiceCallContext } from '@infermesh/common';
+import type { GRPCInferenceServiceHandlers, ModelRepositoryParameter__Output } from '@infermesh/proto';
 import type { ModelRepository } from './ModelRepository.js';
 
 /** Longest a load or unload waits when the caller set no deadline. */
 const MAX_WAIT_MS = 10 * 60_000;
 const MAX_MODEL_NAME_CHARS = 256;
-
-/** What RepositoryModelLoad and RepositoryModelUnload carry that infermesh reads. */
-export interface ModelRequest {
-  model_name: string;
-  parameters: Record<string, ModelRepositoryParameter__Output>;
-}
 
 function checkModelName(name: string): void {
   if (name === '') throw ServiceError.invalidArgument('model_name: required');
@@ -35,23 +29,26 @@ function deadlineOf(call: ServerUnaryCall<unknown, unknown>): number {
   return Math.min(deadlineMs(call), Date.now() + MAX_WAIT_MS);
 }
 
-export function repositoryHandlers(repository: ModelRepository, logger: Logger) {
+type RepositoryMethods = Pick<GRPCInferenceServiceHandlers, 'RepositoryIndex' | 'RepositoryModelLoad' | 'RepositoryModelUnload'>;
+
+/** The repository methods over `repository`, to bind behind the service middleware. */
+export function repositoryHandlers(repository: ModelRepository): ContextHandlers<RepositoryMethods, ServiceCallContext> {
   return {
-    RepositoryIndex: unaryHandler<{ repository_name: string; ready: boolean }, RepositoryIndexResponse>(logger, 'RepositoryIndex', async (request) => ({
+    RepositoryIndex: async (request) => ({
       models: await repository.index(request.ready),
-    })),
-    RepositoryModelLoad: unaryHandler<ModelRequest, object>(logger, 'RepositoryModelLoad', async (request, call) => {
+    }),
+    RepositoryModelLoad: async (request, call) => {
       checkModelName(request.model_name);
       checkParameters(request.parameters, [], 'RepositoryModelLoad');
       await repository.load(request.model_name, deadlineOf(call));
       return {};
-    }),
-    RepositoryModelUnload: unaryHandler<ModelRequest, object>(logger, 'RepositoryModelUnload', async (request, call) => {
+    },
+    RepositoryModelUnload: async (request, call) => {
       checkModelName(request.model_name);
       // Dependents are ensemble members; infermesh has no ensembles, so there is nothing more to unload.
       checkParameters(request.parameters, ['unload_dependents'], 'RepositoryModelUnload');
       await repository.unload(request.model_name, deadlineOf(call));
       return {};
-    }),
+    },
   };
 }

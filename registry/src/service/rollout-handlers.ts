@@ -1,5 +1,5 @@
 /** SetRollout, Promote, Rollback, Unload and GetHistory. */
-import { unaryHandler } from '@infermesh/common';
+import type { ContextHandlers, ServiceCallContext } from '@infermesh/common';
 import type { Model, RegistryHandlers } from '@infermesh/proto/registry';
 import { checkModelName } from '../state/checks.js';
 import type { ModelRecord } from '../state/registry-state.js';
@@ -8,7 +8,7 @@ import { promote, rollback, setRollout, unload, type OperationContext } from '..
 import { liveRunners, modelOf, operationContext, type RegistryContext } from './context.js';
 import { eventToProto, modelToProto, rolloutChangeFromProto } from './to-proto.js';
 
-type RolloutHandlers = Pick<RegistryHandlers, 'SetRollout' | 'Promote' | 'Rollback' | 'Unload' | 'GetHistory'>;
+type RolloutHandlers = ContextHandlers<Pick<RegistryHandlers, 'SetRollout' | 'Promote' | 'Rollback' | 'Unload' | 'GetHistory'>, ServiceCallContext>;
 
 /** Largest number of events one GetHistory answers. */
 const MAX_HISTORY = 10_000;
@@ -33,26 +33,23 @@ export function rolloutHandlers(context: RegistryContext): RolloutHandlers {
   };
 
   return {
-    SetRollout: unaryHandler(logger, 'SetRollout', (request) => {
+    SetRollout: (request) => {
       const change = rolloutChangeFromProto(request.rollout, request.fields);
       return operate(request.model, 'SET', request.actor, request.reason, (model, ctx) => setRollout(model, change, ctx));
-    }),
-    Promote: unaryHandler(logger, 'Promote', (request) =>
+    },
+    Promote: (request) =>
       operate(request.model, 'PROMOTE', request.actor, request.reason, (model, ctx) => promote(model, ctx)),
-    ),
-    Rollback: unaryHandler(logger, 'Rollback', (request) =>
+    Rollback: (request) =>
       operate(request.model, 'ROLLBACK', request.actor, request.reason, (model, ctx) => rollback(model, ctx)),
-    ),
-    Unload: unaryHandler(logger, 'Unload', (request) =>
+    Unload: (request) =>
       operate(request.model, 'UNLOAD', request.actor, request.reason, (model, ctx) => {
         unload(model, ctx);
       }),
-    ),
-    GetHistory: unaryHandler(logger, 'GetHistory', (request) => {
+    GetHistory: (request) => {
       checkModelName(request.model);
       const { history } = modelOf(context, request.model);
       const limit = Math.min(request.limit === 0 ? MAX_HISTORY : request.limit, MAX_HISTORY);
       return { events: history.slice(-limit).map(eventToProto) };
-    }),
+    },
   };
 }

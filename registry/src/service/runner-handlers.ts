@@ -1,12 +1,12 @@
 /** RegisterRunner, Heartbeat, DeregisterRunner, ListRunners, WatchRoutes and ReportStats. */
 import type { ServerWritableStream } from '@grpc/grpc-js';
-import { ServiceError, unaryHandler } from '@infermesh/common';
+import { ServiceError, type ContextHandlers, type ServiceCallContext } from '@infermesh/common';
 import type { RegistryHandlers, RoutesUpdate, WatchRoutesRequest__Output } from '@infermesh/proto/registry';
 import { checkLength } from '../state/checks.js';
 import type { RegistryContext } from './context.js';
 import { runnerToProto } from './to-proto.js';
 
-type RunnerHandlers = Pick<RegistryHandlers, 'RegisterRunner' | 'Heartbeat' | 'DeregisterRunner' | 'ListRunners' | 'WatchRoutes' | 'ReportStats'>;
+type RunnerHandlers = ContextHandlers<Pick<RegistryHandlers, 'RegisterRunner' | 'Heartbeat' | 'DeregisterRunner' | 'ListRunners' | 'WatchRoutes' | 'ReportStats'>, ServiceCallContext>;
 
 const RUNNER_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const ADDRESS = /^[^\s:]{1,253}:\d{1,5}$|^\[[0-9a-fA-F:.]{2,45}\]:\d{1,5}$/;
@@ -25,7 +25,7 @@ export function runnerHandlers(context: RegistryContext): RunnerHandlers {
   const lease = { lease_ms: config.leaseMs, heartbeat_ms: heartbeatMs };
 
   return {
-    RegisterRunner: unaryHandler(logger, 'RegisterRunner', async (request) => {
+    RegisterRunner: async (request) => {
       checkRunner(request);
       if (!DEVICE.test(request.device)) throw ServiceError.invalidArgument(`device: expected cpu or cuda:N, got '${request.device.slice(0, 100)}'`);
       checkLength(request.version, 64, 'version');
@@ -46,8 +46,8 @@ export function runnerHandlers(context: RegistryContext): RunnerHandlers {
       logger.info({ runner: request.name, address: request.address, device: request.device }, 'runner registered');
       void context.placement.sync(request.name).then(() => context.placement.trigger());
       return lease;
-    }),
-    Heartbeat: unaryHandler(logger, 'Heartbeat', (request) => {
+    },
+    Heartbeat: (request) => {
       checkRunner(request);
       const known = registry.current.runners[request.name];
       if (!known || known.address !== request.address) {
@@ -55,8 +55,8 @@ export function runnerHandlers(context: RegistryContext): RunnerHandlers {
       }
       membership.renew(request.name);
       return lease;
-    }),
-    DeregisterRunner: unaryHandler(logger, 'DeregisterRunner', async (request) => {
+    },
+    DeregisterRunner: async (request) => {
       checkRunner(request);
       const known = registry.current.runners[request.name];
       if (!known || known.address !== request.address) return {};
@@ -66,15 +66,15 @@ export function runnerHandlers(context: RegistryContext): RunnerHandlers {
       membership.drop(request.name);
       logger.info({ runner: request.name, address: request.address }, 'runner left');
       return {};
-    }),
-    ListRunners: unaryHandler(logger, 'ListRunners', () => {
+    },
+    ListRunners: () => {
       const runners = Object.values(registry.current.runners).sort((a, b) => a.name.localeCompare(b.name));
       return { runners: runners.map((runner) => runnerToProto(runner, membership.isLive(runner.name), membership.expiresAt(runner.name))) };
-    }),
+    },
     WatchRoutes: (call: ServerWritableStream<WatchRoutesRequest__Output, RoutesUpdate>) => context.routes.watch(call),
-    ReportStats: unaryHandler(logger, 'ReportStats', (request) => {
+    ReportStats: (request) => {
       context.canaries.report(request);
       return {};
-    }),
+    },
   };
 }

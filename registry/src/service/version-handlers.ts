@@ -1,6 +1,6 @@
 /** RegisterVersion, PushVersion, ListModels, GetModel and RetireVersion. */
 import type { ServerReadableStream } from '@grpc/grpc-js';
-import { clientStreamHandler, ServiceError, unaryHandler } from '@infermesh/common';
+import { ServiceError, type ContextHandlers, type ServiceCallContext } from '@infermesh/common';
 import type {
   PushVersionRequest__Output,
   RegisterVersionResponse,
@@ -12,7 +12,7 @@ import { checkVersionOrder, registerVersion, type VersionOrder } from '../versio
 import { liveRunners, modelOf, operationContext, type RegistryContext } from './context.js';
 import { modelToProto, versionToProto } from './to-proto.js';
 
-type VersionHandlers = Pick<RegistryHandlers, 'RegisterVersion' | 'PushVersion' | 'ListModels' | 'GetModel' | 'RetireVersion'>;
+type VersionHandlers = ContextHandlers<Pick<RegistryHandlers, 'RegisterVersion' | 'PushVersion' | 'ListModels' | 'GetModel' | 'RetireVersion'>, ServiceCallContext>;
 
 const isUrl = (artifact: string) => /^https?:\/\//i.test(artifact);
 
@@ -60,27 +60,27 @@ async function push(context: RegistryContext, call: ServerReadableStream<PushVer
 export function versionHandlers(context: RegistryContext): VersionHandlers {
   const { logger } = context;
   return {
-    RegisterVersion: unaryHandler(logger, 'RegisterVersion', async (request) => {
+    RegisterVersion: async (request) => {
       const order = checkVersionOrder(request);
       const result = await registerVersion(registerContext(context), order, () =>
         isUrl(order.artifact) ? context.artifacts.fromUrl(order.artifact) : context.artifacts.fromPath(order.artifact),
       );
       return respond(context, order, result);
-    }),
-    PushVersion: clientStreamHandler(logger, 'PushVersion', (call) => push(context, call)),
-    ListModels: unaryHandler(logger, 'ListModels', () => {
+    },
+    PushVersion: (call) => push(context, call),
+    ListModels: () => {
       const live = liveRunners(context);
       const models = Object.values(context.registry.current.models).sort((a, b) => a.name.localeCompare(b.name));
       return { models: models.map((model) => modelToProto(model, live)) };
-    }),
-    GetModel: unaryHandler(logger, 'GetModel', (request) => modelToProto(modelOf(context, request.model), liveRunners(context))),
-    RetireVersion: unaryHandler(logger, 'RetireVersion', async (request) => {
+    },
+    GetModel: (request) => modelToProto(modelOf(context, request.model), liveRunners(context)),
+    RetireVersion: async (request) => {
       checkModelName(request.model);
       const operation = operationContext(context, request.actor, request.reason);
       modelOf(context, request.model);
       const version = await context.registry.mutate((draft) => retire(draft.models[request.model]!, request.version, operation));
       logger.info({ model: request.model, version: request.version, actor: operation.actor }, 'model version retired');
       return versionToProto(version, liveRunners(context));
-    }),
+    },
   };
 }

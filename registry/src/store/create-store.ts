@@ -1,13 +1,13 @@
-/** Picks the store backend the config names. */
-import path from 'node:path';
-import type { RegistryConfig } from '@infermesh/common';
-import { FileRegistryStore } from './FileRegistryStore.js';
+/** Picks the store backend the config names, from those registered by name. */
+import { BackendRegistry, type RegistryConfig } from '@infermesh/common';
+import { registerBuiltinStores, type StoreBackends } from './register-builtin-stores.js';
 import type { RegistryStore } from './RegistryStore.js';
+
+/** Store backends by name; `file` is built in, others (consul, etcd) register here. */
+export const storeBackends: StoreBackends = new BackendRegistry('store');
+registerBuiltinStores(storeBackends);
 
 /** The store of `registry.store`; the file store lives in `<registryDir>`. */
 export function createStore(config: RegistryConfig['store'], registryDir: string): RegistryStore {
-  switch (config.type) {
-    case 'file':
-      return new FileRegistryStore(path.resolve(registryDir));
-  }
+  return storeBackends.create(config, registryDir);
 }

@@ -1,19 +1,14 @@
-/** Builds a source from its validated config entry. */
-import type { Logger, SourceConfig } from '@infermesh/common';
+/** Builds a source from its validated config entry, by the backend registered for its type. */
+import { BackendRegistry, type Logger, type SourceConfig } from '@infermesh/common';
 import type { MessageHandler } from './MessageHandler.js';
-import { MqttSource } from './mqtt-source.js';
-import { NatsSource } from './nats-source.js';
-import { RedisSource } from './redis-source.js';
+import { registerBuiltinSources, type SourceBackends } from './register-builtin-sources.js';
 import type { Source } from './Source.js';
+
+/** Source backends by name; the built-ins are registered here. */
+export const sourceBackends: SourceBackends = new BackendRegistry('source');
+registerBuiltinSources(sourceBackends);
 
 /** Starts one source; it connects in the background and keeps trying while its broker is down. */
 export function createSource(config: SourceConfig, handler: MessageHandler, logger: Logger): Source {
-  switch (config.type) {
-    case 'nats':
-      return new NatsSource(config, handler, logger);
-    case 'mqtt':
-      return new MqttSource(config, handler, logger);
-    case 'redis':
-      return new RedisSource(config, handler, logger);
-  }
+  return sourceBackends.create(config, handler, logger);
 }
