@@ -1,20 +1,16 @@
-/** Benchmark entry: ORT in process vs a bare gRPC echo vs runner direct vs through the gateway, per model and concurrency. */
+/** Benchmark entry: ORT in process vs a bare gRPC echo vs a raw http2 forwarder vs runner direct vs through the gateway, per model and concurrency. */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { spawnService } from '@infermesh/common';
-import { MODEL_INFER_PATH } from '@infermesh/proto';
 import { batchingRows, type BatchingSummary } from './batching.js';
-import { startBenchMesh } from './bench-mesh.js';
-import { ECHO_PATH } from './echo-server.js';
+import { hopRows } from './hop-rows.js';
 import { tracingRows } from './tracing.js';
-import { measure, running, withChild, type Involved, type Window } from './measure.js';
-import { formatTable, machineInfo, machineLine, writeReport, type BenchPath, type BenchRow } from './report.js';
-import { benchModels, checkInferResponse, ortSession, RawCaller, type BenchModel } from './targets.js';
+import { running, type Window } from './measure.js';
+import { formatTable, machineInfo, machineLine, writeReport, type BenchRow } from './report.js';
+import { benchModels } from './targets.js';
 
 const CONCURRENCIES = [1, 64];
 const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
-const ECHO_SCRIPT = fileURLToPath(new URL('./echo-server.js', import.meta.url));
 const USAGE = 'usage: node bench/dist/main.js [--warmup <s>] [--seconds <s>] [--quick]  (run from the repository root)';
 
 type Options = Window;
@@ -36,54 +32,6 @@ function parseArgs(argv: readonly string[]): Options {
   return options;
 }
 
-/** One gRPC row: checks the first answer, then measures. */
-async function grpcRow(model: BenchModel, concurrency: number, benchPath: BenchPath, address: string, involved: Involved[], options: Options): Promise<BenchRow> {
-  const echo = benchPath === 'grpc-echo';
-  const caller = new RawCaller(address, echo ? ECHO_PATH : MODEL_INFER_PATH, model.requestBytes);
-  try {
-    const first = await caller.call();
-    if (echo && !first.equals(model.requestBytes)) throw new Error('echo server answered different bytes');
-    if (!echo) checkInferResponse(model, first);
-    return await measure(model.name, concurrency, benchPath, involved, async () => void (await caller.call()), options);
-  } finally {
-    caller.close();
-  }
-}
-
-async function rowsFor(repository: string, model: BenchModel, concurrency: number, options: Options): Promise<BenchRow[]> {
-  const bench: Involved = { process: 'bench', pid: process.pid };
-  const rows: BenchRow[] = [];
-  const session = await ortSession(repository, model);
-  try {
-    const first = await session.run(model.feeds);
-    if (model.outputs.some((name) => !(name in first))) throw new Error(`${model.name}: in-process session lacks outputs ${model.outputs.join(',')}`);
-    rows.push(await measure(model.name, concurrency, 'ort-inprocess', [bench], async () => void (await session.run(model.feeds)), options));
-  } finally {
-    await session.release();
-  }
-  rows.push(
-    await withChild(
-      () => spawnService({ name: 'echo', script: ECHO_SCRIPT }),
-      (echo) => grpcRow(model, concurrency, 'grpc-echo', echo.address, [bench, { process: 'echo', pid: echo.child.pid! }], options),
-    ),
-  );
-  for (const benchPath of ['runner-direct', 'gateway'] as const) {
-    rows.push(
-      await withChild(
-        () => startBenchMesh({ modelRepository: repository }),
-        (mesh) => {
-          const runner: Involved = { process: 'runner', pid: mesh.runner.child.pid! };
-          const gateway: Involved = { process: 'gateway', pid: mesh.gatewayProcess.child.pid! };
-          return benchPath === 'gateway'
-            ? grpcRow(model, concurrency, benchPath, mesh.gateway, [bench, gateway, runner], options)
-            : grpcRow(model, concurrency, benchPath, mesh.runner.address, [bench, runner], options);
-        },
-      ),
-    );
-  }
-  return rows;
-}
-
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const startedAt = new Date().toISOString();
@@ -97,7 +45,7 @@ async function main(): Promise<void> {
   const machine = machineInfo();
   const rows: BenchRow[] = [];
   for (const model of models) {
-    for (const concurrency of CONCURRENCIES) rows.push(...(await rowsFor(repository, model, concurrency, options)));
+    for (const concurrency of CONCURRENCIES) rows.push(...(await hopRows(repository, model, concurrency, options)));
   }
   const batching: BatchingSummary = await batchingRows(repository, options);
   rows.push(...batching.rows);
