@@ -5,15 +5,20 @@
  * the other. Upstream host:port comes from BENCH_FORWARD_TO.
  */
 import http2 from 'node:http2';
+import net from 'node:net';
 
 const { NGHTTP2_FLAG_END_STREAM } = http2.constants;
+/** Like a grpc-js server: no cap on session memory, which large messages in flight would hit. */
+const SESSION = { maxSessionMemory: Number.MAX_SAFE_INTEGER };
 
 let pooled: http2.ClientHttp2Session | undefined;
 
 /** The one upstream session, reconnected when it has gone. */
 function upstream(address: string): http2.ClientHttp2Session {
   if (pooled && !pooled.closed && !pooled.destroyed) return pooled;
-  const session = http2.connect(`http://${address}`);
+  const [host, port] = [address.slice(0, address.lastIndexOf(':')), Number(address.slice(address.lastIndexOf(':') + 1))];
+  // No Nagle delay on the upstream connection, as grpc-js's client has none.
+  const session = http2.connect(`http://${address}`, { ...SESSION, createConnection: () => net.connect({ host, port, noDelay: true }) });
   session.on('error', () => undefined);
   session.on('close', () => {
     if (pooled === session) pooled = undefined;
@@ -49,7 +54,7 @@ function forward(address: string, stream: http2.ServerHttp2Stream, headers: http
 function main(): void {
   const address = process.env['BENCH_FORWARD_TO'];
   if (!address) throw new Error('BENCH_FORWARD_TO (host:port of the upstream) is not set');
-  const server = http2.createServer();
+  const server = http2.createServer(SESSION);
   server.on('stream', (stream, headers) => forward(address, stream, headers));
   server.listen(0, '127.0.0.1', () => {
     const { port } = server.address() as { port: number };
