@@ -1,7 +1,5 @@
-/** Benchmark output: the rows' types, the plain-text table, the machine line and the JSON file. */
-import { mkdir, writeFile } from 'node:fs/promises';
+/** Benchmark output: the rows' types, the plain-text table and the machine line. */
 import os from 'node:os';
-import path from 'node:path';
 import type { LoadResult } from './load.js';
 
 /** The ways a request can be served, from the floor up. */
@@ -45,19 +43,6 @@ export interface MachineInfo {
   platform: string;
   release: string;
   totalMemMiB: number;
-}
-
-/** Everything the JSON file holds. */
-export interface BenchReport {
-  startedAt: string;
-  machine: MachineInfo;
-  warmupSeconds: number;
-  measureSeconds: number;
-  rows: BenchRow[];
-  /** Dynamic batching on heavy at concurrency 64: ratios of throughput. */
-  batching?: { meanBatch: number; speedupOverUnbatched: number; shareOfInProcess: number };
-  /** mlp through the gateway at concurrency 64, tracing on (all spans exported) ÷ off. */
-  tracing?: { throughputRatio: number; spansExported: number };
 }
 
 /** Describes this machine. */
@@ -108,12 +93,4 @@ export function formatTable(rows: readonly BenchRow[]): string {
     row.processes.map((p) => `${p.process} ${fixed(p.cpuUsPerRequest, 0)} (${fixed(p.mainThreadCpuUsPerRequest, 0)})`).join(', '),
   ]);
   return alignedTable(header, cells, new Set([1, 3, 4, 5]));
-}
-
-/** Writes the report as `bench-<ISO timestamp>.json` in `dir` (created if missing); returns the file's path. */
-export async function writeReport(dir: string, report: BenchReport): Promise<string> {
-  await mkdir(dir, { recursive: true });
-  const file = path.join(dir, `bench-${report.startedAt.replace(/:/g, '-')}.json`);
-  await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
-  return file;
 }
