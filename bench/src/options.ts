@@ -30,7 +30,8 @@ export function parseArgs(argv: readonly string[]): Options {
     else if (key) {
       const value = Number(argv[++i]);
       const positive = Number.isFinite(value) && (key === 'warmupSeconds' ? value >= 0 : value > 0);
-      if (!positive || (key === 'longRunCalls' && !Number.isInteger(value))) throw new UsageError(`${flag} needs a positive number\n${USAGE}`);
+      const integer = key !== 'longRunCalls' || Number.isInteger(value);
+      if (!positive || !integer) throw new UsageError(`${flag} needs a positive ${integer ? 'number' : 'whole number'}\n${USAGE}`);
       given[key] = value;
     } else throw new UsageError(`unknown argument '${flag}'\n${USAGE}`);
   }
