@@ -106,8 +106,9 @@ export async function batchingRows(repository: string, options: Window): Promise
     const feeds = { input: new ort.Tensor('float32', new Float32Array(batch * WIDTH).fill(0.01), [batch, WIDTH]) };
     await session.run(feeds);
     const row = await measure(`heavy×${batch}`, 1, 'ort-inprocess', [{ process: 'bench', pid: process.pid }], async () => void (await session.run(feeds)), window);
-    // One run answers `batch` rows: report rows per second like the runner rows.
-    rows.push({ ...row, throughput: row.throughput * batch });
+    // One run answers `batch` rows: report rows per second and CPU per row like the runner rows.
+    const processes = row.processes.map((p) => ({ ...p, cpuUsPerRequest: p.cpuUsPerRequest / batch, mainThreadCpuUsPerRequest: p.mainThreadCpuUsPerRequest / batch }));
+    rows.push({ ...row, throughput: row.throughput * batch, processes });
   } finally {
     await session.release();
   }

@@ -1,7 +1,7 @@
 /** How every benchmark row is measured, and the child processes a run must stop on the way out. */
 import { closedLoop } from './load.js';
 import type { BenchPath, BenchRow } from './report.js';
-import { cpuTimeMs, peakRssMiB } from './rss.js';
+import { cpuTimeMs, mainThreadCpuTimeMs, peakRssMiB } from './rss.js';
 
 /** Warm-up and measured window of a row. */
 export interface Window {
@@ -28,9 +28,10 @@ export function atLeast(window: Window, minimum: Window): Window {
 
 /** Drives `call` and makes the row, with each involved process's CPU per request and peak RSS. */
 export async function measure(model: string, concurrency: number, benchPath: BenchPath, involved: Involved[], call: () => Promise<void>, window: Window): Promise<BenchRow> {
-  const cpu = (into: Map<number, number>) => () => involved.forEach(({ pid }) => into.set(pid, cpuTimeMs(pid)));
-  const cpuStart = new Map<number, number>();
-  const cpuEnd = new Map<number, number>();
+  const cpu = (into: Map<number, [number, number]>) => () => involved.forEach(({ pid }) => into.set(pid, [cpuTimeMs(pid), mainThreadCpuTimeMs(pid)]));
+  const cpuStart = new Map<number, [number, number]>();
+  const cpuEnd = new Map<number, [number, number]>();
+  const perRequestUs = (pid: number, field: 0 | 1, requests: number) => ((cpuEnd.get(pid)![field] - cpuStart.get(pid)![field]) * 1000) / requests;
   const result = await closedLoop(call, {
     concurrency,
     warmupMs: window.warmupSeconds * 1000,
@@ -42,7 +43,8 @@ export async function measure(model: string, concurrency: number, benchPath: Ben
     process,
     pid,
     peakRssMiB: peakRssMiB(pid),
-    cpuUsPerRequest: ((cpuEnd.get(pid)! - cpuStart.get(pid)!) * 1000) / result.requests,
+    cpuUsPerRequest: perRequestUs(pid, 0, result.requests),
+    mainThreadCpuUsPerRequest: perRequestUs(pid, 1, result.requests),
   }));
   const row: BenchRow = { model, concurrency, path: benchPath, ...result, processes };
   process.stderr.write(`${model} c=${concurrency} ${benchPath}: ${row.throughput.toFixed(0)} req/s, p50 ${row.p50Ms.toFixed(3)} ms\n`);

@@ -1,20 +1,28 @@
-/** Benchmark output: the rows' types, the plain-text table, the machine line and the JSON file. */
-import { mkdir, writeFile } from 'node:fs/promises';
+/** Benchmark output: the rows' types, the plain-text table and the machine line. */
 import os from 'node:os';
-import path from 'node:path';
 import type { LoadResult } from './load.js';
 
 /** The ways a request can be served, from the floor up. */
-export type BenchPath = 'ort-inprocess' | 'grpc-echo' | 'runner-direct' | 'runner-batched' | 'gateway' | 'gateway-traced';
+export type BenchPath =
+  | 'ort-inprocess'
+  | 'grpc-echo'
+  | 'http2-forwarder'
+  | 'runner-direct'
+  | 'runner-batched'
+  | 'gateway'
+  | 'gateway-sdk-disabled'
+  | 'gateway-traced';
 
 /** One process involved in a row. */
 export interface ProcessStats {
-  /** bench, runner, gateway or echo. */
+  /** bench, runner, gateway, echo or forwarder. */
   process: string;
   pid: number;
   peakRssMiB: number;
   /** CPU time (all threads) the process spent per answered request in the measured window. */
   cpuUsPerRequest: number;
+  /** The same for the main thread alone (the event loop: no worker, libuv pool or GC helper threads). */
+  mainThreadCpuUsPerRequest: number;
 }
 
 /** One measured (model, concurrency, path). */
@@ -22,6 +30,8 @@ export interface BenchRow extends LoadResult {
   model: string;
   concurrency: number;
   path: BenchPath;
+  /** Size of the one tensor's raw contents, on the payload rows. */
+  payloadBytes?: number;
   processes: ProcessStats[];
 }
 
@@ -33,19 +43,6 @@ export interface MachineInfo {
   platform: string;
   release: string;
   totalMemMiB: number;
-}
-
-/** Everything the JSON file holds. */
-export interface BenchReport {
-  startedAt: string;
-  machine: MachineInfo;
-  warmupSeconds: number;
-  measureSeconds: number;
-  rows: BenchRow[];
-  /** Dynamic batching on heavy at concurrency 64: ratios of throughput. */
-  batching?: { meanBatch: number; speedupOverUnbatched: number; shareOfInProcess: number };
-  /** mlp through the gateway at concurrency 64, tracing on (all spans exported) ÷ off. */
-  tracing?: { throughputRatio: number; spansExported: number };
 }
 
 /** Describes this machine. */
@@ -66,33 +63,34 @@ export function machineLine(machine: MachineInfo): string {
   return `machine: ${machine.cores} cores, ${machine.cpuModel}, node ${machine.node}, ${machine.platform} ${machine.release}, ${machine.totalMemMiB} MiB RAM`;
 }
 
-const fixed = (value: number, digits: number): string => (Number.isFinite(value) ? value.toFixed(digits) : '-');
+/** A number with `digits` decimals, or "-" when it is not finite. */
+export const fixed = (value: number, digits: number): string => (Number.isFinite(value) ? value.toFixed(digits) : '-');
+
+/** 1024 → "1 KiB", 1048576 → "1 MiB". */
+export function sizeLabel(bytes: number): string {
+  return bytes >= 2 ** 20 ? `${bytes / 2 ** 20} MiB` : bytes >= 1024 ? `${bytes / 1024} KiB` : `${bytes} B`;
+}
+
+/** Lines of text cells as an aligned table; columns in `numeric` right-aligned. */
+export function alignedTable(header: readonly string[], cells: readonly (readonly string[])[], numeric: ReadonlySet<number>): string {
+  const widths = header.map((title, i) => Math.max(title.length, ...cells.map((line) => line[i]!.length)));
+  const format = (line: readonly string[]) =>
+    line.map((cell, i) => (numeric.has(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [format(header), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(format)].join('\n');
+}
 
 /** The rows as an aligned plain-text table. */
 export function formatTable(rows: readonly BenchRow[]): string {
-  const header = ['model', 'conc', 'path', 'req/s', 'p50 ms', 'p99 ms', 'peak RSS MiB', 'CPU µs/req'];
+  const header = ['model', 'conc', 'path', 'req/s', 'p50 ms', 'p99 ms', 'peak RSS MiB', 'CPU µs/req (main thread)'];
   const cells = rows.map((row) => [
-    row.model,
+    row.payloadBytes === undefined ? row.model : `${row.model} ${sizeLabel(row.payloadBytes)}`,
     String(row.concurrency),
     row.path,
     fixed(row.throughput, 0),
     fixed(row.p50Ms, 3),
     fixed(row.p99Ms, 3),
     row.processes.map((p) => `${p.process} ${fixed(p.peakRssMiB, 0)}`).join(', '),
-    row.processes.map((p) => `${p.process} ${fixed(p.cpuUsPerRequest, 0)}`).join(', '),
+    row.processes.map((p) => `${p.process} ${fixed(p.cpuUsPerRequest, 0)} (${fixed(p.mainThreadCpuUsPerRequest, 0)})`).join(', '),
   ]);
-  const widths = header.map((title, i) => Math.max(title.length, ...cells.map((line) => line[i]!.length)));
-  // Text columns left-aligned, numbers right-aligned.
-  const numeric = new Set([1, 3, 4, 5]);
-  const format = (line: readonly string[]) =>
-    line.map((cell, i) => (numeric.has(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd();
-  return [format(header), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(format)].join('\n');
-}
-
-/** Writes the report as `bench-<ISO timestamp>.json` in `dir` (created if missing); returns the file's path. */
-export async function writeReport(dir: string, report: BenchReport): Promise<string> {
-  await mkdir(dir, { recursive: true });
-  const file = path.join(dir, `bench-${report.startedAt.replace(/:/g, '-')}.json`);
-  await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
-  return file;
+  return alignedTable(header, cells, new Set([1, 3, 4, 5]));
 }

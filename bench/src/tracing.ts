@@ -1,60 +1,47 @@
 /**
- * Tracing overhead: `mlp` through the gateway at concurrency 64 with tracing off
- * (OTEL_SDK_DISABLED) and on (sampler always_on, every span exported over OTLP/HTTP to a
- * span counter in this process), same request bytes, same mesh shape.
+ * Tracing rows: a model through the gateway with the tracing SDK off (OTEL_SDK_DISABLED) and
+ * with every span sampled and exported over OTLP/HTTP to a span counter in this process.
+ * They run with the same warm-up, window, model and concurrency as the main `gateway` row
+ * (the defaults: SDK on, nothing sampled), so the three compare tracing and nothing else.
  */
-import { MODEL_INFER_PATH } from '@infermesh/proto';
 import { startBenchMesh } from './bench-mesh.js';
-import { atLeast, measure, withChild, type Window } from './measure.js';
-import type { BenchRow } from './report.js';
+import { BENCH, grpcRow, involvedChild } from './hop-rows.js';
+import { withChild, type Window } from './measure.js';
+import type { BenchPath, BenchRow } from './report.js';
 import { startSpanCounter } from './span-counter.js';
-import { RawCaller, type BenchModel } from './targets.js';
-
-/** Both rows run at least this long, whatever the run's window. */
-const WINDOW: Window = { warmupSeconds: 1, measureSeconds: 4 };
+import { checkInferResponse, type BenchModel } from './targets.js';
 
 /** What the tracing section found. */
 export interface TracingSummary {
-  rows: BenchRow[];
-  /** Throughput with tracing on ÷ off. */
-  throughputRatio: number;
+  /** The gateway-sdk-disabled row, then the gateway-traced row. */
+  rows: [BenchRow, BenchRow];
   /** Spans the receiver got during the traced row. */
   spansExported: number;
 }
 
-export async function tracingRows(repository: string, model: BenchModel, options: Window): Promise<TracingSummary> {
-  const window = atLeast(options, WINDOW);
+export async function tracingRows(repository: string, model: BenchModel, concurrency: number, window: Window): Promise<TracingSummary> {
   const receiver = await startSpanCounter();
   const rows: BenchRow[] = [];
   let spansExported = 0;
   try {
-    const settings: [BenchRow['path'], Record<string, string>][] = [
-      ['gateway', { OTEL_SDK_DISABLED: 'true' }],
+    const settings: [BenchPath, Record<string, string>][] = [
+      ['gateway-sdk-disabled', { OTEL_SDK_DISABLED: 'true' }],
       ['gateway-traced', { OTEL_TRACES_SAMPLER: 'always_on', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint }],
     ];
-    for (const [label, env] of settings) {
+    for (const [path, env] of settings) {
       await withChild(
         () => startBenchMesh({ modelRepository: repository, env }),
         async (mesh) => {
-          const target = new RawCaller(mesh.gateway, MODEL_INFER_PATH, model.requestBytes);
-          try {
-            await target.call();
-            const before = receiver.count();
-            const involved = [
-              { process: 'bench', pid: process.pid },
-              { process: 'gateway', pid: mesh.gatewayProcess.child.pid! },
-              { process: 'runner', pid: mesh.runner.child.pid! },
-            ];
-            rows.push(await measure(model.name, 64, label, involved, async () => void (await target.call()), window));
-            if (label === 'gateway-traced') spansExported = receiver.count() - before;
-          } finally {
-            target.close();
-          }
+          const before = receiver.count();
+          const involved = [BENCH, involvedChild('gateway', mesh.gatewayProcess), involvedChild('runner', mesh.runner)];
+          const check = (response: Buffer) => checkInferResponse(model, response);
+          rows.push(await grpcRow({ model: model.name, concurrency, path }, mesh.gateway, model.requestBytes, check, involved, window));
+          if (path === 'gateway-traced') spansExported = receiver.count() - before;
         },
       );
     }
   } finally {
     await receiver.close();
   }
-  return { rows, throughputRatio: rows[1]!.throughput / rows[0]!.throughput, spansExported };
+  return { rows: rows as [BenchRow, BenchRow], spansExported };
 }

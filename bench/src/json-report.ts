@@ -1,0 +1,31 @@
+/** The benchmark's JSON file: everything one run measured and judged. */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { TargetResult } from './performance-targets.js';
+import type { BenchRow, MachineInfo } from './report.js';
+import type { RssGrowth } from './rss-growth.js';
+
+/** Everything the JSON file holds. */
+export interface BenchReport {
+  startedAt: string;
+  machine: MachineInfo;
+  warmupSeconds: number;
+  measureSeconds: number;
+  rows: BenchRow[];
+  /** Dynamic batching on heavy at concurrency 64: ratios of throughput. */
+  batching?: { meanBatch: number; speedupOverUnbatched: number; shareOfInProcess: number };
+  /** Spans exported during the gateway-traced row. */
+  tracing?: { spansExported: number };
+  /** The gateway's RSS over the long run. */
+  longRun?: RssGrowth;
+  /** The issue's targets, judged from this run. */
+  targets?: TargetResult[];
+}
+
+/** Writes the report as `bench-<ISO timestamp>.json` in `dir` (created if missing); returns the file's path. */
+export async function writeReport(dir: string, report: BenchReport): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, `bench-${report.startedAt.replace(/:/g, '-')}.json`);
+  await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
+  return file;
+}
