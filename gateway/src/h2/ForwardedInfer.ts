@@ -219,8 +219,9 @@ export class ForwardedInfer {
       if (this.version) this.span.setAttribute('model.version', this.version);
       endSpan(this.span, failure);
     }
-    if (!this.wantsResponse()) return;
-    const header = this.header!;
+    // A call that ended before its message was read reached no observer, as on the grpc-js path.
+    const header = this.header;
+    if (!header || !this.wantsResponse()) return;
     const event = {
       modelName: header.modelName,
       requestedVersion: header.modelVersion,

@@ -97,6 +97,21 @@ describe('gateway forwarding at the HTTP/2 level', () => {
     }
   });
 
+  it('answers DEADLINE_EXCEEDED to a caller whose message never finishes, and goes on serving', async () => {
+    const session = http2.connect(`http://${mesh!.gateway.address}`);
+    try {
+      const call = session.request({ ':method': 'POST', ':path': '/inference.GRPCInferenceService/ModelInfer', 'content-type': 'application/grpc', te: 'trailers', 'grpc-timeout': '50m' });
+      const answer = new Promise<http2.IncomingHttpHeaders>((resolve) => call.on('response', resolve));
+      call.resume();
+      call.write(Buffer.from([0, 0, 0, 1, 0]));
+      expect((await answer)['grpc-status']).toBe(String(grpc.status.DEADLINE_EXCEEDED));
+      call.close();
+    } finally {
+      session.close();
+    }
+    expect((await mesh!.client.infer('mlp', input)).modelName).toBe('mlp');
+  });
+
   it('answers DEADLINE_EXCEEDED itself when the grpc-timeout passes before the runner answers', async () => {
     const message = inferenceProto.GRPCInferenceService.service.ModelInfer.requestSerialize(buildInferRequest('mlp', input));
     const frame = Buffer.concat([Buffer.from([0, 0, 0, 0, 0]), message]);
