@@ -10,8 +10,8 @@ import { trace as otelTrace, type Context, type Span } from '@opentelemetry/api'
 import { endSpan, injectContext, reportError, startChildSpan, startServerSpan, traceparentOf } from '@infermesh/common';
 import { MODEL_INFER_PATH } from '@infermesh/proto';
 import type { RunnerEndpoint } from '../RunnerEndpoint.js';
-import { readInferRequestHeader, withModelVersion, type InferRequestHeader } from '../wire.js';
-import { FRAME_HEADER_BYTES, frameMessage, GrpcFrameReader, type UnaryMessage } from './GrpcFrameReader.js';
+import { modelVersionParts, readInferRequestHeader, type InferRequestHeader } from '../wire.js';
+import { FRAME_HEADER_BYTES, framePieces, GrpcFrameReader, type UnaryMessage } from './GrpcFrameReader.js';
 import { isTrailersOnly, requestHeadersFor, statusOf } from './grpc-headers.js';
 import { deadlineOf, timeoutHeader } from './grpc-timeout.js';
 import type { H2InferDeps } from './H2InferDeps.js';
@@ -32,7 +32,8 @@ export class ForwardedInfer {
   private header: InferRequestHeader | undefined;
   private metadata: grpc.Metadata | undefined;
   private request: Buffer | undefined;
-  private body: Buffer | undefined;
+  /** The request frame to send, in pieces that share the caller's bytes. */
+  private body: readonly Buffer[] = [];
   private outgoing: OutgoingHttpHeaders | undefined;
   private version = '';
   private runner = '';
@@ -114,7 +115,7 @@ export class ForwardedInfer {
     const trace = new grpc.Metadata();
     injectContext(trace, otelTrace.setSpan(this.ctx, this.routeSpan));
     for (const [key, value] of Object.entries(trace.getMap())) this.outgoing[key] = String(value);
-    this.body = this.version === header.modelVersion ? message.frame : frameMessage(withModelVersion(message.message, this.version));
+    this.body = this.version === header.modelVersion ? [message.frame] : framePieces(modelVersionParts(message.message, this.version));
     this.deps.retry.recordCall();
     this.attempt();
   }
@@ -153,7 +154,9 @@ export class ForwardedInfer {
       const { code, details } = resetStatus(upstream.rstCode, failure);
       if (!this.tryAgain(runner, code)) this.answer(code, details);
     });
-    upstream.end(this.body);
+    upstream.cork();
+    for (const piece of this.body) upstream.write(piece);
+    upstream.end();
   }
 
   /** Starts another attempt when the policy allows one for `code`; true when it will. */

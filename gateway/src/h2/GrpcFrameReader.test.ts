@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, ServiceError } from '@infermesh/common';
-import { frameMessage, GrpcFrameReader } from './GrpcFrameReader.js';
+import { framePieces, GrpcFrameReader } from './GrpcFrameReader.js';
 
 const message = Buffer.from('a ModelInferRequest, as far as the reader cares');
+const frameMessage = (bytes: Buffer) => Buffer.concat(framePieces([bytes.subarray(0, 7), bytes.subarray(7)]));
 
 function codeOf(run: () => unknown): ErrorCode | undefined {
   try {

@@ -62,10 +62,12 @@ export class GrpcFrameReader {
   }
 }
 
-/** A message framed for a gRPC stream, uncompressed. */
-export function frameMessage(message: Buffer): Buffer {
+/** The frame of an uncompressed message given as pieces: its header, then the pieces themselves. */
+export function framePieces(pieces: readonly Buffer[]): Buffer[] {
+  let length = 0;
+  for (const piece of pieces) length += piece.length;
   const header = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
   header[0] = 0;
-  header.writeUInt32BE(message.length, 1);
-  return Buffer.concat([header, message], FRAME_HEADER_BYTES + message.length);
+  header.writeUInt32BE(length, 1);
+  return [header, ...pieces];
 }
