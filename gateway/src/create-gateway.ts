@@ -9,9 +9,12 @@ import {
   type Logger,
   type PublisherSettings,
 } from '@infermesh/common';
+import { SessionPool } from './h2/SessionPool.js';
+import { startH2Front } from './h2/start-h2-front.js';
 import { extensionHandlers, extensionNames } from './extensions/extension-handlers.js';
 import { gatewayHandlers, gatewayServiceDefinition } from './inference-service.js';
 import type { InferObserver } from './InferObserver.js';
+import { observerNotifier } from './notify-observers.js';
 import { followRegistry, type RegistryLink } from './registry/follow-registry.js';
 import type { Router } from './Router.js';
 import { RegistryRepository } from './repository/RegistryRepository.js';
@@ -46,6 +49,8 @@ export interface GatewayConfig {
   retry?: GatewayRetryConfig;
   /** With it, the gateway streams a prediction record of every inference to the sink; absent: no records. */
   publisher?: PublisherSettings;
+  /** 'http2' forwards ModelInfer as an HTTP/2 stream (gateway/src/h2); absent or 'grpc-js': grpc-js serves every method. */
+  forwarding?: 'grpc-js' | 'http2';
 }
 
 /** A started gateway. */
@@ -73,31 +78,54 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   const publisher = config.publisher && sinkPublisher(config.publisher, pool, config.logger);
   const observers = publisher ? [...(config.observers ?? []), publisher] : config.observers;
   const repository = link ? new RegistryRepository(link.client, router, link.gateway) : new RunnerListRepository(pool);
+  const own: InferObserver[] = link ? [stats, link.reporter] : [stats];
   const implementation = {
-    ...gatewayHandlers(router, retry, config.logger, observers, link ? [stats, link.reporter] : [stats], extensionNames(link !== undefined)),
+    ...gatewayHandlers(router, retry, config.logger, observers, own, extensionNames(link !== undefined)),
     ...extensionHandlers(router, pool, repository, config.logger),
   };
+  const h2 = config.forwarding === 'http2';
   const server = await startGrpcServer({
-    host: config.host,
-    port: config.port,
+    // Behind the HTTP/2 front, grpc-js serves on loopback only.
+    host: h2 ? '127.0.0.1' : config.host,
+    port: h2 ? 0 : config.port,
     maxReceiveMessageBytes: config.maxMessageBytes,
     maxSendMessageBytes: config.maxMessageBytes,
     services: [{ definition: gatewayServiceDefinition, implementation }],
   });
+  const front = h2
+    ? await startH2Front({
+        host: config.host,
+        port: config.port,
+        internal: server.address,
+        logger: config.logger,
+        infer: {
+          router,
+          retry,
+          sessions: new SessionPool(config.logger),
+          maxMessageBytes: config.maxMessageBytes,
+          logger: config.logger,
+          observers: observers ?? [],
+          own,
+          notify: observerNotifier(config.logger, observers ?? [], own),
+        },
+      })
+    : undefined;
+  if (front) config.logger.info({ address: front.address, internal: server.address }, 'ModelInfer forwarded at the HTTP/2 level');
   const http =
     config.httpPort === undefined
       ? undefined
       : await startHttpServer({ host: config.host, port: config.httpPort, routes: statusRoutes(pool, stats, () => router.rollouts()) });
   if (http) config.logger.info({ address: http.address }, 'status page and metrics listening');
   return {
-    port: server.port,
-    address: server.address,
+    port: front?.port ?? server.port,
+    address: front?.address ?? server.address,
     pool,
     router,
     stats,
     httpAddress: http?.address,
     async close() {
       await http?.close();
+      await front?.close();
       await server.close();
       link?.close();
       router.close();

@@ -19,7 +19,8 @@ import {
 } from '@infermesh/common';
 import { MODEL_INFER_PATH, inferenceProto, type GRPCInferenceServiceHandlers, type ModelMetadataResponse__Output } from '@infermesh/proto';
 import { forwardInfer, type ForwardTrace, type ParentCall } from './forward-infer.js';
-import type { InferEvent, InferObserver } from './InferObserver.js';
+import type { InferObserver } from './InferObserver.js';
+import { observerNotifier } from './notify-observers.js';
 import type { Router } from './Router.js';
 import { passThrough, readInferRequestHeader, wrapStreamResponse, type InferRequestHeader } from './wire.js';
 
@@ -58,19 +59,7 @@ export function gatewayHandlers(
   /** What ServerMetadata lists as supported extensions. */
   extensions: readonly string[] = [],
 ): grpc.UntypedServiceImplementation {
-  const notifyAll = (list: readonly InferObserver[], event: InferEvent) => {
-    for (const observer of list) {
-      try {
-        observer.onInfer(event);
-      } catch (error) {
-        logger.error({ err: error }, 'an inference observer threw');
-      }
-    }
-  };
-  const notify = (event: InferEvent) => {
-    notifyAll(observers, event);
-    notifyAll(own, event);
-  };
+  const notify = observerNotifier(logger, observers, own);
 
   const infer = async (request: Buffer, call: ParentCall): Promise<Buffer> => {
     const receivedAt = Date.now();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { inferenceProto, type ModelInferRequest__Output } from '@infermesh/proto';
-import { readInferRequestHeader, withModelVersion } from './wire.js';
+import { modelVersionParts, readInferRequestHeader, withModelVersion } from './wire.js';
 
 const { service } = inferenceProto.GRPCInferenceService;
 const serialize = service.ModelInfer.requestSerialize;
@@ -61,5 +61,14 @@ describe('withModelVersion', () => {
     expect(() => withModelVersion(bytes.subarray(0, bytes.length - 5), '1')).toThrowError(
       expect.objectContaining({ code: 3, details: 'request is not a valid ModelInferRequest message' }),
     );
+  });
+
+  it('gives the same bytes as pieces that share the request\'s memory, tensors included', () => {
+    const bytes = request();
+    const parts = modelVersionParts(bytes, '7');
+    expect(Buffer.concat(parts).equals(withModelVersion(bytes, '7'))).toBe(true);
+    const largest = parts.reduce((a, b) => (b.length > a.length ? b : a));
+    expect(largest.length).toBeGreaterThan(512);
+    expect(largest.buffer).toBe(bytes.buffer);
   });
 });

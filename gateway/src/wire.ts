@@ -98,12 +98,13 @@ export function readInferRequestHeader(buf: Buffer): InferRequestHeader {
 }
 
 /**
- * A copy of a serialized ModelInferRequest whose model_version (field 2) is `version`:
- * every occurrence of field 2 is dropped and one is written where the first was (or first
- * of all when there was none); every other byte stays as it was, tensors included. An
- * empty `version` removes the field, which is how proto3 encodes the empty string.
+ * A serialized ModelInferRequest whose model_version (field 2) is `version`, as the pieces
+ * to send one after another: every occurrence of field 2 is dropped and one is written where
+ * the first was (or first of all when there was none); every other byte stays as it was and
+ * is not copied (the pieces are views of `buf`), tensors included. An empty `version`
+ * removes the field, which is how proto3 encodes the empty string.
  */
-export function withModelVersion(buf: Buffer, version: string): Buffer {
+export function modelVersionParts(buf: Buffer, version: string): Buffer[] {
   const kept: Buffer[] = [];
   let insertAt = 0;
   let sawVersion = false;
@@ -118,9 +119,14 @@ export function withModelVersion(buf: Buffer, version: string): Buffer {
   if (from < buf.length) kept.push(buf.subarray(from));
   if (version !== '') {
     const value = Buffer.from(version, 'utf8');
-    kept.splice(insertAt, 0, Buffer.from([(FIELD_MODEL_VERSION << 3) | WIRE_LENGTH_DELIMITED, ...varintBytes(value.length)]), value);
+    kept.splice(insertAt, 0, Buffer.from([(FIELD_MODEL_VERSION << 3) | WIRE_LENGTH_DELIMITED, ...varintBytes(value.length), ...value]));
   }
-  return Buffer.concat(kept);
+  return kept;
+}
+
+/** {@link modelVersionParts} joined into one copy of the request. */
+export function withModelVersion(buf: Buffer, version: string): Buffer {
+  return Buffer.concat(modelVersionParts(buf, version));
 }
 
 function varintBytes(value: number): number[] {

@@ -13,6 +13,8 @@ export interface EnvironmentOverrides {
   runnerPort?: number;
   runnerDevice?: string;
   gatewayPort?: number;
+  /** How the gateway forwards ModelInfer (INFERMESH_GATEWAY_FORWARDING). */
+  gatewayForwarding?: 'grpc-js' | 'http2';
   /** Runner addresses (host:port) the gateway forwards to. */
   gatewayRunners?: string[];
   /** Where the registry listens (registry process). */
@@ -40,6 +42,12 @@ function port(name: string, value: string | undefined): number | undefined {
   return parsed;
 }
 
+function forwarding(value: string | undefined): 'grpc-js' | 'http2' | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (value === 'grpc-js' || value === 'http2') return value;
+  throw new ConfigError(`environment variable INFERMESH_GATEWAY_FORWARDING: expected 'grpc-js' or 'http2', got '${value}'`);
+}
+
 function text(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
@@ -60,6 +68,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
   set('runnerPort', port('INFERMESH_RUNNER_PORT', env.INFERMESH_RUNNER_PORT));
   set('runnerDevice', text(env.INFERMESH_RUNNER_DEVICE));
   set('gatewayPort', port('INFERMESH_GATEWAY_PORT', env.INFERMESH_GATEWAY_PORT));
+  set('gatewayForwarding', forwarding(env.INFERMESH_GATEWAY_FORWARDING));
   set('registryPort', port('INFERMESH_REGISTRY_PORT', env.INFERMESH_REGISTRY_PORT));
   set('registryAddress', text(env.INFERMESH_REGISTRY_ADDRESS));
   set('sinkPort', port('INFERMESH_SINK_PORT', env.INFERMESH_SINK_PORT));

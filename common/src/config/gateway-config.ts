@@ -16,6 +16,11 @@ export const gatewaySchema = z
     runnerRefreshMs: z.number().int().min(50).max(60_000).default(1_000),
     /** When a ModelInfer is tried again on another runner (see gateway-retry-config.ts). */
     retry: gatewayRetrySchema.prefault({}),
+    /**
+     * How ModelInfer reaches a runner: 'grpc-js' (a grpc-js server and client per call) or
+     * 'http2' (the HTTP/2 stream is piped to the runner; see gateway/src/h2). Off until the bench says otherwise.
+     */
+    forwarding: z.enum(['grpc-js', 'http2']).default('grpc-js'),
   })
   .strict();
 

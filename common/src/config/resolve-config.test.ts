@@ -63,6 +63,16 @@ describe('resolveConfig', () => {
     );
   });
 
+  it('forwards with grpc-js unless the file or INFERMESH_GATEWAY_FORWARDING says http2, and names a bad value', () => {
+    expect(resolveConfig(file, {}).gateway.forwarding).toBe('grpc-js');
+    expect(resolveConfig({ ...file, gateway: { forwarding: 'http2' } }, {}).gateway.forwarding).toBe('http2');
+    expect(resolveConfig(file, readEnvironment({ INFERMESH_GATEWAY_FORWARDING: 'http2' })).gateway.forwarding).toBe('http2');
+    expect(() => readEnvironment({ INFERMESH_GATEWAY_FORWARDING: 'envoy' })).toThrowError(
+      "environment variable INFERMESH_GATEWAY_FORWARDING: expected 'grpc-js' or 'http2', got 'envoy'",
+    );
+    expect(() => resolveConfig({ ...file, gateway: { forwarding: 'envoy' } }, {}, { source: 'mesh.yaml' })).toThrowError(/gateway\.forwarding/);
+  });
+
   it('types and validates the registry and sink sections, naming a bad key by its path', () => {
     const config = resolveConfig({ runners, registry: { leaseMs: 3_000 }, sink: { spool: { maxBytes: 2 ** 30 } } }, {});
     expect(config.registry.config).toMatchObject({ leaseMs: 3_000, rollbackPolicy: { enabled: true } });

@@ -98,6 +98,7 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
       runners: mesh.gateway.runners ?? mesh.runners.map((r) => `${r.host}:${r.port}`),
       runnerRefreshMs: mesh.gateway.runnerRefreshMs,
       retry: mesh.gateway.retry,
+      forwarding: mesh.gateway.forwarding,
       maxMessageBytes: limits.maxMessageBytes,
       ...registry,
       ...(publisher ? { publisher } : {}),

@@ -45,6 +45,8 @@ export interface GatewaySettings {
   runnerRefreshMs: number;
   /** When a failed ModelInfer attempt goes to another runner. */
   retry: GatewayRetryConfig;
+  /** How ModelInfer is forwarded: through grpc-js, or as an HTTP/2 stream. */
+  forwarding: 'grpc-js' | 'http2';
   maxMessageBytes: number;
   /** The registry's host:port (INFERMESH_REGISTRY_ADDRESS): routes come from it. */
   registry?: string;

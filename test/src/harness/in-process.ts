@@ -1,6 +1,6 @@
 /** A runner and a gateway started in the test's own process, with test defaults (free ports, silent logs). */
 import { InferenceClient, type InferenceClientOptions } from '@infermesh/client';
-import { silentLogger } from '@infermesh/common';
+import { readEnvironment, silentLogger } from '@infermesh/common';
 import { createGateway, type Gateway, type GatewayConfig } from '@infermesh/gateway';
 import { createRunner, type Runner, type RunnerConfig } from '@infermesh/runners';
 import { exampleRepository, waitFor } from '@infermesh/testkit';
@@ -24,13 +24,17 @@ export async function startRunnerInProcess(modelRepository: string, overrides: P
   return runner;
 }
 
-/** A gateway in front of `runners` (static routing), polling them every 100 ms. */
+/**
+ * A gateway in front of `runners` (static routing), polling them every 100 ms; it forwards
+ * as INFERMESH_GATEWAY_FORWARDING says, so one suite runs on either path.
+ */
 export function startGatewayInProcess(runners: string[], overrides: Partial<GatewayConfig> = {}): Promise<Gateway> {
   return createGateway({
     host: '127.0.0.1',
     port: 0,
     runners,
     runnerRefreshMs: 100,
+    forwarding: readEnvironment().gatewayForwarding ?? 'grpc-js',
     maxMessageBytes: 1 << 26,
     logger: silentLogger(),
     ...overrides,

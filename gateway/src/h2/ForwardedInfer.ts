@@ -1,0 +1,254 @@
+/**
+ * One ModelInfer forwarded at the HTTP/2 level: reads the request's one message, routes it
+ * as the grpc-js path does (same Router, RetryPolicy, observers and spans), sends it on the
+ * runner's pooled session and pipes the answer back untouched. A failed attempt goes to
+ * another runner only while the runner has sent nothing the caller has seen.
+ */
+import { constants, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
+import * as grpc from '@grpc/grpc-js';
+import { trace as otelTrace, type Context, type Span } from '@opentelemetry/api';
+import { endSpan, injectContext, reportError, startChildSpan, startServerSpan, traceparentOf } from '@infermesh/common';
+import { MODEL_INFER_PATH } from '@infermesh/proto';
+import type { RunnerEndpoint } from '../RunnerEndpoint.js';
+import { modelVersionParts, readInferRequestHeader, type InferRequestHeader } from '../wire.js';
+import { FRAME_HEADER_BYTES, framePieces, GrpcFrameReader, type UnaryMessage } from './GrpcFrameReader.js';
+import { isTrailersOnly, requestHeadersFor, statusOf } from './grpc-headers.js';
+import { deadlineOf, timeoutHeader } from './grpc-timeout.js';
+import type { H2InferDeps } from './H2InferDeps.js';
+import { answerStatus, relayResponse, type Relay } from './relay-response.js';
+import { resetStatus } from './reset-status.js';
+
+const NONE_TRIED: ReadonlySet<RunnerEndpoint> = new Set();
+
+/** Headers that are the transport's, not the caller's metadata (grpc-js's server drops the same). */
+const NOT_METADATA = ['grpc-timeout', 'grpc-encoding', 'grpc-accept-encoding', 'accept-encoding', 'te', 'content-type'];
+
+export class ForwardedInfer {
+  private readonly receivedAt = Date.now();
+  private readonly started = performance.now();
+  private readonly deadline: number;
+  private timer: NodeJS.Timeout | undefined;
+  private done = false;
+  private header: InferRequestHeader | undefined;
+  private metadata: grpc.Metadata | undefined;
+  private request: Buffer | undefined;
+  /** The request frame to send, in pieces that share the caller's bytes. */
+  private body: readonly Buffer[] = [];
+  private outgoing: OutgoingHttpHeaders | undefined;
+  private version = '';
+  private runner = '';
+  private attempts = 0;
+  private tried: Set<RunnerEndpoint> | undefined;
+  /** The attempt in flight; undefined between attempts. */
+  private upstream: ClientHttp2Stream | undefined;
+  private relay: Relay | undefined;
+  private response: Buffer[] | undefined;
+  private span: Span | undefined;
+  private ctx: Context | undefined;
+  private routeSpan: Span | undefined;
+
+  constructor(
+    private readonly deps: H2InferDeps,
+    private readonly downstream: ServerHttp2Stream,
+    private readonly headers: IncomingHttpHeaders,
+  ) {
+    const now = Date.now();
+    this.deadline = deadlineOf(headers['grpc-timeout'], now);
+    if (this.deadline !== Infinity) this.timer = setTimeout(() => this.onDeadline(), this.deadline - now);
+    const reader = new GrpcFrameReader(deps.maxMessageBytes);
+    downstream.on('error', () => undefined);
+    downstream.on('close', () => this.onCallerClose());
+    downstream.on('data', (chunk: Buffer) => {
+      if (this.done) return;
+      try {
+        reader.push(chunk);
+      } catch (error) {
+        this.refuse(error);
+      }
+    });
+    downstream.on('end', () => {
+      if (!this.done) this.route(reader);
+    });
+  }
+
+  /** Answers an error found before routing; like grpc-js's, such calls reach no observer. */
+  private refuse(error: unknown): void {
+    const { code, details } = reportError(this.deps.logger, 'ModelInfer', error);
+    this.done = true;
+    clearTimeout(this.timer);
+    answerStatus(this.downstream, code, details);
+  }
+
+  private route(reader: GrpcFrameReader): void {
+    let message: UnaryMessage;
+    try {
+      message = reader.finish();
+      if (message.compressed) {
+        // Only grpc-js knows the call's grpc-encoding: the call goes there as it came.
+        this.done = true;
+        clearTimeout(this.timer);
+        this.deps.fallback(this.downstream, this.headers, { chunks: reader.received, ended: true });
+        return;
+      }
+      this.header = readInferRequestHeader(message.message);
+      for (const observer of this.deps.observers) observer.admit?.();
+      for (const observer of this.deps.own) observer.admit?.();
+    } catch (error) {
+      this.refuse(error);
+      return;
+    }
+    const header = this.header;
+    this.request = message.message;
+    const metadata = grpc.Metadata.fromHttp2Headers(this.headers);
+    for (const key of NOT_METADATA) metadata.remove(key);
+    this.metadata = metadata;
+    ({ span: this.span, ctx: this.ctx } = startServerSpan(MODEL_INFER_PATH, metadata, { 'model.name': header.modelName }));
+    try {
+      const choice = this.deps.router.chooseVersion(header.modelName, header.modelVersion, metadata);
+      this.version = choice.version;
+      this.routeSpan = startChildSpan('route', this.ctx, { 'model.name': header.modelName, 'model.version': choice.version, 'route.reason': choice.reason });
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    this.outgoing = requestHeadersFor(this.headers, MODEL_INFER_PATH);
+    const trace = new grpc.Metadata();
+    injectContext(trace, otelTrace.setSpan(this.ctx, this.routeSpan));
+    for (const [key, value] of Object.entries(trace.getMap())) this.outgoing[key] = String(value);
+    this.body = this.version === header.modelVersion ? [message.frame] : framePieces(modelVersionParts(message.message, this.version));
+    this.deps.retry.recordCall();
+    this.attempt();
+  }
+
+  private attempt(): void {
+    let runner: RunnerEndpoint;
+    let upstream: ClientHttp2Stream;
+    try {
+      runner = this.deps.router.pickRunner(this.header!.modelName, this.version, this.tried ?? NONE_TRIED);
+      this.attempts++;
+      this.runner = runner.address;
+      this.routeSpan?.setAttribute('runner', runner.address);
+      if (this.deadline !== Infinity) this.outgoing!['grpc-timeout'] = timeoutHeader(this.deadline, Date.now());
+      upstream = this.deps.sessions.get(runner.address).request(this.outgoing!);
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    runner.outstanding++;
+    this.upstream = upstream;
+    let failure: unknown;
+    upstream.on('error', (error) => (failure = error));
+    upstream.once('response', (headers: IncomingHttpHeaders) => {
+      if (this.upstream !== upstream || this.done) return;
+      if (isTrailersOnly(headers) && this.tryAgain(runner, statusOf(headers).code)) return;
+      if (this.response === undefined && this.wantsResponse()) this.response = [];
+      const collected = this.response;
+      this.relay = relayResponse(upstream, this.downstream, headers, {
+        onData: collected && ((chunk) => collected.push(chunk)),
+        onEnd: (code, details) => this.finish(code, details),
+      });
+    });
+    upstream.on('close', () => {
+      runner.outstanding--;
+      if (this.upstream !== upstream || this.done || this.relay) return;
+      const { code, details } = resetStatus(upstream.rstCode, failure);
+      if (!this.tryAgain(runner, code)) this.answer(code, details);
+    });
+    upstream.cork();
+    for (const piece of this.body) upstream.write(piece);
+    upstream.end();
+  }
+
+  /** Starts another attempt when the policy allows one for `code`; true when it will. */
+  private tryAgain(runner: RunnerEndpoint, code: grpc.status): boolean {
+    const delay = this.deps.retry.retryDelay(this.attempts, code, this.deadline);
+    if (delay === undefined) return false;
+    (this.tried ??= new Set()).add(runner);
+    this.upstream = undefined;
+    if (delay > 0) setTimeout(() => this.done || this.attempt(), delay);
+    else this.attempt();
+    return true;
+  }
+
+  private wantsResponse(): boolean {
+    return this.deps.observers.length > 0 || this.deps.own.length > 0;
+  }
+
+  private onDeadline(): void {
+    if (this.done) return;
+    if (this.relay) {
+      this.relay.abort(grpc.status.DEADLINE_EXCEEDED, 'Deadline exceeded');
+      return;
+    }
+    this.cancelUpstream();
+    this.answer(grpc.status.DEADLINE_EXCEEDED, 'Deadline exceeded');
+  }
+
+  private onCallerClose(): void {
+    if (this.done) return;
+    this.cancelUpstream();
+    if (this.header) this.finish(grpc.status.CANCELLED, 'call cancelled by the caller');
+    else this.done = true;
+    clearTimeout(this.timer);
+  }
+
+  private cancelUpstream(): void {
+    const upstream = this.upstream;
+    this.upstream = undefined;
+    if (upstream && !upstream.closed) upstream.close(constants.NGHTTP2_CANCEL);
+  }
+
+  private fail(error: unknown): void {
+    const { code, details } = reportError(this.deps.logger, 'ModelInfer', error);
+    this.answer(code, details);
+  }
+
+  private answer(code: grpc.status, details: string): void {
+    answerStatus(this.downstream, code, details);
+    this.finish(code, details);
+  }
+
+  /** Ends the spans and tells the observers, once. */
+  private finish(code: grpc.status, details: string): void {
+    if (this.done) return;
+    this.done = true;
+    clearTimeout(this.timer);
+    const failure = code === grpc.status.OK ? undefined : { code, details };
+    if (this.routeSpan) {
+      this.routeSpan.setAttribute('route.attempts', this.attempts);
+      endSpan(this.routeSpan, failure);
+    }
+    if (this.span) {
+      if (this.version) this.span.setAttribute('model.version', this.version);
+      endSpan(this.span, failure);
+    }
+    // A call that ended before its message was read reached no observer, as on the grpc-js path.
+    const header = this.header;
+    if (!header || !this.wantsResponse()) return;
+    const event = {
+      modelName: header.modelName,
+      requestedVersion: header.modelVersion,
+      version: this.version,
+      requestId: header.id,
+      runner: this.runner,
+      code,
+      // grpc-js's servers say 'OK'; observers get '' on success, as on the grpc-js path.
+      details: code === grpc.status.OK ? '' : details,
+      latencyMs: performance.now() - this.started,
+      receivedAt: this.receivedAt,
+      metadata: this.metadata!,
+      request: this.request!,
+      response: code === grpc.status.OK ? this.responseMessage() : undefined,
+      traceparent: this.ctx ? traceparentOf(this.ctx) : '',
+    };
+    this.deps.notify(event);
+  }
+
+  /** The response message without its frame header; joined only when it came in several chunks. */
+  private responseMessage(): Buffer | undefined {
+    const chunks = this.response;
+    if (!chunks || chunks.length === 0) return undefined;
+    const frame = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+    return frame.subarray(FRAME_HEADER_BYTES);
+  }
+}

@@ -1,0 +1,24 @@
+/** What a ModelInfer forwarded at the HTTP/2 level needs from the gateway. */
+import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import type { Logger, RetryPolicy } from '@infermesh/common';
+import type { InferEvent, InferObserver } from '../InferObserver.js';
+import type { Router } from '../Router.js';
+import type { ReadSoFar } from './relay-stream.js';
+import type { SessionPool } from './SessionPool.js';
+
+export interface H2InferDeps {
+  router: Router;
+  /** Shared with the grpc-js path: one budget for all calls. */
+  retry: RetryPolicy;
+  /** Sessions to the runners. */
+  sessions: SessionPool;
+  maxMessageBytes: number;
+  logger: Logger;
+  /** Asked to admit each call (the caller's, then the gateway's own). */
+  observers: readonly InferObserver[];
+  own: readonly InferObserver[];
+  /** Tells every observer about a finished call. */
+  notify(event: InferEvent): void;
+  /** Hands a call to the grpc-js server as it came (a compressed message). */
+  fallback(downstream: ServerHttp2Stream, headers: IncomingHttpHeaders, read: ReadSoFar): void;
+}

@@ -1,0 +1,57 @@
+/** One HTTP/2 client session per address, opened on first use and again after it closes or gets GOAWAY. */
+import * as http2 from 'node:http2';
+import { ServiceError, type Logger } from '@infermesh/common';
+
+/** Enough for a few concurrent max-size messages per session (nghttp2's default is 10 MB). */
+export const SESSION_MEMORY_MB = 256;
+/** Keepalive as the grpc-js channels to runners have it: a ping every 30 s, 10 s for its answer. */
+const KEEPALIVE_MS = 30_000;
+const KEEPALIVE_TIMEOUT_MS = 10_000;
+
+export class SessionPool {
+  private readonly sessions = new Map<string, http2.ClientHttp2Session>();
+  private closed = false;
+
+  constructor(private readonly logger: Logger) {}
+
+  /** The open session to `address` (host:port). */
+  get(address: string): http2.ClientHttp2Session {
+    const existing = this.sessions.get(address);
+    if (existing && !existing.closed && !existing.destroyed) return existing;
+    if (this.closed) throw ServiceError.unavailable('the gateway is shutting down');
+    const session = http2.connect(`http://${address}`, { maxSessionMemory: SESSION_MEMORY_MB });
+    // A peer that stopped answering (a host gone without a FIN) is found by the ping, not by a call.
+    const keepalive = setInterval(() => {
+      if (session.closed || session.destroyed) return;
+      const timeout = setTimeout(() => session.destroy(), KEEPALIVE_TIMEOUT_MS);
+      timeout.unref();
+      const sent = session.ping((error) => {
+        clearTimeout(timeout);
+        if (error) session.destroy();
+      });
+      if (!sent) clearTimeout(timeout);
+    }, KEEPALIVE_MS);
+    keepalive.unref();
+    const forget = () => {
+      clearInterval(keepalive);
+      if (this.sessions.get(address) === session) this.sessions.delete(address);
+    };
+    // A session that goes away takes no new streams; the streams it has run to their end.
+    session.on('goaway', forget);
+    session.on('close', forget);
+    session.on('error', (error) => {
+      forget();
+      this.logger.debug({ err: error, address }, 'runner session failed');
+    });
+    session.unref();
+    this.sessions.set(address, session);
+    return session;
+  }
+
+  /** Closes every session; their streams run to their end. */
+  close(): void {
+    this.closed = true;
+    for (const session of this.sessions.values()) session.close();
+    this.sessions.clear();
+  }
+}

@@ -1,0 +1,16 @@
+/** The `grpc-timeout` header: read into a deadline, written back as what is left of it. */
+
+const UNIT_MS: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1_000, m: 1, u: 0.001, n: 0.000_001 };
+
+/** The deadline (ms since the epoch) a `grpc-timeout` value sets from `now`; Infinity when absent or malformed. */
+export function deadlineOf(value: string | string[] | undefined, now: number): number {
+  if (typeof value !== 'string') return Infinity;
+  const match = /^(\d{1,8})([HMSmun])$/.exec(value);
+  if (!match) return Infinity;
+  return now + Number(match[1]) * UNIT_MS[match[2]!]!;
+}
+
+/** A `grpc-timeout` value for the time left until `deadline`, at least 1 ms. */
+export function timeoutHeader(deadline: number, now: number): string {
+  return `${Math.max(1, Math.ceil(deadline - now))}m`;
+}

@@ -1,0 +1,79 @@
+/**
+ * The gateway's public port when `gateway.forwarding` is 'http2': a node:http2 server that
+ * forwards ModelInfer to the runners itself and every other stream to the gateway's grpc-js
+ * server on a loopback port.
+ */
+import * as http2 from 'node:http2';
+import type { Logger } from '@infermesh/common';
+import { MODEL_INFER_PATH } from '@infermesh/proto';
+import { ForwardedInfer } from './ForwardedInfer.js';
+import type { H2InferDeps } from './H2InferDeps.js';
+import { relayStream } from './relay-stream.js';
+import { SESSION_MEMORY_MB, SessionPool } from './SessionPool.js';
+
+/** What {@link startH2Front} needs. */
+export interface H2FrontOptions {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** host:port of the gateway's grpc-js server, which serves every other method. */
+  internal: string;
+  logger: Logger;
+  /** ModelInfer's dependencies, less the fallback to `internal`, which this server adds. */
+  infer: Omit<H2InferDeps, 'fallback'>;
+}
+
+/** A started front server. */
+export interface H2Front {
+  port: number;
+  address: string;
+  /** Stops taking connections, lets streams finish for `graceMs`, then drops the rest. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export async function startH2Front(options: H2FrontOptions): Promise<H2Front> {
+  const internalSessions = new SessionPool(options.logger);
+  const internal = () => internalSessions.get(options.internal);
+  const deps: H2InferDeps = { ...options.infer, fallback: (downstream, headers, read) => relayStream(downstream, headers, internal, read) };
+  const server = http2.createServer({ maxSessionMemory: SESSION_MEMORY_MB });
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on('session', (session) => {
+    sessions.add(session);
+    session.on('close', () => sessions.delete(session));
+    session.on('error', (error) => options.logger.debug({ err: error }, 'caller session failed'));
+  });
+  server.on('stream', (stream, headers) => {
+    const grpc = String(headers['content-type'] ?? '').startsWith('application/grpc');
+    if (headers[':path'] === MODEL_INFER_PATH && grpc) new ForwardedInfer(deps, stream, headers);
+    else relayStream(stream, headers, internal);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as { port: number }).port;
+  let closing: Promise<void> | undefined;
+  return {
+    port,
+    address: `${options.host}:${port}`,
+    close(graceMs = 5_000) {
+      closing ??= new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          for (const session of sessions) session.destroy();
+        }, graceMs);
+        timer.unref();
+        server.close(() => {
+          clearTimeout(timer);
+          internalSessions.close();
+          options.infer.sessions.close();
+          resolve();
+        });
+        for (const session of sessions) session.close();
+      });
+      return closing;
+    },
+  };
+}

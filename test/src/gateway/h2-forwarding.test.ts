@@ -1,0 +1,133 @@
+/** The gateway with `forwarding: 'http2'`: ModelInfer piped to the runner, everything else through grpc-js behind it. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as http2 from 'node:http2';
+import * as grpc from '@grpc/grpc-js';
+import { buildInferRequest, decodeInferResponse, InferenceClient } from '@infermesh/client';
+import { clientChannelOptions } from '@infermesh/common';
+import type { Gateway, InferEvent } from '@infermesh/gateway';
+import { inferenceProto, type GRPCInferenceServiceClient, type ModelInferResponse__Output } from '@infermesh/proto';
+import { startGatewayInProcess, startInProcessMesh, type InProcessMesh } from '../harness/index.js';
+
+let mesh: InProcessMesh | undefined;
+let small: Gateway | undefined;
+const events: InferEvent[] = [];
+const input = { input: { datatype: 'FP32' as const, shape: [1, 64], data: new Float32Array(64).fill(0.5) } };
+
+beforeAll(async () => {
+  mesh = await startInProcessMesh({
+    readyModel: 'mlp',
+    gateway: { forwarding: 'http2', observers: [{ onInfer: (event) => events.push(event) }] },
+  });
+  small = await startGatewayInProcess([mesh.runner.address], { forwarding: 'http2', maxMessageBytes: 200 });
+}, 60_000);
+
+afterAll(async () => {
+  await small?.close();
+  await mesh?.close();
+});
+
+function stub(address: string, options: grpc.ChannelOptions = {}): GRPCInferenceServiceClient {
+  return new inferenceProto.GRPCInferenceService(address, grpc.credentials.createInsecure(), { ...clientChannelOptions(1 << 26), ...options });
+}
+
+describe('gateway forwarding at the HTTP/2 level', () => {
+  it('answers ModelInfer as the runner does, and tells the observers with the response bytes', async () => {
+    const direct = new InferenceClient(mesh!.runner.address);
+    try {
+      events.length = 0;
+      const viaGateway = await mesh!.client.infer('mlp', input, { id: 'h2-1', metadata: { 'x-user': 'u9' } });
+      const fromRunner = await direct.infer('mlp', input, { id: 'h2-1', version: viaGateway.modelVersion });
+      expect(viaGateway).toEqual(fromRunner);
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({ modelName: 'mlp', version: '2', requestId: 'h2-1', runner: mesh!.runner.address, code: grpc.status.OK, details: '' });
+      expect(events[0]!.metadata.get('x-user')).toEqual(['u9']);
+      const response = inferenceProto.GRPCInferenceService.service.ModelInfer.responseDeserialize(events[0]!.response!) as ModelInferResponse__Output;
+      expect(response.id).toBe('h2-1');
+    } finally {
+      direct.close();
+    }
+  });
+
+  it('answers NOT_FOUND for an unknown model and an unknown version', async () => {
+    await expect(mesh!.client.infer('nope', input)).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+    await expect(mesh!.client.infer('mlp', input, { version: '99' })).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+  });
+
+  it('refuses a message over the limit with RESOURCE_EXHAUSTED, as grpc-js does', async () => {
+    const client = new InferenceClient(small!.address);
+    try {
+      await expect(client.infer('mlp', input)).rejects.toMatchObject({ code: grpc.status.RESOURCE_EXHAUSTED });
+      expect(await client.serverLive()).toBe(true);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('hands a compressed request to grpc-js, which answers it', async () => {
+    const client = stub(mesh!.gateway.address, { 'grpc.default_compression_algorithm': 2 });
+    try {
+      const response = await new Promise<ModelInferResponse__Output>((resolve, reject) =>
+        client.ModelInfer(buildInferRequest('mlp', input, { id: 'gz' }), (error, value) => (error ? reject(error) : resolve(value!))),
+      );
+      expect(decodeInferResponse(response).id).toBe('gz');
+    } finally {
+      client.close();
+    }
+  });
+
+  it('serves every other method through grpc-js: metadata, a stream, health', async () => {
+    expect(await mesh!.client.serverReady()).toBe(true);
+    const metadata = await mesh!.client.modelMetadata('mlp');
+    expect(metadata.name).toBe('mlp');
+    const client = stub(mesh!.gateway.address);
+    try {
+      const stream = client.ModelStreamInfer();
+      const answers: unknown[] = [];
+      const ended = new Promise<void>((resolve, reject) => {
+        stream.on('data', (answer) => answers.push(answer));
+        stream.on('end', resolve);
+        stream.on('error', reject);
+      });
+      for (let i = 0; i < 3; i++) stream.write(buildInferRequest('mlp', input, { id: `s${i}` }));
+      stream.end();
+      await ended;
+      expect(answers).toHaveLength(3);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('answers DEADLINE_EXCEEDED to a caller whose message never finishes, and goes on serving', async () => {
+    const session = http2.connect(`http://${mesh!.gateway.address}`);
+    try {
+      const call = session.request({ ':method': 'POST', ':path': '/inference.GRPCInferenceService/ModelInfer', 'content-type': 'application/grpc', te: 'trailers', 'grpc-timeout': '50m' });
+      const answer = new Promise<http2.IncomingHttpHeaders>((resolve) => call.on('response', resolve));
+      call.resume();
+      call.write(Buffer.from([0, 0, 0, 1, 0]));
+      expect((await answer)['grpc-status']).toBe(String(grpc.status.DEADLINE_EXCEEDED));
+      call.close();
+    } finally {
+      session.close();
+    }
+    expect((await mesh!.client.infer('mlp', input)).modelName).toBe('mlp');
+  });
+
+  it('answers DEADLINE_EXCEEDED itself when the grpc-timeout passes before the runner answers', async () => {
+    const message = inferenceProto.GRPCInferenceService.service.ModelInfer.requestSerialize(buildInferRequest('mlp', input));
+    const frame = Buffer.concat([Buffer.from([0, 0, 0, 0, 0]), message]);
+    frame.writeUInt32BE(message.length, 1);
+    const session = http2.connect(`http://${mesh!.gateway.address}`);
+    try {
+      const call = session.request({ ':method': 'POST', ':path': '/inference.GRPCInferenceService/ModelInfer', 'content-type': 'application/grpc', te: 'trailers', 'grpc-timeout': '1n' });
+      const answer = new Promise<http2.IncomingHttpHeaders>((resolve) => {
+        call.on('response', (headers) => headers['grpc-status'] !== undefined && resolve(headers));
+        call.on('trailers', resolve);
+      });
+      call.resume();
+      call.end(frame);
+      expect((await answer)['grpc-status']).toBe(String(grpc.status.DEADLINE_EXCEEDED));
+    } finally {
+      session.close();
+    }
+  });
+});
