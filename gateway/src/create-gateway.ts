@@ -5,9 +5,9 @@ import {
   RetryPolicy,
   startGrpcServer,
   startHttpServer,
-  type GatewayRetryConfig,
-  type Logger,
+  type GatewaySettings,
   type PublisherSettings,
+  type Logger,
 } from '@infermesh/common';
 import { SessionPool } from './h2/SessionPool.js';
 import { startH2Front } from './h2/start-h2-front.js';
@@ -25,32 +25,16 @@ import { GatewayStats } from './status/GatewayStats.js';
 import { statusRoutes } from './status/status-routes.js';
 import { StaticRouter } from './StaticRouter.js';
 
-/** Everything a gateway needs: common's GatewaySettings (the resolved mesh config) plus what the process supplies. */
-export interface GatewayConfig {
-  host: string;
-  /** 0 picks a free port. */
-  port: number;
-  /** Runner addresses, host:port. */
-  runners: string[];
-  runnerRefreshMs: number;
-  maxMessageBytes: number;
+/**
+ * Everything a gateway needs: common's GatewaySettings (the resolved mesh config) plus what
+ * the process supplies. Tests may leave out `httpPort` (no status page or /metrics), `retry`
+ * (the `gateway.retry` defaults) and `forwarding` (grpc-js); without `registry` the gateway
+ * routes to the static `runners` list, without `publisher` it writes no records.
+ */
+export interface GatewayConfig extends Partial<Pick<GatewaySettings, 'httpPort' | 'retry' | 'forwarding'>>, Omit<GatewaySettings, 'httpPort' | 'retry' | 'forwarding'> {
   logger: Logger;
   /** Told about every forwarded inference (sink publisher, registry reporter). */
   observers?: InferObserver[];
-  /**
-   * The registry's host:port. With it, routes come from the registry's WatchRoutes (and
-   * `runners` is not used) and per-version stats go back to it; without it, the gateway
-   * routes to the static `runners` list.
-   */
-  registry?: string;
-  /** HTTP port of the status page (/), its JSON (/status.json) and /metrics; absent: not served. */
-  httpPort?: number;
-  /** When a failed ModelInfer attempt goes to another runner; absent: the `gateway.retry` defaults. */
-  retry?: GatewayRetryConfig;
-  /** With it, the gateway streams a prediction record of every inference to the sink; absent: no records. */
-  publisher?: PublisherSettings;
-  /** 'http2' forwards ModelInfer as an HTTP/2 stream (gateway/src/h2); absent or 'grpc-js': grpc-js serves every method. */
-  forwarding?: 'grpc-js' | 'http2';
 }
 
 /** A started gateway. */

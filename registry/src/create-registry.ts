@@ -1,6 +1,6 @@
 /** Builds and starts the registry: state, store, artifacts, membership, placement, routes, API. */
 import path from 'node:path';
-import { serviceMiddleware, startGrpcServer, withMiddleware, type Logger, type RegistryConfig } from '@infermesh/common';
+import { serviceMiddleware, startGrpcServer, withMiddleware, type Logger, type RegistrySettings } from '@infermesh/common';
 import { registryProto } from '@infermesh/proto/registry';
 import { ArtifactStore } from './artifacts/ArtifactStore.js';
 import { Membership } from './placement/Membership.js';
@@ -16,13 +16,8 @@ import { versionHandlers } from './service/version-handlers.js';
 import { CanaryWatch } from './stats/CanaryWatch.js';
 import { createStore } from './store/create-store.js';
 
-/** Everything a registry needs; `main.ts` derives it from the mesh config. */
-export interface RegistryOptions {
-  config: RegistryConfig;
-  /** The mesh's data folder; the registry keeps its state and artifacts in `<dataDir>/registry`. */
-  dataDir: string;
-  /** Largest gRPC message either way (uploads come in chunks far below it). */
-  maxMessageBytes: number;
+/** Everything a registry needs: its settings from the resolved mesh config (`main.ts`), with a logger. */
+export interface RegistryOptions extends RegistrySettings {
   logger: Logger;
 }
 

@@ -1,6 +1,6 @@
 /** Builds and starts a runner: loads its model repository and serves it on one device. */
 import { hostname } from 'node:os';
-import { metricsRoute, scanModelRepository, serviceMiddleware, startGrpcServer, startHttpServer, withMiddleware, type Logger } from '@infermesh/common';
+import { metricsRoute, scanModelRepository, serviceMiddleware, startGrpcServer, startHttpServer, withMiddleware, type Logger, type RunnerSettings } from '@infermesh/common';
 import { inferenceProto, runnerProto } from '@infermesh/proto';
 import { inferenceHandlers } from './inference-service.js';
 import { ModelLifecycle } from './ModelLifecycle.js';
@@ -9,26 +9,14 @@ import { RegistryMembership } from './registry-membership.js';
 import { runnerControlHandlers } from './runner-control-service.js';
 import { createRunnerMetrics } from './runner-metrics.js';
 
-/** Everything a runner needs; `main.ts` derives it from the mesh config. */
-export interface RunnerConfig {
-  name: string;
-  /** `cpu` or `cuda:N`. */
-  device: string;
-  host: string;
-  /** 0 picks a free port. */
-  port: number;
-  modelRepository: string;
-  /** The mesh's data folder; LoadModel's configs live in `<dataDir>/runner-<name>/configs`. */
-  dataDir: string;
-  /** ORT intra-op threads per model instance; 0 lets onnxruntime choose. */
-  intraOpThreads: number;
-  maxMessageBytes: number;
-  maxTensorElements: number;
+/**
+ * Everything a runner needs: its settings from the resolved mesh config (`main.ts`), with a
+ * logger; tests may leave out `metricsPort` to serve no metrics.
+ */
+export interface RunnerConfig extends Omit<RunnerSettings, 'metricsPort'> {
   logger: Logger;
   /** HTTP port of /metrics; 0 picks a free one; absent: no metrics server. */
   metricsPort?: number;
-  /** The registry's host:port: the runner registers there and heartbeats. Absent: no registry. */
-  registry?: string;
 }
 
 /** A started runner. */

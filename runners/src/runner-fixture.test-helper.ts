@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '@infermesh/common';
 import { InferenceClient } from '@infermesh/client';
-import { DataType, identityModel, writeExampleModels, writeModel } from '@infermesh/testkit';
+import { DataType, identityModel, inProcessRunnerSettings, writeExampleModels, writeModel } from '@infermesh/testkit';
 import { createRunner, type Runner, type RunnerConfig } from './create-runner.js';
 
 /** ONNX element types with an identity model in the fixture, by protocol datatype. */
@@ -101,19 +101,7 @@ export async function startRunnerWith(models: FixtureModel[], device = 'cpu'): P
 
 /** A CPU runner over `modelRepository` (as the e2e harness starts one), resolved once every version has loaded or failed. */
 export async function startRunnerInProcess(modelRepository: string, overrides: Partial<RunnerConfig> = {}): Promise<Runner> {
-  const runner = await createRunner({
-    name: 'cpu-0',
-    device: 'cpu',
-    host: '127.0.0.1',
-    port: 0,
-    modelRepository,
-    dataDir: modelRepository,
-    intraOpThreads: 1,
-    maxMessageBytes: 1 << 26,
-    maxTensorElements: 1 << 24,
-    logger: silentLogger(),
-    ...overrides,
-  });
+  const runner = await createRunner({ ...inProcessRunnerSettings(modelRepository), ...overrides });
   await runner.loaded;
   return runner;
 }

@@ -13,6 +13,7 @@ export { compilePythonStubs, pythonToolchainAvailable, type PythonStubs } from '
 export { exampleRepository } from './model-repository.js';
 export { RunnerProbe, type LoadModelArgs, type Outcome } from './runner-probe.js';
 export { int32s, modelInfer, type CallOutcome } from './model-infer.js';
+export { inProcessRunnerSettings, startInProcessRegistry, type InProcessRegistry } from './in-process.js';
 export {
   DataType,
   EXAMPLE_MODEL_COUNT,

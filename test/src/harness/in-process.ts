@@ -3,23 +3,11 @@ import { InferenceClient, type InferenceClientOptions } from '@infermesh/client'
 import { readEnvironment, silentLogger } from '@infermesh/common';
 import { createGateway, type Gateway, type GatewayConfig } from '@infermesh/gateway';
 import { createRunner, type Runner, type RunnerConfig } from '@infermesh/runners';
-import { exampleRepository, waitFor } from '@infermesh/testkit';
+import { exampleRepository, inProcessRunnerSettings, waitFor } from '@infermesh/testkit';
 
 /** A CPU runner over `modelRepository`, resolved once every version has loaded or failed. */
 export async function startRunnerInProcess(modelRepository: string, overrides: Partial<RunnerConfig> = {}): Promise<Runner> {
-  const runner = await createRunner({
-    name: 'cpu-0',
-    device: 'cpu',
-    host: '127.0.0.1',
-    port: 0,
-    modelRepository,
-    dataDir: modelRepository,
-    intraOpThreads: 1,
-    maxMessageBytes: 1 << 26,
-    maxTensorElements: 1 << 24,
-    logger: silentLogger(),
-    ...overrides,
-  });
+  const runner = await createRunner({ ...inProcessRunnerSettings(modelRepository), ...overrides });
   await runner.loaded;
   return runner;
 }
