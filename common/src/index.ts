@@ -108,6 +108,7 @@ export {
   endSpan,
   extractContext,
   injectContext,
+  injectHeaders,
   startChildSpan,
   startServerSpan,
   startServerSpanIn,

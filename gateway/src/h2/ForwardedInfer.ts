@@ -7,7 +7,7 @@
 import { constants, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import { trace as otelTrace, type Context, type Span } from '@opentelemetry/api';
-import { endSpan, injectContext, reportError, startChildSpan, startServerSpan, traceparentOf } from '@infermesh/common';
+import { endSpan, injectHeaders, reportError, startChildSpan, startServerSpan, traceparentOf } from '@infermesh/common';
 import { MODEL_INFER_PATH } from '@infermesh/proto';
 import type { RunnerEndpoint } from '../RunnerEndpoint.js';
 import { modelVersionParts, readInferRequestHeader, type InferRequestHeader } from '../wire.js';
@@ -112,9 +112,7 @@ export class ForwardedInfer {
       return;
     }
     this.outgoing = requestHeadersFor(this.headers, MODEL_INFER_PATH);
-    const trace = new grpc.Metadata();
-    injectContext(trace, otelTrace.setSpan(this.ctx, this.routeSpan));
-    for (const [key, value] of Object.entries(trace.getMap())) this.outgoing[key] = String(value);
+    injectHeaders(this.outgoing, otelTrace.setSpan(this.ctx, this.routeSpan));
     this.body = this.version === header.modelVersion ? [message.frame] : framePieces(modelVersionParts(message.message, this.version));
     this.deps.retry.recordCall();
     this.attempt();
