@@ -88,9 +88,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
           sessions: new SessionPool(config.logger),
           maxMessageBytes: config.maxMessageBytes,
           logger: config.logger,
-          observers: observers ?? [],
-          own,
-          notify: observerNotifier(config.logger, observers ?? [], own),
+          observers: observerNotifier(config.logger, observers ?? [], own),
         },
       })
     : undefined;

@@ -59,14 +59,13 @@ export function gatewayHandlers(
   /** What ServerMetadata lists as supported extensions. */
   extensions: readonly string[] = [],
 ): grpc.UntypedServiceImplementation {
-  const notify = observerNotifier(logger, observers, own);
+  const { admit, notify } = observerNotifier(logger, observers, own);
 
   const infer = async (request: Buffer, call: ParentCall): Promise<Buffer> => {
     const receivedAt = Date.now();
     const started = performance.now();
     const header = readInferRequestHeader(request);
-    for (const observer of observers) observer.admit?.();
-    for (const observer of own) observer.admit?.();
+    admit();
     const { span, ctx } = startServerSpan(MODEL_INFER_PATH, call.metadata, { 'model.name': header.modelName });
     const trace: ForwardTrace = { version: '', runner: '' };
     let response: Buffer | undefined;

@@ -91,8 +91,7 @@ export class ForwardedInfer {
         return;
       }
       this.header = readInferRequestHeader(message.message);
-      for (const observer of this.deps.observers) observer.admit?.();
-      for (const observer of this.deps.own) observer.admit?.();
+      this.deps.observers.admit();
     } catch (error) {
       this.refuse(error);
       return;
@@ -169,7 +168,7 @@ export class ForwardedInfer {
   }
 
   private wantsResponse(): boolean {
-    return this.deps.observers.length > 0 || this.deps.own.length > 0;
+    return this.deps.observers.listening;
   }
 
   private onDeadline(): void {
@@ -239,7 +238,7 @@ export class ForwardedInfer {
       response: code === grpc.status.OK ? this.responseMessage() : undefined,
       traceparent: this.ctx ? traceparentOf(this.ctx) : '',
     };
-    this.deps.notify(event);
+    this.deps.observers.notify(event);
   }
 
   /** The response message without its frame header; joined only when it came in several chunks. */

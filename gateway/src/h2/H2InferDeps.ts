@@ -1,7 +1,7 @@
 /** What a ModelInfer forwarded at the HTTP/2 level needs from the gateway. */
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { Logger, RetryPolicy } from '@infermesh/common';
-import type { InferEvent, InferObserver } from '../InferObserver.js';
+import type { ObserverNotifier } from '../notify-observers.js';
 import type { Router } from '../Router.js';
 import type { ReadSoFar } from './relay-stream.js';
 import type { SessionPool } from './SessionPool.js';
@@ -14,11 +14,8 @@ export interface H2InferDeps {
   sessions: SessionPool;
   maxMessageBytes: number;
   logger: Logger;
-  /** Asked to admit each call (the caller's, then the gateway's own). */
-  observers: readonly InferObserver[];
-  own: readonly InferObserver[];
-  /** Tells every observer about a finished call. */
-  notify(event: InferEvent): void;
+  /** Asked to admit each call, then told about it when it has finished. */
+  observers: ObserverNotifier;
   /** Hands a call to the grpc-js server as it came (a compressed message). */
   fallback(downstream: ServerHttp2Stream, headers: IncomingHttpHeaders, read: ReadSoFar): void;
 }
