@@ -102,6 +102,7 @@ export { runService, type RunningService } from './process/run-service.js';
 export { mainScript, spawnService, type SpawnOptions, type SpawnedService } from './process/spawn-service.js';
 export { INFERMESH_VERSION } from './version.js';
 export { startTelemetry, type Telemetry } from './telemetry/start-telemetry.js';
+export { declareSpansNeverSampled, spansCanRecord } from './telemetry/sampling-mode.js';
 export {
   activeTraceIds,
   contextFromTraceparent,

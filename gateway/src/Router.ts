@@ -2,6 +2,20 @@
 import type { Metadata } from '@grpc/grpc-js';
 import type { RunnerEndpoint } from './RunnerEndpoint.js';
 
+/** Reads one header of a call (its first value), whatever form the call's headers come in. */
+export type HeaderReader = (name: string) => string | undefined;
+
+/** No headers at all: for calls routed without a caller's metadata. */
+export const NO_HEADERS: HeaderReader = () => undefined;
+
+/** A HeaderReader over grpc-js Metadata. */
+export function metadataHeaders(metadata: Metadata): HeaderReader {
+  return (name) => {
+    const value = metadata.get(name)[0];
+    return typeof value === 'string' ? value : undefined;
+  };
+}
+
 /** A model's rollout as routing sees it (the status page shows these). */
 export interface RolloutSummary {
   model: string;
@@ -23,9 +37,10 @@ export interface RouteChoice {
 export interface Router {
   /**
    * The version a call runs: the one it names, else what the routing rules pick for its
-   * metadata. NOT_FOUND for an unknown model or version, UNAVAILABLE when none can serve now.
+   * headers, read only when a rule needs one. NOT_FOUND for an unknown model or version,
+   * UNAVAILABLE when none can serve now.
    */
-  chooseVersion(model: string, requested: string, metadata: Metadata): RouteChoice;
+  chooseVersion(model: string, requested: string, header: HeaderReader): RouteChoice;
   /** A runner that has the version ready, skipping `exclude` (runners already tried). */
   pickRunner(model: string, version: string, exclude: ReadonlySet<RunnerEndpoint>): RunnerEndpoint;
   /** The runners that have this version ready and get its calls. */

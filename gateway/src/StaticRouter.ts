@@ -1,15 +1,14 @@
 /** Routing without a registry: a fixed runner list; a call without a version gets the newest one ready. */
-import type { Metadata } from '@grpc/grpc-js';
 import { ServiceError } from '@infermesh/common';
 import { pickLeastLoaded } from './pick-runner.js';
-import type { RolloutSummary, RouteChoice, Router } from './Router.js';
+import type { HeaderReader, RolloutSummary, RouteChoice, Router } from './Router.js';
 import type { RunnerEndpoint } from './RunnerEndpoint.js';
 import type { RunnerPool } from './RunnerPool.js';
 
 export class StaticRouter implements Router {
   constructor(private readonly pool: RunnerPool) {}
 
-  chooseVersion(model: string, requested: string, _metadata: Metadata): RouteChoice {
+  chooseVersion(model: string, requested: string, _header: HeaderReader): RouteChoice {
     const version = this.resolveVersion(model, requested);
     if (version === undefined) throw this.noRoute(model, requested, false);
     return { version, reason: requested === '' ? 'newest' : 'explicit' };

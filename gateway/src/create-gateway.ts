@@ -28,7 +28,7 @@ import { StaticRouter } from './StaticRouter.js';
 /**
  * Everything a gateway needs: common's GatewaySettings (the resolved mesh config) plus what
  * the process supplies. Tests may leave out `httpPort` (no status page or /metrics), `retry`
- * (the `gateway.retry` defaults) and `forwarding` (grpc-js); without `registry` the gateway
+ * (the `gateway.retry` defaults) and `forwarding` (http2); without `registry` the gateway
  * routes to the static `runners` list, without `publisher` it writes no records.
  */
 export interface GatewayConfig extends Partial<Pick<GatewaySettings, 'httpPort' | 'retry' | 'forwarding'>>, Omit<GatewaySettings, 'httpPort' | 'retry' | 'forwarding'> {
@@ -55,19 +55,20 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   if (!config.registry && config.runners.length === 0) throw new Error('gateway: no runners configured (gateway.runners or runners) and no registry');
   const pool = new RunnerPool(config.registry ? [] : config.runners, config.maxMessageBytes, config.runnerRefreshMs);
   await pool.start();
-  const link: RegistryLink | undefined = config.registry ? followRegistry(config.registry, pool, config.logger) : undefined;
-  const router: Router = link?.router ?? new StaticRouter(pool);
   const stats = new GatewayStats(pool);
+  const link: RegistryLink | undefined = config.registry ? followRegistry(config.registry, pool, stats, config.logger) : undefined;
+  const router: Router = link?.router ?? new StaticRouter(pool);
   const retry = new RetryPolicy(gatewayRetryPolicyOptions(config.retry ?? GATEWAY_RETRY_DEFAULTS));
   const publisher = config.publisher && sinkPublisher(config.publisher, pool, config.logger);
   const observers = publisher ? [...(config.observers ?? []), publisher] : config.observers;
   const repository = link ? new RegistryRepository(link.client, router, link.gateway) : new RunnerListRepository(pool);
-  const own: InferObserver[] = link ? [stats, link.reporter] : [stats];
+  // The registry's reports are read from the same counts: one observer counts each call once.
+  const own: InferObserver[] = [stats];
   const implementation = {
     ...gatewayHandlers(router, retry, config.logger, observers, own, extensionNames(link !== undefined)),
     ...extensionHandlers(router, pool, repository, config.logger),
   };
-  const h2 = config.forwarding === 'http2';
+  const h2 = (config.forwarding ?? 'http2') === 'http2';
   const server = await startGrpcServer({
     // Behind the HTTP/2 front, grpc-js serves on loopback only.
     host: h2 ? '127.0.0.1' : config.host,

@@ -10,9 +10,9 @@
 import type { EventEmitter } from 'node:events';
 import type * as grpc from '@grpc/grpc-js';
 import { trace as otelTrace, type Context } from '@opentelemetry/api';
-import { deadlineMs, endSpan, injectContext, startChildSpan, type RetryPolicy } from '@infermesh/common';
+import { deadlineMs, endSpan, injectContext, spansCanRecord, startChildSpan, type RetryPolicy } from '@infermesh/common';
 import { MODEL_INFER_PATH } from '@infermesh/proto';
-import type { Router } from './Router.js';
+import { metadataHeaders, type Router } from './Router.js';
 import type { RunnerEndpoint } from './RunnerEndpoint.js';
 import { passThrough, withModelVersion, type InferRequestHeader } from './wire.js';
 
@@ -82,14 +82,20 @@ export async function forwardInfer(
   trace: ForwardTrace = { version: '', runner: '' },
   traceContext?: Context,
 ): Promise<Buffer> {
-  const metadata = parent.metadata.clone();
-  const choice = router.chooseVersion(header.modelName, header.modelVersion, parent.metadata);
+  const choice = router.chooseVersion(header.modelName, header.modelVersion, metadataHeaders(parent.metadata));
   const { version } = choice;
   trace.version = version;
-  const span = traceContext
-    ? startChildSpan('route', traceContext, { 'model.name': header.modelName, 'model.version': version, 'route.reason': choice.reason })
-    : undefined;
-  if (span) injectContext(metadata, otelTrace.setSpan(traceContext!, span));
+  const span =
+    traceContext && spansCanRecord()
+      ? startChildSpan('route', traceContext, { 'model.name': header.modelName, 'model.version': version, 'route.reason': choice.reason })
+      : undefined;
+  // The caller's metadata goes on as it came (its trace headers too), unless the route span
+  // replaces the trace context: only then is it copied.
+  let metadata = parent.metadata;
+  if (span) {
+    metadata = metadata.clone();
+    injectContext(metadata, otelTrace.setSpan(traceContext!, span));
+  }
   const body = version === header.modelVersion ? request : withModelVersion(request, version);
   let tried: Set<RunnerEndpoint> | undefined;
   let attempts = 0;

@@ -21,7 +21,7 @@ import { MODEL_INFER_PATH, inferenceProto, type GRPCInferenceServiceHandlers, ty
 import { forwardInfer, type ForwardTrace, type ParentCall } from './forward-infer.js';
 import type { InferObserver } from './InferObserver.js';
 import { observerNotifier } from './notify-observers.js';
-import type { Router } from './Router.js';
+import { metadataHeaders, NO_HEADERS, type Router } from './Router.js';
 import { passThrough, readInferRequestHeader, wrapStreamResponse, type InferRequestHeader } from './wire.js';
 
 /** Requests of one ModelStreamInfer stream running at once. */
@@ -101,8 +101,6 @@ export function gatewayHandlers(
     }
   };
 
-  const noMetadata = new grpc.Metadata();
-
   // Methods off the hot path go through the service middleware, bound here once.
   const cold: ContextHandlers<ColdMethods, ServiceCallContext> = {
     ServerLive: () => ({ live: true }),
@@ -114,7 +112,7 @@ export function gatewayHandlers(
     }),
     ModelReady: (request) => {
       try {
-        const { version } = router.chooseVersion(request.name, request.version, noMetadata);
+        const { version } = router.chooseVersion(request.name, request.version, NO_HEADERS);
         router.pickRunner(request.name, version, new Set());
         return { ready: true };
       } catch {
@@ -122,7 +120,7 @@ export function gatewayHandlers(
       }
     },
     ModelMetadata: async (request, call) => {
-      const { version } = router.chooseVersion(request.name, request.version, call.metadata);
+      const { version } = router.chooseVersion(request.name, request.version, metadataHeaders(call.metadata));
       const runner = router.pickRunner(request.name, version, new Set());
       const response = await unaryCall<ModelMetadataResponse__Output>((done) =>
         runner.inference.ModelMetadata({ name: request.name, version }, { parent: call }, done),

@@ -4,7 +4,7 @@ import { createGateway } from './create-gateway.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger('gateway', config.mesh.log.level);
-const telemetry = startTelemetry('infermesh-gateway', config.env);
+const telemetry = await startTelemetry('infermesh-gateway', config.env);
 
 await runService(logger, async () => {
   const gateway = await createGateway({ ...config.gateway, logger });

@@ -5,7 +5,7 @@ import { createRunner } from './create-runner.js';
 const config = loadConfigOrExit();
 const settings = config.runner();
 const logger = createLogger(`runner/${settings?.name ?? config.env.runnerName}`, config.mesh.log.level);
-const telemetry = startTelemetry('infermesh-runner', config.env);
+const telemetry = await startTelemetry('infermesh-runner', config.env);
 
 await runService(logger, async () => {
   if (!settings) throw new Error(`no runner named '${config.env.runnerName}' in the mesh config`);

@@ -4,7 +4,7 @@ import { createSink } from './create-sink.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger('sink', config.mesh.log.level);
-const telemetry = startTelemetry('infermesh-sink', config.env);
+const telemetry = await startTelemetry('infermesh-sink', config.env);
 
 await runService(logger, async () => {
   const sink = await createSink(config.sink, { logger });

@@ -20,7 +20,7 @@ export const gatewaySchema = z
      * How ModelInfer reaches a runner: 'grpc-js' (a grpc-js server and client per call) or
      * 'http2' (the HTTP/2 stream is piped to the runner; see gateway/src/h2). Off until the bench says otherwise.
      */
-    forwarding: z.enum(['grpc-js', 'http2']).default('grpc-js'),
+    forwarding: z.enum(['grpc-js', 'http2']).default('http2'),
   })
   .strict();
 

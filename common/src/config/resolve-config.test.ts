@@ -63,10 +63,10 @@ describe('resolveConfig', () => {
     );
   });
 
-  it('forwards with grpc-js unless the file or INFERMESH_GATEWAY_FORWARDING says http2, and names a bad value', () => {
-    expect(resolveConfig(file, {}).gateway.forwarding).toBe('grpc-js');
-    expect(resolveConfig({ ...file, gateway: { forwarding: 'http2' } }, {}).gateway.forwarding).toBe('http2');
-    expect(resolveConfig(file, readEnvironment({ INFERMESH_GATEWAY_FORWARDING: 'http2' })).gateway.forwarding).toBe('http2');
+  it('forwards at the HTTP/2 level unless the file or INFERMESH_GATEWAY_FORWARDING says grpc-js, and names a bad value', () => {
+    expect(resolveConfig(file, {}).gateway.forwarding).toBe('http2');
+    expect(resolveConfig({ ...file, gateway: { forwarding: 'grpc-js' } }, {}).gateway.forwarding).toBe('grpc-js');
+    expect(resolveConfig(file, readEnvironment({ INFERMESH_GATEWAY_FORWARDING: 'grpc-js' })).gateway.forwarding).toBe('grpc-js');
     expect(() => readEnvironment({ INFERMESH_GATEWAY_FORWARDING: 'envoy' })).toThrowError(
       "environment variable INFERMESH_GATEWAY_FORWARDING: expected 'grpc-js' or 'http2', got 'envoy'",
     );

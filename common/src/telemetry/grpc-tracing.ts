@@ -3,6 +3,7 @@
  * call metadata, and server spans named and attributed per OpenTelemetry's RPC conventions.
  */
 import {
+  INVALID_SPAN_CONTEXT,
   ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
@@ -17,6 +18,7 @@ import {
 } from '@opentelemetry/api';
 import { status as grpcStatus, type Metadata } from '@grpc/grpc-js';
 import { toGrpcStatus } from '../errors/to-grpc-status.js';
+import { spansCanRecord } from './sampling-mode.js';
 
 /** The tracer every infermesh component uses. */
 export const tracer = trace.getTracer('infermesh');
@@ -92,25 +94,41 @@ function methodNaming(fullMethod: string): MethodNaming {
   return naming;
 }
 
-/** Starts the server span of an incoming call, as a child of the caller's context. */
+/** The span of every call when no span can be sampled: records nothing, propagates nothing. */
+const UNSAMPLED: { span: Span; ctx: Context } = { span: trace.wrapSpanContext(INVALID_SPAN_CONTEXT), ctx: ROOT_CONTEXT };
+
+/**
+ * Starts the server span of an incoming call, as a child of the caller's context. When no
+ * span can be sampled (see sampling-mode.ts) it reads nothing and returns a shared span
+ * that records nothing, under the root context: the caller's trace headers, copied to the
+ * next hop with the rest of its metadata, carry its trace on.
+ */
 export function startServerSpan(fullMethod: string, metadata: Metadata, attributes: Attributes = {}): { span: Span; ctx: Context } {
+  if (!spansCanRecord()) return UNSAMPLED;
   return startServerSpanIn(fullMethod, extractContext(metadata), attributes);
 }
 
 /** Starts the server span of an incoming call under `parent`, the context the caller sent. */
 export function startServerSpanIn(fullMethod: string, parent: Context, attributes: Attributes = {}): { span: Span; ctx: Context } {
+  if (!spansCanRecord()) return UNSAMPLED;
   const { name, rpc } = methodNaming(fullMethod);
   const span = tracer.startSpan(name, { kind: SpanKind.SERVER, attributes: { ...rpc, ...attributes } }, parent);
   return { span, ctx: trace.setSpan(parent, span) };
 }
 
-/** Starts an internal span under `parent`. */
+/** Starts an internal span under `parent` (the shared unsampled span when none can be sampled). */
 export function startChildSpan(name: string, parent: Context, attributes: Attributes = {}, startTime?: number): Span {
+  if (!spansCanRecord()) return UNSAMPLED.span;
   return tracer.startSpan(name, { kind: SpanKind.INTERNAL, attributes, ...(startTime === undefined ? {} : { startTime }) }, parent);
 }
 
 /** Ends a span with the gRPC status of `error` (OK when undefined); errors set the span's status. */
 export function endSpan(span: Span, error?: unknown, endTime?: number): void {
+  // A span that records nothing needs no status worked out for it.
+  if (!span.isRecording()) {
+    span.end(endTime);
+    return;
+  }
   if (error === undefined) {
     span.setAttribute('rpc.grpc.status_code', grpcStatus.OK);
   } else {

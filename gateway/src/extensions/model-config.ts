@@ -4,7 +4,7 @@
  */
 import type { Metadata } from '@grpc/grpc-js';
 import type { ModelConfigResponse, ModelConfigResponse__Output, ModelInstanceGroup } from '@infermesh/proto';
-import type { Router } from '../Router.js';
+import { metadataHeaders, type Router } from '../Router.js';
 import type { RunnerEndpoint } from '../RunnerEndpoint.js';
 import { cudaDeviceId, unaryCall } from '@infermesh/common';
 
@@ -38,7 +38,7 @@ export async function modelConfig(
   request: { name: string; version: string },
   call: { metadata: Metadata; getDeadline(): Date | number },
 ): Promise<ModelConfigResponse> {
-  const { version } = router.chooseVersion(request.name, request.version, call.metadata);
+  const { version } = router.chooseVersion(request.name, request.version, metadataHeaders(call.metadata));
   const runner = router.pickRunner(request.name, version, new Set());
   const response = await unaryCall<ModelConfigResponse__Output>((done) =>
     runner.inference.ModelConfig({ name: request.name, version }, { deadline: call.getDeadline() }, done),

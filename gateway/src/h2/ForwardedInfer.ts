@@ -7,8 +7,9 @@
 import { constants, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import { trace as otelTrace, type Context, type Span } from '@opentelemetry/api';
-import { endSpan, injectHeaders, reportError, startChildSpan, startServerSpan, traceparentOf } from '@infermesh/common';
+import { endSpan, injectHeaders, reportError, spansCanRecord, startChildSpan, startServerSpan, traceparentOf } from '@infermesh/common';
 import { MODEL_INFER_PATH } from '@infermesh/proto';
+import type { InferEvent } from '../InferObserver.js';
 import type { RunnerEndpoint } from '../RunnerEndpoint.js';
 import { modelVersionParts, readInferRequestHeader, type InferRequestHeader } from '../wire.js';
 import { FRAME_HEADER_BYTES, framePieces, GrpcFrameReader, type UnaryMessage } from './GrpcFrameReader.js';
@@ -19,6 +20,9 @@ import { answerStatus, relayResponse, type Relay } from './relay-response.js';
 import { resetStatus } from './reset-status.js';
 
 const NONE_TRIED: ReadonlySet<RunnerEndpoint> = new Set();
+
+/** The first value of an HTTP/2 header, as routing reads headers. */
+const firstValue = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
 
 /** Headers that are the transport's, not the caller's metadata (grpc-js's server drops the same). */
 const NOT_METADATA = ['grpc-timeout', 'grpc-encoding', 'grpc-accept-encoding', 'accept-encoding', 'te', 'content-type'];
@@ -98,20 +102,18 @@ export class ForwardedInfer {
     }
     const header = this.header;
     this.request = message.message;
-    const metadata = grpc.Metadata.fromHttp2Headers(this.headers);
-    for (const key of NOT_METADATA) metadata.remove(key);
-    this.metadata = metadata;
-    ({ span: this.span, ctx: this.ctx } = startServerSpan(MODEL_INFER_PATH, metadata, { 'model.name': header.modelName }));
+    // Unsampled calls make no spans and pass the caller's trace headers on as they came.
+    if (spansCanRecord()) ({ span: this.span, ctx: this.ctx } = startServerSpan(MODEL_INFER_PATH, this.callMetadata(), { 'model.name': header.modelName }));
     try {
-      const choice = this.deps.router.chooseVersion(header.modelName, header.modelVersion, metadata);
+      const choice = this.deps.router.chooseVersion(header.modelName, header.modelVersion, (name) => firstValue(this.headers[name]));
       this.version = choice.version;
-      this.routeSpan = startChildSpan('route', this.ctx, { 'model.name': header.modelName, 'model.version': choice.version, 'route.reason': choice.reason });
+      if (this.ctx) this.routeSpan = startChildSpan('route', this.ctx, { 'model.name': header.modelName, 'model.version': choice.version, 'route.reason': choice.reason });
     } catch (error) {
       this.fail(error);
       return;
     }
     this.outgoing = requestHeadersFor(this.headers, MODEL_INFER_PATH);
-    injectHeaders(this.outgoing, otelTrace.setSpan(this.ctx, this.routeSpan));
+    if (this.ctx && this.routeSpan) injectHeaders(this.outgoing, otelTrace.setSpan(this.ctx, this.routeSpan));
     this.body = this.version === header.modelVersion ? [message.frame] : framePieces(modelVersionParts(message.message, this.version));
     this.deps.retry.recordCall();
     this.attempt();
@@ -165,6 +167,15 @@ export class ForwardedInfer {
     if (delay > 0) setTimeout(() => this.done || this.attempt(), delay);
     else this.attempt();
     return true;
+  }
+
+  /** The caller's metadata as grpc-js would have it, built only when something reads it. */
+  private callMetadata(): grpc.Metadata {
+    if (!this.metadata) {
+      this.metadata = grpc.Metadata.fromHttp2Headers(this.headers);
+      for (const key of NOT_METADATA) this.metadata.remove(key);
+    }
+    return this.metadata;
   }
 
   private wantsResponse(): boolean {
@@ -222,7 +233,9 @@ export class ForwardedInfer {
     // A call that ended before its message was read reached no observer, as on the grpc-js path.
     const header = this.header;
     if (!header || !this.wantsResponse()) return;
-    const event = {
+    // Built on first read: most observers never look at the caller's metadata.
+    const callMetadata = () => this.callMetadata();
+    const event: InferEvent = {
       modelName: header.modelName,
       requestedVersion: header.modelVersion,
       version: this.version,
@@ -233,7 +246,9 @@ export class ForwardedInfer {
       details: code === grpc.status.OK ? '' : details,
       latencyMs: performance.now() - this.started,
       receivedAt: this.receivedAt,
-      metadata: this.metadata!,
+      get metadata() {
+        return callMetadata();
+      },
       request: this.request!,
       response: code === grpc.status.OK ? this.responseMessage() : undefined,
       traceparent: this.ctx ? traceparentOf(this.ctx) : '',

@@ -47,9 +47,20 @@ export function statusOf(trailers: IncomingHttpHeaders): { code: status; details
   return { code, details };
 }
 
+/**
+ * `grpc-message` as the gRPC protocol percent-encodes it: printable ASCII but '%' stays as
+ * it is, everything else becomes its UTF-8 bytes as %XX. (encodeURIComponent would also
+ * encode ',', ' ' and the like, which grpc-js and other clients show undecoded.)
+ */
+export function encodeGrpcMessage(details: string): string {
+  return details.replace(/[^\x20-\x24\x26-\x7e]+/g, (run) =>
+    [...Buffer.from(run, 'utf8')].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join(''),
+  );
+}
+
 /** Trailers (or trailers-only headers, with `:status`) carrying a status the forwarder sets itself. */
 export function statusTrailers(code: status, details: string): OutgoingHttpHeaders {
-  return { 'grpc-status': String(code), 'grpc-message': encodeURIComponent(details) };
+  return { 'grpc-status': String(code), 'grpc-message': encodeGrpcMessage(details) };
 }
 
 /** A trailers-only answer: the status and nothing else. */

@@ -3,23 +3,14 @@
  * rollout's rules for the call's metadata), then a runner that has it ready, by power of two
  * choices. The table is whatever the registry last sent; it stays when the registry is away.
  */
-import type { Metadata } from '@grpc/grpc-js';
 import { ServiceError } from '@infermesh/common';
 import type { RoutesUpdate__Output } from '@infermesh/proto/registry';
 import { pickLeastLoaded } from '../pick-runner.js';
-import type { RolloutSummary, RouteChoice, Router } from '../Router.js';
+import type { HeaderReader, RolloutSummary, RouteChoice, Router } from '../Router.js';
 import type { RunnerEndpoint } from '../RunnerEndpoint.js';
 import type { RunnerPool } from '../RunnerPool.js';
 import { chooseVersionWithReason } from './choose-version.js';
 import { compileRoute, type CompiledRoute } from './compiled-route.js';
-
-/** The first string value of a metadata key. */
-function headerReader(metadata: Metadata): (name: string) => string | undefined {
-  return (name) => {
-    const value = metadata.get(name)[0];
-    return typeof value === 'string' ? value : undefined;
-  };
-}
 
 export class RegistryRouter implements Router {
   private routes = new Map<string, CompiledRoute>();
@@ -42,13 +33,13 @@ export class RegistryRouter implements Router {
     this.pool.retain(addresses);
   }
 
-  chooseVersion(model: string, requested: string, metadata: Metadata): RouteChoice {
+  chooseVersion(model: string, requested: string, header: HeaderReader): RouteChoice {
     const route = this.route(model);
     if (requested !== '') {
       if (!route.known.has(requested)) throw ServiceError.notFound(`model '${model}' has no version '${requested}'`);
       return { version: requested, reason: 'explicit' };
     }
-    const choice = chooseVersionWithReason(route, headerReader(metadata));
+    const choice = chooseVersionWithReason(route, header);
     if (choice === undefined) throw ServiceError.unavailable(`model '${model}' has no stable version yet`);
     return choice;
   }

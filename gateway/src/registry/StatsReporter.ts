@@ -3,37 +3,27 @@
  * asks for; the registry judges canaries by them. A report that cannot be sent is dropped:
  * the registry judges recent calls only.
  */
-import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '@infermesh/common';
 import type { RegistryClient, VersionStats } from '@infermesh/proto/registry';
-import type { InferEvent, InferObserver } from '../InferObserver.js';
-import { LATENCY_BOUNDS_MS, latencyBucket } from './latency-buckets.js';
+import { bucketBoundMs, LATENCY_BUCKETS } from '../status/latency-scale.js';
+import type { VersionCounts } from '../status/GatewayStats.js';
 
-/** Codes that are the caller's doing, not the version's. */
-const CALLER_CODES = new Set([
-  grpc.status.OK,
-  grpc.status.INVALID_ARGUMENT,
-  grpc.status.NOT_FOUND,
-  grpc.status.CANCELLED,
-  grpc.status.ALREADY_EXISTS,
-  grpc.status.PERMISSION_DENIED,
-  grpc.status.UNAUTHENTICATED,
-  grpc.status.OUT_OF_RANGE,
-]);
-
-/** Versions tracked between two reports at most; routes name far fewer. */
+/** Versions reported at most; routes name far fewer. */
 const MAX_VERSIONS = 10_000;
 
-interface Tally {
-  model: string;
-  version: number;
-  requests: number;
-  errors: number;
-  buckets: number[];
+/** What a version had counted at the last report. */
+interface Reported {
+  reached: number;
+  serverErrors: number;
+  latency: Float64Array;
 }
 
-export class StatsReporter implements InferObserver {
-  private tallies = new Map<string, Tally>();
+/**
+ * Sends what the gateway's counters gained since the last report: the counting itself is
+ * GatewayStats', done once per call; this only takes differences at the report's pace.
+ */
+export class StatsReporter {
+  private readonly reported = new WeakMap<VersionCounts, Reported>();
   private timer: NodeJS.Timeout | undefined;
   private intervalMs = 1_000;
   private closed = false;
@@ -42,6 +32,8 @@ export class StatsReporter implements InferObserver {
     private readonly client: RegistryClient,
     private readonly gateway: string,
     private readonly logger: Logger,
+    /** The gateway's per-version counts since it started. */
+    private readonly counts: () => readonly VersionCounts[],
   ) {}
 
   /** Reports every `intervalMs` from now on (the registry says how often in its routes). */
@@ -53,22 +45,6 @@ export class StatsReporter implements InferObserver {
 
   start(): void {
     this.schedule();
-  }
-
-  onInfer(event: InferEvent): void {
-    // A call that reached no runner (no route yet) says nothing about the version itself.
-    if (event.version === '' || event.runner === '') return;
-    const key = `${event.modelName}\u0000${event.version}`;
-    let tally = this.tallies.get(key);
-    if (!tally) {
-      const version = Number(event.version);
-      if (!Number.isInteger(version) || version <= 0 || this.tallies.size >= MAX_VERSIONS) return;
-      tally = { model: event.modelName, version, requests: 0, errors: 0, buckets: new Array<number>(LATENCY_BOUNDS_MS.length).fill(0) };
-      this.tallies.set(key, tally);
-    }
-    tally.requests++;
-    if (!CALLER_CODES.has(event.code)) tally.errors++;
-    tally.buckets[latencyBucket(event.latencyMs)]!++;
   }
 
   close(): void {
@@ -87,15 +63,24 @@ export class StatsReporter implements InferObserver {
   }
 
   private flush(): void {
-    if (this.tallies.size === 0) return;
-    const stats: VersionStats[] = [...this.tallies.values()].map((tally) => ({
-      model: tally.model,
-      version: tally.version,
-      requests: tally.requests,
-      errors: tally.errors,
-      latency: tally.buckets.flatMap((count, i) => (count > 0 ? [{ le_ms: LATENCY_BOUNDS_MS[i]!, count }] : [])),
-    }));
-    this.tallies = new Map();
+    const stats: VersionStats[] = [];
+    for (const counts of this.counts()) {
+      const version = Number(counts.version);
+      if (!Number.isInteger(version) || version <= 0) continue;
+      let last = this.reported.get(counts);
+      if (!last) last = { reached: 0, serverErrors: 0, latency: new Float64Array(LATENCY_BUCKETS) };
+      const requests = counts.reached - last.reached;
+      if (requests === 0) continue;
+      if (stats.length >= MAX_VERSIONS) break;
+      const latency: VersionStats['latency'] = [];
+      counts.latency.forEach((count, bucket) => {
+        const gained = count - last.latency[bucket]!;
+        if (gained > 0) latency.push({ le_ms: bucketBoundMs(bucket), count: gained });
+      });
+      stats.push({ model: counts.model, version, requests, errors: counts.serverErrors - last.serverErrors, latency });
+      this.reported.set(counts, { reached: counts.reached, serverErrors: counts.serverErrors, latency: Float64Array.from(counts.latency) });
+    }
+    if (stats.length === 0) return;
     this.client.ReportStats({ gateway: this.gateway, stats }, { deadline: Date.now() + 2_000 }, (error) => {
       if (error) this.logger.debug({ code: error.code, reason: error.details }, 'could not report stats to the registry');
     });

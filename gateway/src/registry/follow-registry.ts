@@ -3,8 +3,8 @@ import { hostname } from 'node:os';
 import * as grpc from '@grpc/grpc-js';
 import { clientChannelOptions, type Logger } from '@infermesh/common';
 import { registryProto, type RegistryClient } from '@infermesh/proto/registry';
-import type { InferObserver } from '../InferObserver.js';
 import type { RunnerPool } from '../RunnerPool.js';
+import type { GatewayStats } from '../status/GatewayStats.js';
 import { RegistryRouter } from './RegistryRouter.js';
 import { RouteWatcher } from './RouteWatcher.js';
 import { StatsReporter } from './StatsReporter.js';
@@ -12,8 +12,6 @@ import { StatsReporter } from './StatsReporter.js';
 /** A gateway's link to the registry. */
 export interface RegistryLink {
   router: RegistryRouter;
-  /** Reports every forwarded call's version, outcome and latency to the registry. */
-  reporter: InferObserver;
   /** The registry's API, on the link's channel (repository methods use it). */
   client: RegistryClient;
   /** How this gateway names itself to the registry (watches, reports, rollout history). */
@@ -24,8 +22,8 @@ export interface RegistryLink {
 /** Route tables are small; this leaves room for thousands of models. */
 const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
-/** Starts following the registry at `address`; runners it names join `pool`. */
-export function followRegistry(address: string, pool: RunnerPool, logger: Logger): RegistryLink {
+/** Starts following the registry at `address`; runners it names join `pool`, and `stats` is what it reports. */
+export function followRegistry(address: string, pool: RunnerPool, stats: GatewayStats, logger: Logger): RegistryLink {
   const client = new registryProto.Registry(address, grpc.credentials.createInsecure(), {
     ...clientChannelOptions(MAX_MESSAGE_BYTES),
     // A restarted registry is found again within a second.
@@ -34,7 +32,7 @@ export function followRegistry(address: string, pool: RunnerPool, logger: Logger
   });
   const gateway = `gateway ${hostname()} pid ${process.pid}`;
   const router = new RegistryRouter(pool, address);
-  const reporter = new StatsReporter(client, gateway, logger);
+  const reporter = new StatsReporter(client, gateway, logger, () => stats.counts());
   const watcher = new RouteWatcher(
     client,
     gateway,
@@ -48,7 +46,6 @@ export function followRegistry(address: string, pool: RunnerPool, logger: Logger
   reporter.start();
   return {
     router,
-    reporter,
     client,
     gateway,
     close() {

@@ -1,16 +1,34 @@
 /**
- * The gateway's view of traffic: an InferObserver feeding Prometheus metrics and a rolling
- * one-minute window per model version (for the status page, and for anything that needs
- * recent error rate and p99, such as a rollout policy).
+ * The gateway's view of traffic: one InferObserver that counts every call once, per model
+ * version, in fixed-size counters on the gateway's latency scale. Prometheus metrics, the
+ * rolling one-minute window of the status page (recent error rate and p99, e.g. for a
+ * rollout policy) and the registry's per-version reports are all read from those counts.
  */
 import { status } from '@grpc/grpc-js';
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { createMetricsRegistry } from '@infermesh/common';
 import type { InferEvent, InferObserver } from '../InferObserver.js';
 import type { RunnerPool } from '../RunnerPool.js';
+import { LATENCY_BUCKETS, latencyBucket } from './latency-scale.js';
 import { RollingWindow, type WindowSummary } from './RollingWindow.js';
+import { registerScaleHistogram } from './scale-histogram.js';
 
-const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Prometheus' usual bounds, in seconds: each is a bound of the latency scale. */
+const PROMETHEUS_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** gRPC status codes are 0..16. */
+const CODES = 17;
+
+/** Codes that are the caller's doing, not the version's: they do not count as the version's errors. */
+const CALLER_CODES = new Set([
+  status.OK,
+  status.INVALID_ARGUMENT,
+  status.NOT_FOUND,
+  status.CANCELLED,
+  status.ALREADY_EXISTS,
+  status.PERMISSION_DENIED,
+  status.UNAUTHENTICATED,
+  status.OUT_OF_RANGE,
+]);
 
 /** Recent traffic of one model version. */
 export interface VersionTraffic extends WindowSummary {
@@ -18,46 +36,69 @@ export interface VersionTraffic extends WindowSummary {
   version: string;
 }
 
-/**
- * What one version's calls update: its window, and its metric series bound once, so a call
- * builds no label objects (calls that fail still label their code per call).
- */
-interface VersionEntry {
+/** Everything counted of one version since the gateway started. */
+export interface VersionCounts {
   model: string;
   version: string;
+  /** Calls that reached a runner (a call that reached none says nothing about the version). */
+  reached: number;
+  /** Of those, the ones that failed on the version's side (not the caller's). */
+  serverErrors: number;
+  /** Calls that reached a runner, by bucket of the latency scale. */
+  latency: Float64Array;
+  latencySumMs: number;
+}
+
+/** One version's counters: updated in place by every call, never reallocated. */
+interface VersionEntry extends VersionCounts {
   window: RollingWindow;
-  ok: { inc(): void };
-  duration: { observe(seconds: number): void };
+  /** Every call routed to the version, by gRPC code. */
+  byCode: Float64Array;
 }
 
 export class GatewayStats implements InferObserver {
   readonly registry: Registry;
   /** model → version → entry */
   private readonly versions = new Map<string, Map<string, VersionEntry>>();
-  private readonly requests: Counter<'model' | 'version' | 'code'>;
-  private readonly duration: Histogram<'model' | 'version'>;
-  private readonly unrouted: Counter<'code'>;
+  /** Calls that never reached a version (unknown model, no route yet), by code. */
+  private readonly unrouted = new Float64Array(CODES);
 
   constructor(pool: RunnerPool) {
     this.registry = createMetricsRegistry({ service: 'gateway' });
-    this.requests = new Counter({
+    const entries = () => [...this.versions.values()].flatMap((versions) => [...versions.values()]);
+    const unrouted = this.unrouted;
+    new Counter({
       name: 'infermesh_gateway_requests_total',
       help: 'ModelInfer calls routed to a version, by gRPC status code.',
       labelNames: ['model', 'version', 'code'],
       registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const entry of entries()) {
+          entry.byCode.forEach((count, code) => count > 0 && this.inc({ model: entry.model, version: entry.version, code: codeName(code) }, count));
+        }
+      },
     });
-    this.duration = new Histogram({
+    registerScaleHistogram(this.registry, {
       name: 'infermesh_gateway_request_duration_seconds',
-      help: 'ModelInfer time at the gateway, receipt to answer, retries included.',
-      labelNames: ['model', 'version'],
-      buckets: LATENCY_BUCKETS,
-      registers: [this.registry],
+      help: 'ModelInfer time at the gateway, receipt to answer, retries included, of calls that reached a runner.',
+      bucketsSeconds: PROMETHEUS_BUCKETS,
+      *series() {
+        for (const entry of entries()) {
+          if (entry.reached === 0) continue;
+          yield { labels: { model: entry.model, version: entry.version }, counts: entry.latency, sumSeconds: entry.latencySumMs / 1000, count: entry.reached };
+        }
+      },
     });
-    this.unrouted = new Counter({
+    new Counter({
       name: 'infermesh_gateway_unrouted_requests_total',
       help: 'ModelInfer calls that never reached a version (unknown model, no ready runner), by code.',
       labelNames: ['code'],
       registers: [this.registry],
+      collect() {
+        this.reset();
+        unrouted.forEach((count, code) => count > 0 && this.inc({ code: codeName(code) }, count));
+      },
     });
     new Gauge({
       name: 'infermesh_gateway_runner_up',
@@ -82,17 +123,21 @@ export class GatewayStats implements InferObserver {
   }
 
   onInfer(event: InferEvent): void {
-    const code = status[event.code] ?? String(event.code);
+    const code = event.code >= 0 && event.code < CODES ? event.code : status.UNKNOWN;
     // Versions label only calls that reached one, so callers cannot mint label values.
     if (event.version === '') {
-      this.unrouted.inc({ code });
+      this.unrouted[code]!++;
       return;
     }
     const entry = this.entryOf(event.modelName, event.version);
-    if (event.code === status.OK) entry.ok.inc();
-    else this.requests.inc({ model: event.modelName, version: event.version, code });
-    entry.duration.observe(event.latencyMs / 1000);
-    entry.window.record(event.latencyMs, event.code !== status.OK);
+    entry.byCode[code]!++;
+    const bucket = latencyBucket(event.latencyMs);
+    entry.window.record(bucket, code !== status.OK);
+    if (event.runner === '') return;
+    entry.reached++;
+    if (!CALLER_CODES.has(code)) entry.serverErrors++;
+    entry.latency[bucket]!++;
+    entry.latencySumMs += event.latencyMs;
   }
 
   /** The last minute of every version that had traffic, by model then version. */
@@ -108,6 +153,11 @@ export class GatewayStats implements InferObserver {
     return this.entryOf(model, version).window.summary();
   }
 
+  /** What every version has counted since the gateway started; live objects, for readers that take differences. */
+  counts(): readonly VersionCounts[] {
+    return [...this.versions.values()].flatMap((versions) => [...versions.values()]);
+  }
+
   private entryOf(model: string, version: string): VersionEntry {
     let versions = this.versions.get(model);
     if (!versions) {
@@ -116,16 +166,22 @@ export class GatewayStats implements InferObserver {
     }
     let entry = versions.get(version);
     if (!entry) {
-      // Bound series appear in /metrics only once they count something.
       entry = {
         model,
         version,
+        reached: 0,
+        serverErrors: 0,
+        latency: new Float64Array(LATENCY_BUCKETS),
+        latencySumMs: 0,
         window: new RollingWindow(),
-        ok: this.requests.labels(model, version, 'OK'),
-        duration: this.duration.labels(model, version),
+        byCode: new Float64Array(CODES),
       };
       versions.set(version, entry);
     }
     return entry;
   }
+}
+
+function codeName(code: number): string {
+  return status[code] ?? String(code);
 }

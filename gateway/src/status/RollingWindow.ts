@@ -1,14 +1,11 @@
 /**
  * Calls, errors and latency of one model version over the last minute, in one-second
- * buckets: fixed memory per version, no per-call allocation. p99 comes from a log-scale
- * latency histogram (buckets 10 % apart), so it is accurate to within 10 %.
+ * buckets on the gateway's latency scale: fixed memory per version, no per-call allocation.
+ * p99 is the bound of the scale's bucket that holds it, so it is accurate to within 13 %.
  */
+import { LATENCY_BUCKETS, quantileMs } from './latency-scale.js';
 
 const SECONDS = 60;
-/** Latency buckets: bucket i holds latencies up to MIN_MS × GROWTH^i. */
-const MIN_MS = 0.05;
-const GROWTH = 1.1;
-const LATENCY_BUCKETS = 160;
 
 class Second {
   epoch = -1;
@@ -22,15 +19,6 @@ class Second {
     this.errors = 0;
     this.latency.fill(0);
   }
-}
-
-function bucketOf(ms: number): number {
-  if (ms <= MIN_MS) return 0;
-  return Math.min(LATENCY_BUCKETS - 1, Math.ceil(Math.log(ms / MIN_MS) / Math.log(GROWTH)));
-}
-
-function upperBound(bucket: number): number {
-  return MIN_MS * GROWTH ** bucket;
 }
 
 /** What a window holds, summarised. */
@@ -47,17 +35,6 @@ export interface WindowSummary {
   series: { calls: number; p99Ms: number }[];
 }
 
-function percentile(histogram: Uint32Array, total: number, q: number): number {
-  if (total === 0) return 0;
-  const rank = Math.ceil(q * total);
-  let seen = 0;
-  for (let i = 0; i < histogram.length; i++) {
-    seen += histogram[i]!;
-    if (seen >= rank) return upperBound(i);
-  }
-  return upperBound(histogram.length - 1);
-}
-
 export class RollingWindow {
   private readonly seconds = Array.from({ length: SECONDS }, () => new Second());
   /** When the first call was recorded: a window younger than a minute divides by its age. */
@@ -65,14 +42,15 @@ export class RollingWindow {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  record(latencyMs: number, failed: boolean): void {
+  /** Counts a call that took `latencyMs`, in bucket `bucket` of the latency scale (the caller found it once for every count it keeps). */
+  record(bucket: number, failed: boolean): void {
     const epoch = Math.floor(this.now() / 1000);
     if (this.firstEpoch < 0) this.firstEpoch = epoch;
     const second = this.seconds[epoch % SECONDS]!;
     if (second.epoch !== epoch) second.reset(epoch);
     second.calls++;
     if (failed) second.errors++;
-    second.latency[bucketOf(latencyMs)]!++;
+    second.latency[bucket]!++;
   }
 
   summary(): WindowSummary {
@@ -90,14 +68,14 @@ export class RollingWindow {
       calls += second.calls;
       errors += second.errors;
       for (let i = 0; i < LATENCY_BUCKETS; i++) merged[i]! += second.latency[i]!;
-      series.push({ calls: second.calls, p99Ms: percentile(second.latency, second.calls, 0.99) });
+      series.push({ calls: second.calls, p99Ms: quantileMs(second.latency, second.calls, 0.99) });
     }
     return {
       rate: calls / Math.min(SECONDS, this.firstEpoch < 0 ? SECONDS : current - this.firstEpoch + 1),
       errorRate: calls === 0 ? 0 : errors / calls,
       calls,
       errors,
-      p99Ms: percentile(merged, calls, 0.99),
+      p99Ms: quantileMs(merged, calls, 0.99),
       series,
     };
   }

@@ -53,6 +53,13 @@ describe('gateway forwarding at the HTTP/2 level', () => {
     await expect(mesh!.client.infer('mlp', input, { version: '99' })).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
   });
 
+  it('sends its own error messages percent-encoded as gRPC clients decode them: commas, spaces, % and UTF-8 intact', async () => {
+    await expect(mesh!.client.infer('no, such % modèl', input)).rejects.toMatchObject({
+      code: grpc.status.NOT_FOUND,
+      details: "unknown model 'no, such % modèl'",
+    });
+  });
+
   it('refuses a message over the limit with RESOURCE_EXHAUSTED, as grpc-js does', async () => {
     const client = new InferenceClient(small!.address);
     try {

@@ -10,36 +10,37 @@ import type { Runner } from '@infermesh/runners';
 import { waitFor } from '@infermesh/testkit';
 import { startInProcessMesh, type InProcessMesh } from '../harness/index.js';
 
-let mesh: InProcessMesh | undefined;
-let runner: Runner;
-let client: InferenceClient;
+// Both forwarding designs carry deadlines and cancellation to the runner.
+describe.each(['http2', 'grpc-js'] as const)('deadline and cancellation propagation (%s forwarding)', (forwarding) => {
+  let mesh: InProcessMesh | undefined;
+  let runner: Runner;
+  let client: InferenceClient;
 
-beforeAll(async () => {
-  const maxMessageBytes = 256 * 1024 * 1024;
-  mesh = await startInProcessMesh({
-    readyModel: 'heavy',
-    runner: { name: 'r', maxMessageBytes, maxTensorElements: 1 << 26 },
-    gateway: { maxMessageBytes },
-    client: { maxMessageBytes },
-  });
-  ({ runner, client } = mesh);
-}, 60_000);
+  beforeAll(async () => {
+    const maxMessageBytes = 256 * 1024 * 1024;
+    mesh = await startInProcessMesh({
+      readyModel: 'heavy',
+      runner: { name: 'r', maxMessageBytes, maxTensorElements: 1 << 26 },
+      gateway: { maxMessageBytes, forwarding },
+      client: { maxMessageBytes },
+    });
+    ({ runner, client } = mesh);
+  }, 60_000);
 
-afterAll(() => mesh?.close());
+  afterAll(() => mesh?.close());
 
-const heavyCounters = () => ({ executed: heavy().stats.executions, dropped: heavy().stats.dropped });
-const heavy = () => runner.store.resolve('heavy', '1');
-/** A heavy batch that keeps the model's worker busy for a while (64 rows × ~0.4 GFLOP, ~0.3 s here). */
-const slowInput = () => ({ input: { datatype: 'FP32' as const, shape: [64, 512], data: new Float32Array(64 * 512).fill(0.01) } });
-/** Three slow calls: two fill the worker's window, one waits in the runner's queue ahead of the next call. */
-async function blockTheModel(): Promise<Promise<unknown>[]> {
-  const blockers = [client.infer('heavy', slowInput()), client.infer('heavy', slowInput()), client.infer('heavy', slowInput())];
-  await waitFor(async () => heavy().inFlight >= 3, 30_000, 'the slow calls to reach the runner');
-  return blockers;
-}
-const quickInput = () => ({ input: { datatype: 'FP32' as const, shape: [1, 512], data: new Float32Array(512).fill(0.01) } });
+  const heavyCounters = () => ({ executed: heavy().stats.executions, dropped: heavy().stats.dropped });
+  const heavy = () => runner.store.resolve('heavy', '1');
+  /** A heavy batch that keeps the model's worker busy for a while (64 rows × ~0.4 GFLOP, ~0.3 s here). */
+  const slowInput = () => ({ input: { datatype: 'FP32' as const, shape: [64, 512], data: new Float32Array(64 * 512).fill(0.01) } });
+  /** Three slow calls: two fill the worker's window, one waits in the runner's queue ahead of the next call. */
+  async function blockTheModel(): Promise<Promise<unknown>[]> {
+    const blockers = [client.infer('heavy', slowInput()), client.infer('heavy', slowInput()), client.infer('heavy', slowInput())];
+    await waitFor(async () => heavy().inFlight >= 3, 30_000, 'the slow calls to reach the runner');
+    return blockers;
+  }
+  const quickInput = () => ({ input: { datatype: 'FP32' as const, shape: [1, 512], data: new Float32Array(512).fill(0.01) } });
 
-describe('deadline and cancellation propagation', () => {
   it('a call whose deadline passes while queued behind others fails DEADLINE_EXCEEDED and never runs', async () => {
     // One slow call alone, timed here and now: the late call's deadline is a fraction of it, so
     // it passes while the call waits behind three of them, however fast this machine is today,
@@ -84,3 +85,4 @@ describe('deadline and cancellation propagation', () => {
     expect(heavyCounters().executed - before.executed).toBe(3);
   }, 60_000);
 });
+

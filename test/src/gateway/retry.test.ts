@@ -19,20 +19,23 @@ let repo: Awaited<ReturnType<typeof exampleRepository>>;
 const runners: Runner[] = [];
 const gateways: Gateway[] = [];
 const clients: InferenceClient[] = [];
-let retrying: InferenceClient;
-let notRetryingNotFound: InferenceClient;
+/** Both forwarding designs, each with a gateway on the default policy and one that does not retry NOT_FOUND. */
+const FORWARDING = ['http2', 'grpc-js'] as const;
+const byForwarding = new Map<(typeof FORWARDING)[number], { retrying: InferenceClient; notRetryingNotFound: InferenceClient }>();
 
 beforeAll(async () => {
   repo = await exampleRepository();
   runners.push(await startRunnerInProcess(repo.dir, { name: 'cpu-0' }), await startRunnerInProcess(repo.dir, { name: 'cpu-1' }));
   const addresses = runners.map((runner) => runner.address);
   // Routes never refresh during the test, so both gateways keep sending version 2 to the runner that unloads it.
-  gateways.push(
-    await startGatewayInProcess(addresses, { runnerRefreshMs: 600_000 }),
-    await startGatewayInProcess(addresses, { runnerRefreshMs: 600_000, retry: { ...GATEWAY_RETRY_DEFAULTS, codes: ['UNAVAILABLE'] } }),
-  );
-  clients.push(...gateways.map((gateway) => new InferenceClient(gateway.address)));
-  [retrying, notRetryingNotFound] = clients as [InferenceClient, InferenceClient];
+  for (const forwarding of FORWARDING) {
+    const retrying = await startGatewayInProcess(addresses, { runnerRefreshMs: 600_000, forwarding });
+    const notRetrying = await startGatewayInProcess(addresses, { runnerRefreshMs: 600_000, forwarding, retry: { ...GATEWAY_RETRY_DEFAULTS, codes: ['UNAVAILABLE'] } });
+    gateways.push(retrying, notRetrying);
+    const pair = { retrying: new InferenceClient(retrying.address), notRetryingNotFound: new InferenceClient(notRetrying.address) };
+    clients.push(pair.retrying, pair.notRetryingNotFound);
+    byForwarding.set(forwarding, pair);
+  }
   for (const client of clients) await waitFor(() => client.modelReady('mlp', '2'), 10_000, 'mlp 2 to be routable');
   const probe = new RunnerProbe(runners[0]!.address);
   expect(await probe.unloadModel('mlp', '2')).toMatchObject({ ok: true });
@@ -54,13 +57,13 @@ async function outcomes(client: InferenceClient): Promise<(number | 'ok')[]> {
   return results;
 }
 
-describe('gateway retry policy', () => {
+describe.each(FORWARDING)('gateway retry policy (%s forwarding)', (forwarding) => {
   it('retries NOT_FOUND from a runner that unloaded the version on the other runner, by default', async () => {
-    expect(new Set(await outcomes(retrying))).toEqual(new Set(['ok']));
+    expect(new Set(await outcomes(byForwarding.get(forwarding)!.retrying))).toEqual(new Set(['ok']));
   });
 
   it('lets NOT_FOUND through when gateway.retry.codes leaves it out', async () => {
-    const seen = new Set(await outcomes(notRetryingNotFound));
+    const seen = new Set(await outcomes(byForwarding.get(forwarding)!.notRetryingNotFound));
     expect(seen.has(status.NOT_FOUND)).toBe(true);
   });
 });

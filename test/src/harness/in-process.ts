@@ -22,7 +22,7 @@ export function startGatewayInProcess(runners: string[], overrides: Partial<Gate
     port: 0,
     runners,
     runnerRefreshMs: 100,
-    forwarding: readEnvironment().gatewayForwarding ?? 'grpc-js',
+    forwarding: readEnvironment().gatewayForwarding ?? 'http2',
     maxMessageBytes: 1 << 26,
     logger: silentLogger(),
     ...overrides,
