@@ -1,8 +1,9 @@
 /**
  * Benchmark entry: in-process onnxruntime, a bare grpc-js echo, a raw http2 forwarder in front
- * of it, a runner called directly and the gateway in front of a runner, side by side; then
- * tracing, payload size, dynamic batching and the gateway's memory over a long run; then the
- * issue's targets judged from this run. It reports: FAILed targets do not fail the process.
+ * of it, a runner called directly and the gateway in front of it, side by side, the runner and
+ * the gateway in a mesh like `npm start`'s (bench-mesh.ts); then tracing, payload size,
+ * dynamic batching and the gateway's memory over a long run; then the issue's targets judged
+ * from this run. It reports: FAILed targets do not fail the process.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';

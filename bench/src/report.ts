@@ -15,7 +15,7 @@ export type BenchPath =
 
 /** One process involved in a row. */
 export interface ProcessStats {
-  /** bench, runner, gateway, echo or forwarder. */
+  /** bench, runner, gateway, sink, registry, echo or forwarder. */
   process: string;
   pid: number;
   peakRssMiB: number;
