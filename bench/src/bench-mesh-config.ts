@@ -4,7 +4,7 @@
  * bench measures what `npm start` serves with, whatever that file says today.
  */
 import { fileURLToPath } from 'node:url';
-import { readConfigFile } from '@infermesh/common';
+import { readConfigFile, readEnvironment, resolveConfig } from '@infermesh/common';
 
 /** The file `npm start` reads. */
 export const DEFAULT_MESH_FILE = fileURLToPath(new URL('../../deploy/local/infermesh.yaml', import.meta.url));
@@ -35,4 +35,12 @@ export function benchMeshConfig(dataDir: string, file = DEFAULT_MESH_FILE): Sect
     registry: { ...section(raw, 'registry'), port: 0 },
     sink: { ...section(raw, 'sink'), port: 0, metricsPort: 0 },
   };
+}
+
+/**
+ * How the bench mesh's gateway forwards unless a row says otherwise: `gateway.forwarding` of
+ * the default mesh, or INFERMESH_GATEWAY_FORWARDING, which the services inherit from the bench.
+ */
+export function defaultForwarding(): 'grpc-js' | 'http2' {
+  return resolveConfig(benchMeshConfig('/nonexistent'), readEnvironment()).gateway.forwarding;
 }

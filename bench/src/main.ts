@@ -1,14 +1,17 @@
 /**
  * Benchmark entry: in-process onnxruntime, a bare grpc-js echo, a raw http2 forwarder in front
  * of it, a runner called directly and the gateway in front of it, side by side, the runner and
- * the gateway in a mesh like `npm start`'s (bench-mesh.ts); then tracing, payload size,
- * dynamic batching and the gateway's memory over a long run; then the issue's targets judged
- * from this run. It reports: FAILed targets do not fail the process.
+ * the gateway in a mesh like `npm start`'s (bench-mesh.ts); then tracing, the gateway's two
+ * forwarding designs, payload size, dynamic batching and the gateway's memory over a long
+ * run; then the issue's targets judged from this run. It reports: FAILed targets do not fail
+ * the process.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { batchingRows } from './batching.js';
+import { defaultForwarding } from './bench-mesh-config.js';
+import { compareForwarding, formatForwarding, forwardingRows } from './forwarding-rows.js';
 import { hopRows } from './hop-rows.js';
 import { running, type Window } from './measure.js';
 import { longRunWarmupCalls, parseArgs, UsageError } from './options.js';
@@ -49,6 +52,7 @@ async function main(): Promise<void> {
       const tracing = await tracingRows(repository, simple, TRACING_CONCURRENCY, window);
       rows.push(...tracing.rows);
       spansExported = tracing.spansExported;
+      rows.push(...(await forwardingRows(repository, simple, [...CONCURRENCIES].reverse(), window)));
     }
   }
   rows.push(...(await payloadRows(repository, window)));
@@ -56,6 +60,7 @@ async function main(): Promise<void> {
   rows.push(...batching.rows);
   const longRun = await rssGrowth(repository, simple, options.longRunCalls, longRunWarmupCalls(options.longRunCalls));
   const targets = judgeTargets({ rows, batching, rssGrowth: longRun });
+  const forwarding = { mainRows: defaultForwarding(), comparisons: compareForwarding(rows, simple.name) };
 
   console.log(formatTable(rows));
   console.log(
@@ -68,6 +73,7 @@ async function main(): Promise<void> {
       `tracing: ${spansExported} spans exported during the gateway-traced row; ` +
       `long run: ${longRun.calls} calls in ${longRun.seconds.toFixed(0)} s after ${longRun.warmupCalls} warm-up, gateway RSS ${longRun.startRssMiB.toFixed(1)} → ${longRun.endRssMiB.toFixed(1)} MiB`,
   );
+  console.log(formatForwarding(forwarding.comparisons, forwarding.mainRows));
   console.log('');
   console.log(formatTargets(targets));
   console.log('');
@@ -80,6 +86,7 @@ async function main(): Promise<void> {
     rows,
     batching: { meanBatch: batching.meanBatch, speedupOverUnbatched: batching.speedupOverUnbatched, shareOfInProcess: batching.shareOfInProcess },
     tracing: { spansExported },
+    forwarding,
     longRun,
     targets,
   });

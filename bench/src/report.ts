@@ -10,6 +10,8 @@ export type BenchPath =
   | 'runner-direct'
   | 'runner-batched'
   | 'gateway'
+  | 'gateway-grpc-js'
+  | 'gateway-http2'
   | 'gateway-sdk-disabled'
   | 'gateway-traced';
 
