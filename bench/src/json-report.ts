@@ -1,7 +1,7 @@
 /** The benchmark's JSON file: everything one run measured and judged. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ForwardingComparison } from './forwarding-rows.js';
+import type { ForwardingComparison } from './forwarding-comparison.js';
 import type { TargetResult } from './performance-targets.js';
 import type { BenchRow, MachineInfo } from './report.js';
 import type { RssGrowth } from './rss-growth.js';
