@@ -15,7 +15,7 @@ export interface BenchReport {
   rows: BenchRow[];
   /** Dynamic batching on heavy at concurrency 64: ratios of throughput. */
   batching?: { meanBatch: number; speedupOverUnbatched: number; shareOfInProcess: number };
-  /** Spans exported during the gateway-traced row. */
+  /** Spans exported by the gateway-traced row's mesh, its readiness probe and shutdown flush included. */
   tracing?: { spansExported: number };
   /** The gateway's two forwarding designs on simple: which one the main gateway rows use, and http2 against grpc-js per concurrency. */
   forwarding?: { mainRows: 'grpc-js' | 'http2'; comparisons: ForwardingComparison[] };

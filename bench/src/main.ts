@@ -71,7 +71,7 @@ async function main(): Promise<void> {
   );
   console.log(
     `dynamic batching on heavy, c=64: mean ${batching.meanBatch.toFixed(1)} rows per execution; ` +
-      `tracing: ${spansExported} spans exported during the gateway-traced row; ` +
+      `tracing: ${spansExported} spans exported by the gateway-traced row's mesh, its readiness probe and shutdown flush included; ` +
       `long run: ${longRun.calls} calls in ${longRun.seconds.toFixed(0)} s after ${longRun.warmupCalls} warm-up, gateway RSS ${longRun.startRssMiB.toFixed(1)} → ${longRun.endRssMiB.toFixed(1)} MiB`,
   );
   console.log(formatForwarding(forwarding.comparisons, forwarding.mainRows));

@@ -16,7 +16,7 @@ import { checkInferResponse, type BenchModel } from './targets.js';
 export interface TracingSummary {
   /** The gateway-sdk-disabled row, then the gateway-traced row. */
   rows: [BenchRow, BenchRow];
-  /** Spans the receiver got during the traced row. */
+  /** Spans the traced mesh's services exported, from its readiness probe to its shutdown (the only mesh that exports). */
   spansExported: number;
 }
 
@@ -33,14 +33,14 @@ export async function tracingRows(repository: string, model: BenchModel, concurr
       await withChild(
         () => startBenchMesh({ repository, models: [{ name: model.name, probe: model.requestBytes }], env }),
         async (mesh) => {
-          const before = receiver.count();
           const involved = [BENCH, ...mesh.gatewayPath];
           const check = (response: Buffer) => checkInferResponse(model, response);
           rows.push(await grpcRow({ model: model.name, concurrency, path }, mesh.gateway, model.requestBytes, check, involved, window));
-          if (path === 'gateway-traced') spansExported = receiver.count() - before;
         },
       );
     }
+    // Counted once the traced mesh has stopped: its services flush what their exporters still held on the way out.
+    spansExported = receiver.count();
   } finally {
     await receiver.close();
   }
