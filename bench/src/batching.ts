@@ -81,7 +81,8 @@ export async function batchingRows(repository: string, options: Window): Promise
   const rows: BenchRow[] = [];
   let meanBatch: number;
   try {
-    meanBatch = await withChild(() => startBenchMesh({ modelRepository: dir }), async (mesh) => {
+    const models = ['heavy', 'heavy_batched'].map((name) => ({ name, probe: requestBytes(name) }));
+    meanBatch = await withChild(() => startBenchMesh({ repository: dir, models }), async (mesh) => {
       const runner = mesh.runner;
       const involved = [{ process: 'bench', pid: process.pid }, { process: 'runner', pid: runner.child.pid! }];
       for (const [model, label] of [['heavy', 'runner-direct'], ['heavy_batched', 'runner-batched']] as const) {

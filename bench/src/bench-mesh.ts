@@ -1,16 +1,40 @@
 /**
- * The mesh a benchmark row measures: one CPU runner and one gateway, each its own process on
- * a free port, reading a temporary mesh config; started the way `infermesh up` starts them.
+ * The mesh a benchmark row measures, started the way `infermesh up` starts it (see
+ * cli/src/up.ts): the registry with the row's models registered and their stable rollouts,
+ * one CPU runner that the registry places them on, the sink (default publisher, jsonl
+ * destination) and a gateway that follows the registry's routes and publishes to the sink.
+ * Each is its own process on a free port, reading the default mesh config with a temporary
+ * data folder (bench-mesh-config.ts).
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { InferenceClient } from '@infermesh/client';
+import { RegistryClient } from '@infermesh/client';
 import { mainScript, spawnService, type SpawnedService } from '@infermesh/common';
+import { MODEL_INFER_PATH } from '@infermesh/proto';
+import { BENCH_RUNNER, benchMeshConfig } from './bench-mesh-config.js';
+import type { Involved } from './measure.js';
+import { registerModels } from './register-models.js';
+import { RawCaller } from './targets.js';
 
-/** How long the gateway may take to say it is ready. */
-const READY_TIMEOUT_MS = 60_000;
+/** How long the gateway may take to route every model (the registry places them at its own pace). */
+const ROUTED_TIMEOUT_MS = 180_000;
+
+/** A model the mesh serves, and a ModelInfer request that must succeed through the gateway before any row measures. */
+export interface MeshModel {
+  name: string;
+  probe: Buffer;
+}
+
+/** What to start. */
+export interface BenchMeshOptions {
+  /** Folder laid out <model>/<version>/model.onnx (config.yaml beside the versions) that the models are registered from. */
+  repository: string;
+  models: readonly MeshModel[];
+  /** Added to every service's environment. */
+  env?: Record<string, string>;
+}
 
 /** A running bench mesh. */
 export interface BenchMesh {
@@ -18,56 +42,82 @@ export interface BenchMesh {
   gateway: string;
   gatewayProcess: SpawnedService;
   runner: SpawnedService;
-  /** Stops the gateway, then the runner, and removes the temporary folder. */
+  sink: SpawnedService;
+  registry: SpawnedService;
+  /** The mesh's processes a call through the gateway involves: the gateway, the runner, the sink it records to, the registry it reports to. */
+  gatewayPath: Involved[];
+  /** Stops the gateway, the sink, the runner and the registry, in that order, and removes the data folder. */
   stop(): Promise<void>;
 }
 
-async function untilReady(address: string): Promise<void> {
-  const client = new InferenceClient(address);
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  try {
-    while (!(await client.serverReady().catch(() => false))) {
-      if (Date.now() > deadline) throw new Error(`the gateway at ${address} is not ready after ${READY_TIMEOUT_MS / 1000} s`);
-      await sleep(50);
+const involved = (process: string, child: SpawnedService): Involved => ({ process, pid: child.child.pid! });
+
+/** Sends each probe through the gateway until it succeeds: the gateway is ready and routes the model. */
+async function untilRouted(address: string, models: readonly MeshModel[]): Promise<void> {
+  const deadline = Date.now() + ROUTED_TIMEOUT_MS;
+  for (const model of models) {
+    const caller = new RawCaller(address, MODEL_INFER_PATH, model.probe);
+    try {
+      for (;;) {
+        const error = await caller.call().then(() => undefined, (failed: unknown) => failed);
+        if (error === undefined) break;
+        if (Date.now() > deadline) {
+          throw new Error(`the gateway at ${address} does not serve ${model.name} after ${ROUTED_TIMEOUT_MS / 1000} s: ${(error as Error).message}`);
+        }
+        await sleep(100);
+      }
+    } finally {
+      caller.close();
     }
-  } finally {
-    client.close();
   }
 }
 
-/** Starts a runner serving `modelRepository` and a gateway in front of it; `env` goes to both. */
-export async function startBenchMesh(options: { modelRepository: string; env?: Record<string, string> }): Promise<BenchMesh> {
+/** Starts the mesh and returns once the gateway answers a real ModelInfer for every model. */
+export async function startBenchMesh(options: BenchMeshOptions): Promise<BenchMesh> {
   const dataDir = await mkdtemp(join(tmpdir(), 'infermesh-bench-'));
   const configFile = join(dataDir, 'infermesh.json');
-  const config = {
-    dataDir,
-    log: { level: 'info' },
-    runners: [{ name: 'runner-0', device: 'cpu', port: 0, modelRepository: options.modelRepository }],
-    gateway: { port: 0, httpPort: 0, runnerRefreshMs: 200 },
-  };
   // JSON is YAML, so the services read this file as their mesh config.
-  await writeFile(configFile, JSON.stringify(config, null, 2));
-  let runner: SpawnedService | undefined;
-  let gateway: SpawnedService | undefined;
+  await writeFile(configFile, JSON.stringify(benchMeshConfig(dataDir), null, 2));
+  await mkdir(join(dataDir, 'runner-repository'));
+  const env = { ...options.env, INFERMESH_CONFIG: configFile };
+  const started: SpawnedService[] = [];
+  const start = async (name: string, packageName: string, extra: Record<string, string> = {}) => {
+    const service = await spawnService({ name, script: mainScript(packageName), env: { ...env, ...extra } });
+    started.push(service);
+    return service;
+  };
   const stop = async () => {
-    // Gateway first, so no call reaches a runner that is going away.
-    await gateway?.stop();
-    await runner?.stop();
+    // Gateway first, so no call reaches a runner that is going away; the registry last, so the runner can leave it.
+    for (const service of [...started].reverse()) await service.stop();
     await rm(dataDir, { recursive: true, force: true });
   };
   try {
-    runner = await spawnService({
-      name: 'runner-0',
-      script: mainScript('@infermesh/runners'),
-      env: { ...options.env, INFERMESH_CONFIG: configFile, INFERMESH_RUNNER_NAME: 'runner-0' },
-    });
-    gateway = await spawnService({
-      name: 'gateway',
-      script: mainScript('@infermesh/gateway'),
-      env: { ...options.env, INFERMESH_CONFIG: configFile, INFERMESH_GATEWAY_RUNNERS: runner.address },
-    });
-    await untilReady(gateway.address);
-    return { gateway: gateway.address, gatewayProcess: gateway, runner, stop };
+    const registry = await start('registry', '@infermesh/registry');
+    const client = new RegistryClient(registry.address);
+    try {
+      await registerModels(
+        client,
+        options.repository,
+        options.models.map((model) => model.name),
+      );
+    } finally {
+      client.close();
+    }
+    const withRegistry = { INFERMESH_REGISTRY_ADDRESS: registry.address };
+    const runner = await start(`runner/${BENCH_RUNNER}`, '@infermesh/runners', { ...withRegistry, INFERMESH_RUNNER_NAME: BENCH_RUNNER });
+    // The sink before the gateway, so the gateway's first records have somewhere to go.
+    const sink = await start('sink', '@infermesh/sink');
+    const gateway = await start('gateway', '@infermesh/gateway', { ...withRegistry, INFERMESH_SINK_ADDRESS: sink.address });
+    await untilRouted(gateway.address, options.models);
+    return {
+      gateway: gateway.address,
+      gatewayProcess: gateway,
+      runner,
+      sink,
+      registry,
+      gatewayPath: [involved('gateway', gateway), involved('runner', runner), involved('sink', sink), involved('registry', registry)],
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

@@ -1,7 +1,8 @@
 /**
  * The hop rows of one model at one concurrency, from the floor up: in-process onnxruntime, a
- * bare grpc-js echo, a raw http2 forwarder in front of that echo, a runner called directly,
- * and the gateway in front of a runner. Every child is its own process, started per row.
+ * bare grpc-js echo, a raw http2 forwarder in front of that echo, the bench mesh's runner
+ * called directly, and its gateway. Every child is its own process; the echo and the
+ * forwarder are started per row, one bench mesh serves both of its rows.
  */
 import { fileURLToPath } from 'node:url';
 import { spawnService, type SpawnedService } from '@infermesh/common';
@@ -93,18 +94,14 @@ export async function hopRows(repository: string, model: BenchModel, concurrency
       grpcRow(at('http2-forwarder'), forwarder.address, model.requestBytes, 'echo', [BENCH, involvedChild('forwarder', forwarder), involvedChild('echo', echo)], window),
     ),
   );
-  for (const path of ['runner-direct', 'gateway'] as const) {
-    rows.push(
-      await withChild(
-        () => startBenchMesh({ modelRepository: repository }),
-        (mesh) => {
-          const runner = involvedChild('runner', mesh.runner);
-          return path === 'gateway'
-            ? grpcRow(at(path), mesh.gateway, model.requestBytes, infer, [BENCH, involvedChild('gateway', mesh.gatewayProcess), runner], window)
-            : grpcRow(at(path), mesh.runner.address, model.requestBytes, infer, [BENCH, runner], window);
-        },
-      ),
-    );
-  }
+  // One mesh for both: the gateway row first, on a mesh as fresh as the tracing and forwarding rows' meshes; then the same mesh's runner directly.
+  const [gateway, runnerDirect] = await withChild(
+    () => startBenchMesh({ repository, models: [{ name: model.name, probe: model.requestBytes }] }),
+    async (mesh) => [
+      await grpcRow(at('gateway'), mesh.gateway, model.requestBytes, infer, [BENCH, ...mesh.gatewayPath], window),
+      await grpcRow(at('runner-direct'), mesh.runner.address, model.requestBytes, infer, [BENCH, involvedChild('runner', mesh.runner)], window),
+    ],
+  );
+  rows.push(runnerDirect, gateway);
   return rows;
 }

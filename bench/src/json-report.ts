@@ -1,6 +1,7 @@
 /** The benchmark's JSON file: everything one run measured and judged. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { ForwardingComparison } from './forwarding-comparison.js';
 import type { TargetResult } from './performance-targets.js';
 import type { BenchRow, MachineInfo } from './report.js';
 import type { RssGrowth } from './rss-growth.js';
@@ -14,8 +15,10 @@ export interface BenchReport {
   rows: BenchRow[];
   /** Dynamic batching on heavy at concurrency 64: ratios of throughput. */
   batching?: { meanBatch: number; speedupOverUnbatched: number; shareOfInProcess: number };
-  /** Spans exported during the gateway-traced row. */
+  /** Spans exported by the gateway-traced row's mesh, its readiness probe and shutdown flush included. */
   tracing?: { spansExported: number };
+  /** The gateway's two forwarding designs on simple: which one the main gateway rows use, and http2 against grpc-js per concurrency. */
+  forwarding?: { mainRows: 'grpc-js' | 'http2'; comparisons: ForwardingComparison[] };
   /** The gateway's RSS over the long run. */
   longRun?: RssGrowth;
   /** The targets, judged from this run. */

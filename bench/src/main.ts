@@ -1,13 +1,18 @@
 /**
  * Benchmark entry: in-process onnxruntime, a bare grpc-js echo, a raw http2 forwarder in front
- * of it, a runner called directly and the gateway in front of a runner, side by side; then
- * tracing, payload size, dynamic batching and the gateway's memory over a long run; then the
- * issue's targets judged from this run. It reports: FAILed targets do not fail the process.
+ * of it, a runner called directly and the gateway in front of it, side by side, the runner and
+ * the gateway in a mesh like `npm start`'s (bench-mesh.ts); then tracing, the gateway's two
+ * forwarding designs, payload size, dynamic batching and the gateway's memory over a long
+ * run; then the issue's targets judged from this run. It reports: FAILed targets do not fail
+ * the process.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { batchingRows } from './batching.js';
+import { defaultForwarding } from './bench-mesh-config.js';
+import { compareForwarding, formatForwarding } from './forwarding-comparison.js';
+import { forwardingRows } from './forwarding-rows.js';
 import { hopRows } from './hop-rows.js';
 import { running, type Window } from './measure.js';
 import { longRunWarmupCalls, parseArgs, UsageError } from './options.js';
@@ -48,6 +53,7 @@ async function main(): Promise<void> {
       const tracing = await tracingRows(repository, simple, TRACING_CONCURRENCY, window);
       rows.push(...tracing.rows);
       spansExported = tracing.spansExported;
+      rows.push(...(await forwardingRows(repository, simple, [...CONCURRENCIES].reverse(), window)));
     }
   }
   rows.push(...(await payloadRows(repository, window)));
@@ -55,6 +61,7 @@ async function main(): Promise<void> {
   rows.push(...batching.rows);
   const longRun = await rssGrowth(repository, simple, options.longRunCalls, longRunWarmupCalls(options.longRunCalls));
   const targets = judgeTargets({ rows, batching, rssGrowth: longRun });
+  const forwarding = { mainRows: defaultForwarding(), comparisons: compareForwarding(rows, simple.name) };
 
   console.log(formatTable(rows));
   console.log(
@@ -64,9 +71,10 @@ async function main(): Promise<void> {
   );
   console.log(
     `dynamic batching on heavy, c=64: mean ${batching.meanBatch.toFixed(1)} rows per execution; ` +
-      `tracing: ${spansExported} spans exported during the gateway-traced row; ` +
+      `tracing: ${spansExported} spans exported by the gateway-traced row's mesh, its readiness probe and shutdown flush included; ` +
       `long run: ${longRun.calls} calls in ${longRun.seconds.toFixed(0)} s after ${longRun.warmupCalls} warm-up, gateway RSS ${longRun.startRssMiB.toFixed(1)} → ${longRun.endRssMiB.toFixed(1)} MiB`,
   );
+  console.log(formatForwarding(forwarding.comparisons, forwarding.mainRows));
   console.log('');
   console.log(formatTargets(targets));
   console.log('');
@@ -79,6 +87,7 @@ async function main(): Promise<void> {
     rows,
     batching: { meanBatch: batching.meanBatch, speedupOverUnbatched: batching.speedupOverUnbatched, shareOfInProcess: batching.shareOfInProcess },
     tracing: { spansExported },
+    forwarding,
     longRun,
     targets,
   });

@@ -51,9 +51,9 @@ export async function payloadRows(repository: string, window: Window): Promise<B
     }
   });
   await withChild(
-    () => startBenchMesh({ modelRepository: repository }),
+    () => startBenchMesh({ repository, models: [{ name: MODEL, probe: payloadRequest(PAYLOAD_BYTES[0]) }] }),
     async (mesh) => {
-      const involved = [BENCH, involvedChild('gateway', mesh.gatewayProcess), involvedChild('runner', mesh.runner)];
+      const involved = [BENCH, ...mesh.gatewayPath];
       for (const size of PAYLOAD_BYTES) {
         rows.push(sized(await grpcRow(at('gateway'), mesh.gateway, payloadRequest(size), checkEcho(size), involved, window), size));
       }

@@ -10,12 +10,14 @@ export type BenchPath =
   | 'runner-direct'
   | 'runner-batched'
   | 'gateway'
+  | 'gateway-grpc-js'
+  | 'gateway-http2'
   | 'gateway-sdk-disabled'
   | 'gateway-traced';
 
 /** One process involved in a row. */
 export interface ProcessStats {
-  /** bench, runner, gateway, echo or forwarder. */
+  /** bench, runner, gateway, sink, registry, echo or forwarder. */
   process: string;
   pid: number;
   peakRssMiB: number;

@@ -46,7 +46,7 @@ const mean = (values: readonly number[]) => values.reduce((sum, value) => sum + 
 /** Runs `warmupCalls`, then `calls` while sampling RSS. */
 export async function rssGrowth(repository: string, model: BenchModel, calls: number, warmupCalls: number): Promise<RssGrowth> {
   return withChild(
-    () => startBenchMesh({ modelRepository: repository }),
+    () => startBenchMesh({ repository, models: [{ name: model.name, probe: model.requestBytes }] }),
     async (mesh) => {
       const pid = mesh.gatewayProcess.child.pid!;
       const caller = new RawCaller(mesh.gateway, MODEL_INFER_PATH, model.requestBytes);

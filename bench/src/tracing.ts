@@ -1,11 +1,12 @@
 /**
  * Tracing rows: a model through the gateway with the tracing SDK off (OTEL_SDK_DISABLED) and
  * with every span sampled and exported over OTLP/HTTP to a span counter in this process.
- * They run with the same warm-up, window, model and concurrency as the main `gateway` row
- * (the defaults: SDK on, nothing sampled), so the three compare tracing and nothing else.
+ * They run with the same warm-up, window, model, concurrency and mesh as the main `gateway`
+ * row (the defaults: SDK on, nothing sampled), each the first row of a fresh mesh like it,
+ * so the three compare tracing and nothing else. The settings go to every service.
  */
 import { startBenchMesh } from './bench-mesh.js';
-import { BENCH, grpcRow, involvedChild } from './hop-rows.js';
+import { BENCH, grpcRow } from './hop-rows.js';
 import { withChild, type Window } from './measure.js';
 import type { BenchPath, BenchRow } from './report.js';
 import { startSpanCounter } from './span-counter.js';
@@ -15,7 +16,7 @@ import { checkInferResponse, type BenchModel } from './targets.js';
 export interface TracingSummary {
   /** The gateway-sdk-disabled row, then the gateway-traced row. */
   rows: [BenchRow, BenchRow];
-  /** Spans the receiver got during the traced row. */
+  /** Spans the traced mesh's services exported, from its readiness probe to its shutdown (the only mesh that exports). */
   spansExported: number;
 }
 
@@ -30,16 +31,16 @@ export async function tracingRows(repository: string, model: BenchModel, concurr
     ];
     for (const [path, env] of settings) {
       await withChild(
-        () => startBenchMesh({ modelRepository: repository, env }),
+        () => startBenchMesh({ repository, models: [{ name: model.name, probe: model.requestBytes }], env }),
         async (mesh) => {
-          const before = receiver.count();
-          const involved = [BENCH, involvedChild('gateway', mesh.gatewayProcess), involvedChild('runner', mesh.runner)];
+          const involved = [BENCH, ...mesh.gatewayPath];
           const check = (response: Buffer) => checkInferResponse(model, response);
           rows.push(await grpcRow({ model: model.name, concurrency, path }, mesh.gateway, model.requestBytes, check, involved, window));
-          if (path === 'gateway-traced') spansExported = receiver.count() - before;
         },
       );
     }
+    // Counted once the traced mesh has stopped: its services flush what their exporters still held on the way out.
+    spansExported = receiver.count();
   } finally {
     await receiver.close();
   }
