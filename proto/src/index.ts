@@ -58,6 +58,8 @@ export const runnerProto = loaded.infermesh.runner.v1;
 
 /** Fully qualified method path of ModelInfer, for pass-through calls. */
 export const MODEL_INFER_PATH = '/inference.GRPCInferenceService/ModelInfer';
+/** Full gRPC method path of ModelStreamInfer. */
+export const MODEL_STREAM_INFER_PATH = '/inference.GRPCInferenceService/ModelStreamInfer';
 
 export type { GRPCInferenceServiceHandlers, GRPCInferenceServiceClient } from './gen/inference/GRPCInferenceService.js';
 export type { ModelInferRequest, ModelInferRequest__Output } from './gen/inference/ModelInferRequest.js';

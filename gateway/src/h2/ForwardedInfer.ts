@@ -9,9 +9,9 @@ import * as grpc from '@grpc/grpc-js';
 import { trace as otelTrace, type Context, type Span } from '@opentelemetry/api';
 import { endSpan, injectHeaders, reportError, spansCanRecord, startChildSpan, startServerSpan, traceparentOf } from '@infermesh/common';
 import { MODEL_INFER_PATH } from '@infermesh/proto';
-import type { InferEvent } from '../InferObserver.js';
 import type { RunnerEndpoint } from '../RunnerEndpoint.js';
 import { modelVersionParts, readInferRequestHeader, type InferRequestHeader } from '../wire.js';
+import { eventWithMetadata, firstValue, lazyMetadata } from './call-metadata.js';
 import { FRAME_HEADER_BYTES, framePieces, GrpcFrameReader, type UnaryMessage } from './GrpcFrameReader.js';
 import { isTrailersOnly, requestHeadersFor, statusOf } from './grpc-headers.js';
 import { deadlineOf, timeoutHeader } from './grpc-timeout.js';
@@ -21,11 +21,6 @@ import { resetStatus } from './reset-status.js';
 
 const NONE_TRIED: ReadonlySet<RunnerEndpoint> = new Set();
 
-/** The first value of an HTTP/2 header, as routing reads headers. */
-const firstValue = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
-
-/** Headers that are the transport's, not the caller's metadata (grpc-js's server drops the same). */
-const NOT_METADATA = ['grpc-timeout', 'grpc-encoding', 'grpc-accept-encoding', 'accept-encoding', 'te', 'content-type'];
 
 export class ForwardedInfer {
   private readonly receivedAt = Date.now();
@@ -34,7 +29,7 @@ export class ForwardedInfer {
   private timer: NodeJS.Timeout | undefined;
   private done = false;
   private header: InferRequestHeader | undefined;
-  private metadata: grpc.Metadata | undefined;
+  private readonly callMetadata: () => grpc.Metadata;
   private request: Buffer | undefined;
   /** The request frame to send, in pieces that share the caller's bytes. */
   private body: readonly Buffer[] = [];
@@ -56,6 +51,7 @@ export class ForwardedInfer {
     private readonly downstream: ServerHttp2Stream,
     private readonly headers: IncomingHttpHeaders,
   ) {
+    this.callMetadata = lazyMetadata(headers);
     const now = Date.now();
     this.deadline = deadlineOf(headers['grpc-timeout'], now);
     if (this.deadline !== Infinity) this.timer = setTimeout(() => this.onDeadline(), this.deadline - now);
@@ -169,15 +165,6 @@ export class ForwardedInfer {
     return true;
   }
 
-  /** The caller's metadata as grpc-js would have it, built only when something reads it. */
-  private callMetadata(): grpc.Metadata {
-    if (!this.metadata) {
-      this.metadata = grpc.Metadata.fromHttp2Headers(this.headers);
-      for (const key of NOT_METADATA) this.metadata.remove(key);
-    }
-    return this.metadata;
-  }
-
   private wantsResponse(): boolean {
     return this.deps.observers.listening;
   }
@@ -233,9 +220,7 @@ export class ForwardedInfer {
     // A call that ended before its message was read reached no observer, as on the grpc-js path.
     const header = this.header;
     if (!header || !this.wantsResponse()) return;
-    // Built on first read: most observers never look at the caller's metadata.
-    const callMetadata = () => this.callMetadata();
-    const event: InferEvent = {
+    const fields = {
       modelName: header.modelName,
       requestedVersion: header.modelVersion,
       version: this.version,
@@ -246,14 +231,11 @@ export class ForwardedInfer {
       details: code === grpc.status.OK ? '' : details,
       latencyMs: performance.now() - this.started,
       receivedAt: this.receivedAt,
-      get metadata() {
-        return callMetadata();
-      },
       request: this.request!,
       response: code === grpc.status.OK ? this.responseMessage() : undefined,
       traceparent: this.ctx ? traceparentOf(this.ctx) : '',
     };
-    this.deps.observers.notify(event);
+    this.deps.observers.notify(eventWithMetadata(fields, this.callMetadata));
   }
 
   /** The response message without its frame header; joined only when it came in several chunks. */

@@ -1,12 +1,13 @@
 /**
  * The gateway's public port when `gateway.forwarding` is 'http2': a node:http2 server that
- * forwards ModelInfer to the runners itself and every other stream to the gateway's grpc-js
- * server on a loopback port.
+ * forwards ModelInfer and (uncompressed) ModelStreamInfer to the runners itself and every
+ * other stream to the gateway's grpc-js server on a loopback port.
  */
 import * as http2 from 'node:http2';
 import type { Logger } from '@infermesh/common';
-import { MODEL_INFER_PATH } from '@infermesh/proto';
+import { MODEL_INFER_PATH, MODEL_STREAM_INFER_PATH } from '@infermesh/proto';
 import { ForwardedInfer } from './ForwardedInfer.js';
+import { ForwardedStream } from './ForwardedStream.js';
 import type { H2InferDeps } from './H2InferDeps.js';
 import { relayStream } from './relay-stream.js';
 import { SESSION_MEMORY_MB, SessionPool } from './SessionPool.js';
@@ -44,7 +45,10 @@ export async function startH2Front(options: H2FrontOptions): Promise<H2Front> {
   });
   server.on('stream', (stream, headers) => {
     const grpc = String(headers['content-type'] ?? '').startsWith('application/grpc');
-    if (headers[':path'] === MODEL_INFER_PATH && grpc) new ForwardedInfer(deps, stream, headers);
+    const path = headers[':path'];
+    if (path === MODEL_INFER_PATH && grpc) new ForwardedInfer(deps, stream, headers);
+    // A compressed stream's messages are in its grpc-encoding, which only grpc-js reads.
+    else if (path === MODEL_STREAM_INFER_PATH && grpc && (headers['grpc-encoding'] ?? 'identity') === 'identity') new ForwardedStream(deps, stream, headers);
     else relayStream(stream, headers, internal);
   });
   await new Promise<void>((resolve, reject) => {

@@ -5,7 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import { buildInferRequest, decodeInferResponse, InferenceClient } from '@infermesh/client';
 import { clientChannelOptions } from '@infermesh/common';
 import type { Gateway, InferEvent } from '@infermesh/gateway';
-import { inferenceProto, type GRPCInferenceServiceClient, type ModelInferResponse__Output } from '@infermesh/proto';
+import { inferenceProto, type GRPCInferenceServiceClient, type ModelInferResponse__Output, type ModelStreamInferResponse__Output } from '@infermesh/proto';
 import { startGatewayInProcess, startInProcessMesh, type InProcessMesh } from '../harness/index.js';
 
 let mesh: InProcessMesh | undefined;
@@ -82,23 +82,54 @@ describe('gateway forwarding at the HTTP/2 level', () => {
     }
   });
 
-  it('serves every other method through grpc-js: metadata, a stream, health', async () => {
+  it('serves every other method through grpc-js: metadata, health', async () => {
     expect(await mesh!.client.serverReady()).toBe(true);
     const metadata = await mesh!.client.modelMetadata('mlp');
     expect(metadata.name).toBe('mlp');
+  });
+
+  it('forwards ModelStreamInfer message by message: answers in order, errors in place, each message told to the observers', async () => {
     const client = stub(mesh!.gateway.address);
     try {
-      const stream = client.ModelStreamInfer();
-      const answers: unknown[] = [];
+      events.length = 0;
+      const stream = client.ModelStreamInfer(new grpc.Metadata());
+      const answers: ModelStreamInferResponse__Output[] = [];
       const ended = new Promise<void>((resolve, reject) => {
-        stream.on('data', (answer) => answers.push(answer));
+        stream.on('data', (answer: ModelStreamInferResponse__Output) => answers.push(answer));
         stream.on('end', resolve);
         stream.on('error', reject);
       });
-      for (let i = 0; i < 3; i++) stream.write(buildInferRequest('mlp', input, { id: `s${i}` }));
+      for (let i = 0; i < 5; i++) stream.write(buildInferRequest(i === 2 ? 'nope' : 'mlp', input, { id: `s${i}`, ...(i === 3 ? { version: '1' } : {}) }));
       stream.end();
       await ended;
-      expect(answers).toHaveLength(3);
+      expect(answers.map((a) => a.infer_response?.id)).toEqual(['s0', 's1', 's2', 's3', 's4']);
+      expect(answers.map((a) => a.error_message)).toEqual(['', '', "unknown model 'nope'", '', '']);
+      expect(answers.map((a) => a.infer_response?.model_version)).toEqual(['2', '2', '', '1', '2']);
+      expect(decodeInferResponse(answers[0]!.infer_response!).outputs.output!.shape).toEqual([1, 10]);
+      // Answers may finish in any order; the observers hear of each once, the unknown model unrouted.
+      expect(events.map((e) => [e.requestId, e.version, e.code]).sort()).toEqual([
+        ['s0', '2', grpc.status.OK],
+        ['s1', '2', grpc.status.OK],
+        ['s2', '', grpc.status.NOT_FOUND],
+        ['s3', '1', grpc.status.OK],
+        ['s4', '2', grpc.status.OK],
+      ]);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('ends a stream with a message over the limit with RESOURCE_EXHAUSTED', async () => {
+    const client = stub(small!.address);
+    try {
+      const stream = client.ModelStreamInfer();
+      const ended = new Promise<grpc.ServiceError>((resolve) => {
+        stream.on('data', () => undefined);
+        stream.on('error', resolve);
+      });
+      stream.write(buildInferRequest('mlp', input, { id: 'big' }));
+      stream.end();
+      expect(await ended).toMatchObject({ code: grpc.status.RESOURCE_EXHAUSTED });
     } finally {
       client.close();
     }

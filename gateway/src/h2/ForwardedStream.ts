@@ -1,0 +1,170 @@
+/**
+ * One ModelStreamInfer forwarded at the HTTP/2 level: each request message is read off the
+ * caller's stream, routed on its own (a stream may mix models and versions, and a canary
+ * split applies per message, as on the grpc-js path), sent to a runner as a ModelInfer and
+ * answered in request order, up to STREAM_MAX_IN_FLIGHT at once. A message that fails gets
+ * its error in place (`error_message`), and the stream goes on.
+ */
+import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import * as grpc from '@grpc/grpc-js';
+import { endSpan, injectHeaders, reportError, spansCanRecord, startServerSpan, toGrpcStatus, traceparentOf } from '@infermesh/common';
+import { inferenceProto, MODEL_INFER_PATH, MODEL_STREAM_INFER_PATH } from '@infermesh/proto';
+import { readInferRequestHeader, wrapStreamResponse, type InferRequestHeader } from '../wire.js';
+import { eventWithMetadata, firstValue, lazyMetadata } from './call-metadata.js';
+import { forwardMessage } from './forward-message.js';
+import { FRAME_HEADER_BYTES, framePieces } from './GrpcFrameReader.js';
+import { requestHeadersFor, statusTrailers } from './grpc-headers.js';
+import { deadlineOf } from './grpc-timeout.js';
+import type { H2InferDeps } from './H2InferDeps.js';
+import { answerStatus } from './relay-response.js';
+
+/** Requests of one stream running at once, as on the grpc-js path; reading pauses beyond it. */
+const STREAM_MAX_IN_FLIGHT = 64;
+
+const serializeStreamResponse = inferenceProto.GRPCInferenceService.service.ModelStreamInfer.responseSerialize;
+
+export class ForwardedStream {
+  private readonly abort = new AbortController();
+  private readonly deadline: number;
+  private readonly timer: NodeJS.Timeout | undefined;
+  /** Bytes read and not yet a whole message. */
+  private pending: Buffer = Buffer.alloc(0);
+  /** Answers by request order; written as soon as all before them are. */
+  private readonly answers = new Map<number, Buffer>();
+  private nextRequest = 0;
+  private nextAnswer = 0;
+  private inputEnded = false;
+  private done = false;
+  private readonly callMetadata: () => grpc.Metadata;
+
+  constructor(
+    private readonly deps: H2InferDeps,
+    private readonly downstream: ServerHttp2Stream,
+    private readonly headers: IncomingHttpHeaders,
+  ) {
+    this.callMetadata = lazyMetadata(headers);
+    const now = Date.now();
+    this.deadline = deadlineOf(headers['grpc-timeout'], now);
+    if (this.deadline !== Infinity) this.timer = setTimeout(() => this.end(grpc.status.DEADLINE_EXCEEDED, 'Deadline exceeded'), this.deadline - now);
+    downstream.on('error', () => undefined);
+    downstream.on('close', () => {
+      this.abort.abort();
+      this.done = true;
+      clearTimeout(this.timer);
+    });
+    downstream.on('data', (chunk: Buffer) => this.read(chunk));
+    downstream.on('end', () => {
+      this.inputEnded = true;
+      if (this.pending.length > 0) this.end(grpc.status.INTERNAL, 'the request stream ended inside a gRPC message');
+      else this.maybeFinish();
+    });
+  }
+
+  private read(chunk: Buffer): void {
+    if (this.done) return;
+    let bytes = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    while (bytes.length >= FRAME_HEADER_BYTES) {
+      const length = bytes.readUInt32BE(1);
+      if (length > this.deps.maxMessageBytes) {
+        this.end(grpc.status.RESOURCE_EXHAUSTED, `Received message larger than max (${length} vs. ${this.deps.maxMessageBytes})`);
+        return;
+      }
+      if (bytes[0] !== 0) {
+        // Compressed streams go to grpc-js whole (start-h2-front checks grpc-encoding); a flag without one is an error.
+        this.end(grpc.status.INTERNAL, 'a compressed message in a stream without grpc-encoding');
+        return;
+      }
+      if (bytes.length < FRAME_HEADER_BYTES + length) break;
+      this.handle(this.nextRequest++, bytes.subarray(FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + length));
+      bytes = bytes.subarray(FRAME_HEADER_BYTES + length);
+    }
+    this.pending = bytes;
+    if (this.nextRequest - this.nextAnswer >= STREAM_MAX_IN_FLIGHT) this.downstream.pause();
+  }
+
+  /** Forwards one message and files its answer (or its error, in place). */
+  private handle(index: number, message: Buffer): void {
+    const receivedAt = Date.now();
+    const started = performance.now();
+    let header: InferRequestHeader = { modelName: '', modelVersion: '', id: '' };
+    const trace = { runner: '' };
+    let version = '';
+    let traced: ReturnType<typeof startServerSpan> | undefined;
+    const answer = async (): Promise<Buffer> => {
+      header = readInferRequestHeader(message);
+      this.deps.observers.admit();
+      // Each message is a call of its own, with its own span, as on the grpc-js path.
+      if (spansCanRecord()) traced = startServerSpan(MODEL_STREAM_INFER_PATH, this.callMetadata(), { 'model.name': header.modelName });
+      version = this.deps.router.chooseVersion(header.modelName, header.modelVersion, (name) => firstValue(this.headers[name])).version;
+      traced?.span.setAttribute('model.version', version);
+      const outgoing = requestHeadersFor(this.headers, MODEL_INFER_PATH);
+      if (traced) injectHeaders(outgoing, traced.ctx);
+      return forwardMessage(this.deps, { header, message, version, outgoing, deadline: this.deadline, signal: this.abort.signal, trace });
+    };
+    const tell = (code: grpc.status, details: string, response: Buffer | undefined) => {
+      if (!this.deps.observers.listening) return;
+      const fields = {
+        modelName: header.modelName,
+        requestedVersion: header.modelVersion,
+        version,
+        requestId: header.id,
+        runner: trace.runner,
+        code,
+        details,
+        latencyMs: performance.now() - started,
+        receivedAt,
+        request: message,
+        response,
+        traceparent: traced ? traceparentOf(traced.ctx) : '',
+      };
+      this.deps.observers.notify(eventWithMetadata(fields, this.callMetadata));
+    };
+    answer().then(
+      (response) => {
+        if (traced) endSpan(traced.span);
+        tell(grpc.status.OK, '', response);
+        this.file(index, wrapStreamResponse(response));
+      },
+      (error: unknown) => {
+        if (traced) endSpan(traced.span, error);
+        const { details } = reportError(this.deps.logger, 'ModelStreamInfer', error);
+        // A message that could not be read reached no observer, as on the unary path.
+        if (header.modelName !== '') tell(toGrpcStatus(error).code, details, undefined);
+        this.file(index, serializeStreamResponse({ error_message: details, infer_response: { model_name: header.modelName, model_version: header.modelVersion, id: header.id } }));
+      },
+    );
+  }
+
+  /** Keeps an answer and writes every answer whose turn has come. */
+  private file(index: number, answer: Buffer): void {
+    if (this.done) return;
+    this.answers.set(index, answer);
+    for (let next = this.answers.get(this.nextAnswer); next !== undefined; next = this.answers.get(this.nextAnswer)) {
+      this.answers.delete(this.nextAnswer++);
+      if (!this.downstream.headersSent) this.downstream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+      for (const piece of framePieces([next])) this.downstream.write(piece);
+    }
+    if (this.downstream.isPaused() && this.nextRequest - this.nextAnswer < STREAM_MAX_IN_FLIGHT) this.downstream.resume();
+    this.maybeFinish();
+  }
+
+  private maybeFinish(): void {
+    if (this.inputEnded && this.nextAnswer === this.nextRequest) this.end(grpc.status.OK, '');
+  }
+
+  /** Ends the caller's stream with a status, once; messages still running are cancelled. */
+  private end(code: grpc.status, details: string): void {
+    if (this.done) return;
+    this.done = true;
+    clearTimeout(this.timer);
+    if (code !== grpc.status.OK) this.abort.abort();
+    const downstream = this.downstream;
+    if (downstream.closed || downstream.destroyed) return;
+    if (!downstream.headersSent) {
+      answerStatus(downstream, code, details);
+      return;
+    }
+    downstream.once('wantTrailers', () => downstream.sendTrailers(statusTrailers(code, details)));
+    downstream.end();
+  }
+}
