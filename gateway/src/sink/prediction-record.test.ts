@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { inferenceProto } from '@infermesh/proto';
 import { describe, expect, it } from 'vitest';
 import type { InferEvent } from '../InferObserver.js';
-import { predictionRecord, type RecordOptions } from './prediction-record.js';
+import { predictionRecord, recordMessages, type RecordOptions } from './prediction-record.js';
 import { traceIdOf } from './trace-id.js';
 
 const method = inferenceProto.GRPCInferenceService.service.ModelInfer;
@@ -48,10 +48,14 @@ const options = (overrides: Partial<RecordOptions> = {}): RecordOptions => ({
   ...overrides,
 });
 
+/** The record the publisher makes of an event: its messages as held, then the record. */
+const recordOf = (inference: InferEvent, recordId: string, recordOptions: RecordOptions) =>
+  predictionRecord(inference, recordMessages(inference, recordOptions), recordId, recordOptions);
+
 describe('predictionRecord', () => {
   it('records the outcome, the response as serialized (not copied, not decoded), the chosen headers and the trace id', () => {
     const inference = event();
-    const record = predictionRecord(inference, 'rec-1', options({ deviceOf: () => 'cpu' }));
+    const record = recordOf(inference, 'rec-1', options({ deviceOf: () => 'cpu' }));
     expect(record).toEqual({
       record_id: 'rec-1',
       time_unix_ms: 1_790_000_000_000,
@@ -76,20 +80,20 @@ describe('predictionRecord', () => {
 
   it('carries the request only for the models whose inputs are captured', () => {
     const inference = event();
-    expect(predictionRecord(inference, 'rec-2', options({ captureInputs: new Set(['simple']) })).request).toBe(inference.request);
-    expect(predictionRecord(inference, 'rec-3', options({ captureInputs: new Set(['*']) })).request).toBe(inference.request);
-    expect(predictionRecord(inference, 'rec-4', options({ captureInputs: new Set(['other']) })).request).toEqual(Buffer.alloc(0));
+    expect(recordOf(inference, 'rec-2', options({ captureInputs: new Set(['simple']) })).request).toBe(inference.request);
+    expect(recordOf(inference, 'rec-3', options({ captureInputs: new Set(['*']) })).request).toBe(inference.request);
+    expect(recordOf(inference, 'rec-4', options({ captureInputs: new Set(['other']) })).request).toEqual(Buffer.alloc(0));
   });
 
   it('records a failed call with its status, and leaves out messages over maxTensorBytes', () => {
-    const failed = predictionRecord(event({ code: grpc.status.NOT_FOUND, details: "unknown model 'x'", response: undefined, runner: '' }), 'r', options());
+    const failed = recordOf(event({ code: grpc.status.NOT_FOUND, details: "unknown model 'x'", response: undefined, runner: '' }), 'r', options());
     expect(failed).toMatchObject({ status: 'NOT_FOUND', error: "unknown model 'x'", response: Buffer.alloc(0), device: '', tensors_omitted: false });
-    expect(predictionRecord(event(), 'r', options({ maxTensorBytes: 4 }))).toMatchObject({ response: Buffer.alloc(0), request: Buffer.alloc(0), tensors_omitted: true });
+    expect(recordOf(event(), 'r', options({ maxTensorBytes: 4 }))).toMatchObject({ response: Buffer.alloc(0), request: Buffer.alloc(0), tensors_omitted: true });
     // The request counts only when it is captured.
     const inference = event();
     const fits = inference.response!.byteLength;
-    expect(predictionRecord(inference, 'r', options({ maxTensorBytes: fits })).tensors_omitted).toBe(false);
-    expect(predictionRecord(inference, 'r', options({ maxTensorBytes: fits, captureInputs: new Set(['*']) })).tensors_omitted).toBe(true);
+    expect(recordOf(inference, 'r', options({ maxTensorBytes: fits })).tensors_omitted).toBe(false);
+    expect(recordOf(inference, 'r', options({ maxTensorBytes: fits, captureInputs: new Set(['*']) })).tensors_omitted).toBe(true);
   });
 
   it("records every caller header with '*', but never transport, trace or credential headers", () => {
@@ -106,7 +110,7 @@ describe('predictionRecord', () => {
       metadata.set(key, value);
     }
     metadata.set('x-blob-bin', Buffer.from([1, 2]));
-    const record = predictionRecord(event({ metadata }), 'rec-2', options({ headers: ['*'] }));
+    const record = recordOf(event({ metadata }), 'rec-2', options({ headers: ['*'] }));
     expect(record.headers).toEqual({ 'x-tenant': 't1', 'x-triton-client': 'python' });
   });
 
@@ -124,7 +128,7 @@ describe('predictionRecord', () => {
 
   it('carries the gateway span’s traceparent, whose trace id wins over the caller’s header', () => {
     const traceparent = '00-11111111111111111111111111111111-2222222222222222-01';
-    const record = predictionRecord(event({ traceparent }), 'rec-4', options());
+    const record = recordOf(event({ traceparent }), 'rec-4', options());
     expect(record.traceparent).toBe(traceparent);
     expect(record.trace_id).toBe('11111111111111111111111111111111');
   });

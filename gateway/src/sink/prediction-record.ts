@@ -62,12 +62,26 @@ function headersOf(event: InferEvent, configured: readonly string[]): Record<str
 
 const NO_BYTES = Buffer.alloc(0);
 
-/** The record of one inference. */
-export function predictionRecord(event: InferEvent, recordId: string, options: RecordOptions): PredictionRecord {
+/** The serialized messages a record carries to the sink, which decodes them. */
+export interface RecordMessages {
+  response: Buffer;
+  /** Empty unless the model's inputs are captured. */
+  request: Buffer;
+}
+
+/**
+ * What of `event` its record carries: the response, and the request when the model's inputs
+ * are captured; undefined when together they are over `maxTensorBytes`. Judged on the
+ * messages as serialized (the tensors are most of them), so nothing is decoded.
+ */
+export function recordMessages(event: InferEvent, options: RecordOptions): RecordMessages | undefined {
   const response = event.response ?? NO_BYTES;
   const request = wantsInputs(options, event.modelName) ? event.request : NO_BYTES;
-  // Judged on the messages as serialized: the tensors are most of them, and nothing is decoded.
-  const omitted = response.byteLength + request.byteLength > options.maxTensorBytes;
+  return response.byteLength + request.byteLength > options.maxTensorBytes ? undefined : { response, request };
+}
+
+/** The record of one inference, carrying `messages` (undefined: the tensors were left out for size). */
+export function predictionRecord(event: InferEvent, messages: RecordMessages | undefined, recordId: string, options: RecordOptions): PredictionRecord {
   return {
     record_id: recordId,
     time_unix_ms: event.receivedAt,
@@ -80,12 +94,12 @@ export function predictionRecord(event: InferEvent, recordId: string, options: R
     latency_ms: event.latencyMs,
     status: status[event.code] ?? String(event.code),
     error: event.details,
-    response: omitted ? NO_BYTES : response,
-    request: omitted ? NO_BYTES : request,
+    response: messages?.response ?? NO_BYTES,
+    request: messages?.request ?? NO_BYTES,
     headers: headersOf(event, options.headers),
     // The gateway's span shares the caller's trace when it sent one, and starts one otherwise.
     trace_id: traceIdOfTraceparent(event.traceparent) || traceIdOf(event.metadata),
     traceparent: event.traceparent,
-    tensors_omitted: omitted,
+    tensors_omitted: messages === undefined,
   };
 }
