@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { resolveConfig, silentLogger } from '@infermesh/common';
+import { inferenceProto } from '@infermesh/proto';
 import { sinkProto, type PredictionRecord, type SinkClient, type SinkStatusResponse__Output } from '@infermesh/proto/sink';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSink, type Sink } from './create-sink.js';
@@ -110,6 +111,31 @@ describe('createSink', () => {
     expect(metrics).toContain('infermesh_sink_delivered_records_total{destination="out",service="sink"} 53');
     expect(metrics).toContain('infermesh_sink_received_records_total{kind="prediction",service="sink"} 53');
     expect(metrics).toMatch(/infermesh_sink_destination_lag_records\{destination="out",service="sink"\} 0/);
+  });
+
+  it('builds the tensors of records published as serialized messages, raw or typed; one that does not decode goes without', async () => {
+    await start();
+    const method = inferenceProto.GRPCInferenceService.service.ModelInfer;
+    const asPublished = (i: number, messages: Pick<PredictionRecord, 'response' | 'request'>): PredictionRecord => ({ ...record(i), outputs: [], ...messages });
+    const raw = asPublished(0, {
+      response: method.responseSerialize({ outputs: [{ name: 'OUTPUT0', datatype: 'INT32', shape: [1, 2] }], raw_output_contents: [Buffer.from(new Int32Array([7, 8]).buffer)] }),
+    });
+    const typed = asPublished(1, {
+      response: method.responseSerialize({ outputs: [{ name: 'OUTPUT0', datatype: 'FP32', shape: [2], contents: { fp32_contents: [1.5, -2] } }] }),
+      request: method.requestSerialize({ inputs: [{ name: 'TEXT', datatype: 'BYTES', shape: [1], contents: { bytes_contents: [Buffer.from('hi')] } }] }),
+    });
+    const undecodable = asPublished(2, { response: Buffer.from([0xff, 0xff, 0xff, 0xff]) });
+    expect(await publish([[raw, typed, undecodable]])).toEqual([1]);
+    await vi.waitFor(async () => expect(await jsonlLines()).toHaveLength(3), { timeout: 30_000, interval: 20 });
+    const [first, second, third] = await jsonlLines();
+    expect(first).toMatchObject({ requestId: 'req-0', outputs: [{ name: 'OUTPUT0', datatype: 'INT32', shape: [1, 2], data: [7, 8] }], headers: { 'x-user': 'u1' } });
+    expect(first).not.toHaveProperty('inputs');
+    expect(first).not.toHaveProperty('tensorsOmitted');
+    expect(second).toMatchObject({
+      outputs: [{ name: 'OUTPUT0', datatype: 'FP32', shape: [2], data: [1.5, -2] }],
+      inputs: [{ name: 'TEXT', datatype: 'BYTES', shape: [1], data: ['hi'] }],
+    });
+    expect(third).toMatchObject({ requestId: 'req-2', status: 'OK', outputs: [], tensorsOmitted: true, traceId: '0af7651916cd43dd8448eb211c80319c' });
   });
 
   it('refuses a record without a usable id, naming it', async () => {

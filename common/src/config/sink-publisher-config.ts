@@ -62,7 +62,7 @@ export const sinkPublisherSchema = z
       captureInputs: names(/^(\*|[^\s]{1,256})$/, 1000).default([]),
       /** Caller metadata headers copied into records (lowercase); '*' for every header but transport and credentials. */
       headers: names(/^(\*|[a-z0-9][a-z0-9_.-]*)$/, 100).default([]),
-      /** Raw tensor bytes (outputs + captured inputs) above which a record goes without its tensors. */
+      /** Bytes of the serialized response (+ request, when inputs are captured) above which a record goes without its tensors. */
       maxTensorBytes: integer(1 * KiB, 64 * MiB).default(SINK_PUBLISHER_DEFAULTS.maxTensorBytes),
     },
     { error: (issue) => (issue.code === 'invalid_type' ? 'expected a mapping' : undefined) },

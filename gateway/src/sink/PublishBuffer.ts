@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '@infermesh/common';
 import type { PredictionRecord } from '@infermesh/proto/sink';
 import type { InferEvent } from '../InferObserver.js';
-import { predictionRecord, type RecordOptions } from './prediction-record.js';
+import { predictionRecord, recordMessages, type RecordMessages, type RecordOptions } from './prediction-record.js';
 
 /**
  * Records on their way to the sink, and the bytes their inferences count in the buffer.
@@ -34,12 +34,15 @@ export interface PublishBufferOptions {
 }
 
 interface Held {
+  /** Without its messages: those the record carries are in `messages`. */
   event: InferEvent;
+  messages: RecordMessages | undefined;
   bytes: number;
 }
 
 /** Fixed cost counted per held inference besides its message bytes. */
 const OVERHEAD_BYTES = 512;
+const NO_BYTES = Buffer.alloc(0);
 
 /**
  * Inferences held for the sink, and the count of those dropped.
@@ -59,12 +62,10 @@ export class PublishBuffer {
   // Read on every inference: kept as fields of their own.
   private readonly maxRecords: number;
   private readonly maxBytes: number;
-  private readonly captureInputs: ReadonlySet<string>;
 
   constructor(private readonly options: PublishBufferOptions) {
     this.maxRecords = options.maxRecords;
     this.maxBytes = options.maxBytes;
-    this.captureInputs = options.recordOptions.captureInputs;
   }
 
   /** True at the limits themselves: no more predict calls while `mustNotLose`. */
@@ -79,8 +80,8 @@ export class PublishBuffer {
 
   /** Holds an inference, or drops it when there is no room; true when held. */
   hold(event: InferEvent): boolean {
-    const capture = this.captureInputs.has('*') || this.captureInputs.has(event.modelName);
-    const bytes = OVERHEAD_BYTES + (event.response?.byteLength ?? 0) + (capture ? event.request.byteLength : 0);
+    const messages = recordMessages(event, this.options.recordOptions);
+    const bytes = OVERHEAD_BYTES + (messages ? messages.response.byteLength + messages.request.byteLength : 0);
     // With mustNotLose, admit() stops calls at the limit; calls already running when it was
     // reached may still finish, so those records are kept up to twice the limit.
     const limit = this.options.mustNotLose ? 2 : 1;
@@ -88,8 +89,9 @@ export class PublishBuffer {
       this.drop();
       return false;
     }
-    // Only what the record needs is kept: the request bytes only when inputs are captured.
-    this.held.push({ event: capture ? event : { ...event, request: Buffer.alloc(0) }, bytes });
+    // Only what the record carries is kept: no request unless inputs are captured, and no
+    // messages at all when they are over maxTensorBytes.
+    this.held.push({ event: { ...event, request: NO_BYTES, response: undefined }, messages, bytes });
     this.records++;
     this.bytes += bytes;
     return true;
@@ -114,8 +116,8 @@ export class PublishBuffer {
     const end = Math.min(this.held.length, this.head + this.options.maxBatchRecords);
     const batch: Batch = { records: [], bytes: 0 };
     for (let i = this.head; i < end; i++) {
-      const { event, bytes } = this.held[i]!;
-      batch.records.push(predictionRecord(event, randomUUID(), this.options.recordOptions));
+      const { event, messages, bytes } = this.held[i]!;
+      batch.records.push(predictionRecord(event, messages, randomUUID(), this.options.recordOptions));
       batch.bytes += bytes;
     }
     this.head = end;

@@ -29,7 +29,7 @@ export interface SinkPublisherOptions {
   captureInputs?: readonly string[];
   /** Caller metadata headers copied into records (lowercase). */
   headers?: readonly string[];
-  /** Raw tensor bytes of one record above which it goes without tensors; default in SINK_PUBLISHER_DEFAULTS. */
+  /** Serialized response (+ captured request) bytes of one record above which it goes without tensors; default in SINK_PUBLISHER_DEFAULTS. */
   maxTensorBytes?: number;
   /** Records per Publish message; default 256. */
   maxBatchRecords?: number;

@@ -5,5 +5,5 @@ export {
   type SinkPublisherOptions,
   type SinkPublisherStats,
 } from './SinkPublisher.js';
-export { predictionRecord, type RecordOptions } from './prediction-record.js';
+export { predictionRecord, recordMessages, type RecordMessages, type RecordOptions } from './prediction-record.js';
 export { traceIdOf } from './trace-id.js';

@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { inferenceProto } from '@infermesh/proto';
 import { describe, expect, it } from 'vitest';
 import type { InferEvent } from '../InferObserver.js';
-import { predictionRecord, type RecordOptions } from './prediction-record.js';
+import { predictionRecord, recordMessages, type RecordOptions } from './prediction-record.js';
 import { traceIdOf } from './trace-id.js';
 
 const method = inferenceProto.GRPCInferenceService.service.ModelInfer;
@@ -48,9 +48,15 @@ const options = (overrides: Partial<RecordOptions> = {}): RecordOptions => ({
   ...overrides,
 });
 
+/** The record the publisher makes of an event: its messages as held, then the record. */
+const recordOf = (inference: InferEvent, recordId: string, recordOptions: RecordOptions) =>
+  predictionRecord(inference, recordMessages(inference, recordOptions), recordId, recordOptions);
+
 describe('predictionRecord', () => {
-  it('records the outcome, the raw outputs, the chosen headers and the trace id', () => {
-    expect(predictionRecord(event(), 'rec-1', options({ deviceOf: () => 'cpu' }))).toEqual({
+  it('records the outcome, the response as serialized (not copied, not decoded), the chosen headers and the trace id', () => {
+    const inference = event();
+    const record = recordOf(inference, 'rec-1', options({ deviceOf: () => 'cpu' }));
+    expect(record).toEqual({
       record_id: 'rec-1',
       time_unix_ms: 1_790_000_000_000,
       request_id: 'req-1',
@@ -62,29 +68,32 @@ describe('predictionRecord', () => {
       latency_ms: 2.5,
       status: 'OK',
       error: '',
-      outputs: [{ name: 'OUTPUT0', datatype: 'INT32', shape: ['1', '2'], raw: int32(7, 8) }],
-      inputs: [],
+      response: inference.response,
+      request: Buffer.alloc(0),
       headers: { 'x-user': 'u7' },
       trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
       traceparent: '',
       tensors_omitted: false,
     });
+    expect(record.response).toBe(inference.response);
   });
 
-  it('captures inputs (typed contents become raw) for the models configured, and outputs answered typed', () => {
-    const typed = event({
-      response: method.responseSerialize({ outputs: [{ name: 'OUTPUT0', datatype: 'INT32', shape: [2], contents: { int_contents: [5, 6] } }] }),
-    });
-    const record = predictionRecord(typed, 'rec-2', options({ captureInputs: new Set(['simple']) }));
-    expect(record.inputs).toEqual([{ name: 'INPUT0', datatype: 'INT32', shape: ['1', '2'], raw: int32(3, 4) }]);
-    expect(record.outputs).toEqual([{ name: 'OUTPUT0', datatype: 'INT32', shape: ['2'], raw: int32(5, 6) }]);
-    expect(predictionRecord(typed, 'rec-3', options({ captureInputs: new Set(['*']) })).inputs).toHaveLength(1);
+  it('carries the request only for the models whose inputs are captured', () => {
+    const inference = event();
+    expect(recordOf(inference, 'rec-2', options({ captureInputs: new Set(['simple']) })).request).toBe(inference.request);
+    expect(recordOf(inference, 'rec-3', options({ captureInputs: new Set(['*']) })).request).toBe(inference.request);
+    expect(recordOf(inference, 'rec-4', options({ captureInputs: new Set(['other']) })).request).toEqual(Buffer.alloc(0));
   });
 
-  it('records a failed call with its status, and leaves out tensors over maxTensorBytes', () => {
-    const failed = predictionRecord(event({ code: grpc.status.NOT_FOUND, details: "unknown model 'x'", response: undefined, runner: '' }), 'r', options());
-    expect(failed).toMatchObject({ status: 'NOT_FOUND', error: "unknown model 'x'", outputs: [], device: '', tensors_omitted: false });
-    expect(predictionRecord(event(), 'r', options({ maxTensorBytes: 4 }))).toMatchObject({ outputs: [], tensors_omitted: true });
+  it('records a failed call with its status, and leaves out messages over maxTensorBytes', () => {
+    const failed = recordOf(event({ code: grpc.status.NOT_FOUND, details: "unknown model 'x'", response: undefined, runner: '' }), 'r', options());
+    expect(failed).toMatchObject({ status: 'NOT_FOUND', error: "unknown model 'x'", response: Buffer.alloc(0), device: '', tensors_omitted: false });
+    expect(recordOf(event(), 'r', options({ maxTensorBytes: 4 }))).toMatchObject({ response: Buffer.alloc(0), request: Buffer.alloc(0), tensors_omitted: true });
+    // The request counts only when it is captured.
+    const inference = event();
+    const fits = inference.response!.byteLength;
+    expect(recordOf(inference, 'r', options({ maxTensorBytes: fits })).tensors_omitted).toBe(false);
+    expect(recordOf(inference, 'r', options({ maxTensorBytes: fits, captureInputs: new Set(['*']) })).tensors_omitted).toBe(true);
   });
 
   it("records every caller header with '*', but never transport, trace or credential headers", () => {
@@ -101,7 +110,7 @@ describe('predictionRecord', () => {
       metadata.set(key, value);
     }
     metadata.set('x-blob-bin', Buffer.from([1, 2]));
-    const record = predictionRecord(event({ metadata }), 'rec-2', options({ headers: ['*'] }));
+    const record = recordOf(event({ metadata }), 'rec-2', options({ headers: ['*'] }));
     expect(record.headers).toEqual({ 'x-tenant': 't1', 'x-triton-client': 'python' });
   });
 
@@ -119,7 +128,7 @@ describe('predictionRecord', () => {
 
   it('carries the gateway span’s traceparent, whose trace id wins over the caller’s header', () => {
     const traceparent = '00-11111111111111111111111111111111-2222222222222222-01';
-    const record = predictionRecord(event({ traceparent }), 'rec-4', options());
+    const record = recordOf(event({ traceparent }), 'rec-4', options());
     expect(record.traceparent).toBe(traceparent);
     expect(record.trace_id).toBe('11111111111111111111111111111111');
   });

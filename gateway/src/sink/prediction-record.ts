@@ -1,17 +1,11 @@
 /**
- * Turns an InferEvent into the prediction record the sink stores: decodes the response
- * (and the request, for models whose inputs are captured) into raw tensors. Runs in the
- * publisher's own turn of the event loop, never inside a predict call.
+ * Turns an InferEvent into the prediction record published to the sink: the event's small
+ * fields, and the serialized response (and request, for models whose inputs are captured)
+ * as they are. Nothing is decoded here; the sink turns the messages into tensors. Runs in
+ * the publisher's own turn of the event loop, never inside a predict call.
  */
 import { status } from '@grpc/grpc-js';
-import { decodeContents, elementCount, encodeRaw, isDatatype } from '@infermesh/common';
-import {
-  inferenceProto,
-  type InferTensorContents__Output,
-  type ModelInferRequest__Output,
-  type ModelInferResponse__Output,
-} from '@infermesh/proto';
-import type { PredictionRecord, RecordTensor } from '@infermesh/proto/sink';
+import type { PredictionRecord } from '@infermesh/proto/sink';
 import type { InferEvent } from '../InferObserver.js';
 import { traceIdOf, traceIdOfTraceparent } from './trace-id.js';
 
@@ -21,7 +15,7 @@ export interface RecordOptions {
   captureInputs: ReadonlySet<string>;
   /** Metadata headers copied into records (lowercase names); '*' copies every header but those never recorded. */
   headers: readonly string[];
-  /** Raw tensor bytes (outputs + inputs) above which a record goes without tensors. */
+  /** Bytes of the serialized response (+ request, when captured) above which a record goes without tensors. */
   maxTensorBytes: number;
   /** The device of a runner's version, when the gateway knows it. */
   deviceOf?: (runner: string, model: string, version: string) => string;
@@ -50,51 +44,8 @@ const NEVER_RECORDED = new Set([
 
 const recordable = (name: string) => !NEVER_RECORDED.has(name) && !name.startsWith('grpc-') && !name.startsWith(':') && !name.endsWith('-bin');
 
-const inferMethod = inferenceProto.GRPCInferenceService.service.ModelInfer;
-
-interface WireTensor {
-  name: string;
-  datatype: string;
-  shape: string[];
-  contents: InferTensorContents__Output | null;
-}
-
-function toRaw(tensors: readonly WireTensor[], raw: readonly Buffer[]): RecordTensor[] {
-  return tensors.map((tensor, index) => {
-    let bytes = raw[index];
-    if (bytes === undefined) {
-      if (!isDatatype(tensor.datatype) || !tensor.contents) throw new Error(`tensor '${tensor.name}' has no data`);
-      const count = elementCount(tensor.shape.map(Number));
-      bytes = encodeRaw(decodeContents(tensor.name, tensor.datatype, count, tensor.contents));
-    }
-    return { name: tensor.name, datatype: tensor.datatype, shape: tensor.shape, raw: bytes };
-  });
-}
-
 function wantsInputs(options: RecordOptions, model: string): boolean {
   return options.captureInputs.has('*') || options.captureInputs.has(model);
-}
-
-/** The tensors of a record, or undefined when they cannot be decoded or are too big. */
-function tensorsOf(event: InferEvent, options: RecordOptions): { outputs: RecordTensor[]; inputs: RecordTensor[] } | undefined {
-  try {
-    let outputs: RecordTensor[] = [];
-    if (event.response) {
-      const response = inferMethod.responseDeserialize(event.response) as ModelInferResponse__Output;
-      outputs = toRaw(response.outputs, response.raw_output_contents);
-    }
-    let inputs: RecordTensor[] = [];
-    if (wantsInputs(options, event.modelName)) {
-      const request = inferMethod.requestDeserialize(event.request) as ModelInferRequest__Output;
-      inputs = toRaw(request.inputs, request.raw_input_contents);
-    }
-    const bytes = [...outputs, ...inputs].reduce((sum, tensor) => sum + (tensor.raw as Buffer).byteLength, 0);
-    return bytes > options.maxTensorBytes ? undefined : { outputs, inputs };
-  } catch {
-    // A request the runner refused may not decode (that is why it was refused); the record
-    // still says what happened, without tensors.
-    return undefined;
-  }
 }
 
 function headersOf(event: InferEvent, configured: readonly string[]): Record<string, string> {
@@ -109,9 +60,28 @@ function headersOf(event: InferEvent, configured: readonly string[]): Record<str
   return headers;
 }
 
-/** The record of one inference. */
-export function predictionRecord(event: InferEvent, recordId: string, options: RecordOptions): PredictionRecord {
-  const tensors = tensorsOf(event, options);
+const NO_BYTES = Buffer.alloc(0);
+
+/** The serialized messages a record carries to the sink, which decodes them. */
+export interface RecordMessages {
+  response: Buffer;
+  /** Empty unless the model's inputs are captured. */
+  request: Buffer;
+}
+
+/**
+ * What of `event` its record carries: the response, and the request when the model's inputs
+ * are captured; undefined when together they are over `maxTensorBytes`. Judged on the
+ * messages as serialized (the tensors are most of them), so nothing is decoded.
+ */
+export function recordMessages(event: InferEvent, options: RecordOptions): RecordMessages | undefined {
+  const response = event.response ?? NO_BYTES;
+  const request = wantsInputs(options, event.modelName) ? event.request : NO_BYTES;
+  return response.byteLength + request.byteLength > options.maxTensorBytes ? undefined : { response, request };
+}
+
+/** The record of one inference, carrying `messages` (undefined: the tensors were left out for size). */
+export function predictionRecord(event: InferEvent, messages: RecordMessages | undefined, recordId: string, options: RecordOptions): PredictionRecord {
   return {
     record_id: recordId,
     time_unix_ms: event.receivedAt,
@@ -124,12 +94,12 @@ export function predictionRecord(event: InferEvent, recordId: string, options: R
     latency_ms: event.latencyMs,
     status: status[event.code] ?? String(event.code),
     error: event.details,
-    outputs: tensors?.outputs ?? [],
-    inputs: tensors?.inputs ?? [],
+    response: messages?.response ?? NO_BYTES,
+    request: messages?.request ?? NO_BYTES,
     headers: headersOf(event, options.headers),
     // The gateway's span shares the caller's trace when it sent one, and starts one otherwise.
     trace_id: traceIdOfTraceparent(event.traceparent) || traceIdOf(event.metadata),
     traceparent: event.traceparent,
-    tensors_omitted: tensors === undefined,
+    tensors_omitted: messages === undefined,
   };
 }

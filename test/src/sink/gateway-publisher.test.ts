@@ -1,7 +1,8 @@
 /**
  * A gateway given the resolved config's publisher settings (what gateway/src/main.ts passes)
  * builds its own sink publisher: a predict call through it lands in the sink's destination,
- * with the device of the runner that served it.
+ * with the device of the runner that served it, and the tensors the sink decoded from the
+ * messages the gateway passed on undecoded.
  */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -26,7 +27,12 @@ const raw = () => ({
   dataDir,
   runners: [{ name: 'r', device: 'cpu' }],
   gateway: { port: 0, httpPort: 0 },
-  sink: { port: 0, metricsPort: null, destinations: [{ name: 'files', type: 'jsonl', batch: { maxDelayMs: 20 } }] },
+  sink: {
+    port: 0,
+    metricsPort: null,
+    destinations: [{ name: 'files', type: 'jsonl', batch: { maxDelayMs: 20 } }],
+    publisher: { captureInputs: ['simple'], headers: ['x-tenant'] },
+  },
 });
 
 describe("the gateway's own sink publisher", () => {
@@ -50,16 +56,31 @@ describe("the gateway's own sink publisher", () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('publishes each prediction to the sink named by the resolved config', async () => {
-    const input = { datatype: 'INT32' as const, shape: [1, 16], data: new Int32Array(16) };
-    await client!.infer('simple', { INPUT0: input, INPUT1: input });
+  it('publishes each prediction to the sink named by the resolved config, tensors and all', async () => {
+    const ramp = Int32Array.from({ length: 16 }, (_, k) => k);
+    const ones = new Int32Array(16).fill(1);
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    // Typed inputs: the sink converts the captured request's contents to raw, as the gateway used to.
+    await client!.infer(
+      'simple',
+      { INPUT0: { datatype: 'INT32', shape: [1, 16], data: ramp }, INPUT1: { datatype: 'INT32', shape: [1, 16], data: ones } },
+      { typedContents: true, metadata: { 'x-tenant': 't1', 'x-other': 'no', traceparent: `00-${traceId}-00f067aa0ba902b7-01` } },
+    );
     const folder = join(dataDir, 'predictions');
     const records = async () => {
       const files = await readdir(folder).catch(() => []);
       const lines = (await Promise.all(files.map((file) => readFile(join(folder, file), 'utf8')))).join('').split('\n').filter(Boolean);
-      return lines.map((line) => JSON.parse(line) as { modelName: string; device: string });
+      return lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     };
     await pollUntil(async () => (await records()).length > 0, { timeoutMs: 30_000, what: 'a record in the jsonl destination' });
-    expect(await records()).toEqual([expect.objectContaining({ modelName: 'simple', device: 'cpu' })]);
+    const [record, ...rest] = await records();
+    expect(rest).toEqual([]);
+    const tensor = (name: string, data: number[]) => ({ name, datatype: 'INT32', shape: [1, 16], data });
+    expect(record).toMatchObject({ modelName: 'simple', device: 'cpu', status: 'OK', headers: { 'x-tenant': 't1' }, traceId });
+    expect(record).not.toHaveProperty('tensorsOmitted');
+    expect(record!.inputs).toEqual([tensor('INPUT0', [...ramp]), tensor('INPUT1', [...ones])]);
+    expect(record!.outputs).toEqual(
+      expect.arrayContaining([tensor('OUTPUT0', [...ramp].map((v) => v + 1)), tensor('OUTPUT1', [...ramp].map((v) => v - 1))]),
+    );
   }, 60_000);
 });
