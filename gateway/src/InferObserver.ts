@@ -4,7 +4,8 @@
  * into per-version counts and latency. Observers run after the caller has its answer and
  * must not throw or block; anything slow belongs in their own queue.
  */
-import type { Metadata, status } from '@grpc/grpc-js';
+import type { status } from '@grpc/grpc-js';
+import type { CallHeaders } from './CallHeaders.js';
 
 /** One forwarded inference. */
 export interface InferEvent {
@@ -24,8 +25,8 @@ export interface InferEvent {
   latencyMs: number;
   /** Epoch ms when the gateway received the request. */
   receivedAt: number;
-  /** The caller's metadata. */
-  metadata: Metadata;
+  /** The caller's metadata (text headers). */
+  headers: CallHeaders;
   /** Serialized ModelInferRequest as received. */
   request: Buffer;
   /** Serialized ModelInferResponse, when the call succeeded. */

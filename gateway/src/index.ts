@@ -1,5 +1,6 @@
 /** The gateway: the public Open Inference Protocol endpoint in front of the runners. */
 export { createGateway, type Gateway, type GatewayConfig } from './create-gateway.js';
+export type { CallHeaders } from './CallHeaders.js';
 export type { InferEvent, InferObserver } from './InferObserver.js';
 export type { RolloutSummary, Router } from './Router.js';
 export { GatewayStats, type VersionTraffic } from './status/GatewayStats.js';

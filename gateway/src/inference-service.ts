@@ -19,6 +19,7 @@ import {
 } from '@infermesh/common';
 import { MODEL_INFER_PATH, inferenceProto, type GRPCInferenceServiceHandlers, type ModelMetadataResponse__Output } from '@infermesh/proto';
 import { forwardInfer, type ForwardTrace, type ParentCall } from './forward-infer.js';
+import { metadataCallHeaders } from './CallHeaders.js';
 import type { InferObserver } from './InferObserver.js';
 import { observerNotifier } from './notify-observers.js';
 import { metadataHeaders, NO_HEADERS, type Router } from './Router.js';
@@ -92,7 +93,7 @@ export function gatewayHandlers(
           details,
           latencyMs: performance.now() - started,
           receivedAt,
-          metadata: call.metadata,
+          headers: metadataCallHeaders(call.metadata),
           request,
           response,
           traceparent: traceparentOf(ctx),

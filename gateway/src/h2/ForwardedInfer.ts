@@ -11,7 +11,9 @@ import { endSpan, injectHeaders, reportError, spansCanRecord, startChildSpan, st
 import { MODEL_INFER_PATH } from '@infermesh/proto';
 import type { RunnerEndpoint } from '../RunnerEndpoint.js';
 import { modelVersionParts, readInferRequestHeader, type InferRequestHeader } from '../wire.js';
-import { eventWithMetadata, firstValue, lazyMetadata } from './call-metadata.js';
+import { http2CallHeaders } from '../CallHeaders.js';
+import type { InferEvent } from '../InferObserver.js';
+import { firstValue, lazyMetadata } from './call-metadata.js';
 import { FRAME_HEADER_BYTES, framePieces, GrpcFrameReader, type UnaryMessage } from './GrpcFrameReader.js';
 import { isTrailersOnly, requestHeadersFor, statusOf } from './grpc-headers.js';
 import { deadlineOf, timeoutHeader } from './grpc-timeout.js';
@@ -220,7 +222,8 @@ export class ForwardedInfer {
     // A call that ended before its message was read reached no observer, as on the grpc-js path.
     const header = this.header;
     if (!header || !this.wantsResponse()) return;
-    const fields = {
+    const event: InferEvent = {
+      headers: http2CallHeaders(this.headers),
       modelName: header.modelName,
       requestedVersion: header.modelVersion,
       version: this.version,
@@ -235,7 +238,7 @@ export class ForwardedInfer {
       response: code === grpc.status.OK ? this.responseMessage() : undefined,
       traceparent: this.ctx ? traceparentOf(this.ctx) : '',
     };
-    this.deps.observers.notify(eventWithMetadata(fields, this.callMetadata));
+    this.deps.observers.notify(event);
   }
 
   /** The response message without its frame header; joined only when it came in several chunks. */

@@ -10,7 +10,9 @@ import * as grpc from '@grpc/grpc-js';
 import { endSpan, injectHeaders, reportError, spansCanRecord, startServerSpan, toGrpcStatus, traceparentOf } from '@infermesh/common';
 import { inferenceProto, MODEL_INFER_PATH, MODEL_STREAM_INFER_PATH } from '@infermesh/proto';
 import { readInferRequestHeader, wrapStreamResponse, type InferRequestHeader } from '../wire.js';
-import { eventWithMetadata, firstValue, lazyMetadata } from './call-metadata.js';
+import { http2CallHeaders } from '../CallHeaders.js';
+import type { InferEvent } from '../InferObserver.js';
+import { firstValue, lazyMetadata } from './call-metadata.js';
 import { forwardMessage } from './forward-message.js';
 import { FRAME_HEADER_BYTES, framePieces } from './GrpcFrameReader.js';
 import { requestHeadersFor, statusTrailers } from './grpc-headers.js';
@@ -103,7 +105,8 @@ export class ForwardedStream {
     };
     const tell = (code: grpc.status, details: string, response: Buffer | undefined) => {
       if (!this.deps.observers.listening) return;
-      const fields = {
+      const event: InferEvent = {
+        headers: http2CallHeaders(this.headers),
         modelName: header.modelName,
         requestedVersion: header.modelVersion,
         version,
@@ -117,7 +120,7 @@ export class ForwardedStream {
         response,
         traceparent: traced ? traceparentOf(traced.ctx) : '',
       };
-      this.deps.observers.notify(eventWithMetadata(fields, this.callMetadata));
+      this.deps.observers.notify(event);
     };
     answer().then(
       (response) => {

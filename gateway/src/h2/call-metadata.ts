@@ -1,7 +1,6 @@
-/** The caller's metadata of an HTTP/2-forwarded call, as grpc-js would hand it to a handler, made only when read. */
+/** The caller's metadata of an HTTP/2-forwarded call as grpc-js Metadata, for the span context only: made only when a span is. */
 import type { IncomingHttpHeaders } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
-import type { InferEvent } from '../InferObserver.js';
 
 /** Headers that are the transport's, not the caller's metadata (grpc-js's server drops the same). */
 const NOT_METADATA = ['grpc-timeout', 'grpc-encoding', 'grpc-accept-encoding', 'accept-encoding', 'te', 'content-type'];
@@ -16,11 +15,6 @@ export function lazyMetadata(headers: IncomingHttpHeaders): () => grpc.Metadata 
     }
     return metadata;
   };
-}
-
-/** An InferEvent whose `metadata` is built only if an observer reads it (most never do). */
-export function eventWithMetadata(fields: Omit<InferEvent, 'metadata'>, metadata: () => grpc.Metadata): InferEvent {
-  return Object.defineProperty(fields, 'metadata', { get: metadata, enumerable: true }) as InferEvent;
 }
 
 /** The first value of an HTTP/2 header, as routing reads headers. */

@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { silentLogger } from '@infermesh/common';
 import { describe, expect, it } from 'vitest';
+import { NO_CALL_HEADERS } from '../CallHeaders.js';
 import type { InferEvent } from '../InferObserver.js';
 import { PublishBuffer, type PublishBufferOptions } from './PublishBuffer.js';
 
@@ -16,7 +17,7 @@ const event = (response: number, request = 0): InferEvent => ({
   details: '',
   latencyMs: 1,
   receivedAt: 1_790_000_000_000,
-  metadata: new grpc.Metadata(),
+  headers: NO_CALL_HEADERS,
   traceparent: '',
   request: Buffer.alloc(request),
   response: Buffer.alloc(response),

@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { inferenceProto } from '@infermesh/proto';
 import { describe, expect, it } from 'vitest';
+import { http2CallHeaders, metadataCallHeaders } from '../CallHeaders.js';
 import type { InferEvent } from '../InferObserver.js';
 import { predictionRecord, recordMessages, type RecordOptions } from './prediction-record.js';
 import { traceIdOf } from './trace-id.js';
@@ -23,7 +24,7 @@ function event(overrides: Partial<InferEvent> = {}): InferEvent {
     details: '',
     latencyMs: 2.5,
     receivedAt: 1_790_000_000_000,
-    metadata,
+    headers: metadataCallHeaders(metadata),
     traceparent: '',
     request: method.requestSerialize({
       model_name: 'simple',
@@ -110,20 +111,37 @@ describe('predictionRecord', () => {
       metadata.set(key, value);
     }
     metadata.set('x-blob-bin', Buffer.from([1, 2]));
-    const record = recordOf(event({ metadata }), 'rec-2', options({ headers: ['*'] }));
+    const record = recordOf(event({ headers: metadataCallHeaders(metadata) }), 'rec-2', options({ headers: ['*'] }));
     expect(record.headers).toEqual({ 'x-tenant': 't1', 'x-triton-client': 'python' });
+  });
+
+  it("records the same headers from a call's HTTP/2 headers as from its Metadata", () => {
+    const headers = http2CallHeaders({
+      ':path': '/inference.GRPCInferenceService/ModelInfer',
+      ':authority': 'gw',
+      'content-type': 'application/grpc',
+      te: 'trailers',
+      'grpc-timeout': '5S',
+      'x-tenant': 't1',
+      'x-multi': ['a', 'b'],
+      authorization: 'Bearer secret',
+      traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+    });
+    expect(recordOf(event({ headers }), 'rec-3', options({ headers: ['*'] })).headers).toEqual({ 'x-tenant': 't1', 'x-multi': 'a, b' });
+    expect(recordOf(event({ headers }), 'rec-3', options({ headers: ['content-type', 'x-tenant'] })).headers).toEqual({ 'x-tenant': 't1' });
+    expect(traceIdOf(headers)).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
   });
 
   it('reads trace ids only from valid traceparent headers', () => {
     const with_ = (value: string) => {
       const metadata = new grpc.Metadata();
       metadata.set('traceparent', value);
-      return traceIdOf(metadata);
+      return traceIdOf(metadataCallHeaders(metadata));
     };
     expect(with_('00-00000000000000000000000000000000-00f067aa0ba902b7-01')).toBe('');
     expect(with_('ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01')).toBe('');
     expect(with_('garbage')).toBe('');
-    expect(traceIdOf(new grpc.Metadata())).toBe('');
+    expect(traceIdOf(metadataCallHeaders(new grpc.Metadata()))).toBe('');
   });
 
   it('carries the gateway span’s traceparent, whose trace id wins over the caller’s header', () => {

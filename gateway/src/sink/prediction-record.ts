@@ -51,10 +51,10 @@ function wantsInputs(options: RecordOptions, model: string): boolean {
 function headersOf(event: InferEvent, configured: readonly string[]): Record<string, string> {
   const headers: Record<string, string> = {};
   const names = configured.includes('*')
-    ? Object.keys(event.metadata.getMap()).filter(recordable).slice(0, MAX_WILDCARD_HEADERS)
+    ? event.headers.names().filter(recordable).slice(0, MAX_WILDCARD_HEADERS)
     : configured;
   for (const name of names) {
-    const values = event.metadata.get(name).filter((value): value is string => typeof value === 'string');
+    const values = event.headers.get(name);
     if (values.length > 0) headers[name] = values.join(', ').slice(0, MAX_HEADER_CHARS);
   }
   return headers;
@@ -98,7 +98,7 @@ export function predictionRecord(event: InferEvent, messages: RecordMessages | u
     request: messages?.request ?? NO_BYTES,
     headers: headersOf(event, options.headers),
     // The gateway's span shares the caller's trace when it sent one, and starts one otherwise.
-    trace_id: traceIdOfTraceparent(event.traceparent) || traceIdOf(event.metadata),
+    trace_id: traceIdOfTraceparent(event.traceparent) || traceIdOf(event.headers),
     traceparent: event.traceparent,
     tensors_omitted: messages === undefined,
   };

@@ -1,5 +1,5 @@
 /** The W3C trace id of a call, from its `traceparent` metadata header. */
-import type { Metadata } from '@grpc/grpc-js';
+import type { CallHeaders } from '../CallHeaders.js';
 
 // version-traceid-parentid-flags; version ff is invalid, an all-zero id is invalid.
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-|$)/;
@@ -12,7 +12,7 @@ export function traceIdOfTraceparent(value: string): string {
 }
 
 /** The 32-hex-digit trace id, or '' when the header is absent or malformed. */
-export function traceIdOf(metadata: Metadata): string {
-  const value = metadata.get('traceparent')[0];
-  return typeof value === 'string' ? traceIdOfTraceparent(value) : '';
+export function traceIdOf(headers: CallHeaders): string {
+  const value = headers.get('traceparent')[0];
+  return value === undefined ? '' : traceIdOfTraceparent(value);
 }

@@ -40,7 +40,7 @@ describe('gateway forwarding at the HTTP/2 level', () => {
       expect(viaGateway).toEqual(fromRunner);
       expect(events).toHaveLength(1);
       expect(events[0]).toMatchObject({ modelName: 'mlp', version: '2', requestId: 'h2-1', runner: mesh!.runner.address, code: grpc.status.OK, details: '' });
-      expect(events[0]!.metadata.get('x-user')).toEqual(['u9']);
+      expect(events[0]!.headers.get('x-user')).toEqual(['u9']);
       const response = inferenceProto.GRPCInferenceService.service.ModelInfer.responseDeserialize(events[0]!.response!) as ModelInferResponse__Output;
       expect(response.id).toBe('h2-1');
     } finally {

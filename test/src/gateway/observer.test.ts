@@ -30,7 +30,7 @@ describe('gateway inference observers', () => {
     expect(events).toHaveLength(2);
     const [ok, failed] = events as [InferEvent, InferEvent];
     expect(ok).toMatchObject({ modelName: 'mlp', requestedVersion: '', version: '2', requestId: 'ok-1', runner: runner.address, code: status.OK, details: '' });
-    expect(ok.metadata.get('x-user')).toEqual(['u7']);
+    expect(ok.headers.get('x-user')).toEqual(['u7']);
     expect(ok.latencyMs).toBeGreaterThan(0);
     const response = inferenceProto.GRPCInferenceService.service.ModelInfer.responseDeserialize(ok.response!) as ModelInferResponse__Output;
     expect(decodeInferResponse(response).outputs.output!.shape).toEqual([1, 10]);

@@ -24,7 +24,7 @@ const event = (i: number): InferEvent => ({
   details: '',
   latencyMs: 1,
   receivedAt: Date.now(),
-  metadata: new grpc.Metadata(),
+  headers: { get: () => [], names: () => [] },
   traceparent: '',
   request: Buffer.alloc(0),
   response: Buffer.alloc(0),
