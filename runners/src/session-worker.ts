@@ -44,18 +44,32 @@ async function main(): Promise<void> {
   port.on('message', (request: RunRequest) => {
     void run(session, request.id, -1, request.feeds, request.fetches);
   });
-  // Takes every run written into a slot, then sleeps until the gRPC thread writes another.
+  // Takes every run written into a slot. It waits for the gRPC thread to write another only
+  // when it has nothing left to run: a waiting worker costs the gRPC thread a wake-up per
+  // run, a busy one looks at the slots again as each run finishes.
+  let running = 0;
+  let waiting = false;
+  const finished = (): void => {
+    running--;
+    if (!waiting) poll();
+  };
   const poll = (): void => {
     for (;;) {
       const seen = slots.requestsWritten();
       for (let slot = 0; slot < SLOT_COUNT; slot++) {
         if (slots.state(slot) !== REQUEST) continue;
         slots.setState(slot, RUNNING);
-        void run(session, ...readRun(slot, inputNames, outputNames));
+        running++;
+        void run(session, ...readRun(slot, inputNames, outputNames)).then(finished);
       }
+      if (running > 0 || waiting) return;
       const written = slots.waitFor('requests', seen);
       if (written) {
-        void written.then(poll);
+        waiting = true;
+        void written.then(() => {
+          waiting = false;
+          poll();
+        });
         return;
       }
     }
