@@ -20,7 +20,7 @@ describe('RunSlots', () => {
     expect(read.map(({ index }) => index)).toEqual([0, 2, 4, 6, 8, 10]);
     read.forEach(({ tensor }, i) => {
       expect(tensor).toEqual(tensors[i]);
-      expect(tensor.data.buffer).toBeInstanceOf(ArrayBuffer);
+      expect((tensor.data as Uint8Array).buffer).toBeInstanceOf(ArrayBuffer);
     });
   });
 
