@@ -2,6 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ServiceError } from '@infermesh/common';
+import { REPLY, REPLY_PREFIX_BYTES, RunSlots, SLOT_COUNT, FREE, allocateSlots, type SlotTensor } from './RunSlots.js';
 import { ownedBuffer, type RunRequest, type ValueInfo, type WireTensor, type WorkerInit, type WorkerReply } from './session-protocol.js';
 
 /**
@@ -40,6 +41,8 @@ export class SessionLoadError extends Error {
 interface Pending {
   resolve(result: RunResult): void;
   reject(error: Error): void;
+  /** The outputs asked for, in the order a slot's reply lists them. */
+  fetches: readonly string[];
 }
 
 /** A started worker whose session is loaded. Runs are sent as they come; the Batcher decides when. */
@@ -47,21 +50,31 @@ export class SessionWorker {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private stopped: Error | undefined;
+  private readonly inputIndex: Map<string, number>;
+  private readonly outputIndex: Map<string, number>;
+  /** Runs sent through a slot and not answered yet. */
+  private inSlots = 0;
+  /** Whether a wait for slot replies is armed. */
+  private waiting = false;
 
   private constructor(
     private readonly worker: Worker,
+    private readonly slots: RunSlots,
     /** The session's inputs as onnxruntime reports them. */
     readonly inputs: ValueInfo[],
     /** The session's outputs as onnxruntime reports them. */
     readonly outputs: ValueInfo[],
   ) {
+    this.inputIndex = new Map(inputs.map((info, index) => [info.name, index]));
+    this.outputIndex = new Map(outputs.map((info, index) => [info.name, index]));
     worker.on('message', (reply: WorkerReply) => this.onReply(reply));
     worker.on('error', (error) => this.fail(error));
     worker.on('exit', (code) => this.fail(new Error(`worker exited with code ${code}`)));
   }
 
   /** Starts a worker and loads the model; rejects with SessionLoadError if it cannot. */
-  static start(init: WorkerInit): Promise<SessionWorker> {
+  static start(options: Omit<WorkerInit, 'slots'>): Promise<SessionWorker> {
+    const init: WorkerInit = { ...options, slots: allocateSlots() };
     const worker = new Worker(WORKER_SCRIPT, { workerData: init });
     return new Promise((resolve, reject) => {
       const fail = (message: string, precondition = false) => {
@@ -74,7 +87,7 @@ export class SessionWorker {
       const onMessage = (reply: WorkerReply) => {
         if (reply.kind === 'ready') {
           cleanup();
-          resolve(new SessionWorker(worker, reply.inputs, reply.outputs));
+          resolve(new SessionWorker(worker, new RunSlots(init.slots), reply.inputs, reply.outputs));
         } else if (reply.kind === 'load-failed') {
           fail(reply.message, reply.precondition);
         }
@@ -86,20 +99,91 @@ export class SessionWorker {
     });
   }
 
-  /** Runs the session; the feeds' buffers are transferred to the worker and unusable after. */
+  /**
+   * Runs the session. Numeric feeds that fit go through a free slot (copied into shared
+   * memory); others are posted to the worker, their buffers transferred and unusable after.
+   */
   run(feeds: Record<string, WireTensor>, fetches: readonly string[]): Promise<RunResult> {
     if (this.stopped) return Promise.reject(ServiceError.unavailable('model instance has stopped'));
     const id = this.nextId++;
-    const transfer: ArrayBuffer[] = [];
-    for (const tensor of Object.values(feeds)) {
-      const buffer = ownedBuffer(tensor.data);
-      if (buffer) transfer.push(buffer);
-    }
     return new Promise<RunResult>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { resolve, reject, fetches });
+      if (this.sendInSlot(id, feeds, fetches)) return;
+      const transfer: ArrayBuffer[] = [];
+      for (const tensor of Object.values(feeds)) {
+        const buffer = ownedBuffer(tensor.data);
+        if (buffer) transfer.push(buffer);
+      }
       const request: RunRequest = { id, feeds, fetches };
       this.worker.postMessage(request, transfer);
     });
+  }
+
+  /** Writes the run into a free slot and hands it to the worker; false when none is free or it does not fit. */
+  private sendInSlot(id: number, feeds: Record<string, WireTensor>, fetches: readonly string[]): boolean {
+    let slot = 0;
+    while (slot < SLOT_COUNT && this.slots.state(slot) !== FREE) slot++;
+    if (slot === SLOT_COUNT) return false;
+    const head = [id, fetches.length];
+    for (const name of fetches) {
+      const index = this.outputIndex.get(name);
+      if (index === undefined) return false;
+      head.push(index);
+    }
+    const tensors: SlotTensor[] = [];
+    for (const name in feeds) {
+      const index = this.inputIndex.get(name);
+      if (index === undefined) return false;
+      tensors.push({ index, tensor: feeds[name]! });
+    }
+    if (!this.slots.writeTensors(this.slots.region(slot, false), 0, head, tensors)) return false;
+    this.slots.publishRequest(slot);
+    this.inSlots++;
+    this.awaitReplies();
+    return true;
+  }
+
+  /** Reads every reply in the slots, then, while runs are still out, waits for the worker to write more. */
+  private awaitReplies(): void {
+    if (this.waiting) return;
+    for (;;) {
+      const seen = this.slots.repliesWritten();
+      this.readReplies();
+      if (this.inSlots === 0 || this.stopped) return;
+      const written = this.slots.waitFor('replies', seen);
+      if (written) {
+        this.waiting = true;
+        void written.then(() => {
+          this.waiting = false;
+          this.awaitReplies();
+        });
+        return;
+      }
+    }
+  }
+
+  private readReplies(): void {
+    for (let slot = 0; slot < SLOT_COUNT; slot++) {
+      if (this.slots.state(slot) !== REPLY) continue;
+      const region = this.slots.region(slot, true);
+      const id = this.slots.headerWord(region, REPLY_PREFIX_BYTES, 0);
+      const tensors = this.slots.readTensors(region, REPLY_PREFIX_BYTES, 1);
+      const inputNs = this.slots.timing(slot, 0);
+      const computeNs = this.slots.timing(slot, 1);
+      const outputNs = this.slots.timing(slot, 2);
+      this.freeSlot(slot);
+      const pending = this.pending.get(id);
+      if (!pending) continue;
+      this.pending.delete(id);
+      const outputs: Record<string, WireTensor> = {};
+      for (const { index, tensor } of tensors) outputs[pending.fetches[index]!] = tensor;
+      pending.resolve({ outputs, inputNs, computeNs, outputNs });
+    }
+  }
+
+  private freeSlot(slot: number): void {
+    this.slots.setState(slot, FREE);
+    this.inSlots--;
   }
 
   /** Runs sent to the worker and not answered yet. */
@@ -111,10 +195,13 @@ export class SessionWorker {
   async close(): Promise<void> {
     this.fail(new Error('model instance closed'));
     await this.worker.terminate();
+    // A wait for slot replies would otherwise stay armed for good.
+    this.slots.wakeReplyWaiter();
   }
 
   private onReply(reply: WorkerReply): void {
     if (reply.kind !== 'result' && reply.kind !== 'run-failed') return;
+    if (reply.slot >= 0) this.freeSlot(reply.slot);
     const pending = this.pending.get(reply.id);
     if (!pending) return;
     this.pending.delete(reply.id);

@@ -1,8 +1,8 @@
 /** Builds and starts a runner: loads its model repository and serves it on one device. */
 import { hostname } from 'node:os';
 import { metricsRoute, scanModelRepository, serviceMiddleware, startGrpcServer, startHttpServer, withMiddleware, type Logger, type RunnerSettings } from '@infermesh/common';
-import { inferenceProto, runnerProto } from '@infermesh/proto';
-import { inferenceHandlers } from './inference-service.js';
+import { runnerProto } from '@infermesh/proto';
+import { inferenceHandlers, runnerInferenceService } from './inference-service.js';
 import { ModelLifecycle } from './ModelLifecycle.js';
 import { ModelStore } from './ModelStore.js';
 import { RegistryMembership } from './registry-membership.js';
@@ -61,7 +61,7 @@ export async function createRunner(config: RunnerConfig): Promise<Runner> {
     maxReceiveMessageBytes: config.maxMessageBytes,
     maxSendMessageBytes: config.maxMessageBytes,
     services: [
-      { definition: inferenceProto.GRPCInferenceService.service, implementation: inferenceHandlers(store, logger, isReady, config) },
+      { definition: runnerInferenceService, implementation: inferenceHandlers(store, logger, isReady, config) },
       {
         definition: runnerProto.RunnerControl.service,
         implementation: withMiddleware(runnerProto.RunnerControl.service, serviceMiddleware(logger), runnerControlHandlers(config, store, lifecycle, isReady)),

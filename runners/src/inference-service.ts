@@ -26,11 +26,32 @@ import {
   type ModelInferResponse,
   type ModelStreamInferResponse,
 } from '@infermesh/proto';
+import { encodeInferResponse } from './encode-infer-response.js';
 import { modelStatistics } from './model-statistics.js';
+import { readInferRequest } from './read-infer-request.js';
 import type { ModelStore } from './ModelStore.js';
 import { tensorMetadata } from './signature.js';
 import { tritonModelConfig } from './triton-model-config.js';
 import type { VersionMetrics } from './VersionMetrics.js';
+
+const { service } = inferenceProto.GRPCInferenceService;
+
+/**
+ * The service as a runner serves it: requests in the common raw form (both infer methods)
+ * and ModelInfer's raw answers skip protobufjs.
+ */
+export const runnerInferenceService: typeof service = {
+  ...service,
+  ModelInfer: {
+    ...service.ModelInfer,
+    requestDeserialize: (bytes: Buffer) => readInferRequest(bytes) ?? service.ModelInfer.requestDeserialize(bytes),
+    responseSerialize: (response: ModelInferResponse) => encodeInferResponse(response) ?? service.ModelInfer.responseSerialize(response),
+  },
+  ModelStreamInfer: {
+    ...service.ModelStreamInfer,
+    requestDeserialize: (bytes: Buffer) => readInferRequest(bytes) ?? service.ModelStreamInfer.requestDeserialize(bytes),
+  },
+};
 
 /** Requests of one ModelStreamInfer stream running at once. */
 const STREAM_MAX_IN_FLIGHT = 64;
@@ -120,7 +141,7 @@ export function inferenceHandlers(
     RepositoryModelLoad: unimplementedHandler('a runner has no repository: call RepositoryModelLoad on the gateway'),
     RepositoryModelUnload: unimplementedHandler('a runner has no repository: call RepositoryModelUnload on the gateway'),
     // Bound from `cold`, so each has its method's grpc-js shape.
-    ...(withMiddleware(inferenceProto.GRPCInferenceService.service, serviceMiddleware(logger), cold) as ColdMethods),
+    ...(withMiddleware(service, serviceMiddleware(logger), cold) as ColdMethods),
     // The hot path keeps its own wrapping: the service middleware would add a context object and promises per call.
     ModelInfer: unaryHandler(logger, 'ModelInfer', async (request, call) => {
       const { signal, dispose } = callSignal(call);

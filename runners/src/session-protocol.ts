@@ -9,6 +9,8 @@ export interface WorkerInit {
   /** 0 lets onnxruntime choose. */
   intraOpThreads: number;
   graphOptimizationLevel: 'disabled' | 'basic' | 'extended' | 'all';
+  /** The instance's run slots (see RunSlots). */
+  slots: SharedArrayBuffer;
 }
 
 /** A tensor crossing the thread boundary; `data` owns its buffer, which is transferred. */
@@ -39,7 +41,7 @@ export interface ValueInfo {
   shape: number[];
 }
 
-/** Main thread → worker. */
+/** Main thread → worker, for a run that does not fit a slot. */
 export interface RunRequest {
   id: number;
   feeds: Record<string, WireTensor>;
@@ -53,6 +55,8 @@ export type WorkerReply =
   | {
       kind: 'result';
       id: number;
+      /** The slot the request came in, freed by this reply; -1 when it came by message. */
+      slot: number;
       outputs: Record<string, WireTensor>;
       /** Creating the session's input tensors from the feeds. */
       inputNs: number;
@@ -61,4 +65,4 @@ export type WorkerReply =
       /** Reading the outputs back out of the session's tensors. */
       outputNs: number;
     }
-  | { kind: 'run-failed'; id: number; message: string };
+  | { kind: 'run-failed'; id: number; slot: number; message: string };
