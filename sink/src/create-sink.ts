@@ -47,7 +47,7 @@ export async function createSink(config: SinkConfig, dependencies: SinkDependenc
     logger,
     ...(dependencies.openSpoolSegment ? { openForAppend: dependencies.openSpoolSegment } : {}),
   });
-  const delivery = await SpoolDelivery.open(spool, config.spool.dir, config.destinations, logger);
+  const delivery = await SpoolDelivery.open(spool, config.spool.dir, config.destinations, config.deadLetters, logger);
   const intake = spoolIntake(spool, config.maxRecordBytes);
   const status = (): SinkStatusResponse => sinkStatus(spool, delivery, config.destinations);
 

@@ -173,6 +173,7 @@ export class DestinationWorker {
    */
   private async deliver(items: DeliveryItem[]): Promise<boolean> {
     const { destination, config, logger } = this.options;
+    let failingSince: number | undefined;
     for (let attempt = 1; ; attempt++) {
       const span = this.deliverySpan(items, attempt);
       try {
@@ -185,9 +186,12 @@ export class DestinationWorker {
       } catch (error) {
         if (span) endSpan(span, error);
         if (this.aborting.signal.aborted) return false;
-        const reason = describeError(error);
+        let reason = describeError(error);
         this.stats.lastError = reason;
-        const exhausted = config.retry.maxAttempts > 0 && attempt >= config.retry.maxAttempts;
+        failingSince ??= Date.now();
+        const outlasted = Date.now() - failingSince >= config.retry.outageWindowMs;
+        const exhausted = (config.retry.maxAttempts > 0 && attempt >= config.retry.maxAttempts) || outlasted;
+        if (outlasted) reason = `${reason} (failing for longer than retry.outageWindowMs ${config.retry.outageWindowMs} ms)`;
         if (!isRetryable(error) || exhausted) {
           if (await this.deadLetter(items, reason, attempt)) return true;
         } else {

@@ -108,6 +108,18 @@ describe('DestinationWorker', () => {
     expect(lines[2]).toMatchObject({ attempts: 1, reason: expect.stringContaining('HTTP 400') });
   });
 
+  it('retries a retryable failure for the outage window, then dead-letters the batch saying why', async () => {
+    receiver.status = 503;
+    await spoolDocs(2);
+    const started = Date.now();
+    const worker = await startWorker(http({ retry: { outageWindowMs: 1_000, ...fastRetry } }));
+    await vi.waitFor(() => expect(worker.position).toBe(3), { timeout: 30_000, interval: 10 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+    expect(worker.stats.retried).toBeGreaterThan(10);
+    const [line] = (await readFile(path.join(dir, 'dead-letters', 'hook.jsonl'), 'utf8')).trim().split('\n');
+    expect(JSON.parse(line!)).toMatchObject({ reason: expect.stringContaining('failing for longer than retry.outageWindowMs 1000 ms') });
+  });
+
   it('passes over what its filter does not take', async () => {
     await spoolDocs(12, (i) => ({ modelName: i % 3 === 0 ? 'simple' : 'mlp', status: i % 4 === 0 ? 'NOT_FOUND' : 'OK' }));
     const worker = await startWorker(http({ filter: { models: ['mlp'], status: 'ok' } }));
