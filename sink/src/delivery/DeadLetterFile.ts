@@ -77,6 +77,12 @@ export class DeadLetterFile {
     if (start === 0) await fsyncDir(this.dir);
   }
 
+  /** Sets the current file aside (if there is one), so that later dead letters start a new file. */
+  async setAsideCurrent(): Promise<void> {
+    const files = await deadLetterFiles(this.spoolDir, this.destination);
+    if (files.at(-1) === this.file) await this.setAside(files);
+  }
+
   /** Renames the current file to the next `<destination>.NNNNNN.jsonl`. */
   private async setAside(files: readonly string[]): Promise<void> {
     const last = files.filter((file) => file !== this.file).at(-1);
