@@ -192,6 +192,11 @@ export class DestinationWorker {
         const outlasted = Date.now() - failingSince >= config.retry.outageWindowMs;
         const exhausted = (config.retry.maxAttempts > 0 && attempt >= config.retry.maxAttempts) || outlasted;
         if (outlasted) reason = `${reason} (failing for longer than retry.outageWindowMs ${config.retry.outageWindowMs} ms)`;
+        if (!isRetryable(error) && items.length > 1) {
+          // Refused for one record's sake, perhaps: each goes alone, so only the refused ones are dead-lettered.
+          logger.warn({ destination: this.name, records: items.length, reason }, 'destination refused a batch; delivering its records one by one');
+          return this.deliverOneByOne(items);
+        }
         if (!isRetryable(error) || exhausted) {
           if (await this.deadLetter(items, reason, attempt)) return true;
         } else {
@@ -207,6 +212,14 @@ export class DestinationWorker {
         if (this.stopping.signal.aborted) return false;
       }
     }
+  }
+
+  /** Delivers each item as a batch of its own (with its own retries); false when the sink is stopping. */
+  private async deliverOneByOne(items: readonly DeliveryItem[]): Promise<boolean> {
+    for (const item of items) {
+      if (!(await this.deliver([item]))) return false;
+    }
+    return true;
   }
 
   /** Waits `ms`, or less when the worker is stopping (the abort ends the wait; callers check `stopping`). */
