@@ -6,6 +6,7 @@ import { explain } from './cli-error.js';
 import { examplesCommand } from './commands/examples.js';
 import { modelsCommand } from './commands/models.js';
 import { rolloutCommand } from './commands/rollout.js';
+import { sinkCommand } from './commands/sink.js';
 import { statusCommand } from './commands/status.js';
 import { up } from './up.js';
 
@@ -23,6 +24,7 @@ program
 examplesCommand(program);
 modelsCommand(program);
 rolloutCommand(program);
+sinkCommand(program);
 statusCommand(program);
 
 program.parseAsync().catch((error: unknown) => {

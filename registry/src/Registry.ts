@@ -5,7 +5,7 @@
  */
 import { ServiceError, type Logger } from '@infermesh/common';
 import { emptyState, type RegistryState } from './state/registry-state.js';
-import type { RegistryStore } from './store/RegistryStore.js';
+import { StoreDurabilityUnknownError, type RegistryStore } from './store/RegistryStore.js';
 
 export class Registry {
   private queue: Promise<unknown> = Promise.resolve();
@@ -46,15 +46,27 @@ export class Registry {
       const result = change(draft);
       const json = JSON.stringify(draft);
       if (json === this.savedJson) return result;
+      let unknownDurability: StoreDurabilityUnknownError | undefined;
       try {
         this.revision = await this.store.save(draft, this.revision);
       } catch (error) {
-        this.logger.error({ err: error, store: this.store.description }, 'could not save the registry state');
-        throw ServiceError.unavailable(`the registry could not save its state (${this.store.description}); nothing was changed`);
+        if (!(error instanceof StoreDurabilityUnknownError)) {
+          this.logger.error({ err: error, store: this.store.description }, 'could not save the registry state');
+          throw ServiceError.unavailable(`the registry could not save its state (${this.store.description}); nothing was changed`);
+        }
+        // The store holds the change: the registry takes it too, so the next save goes through.
+        this.revision = error.revision;
+        unknownDurability = error;
       }
       this.state = draft;
       this.savedJson = json;
       for (const listener of this.listeners) listener();
+      if (unknownDurability) {
+        this.logger.error({ err: unknownDurability, store: this.store.description }, 'registry state changed, durability unknown');
+        throw ServiceError.internal(
+          `the registry changed its state but could not make it durable (${this.store.description}): changed, durability unknown; a crash now may undo it`,
+        );
+      }
       return result;
     });
     this.queue = run.catch(() => undefined);

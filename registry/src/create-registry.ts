@@ -15,6 +15,7 @@ import { runnerHandlers } from './service/runner-handlers.js';
 import { versionHandlers } from './service/version-handlers.js';
 import { CanaryWatch } from './stats/CanaryWatch.js';
 import { createStore } from './store/create-store.js';
+import { DataFolderLock } from './store/DataFolderLock.js';
 
 /** Everything a registry needs: its settings from the resolved mesh config (`main.ts`), with a logger. */
 export interface RegistryOptions extends RegistrySettings {
@@ -30,8 +31,27 @@ export interface RunningRegistry {
 }
 
 export async function createRegistry(options: RegistryOptions): Promise<RunningRegistry> {
-  const { config, logger } = options;
   const dir = path.join(options.dataDir, 'registry');
+  // One registry per data folder: two would overwrite each other's state.
+  const lock = await DataFolderLock.acquire(dir);
+  try {
+    const running = await startRegistry(options, dir);
+    return {
+      port: running.port,
+      address: running.address,
+      close: async () => {
+        await running.close();
+        await lock.release();
+      },
+    };
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
+async function startRegistry(options: RegistryOptions, dir: string): Promise<RunningRegistry> {
+  const { config, logger } = options;
   const store = createStore(config.store, dir);
   const registry = await Registry.open(store, logger);
   const artifacts = new ArtifactStore({ dir, maxBytes: config.maxArtifactBytes, downloadTimeoutMs: config.downloadTimeoutMs });

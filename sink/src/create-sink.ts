@@ -11,7 +11,7 @@ import { startSinkServer } from './sink-server.js';
 import { sinkStatus } from './sink-status.js';
 import { spoolIntake } from './spool-intake.js';
 import { SinkSources } from './sources/SinkSources.js';
-import { Spool } from './spool/Spool.js';
+import { Spool, type SpoolOptions } from './spool/Spool.js';
 
 /** A started sink. */
 export interface Sink {
@@ -31,6 +31,8 @@ export interface Sink {
 /** Optional collaborators; by default a JSON logger at the mesh's level. */
 export interface SinkDependencies {
   logger?: Logger;
+  /** Opens the spool segment being appended to; fault-injection tests pass one that fails like a bad disk. */
+  openSpoolSegment?: SpoolOptions['openForAppend'];
 }
 
 /**
@@ -40,8 +42,12 @@ export interface SinkDependencies {
  */
 export async function createSink(config: SinkConfig, dependencies: SinkDependencies = {}): Promise<Sink> {
   const logger = dependencies.logger ?? createLogger('sink', config.logLevel);
-  const spool = await Spool.open({ ...config.spool, logger });
-  const delivery = await SpoolDelivery.open(spool, config.spool.dir, config.destinations, logger);
+  const spool = await Spool.open({
+    ...config.spool,
+    logger,
+    ...(dependencies.openSpoolSegment ? { openForAppend: dependencies.openSpoolSegment } : {}),
+  });
+  const delivery = await SpoolDelivery.open(spool, config.spool.dir, config.destinations, config.deadLetters, logger);
   const intake = spoolIntake(spool, config.maxRecordBytes);
   const status = (): SinkStatusResponse => sinkStatus(spool, delivery, config.destinations);
 

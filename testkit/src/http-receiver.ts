@@ -19,6 +19,8 @@ export class HttpReceiver {
   readonly requests: { contentType: string | undefined; headers: IncomingMessage['headers'] }[] = [];
   /** Status code of the next answers; 0 leaves requests unanswered (a hung receiver). */
   status = 200;
+  /** When set, a batch holding an event it returns true for is refused with 422 (a receiver that rejects one bad record). */
+  refuse: ((event: ReceivedEvent) => boolean) | undefined;
   private server: Server | undefined;
   private hung: ServerResponse[] = [];
   port = 0;
@@ -34,8 +36,11 @@ export class HttpReceiver {
           return;
         }
         this.requests.push({ contentType: request.headers['content-type'], headers: request.headers });
-        if (this.status >= 200 && this.status < 300) this.events.push(...(JSON.parse(Buffer.concat(chunks).toString('utf8')) as ReceivedEvent[]));
-        response.writeHead(this.status).end();
+        const events = JSON.parse(Buffer.concat(chunks).toString('utf8')) as ReceivedEvent[];
+        const refuse = this.refuse;
+        const status = refuse && events.some((event) => refuse(event)) ? 422 : this.status;
+        if (status >= 200 && status < 300) this.events.push(...events);
+        response.writeHead(status).end();
       });
     });
     await new Promise<void>((resolve, reject) => {

@@ -18,7 +18,7 @@ describe("the sink's settings", () => {
     expect(config.destinations[0]).toMatchObject({
       filter: { models: [], status: 'all', kinds: ['prediction'] },
       batch: { maxRecords: 500, maxDelayMs: 200 },
-      retry: { maxAttempts: 10, initialDelayMs: 200, maxDelayMs: 30_000 },
+      retry: { maxAttempts: 0, outageWindowMs: 86_400_000, initialDelayMs: 200, maxDelayMs: 30_000 },
     });
   });
 

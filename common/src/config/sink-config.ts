@@ -24,6 +24,16 @@ export const spoolSchema = z
   })
   .strict();
 
+/** The `sink.deadLetters` keys: each destination's dead-letter files, rotated and bounded. */
+export const deadLetterSchema = z
+  .object({
+    /** The current file is set aside and a new one started at this size. */
+    maxFileBytes: z.number().int().min(4 * KiB).max(1024 * MiB).default(64 * MiB),
+    /** All of a destination's dead-letter files together; beyond it nothing is dead-lettered and the batch is retried. */
+    maxBytes: z.number().int().min(4 * KiB).max(2 ** 50).default(1024 * MiB),
+  })
+  .strict();
+
 /** The `sink:` keys, with defaults. */
 export const sinkSchema = z
   .object({
@@ -36,6 +46,7 @@ export const sinkSchema = z
     /** Largest record accepted from a gateway (its JSON form); tensors of a bigger one are left out. */
     maxRecordBytes: z.number().int().min(1 * KiB).max(64 * MiB).default(1 * MiB),
     spool: spoolSchema.prefault({}),
+    deadLetters: deadLetterSchema.prefault({}),
     /** Read by the gateways' publishers; validated with the rest, so a bad value stops the sink too. */
     publisher: sinkPublisherSchema.prefault({}),
     /** Default: one jsonl destination `predictions` under `<dataDir>/predictions`. */

@@ -54,8 +54,13 @@ const batchSchema = z
 
 const retrySchema = z
   .object({
-    /** Attempts of one batch before it goes to the dead-letter file; 0 retries forever. */
-    maxAttempts: z.number().int().min(0).max(1_000_000).default(10),
+    /** Attempts of one batch before it goes to the dead-letter file; 0: as many as `outageWindowMs` allows. */
+    maxAttempts: z.number().int().min(0).max(1_000_000).default(0),
+    /**
+     * How long a destination may keep failing (retryably) before its batch is dead-lettered;
+     * the spool holds the records meanwhile (and refuses new ones once full).
+     */
+    outageWindowMs: z.number().int().min(1_000).max(30 * 86_400_000).default(86_400_000),
     /** First retry delay; it doubles per attempt, with jitter, up to maxDelayMs. */
     initialDelayMs: z.number().int().min(1).max(600_000).default(200),
     maxDelayMs: z.number().int().min(1).max(3_600_000).default(30_000),

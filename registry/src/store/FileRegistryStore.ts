@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { registryStateSchema, type RegistryState } from '../state/registry-state.js';
-import { StoreConflictError, type RegistryStore, type StoredState } from './RegistryStore.js';
+import { StoreConflictError, StoreDurabilityUnknownError, type RegistryStore, type StoredState } from './RegistryStore.js';
 
 /** Largest state file read back; the state holds metadata only, never artifacts. */
 const MAX_STATE_BYTES = 256 * 1024 * 1024;
@@ -27,7 +27,11 @@ export class FileRegistryStore implements RegistryStore {
   /** Inode of the file this store last wrote or read; another one means another writer. */
   private inode: number | undefined;
 
-  constructor(private readonly dir: string) {
+  constructor(
+    private readonly dir: string,
+    /** fsync of the folder after a rename; tests pass one that fails. */
+    private readonly syncDir?: (dir: string) => Promise<void>,
+  ) {
     this.file = path.join(dir, 'state.json');
     this.description = `file ${this.file}`;
   }
@@ -83,9 +87,18 @@ export class FileRegistryStore implements RegistryStore {
       await rm(temporary, { force: true });
       throw error;
     }
-    await syncFolder(this.dir);
+    // The rename happened: this is the state now, whatever the folder's fsync says next.
     this.revision = revision;
     this.inode = (await stat(this.file)).ino;
+    try {
+      await (this.syncDir ?? syncFolder)(this.dir);
+    } catch (error) {
+      throw new StoreDurabilityUnknownError(
+        `${this.file}: changed to revision ${revision}, durability unknown: fsync of ${this.dir} failed (${(error as Error).message})`,
+        revision,
+        { cause: error },
+      );
+    }
     return revision;
   }
 

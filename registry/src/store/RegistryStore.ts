@@ -30,3 +30,19 @@ export interface RegistryStore {
 export class StoreConflictError extends Error {
   override readonly name = 'StoreConflictError';
 }
+
+/**
+ * The save replaced the state (the store is at `revision` now), but making that durable
+ * failed (an fsync after the rename): changed, durability unknown.
+ */
+export class StoreDurabilityUnknownError extends Error {
+  override readonly name = 'StoreDurabilityUnknownError';
+
+  constructor(
+    message: string,
+    readonly revision: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -173,6 +173,7 @@ export class DestinationWorker {
    */
   private async deliver(items: DeliveryItem[]): Promise<boolean> {
     const { destination, config, logger } = this.options;
+    let failingSince: number | undefined;
     for (let attempt = 1; ; attempt++) {
       const span = this.deliverySpan(items, attempt);
       try {
@@ -185,9 +186,17 @@ export class DestinationWorker {
       } catch (error) {
         if (span) endSpan(span, error);
         if (this.aborting.signal.aborted) return false;
-        const reason = describeError(error);
+        let reason = describeError(error);
         this.stats.lastError = reason;
-        const exhausted = config.retry.maxAttempts > 0 && attempt >= config.retry.maxAttempts;
+        failingSince ??= Date.now();
+        const outlasted = Date.now() - failingSince >= config.retry.outageWindowMs;
+        const exhausted = (config.retry.maxAttempts > 0 && attempt >= config.retry.maxAttempts) || outlasted;
+        if (outlasted) reason = `${reason} (failing for longer than retry.outageWindowMs ${config.retry.outageWindowMs} ms)`;
+        if (!isRetryable(error) && items.length > 1) {
+          // Refused for one record's sake, perhaps: each goes alone, so only the refused ones are dead-lettered.
+          logger.warn({ destination: this.name, records: items.length, reason }, 'destination refused a batch; delivering its records one by one');
+          return this.deliverOneByOne(items);
+        }
         if (!isRetryable(error) || exhausted) {
           if (await this.deadLetter(items, reason, attempt)) return true;
         } else {
@@ -203,6 +212,14 @@ export class DestinationWorker {
         if (this.stopping.signal.aborted) return false;
       }
     }
+  }
+
+  /** Delivers each item as a batch of its own (with its own retries); false when the sink is stopping. */
+  private async deliverOneByOne(items: readonly DeliveryItem[]): Promise<boolean> {
+    for (const item of items) {
+      if (!(await this.deliver([item]))) return false;
+    }
+    return true;
   }
 
   /** Waits `ms`, or less when the worker is stopping (the abort ends the wait; callers check `stopping`). */

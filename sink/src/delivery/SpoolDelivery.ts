@@ -7,7 +7,7 @@ import { createDestination } from '../destinations/create-destination.js';
 import type { ResolvedDestinationConfig } from '@infermesh/common';
 import { CursorStore } from '../spool/CursorStore.js';
 import type { Spool } from '../spool/Spool.js';
-import { DeadLetterFile } from './DeadLetterFile.js';
+import { DeadLetterFile, type DeadLetterLimits } from './DeadLetterFile.js';
 import { DestinationWorker } from './DestinationWorker.js';
 
 /**
@@ -26,7 +26,13 @@ export class SpoolDelivery {
   ) {}
 
   /** Builds a worker per destination at its saved cursor, in `spoolDir`; none is started yet. */
-  static async open(spool: Spool, spoolDir: string, destinations: readonly ResolvedDestinationConfig[], logger: Logger): Promise<SpoolDelivery> {
+  static async open(
+    spool: Spool,
+    spoolDir: string,
+    destinations: readonly ResolvedDestinationConfig[],
+    deadLetterLimits: DeadLetterLimits,
+    logger: Logger,
+  ): Promise<SpoolDelivery> {
     const delivery = new SpoolDelivery(spool, logger);
     const cursors = new CursorStore(spoolDir);
     for (const destination of destinations) {
@@ -39,7 +45,7 @@ export class SpoolDelivery {
           destination: createDestination(destination, logger),
           spool,
           cursors,
-          deadLetters: new DeadLetterFile(spoolDir, destination.name),
+          deadLetters: new DeadLetterFile(spoolDir, destination.name, deadLetterLimits),
           startAt,
           onAdvance: delivery.onAdvance,
           logger,

@@ -108,6 +108,30 @@ describe('DestinationWorker', () => {
     expect(lines[2]).toMatchObject({ attempts: 1, reason: expect.stringContaining('HTTP 400') });
   });
 
+  it('retries a retryable failure for the outage window, then dead-letters the batch saying why', async () => {
+    receiver.status = 503;
+    await spoolDocs(2);
+    const started = Date.now();
+    const worker = await startWorker(http({ retry: { outageWindowMs: 1_000, ...fastRetry } }));
+    await vi.waitFor(() => expect(worker.position).toBe(3), { timeout: 30_000, interval: 10 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+    expect(worker.stats.retried).toBeGreaterThan(10);
+    const [line] = (await readFile(path.join(dir, 'dead-letters', 'hook.jsonl'), 'utf8')).trim().split('\n');
+    expect(JSON.parse(line!)).toMatchObject({ reason: expect.stringContaining('failing for longer than retry.outageWindowMs 1000 ms') });
+  });
+
+  it('dead-letters only the record a destination refuses, not the batch it came in', async () => {
+    receiver.refuse = (event) => event.data.requestId === 'r-3';
+    await spoolDocs(8);
+    const worker = await startWorker(http({ batch: { maxRecords: 8, maxDelayMs: 50 } }));
+    await vi.waitFor(() => expect(worker.position).toBe(9), { timeout: 30_000, interval: 10 });
+    expect(receiver.events.map((e) => e.data.requestId)).toEqual(['r-0', 'r-1', 'r-2', 'r-4', 'r-5', 'r-6', 'r-7']);
+    expect(worker.stats).toMatchObject({ delivered: 7, deadLettered: 1 });
+    const lines = (await readFile(path.join(dir, 'dead-letters', 'hook.jsonl'), 'utf8')).trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ reason: expect.stringContaining('HTTP 422'), record: { requestId: 'r-3' } });
+  });
+
   it('passes over what its filter does not take', async () => {
     await spoolDocs(12, (i) => ({ modelName: i % 3 === 0 ? 'simple' : 'mlp', status: i % 4 === 0 ? 'NOT_FOUND' : 'OK' }));
     const worker = await startWorker(http({ filter: { models: ['mlp'], status: 'ok' } }));

@@ -1,7 +1,11 @@
 /**
  * nats destination: JetStream publish with the record id as the message id, so JetStream
- * drops a copy published again within the stream's duplicate window. The stream is
- * created (subject, duplicate window) if missing.
+ * drops a copy published again within the stream's duplicate window. A record counts as
+ * delivered only once the stream has acknowledged it (each publish waits for its PubAck,
+ * checked to come from the configured stream). The stream is created (subject, duplicate
+ * window) if missing. Durability is the server's: JetStream file storage fsyncs on its
+ * sync_interval, so an acknowledged message can be lost to a power cut of a single-node
+ * server; a replicated stream (R3) acks only once a quorum holds it.
  */
 import type { Logger, NatsConfig } from '@infermesh/common';
 import { connect, nanos, type JetStreamClient, type NatsConnection } from 'nats';

@@ -33,6 +33,21 @@ describe.skipIf(!available)('redis destination', () => {
     expect(await redis.ttl(`${stream}:dedupe:${items[0]!.id}`)).toBeGreaterThan(86_000);
   });
 
+  it('leaves no de-duplication marker for a record whose XADD failed, so the retry adds it', async () => {
+    const broken = `${stream}:broken`;
+    // A key of the wrong type makes every XADD of the script fail (WRONGTYPE).
+    await redis.set(broken, 'not a stream');
+    const destination = new RedisDestination(config({ stream: broken }), silentLogger());
+    const items = deliveryItems(3);
+    await expect(destination.deliver(items, signal)).rejects.toMatchObject({ retryable: false });
+    expect(await redis.exists(...items.map((item) => `${broken}:dedupe:${item.id}`))).toBe(0);
+    await redis.del(broken);
+    await destination.deliver(items, signal);
+    await destination.close();
+    expect(await redis.xlen(broken)).toBe(3);
+    await redis.del(broken, ...items.map((item) => `${broken}:dedupe:${item.id}`));
+  });
+
   it('reports a server that refuses connections as retryable', async () => {
     const destination = new RedisDestination(config({ url: 'redis://127.0.0.1:1' }), silentLogger());
     await expect(destination.deliver(deliveryItems(1), signal)).rejects.toMatchObject({ retryable: true });

@@ -1,9 +1,12 @@
 /**
  * redis destination: XADD to a stream with approximate MAXLEN trimming. Exactly once per
- * record id within dedupeTtlSeconds: one Lua script per batch (atomic) sets a marker key
- * `<stream>:dedupe:<id>` with SET NX EX and adds the entry only when the marker is new, so
- * a batch delivered again after a crash or a lost reply adds nothing twice. For Redis
+ * record id within dedupeTtlSeconds: one Lua script per batch adds an entry only when its
+ * marker key `<stream>:dedupe:<id>` is absent, and sets the marker only after the XADD has
+ * succeeded. Redis does not roll a script back, so a script that fails half-way leaves
+ * markers only for entries that are in the stream; a retry adds the rest. For Redis
  * Cluster, put a hash tag in the stream name ({name}) so the markers share its slot.
+ * Durability is the server's: with `appendfsync everysec` an acknowledged XADD can still be
+ * lost to a power cut of the Redis host within that second.
  */
 import type { Logger, RedisConfig } from '@infermesh/common';
 import { Redis } from 'ioredis';
@@ -14,8 +17,10 @@ import type { DeliveryItem, Destination } from './Destination.js';
 const ADD_ONCE = `
 local added = 0
 for i = 4, #ARGV, 3 do
-  if redis.call('SET', ARGV[3] .. ARGV[i], '1', 'NX', 'EX', ARGV[2]) then
+  local marker = ARGV[3] .. ARGV[i]
+  if redis.call('EXISTS', marker) == 0 then
     redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'id', ARGV[i], 'model', ARGV[i + 1], 'record', ARGV[i + 2])
+    redis.call('SET', marker, '1', 'EX', ARGV[2])
     added = added + 1
   end
 end

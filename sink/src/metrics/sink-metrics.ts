@@ -8,7 +8,7 @@ import type { SourceOutcomes } from '../sources/MessageHandler.js';
 
 /** What the metrics read. */
 export interface SinkMetricsView {
-  spool: { nextSequence: number; bytes: number; segmentCount: number };
+  spool: { nextSequence: number; bytes: number; segmentCount: number; damagedRanges: number };
   /** Entries not yet passed by every destination. */
   depth(): number;
   destinations(): readonly { name: string; lag: number; stats: DestinationStats }[];
@@ -42,6 +42,15 @@ export function registerSinkMetrics(registry: Registry, view: SinkMetricsView): 
     registers,
     collect() {
       this.set(view.spool.segmentCount);
+    },
+  });
+  new Counter({
+    name: 'infermesh_sink_spool_damaged_ranges_total',
+    help: 'Damaged byte ranges found in spool segments since the start, each skipped and kept in the quarantine folder',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(view.spool.damagedRanges);
     },
   });
   new Counter({

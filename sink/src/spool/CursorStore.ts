@@ -4,6 +4,7 @@
  */
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
+import { fsyncDir } from './fsync-dir.js';
 
 export class CursorStore {
   private readonly dir: string;
@@ -15,6 +16,7 @@ export class CursorStore {
   /** The saved cursor of a destination, or undefined when it has none yet. */
   async load(name: string): Promise<number | undefined> {
     await mkdir(this.dir, { recursive: true });
+    await fsyncDir(path.dirname(this.dir));
     let text: string;
     try {
       text = await readFile(this.file(name), 'utf8');
@@ -41,6 +43,8 @@ export class CursorStore {
       await handle.close();
     }
     await rename(temporary, file);
+    // The rename itself must survive a power loss, or the old cursor comes back.
+    await fsyncDir(this.dir);
   }
 
   private file(name: string): string {

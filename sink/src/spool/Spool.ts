@@ -6,8 +6,10 @@
 import { mkdir, open, readdir, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { ServiceError, type Logger } from '@infermesh/common';
-import { encodeFrame, SEGMENT_MAGIC, type EntryKind } from './frame.js';
-import { createSegmentFile, recoverSegment, segmentName, type Segment } from './segment-files.js';
+import { frameBytes, SEGMENT_MAGIC, writeFrame, type EntryKind } from './frame.js';
+import { fsyncDir } from './fsync-dir.js';
+import { Quarantine, type Damage } from './Quarantine.js';
+import { checkMagic, createSegmentFile, readHead, recoverSegment, segmentName, type Segment } from './segment-files.js';
 
 /** How a spool is laid out and bounded. */
 export interface SpoolOptions {
@@ -19,13 +21,22 @@ export interface SpoolOptions {
   /** Most bytes per write + fsync. */
   maxGroupBytes: number;
   logger: Logger;
+  /**
+   * Opens the segment being appended to; node's `open` by default. Fault-injection tests
+   * pass one whose handle fails writes (EIO, a short write) the way a disk can.
+   */
+  openForAppend?: (file: string) => Promise<FileHandle>;
 }
 
 interface PendingAppend {
-  frames: Buffer[];
+  entries: readonly { kind: EntryKind; payload: Buffer }[];
   bytes: number;
   resolve(firstSeq: number): void;
   reject(error: unknown): void;
+}
+
+function appendHandle(file: string): Promise<FileHandle> {
+  return open(file, 'a');
 }
 
 export class Spool {
@@ -46,6 +57,8 @@ export class Spool {
     segments: Segment[],
     handle: FileHandle,
     next: number,
+    /** Where damaged bytes and damaged segments are kept. */
+    readonly quarantine: Quarantine,
   ) {
     this.segments = segments;
     this.handle = handle;
@@ -54,18 +67,22 @@ export class Spool {
   }
 
   /**
-   * Opens (or creates) the spool in `options.dir`. The newest segment is scanned and a torn
-   * tail (a write the process did not finish before it died) is cut off; those entries
-   * were never acknowledged.
+   * Opens (or creates) the spool in `options.dir`. The newest segment is scanned: a damaged
+   * frame is skipped and kept in quarantine, and a torn tail (a write the process did not
+   * finish before it died, so never acknowledged) is kept in quarantine and cut off.
    */
   static async open(options: SpoolOptions): Promise<Spool> {
     const segmentDir = path.join(options.dir, 'segments');
     await mkdir(segmentDir, { recursive: true });
+    await fsyncDir(options.dir);
+    await fsyncDir(path.dirname(path.resolve(options.dir)));
+    const quarantine = await Quarantine.open(options.dir, options.logger);
     const names = (await readdir(segmentDir)).filter((name) => /^\d{20}\.seg$/.test(name)).sort();
     const segments: Segment[] = [];
     for (const name of names) {
       const file = path.join(segmentDir, name);
       segments.push({ base: Number(name.slice(0, 20)), file, bytes: (await stat(file)).size });
+      if (name !== names.at(-1)) checkMagic(file, await readHead(file));
     }
     if (segments.length === 0) {
       const file = path.join(segmentDir, segmentName(1));
@@ -73,9 +90,9 @@ export class Spool {
       segments.push({ base: 1, file, bytes: SEGMENT_MAGIC.byteLength });
     }
     const last = segments.at(-1)!;
-    const count = await recoverSegment(last, options.logger);
-    const handle = await open(last.file, 'a');
-    return new Spool(options, segmentDir, segments, handle, last.base + count);
+    const next = await recoverSegment(last, quarantine);
+    const handle = await (options.openForAppend ?? appendHandle)(last.file);
+    return new Spool(options, segmentDir, segments, handle, next, quarantine);
   }
 
   /** Sequence number the next appended entry gets; every lower one is durable. */
@@ -91,6 +108,11 @@ export class Spool {
   /** Bytes on disk. */
   get bytes(): number {
     return this.totalBytes;
+  }
+
+  /** Damaged ranges found in segments since the spool was opened (each kept in quarantine). */
+  get damagedRanges(): number {
+    return this.quarantine.damagedRanges;
   }
 
   get segmentCount(): number {
@@ -116,8 +138,7 @@ export class Spool {
   append(entries: readonly { kind: EntryKind; payload: Buffer }[]): Promise<number> {
     if (this.closed) return Promise.reject(ServiceError.unavailable('the sink is shutting down'));
     if (this.failure) return Promise.reject(this.failure);
-    const frames = entries.map((entry) => encodeFrame(entry.kind, entry.payload));
-    const bytes = frames.reduce((sum, frame) => sum + frame.byteLength, 0);
+    const bytes = entries.reduce((sum, entry) => sum + frameBytes(entry.payload), 0);
     if (this.totalBytes + this.pendingBytes + bytes > this.options.maxBytes) {
       return Promise.reject(
         ServiceError.resourceExhausted(
@@ -126,7 +147,7 @@ export class Spool {
       );
     }
     return new Promise<number>((resolve, reject) => {
-      this.pending.push({ frames, bytes, resolve, reject });
+      this.pending.push({ entries, bytes, resolve, reject });
       this.pendingBytes += bytes;
       this.kick();
     });
@@ -154,15 +175,16 @@ export class Spool {
       const active = this.segments.at(-1)!;
       try {
         if (active.bytes >= this.options.segmentBytes) await this.rotate();
-        await this.writeDurably(group.flatMap((append) => append.frames), bytes);
+        await this.writeDurably(this.encodeGroup(group, bytes));
       } catch (error) {
+        // Nothing of the group is on disk: its sequence numbers go to the next group.
         for (const append of group) append.reject(error);
         continue;
       }
       let seq = this.next;
       for (const append of group) {
         append.resolve(seq);
-        seq += append.frames.length;
+        seq += append.entries.length;
       }
       this.next = seq;
       this.totalBytes += bytes;
@@ -171,10 +193,25 @@ export class Spool {
     }
   }
 
-  private async writeDurably(frames: Buffer[], bytes: number): Promise<void> {
+  /** The frames of a group, numbered from the next sequence. */
+  private encodeGroup(group: readonly PendingAppend[], bytes: number): Buffer {
+    const data = Buffer.allocUnsafe(bytes);
+    let offset = 0;
+    let seq = this.next;
+    for (const append of group) {
+      for (const entry of append.entries) offset = writeFrame(data, offset, seq++, entry.kind, entry.payload);
+    }
+    return data;
+  }
+
+  /**
+   * Writes and fsyncs; on failure cuts the file back to its durable length. Readers never
+   * read past `segment.bytes`, which moves only after the fsync, so none sees refused bytes.
+   */
+  private async writeDurably(data: Buffer): Promise<void> {
     const active = this.segments.at(-1)!;
+    const bytes = data.byteLength;
     try {
-      const data = frames.length === 1 ? frames[0]! : Buffer.concat(frames, bytes);
       for (let offset = 0; offset < data.byteLength; ) {
         offset += (await this.handle.write(data, offset)).bytesWritten;
       }
@@ -194,7 +231,7 @@ export class Spool {
   private async rotate(): Promise<void> {
     const file = path.join(this.segmentDir, segmentName(this.next));
     await createSegmentFile(file, this.segmentDir);
-    const handle = await open(file, 'a');
+    const handle = await (this.options.openForAppend ?? appendHandle)(file);
     await this.handle.close();
     this.handle = handle;
     this.segments.push({ base: this.next, file, bytes: SEGMENT_MAGIC.byteLength });
@@ -218,14 +255,22 @@ export class Spool {
 
   /**
    * Deletes every segment whose entries all lie below `passed` (the lowest cursor of all
-   * destinations). The segment being written is kept: its name carries the next sequence.
+   * destinations); a segment with damage is moved to quarantine instead. The segment being
+   * written is kept: its name carries the next sequence.
    */
   async release(passed: number): Promise<void> {
     while (this.segments.length > 1 && this.segments[1]!.base <= passed) {
-      const [oldest] = this.segments.splice(0, 1);
-      this.totalBytes -= oldest!.bytes;
-      await rm(oldest!.file, { force: true });
+      const oldest = this.segments[0]!;
+      if (this.quarantine.isDamaged(oldest.file)) await this.quarantine.moveAside(oldest.file);
+      else await rm(oldest.file, { force: true });
+      this.segments.splice(0, 1);
+      this.totalBytes -= oldest.bytes;
     }
+  }
+
+  /** Keeps a damaged range a reader found in quarantine; resolves once it is durable there. */
+  reportDamage(damage: Damage): Promise<void> {
+    return this.quarantine.keep(damage);
   }
 
   /** Waits for appends already made, then closes the segment file. */

@@ -1,0 +1,46 @@
+/**
+ * `npm run test:durability`: the sink under crashes, corruption, a full disk and EIO. Prints
+ * the table (fault, acknowledged, delivered, quarantined, lost, duplicated, time to
+ * recover), writes it as JSON to `$DURABILITY_JSON` when set, and exits 1 when a record
+ * the sink acknowledged was lost.
+ */
+import { writeFile } from 'node:fs/promises';
+import type { DurabilityRow } from './delivery-count.js';
+import { eioOnWrite, flippedByte, fullDisk, killDuringWrites } from './faults.js';
+
+const faults: [string, () => Promise<DurabilityRow[]>][] = [
+  ['kill -9 during writes', () => killDuringWrites()],
+  ['byte flipped mid newest segment', () => flippedByte('newest')],
+  ['byte flipped mid older segment', () => flippedByte('older')],
+  ['full disk (ulimit -f)', () => fullDisk()],
+  ['EIO on spool write (injected)', () => eioOnWrite()],
+];
+
+const rows: DurabilityRow[] = [];
+const failures: string[] = [];
+for (const [name, run] of faults) {
+  process.stderr.write(`durability: ${name} ...\n`);
+  try {
+    rows.push(...(await run()));
+  } catch (error) {
+    failures.push(`${name}: ${(error as Error).stack ?? String(error)}`);
+  }
+}
+
+const header = ['fault', 'destination', 'acknowledged', 'delivered', 'quarantined', 'lost', 'duplicated', 'recover ms', 'note'];
+const table = [header, ...rows.map((r) => [r.fault, r.destination, r.acknowledged, r.delivered, r.quarantined, r.lost, r.duplicated, r.recoverMs, r.note].map(String))];
+const widths = header.map((_, i) => Math.max(...table.map((cells) => cells[i]!.length)));
+for (const [index, cells] of table.entries()) {
+  process.stdout.write(`${cells.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')}\n`);
+  if (index === 0) process.stdout.write(`${widths.map((width) => '-'.repeat(width)).join('-|-')}\n`);
+}
+if (process.env.DURABILITY_JSON) await writeFile(process.env.DURABILITY_JSON, JSON.stringify(rows, null, 2));
+
+const lost = rows.filter((r) => r.lost > 0);
+for (const r of lost) failures.push(`${r.fault} (${r.destination}): ${r.lost} acknowledged records lost`);
+if (failures.length > 0) {
+  process.stderr.write(`durability: FAILED\n${failures.join('\n')}\n`);
+  process.exit(1);
+}
+process.stderr.write('durability: every acknowledged record was delivered or kept in quarantine\n');
+process.exit(0);
