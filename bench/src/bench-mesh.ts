@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RegistryClient } from '@infermesh/client';
-import { mainScript, spawnService, type SpawnedService } from '@infermesh/common';
+import { GATEWAY_NODE_FLAGS, mainScript, spawnService, type SpawnedService } from '@infermesh/common';
 import { MODEL_INFER_PATH } from '@infermesh/proto';
 import { BENCH_RUNNER, benchMeshConfig } from './bench-mesh-config.js';
 import type { Involved } from './measure.js';
@@ -72,7 +72,31 @@ async function untilRouted(address: string, models: readonly MeshModel[]): Promi
   }
 }
 
-/** Starts the mesh and returns once the gateway answers a real ModelInfer for every model. */
+/**
+ * Calls every model through the gateway for a while before any row measures: a fresh mesh
+ * (four processes, each compiling its hot paths, the sink opening its spool) is slower for
+ * its first few thousand calls, and every row should meet the mesh in the same state.
+ */
+const MESH_WARMUP_MS = 3_000;
+const MESH_WARMUP_CONCURRENCY = 16;
+
+async function warmUp(address: string, models: readonly MeshModel[]): Promise<void> {
+  for (const model of models) {
+    const caller = new RawCaller(address, MODEL_INFER_PATH, model.probe);
+    const until = performance.now() + MESH_WARMUP_MS / models.length;
+    try {
+      await Promise.all(
+        Array.from({ length: MESH_WARMUP_CONCURRENCY }, async () => {
+          while (performance.now() < until) await caller.call();
+        }),
+      );
+    } finally {
+      caller.close();
+    }
+  }
+}
+
+/** Starts the mesh and returns once the gateway answers a real ModelInfer for every model, warmed up. */
 export async function startBenchMesh(options: BenchMeshOptions): Promise<BenchMesh> {
   const dataDir = await mkdtemp(join(tmpdir(), 'infermesh-bench-'));
   const configFile = join(dataDir, 'infermesh.json');
@@ -82,7 +106,9 @@ export async function startBenchMesh(options: BenchMeshOptions): Promise<BenchMe
   const env = { ...options.env, INFERMESH_CONFIG: configFile };
   const started: SpawnedService[] = [];
   const start = async (name: string, packageName: string, extra: Record<string, string> = {}) => {
-    const service = await spawnService({ name, script: mainScript(packageName), env: { ...env, ...extra } });
+    // Each service as `infermesh up` starts it, node flags included.
+    const nodeFlags = packageName === '@infermesh/gateway' ? GATEWAY_NODE_FLAGS : [];
+    const service = await spawnService({ name, script: mainScript(packageName), nodeFlags, env: { ...env, ...extra } });
     started.push(service);
     return service;
   };
@@ -109,6 +135,7 @@ export async function startBenchMesh(options: BenchMeshOptions): Promise<BenchMe
     const sink = await start('sink', '@infermesh/sink');
     const gateway = await start('gateway', '@infermesh/gateway', { ...withRegistry, INFERMESH_SINK_ADDRESS: sink.address });
     await untilRouted(gateway.address, options.models);
+    await warmUp(gateway.address, options.models);
     return {
       gateway: gateway.address,
       gatewayProcess: gateway,

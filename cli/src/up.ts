@@ -8,7 +8,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RegistryClient } from '@infermesh/client';
-import { loadConfig, mainScript, readEnvironment, spawnService, type SpawnedService } from '@infermesh/common';
+import { GATEWAY_NODE_FLAGS, loadConfig, mainScript, readEnvironment, spawnService, type SpawnedService } from '@infermesh/common';
 import { registerExamples, waitUntilServing } from './examples.js';
 import { formatLogLine } from './format-log-line.js';
 import { writeExamples } from './write-examples.js';
@@ -75,6 +75,7 @@ export async function up(options: UpOptions): Promise<void> {
       const gateway = await spawnService({
         name: 'gateway',
         script: mainScript('@infermesh/gateway'),
+        nodeFlags: GATEWAY_NODE_FLAGS,
         env: { ...withRegistry, INFERMESH_SINK_ADDRESS: sink.address },
         onLine: print,
       });

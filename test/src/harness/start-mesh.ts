@@ -6,7 +6,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger, mainScript, resolveConfig, silentLogger, spawnService, type SpawnedService } from '@infermesh/common';
+import { createLogger, GATEWAY_NODE_FLAGS, mainScript, resolveConfig, silentLogger, spawnService, type SpawnedService } from '@infermesh/common';
 import { InferenceClient } from '@infermesh/client';
 import { createSupervisor, type Supervisor } from '@infermesh/runners';
 import { waitFor } from '@infermesh/testkit';
@@ -98,6 +98,7 @@ export async function startMesh(options: MeshOptions): Promise<TestMesh> {
     const gatewayProcess = await spawnService({
       name: 'gateway',
       script: mainScript('@infermesh/gateway'),
+      nodeFlags: GATEWAY_NODE_FLAGS,
       env: { ...options.env, INFERMESH_CONFIG: configFile, INFERMESH_GATEWAY_RUNNERS: addresses.join(',') },
       ...(onLine ? { onLine } : {}),
     });
