@@ -16,7 +16,7 @@ import type { InferEvent } from '../InferObserver.js';
 import { firstValue, lazyMetadata } from './call-metadata.js';
 import { FRAME_HEADER_BYTES, framePieces, GrpcFrameReader, type UnaryMessage } from './GrpcFrameReader.js';
 import { isTrailersOnly, requestHeadersFor, statusOf } from './grpc-headers.js';
-import { deadlineOf, timeoutHeader } from './grpc-timeout.js';
+import { startDeadline, timeoutHeader } from './grpc-timeout.js';
 import type { H2InferDeps } from './H2InferDeps.js';
 import { answerStatus, relayResponse, type Relay } from './relay-response.js';
 import { resetStatus } from './reset-status.js';
@@ -54,9 +54,7 @@ export class ForwardedInfer {
     private readonly headers: IncomingHttpHeaders,
   ) {
     this.callMetadata = lazyMetadata(headers);
-    const now = Date.now();
-    this.deadline = deadlineOf(headers['grpc-timeout'], now);
-    if (this.deadline !== Infinity) this.timer = setTimeout(() => this.onDeadline(), this.deadline - now);
+    ({ deadline: this.deadline, timer: this.timer } = startDeadline(headers['grpc-timeout'], () => this.onDeadline()));
     const reader = new GrpcFrameReader(deps.maxMessageBytes);
     downstream.on('error', () => undefined);
     downstream.on('close', () => this.onCallerClose());

@@ -16,7 +16,7 @@ import { firstValue, lazyMetadata } from './call-metadata.js';
 import { forwardMessage } from './forward-message.js';
 import { FRAME_HEADER_BYTES, framePieces } from './GrpcFrameReader.js';
 import { requestHeadersFor, statusTrailers } from './grpc-headers.js';
-import { deadlineOf } from './grpc-timeout.js';
+import { startDeadline } from './grpc-timeout.js';
 import type { H2InferDeps } from './H2InferDeps.js';
 import { answerStatus } from './relay-response.js';
 
@@ -45,9 +45,7 @@ export class ForwardedStream {
     private readonly headers: IncomingHttpHeaders,
   ) {
     this.callMetadata = lazyMetadata(headers);
-    const now = Date.now();
-    this.deadline = deadlineOf(headers['grpc-timeout'], now);
-    if (this.deadline !== Infinity) this.timer = setTimeout(() => this.end(grpc.status.DEADLINE_EXCEEDED, 'Deadline exceeded'), this.deadline - now);
+    ({ deadline: this.deadline, timer: this.timer } = startDeadline(headers['grpc-timeout'], () => this.end(grpc.status.DEADLINE_EXCEEDED, 'Deadline exceeded')));
     downstream.on('error', () => undefined);
     downstream.on('close', () => {
       this.abort.abort();

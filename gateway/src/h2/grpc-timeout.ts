@@ -14,3 +14,10 @@ export function deadlineOf(value: string | string[] | undefined, now: number): n
 export function timeoutHeader(deadline: number, now: number): string {
   return `${Math.max(1, Math.ceil(deadline - now))}m`;
 }
+
+/** A call's deadline from its `grpc-timeout` header, and the timer that fires `onExpire` at it (none without one). */
+export function startDeadline(value: string | string[] | undefined, onExpire: () => void): { deadline: number; timer: NodeJS.Timeout | undefined } {
+  const now = Date.now();
+  const deadline = deadlineOf(value, now);
+  return { deadline, timer: deadline === Infinity ? undefined : setTimeout(onExpire, deadline - now) };
+}
