@@ -26,6 +26,13 @@ export const SINK_PUBLISHER_DEFAULTS = {
   maxBatchBytes: 16 * MiB,
 } as const;
 
+/**
+ * How long a gateway with `mustNotLose` waits at shutdown for the sink to acknowledge what it
+ * holds (5 s without): long enough for a sink restart. Whoever stops a gateway must give it
+ * at least this long before a SIGKILL.
+ */
+export const SINK_PUBLISHER_MUST_NOT_LOSE_CLOSE_MS = 60_000;
+
 const got = (input: unknown) => `got ${JSON.stringify(input)}`;
 
 /** One message whatever is wrong with the value (a range check alone would say less). */

@@ -7,7 +7,7 @@
  * new predict calls (RESOURCE_EXHAUSTED) until the sink catches up and nothing is dropped.
  */
 import * as grpc from '@grpc/grpc-js';
-import { ServiceError, SINK_PUBLISHER_DEFAULTS, type Logger } from '@infermesh/common';
+import { ServiceError, SINK_PUBLISHER_DEFAULTS, SINK_PUBLISHER_MUST_NOT_LOSE_CLOSE_MS, type Logger } from '@infermesh/common';
 import type { InferEvent, InferObserver } from '../InferObserver.js';
 import { BatchLedger } from './BatchLedger.js';
 import type { RecordOptions } from './prediction-record.js';
@@ -59,9 +59,8 @@ export interface SinkPublisherStats {
   connected: boolean;
 }
 
-/** How long close() waits for the sink to acknowledge what is held. */
+/** How long close() waits for the sink to acknowledge what is held, without mustNotLose. */
 const CLOSE_MS = 5_000;
-const MUST_NOT_LOSE_CLOSE_MS = 60_000;
 
 /**
  * Publishes a prediction record of every inference to the sink; the buffer, the batches in
@@ -162,7 +161,7 @@ export class SinkPublisher implements InferObserver {
    * `mustNotLose` new calls are refused meanwhile, and what could not be delivered is logged
    * as an error with its counts.
    */
-  async close(timeoutMs = this.options.mustNotLose ? MUST_NOT_LOSE_CLOSE_MS : CLOSE_MS): Promise<void> {
+  async close(timeoutMs = this.options.mustNotLose ? SINK_PUBLISHER_MUST_NOT_LOSE_CLOSE_MS : CLOSE_MS): Promise<void> {
     const flushed = await this.flush(timeoutMs);
     this.closed = true;
     if (!flushed) {
