@@ -8,7 +8,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RegistryClient } from '@infermesh/client';
-import { GATEWAY_NODE_FLAGS, loadConfig, mainScript, readEnvironment, spawnService, type SpawnedService } from '@infermesh/common';
+import { GATEWAY_NODE_FLAGS, loadConfig, mainScript, readEnvironment, SINK_PUBLISHER_MUST_NOT_LOSE_CLOSE_MS, spawnService, type SpawnedService } from '@infermesh/common';
 import { registerExamples, waitUntilServing } from './examples.js';
 import { formatLogLine } from './format-log-line.js';
 import { writeExamples } from './write-examples.js';
@@ -31,8 +31,11 @@ export async function up(options: UpOptions): Promise<void> {
   const stopAll = async (exitCode: number) => {
     if (stopping) return;
     stopping = true;
-    // Gateway first so no call reaches a runner that is going away.
-    for (const child of [...children].reverse()) await child.stop();
+    // Gateway first so no call reaches a runner that is going away. With mustNotLose it waits
+    // for the sink (still up) to take its records: it gets that long before a SIGKILL.
+    for (const child of [...children].reverse()) {
+      await child.stop(child.name === 'gateway' && mesh.sink.publisher.mustNotLose ? SINK_PUBLISHER_MUST_NOT_LOSE_CLOSE_MS + 5_000 : undefined);
+    }
     process.exit(exitCode);
   };
   process.once('SIGINT', () => void stopAll(0));

@@ -138,5 +138,6 @@ export {
   SINK_DEFAULT_HOST,
   SINK_DEFAULT_PORT,
   SINK_PUBLISHER_DEFAULTS,
+  SINK_PUBLISHER_MUST_NOT_LOSE_CLOSE_MS,
   type SinkPublisherConfig,
 } from './config/sink-publisher-config.js';

@@ -60,6 +60,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   const router: Router = link?.router ?? new StaticRouter(pool);
   const retry = new RetryPolicy(gatewayRetryPolicyOptions(config.retry ?? GATEWAY_RETRY_DEFAULTS));
   const publisher = config.publisher && sinkPublisher(config.publisher, pool, config.logger);
+  if (publisher) stats.watchSink(publisher);
   const observers = publisher ? [...(config.observers ?? []), publisher] : config.observers;
   const repository = link ? new RegistryRepository(link.client, router, link.gateway) : new RunnerListRepository(pool);
   // The registry's reports are read from the same counts: one observer counts each call once.

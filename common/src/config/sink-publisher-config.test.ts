@@ -6,6 +6,11 @@ describe('parseSinkPublisherConfig', () => {
     expect(parseSinkPublisherConfig(undefined)).toEqual({ ...SINK_PUBLISHER_DEFAULTS, captureInputs: [], headers: [] });
   });
 
+  it('takes a byte cap for batches', () => {
+    expect(parseSinkPublisherConfig({ maxBatchBytes: 1024 * 1024 }).maxBatchBytes).toBe(1024 * 1024);
+    expect(SINK_PUBLISHER_DEFAULTS.maxBatchBytes).toBe(16 * 1024 * 1024);
+  });
+
   it('names each key at fault with the value found', () => {
     expect(() => parseSinkPublisherConfig('yes')).toThrow('sink.publisher: expected a mapping');
     expect(() => parseSinkPublisherConfig({ address: 'sink', maxTensorBytes: 1.5 })).toThrow(
@@ -13,6 +18,7 @@ describe('parseSinkPublisherConfig', () => {
     );
     expect(() => parseSinkPublisherConfig({ headers: ['*', 'X-User'] })).toThrow(/^sink\.publisher\.headers: expected a list of names matching .*, got \["\*","X-User"\]$/);
     expect(() => parseSinkPublisherConfig({ headers: Array(101).fill('x') })).toThrow('sink.publisher.headers: expected at most 100 names, got 101');
+    expect(() => parseSinkPublisherConfig({ maxBatchBytes: 1024 })).toThrow('sink.publisher.maxBatchBytes: expected an integer 65536..33554432, got 1024');
     expect(() => parseSinkPublisherConfig({ colour: 'red' })).toThrow('sink.publisher: Unrecognized key: "colour"');
   });
 });

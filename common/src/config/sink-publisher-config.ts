@@ -22,7 +22,16 @@ export const SINK_PUBLISHER_DEFAULTS = {
   maxBufferedBytes: 64 * MiB,
   mustNotLose: false,
   maxTensorBytes: 1 * MiB,
+  /** A quarter of the 64 MiB messages the gateway sends the sink: room for one record of the largest tensors beside a batch. */
+  maxBatchBytes: 16 * MiB,
 } as const;
+
+/**
+ * How long a gateway with `mustNotLose` waits at shutdown for the sink to acknowledge what it
+ * holds (5 s without): long enough for a sink restart. Whoever stops a gateway must give it
+ * at least this long before a SIGKILL.
+ */
+export const SINK_PUBLISHER_MUST_NOT_LOSE_CLOSE_MS = 60_000;
 
 const got = (input: unknown) => `got ${JSON.stringify(input)}`;
 
@@ -56,7 +65,7 @@ export const sinkPublisherSchema = z
       maxBufferedRecords: integer(1, 10_000_000).default(SINK_PUBLISHER_DEFAULTS.maxBufferedRecords),
       /** Bytes of held inferences before the next is dropped. */
       maxBufferedBytes: integer(64 * KiB, 2 ** 34).default(SINK_PUBLISHER_DEFAULTS.maxBufferedBytes),
-      /** Fail predict calls (UNAVAILABLE) rather than drop records when the buffer is full. */
+      /** Fail predict calls (RESOURCE_EXHAUSTED) rather than drop records when the buffer is full. */
       mustNotLose: z.boolean({ error: (issue) => `expected true or false, ${got(issue.input)}` }).default(SINK_PUBLISHER_DEFAULTS.mustNotLose),
       /** Models whose inputs go into their records; `*` is every model. */
       captureInputs: names(/^(\*|[^\s]{1,256})$/, 1000).default([]),
@@ -64,6 +73,8 @@ export const sinkPublisherSchema = z
       headers: names(/^(\*|[a-z0-9][a-z0-9_.-]*)$/, 100).default([]),
       /** Bytes of the serialized response (+ request, when inputs are captured) above which a record goes without its tensors. */
       maxTensorBytes: integer(1 * KiB, 64 * MiB).default(SINK_PUBLISHER_DEFAULTS.maxTensorBytes),
+      /** Bytes of records per Publish message (a batch takes at least one record); at most half the message size. */
+      maxBatchBytes: integer(64 * KiB, 32 * MiB).default(SINK_PUBLISHER_DEFAULTS.maxBatchBytes),
     },
     { error: (issue) => (issue.code === 'invalid_type' ? 'expected a mapping' : undefined) },
   )

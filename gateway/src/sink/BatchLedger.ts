@@ -28,6 +28,13 @@ export class BatchLedger {
     return this.unsent.length > 0 || this.buffer.hasUnbatched;
   }
 
+  /** Records sent on the current stream and not yet acknowledged. */
+  get inFlightRecords(): number {
+    let records = 0;
+    for (const batch of this.inFlight.values()) records += batch.records.length;
+    return records;
+  }
+
   /** Numbers the batches of a new stream from 1. */
   startStream(): void {
     this.sequence = 0;

@@ -29,6 +29,8 @@ const buffer = (overrides: Partial<PublishBufferOptions> = {}) =>
     maxBytes: 64 * KiB,
     mustNotLose: false,
     maxBatchRecords: 10,
+    maxBatchBytes: 1024 * KiB,
+    maxRecordBytes: 1024 * KiB,
     recordOptions: { captureInputs: new Set(), headers: [], maxTensorBytes: 4 * KiB },
     sink: '127.0.0.1:1',
     logger: silentLogger(),
@@ -63,6 +65,43 @@ describe('PublishBuffer', () => {
     let kept = 0;
     for (let i = 0; i < 5; i++) kept += held.hold(event(3 * KiB)) ? 1 : 0;
     expect(kept).toBe(2);
-    expect(held).toMatchObject({ records: 2, dropped: 3 });
+    expect(held).toMatchObject({ records: 2, dropped: 3, drops: { buffer_full: 3, oversized: 0, refused: 0, shutdown: 0 } });
+  });
+
+  it('drops a record too large for a message alone, and keeps its neighbours', () => {
+    const held = buffer({ maxRecordBytes: 4 * KiB, recordOptions: { captureInputs: new Set(), headers: [], maxTensorBytes: 64 * KiB } });
+    expect(held.hold(event(1 * KiB))).toBe(true);
+    expect(held.hold(event(5 * KiB))).toBe(false);
+    expect(held.hold(event(1 * KiB))).toBe(true);
+    expect(held).toMatchObject({ records: 2, dropped: 1, drops: { oversized: 1, buffer_full: 0 } });
+    expect(held.nextBatch()!.records).toHaveLength(2);
+  });
+
+  it('caps batches by bytes as well as by count, with at least one record each', () => {
+    const held = buffer({ maxBatchBytes: 5 * KiB, recordOptions: { captureInputs: new Set(), headers: [], maxTensorBytes: 64 * KiB } });
+    // 512 + 2 KiB each: two fit in 5 KiB, a third does not.
+    for (let i = 0; i < 5; i++) held.hold(event(2 * KiB));
+    // Larger than the cap alone: still goes, in a batch of its own.
+    held.hold(event(8 * KiB));
+    const sizes: number[] = [];
+    for (let batch = held.nextBatch(); batch; batch = held.nextBatch()) sizes.push(batch.records.length);
+    expect(sizes).toEqual([2, 2, 1, 1]);
+  });
+
+  it('with mustNotLose, holds past both limits rather than drop (admit() stops new calls)', () => {
+    const held = buffer({ mustNotLose: true, maxRecords: 5, maxBytes: 64 * KiB, recordOptions: { captureInputs: new Set(), headers: [], maxTensorBytes: 4096 * KiB } });
+    for (let i = 0; i < 20; i++) expect(held.hold(event(1 * KiB))).toBe(true);
+    expect(held).toMatchObject({ records: 20, dropped: 0, full: true });
+    // Only a record that could never be sent is dropped.
+    expect(held.hold(event(2 * 1024 * KiB))).toBe(false);
+    expect(held.drops).toEqual({ buffer_full: 0, oversized: 1, refused: 0, shutdown: 0 });
+  });
+
+  it('counts what a closing publisher leaves behind as shutdown drops', () => {
+    const held = buffer();
+    for (let i = 0; i < 3; i++) held.hold(event(1 * KiB));
+    held.nextBatch();
+    expect(held.abandon()).toBe(3);
+    expect(held).toMatchObject({ records: 0, bytes: 0, hasUnbatched: false, drops: { shutdown: 3 } });
   });
 });

@@ -1,6 +1,7 @@
 /**
  * The publisher's bounded memory: inferences held until the sink acknowledges their records,
- * oldest first, turned into records only when batched. What does not fit is dropped and counted.
+ * oldest first, turned into records only when batched. What does not fit is dropped and
+ * counted by reason; with `mustNotLose` nothing is dropped while the publisher runs.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@infermesh/common';
@@ -17,6 +18,12 @@ export interface Batch {
   bytes: number;
 }
 
+/** Why a record was dropped: the label of `infermesh_gateway_sink_records_dropped_total`. */
+export type DropReason = 'buffer_full' | 'oversized' | 'refused' | 'shutdown';
+
+/** Records dropped, by reason. */
+export type DropCounts = Record<DropReason, number>;
+
 /**
  * How a buffer is bounded, and how it makes records.
  * @internal
@@ -27,6 +34,10 @@ export interface PublishBufferOptions {
   /** Predict calls are refused at the limits (`SinkPublisher.admit`) rather than records dropped. */
   mustNotLose: boolean;
   maxBatchRecords: number;
+  /** Bytes (as the buffer counts them) per batch; a batch always takes at least one record. */
+  maxBatchBytes: number;
+  /** Counted bytes above which one record alone would not fit in a Publish message: dropped as oversized. */
+  maxRecordBytes: number;
   recordOptions: RecordOptions;
   /** The sink's address, for the drop warning. */
   sink: string;
@@ -42,6 +53,13 @@ interface Held {
 
 /** Fixed cost counted per held inference besides its message bytes. */
 const OVERHEAD_BYTES = 512;
+/**
+ * Room a record's small fields may take in a Publish message besides its tensors: up to 32
+ * headers of 1,024 characters (3 bytes each at worst), ids, names; the error details are
+ * counted on their own.
+ * @internal
+ */
+export const RECORD_FIELDS_BYTES = 128 * 1024;
 const NO_BYTES = Buffer.alloc(0);
 
 /**
@@ -53,8 +71,10 @@ export class PublishBuffer {
   records = 0;
   /** Bytes of the inferences held. */
   bytes = 0;
-  /** Inferences dropped: the buffer was full, the sink refused them, or the publisher closed first. */
+  /** Inferences dropped, all reasons together. */
   dropped = 0;
+  /** Inferences dropped, by reason. */
+  readonly drops: DropCounts = { buffer_full: 0, oversized: 0, refused: 0, shutdown: 0 };
   /** Inferences not yet turned into records, oldest first (`head` is the next to take). */
   private held: Held[] = [];
   private head = 0;
@@ -62,10 +82,14 @@ export class PublishBuffer {
   // Read on every inference: kept as fields of their own.
   private readonly maxRecords: number;
   private readonly maxBytes: number;
+  private readonly mustNotLose: boolean;
+  private readonly maxRecordBytes: number;
 
   constructor(private readonly options: PublishBufferOptions) {
     this.maxRecords = options.maxRecords;
     this.maxBytes = options.maxBytes;
+    this.mustNotLose = options.mustNotLose;
+    this.maxRecordBytes = options.maxRecordBytes;
   }
 
   /** True at the limits themselves: no more predict calls while `mustNotLose`. */
@@ -78,15 +102,21 @@ export class PublishBuffer {
     return this.head < this.held.length;
   }
 
-  /** Holds an inference, or drops it when there is no room; true when held. */
+  /**
+   * Holds an inference, or drops it when there is no room or its record could never be sent;
+   * true when held. With `mustNotLose` only a record too large to send is dropped: admit()
+   * stops calls at the limits, and the records of calls already running are held past them
+   * (as many as the calls in flight).
+   */
   hold(event: InferEvent): boolean {
     const messages = recordMessages(event, this.options.recordOptions);
     const bytes = OVERHEAD_BYTES + (messages ? messages.response.byteLength + messages.request.byteLength : 0);
-    // With mustNotLose, admit() stops calls at the limit; calls already running when it was
-    // reached may still finish, so those records are kept up to twice the limit.
-    const limit = this.options.mustNotLose ? 2 : 1;
-    if (this.records >= limit * this.maxRecords || this.bytes + bytes > limit * this.maxBytes) {
-      this.drop();
+    if (bytes + 3 * event.details.length > this.maxRecordBytes) {
+      this.drop('oversized');
+      return false;
+    }
+    if (!this.mustNotLose && (this.records >= this.maxRecords || this.bytes + bytes > this.maxBytes)) {
+      this.drop('buffer_full');
       return false;
     }
     // Only what the record carries is kept: no request unless inputs are captured, and no
@@ -97,30 +127,38 @@ export class PublishBuffer {
     return true;
   }
 
-  /** Counts one inference dropped; warns at most every 10 s. */
-  drop(): void {
+  /** Counts one inference dropped for `reason`; warns at most every 10 s. */
+  drop(reason: DropReason): void {
     this.dropped++;
+    this.drops[reason]++;
     const now = Date.now();
     if (now - this.lastDropWarning >= 10_000) {
       this.lastDropWarning = now;
       this.options.logger.warn(
-        { dropped: this.dropped, buffered: this.records, sink: this.options.sink, mustNotLose: this.options.mustNotLose },
-        'prediction record buffer full; dropping records',
+        { reason, dropped: { ...this.drops }, buffered: this.records, sink: this.options.sink, mustNotLose: this.mustNotLose },
+        reason === 'oversized'
+          ? 'prediction record larger than a message to the sink may be; dropping it'
+          : 'prediction record buffer full; dropping records',
       );
     }
   }
 
-  /** The next batch of up to `maxBatchRecords` records, from the oldest inferences not yet batched. */
+  /**
+   * The next batch from the oldest inferences not yet batched: up to `maxBatchRecords`
+   * records and `maxBatchBytes` bytes, and at least one record.
+   */
   nextBatch(): Batch | undefined {
     if (this.head >= this.held.length) return undefined;
     const end = Math.min(this.held.length, this.head + this.options.maxBatchRecords);
     const batch: Batch = { records: [], bytes: 0 };
-    for (let i = this.head; i < end; i++) {
+    let i = this.head;
+    for (; i < end; i++) {
       const { event, messages, bytes } = this.held[i]!;
+      if (batch.records.length > 0 && batch.bytes + bytes > this.options.maxBatchBytes) break;
       batch.records.push(predictionRecord(event, messages, randomUUID(), this.options.recordOptions));
       batch.bytes += bytes;
     }
-    this.head = end;
+    this.head = i;
     // Compact now and then rather than shifting per item.
     if (this.head === this.held.length) {
       this.held = [];
@@ -138,14 +176,22 @@ export class PublishBuffer {
     this.bytes -= batch.bytes;
   }
 
-  /** Lets go of a batch the sink refused, counting its records as dropped. */
+  /** Lets go of a batch the sink refused, counting its records as dropped (`refused`). */
   discard(batch: Batch): void {
     this.dropped += batch.records.length;
+    this.drops.refused += batch.records.length;
     this.release(batch);
   }
 
-  /** Counts every inference held as dropped, for a publisher closing before the sink acknowledged them. */
-  abandon(): void {
-    this.dropped += this.records;
+  /** Counts every inference held as dropped (`shutdown`), for a publisher closing before the sink acknowledged them; returns how many. */
+  abandon(): number {
+    const lost = this.records;
+    this.dropped += lost;
+    this.drops.shutdown += lost;
+    this.records = 0;
+    this.bytes = 0;
+    this.held = [];
+    this.head = 0;
+    return lost;
   }
 }

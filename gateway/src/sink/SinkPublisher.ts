@@ -3,15 +3,15 @@
  * buffer and streams prediction records to the sink over one long-lived Publish stream.
  * A batch leaves the buffer only when the sink acknowledges it (it is then in the sink's
  * spool); batches of a broken stream are sent again on the next one. When the buffer is
- * full, a record is dropped and counted, or, with `mustNotLose`, `admit()` refuses new
- * predict calls until the sink catches up.
+ * full, a record is dropped and counted by reason, or, with `mustNotLose`, `admit()` refuses
+ * new predict calls (RESOURCE_EXHAUSTED) until the sink catches up and nothing is dropped.
  */
 import * as grpc from '@grpc/grpc-js';
-import { ServiceError, SINK_PUBLISHER_DEFAULTS, type Logger } from '@infermesh/common';
+import { ServiceError, SINK_PUBLISHER_DEFAULTS, SINK_PUBLISHER_MUST_NOT_LOSE_CLOSE_MS, type Logger } from '@infermesh/common';
 import type { InferEvent, InferObserver } from '../InferObserver.js';
 import { BatchLedger } from './BatchLedger.js';
 import type { RecordOptions } from './prediction-record.js';
-import { PublishBuffer } from './PublishBuffer.js';
+import { PublishBuffer, RECORD_FIELDS_BYTES, type DropCounts } from './PublishBuffer.js';
 import { SinkConnection } from './SinkConnection.js';
 
 /** How a publisher is set up; common's PublisherSettings holds the mesh config's `sink.publisher` keys. */
@@ -33,6 +33,8 @@ export interface SinkPublisherOptions {
   maxTensorBytes?: number;
   /** Records per Publish message; default 256. */
   maxBatchRecords?: number;
+  /** Bytes of records per Publish message; default in SINK_PUBLISHER_DEFAULTS, at most half of `maxMessageBytes`. */
+  maxBatchBytes?: number;
   /** Largest gRPC message to the sink; default 64 MiB. */
   maxMessageBytes?: number;
   /** The device of a runner's model version, when the gateway knows it. */
@@ -45,11 +47,20 @@ export interface SinkPublisherStats {
   buffered: number;
   /** Records the sink has acknowledged. */
   published: number;
-  /** Records dropped because the buffer was full (or the publisher closed). */
+  /** Records dropped, every reason together. */
   dropped: number;
+  /** Records dropped, by reason: the buffer was full, a record too large to send, the sink refused its batch, the publisher closed first. */
+  drops: DropCounts;
+  /** Bytes the buffered inferences count for. */
+  bufferedBytes: number;
+  /** True when the publisher refuses predict calls rather than drop records. */
+  mustNotLose: boolean;
   /** True while a Publish stream to the sink is up (the sink has answered on it). */
   connected: boolean;
 }
+
+/** How long close() waits for the sink to acknowledge what is held, without mustNotLose. */
+const CLOSE_MS = 5_000;
 
 /**
  * Publishes a prediction record of every inference to the sink; the buffer, the batches in
@@ -64,11 +75,15 @@ export class SinkPublisher implements InferObserver {
   private readonly flushWaiters = new Set<() => void>();
 
   constructor(private readonly options: SinkPublisherOptions) {
+    const maxMessageBytes = options.maxMessageBytes ?? 64 * 1024 * 1024;
     this.buffer = new PublishBuffer({
       maxRecords: options.maxBufferedRecords ?? SINK_PUBLISHER_DEFAULTS.maxBufferedRecords,
       maxBytes: options.maxBufferedBytes ?? SINK_PUBLISHER_DEFAULTS.maxBufferedBytes,
       mustNotLose: options.mustNotLose ?? false,
       maxBatchRecords: options.maxBatchRecords ?? 256,
+      maxBatchBytes: Math.min(options.maxBatchBytes ?? SINK_PUBLISHER_DEFAULTS.maxBatchBytes, Math.floor(maxMessageBytes / 2)),
+      // A record alone in its message: the message's own framing is a few bytes.
+      maxRecordBytes: maxMessageBytes - RECORD_FIELDS_BYTES - 1024,
       recordOptions: {
         captureInputs: new Set(options.captureInputs ?? []),
         headers: options.headers ?? [],
@@ -79,7 +94,7 @@ export class SinkPublisher implements InferObserver {
       logger: options.logger,
     });
     this.ledger = new BatchLedger(this.buffer);
-    this.connection = new SinkConnection(options.address, options.maxMessageBytes ?? 64 * 1024 * 1024, {
+    this.connection = new SinkConnection(options.address, maxMessageBytes, {
       acknowledged: (sequence) => this.onAck(sequence),
       ended: (error) => this.onStreamEnd(error),
       retry: () => this.pump(),
@@ -88,26 +103,37 @@ export class SinkPublisher implements InferObserver {
 
   /** Called by the gateway after every inference; O(1), never throws, never waits. */
   onInfer(event: InferEvent): void {
-    if (this.closed) this.buffer.drop();
+    if (this.closed) this.buffer.drop('shutdown');
     else if (this.buffer.hold(event)) this.schedule();
   }
 
   /**
    * For the gateway to call before forwarding a predict call: with `mustNotLose`, throws
-   * UNAVAILABLE while the buffer is full, so no call runs whose record could not be kept.
+   * RESOURCE_EXHAUSTED while the buffer is full (or the publisher is closing), so no call
+   * starts whose record could not be kept. The caller may retry after a backoff.
    */
   admit(): void {
     if (!this.options.mustNotLose) return;
-    if (this.buffer.full) {
-      throw ServiceError.unavailable(
-        `the sink at ${this.options.address} is not keeping up: ${this.buffer.records} prediction records are waiting for it, and records must not be lost (sink.publisher.mustNotLose)`,
+    if (this.buffer.full || this.closed) {
+      throw ServiceError.resourceExhausted(
+        this.closed
+          ? `the gateway is closing its stream to the sink at ${this.options.address}, and prediction records must not be lost (sink.publisher.mustNotLose); call another gateway`
+          : `the sink at ${this.options.address} is not keeping up: ${this.buffer.records} prediction records (${this.buffer.bytes} bytes) are waiting for it, and records must not be lost (sink.publisher.mustNotLose); retry later`,
       );
     }
   }
 
   /** The publisher's counters now. */
   stats(): SinkPublisherStats {
-    return { buffered: this.buffer.records, published: this.ledger.published, dropped: this.buffer.dropped, connected: this.connection.connected };
+    return {
+      buffered: this.buffer.records,
+      bufferedBytes: this.buffer.bytes,
+      published: this.ledger.published,
+      dropped: this.buffer.dropped,
+      drops: { ...this.buffer.drops },
+      connected: this.connection.connected,
+      mustNotLose: this.options.mustNotLose ?? false,
+    };
   }
 
   /** Resolves true once everything held now has been acknowledged by the sink, false at the timeout. */
@@ -128,13 +154,25 @@ export class SinkPublisher implements InferObserver {
     return true;
   }
 
-  /** Sends what it holds (for up to `timeoutMs`), then closes the stream; anything left is dropped and counted. */
-  async close(timeoutMs = 5_000): Promise<void> {
+  /**
+   * Sends what it holds, then closes the stream; anything left is dropped and counted
+   * (`shutdown`). It waits `timeoutMs`, by default 5 s, or 60 s with `mustNotLose` (long
+   * enough for a sink restart; past it, a gateway that is being stopped must stop). Under
+   * `mustNotLose` new calls are refused meanwhile, and what could not be delivered is logged
+   * as an error with its counts.
+   */
+  async close(timeoutMs = this.options.mustNotLose ? SINK_PUBLISHER_MUST_NOT_LOSE_CLOSE_MS : CLOSE_MS): Promise<void> {
     const flushed = await this.flush(timeoutMs);
     this.closed = true;
     if (!flushed) {
-      this.options.logger.warn({ records: this.buffer.records, sink: this.options.address }, 'closing with prediction records the sink has not acknowledged; they are lost');
+      const sent = this.ledger.inFlightRecords;
+      const buffered = this.buffer.records;
+      const bytes = this.buffer.bytes;
       this.buffer.abandon();
+      this.options.logger[this.options.mustNotLose ? 'error' : 'warn'](
+        { sink: this.options.address, lost: buffered, bytes, sentNotAcknowledged: sent, waitedMs: timeoutMs, mustNotLose: this.options.mustNotLose ?? false },
+        `closing with ${buffered} prediction records the sink at ${this.options.address} has not acknowledged; they are lost (of them ${sent} were sent and may have reached its spool)`,
+      );
     }
     this.connection.close();
   }

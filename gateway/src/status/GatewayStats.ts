@@ -9,6 +9,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { createMetricsRegistry } from '@infermesh/common';
 import type { InferEvent, InferObserver } from '../InferObserver.js';
 import type { RunnerPool } from '../RunnerPool.js';
+import type { SinkPublisherStats } from '../sink/SinkPublisher.js';
 import { LATENCY_BUCKETS, latencyBucket } from './latency-scale.js';
 import { RollingWindow, type WindowSummary } from './RollingWindow.js';
 import { registerScaleHistogram } from './scale-histogram.js';
@@ -62,6 +63,8 @@ export class GatewayStats implements InferObserver {
   private readonly versions = new Map<string, Map<string, VersionEntry>>();
   /** Calls that never reached a version (unknown model, no route yet), by code. */
   private readonly unrouted = new Float64Array(CODES);
+  /** The sink publisher's counters, once one is watched. */
+  private sinkStats: (() => SinkPublisherStats) | undefined;
 
   constructor(pool: RunnerPool) {
     this.registry = createMetricsRegistry({ service: 'gateway' });
@@ -120,6 +123,64 @@ export class GatewayStats implements InferObserver {
         for (const runner of pool.runners) this.set({ runner: runner.address }, runner.outstanding);
       },
     });
+  }
+
+  /**
+   * Exports the sink publisher's counters (records dropped by reason, buffered records and
+   * bytes, published) and shows them on the status page; read only when scraped.
+   */
+  watchSink(publisher: { stats(): SinkPublisherStats }): void {
+    if (this.sinkStats) throw new Error('GatewayStats: a sink publisher is already watched');
+    this.sinkStats = () => publisher.stats();
+    const read = this.sinkStats;
+    new Counter({
+      name: 'infermesh_gateway_sink_records_dropped_total',
+      help: 'Prediction records the gateway dropped before the sink acknowledged them, by reason: buffer_full, oversized (over the message size), refused (the sink refused their batch), shutdown.',
+      labelNames: ['reason'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [reason, count] of Object.entries(read().drops)) this.inc({ reason }, count);
+      },
+    });
+    new Counter({
+      name: 'infermesh_gateway_sink_records_published_total',
+      help: 'Prediction records the sink has acknowledged (in its spool).',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(read().published);
+      },
+    });
+    new Gauge({
+      name: 'infermesh_gateway_sink_buffered_records',
+      help: 'Prediction records held by the gateway, not yet acknowledged by the sink.',
+      registers: [this.registry],
+      collect() {
+        this.set(read().buffered);
+      },
+    });
+    new Gauge({
+      name: 'infermesh_gateway_sink_buffered_bytes',
+      help: 'Bytes the held prediction records count for in the gateway buffer (maxBufferedBytes).',
+      registers: [this.registry],
+      collect() {
+        this.set(read().bufferedBytes);
+      },
+    });
+    new Gauge({
+      name: 'infermesh_gateway_sink_connected',
+      help: '1 while a Publish stream to the sink is up.',
+      registers: [this.registry],
+      collect() {
+        this.set(read().connected ? 1 : 0);
+      },
+    });
+  }
+
+  /** The sink publisher's counters now, when one is watched. */
+  sink(): SinkPublisherStats | undefined {
+    return this.sinkStats?.();
   }
 
   onInfer(event: InferEvent): void {

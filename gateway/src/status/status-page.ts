@@ -29,6 +29,10 @@ export const STATUS_PAGE_HTML = `<!doctype html>
 <h2>p99 latency, last minute</h2>
 <svg id="chart" width="720" height="220" role="img" aria-label="p99 latency per version over the last minute"></svg>
 <div class="legend" id="legend"></div>
+<div id="sink-section" hidden>
+<h2>Prediction records to the sink</h2>
+<table id="sink"><thead><tr><th>stream</th><th>buffered records</th><th>buffered bytes</th><th>published</th><th>dropped: buffer full</th><th>oversized</th><th>refused by sink</th><th>shutdown</th></tr></thead><tbody></tbody></table>
+</div>
 <h2>Runners</h2>
 <table id="runners"><thead><tr><th>runner</th><th>address</th><th>device</th><th>health</th><th>in flight</th><th>versions ready</th></tr></thead><tbody></tbody></table>
 <script>
@@ -58,7 +62,15 @@ function render(s) {
   document.querySelector('#runners tbody').innerHTML = s.runners.map((r) => '<tr>' + cell(r.name || '?') + cell(r.address) + cell(r.device || '?') +
     cell(r.healthy ? 'up' : 'down', r.healthy ? 'ok' : 'bad') + cell(r.outstanding, 'num') +
     cell(r.models.filter((m) => m.state === 'READY').map((m) => m.name + ' v' + m.version).join(', ')) + '</tr>').join('');
+  renderSink(s.sink);
   drawChart(s.traffic.filter((t) => t.calls > 0));
+}
+function renderSink(k) {
+  document.getElementById('sink-section').hidden = !k;
+  if (!k) return;
+  const d = k.drops, num = (v, bad) => cell(v, 'num ' + (bad && v > 0 ? 'bad' : ''));
+  document.querySelector('#sink tbody').innerHTML = '<tr>' + cell(k.connected ? 'up' : 'down', k.connected ? 'ok' : 'bad') +
+    num(k.buffered) + num(k.bufferedBytes) + num(k.published) + num(d.buffer_full, true) + num(d.oversized, true) + num(d.refused, true) + num(d.shutdown, true) + '</tr>';
 }
 function drawChart(series) {
   const svg = document.getElementById('chart'), W = 720, H = 220, L = 48, B = 24;

@@ -2,6 +2,7 @@
 import { INFERMESH_VERSION } from '@infermesh/common';
 import type { RolloutSummary } from '../Router.js';
 import type { RunnerPool } from '../RunnerPool.js';
+import type { SinkPublisherStats } from '../sink/SinkPublisher.js';
 import type { GatewayStats, VersionTraffic } from './GatewayStats.js';
 
 /** A rollout as the page shows it: what the router follows (the registry's rollouts). */
@@ -13,6 +14,8 @@ export interface StatusSnapshot {
   runners: { address: string; name: string; device: string; healthy: boolean; ready: boolean; outstanding: number; models: { name: string; version: string; state: string }[] }[];
   models: { name: string; versions: { version: string; state: string; runners: number }[]; rollout: RolloutView | undefined }[];
   traffic: VersionTraffic[];
+  /** The sink publisher's counters; absent when the gateway writes no records. */
+  sink?: SinkPublisherStats;
 }
 
 export function statusSnapshot(pool: RunnerPool, stats: GatewayStats, rollouts: () => readonly RolloutView[]): StatusSnapshot {
@@ -38,6 +41,7 @@ export function statusSnapshot(pool: RunnerPool, stats: GatewayStats, rollouts: 
       versions.set(model.name, byVersion);
     }
   }
+  const sink = stats.sink();
   const rolloutOf = new Map(rollouts().map((rollout) => [rollout.model, rollout]));
   return {
     version: INFERMESH_VERSION,
@@ -51,5 +55,6 @@ export function statusSnapshot(pool: RunnerPool, stats: GatewayStats, rollouts: 
       rollout: rolloutOf.get(name),
     })),
     traffic: stats.traffic(),
+    ...(sink ? { sink } : {}),
   };
 }

@@ -26,9 +26,18 @@ export interface FaultEnv {
   remove(): Promise<void>;
 }
 
-const retry = { maxAttempts: 0, initialDelayMs: 20, maxDelayMs: 200 };
+/** A destination's `retry` section. */
+export interface RetrySettings {
+  maxAttempts: number;
+  initialDelayMs: number;
+  maxDelayMs: number;
+  outageWindowMs?: number;
+}
 
-export async function faultEnv(name: string, options: { segmentBytes: number; files: boolean }): Promise<FaultEnv> {
+const defaultRetry: RetrySettings = { maxAttempts: 0, initialDelayMs: 20, maxDelayMs: 200 };
+
+export async function faultEnv(name: string, options: { segmentBytes: number; files: boolean; retry?: RetrySettings }): Promise<FaultEnv> {
+  const retry = options.retry ?? defaultRetry;
   const dataDir = await mkdtemp(path.join(tmpdir(), `infermesh-durability-${name}-`));
   const spoolDir = path.join(dataDir, 'spool');
   const filesDir = path.join(dataDir, 'files');

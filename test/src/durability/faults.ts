@@ -4,13 +4,13 @@
  * Publish stream, does its damage, recovers, and counts what the destinations got
  * against what the sink acknowledged.
  */
-import { open, readdir, readFile, type FileHandle } from 'node:fs/promises';
+import { open, readdir, readFile, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { resolveConfig, silentLogger } from '@infermesh/common';
 import { createSink } from '@infermesh/sink';
 import { row, timeUntil, type Deliveries, type DurabilityRow } from './delivery-count.js';
-import { faultEnv, type FaultEnv } from './fault-env.js';
+import { faultEnv, type FaultEnv, type RetrySettings } from './fault-env.js';
 import { RecordPublisher } from './record-publisher.js';
 import { startSinkProcess } from './sink-process.js';
 
@@ -183,6 +183,67 @@ export async function eioOnWrite(total = 2_000): Promise<DurabilityRow[]> {
     await sink.close();
     await env.remove();
   }
+}
+
+/** The time a batch retries under `retry` before it is dead-lettered, counting `maxAttempts` with the delays' upper bounds. */
+function attemptsBudgetMs(retry: RetrySettings, maxAttempts: number): number {
+  let total = 0;
+  for (let attempt = 1; attempt < maxAttempts; attempt++) total += Math.min(retry.initialDelayMs * 2 ** (attempt - 1), retry.maxDelayMs);
+  return total;
+}
+
+/**
+ * Each destination down for longer than the old retry budget (10 attempts with backoff,
+ * then dead-letter): the HTTP receiver answers 503, and the jsonl folder's path is a plain
+ * file, so opening its file fails (the suite runs as root, where a read-only folder would
+ * not stop a write). Records are acknowledged meanwhile; then both come back, and every
+ * record must arrive, none dead-lettered. The delays are shortened so that it runs in
+ * seconds: the old budget under them is ~1.3 s, the outage `outageMs`, the outage window 60 s.
+ */
+export async function destinationOutage(total = 1_000, outageMs = 6_000): Promise<DurabilityRow[]> {
+  const retry: RetrySettings = { maxAttempts: 0, initialDelayMs: 20, maxDelayMs: 200, outageWindowMs: 60_000 };
+  const oldBudgetMs = attemptsBudgetMs(retry, 10);
+  if (outageMs <= 2 * oldBudgetMs || outageMs >= retry.outageWindowMs!) {
+    throw new Error(`the outage (${outageMs} ms) must outlast the old budget (${oldBudgetMs} ms) and fit the window (${retry.outageWindowMs} ms)`);
+  }
+  const env = await faultEnv('outage', { segmentBytes: 256 * 1024, files: true, retry });
+  env.receiver.status = 503;
+  await writeFile(env.filesDir, 'a file where the jsonl destination wants its folder: it is down\n');
+  const sink = await startSinkProcess(env.configFile);
+  const publisher = new RecordPublisher(() => sink.address);
+  try {
+    const outageStart = performance.now();
+    for (let first = 0; first < total; first += BATCH) await publisher.sendUntilAcked(env.records(first, BATCH), Date.now() + DELIVERY_TIMEOUT_MS);
+    await sleep(Math.max(0, outageMs - (performance.now() - outageStart)));
+    const duringOutage = env.hookDeliveries().size + (await env.fileDeliveries()).size;
+    if (duringOutage > 0) throw new Error(`${duringOutage} records were delivered while the destinations were down: the outage did not bite`);
+    const downMs = performance.now() - outageStart;
+    env.receiver.status = 200;
+    await rm(env.filesDir);
+    const start = performance.now();
+    await timeUntil(async () => hasAll(env.hookDeliveries(), publisher.acked) && hasAll(await env.fileDeliveries(), publisher.acked), DELIVERY_TIMEOUT_MS);
+    const recoverMs = performance.now() - start;
+    const deadLettered = await deadLetteredIds(env.spoolDir);
+    const note = `down ${(downMs / 1000).toFixed(1)} s vs old budget ${(oldBudgetMs / 1000).toFixed(1)} s (10 attempts), window ${retry.outageWindowMs! / 1000} s; ${deadLettered} dead-lettered`;
+    if (deadLettered > 0) throw new Error(note);
+    return [
+      await row('destination down > retry budget', 'http', publisher.acked, env.hookDeliveries(), env.spoolDir, recoverMs, note),
+      await row('destination down > retry budget', 'jsonl', publisher.acked, await env.fileDeliveries(), env.spoolDir, recoverMs, note),
+    ];
+  } finally {
+    publisher.close();
+    await sink.kill9();
+    await env.remove();
+  }
+}
+
+/** Lines in the spool's dead-letter files: records a destination gave up on. */
+async function deadLetteredIds(spoolDir: string): Promise<number> {
+  const dir = path.join(spoolDir, 'dead-letters');
+  const files = await readdir(dir).catch(() => []);
+  let lines = 0;
+  for (const file of files) lines += (await readFile(path.join(dir, file), 'utf8')).split('\n').filter(Boolean).length;
+  return lines;
 }
 
 export type { FaultEnv };

@@ -1,12 +1,13 @@
 /**
- * `npm run test:durability`: the sink under crashes, corruption, a full disk and EIO. Prints
+ * `npm run test:durability`: the sink under crashes, corruption, a full disk, EIO and
+ * destinations down for longer than the old retry budget. Prints
  * the table (fault, acknowledged, delivered, quarantined, lost, duplicated, time to
  * recover), writes it as JSON to `$DURABILITY_JSON` when set, and exits 1 when a record
  * the sink acknowledged was lost.
  */
 import { writeFile } from 'node:fs/promises';
 import type { DurabilityRow } from './delivery-count.js';
-import { eioOnWrite, flippedByte, fullDisk, killDuringWrites } from './faults.js';
+import { destinationOutage, eioOnWrite, flippedByte, fullDisk, killDuringWrites } from './faults.js';
 
 const faults: [string, () => Promise<DurabilityRow[]>][] = [
   ['kill -9 during writes', () => killDuringWrites()],
@@ -14,11 +15,17 @@ const faults: [string, () => Promise<DurabilityRow[]>][] = [
   ['byte flipped mid older segment', () => flippedByte('older')],
   ['full disk (ulimit -f)', () => fullDisk()],
   ['EIO on spool write (injected)', () => eioOnWrite()],
+  ['destination down > retry budget', () => destinationOutage()],
 ];
+
+// `npm run test:durability -- <words>` runs only the faults whose names contain them.
+const only = process.argv.slice(2).join(' ');
+const chosen = only ? faults.filter(([name]) => name.includes(only)) : faults;
+if (chosen.length === 0) throw new Error(`no fault named like '${only}'; faults: ${faults.map(([name]) => name).join(', ')}`);
 
 const rows: DurabilityRow[] = [];
 const failures: string[] = [];
-for (const [name, run] of faults) {
+for (const [name, run] of chosen) {
   process.stderr.write(`durability: ${name} ...\n`);
   try {
     rows.push(...(await run()));

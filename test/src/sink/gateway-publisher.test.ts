@@ -83,4 +83,20 @@ describe("the gateway's own sink publisher", () => {
       expect.arrayContaining([tensor('OUTPUT0', [...ramp].map((v) => v + 1)), tensor('OUTPUT1', [...ramp].map((v) => v - 1))]),
     );
   }, 60_000);
+
+  it('exports its publisher counters on /metrics and the status page', async () => {
+    const base = `http://${gateway!.httpAddress!}`;
+    const status = async () => (await (await fetch(`${base}/status.json`)).json()) as { sink?: { published: number } };
+    await pollUntil(async () => ((await status()).sink?.published ?? 0) >= 1, { timeoutMs: 30_000, what: 'a published record on the status page' });
+    expect((await status()).sink).toMatchObject({ connected: true, buffered: 0, bufferedBytes: 0, mustNotLose: false, drops: { buffer_full: 0, oversized: 0, refused: 0, shutdown: 0 } });
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    for (const reason of ['buffer_full', 'oversized', 'refused', 'shutdown']) {
+      expect(metrics).toMatch(new RegExp(`^infermesh_gateway_sink_records_dropped_total\\{[^}]*reason="${reason}"[^}]*\\} 0$`, 'm'));
+    }
+    expect(metrics).toMatch(/^infermesh_gateway_sink_records_published_total(\{[^}]*\})? [1-9]\d*$/m);
+    expect(metrics).toMatch(/^infermesh_gateway_sink_buffered_records(\{[^}]*\})? 0$/m);
+    expect(metrics).toMatch(/^infermesh_gateway_sink_buffered_bytes(\{[^}]*\})? 0$/m);
+    const page = await (await fetch(`${base}/`)).text();
+    expect(page).toContain('Prediction records to the sink');
+  }, 60_000);
 });
