@@ -29,8 +29,14 @@ export interface InferEvent {
   headers: CallHeaders;
   /** Serialized ModelInferRequest as received. */
   request: Buffer;
-  /** Serialized ModelInferResponse, when the call succeeded. */
-  response: Buffer | undefined;
+  /**
+   * Serialized ModelInferResponse, when the call succeeded. On the HTTP/2 path it is put
+   * together from the DATA chunks on first read: an observer that only needs its size reads
+   * `responseBytes`, which costs nothing.
+   */
+  readonly response: Buffer | undefined;
+  /** Bytes of `response` (0 without one). */
+  responseBytes: number;
   /** W3C traceparent of the gateway's span for the call; '' when tracing is off. */
   traceparent: string;
 }

@@ -96,6 +96,7 @@ export function gatewayHandlers(
           headers: metadataCallHeaders(call.metadata),
           request,
           response,
+          responseBytes: response?.byteLength ?? 0,
           traceparent: traceparentOf(ctx),
         });
       }

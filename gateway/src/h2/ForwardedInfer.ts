@@ -43,7 +43,9 @@ export class ForwardedInfer {
   /** The attempt in flight; undefined between attempts. */
   private upstream: ClientHttp2Stream | undefined;
   private relay: Relay | undefined;
+  /** The response's DATA chunks as they went back, when observers listen; and their bytes. */
   private response: Buffer[] | undefined;
+  private responseFrameBytes = 0;
   private span: Span | undefined;
   private ctx: Context | undefined;
   private routeSpan: Span | undefined;
@@ -139,7 +141,12 @@ export class ForwardedInfer {
       if (this.response === undefined && this.wantsResponse()) this.response = [];
       const collected = this.response;
       this.relay = relayResponse(upstream, this.downstream, headers, {
-        onData: collected && ((chunk) => collected.push(chunk)),
+        onData:
+          collected &&
+          ((chunk) => {
+            collected.push(chunk);
+            this.responseFrameBytes += chunk.length;
+          }),
         onEnd: (code, details) => this.finish(code, details),
       });
     });
@@ -220,6 +227,8 @@ export class ForwardedInfer {
     // A call that ended before its message was read reached no observer, as on the grpc-js path.
     const header = this.header;
     if (!header || !this.wantsResponse()) return;
+    const ok = code === grpc.status.OK;
+    const message = () => (ok ? this.responseMessage() : undefined);
     const event: InferEvent = {
       headers: http2CallHeaders(this.headers),
       modelName: header.modelName,
@@ -233,17 +242,20 @@ export class ForwardedInfer {
       latencyMs: performance.now() - this.started,
       receivedAt: this.receivedAt,
       request: this.request!,
-      response: code === grpc.status.OK ? this.responseMessage() : undefined,
+      get response() {
+        return message();
+      },
+      responseBytes: ok ? Math.max(0, this.responseFrameBytes - FRAME_HEADER_BYTES) : 0,
       traceparent: this.ctx ? traceparentOf(this.ctx) : '',
     };
     this.deps.observers.notify(event);
   }
 
-  /** The response message without its frame header; joined only when it came in several chunks. */
+  /** The response message without its frame header, joined on first read (only when it came in several chunks). */
   private responseMessage(): Buffer | undefined {
-    const chunks = this.response;
+    let chunks = this.response;
     if (!chunks || chunks.length === 0) return undefined;
-    const frame = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-    return frame.subarray(FRAME_HEADER_BYTES);
+    if (chunks.length > 1) this.response = chunks = [Buffer.concat(chunks, this.responseFrameBytes)];
+    return chunks[0]!.subarray(FRAME_HEADER_BYTES);
   }
 }

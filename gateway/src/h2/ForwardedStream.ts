@@ -116,6 +116,7 @@ export class ForwardedStream {
         receivedAt,
         request: message,
         response,
+        responseBytes: response?.byteLength ?? 0,
         traceparent: traced ? traceparentOf(traced.ctx) : '',
       };
       this.deps.observers.notify(event);

@@ -21,6 +21,7 @@ const event = (response: number, request = 0): InferEvent => ({
   traceparent: '',
   request: Buffer.alloc(request),
   response: Buffer.alloc(response),
+  responseBytes: response,
 });
 
 const buffer = (overrides: Partial<PublishBufferOptions> = {}) =>

@@ -51,6 +51,26 @@ interface Held {
   bytes: number;
 }
 
+/** The fields of an event a record needs besides its messages (copied, so no getter of the event runs). */
+function withoutMessages(event: InferEvent): InferEvent {
+  return {
+    modelName: event.modelName,
+    requestedVersion: event.requestedVersion,
+    version: event.version,
+    requestId: event.requestId,
+    runner: event.runner,
+    code: event.code,
+    details: event.details,
+    latencyMs: event.latencyMs,
+    receivedAt: event.receivedAt,
+    headers: event.headers,
+    request: NO_BYTES,
+    response: undefined,
+    responseBytes: 0,
+    traceparent: event.traceparent,
+  };
+}
+
 /** Fixed cost counted per held inference besides its message bytes. */
 const OVERHEAD_BYTES = 512;
 /**
@@ -121,7 +141,7 @@ export class PublishBuffer {
     }
     // Only what the record carries is kept: no request unless inputs are captured, and no
     // messages at all when they are over maxTensorBytes.
-    this.held.push({ event: { ...event, request: NO_BYTES, response: undefined }, messages, bytes });
+    this.held.push({ event: withoutMessages(event), messages, bytes });
     this.records++;
     this.bytes += bytes;
     return true;

@@ -20,6 +20,7 @@ const event: InferEvent = {
   traceparent: '',
   request: Buffer.alloc(0),
   response: Buffer.alloc(64),
+  responseBytes: 64,
 };
 
 /** An address nothing listens on: a port taken from the OS and let go. */

@@ -14,7 +14,7 @@ function event(overrides: Partial<InferEvent> = {}): InferEvent {
   metadata.set('x-user', 'u7');
   metadata.set('x-secret', 'no');
   metadata.set('traceparent', '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01');
-  return {
+  const event = {
     modelName: 'simple',
     requestedVersion: '',
     version: '1',
@@ -40,6 +40,7 @@ function event(overrides: Partial<InferEvent> = {}): InferEvent {
     }),
     ...overrides,
   };
+  return { ...event, responseBytes: overrides.responseBytes ?? event.response?.byteLength ?? 0 };
 }
 
 const options = (overrides: Partial<RecordOptions> = {}): RecordOptions => ({

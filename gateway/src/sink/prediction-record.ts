@@ -75,9 +75,10 @@ export interface RecordMessages {
  * messages as serialized (the tensors are most of them), so nothing is decoded.
  */
 export function recordMessages(event: InferEvent, options: RecordOptions): RecordMessages | undefined {
-  const response = event.response ?? NO_BYTES;
   const request = wantsInputs(options, event.modelName) ? event.request : NO_BYTES;
-  return response.byteLength + request.byteLength > options.maxTensorBytes ? undefined : { response, request };
+  // The size first: a response over the bound is never put together (HTTP/2 path).
+  if (event.responseBytes + request.byteLength > options.maxTensorBytes) return undefined;
+  return { response: event.response ?? NO_BYTES, request };
 }
 
 /** The record of one inference, carrying `messages` (undefined: the tensors were left out for size). */

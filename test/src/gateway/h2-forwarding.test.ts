@@ -43,6 +43,7 @@ describe('gateway forwarding at the HTTP/2 level', () => {
       expect(events[0]!.headers.get('x-user')).toEqual(['u9']);
       const response = inferenceProto.GRPCInferenceService.service.ModelInfer.responseDeserialize(events[0]!.response!) as ModelInferResponse__Output;
       expect(response.id).toBe('h2-1');
+      expect(events[0]!.responseBytes).toBe(events[0]!.response!.byteLength);
     } finally {
       direct.close();
     }

@@ -29,6 +29,7 @@ const event = (i: number, responseBytes = 0): InferEvent => ({
   traceparent: '',
   request: Buffer.alloc(0),
   response: Buffer.alloc(responseBytes),
+  responseBytes,
 });
 
 describe('sink publisher', () => {
