@@ -24,6 +24,12 @@ export const SINK_PUBLISHER_DEFAULTS = {
   maxTensorBytes: 1 * MiB,
   /** A quarter of the 64 MiB messages the gateway sends the sink: room for one record of the largest tensors beside a batch. */
   maxBatchBytes: 16 * MiB,
+  /**
+   * How long a record may wait for others to share its batch. The sink fsyncs each batch
+   * before it acknowledges it, so at a few calls per second one batch per call is one fsync
+   * and one spool write per call; 20 ms makes batches of several records at any rate.
+   */
+  batchDelayMs: 20,
 } as const;
 
 /**
@@ -75,6 +81,8 @@ export const sinkPublisherSchema = z
       maxTensorBytes: integer(1 * KiB, 64 * MiB).default(SINK_PUBLISHER_DEFAULTS.maxTensorBytes),
       /** Bytes of records per Publish message (a batch takes at least one record); at most half the message size. */
       maxBatchBytes: integer(64 * KiB, 32 * MiB).default(SINK_PUBLISHER_DEFAULTS.maxBatchBytes),
+      /** Milliseconds a record waits for others to fill its batch before it is sent anyway; 0 sends at once. */
+      batchDelayMs: integer(0, 1_000).default(SINK_PUBLISHER_DEFAULTS.batchDelayMs),
     },
     { error: (issue) => (issue.code === 'invalid_type' ? 'expected a mapping' : undefined) },
   )

@@ -40,10 +40,10 @@ export class BatchLedger {
     this.sequence = 0;
   }
 
-  /** Sends batches on `stream` while its window allows, those to send again first. */
+  /** Sends batches on `stream` while its window allows, those to send again first, new ones when due. */
   fill(stream: PublishStream): void {
     while (this.inFlight.size < MAX_BATCHES_IN_FLIGHT) {
-      const batch = this.unsent.shift() ?? this.buffer.nextBatch();
+      const batch = this.unsent.shift() ?? (this.buffer.nextBatchDueInMs() === 0 ? this.buffer.nextBatch() : undefined);
       if (!batch) break;
       const sequence = ++this.sequence;
       this.inFlight.set(sequence, batch);

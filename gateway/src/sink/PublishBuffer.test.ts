@@ -31,6 +31,7 @@ const buffer = (overrides: Partial<PublishBufferOptions> = {}) =>
     mustNotLose: false,
     maxBatchRecords: 10,
     maxBatchBytes: 1024 * KiB,
+    batchDelayMs: 0,
     maxRecordBytes: 1024 * KiB,
     recordOptions: { captureInputs: new Set(), headers: [], maxTensorBytes: 4 * KiB },
     sink: '127.0.0.1:1',
@@ -104,5 +105,19 @@ describe('PublishBuffer', () => {
     held.nextBatch();
     expect(held.abandon()).toBe(3);
     expect(held).toMatchObject({ records: 0, bytes: 0, hasUnbatched: false, drops: { shutdown: 3 } });
+  });
+  it('makes a batch due when it is full or its oldest record has waited batchDelayMs, not before', () => {
+    const held = buffer({ batchDelayMs: 50, maxBatchRecords: 3 });
+    expect(held.nextBatchDueInMs()).toBe(Infinity);
+    const now = Date.now();
+    held.hold(event(10));
+    expect(held.nextBatchDueInMs(now)).toBeGreaterThan(0);
+    expect(held.nextBatchDueInMs(now)).toBeLessThanOrEqual(50);
+    expect(held.nextBatchDueInMs(now + 60)).toBe(0);
+    held.hold(event(10));
+    held.hold(event(10));
+    expect(held.nextBatchDueInMs(now)).toBe(0);
+    expect(held.nextBatch()!.records).toHaveLength(3);
+    expect(held.nextBatchDueInMs()).toBe(Infinity);
   });
 });

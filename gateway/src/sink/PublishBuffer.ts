@@ -36,6 +36,8 @@ export interface PublishBufferOptions {
   maxBatchRecords: number;
   /** Bytes (as the buffer counts them) per batch; a batch always takes at least one record. */
   maxBatchBytes: number;
+  /** How long the oldest record not yet batched waits for a fuller batch (ms). */
+  batchDelayMs: number;
   /** Counted bytes above which one record alone would not fit in a Publish message: dropped as oversized. */
   maxRecordBytes: number;
   recordOptions: RecordOptions;
@@ -49,6 +51,8 @@ interface Held {
   event: InferEvent;
   messages: RecordMessages | undefined;
   bytes: number;
+  /** Date.now() when it was held. */
+  heldAt: number;
 }
 
 /** The fields of an event a record needs besides its messages (copied, so no getter of the event runs). */
@@ -98,6 +102,8 @@ export class PublishBuffer {
   /** Inferences not yet turned into records, oldest first (`head` is the next to take). */
   private held: Held[] = [];
   private head = 0;
+  /** Bytes of the inferences not yet batched. */
+  private unbatchedBytes = 0;
   private lastDropWarning = 0;
   // Read on every inference: kept as fields of their own.
   private readonly maxRecords: number;
@@ -123,6 +129,18 @@ export class PublishBuffer {
   }
 
   /**
+   * Milliseconds until the next batch is due (0: now; Infinity: nothing to batch). It is due
+   * when it would be full (records or bytes), or when its oldest record has waited
+   * `batchDelayMs`: at high rates batches fill at once, at low ones several records still
+   * share one batch, and so one fsync in the sink.
+   */
+  nextBatchDueInMs(now = Date.now()): number {
+    if (this.head >= this.held.length) return Infinity;
+    if (this.held.length - this.head >= this.options.maxBatchRecords || this.unbatchedBytes >= this.options.maxBatchBytes) return 0;
+    return Math.max(0, this.held[this.head]!.heldAt + this.options.batchDelayMs - now);
+  }
+
+  /**
    * Holds an inference, or drops it when there is no room or its record could never be sent;
    * true when held. With `mustNotLose` only a record too large to send is dropped: admit()
    * stops calls at the limits, and the records of calls already running are held past them
@@ -141,9 +159,10 @@ export class PublishBuffer {
     }
     // Only what the record carries is kept: no request unless inputs are captured, and no
     // messages at all when they are over maxTensorBytes.
-    this.held.push({ event: withoutMessages(event), messages, bytes });
+    this.held.push({ event: withoutMessages(event), messages, bytes, heldAt: Date.now() });
     this.records++;
     this.bytes += bytes;
+    this.unbatchedBytes += bytes;
     return true;
   }
 
@@ -179,6 +198,7 @@ export class PublishBuffer {
       batch.bytes += bytes;
     }
     this.head = i;
+    this.unbatchedBytes -= batch.bytes;
     // Compact now and then rather than shifting per item.
     if (this.head === this.held.length) {
       this.held = [];

@@ -35,6 +35,8 @@ export interface SinkPublisherOptions {
   maxBatchRecords?: number;
   /** Bytes of records per Publish message; default in SINK_PUBLISHER_DEFAULTS, at most half of `maxMessageBytes`. */
   maxBatchBytes?: number;
+  /** How long a record waits for others to share its batch (ms); default in SINK_PUBLISHER_DEFAULTS, 0 sends at once. */
+  batchDelayMs?: number;
   /** Largest gRPC message to the sink; default 64 MiB. */
   maxMessageBytes?: number;
   /** The device of a runner's model version, when the gateway knows it. */
@@ -71,6 +73,7 @@ export class SinkPublisher implements InferObserver {
   private readonly ledger: BatchLedger;
   private readonly connection: SinkConnection;
   private scheduled = false;
+  private dueTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly flushWaiters = new Set<() => void>();
 
@@ -82,6 +85,7 @@ export class SinkPublisher implements InferObserver {
       mustNotLose: options.mustNotLose ?? false,
       maxBatchRecords: options.maxBatchRecords ?? 256,
       maxBatchBytes: Math.min(options.maxBatchBytes ?? SINK_PUBLISHER_DEFAULTS.maxBatchBytes, Math.floor(maxMessageBytes / 2)),
+      batchDelayMs: options.batchDelayMs ?? SINK_PUBLISHER_DEFAULTS.batchDelayMs,
       // A record alone in its message: the message's own framing is a few bytes.
       maxRecordBytes: maxMessageBytes - RECORD_FIELDS_BYTES - 1024,
       recordOptions: {
@@ -174,6 +178,7 @@ export class SinkPublisher implements InferObserver {
         `closing with ${buffered} prediction records the sink at ${this.options.address} has not acknowledged; they are lost (of them ${sent} were sent and may have reached its spool)`,
       );
     }
+    clearTimeout(this.dueTimer);
     this.connection.close();
   }
 
@@ -199,6 +204,18 @@ export class SinkPublisher implements InferObserver {
       return;
     }
     this.ledger.fill(stream);
+    this.wakeWhenDue();
+  }
+
+  /** A batch not yet due (it waits for more records) is sent when it is, if nothing sends it before. */
+  private wakeWhenDue(): void {
+    if (this.dueTimer || this.closed) return;
+    const dueInMs = this.buffer.nextBatchDueInMs();
+    if (dueInMs === 0 || dueInMs === Infinity) return;
+    this.dueTimer = setTimeout(() => {
+      this.dueTimer = undefined;
+      this.pump();
+    }, dueInMs);
   }
 
   private onAck(sequence: number): void {
