@@ -4,7 +4,7 @@
  * runner's pooled session and pipes the answer back untouched. A failed attempt goes to
  * another runner only while the runner has sent nothing the caller has seen.
  */
-import { constants, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
+import { constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import { trace as otelTrace, type Context, type Span } from '@opentelemetry/api';
 import { endSpan, injectHeaders, reportError, spansCanRecord, startChildSpan, startServerSpan, traceparentOf } from '@infermesh/common';
@@ -119,6 +119,7 @@ export class ForwardedInfer {
 
   private attempt(): void {
     let runner: RunnerEndpoint;
+    let session: ClientHttp2Session;
     let upstream: ClientHttp2Stream;
     try {
       runner = this.deps.router.pickRunner(this.header!.modelName, this.version, this.tried ?? NONE_TRIED);
@@ -126,7 +127,8 @@ export class ForwardedInfer {
       this.runner = runner.address;
       this.routeSpan?.setAttribute('runner', runner.address);
       if (this.deadline !== Infinity) this.outgoing!['grpc-timeout'] = timeoutHeader(this.deadline, Date.now());
-      upstream = this.deps.sessions.get(runner.address).request(this.outgoing!);
+      session = this.deps.sessions.get(runner.address);
+      upstream = session.request(this.outgoing!);
     } catch (error) {
       this.fail(error);
       return;
@@ -153,7 +155,7 @@ export class ForwardedInfer {
     upstream.on('close', () => {
       runner.outstanding--;
       if (this.upstream !== upstream || this.done || this.relay) return;
-      const { code, details } = resetStatus(upstream.rstCode, failure);
+      const { code, details } = resetStatus(upstream.rstCode, failure, session.destroyed || session.closed);
       if (!this.tryAgain(runner, code)) this.answer(code, details);
     });
     upstream.cork();

@@ -3,7 +3,7 @@
  * answer, for callers that need the response bytes themselves rather than piped on (each
  * message of a ModelStreamInfer). Routing, retries and spans are as for a unary call.
  */
-import { constants, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
+import { constants, type ClientHttp2Session, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import { ServiceError, type ErrorCode } from '@infermesh/common';
 import { MODEL_INFER_PATH } from '@infermesh/proto';
@@ -62,9 +62,11 @@ interface Outcome {
 function attempt(deps: H2InferDeps, runner: RunnerEndpoint, body: readonly Buffer[], call: MessageCall): Promise<Outcome> {
   return new Promise<Outcome>((resolve) => {
     if (call.deadline !== Infinity) call.outgoing['grpc-timeout'] = timeoutHeader(call.deadline, Date.now());
+    let session: ClientHttp2Session;
     let upstream;
     try {
-      upstream = deps.sessions.get(runner.address).request({ ...call.outgoing, ':path': MODEL_INFER_PATH });
+      session = deps.sessions.get(runner.address);
+      upstream = session.request({ ...call.outgoing, ':path': MODEL_INFER_PATH });
     } catch (error) {
       resolve({ code: grpc.status.UNAVAILABLE, details: `runner ${runner.address} unreachable: ${(error as Error).message}`, beforeAnswer: true });
       return;
@@ -87,7 +89,7 @@ function attempt(deps: H2InferDeps, runner: RunnerEndpoint, body: readonly Buffe
       runner.outstanding--;
       call.signal.removeEventListener('abort', cancel);
       if (!final) {
-        const { code, details } = resetStatus(upstream.rstCode, failure);
+        const { code, details } = resetStatus(upstream.rstCode, failure, session.destroyed || session.closed);
         resolve({ code, details, beforeAnswer: !answered });
         return;
       }
