@@ -18,9 +18,9 @@ export interface CallHeaders {
 export const NO_CALL_HEADERS: CallHeaders = { get: () => [], names: () => [] };
 
 /** Headers that are the transport's, not the caller's metadata (grpc-js's server drops the same). */
-const TRANSPORT = new Set(['grpc-timeout', 'grpc-encoding', 'grpc-accept-encoding', 'accept-encoding', 'te', 'content-type']);
+export const TRANSPORT_HEADERS: ReadonlySet<string> = new Set(['grpc-timeout', 'grpc-encoding', 'grpc-accept-encoding', 'accept-encoding', 'te', 'content-type']);
 
-const isMetadata = (name: string) => name.charCodeAt(0) !== 0x3a && !TRANSPORT.has(name);
+const isMetadata = (name: string) => name.charCodeAt(0) !== 0x3a && !TRANSPORT_HEADERS.has(name);
 
 /** CallHeaders over grpc-js Metadata. */
 export function metadataCallHeaders(metadata: Metadata): CallHeaders {

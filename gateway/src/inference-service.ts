@@ -23,16 +23,13 @@ import { metadataCallHeaders } from './CallHeaders.js';
 import type { InferObserver } from './InferObserver.js';
 import { observerNotifier } from './notify-observers.js';
 import { metadataHeaders, NO_HEADERS, type Router } from './Router.js';
-import { passThrough, readInferRequestHeader, wrapStreamResponse, type InferRequestHeader } from './wire.js';
+import { passThrough, readInferRequestHeader, STREAM_MAX_IN_FLIGHT, streamErrorResponse, wrapStreamResponse, type InferRequestHeader } from './wire.js';
 
-/** Requests of one ModelStreamInfer stream running at once. */
-const STREAM_MAX_IN_FLIGHT = 64;
 
 /** The methods of this file behind the service middleware: all but the hot path. */
 type ColdMethods = Pick<GRPCInferenceServiceHandlers, 'ServerLive' | 'ServerReady' | 'ServerMetadata' | 'ModelReady' | 'ModelMetadata'>;
 
 const upstream = inferenceProto.GRPCInferenceService.service;
-const serializeStreamResponse = upstream.ModelStreamInfer.responseSerialize;
 
 /**
  * The protocol's service definition with ModelInfer and ModelStreamInfer taking and giving
@@ -148,10 +145,7 @@ export function gatewayHandlers(
           } catch {
             // The error already says the request is malformed.
           }
-          return serializeStreamResponse({
-            error_message: details,
-            infer_response: { model_name: header.modelName, model_version: header.modelVersion, id: header.id },
-          });
+          return streamErrorResponse(header, details);
         },
       }),
   };

@@ -4,6 +4,7 @@
  * frame a stream response around response bytes it never decodes.
  */
 import { ServiceError } from '@infermesh/common';
+import { inferenceProto } from '@infermesh/proto';
 
 /** The fields of a ModelInferRequest the gateway routes on. */
 export interface InferRequestHeader {
@@ -143,4 +144,17 @@ function varintBytes(value: number): number[] {
 export function wrapStreamResponse(inferResponse: Buffer): Buffer {
   const prefix = Buffer.from([(FIELD_INFER_RESPONSE << 3) | WIRE_LENGTH_DELIMITED, ...varintBytes(inferResponse.length)]);
   return Buffer.concat([prefix, inferResponse], prefix.length + inferResponse.length);
+}
+
+/** Requests of one ModelStreamInfer stream running at once, on either forwarding path. */
+export const STREAM_MAX_IN_FLIGHT = 64;
+
+const serializeStreamResponse = inferenceProto.GRPCInferenceService.service.ModelStreamInfer.responseSerialize;
+
+/** The answer, in place, to a stream message that failed: its error, model and id. */
+export function streamErrorResponse(header: InferRequestHeader, details: string): Buffer {
+  return serializeStreamResponse({
+    error_message: details,
+    infer_response: { model_name: header.modelName, model_version: header.modelVersion, id: header.id },
+  });
 }

@@ -8,8 +8,8 @@
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import { endSpan, injectHeaders, reportError, spansCanRecord, startServerSpan, toGrpcStatus, traceparentOf } from '@infermesh/common';
-import { inferenceProto, MODEL_INFER_PATH, MODEL_STREAM_INFER_PATH } from '@infermesh/proto';
-import { readInferRequestHeader, wrapStreamResponse, type InferRequestHeader } from '../wire.js';
+import { MODEL_INFER_PATH, MODEL_STREAM_INFER_PATH } from '@infermesh/proto';
+import { readInferRequestHeader, STREAM_MAX_IN_FLIGHT, streamErrorResponse, wrapStreamResponse, type InferRequestHeader } from '../wire.js';
 import { http2CallHeaders } from '../CallHeaders.js';
 import type { InferEvent } from '../InferObserver.js';
 import { firstValue, lazyMetadata } from './call-metadata.js';
@@ -20,10 +20,6 @@ import { startDeadline } from './grpc-timeout.js';
 import type { H2InferDeps } from './H2InferDeps.js';
 import { answerStatus } from './relay-response.js';
 
-/** Requests of one stream running at once, as on the grpc-js path; reading pauses beyond it. */
-const STREAM_MAX_IN_FLIGHT = 64;
-
-const serializeStreamResponse = inferenceProto.GRPCInferenceService.service.ModelStreamInfer.responseSerialize;
 
 export class ForwardedStream {
   private readonly abort = new AbortController();
@@ -132,7 +128,7 @@ export class ForwardedStream {
         const { details } = reportError(this.deps.logger, 'ModelStreamInfer', error);
         // A message that could not be read reached no observer, as on the unary path.
         if (header.modelName !== '') tell(toGrpcStatus(error).code, details, undefined);
-        this.file(index, serializeStreamResponse({ error_message: details, infer_response: { model_name: header.modelName, model_version: header.modelVersion, id: header.id } }));
+        this.file(index, streamErrorResponse(header, details));
       },
     );
   }

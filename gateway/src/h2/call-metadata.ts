@@ -1,9 +1,8 @@
 /** The caller's metadata of an HTTP/2-forwarded call as grpc-js Metadata, for the span context only: made only when a span is. */
 import type { IncomingHttpHeaders } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
+import { TRANSPORT_HEADERS } from '../CallHeaders.js';
 
-/** Headers that are the transport's, not the caller's metadata (grpc-js's server drops the same). */
-const NOT_METADATA = ['grpc-timeout', 'grpc-encoding', 'grpc-accept-encoding', 'accept-encoding', 'te', 'content-type'];
 
 /** A reader of the call's metadata that builds it on first use and keeps it. */
 export function lazyMetadata(headers: IncomingHttpHeaders): () => grpc.Metadata {
@@ -11,7 +10,7 @@ export function lazyMetadata(headers: IncomingHttpHeaders): () => grpc.Metadata 
   return () => {
     if (!metadata) {
       metadata = grpc.Metadata.fromHttp2Headers(headers);
-      for (const key of NOT_METADATA) metadata.remove(key);
+      for (const key of TRANSPORT_HEADERS) metadata.remove(key);
     }
     return metadata;
   };
