@@ -118,8 +118,11 @@ export class RegistryClient {
     return unary((done) => this.stub.RetireVersion({ model, version, ...by }, this.deadline(), done));
   }
 
-  /** Sets the named fields of a model's rollout (all of them when `fields` is empty). */
-  setRollout(model: string, rollout: Rollout, fields: RolloutField[], by: Attribution = {}): Promise<Model__Output> {
+  /**
+   * Sets the named fields of a model's rollout (all of them when `fields` is empty); `force` takes
+   * a canary or stable version whose signature is not compatible with stable's.
+   */
+  setRollout(model: string, rollout: Rollout, fields: RolloutField[], by: Attribution & { force?: boolean } = {}): Promise<Model__Output> {
     return unary((done) => this.stub.SetRollout({ model, rollout, fields, ...by }, this.deadline(), done));
   }
 
