@@ -6,9 +6,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '@infermesh/common';
 import { createRunner, type Runner } from '@infermesh/runners';
-import { mlpModel, waitFor } from '@infermesh/testkit';
+import { inProcessRunnerSettings, mlpModel, waitFor } from '@infermesh/testkit';
 import { startInProcessRegistry, type InProcessRegistry } from './in-process-registry.js';
 import { failingMlpModel } from './models.js';
 
@@ -23,21 +22,7 @@ beforeAll(async () => {
   const empty = join(registry.dataDir, 'empty');
   await mkdir(empty);
   for (const name of ['cpu-a', 'cpu-b']) {
-    runners.push(
-      await createRunner({
-        name,
-        device: 'cpu',
-        host: '127.0.0.1',
-        port: 0,
-        modelRepository: empty,
-        dataDir: registry.dataDir,
-        intraOpThreads: 1,
-        maxMessageBytes: 1 << 26,
-        maxTensorElements: 1 << 24,
-        logger: silentLogger(),
-        registry: registry.registry.address,
-      }),
-    );
+    runners.push(await createRunner({ ...inProcessRunnerSettings(empty), name, dataDir: registry.dataDir, registry: registry.registry.address }));
   }
   await waitFor(async () => (await registry.client.listRunners()).filter((r) => r.live).length === 2, 30_000, 'both runners to join');
   for (const [version, bytes, config] of [
