@@ -87,6 +87,9 @@ export { resolveSinkConfig, SOURCE_DEAD_LETTERS, type SinkConfig, type SinkConte
 export {
   MODEL_CONFIG_DEFAULTS,
   MODEL_CONFIG_LIMITS,
+  MODEL_CONFIG_KEYS,
+  modelConfigProblems,
+  modelConfigYamlProblems,
   modelConfigSchema,
   parseModelConfig,
   type ModelConfig,
