@@ -4,6 +4,7 @@
  * port, takes calls again, and gets back the versions LoadModel had given it.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -182,4 +183,38 @@ describe('supervisor process', () => {
     expect(await supervisor.exited).toBe(0);
     expect(pids.filter(alive)).toEqual([]);
   }, 60_000);
+
+  it('takes its runners with it when killed with SIGKILL: no orphan keeps a runner port', async () => {
+    const dataDir = join(work, 'killed');
+    await mkdir(dataDir);
+    const configFile = join(dataDir, 'infermesh.json');
+    const runners = ['cpu-a', 'cpu-b'].map((name) => ({ name, device: 'cpu', port: 0, modelRepository: repo.dir, intraOpThreads: 1 }));
+    await writeFile(configFile, JSON.stringify({ dataDir, runners }));
+    const pids: number[] = [];
+    const supervisor = await spawnService({
+      name: 'supervisor',
+      script: mainScript('@infermesh/runners', 'supervisor-main.js'),
+      env: { INFERMESH_CONFIG: configFile },
+      onLine: (line, stream) => {
+        if (stream !== 'stdout' || !line.includes('"runners started"')) return;
+        const record = JSON.parse(line) as { runners: { pid: number }[] };
+        pids.push(...record.runners.map((runner) => runner.pid));
+      },
+    });
+    const ports = supervisor.address.split(',').map((address) => Number(address.slice(address.lastIndexOf(':') + 1)));
+    expect(pids.filter(alive)).toHaveLength(2);
+    supervisor.child.kill('SIGKILL');
+    expect(await supervisor.exited).toBe('SIGKILL');
+    await waitFor(async () => pids.filter(alive).length === 0, 30_000, 'the runners of the killed supervisor to exit');
+    for (const port of ports) expect(await portFree(port)).toBe(true);
+  }, 60_000);
 });
+
+/** Whether a server can listen on 127.0.0.1:`port` now. */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
