@@ -41,6 +41,11 @@ export class KeptService {
     return this.current.address;
   }
 
+  /** The pid of the process running now (or of the dead one until its successor starts). */
+  get pid(): number | undefined {
+    return this.current.child.pid;
+  }
+
   /** Stops the service (SIGTERM, then SIGKILL after `graceMs`) and starts it no more. */
   async stop(graceMs?: number): Promise<void> {
     this.stopping.abort();
