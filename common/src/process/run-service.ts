@@ -1,5 +1,6 @@
 /** Runs a service as a process: starts it, announces its address, stops it cleanly on a signal. */
 import { fstatSync } from 'node:fs';
+import { exitsWithParent } from '../config/env.js';
 import type { Logger } from '../log/logger.js';
 
 /** What a `createX(config)` factory returns. */
@@ -9,14 +10,8 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
-/**
- * Set by {@link spawnService} on its children, whose stdin is a pipe from the parent that it
- * never writes to: the pipe closes when the parent dies, even by SIGKILL.
- */
-export const EXIT_WITH_PARENT_ENV = 'INFERMESH_EXIT_WITH_PARENT';
-
 /** How long a service whose parent died may take to close before it exits anyway. */
-export const PARENT_GONE_CLOSE_MS = 10_000;
+const PARENT_GONE_CLOSE_MS = 10_000;
 
 /**
  * Starts the service. Logs `listening` with the address (the local launcher and the
@@ -43,7 +38,7 @@ export async function runService(logger: Logger, start: () => Promise<RunningSer
       },
     );
   };
-  if (process.env[EXIT_WITH_PARENT_ENV] === '1') watchParent(() => stop('parent process exited', PARENT_GONE_CLOSE_MS));
+  if (exitsWithParent()) watchParent(() => stop('parent process exited', PARENT_GONE_CLOSE_MS));
 
   try {
     service = await start();

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { EXIT_WITH_PARENT_ENV } from './run-service.js';
+import { EXIT_WITH_PARENT_VARIABLE } from '../config/env.js';
 
 /**
  * A compiled script of an infermesh workspace package (its main.js unless named), found
@@ -91,7 +91,7 @@ function exitReason(recent: readonly string[]): string {
 export function spawnService(options: SpawnOptions): Promise<SpawnedService> {
   const child = spawn(process.execPath, [...(options.nodeFlags ?? []), options.script], {
     cwd: options.cwd,
-    env: { ...process.env, ...options.env, [EXIT_WITH_PARENT_ENV]: '1' },
+    env: { ...process.env, ...options.env, [EXIT_WITH_PARENT_VARIABLE]: '1' },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   // Never written; a child that is gone must not make it throw.
