@@ -102,6 +102,7 @@ export { configFileOf, DEFAULT_CONFIG_FILE, loadConfig, loadConfigOrExit, orExit
 export { cudaDeviceId } from './config/device.js';
 export { createLogger, silentLogger, type Logger } from './log/logger.js';
 export { runService, type RunningService } from './process/run-service.js';
+export { Backoff, DEFAULT_BACKOFF, type BackoffPolicy } from './process/Backoff.js';
 export { GATEWAY_NODE_FLAGS, mainScript, spawnService, type SpawnOptions, type SpawnedService } from './process/spawn-service.js';
 export { INFERMESH_VERSION } from './version.js';
 export { startTelemetry, type Telemetry } from './telemetry/start-telemetry.js';

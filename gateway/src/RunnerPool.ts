@@ -2,6 +2,7 @@
  * The runners a gateway knows: a channel and a Status poll per runner, a static list or the
  * runners the registry's routes name.
  */
+import { OUTLIER_DEFAULTS, type OutlierPolicy } from './OutlierState.js';
 import { RunnerEndpoint } from './RunnerEndpoint.js';
 
 export class RunnerPool {
@@ -13,8 +14,9 @@ export class RunnerPool {
     addresses: readonly string[],
     private readonly maxMessageBytes: number,
     private readonly refreshMs: number,
+    private readonly outlier: OutlierPolicy = OUTLIER_DEFAULTS,
   ) {
-    this.runners = addresses.map((address) => new RunnerEndpoint(address, maxMessageBytes));
+    this.runners = addresses.map((address) => new RunnerEndpoint(address, maxMessageBytes, outlier));
   }
 
   /** Polls every runner now and then every `refreshMs`. */
@@ -32,7 +34,7 @@ export class RunnerPool {
   endpoint(address: string): RunnerEndpoint {
     let runner = this.runners.find((r) => r.address === address);
     if (!runner) {
-      runner = new RunnerEndpoint(address, this.maxMessageBytes);
+      runner = new RunnerEndpoint(address, this.maxMessageBytes, this.outlier);
       this.runners.push(runner);
       void runner.refresh(this.statusTimeoutMs());
     }

@@ -19,6 +19,7 @@ import { followRegistry, type RegistryLink } from './registry/follow-registry.js
 import type { Router } from './Router.js';
 import { RegistryRepository } from './repository/RegistryRepository.js';
 import { RunnerListRepository } from './repository/RunnerListRepository.js';
+import type { OutlierPolicy } from './OutlierState.js';
 import { RunnerPool } from './RunnerPool.js';
 import { createSinkPublisher, type SinkPublisher } from './sink/SinkPublisher.js';
 import { GatewayStats } from './status/GatewayStats.js';
@@ -35,6 +36,8 @@ export interface GatewayConfig extends Partial<Pick<GatewaySettings, 'httpPort' 
   logger: Logger;
   /** Told about every forwarded inference (sink publisher, registry reporter). */
   observers?: InferObserver[];
+  /** When a runner that keeps failing is left out, and for how long; default 5 failures in a row, 10 s out. */
+  outlier?: OutlierPolicy;
 }
 
 /** A started gateway. */
@@ -53,7 +56,7 @@ export interface Gateway {
 
 export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   if (!config.registry && config.runners.length === 0) throw new Error('gateway: no runners configured (gateway.runners or runners) and no registry');
-  const pool = new RunnerPool(config.registry ? [] : config.runners, config.maxMessageBytes, config.runnerRefreshMs);
+  const pool = new RunnerPool(config.registry ? [] : config.runners, config.maxMessageBytes, config.runnerRefreshMs, config.outlier);
   await pool.start();
   const stats = new GatewayStats(pool);
   const link: RegistryLink | undefined = config.registry ? followRegistry(config.registry, pool, stats, config.logger) : undefined;
