@@ -56,6 +56,7 @@ export {
   parseRegistryConfig,
   registryClientAddress,
   registrySchema,
+  type ArtifactSourcesConfig,
   type PolicyConfig,
   type RegistryConfig,
 } from './config/registry-config.js';

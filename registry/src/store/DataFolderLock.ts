@@ -35,7 +35,7 @@ export class DataFolderLock {
   static async acquire(dir: string): Promise<DataFolderLock> {
     const resolved = path.resolve(dir);
     const file = path.join(resolved, 'registry.lock');
-    await mkdir(resolved, { recursive: true });
+    await mkdir(resolved, { recursive: true, mode: 0o700 });
     for (let attempt = 0; attempt < 3; attempt++) {
       if (heldHere.has(resolved)) throw new Error(DataFolderLock.heldMessage(resolved, { pid: process.pid, host: hostname(), sinceMs: 0 }));
       try {

@@ -72,10 +72,10 @@ export class FileRegistryStore implements RegistryStore {
     }
     const revision = expectedRevision + 1;
     const body: StateFile = { format: FORMAT, revision, savedAtMs: Date.now(), state };
-    await mkdir(this.dir, { recursive: true });
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const temporary = path.join(this.dir, `.state.json.${randomUUID()}.tmp`);
     try {
-      const handle = await open(temporary, 'wx', 0o644);
+      const handle = await open(temporary, 'wx', 0o600);
       try {
         await handle.writeFile(JSON.stringify(body));
         await handle.sync();
