@@ -32,6 +32,7 @@ export {
   type StartedGrpcServer,
 } from './grpc/start-grpc-server.js';
 export { clientChannelOptions } from './grpc/client-options.js';
+export { isCredentialHeader } from './grpc/credential-headers.js';
 export { unaryHandler } from './grpc/unary-handler.js';
 export { unaryCall, type UnaryCallback } from './grpc/unary-call.js';
 export { UNSUPPORTED_METHODS, unimplementedHandler, unsupportedMethodHandlers } from './grpc/unsupported-methods.js';
