@@ -101,6 +101,7 @@ export { configFileOf, DEFAULT_CONFIG_FILE, loadConfig, loadConfigOrExit, orExit
 export { cudaDeviceId } from './config/device.js';
 export { createLogger, silentLogger, type Logger } from './log/logger.js';
 export { runService, type RunningService } from './process/run-service.js';
+export { DATA_DIR_MODE, DATA_FILE_MODE } from './process/data-modes.js';
 export { GATEWAY_NODE_FLAGS, mainScript, spawnService, type SpawnOptions, type SpawnedService } from './process/spawn-service.js';
 export { INFERMESH_VERSION } from './version.js';
 export { startTelemetry, type Telemetry } from './telemetry/start-telemetry.js';

@@ -7,7 +7,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { ServiceError, type ArtifactSourcesConfig } from '@infermesh/common';
+import { DATA_DIR_MODE, DATA_FILE_MODE, ServiceError, type ArtifactSourcesConfig } from '@infermesh/common';
 import { syncFolder } from '../store/FileRegistryStore.js';
 import { AllowedPaths } from './allowed-paths.js';
 import { ArtifactDownloader } from './download.js';
@@ -57,8 +57,8 @@ export class ArtifactStore {
   async init(): Promise<void> {
     await rm(this.incoming, { recursive: true, force: true });
     // Owner only: the registry's copies are nobody else's to read.
-    await mkdir(this.incoming, { recursive: true, mode: 0o700 });
-    await mkdir(this.artifacts, { recursive: true, mode: 0o700 });
+    await mkdir(this.incoming, { recursive: true, mode: DATA_DIR_MODE });
+    await mkdir(this.artifacts, { recursive: true, mode: DATA_DIR_MODE });
   }
 
   /** Copies a file under `registry.artifacts.allowedDirs` (relative paths resolve against the registry's working directory). */
@@ -117,7 +117,7 @@ export class ArtifactStore {
     const hash = createHash('sha256');
     let sizeBytes = 0;
     try {
-      const handle = await open(temporary, 'wx', 0o600);
+      const handle = await open(temporary, 'wx', DATA_FILE_MODE);
       try {
         for await (const chunk of source) {
           sizeBytes += chunk.byteLength;
