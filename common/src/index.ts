@@ -1,7 +1,15 @@
 /** Shared library of infermesh services: errors, tensor codec, gRPC helpers, config, logs, and the contracts of models and the registry. */
 export { ServiceError } from './errors/ServiceError.js';
 export { ERROR_CODE_NAMES, ErrorCode, type ErrorCodeName } from './errors/ErrorCode.js';
-export { grpcStatusOf, serverErrorOf, toGrpcStatus, toServerErrorResponse, type GrpcStatus } from './errors/to-grpc-status.js';
+export {
+  grpcStatusOf,
+  hidesUpstreamDetails,
+  serverErrorOf,
+  toGrpcStatus,
+  toServerErrorResponse,
+  upstreamInternalDetails,
+  type GrpcStatus,
+} from './errors/to-grpc-status.js';
 export { reportError } from './errors/report-error.js';
 export { BackendRegistry, type BackendFactory } from './backends/BackendRegistry.js';
 export {

@@ -20,6 +20,18 @@ describe('toGrpcStatus', () => {
     expect(toGrpcStatus(ServiceError.resourceExhausted('queue full'))).toEqual({ code: status.RESOURCE_EXHAUSTED, details: 'queue full', expected: true });
   });
 
+  it("hides a received UNKNOWN, INTERNAL or DATA_LOSS's details from the caller, keeping its code, for the log", () => {
+    for (const code of [status.UNKNOWN, status.INTERNAL, status.DATA_LOSS]) {
+      const received = Object.assign(new Error('13 INTERNAL: onnxruntime: /models/secret/path.onnx node MatMul_3 failed'), { code, details: 'onnxruntime: /models/secret/path.onnx node MatMul_3 failed' });
+      expect(toGrpcStatus(received)).toEqual({ code, details: `internal error (${status[code]}) in an upstream service; see the gateway log`, expected: false });
+    }
+    // The caller's own mistakes keep their clear message.
+    const invalid = Object.assign(new Error("3 INVALID_ARGUMENT: input 'x': expected FP32"), { code: status.INVALID_ARGUMENT, details: "input 'x': expected FP32" });
+    expect(toGrpcStatus(invalid)).toEqual({ code: status.INVALID_ARGUMENT, details: "input 'x': expected FP32", expected: true });
+    // A service's own INTERNAL (a ServiceError) is generic already and stays as it is.
+    expect(toGrpcStatus(ServiceError.internal('could not save; see the log'))).toMatchObject({ code: status.INTERNAL, details: 'could not save; see the log' });
+  });
+
   it('keeps a status received from another gRPC server', () => {
     const received = Object.assign(new Error('5 NOT_FOUND: gone'), { code: status.NOT_FOUND, details: 'gone' });
     expect(toGrpcStatus(received)).toEqual({ code: status.NOT_FOUND, details: 'gone', expected: true });

@@ -150,6 +150,7 @@ export class ForwardedInfer {
             this.responseFrameBytes += chunk.length;
           }),
         onEnd: (code, details) => this.finish(code, details),
+        onHidden: (code, details) => this.deps.logger.error({ runner: runner.address, code: grpc.status[code], details }, 'runner failed a ModelInfer'),
       });
     });
     upstream.on('close', () => {
