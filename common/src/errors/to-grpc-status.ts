@@ -83,8 +83,9 @@ function isGrpcError(error: object): error is { code: status; details: string; m
 function statusOfOne(error: object): GrpcStatus | undefined {
   if (error instanceof ServiceError) return { code: grpcStatusOf(error.code), details: error.details, expected: true };
   if (isGrpcError(error)) {
-    // Not expected: the upstream's own details are logged, the caller gets a generic message.
-    if (hidesUpstreamDetails(error.code)) return { code: error.code, details: upstreamInternalDetails(error.code), expected: false };
+    // Received from another server (grpc-js's client errors carry its metadata; a status this
+    // process mapped already does not): its own details are logged, the caller gets a generic message.
+    if (error.metadata !== undefined && hidesUpstreamDetails(error.code)) return { code: error.code, details: upstreamInternalDetails(error.code), expected: false };
     return { code: error.code, details: error.details, expected: true };
   }
   const errno = (error as { code?: unknown }).code;
