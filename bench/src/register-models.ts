@@ -17,7 +17,7 @@ export async function registerModels(client: RegistryClient, repository: string,
   for (const source of sources) {
     const config_yaml = source.configPath ? await readFile(source.configPath, 'utf8') : '';
     const version = Number(source.version);
-    await client.registerVersion({ model: source.name, version, artifact: source.modelPath, config_yaml, actor: ACTOR });
+    await client.pushVersion({ model: source.name, version, config_yaml, actor: ACTOR }, source.modelPath);
     stable.set(source.name, Math.min(version, stable.get(source.name) ?? version));
   }
   for (const name of models) {

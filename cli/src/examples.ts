@@ -20,7 +20,8 @@ export async function registerExamples(client: RegistryClient, repository: strin
   for (const source of models) {
     const configYaml = source.configPath ? await readFile(source.configPath, 'utf8') : '';
     try {
-      const { created } = await client.registerVersion({ model: source.name, version: Number(source.version), artifact: source.modelPath, config_yaml: configYaml, actor: ACTOR });
+      // Uploaded, not named by path: the registry takes paths only from folders its config allows.
+      const { created } = await client.pushVersion({ model: source.name, version: Number(source.version), config_yaml: configYaml, actor: ACTOR }, source.modelPath);
       if (created) log(`registered example ${source.name} v${source.version}`);
     } catch (error) {
       // The user registered other bytes under this number: theirs stay.

@@ -1,7 +1,15 @@
 /** Shared library of infermesh services: errors, tensor codec, gRPC helpers, config, logs, and the contracts of models and the registry. */
 export { ServiceError } from './errors/ServiceError.js';
 export { ERROR_CODE_NAMES, ErrorCode, type ErrorCodeName } from './errors/ErrorCode.js';
-export { grpcStatusOf, serverErrorOf, toGrpcStatus, toServerErrorResponse, type GrpcStatus } from './errors/to-grpc-status.js';
+export {
+  grpcStatusOf,
+  hidesUpstreamDetails,
+  serverErrorOf,
+  toGrpcStatus,
+  toServerErrorResponse,
+  upstreamInternalDetails,
+  type GrpcStatus,
+} from './errors/to-grpc-status.js';
 export { reportError } from './errors/report-error.js';
 export { BackendRegistry, type BackendFactory } from './backends/BackendRegistry.js';
 export {
@@ -32,6 +40,7 @@ export {
   type StartedGrpcServer,
 } from './grpc/start-grpc-server.js';
 export { clientChannelOptions } from './grpc/client-options.js';
+export { isCredentialHeader } from './grpc/credential-headers.js';
 export { unaryHandler } from './grpc/unary-handler.js';
 export { unaryCall, type UnaryCallback } from './grpc/unary-call.js';
 export { UNSUPPORTED_METHODS, unimplementedHandler, unsupportedMethodHandlers } from './grpc/unsupported-methods.js';
@@ -56,6 +65,7 @@ export {
   parseRegistryConfig,
   registryClientAddress,
   registrySchema,
+  type ArtifactSourcesConfig,
   type PolicyConfig,
   type RegistryConfig,
 } from './config/registry-config.js';
@@ -103,6 +113,7 @@ export { cudaDeviceId } from './config/device.js';
 export { createLogger, silentLogger, type Logger } from './log/logger.js';
 export { runService, type RunningService } from './process/run-service.js';
 export { Backoff, DEFAULT_BACKOFF, type BackoffPolicy } from './process/Backoff.js';
+export { DATA_DIR_MODE, DATA_FILE_MODE } from './process/data-modes.js';
 export { GATEWAY_NODE_FLAGS, mainScript, spawnService, type SpawnOptions, type SpawnedService } from './process/spawn-service.js';
 export { INFERMESH_VERSION } from './version.js';
 export { startTelemetry, type Telemetry } from './telemetry/start-telemetry.js';

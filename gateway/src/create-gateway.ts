@@ -24,15 +24,17 @@ import { RunnerPool } from './RunnerPool.js';
 import { createSinkPublisher, type SinkPublisher } from './sink/SinkPublisher.js';
 import { GatewayStats } from './status/GatewayStats.js';
 import { statusRoutes } from './status/status-routes.js';
+import { RunnerHeaders } from './runner-headers.js';
 import { StaticRouter } from './StaticRouter.js';
 
 /**
  * Everything a gateway needs: common's GatewaySettings (the resolved mesh config) plus what
  * the process supplies. Tests may leave out `httpPort` (no status page or /metrics), `retry`
- * (the `gateway.retry` defaults) and `forwarding` (http2); without `registry` the gateway
+ * (the `gateway.retry` defaults), `forwarding` (http2) and `passThroughHeaders` (none); without `registry` the gateway
  * routes to the static `runners` list, without `publisher` it writes no records.
  */
-export interface GatewayConfig extends Partial<Pick<GatewaySettings, 'httpPort' | 'retry' | 'forwarding'>>, Omit<GatewaySettings, 'httpPort' | 'retry' | 'forwarding'> {
+export interface GatewayConfig extends Partial<Pick<GatewaySettings, 'httpPort' | 'retry' | 'forwarding' | 'passThroughHeaders'>>,
+    Omit<GatewaySettings, 'httpPort' | 'retry' | 'forwarding' | 'passThroughHeaders'> {
   logger: Logger;
   /** Told about every forwarded inference (sink publisher, registry reporter). */
   observers?: InferObserver[];
@@ -62,6 +64,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   const link: RegistryLink | undefined = config.registry ? followRegistry(config.registry, pool, stats, config.logger) : undefined;
   const router: Router = link?.router ?? new StaticRouter(pool);
   const retry = new RetryPolicy(gatewayRetryPolicyOptions(config.retry ?? GATEWAY_RETRY_DEFAULTS));
+  const runnerHeaders = new RunnerHeaders(config.passThroughHeaders);
   const publisher = config.publisher && sinkPublisher(config.publisher, pool, config.logger);
   if (publisher) stats.watchSink(publisher);
   const observers = publisher ? [...(config.observers ?? []), publisher] : config.observers;
@@ -69,7 +72,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   // The registry's reports are read from the same counts: one observer counts each call once.
   const own: InferObserver[] = [stats];
   const implementation = {
-    ...gatewayHandlers(router, retry, config.logger, observers, own, extensionNames(link !== undefined)),
+    ...gatewayHandlers(router, retry, runnerHeaders, config.logger, observers, own, extensionNames(link !== undefined)),
     ...extensionHandlers(router, pool, repository, config.logger),
   };
   const h2 = (config.forwarding ?? 'http2') === 'http2';
@@ -90,6 +93,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
         infer: {
           router,
           retry,
+          runnerHeaders,
           sessions: new SessionPool(config.logger),
           maxMessageBytes: config.maxMessageBytes,
           logger: config.logger,

@@ -14,6 +14,7 @@ import { deadlineMs, endSpan, injectContext, spansCanRecord, startChildSpan, typ
 import { MODEL_INFER_PATH } from '@infermesh/proto';
 import { metadataHeaders, type Router } from './Router.js';
 import type { RunnerEndpoint } from './RunnerEndpoint.js';
+import type { RunnerHeaders } from './runner-headers.js';
 import { passThrough, withModelVersion, type InferRequestHeader } from './wire.js';
 
 /** No runner tried yet: most calls take one attempt and never need a set of their own. */
@@ -77,6 +78,8 @@ export interface ForwardTrace {
 export async function forwardInfer(
   router: Router,
   retry: RetryPolicy,
+  /** Which of the caller's metadata the runner gets. */
+  runnerHeaders: RunnerHeaders,
   header: InferRequestHeader,
   request: Buffer,
   parent: ParentCall,
@@ -90,13 +93,10 @@ export async function forwardInfer(
     traceContext && spansCanRecord()
       ? startChildSpan('route', traceContext, { 'model.name': header.modelName, 'model.version': version, 'route.reason': choice.reason })
       : undefined;
-  // The caller's metadata goes on as it came (its trace headers too), unless the route span
-  // replaces the trace context: only then is it copied.
-  let metadata = parent.metadata;
-  if (span) {
-    metadata = metadata.clone();
-    injectContext(metadata, otelTrace.setSpan(traceContext!, span));
-  }
+  // Only the trace headers and the declared pass-through reach the runner; the route span,
+  // when there is one, replaces the caller's trace context in that copy.
+  const metadata = runnerHeaders.metadataFor(parent.metadata);
+  if (span) injectContext(metadata, otelTrace.setSpan(traceContext!, span));
   const body = version === header.modelVersion ? request : withModelVersion(request, version);
   let tried: Set<RunnerEndpoint> | undefined;
   let attempts = 0;

@@ -19,6 +19,7 @@ import {
 } from '@infermesh/common';
 import { MODEL_INFER_PATH, inferenceProto, type GRPCInferenceServiceHandlers, type ModelMetadataResponse__Output } from '@infermesh/proto';
 import { forwardInfer, type ForwardTrace, type ParentCall } from './forward-infer.js';
+import type { RunnerHeaders } from './runner-headers.js';
 import { metadataCallHeaders } from './CallHeaders.js';
 import type { InferObserver } from './InferObserver.js';
 import { observerNotifier } from './notify-observers.js';
@@ -49,6 +50,8 @@ export function gatewayHandlers(
   router: Router,
   /** When a failed ModelInfer attempt goes to another runner; shared by every call, so its budget counts them all. */
   retry: RetryPolicy,
+  /** Which of the caller's metadata reaches a runner. */
+  runnerHeaders: RunnerHeaders,
   logger: Logger,
   /** The caller's list, read at every call: observers added to it later are told too. */
   observers: readonly InferObserver[] = [],
@@ -70,7 +73,7 @@ export function gatewayHandlers(
     let failure: unknown;
     try {
       // The context travels explicitly: nothing below reads the active one.
-      response = await forwardInfer(router, retry, header, request, call, trace, ctx);
+      response = await forwardInfer(router, retry, runnerHeaders, header, request, call, trace, ctx);
       return response;
     } catch (error) {
       failure = error;

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { serviceMiddleware, startGrpcServer, withMiddleware, type Logger, type RegistrySettings } from '@infermesh/common';
 import { registryProto } from '@infermesh/proto/registry';
 import { ArtifactStore } from './artifacts/ArtifactStore.js';
+import { isLoopbackHost } from './artifacts/network-guard.js';
 import { Membership } from './placement/Membership.js';
 import { Placement } from './placement/Placement.js';
 import { RunnerControls } from './placement/RunnerControls.js';
@@ -50,11 +51,22 @@ export async function createRegistry(options: RegistryOptions): Promise<RunningR
   }
 }
 
+/** `registry.artifacts.allowedDirs` against dataDir; absent, `<dataDir>/models` on loopback and nothing beyond it. */
+function allowedDirs({ config, dataDir }: RegistryOptions): string[] {
+  const dirs = config.artifacts.allowedDirs ?? (isLoopbackHost(config.host) ? ['models'] : []);
+  return dirs.map((dir) => path.resolve(dataDir, dir));
+}
+
 async function startRegistry(options: RegistryOptions, dir: string): Promise<RunningRegistry> {
   const { config, logger } = options;
   const store = createStore(config.store, dir);
   const registry = await Registry.open(store, logger);
-  const artifacts = new ArtifactStore({ dir, maxBytes: config.maxArtifactBytes, downloadTimeoutMs: config.downloadTimeoutMs });
+  const artifacts = new ArtifactStore({
+    dir,
+    maxBytes: config.maxArtifactBytes,
+    downloadTimeoutMs: config.downloadTimeoutMs,
+    sources: { ...config.artifacts, allowedDirs: allowedDirs(options) },
+  });
   await artifacts.init();
 
   const controls = new RunnerControls();

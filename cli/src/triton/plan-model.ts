@@ -32,7 +32,7 @@ export interface ModelPlan {
 
 async function mapFolder(folder: ModelFolder, notes: ImportNotes): Promise<MappedModel> {
   if (!folder.configFile) return defaultMapping(notes);
-  const text = await readConfigText(folder.configFile);
+  const text = await readConfigText(folder.root, folder.configFile);
   try {
     return mapTritonConfig(parsePbtxt(text), folder.name, notes);
   } catch (error) {
@@ -55,7 +55,7 @@ export async function planModel(folder: ModelFolder): Promise<ModelPlan> {
   }
   plan.configYaml = toConfigYaml(plan.mapped.config);
 
-  const found = await scanVersions(folder.dir, plan.mapped.modelFilename);
+  const found = await scanVersions(folder.root, folder.dir, plan.mapped.modelFilename);
   plan.versions = found.versions;
   plan.skippedEntries = found.skipped;
   const numbers = found.versions.map((v) => v.version);

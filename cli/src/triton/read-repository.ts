@@ -3,8 +3,8 @@
  * `<dir>/<model>/<version>/<model file>`. Only the layout is read here; what the files
  * mean is decided by the mapping.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { isAbsolute, join, relative } from 'node:path';
 import { ImportRefusal } from './import-notes.js';
 
 /** Largest config.pbtxt read; real ones are a few KiB. */
@@ -16,6 +16,8 @@ const MAX_VERSION = 0xffff_ffff;
 export interface ModelFolder {
   name: string;
   dir: string;
+  /** The repository's real path (links followed): nothing is read from outside it. */
+  root: string;
   /** Path of its config.pbtxt, when it has one. */
   configFile?: string;
 }
@@ -35,8 +37,24 @@ export interface SkippedEntry {
 
 const isFile = async (path: string) => (await stat(path).catch(() => undefined))?.isFile() ?? false;
 
+/**
+ * The real path of `path` when it (links followed) lies inside the repository at `root`
+ * (a real path), undefined when it leads out or does not exist: a link to ~/.ssh/id_rsa
+ * named model.onnx is never read, let alone uploaded.
+ */
+export async function insideRepository(root: string, path: string): Promise<string | undefined> {
+  const real = await realpath(path).catch(() => undefined);
+  if (real === undefined) return undefined;
+  const rest = relative(root, real);
+  return rest === '' || (!rest.startsWith('..') && !isAbsolute(rest)) ? real : undefined;
+}
+
+/** Why an entry that leads out of the repository is not read. */
+export const outsideRepository = (entry: string) => `${entry} is a link that leads outside the repository; infermesh imports only files inside it`;
+
 /** The model folders of `root`, by name; hidden folders and loose files are not models. */
-export async function listModelFolders(root: string): Promise<ModelFolder[]> {
+export async function listModelFolders(repository: string): Promise<ModelFolder[]> {
+  const root = await realpath(repository);
   const entries = await readdir(root, { withFileTypes: true });
   const folders: ModelFolder[] = [];
   for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
@@ -44,20 +62,25 @@ export async function listModelFolders(root: string): Promise<ModelFolder[]> {
     const dir = join(root, entry.name);
     if (!(entry.isDirectory() || (entry.isSymbolicLink() && (await stat(dir).catch(() => undefined))?.isDirectory()))) continue;
     const configFile = join(dir, 'config.pbtxt');
-    folders.push({ name: entry.name, dir, ...((await isFile(configFile)) ? { configFile } : {}) });
+    folders.push({ name: entry.name, dir, root, ...((await isFile(configFile)) ? { configFile } : {}) });
   }
   return folders;
 }
 
-/** The text of a config.pbtxt, refused over MAX_CONFIG_BYTES. */
-export async function readConfigText(file: string): Promise<string> {
-  const { size } = await stat(file);
+/** The text of a config.pbtxt inside the repository at `root`, refused over MAX_CONFIG_BYTES. */
+export async function readConfigText(root: string, file: string): Promise<string> {
+  const real = await insideRepository(root, file);
+  if (real === undefined) throw new ImportRefusal('failed', outsideRepository('config.pbtxt'));
+  const { size } = await stat(real);
   if (size > MAX_CONFIG_BYTES) throw new ImportRefusal('failed', `config.pbtxt is ${size} bytes, over the limit of ${MAX_CONFIG_BYTES} (1 MiB)`);
-  return readFile(file, 'utf8');
+  return readFile(real, 'utf8');
 }
 
-/** The numeric version folders of a model that hold `filename`, oldest first, and what was passed over. */
-export async function scanVersions(dir: string, filename: string): Promise<{ versions: VersionFile[]; skipped: SkippedEntry[] }> {
+/**
+ * The numeric version folders of a model that hold `filename`, oldest first, and what was
+ * passed over; `root` is the repository's real path, and each file is given by its real path.
+ */
+export async function scanVersions(root: string, dir: string, filename: string): Promise<{ versions: VersionFile[]; skipped: SkippedEntry[] }> {
   const versions: VersionFile[] = [];
   const skipped: SkippedEntry[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
@@ -80,9 +103,11 @@ export async function scanVersions(dir: string, filename: string): Promise<{ ver
     }
     const file = join(path, filename);
     const fileInfo = await stat(file).catch(() => undefined);
+    const real = fileInfo ? await insideRepository(root, file) : undefined;
     if (!fileInfo) skipped.push({ entry: entry.name, reason: `no ${filename} in it` });
+    else if (real === undefined) skipped.push({ entry: entry.name, reason: outsideRepository(filename) });
     else if (!fileInfo.isFile()) skipped.push({ entry: entry.name, reason: `${filename} is a folder (an ONNX model with external data); infermesh registers single-file models` });
-    else versions.push({ version, file, sizeBytes: fileInfo.size });
+    else versions.push({ version, file: real, sizeBytes: fileInfo.size });
   }
   versions.sort((a, b) => a.version - b.version);
   return { versions, skipped: skipped.sort((a, b) => (a.entry < b.entry ? -1 : 1)) };

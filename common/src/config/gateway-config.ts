@@ -21,6 +21,15 @@ export const gatewaySchema = z
      * 'http2' (the HTTP/2 stream is piped to the runner; see gateway/src/h2). Off until the bench says otherwise.
      */
     forwarding: z.enum(['grpc-js', 'http2']).default('http2'),
+    /**
+     * Caller metadata passed on to runners besides the trace context (traceparent,
+     * tracestate) and, on the HTTP/2 path, the transport's headers: nothing else the caller
+     * sent (authorization, cookies, its own headers) reaches a runner unless named here.
+     */
+    passThroughHeaders: z
+      .array(z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'expected a lowercase metadata name'))
+      .max(100)
+      .default([]),
   })
   .strict();
 

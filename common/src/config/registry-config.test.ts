@@ -18,6 +18,17 @@ describe('registry config', () => {
     expect(() => parseRegistryConfig({ leaseMS: 5 })).toThrowError(/registry: .*leaseMS/);
   });
 
+  it('downloads nothing and leaves allowedDirs to the registry by default, and refuses malformed sources', () => {
+    expect(parseRegistryConfig(undefined).artifacts).toEqual({ allowedUrlPrefixes: [], allowHttp: false, allowedNetworks: [], maxRedirects: 5 });
+    expect(parseRegistryConfig({ artifacts: { allowedNetworks: ['10.1.0.0/16', 'fd00::/8'], allowedUrlPrefixes: ['https://models.example.com/onnx/'] } }).artifacts).toMatchObject({
+      allowedNetworks: ['10.1.0.0/16', 'fd00::/8'],
+    });
+    expect(() => parseRegistryConfig({ artifacts: { allowedNetworks: ['10.0.0.0/33'] } })).toThrowError(/registry\.artifacts\.allowedNetworks\.0: must be an address range/);
+    expect(() => parseRegistryConfig({ artifacts: { allowedNetworks: ['localhost'] } })).toThrowError(/registry\.artifacts\.allowedNetworks\.0: /);
+    expect(() => parseRegistryConfig({ artifacts: { allowedUrlPrefixes: ['file:///etc/'] } })).toThrowError(/registry\.artifacts\.allowedUrlPrefixes\.0: must be an absolute http\(s\) URL/);
+    expect(() => parseRegistryConfig({ artifacts: { allowedUrlPrefixes: ['https://u:p@h/'] } })).toThrowError(/allowedUrlPrefixes\.0: /);
+  });
+
   it('gives clients a reachable address for a wildcard host', () => {
     expect(registryClientAddress({ host: '0.0.0.0', port: 8003 })).toBe('127.0.0.1:8003');
     expect(registryClientAddress({ host: 'registry.internal', port: 9000 })).toBe('registry.internal:9000');

@@ -1,4 +1,5 @@
 /** The mesh config's `registry:` section; its errors name the key as `registry.<key>`. */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ConfigError } from './ConfigError.js';
 import { POLICY_LIMITS } from './policy-limits.js';
@@ -17,6 +18,48 @@ const policySchema = z
     minRequests: z.number().int().min(POLICY_LIMITS.minRequests.min).max(POLICY_LIMITS.minRequests.max).default(100),
     /** Sliding window of the judgement. */
     windowMs: z.number().int().min(POLICY_LIMITS.windowMs.min).max(POLICY_LIMITS.windowMs.max).default(60_000),
+  })
+  .strict();
+
+/** `10.0.0.0/8` or `fd00::/8`: an address and a prefix length that fits its family. */
+const cidr = z.string().refine((value) => {
+  const [address, bits, ...rest] = value.split('/');
+  const family = isIP(address ?? '');
+  return rest.length === 0 && family !== 0 && bits !== undefined && /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}, 'must be an address range such as 10.0.0.0/8 or fd00::/8');
+
+/** `https://models.example.com/onnx/`: an absolute http(s) URL. */
+const urlPrefix = z.string().refine((value) => {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.username === '' && url.password === '';
+  } catch {
+    return false;
+  }
+}, 'must be an absolute http(s) URL without credentials');
+
+/**
+ * Where RegisterVersion may take an artifact from. Uploads (PushVersion, what the CLI sends)
+ * need none of it.
+ */
+const artifactsSchema = z
+  .object({
+    /**
+     * Folders on the registry's machine whose files may be registered by path (relative to
+     * dataDir). Absent: `<dataDir>/models` while the registry listens on loopback, none otherwise.
+     */
+    allowedDirs: z.array(z.string().min(1)).max(100).optional(),
+    /** URLs must start with one of these; none by default, so the registry downloads nothing. */
+    allowedUrlPrefixes: z.array(urlPrefix).max(100).default([]),
+    /** Plain http URLs (and redirects to them); https only by default. */
+    allowHttp: z.boolean().default(false),
+    /**
+     * Loopback, private, link-local and unspecified address ranges a download may still
+     * connect to (each is refused otherwise), e.g. `10.1.2.0/24`.
+     */
+    allowedNetworks: z.array(cidr).max(100).default([]),
+    /** Redirects a download follows, each checked like the URL itself. */
+    maxRedirects: z.number().int().min(0).max(20).default(5),
   })
   .strict();
 
@@ -48,6 +91,8 @@ export const registrySchema = z
     defaultReplicas: z.number().int().min(0).max(10_000).default(0),
     /** Rollout events kept per model. */
     historyLimit: z.number().int().min(10).max(100_000).default(1_000),
+    /** Where artifacts may come from: folders for paths, URL prefixes and networks for downloads. */
+    artifacts: artifactsSchema.prefault({}),
     store: storeSchema.prefault({ type: 'file' }),
     /** The automatic-rollback policy a model starts with. */
     rollbackPolicy: policySchema.prefault({}),
@@ -56,6 +101,8 @@ export const registrySchema = z
 
 /** The validated `registry:` section. */
 export type RegistryConfig = z.infer<typeof registrySchema>;
+/** `registry.artifacts` as configured. */
+export type ArtifactSourcesConfig = RegistryConfig['artifacts'];
 /** The automatic-rollback policy as configured. */
 export type PolicyConfig = RegistryConfig['rollbackPolicy'];
 

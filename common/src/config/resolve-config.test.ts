@@ -73,6 +73,14 @@ describe('resolveConfig', () => {
     expect(() => resolveConfig({ ...file, gateway: { forwarding: 'envoy' } }, {}, { source: 'mesh.yaml' })).toThrowError(/gateway\.forwarding/);
   });
 
+  it('passes no caller metadata to runners beyond the trace context unless gateway.passThroughHeaders names it', () => {
+    expect(resolveConfig(file, {}).gateway.passThroughHeaders).toEqual([]);
+    expect(resolveConfig({ ...file, gateway: { passThroughHeaders: ['x-tenant'] } }, {}).gateway.passThroughHeaders).toEqual(['x-tenant']);
+    expect(() => resolveConfig({ ...file, gateway: { passThroughHeaders: ['X-Tenant'] } }, {}, { source: 'mesh.yaml' })).toThrowError(
+      /gateway\.passThroughHeaders\.0: expected a lowercase metadata name/,
+    );
+  });
+
   it('types and validates the registry and sink sections, naming a bad key by its path', () => {
     const config = resolveConfig({ runners, registry: { leaseMs: 3_000 }, sink: { spool: { maxBytes: 2 ** 30 } } }, {});
     expect(config.registry.config).toMatchObject({ leaseMs: 3_000, rollbackPolicy: { enabled: true } });

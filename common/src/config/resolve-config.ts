@@ -99,6 +99,7 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
       runnerRefreshMs: mesh.gateway.runnerRefreshMs,
       retry: mesh.gateway.retry,
       forwarding: mesh.gateway.forwarding,
+      passThroughHeaders: mesh.gateway.passThroughHeaders,
       maxMessageBytes: limits.maxMessageBytes,
       ...registry,
       ...(publisher ? { publisher } : {}),

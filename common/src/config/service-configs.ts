@@ -47,6 +47,8 @@ export interface GatewaySettings {
   retry: GatewayRetryConfig;
   /** How ModelInfer is forwarded: through grpc-js, or as an HTTP/2 stream. */
   forwarding: 'grpc-js' | 'http2';
+  /** Caller metadata names passed on to runners beside the trace context (`gateway.passThroughHeaders`). */
+  passThroughHeaders: string[];
   maxMessageBytes: number;
   /** The registry's host:port (INFERMESH_REGISTRY_ADDRESS): routes come from it. */
   registry?: string;

@@ -18,6 +18,9 @@ describe('parseSinkPublisherConfig', () => {
     );
     expect(() => parseSinkPublisherConfig({ headers: ['*', 'X-User'] })).toThrow(/^sink\.publisher\.headers: expected a list of names matching .*, got \["\*","X-User"\]$/);
     expect(() => parseSinkPublisherConfig({ headers: Array(101).fill('x') })).toThrow('sink.publisher.headers: expected at most 100 names, got 101');
+    expect(() => parseSinkPublisherConfig({ headers: ['x-tenant', 'authorization', 'x-amz-security-token'] })).toThrow(
+      "sink.publisher.headers: 'authorization', 'x-amz-security-token' carries credentials, which never leave the mesh (names with authorization, token, secret, password, api-key, session, cookie, credential)",
+    );
     expect(() => parseSinkPublisherConfig({ maxBatchBytes: 1024 })).toThrow('sink.publisher.maxBatchBytes: expected an integer 65536..33554432, got 1024');
     expect(() => parseSinkPublisherConfig({ colour: 'red' })).toThrow('sink.publisher: Unrecognized key: "colour"');
   });

@@ -5,6 +5,7 @@
  * publisher from it. Errors name the key and show the value found.
  */
 import { z } from 'zod';
+import { isCredentialHeader } from '../grpc/credential-headers.js';
 import { ConfigError } from './ConfigError.js';
 import { HOST_PORT_RULE } from './name-rules.js';
 
@@ -75,8 +76,13 @@ export const sinkPublisherSchema = z
       mustNotLose: z.boolean({ error: (issue) => `expected true or false, ${got(issue.input)}` }).default(SINK_PUBLISHER_DEFAULTS.mustNotLose),
       /** Models whose inputs go into their records; `*` is every model. */
       captureInputs: names(/^(\*|[^\s]{1,256})$/, 1000).default([]),
-      /** Caller metadata headers copied into records (lowercase); '*' for every header but transport and credentials. */
-      headers: names(/^(\*|[a-z0-9][a-z0-9_.-]*)$/, 100).default([]),
+      /** Caller metadata headers copied into records (lowercase); '*' for every header but transport and credentials. A credential is refused. */
+      headers: names(/^(\*|[a-z0-9][a-z0-9_.-]*)$/, 100)
+        .refine((list) => !list.some(isCredentialHeader), {
+          error: (issue) =>
+            `${(issue.input as string[]).filter(isCredentialHeader).map((name) => `'${name}'`).join(', ')} carries credentials, which never leave the mesh (names with authorization, token, secret, password, api-key, session, cookie, credential)`,
+        })
+        .default([]),
       /** Bytes of the serialized response (+ request, when inputs are captured) above which a record goes without its tensors. */
       maxTensorBytes: integer(1 * KiB, 64 * MiB).default(SINK_PUBLISHER_DEFAULTS.maxTensorBytes),
       /** Bytes of records per Publish message (a batch takes at least one record); at most half the message size. */

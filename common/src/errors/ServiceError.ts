@@ -63,6 +63,11 @@ export class ServiceError extends Error {
     return new ServiceError(ErrorCode.ALREADY_EXISTS, details, options);
   }
 
+  /** PERMISSION_DENIED: the config (or the caller's rights) does not allow this. */
+  static permissionDenied(details: string, options?: { cause?: unknown }): ServiceError {
+    return new ServiceError(ErrorCode.PERMISSION_DENIED, details, options);
+  }
+
   /** INTERNAL: infermesh (or a library under it) failed; the details stay generic, the cause goes to the log. */
   static internal(details: string, options?: { cause?: unknown }): ServiceError {
     return new ServiceError(ErrorCode.INTERNAL, details, options);

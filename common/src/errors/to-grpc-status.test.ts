@@ -1,8 +1,8 @@
-import { status } from '@grpc/grpc-js';
+import { Metadata, status } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODE_NAMES, ErrorCode } from './ErrorCode.js';
 import { ServiceError } from './ServiceError.js';
-import { grpcStatusOf, toGrpcStatus } from './to-grpc-status.js';
+import { grpcStatusOf, serverErrorOf, toGrpcStatus } from './to-grpc-status.js';
 
 function errno(code: string): Error {
   return Object.assign(new Error(`connect ${code} 127.0.0.1:1`), { code });
@@ -18,6 +18,21 @@ describe('toGrpcStatus', () => {
 
   it('keeps a ServiceError\'s code and details', () => {
     expect(toGrpcStatus(ServiceError.resourceExhausted('queue full'))).toEqual({ code: status.RESOURCE_EXHAUSTED, details: 'queue full', expected: true });
+  });
+
+  it("hides a received UNKNOWN, INTERNAL or DATA_LOSS's details from the caller, keeping its code, for the log", () => {
+    for (const code of [status.UNKNOWN, status.INTERNAL, status.DATA_LOSS]) {
+      const details = 'onnxruntime: /models/secret/path.onnx node MatMul_3 failed';
+      const received = Object.assign(new Error(`13 INTERNAL: ${details}`), { code, details, metadata: new Metadata() });
+      expect(toGrpcStatus(received)).toEqual({ code, details: `internal error (${status[code]}) in an upstream service; see the gateway log`, expected: false });
+      // A status this process mapped already (serverErrorOf, no metadata) is not mapped again.
+      expect(toGrpcStatus(serverErrorOf({ code, details: 'internal error; see the server log', expected: false }))).toMatchObject({ code, details: 'internal error; see the server log' });
+    }
+    // The caller's own mistakes keep their clear message.
+    const invalid = Object.assign(new Error("3 INVALID_ARGUMENT: input 'x': expected FP32"), { code: status.INVALID_ARGUMENT, details: "input 'x': expected FP32" });
+    expect(toGrpcStatus(invalid)).toEqual({ code: status.INVALID_ARGUMENT, details: "input 'x': expected FP32", expected: true });
+    // A service's own INTERNAL (a ServiceError) is generic already and stays as it is.
+    expect(toGrpcStatus(ServiceError.internal('could not save; see the log'))).toMatchObject({ code: status.INTERNAL, details: 'could not save; see the log' });
   });
 
   it('keeps a status received from another gRPC server', () => {

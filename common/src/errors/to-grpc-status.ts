@@ -39,6 +39,23 @@ const UNAVAILABLE_ERRNOS = new Set([
   'EAI_AGAIN',
 ]);
 
+/**
+ * Codes whose details, when another server (a runner, onnxruntime under it) sends them,
+ * describe that server's internals rather than the caller's request: the caller gets
+ * {@link upstreamInternalDetails} instead, and the original goes to the log.
+ */
+const UPSTREAM_INTERNAL_CODES: ReadonlySet<status> = new Set([status.UNKNOWN, status.INTERNAL, status.DATA_LOSS]);
+
+/** Whether an upstream status of `code` is shown to the caller without its details. */
+export function hidesUpstreamDetails(code: status): boolean {
+  return UPSTREAM_INTERNAL_CODES.has(code);
+}
+
+/** What the caller is told of an upstream failure whose details are not theirs to see. */
+export function upstreamInternalDetails(code: status): string {
+  return `internal error (${status[code]}) in an upstream service; see the gateway log`;
+}
+
 /** How far down `cause` chains and AggregateError lists the mapping looks, so a cycle or a huge tree costs little. */
 const MAX_CAUSE_DEPTH = 8;
 
@@ -65,7 +82,12 @@ function isGrpcError(error: object): error is { code: status; details: string; m
 /** The status one error says by itself, without looking at its causes; undefined when it says none. */
 function statusOfOne(error: object): GrpcStatus | undefined {
   if (error instanceof ServiceError) return { code: grpcStatusOf(error.code), details: error.details, expected: true };
-  if (isGrpcError(error)) return { code: error.code, details: error.details, expected: true };
+  if (isGrpcError(error)) {
+    // Received from another server (grpc-js's client errors carry its metadata; a status this
+    // process mapped already does not): its own details are logged, the caller gets a generic message.
+    if (error.metadata !== undefined && hidesUpstreamDetails(error.code)) return { code: error.code, details: upstreamInternalDetails(error.code), expected: false };
+    return { code: error.code, details: error.details, expected: true };
+  }
   const errno = (error as { code?: unknown }).code;
   if (typeof errno === 'string' && UNAVAILABLE_ERRNOS.has(errno)) {
     return { code: status.UNAVAILABLE, details: `upstream unreachable (${errno})`, expected: true };
@@ -85,7 +107,8 @@ function isAbortError(error: object): boolean {
  * The single mapping from any thrown value to a gRPC status. The first error that says a
  * status, depth first through `cause` and AggregateError's `errors` (at most
  * {@link MAX_CAUSE_DEPTH} deep, each error once), decides: ServiceErrors and statuses
- * received from another gRPC server keep their code and message; unreachable peers
+ * received from another gRPC server keep their code and message, except a received
+ * UNKNOWN, INTERNAL or DATA_LOSS, whose message is replaced (and logged by reportError); unreachable peers
  * (ECONNREFUSED, ETIMEDOUT, ...) become UNAVAILABLE; a TimeoutError (AbortSignal.timeout)
  * DEADLINE_EXCEEDED. An AbortError becomes CANCELLED unless something under it says more
  * (Node's AbortError carries the signal's reason as its cause). Anything else becomes

@@ -15,7 +15,7 @@ import { http2CallHeaders } from '../CallHeaders.js';
 import type { InferEvent } from '../InferObserver.js';
 import { firstValue, lazyMetadata } from './call-metadata.js';
 import { FRAME_HEADER_BYTES, framePieces, GrpcFrameReader, type UnaryMessage } from './GrpcFrameReader.js';
-import { isTrailersOnly, requestHeadersFor, statusOf } from './grpc-headers.js';
+import { isTrailersOnly, statusOf } from './grpc-headers.js';
 import { startDeadline, timeoutHeader } from './grpc-timeout.js';
 import type { H2InferDeps } from './H2InferDeps.js';
 import { answerStatus, relayResponse, type Relay } from './relay-response.js';
@@ -110,7 +110,7 @@ export class ForwardedInfer {
       this.fail(error);
       return;
     }
-    this.outgoing = requestHeadersFor(this.headers, MODEL_INFER_PATH);
+    this.outgoing = this.deps.runnerHeaders.http2For(this.headers, MODEL_INFER_PATH);
     if (this.ctx && this.routeSpan) injectHeaders(this.outgoing, otelTrace.setSpan(this.ctx, this.routeSpan));
     this.body = this.version === header.modelVersion ? [message.frame] : framePieces(modelVersionParts(message.message, this.version));
     this.deps.retry.recordCall();
@@ -157,6 +157,7 @@ export class ForwardedInfer {
           if (!isTrailersOnly(headers)) runner.outlier.record(code);
           this.finish(code, details);
         },
+        onHidden: (code, details) => this.deps.logger.error({ runner: runner.address, code: grpc.status[code], details }, 'runner failed a ModelInfer'),
       });
     });
     upstream.on('close', () => {

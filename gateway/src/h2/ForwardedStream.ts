@@ -15,7 +15,7 @@ import type { InferEvent } from '../InferObserver.js';
 import { firstValue, lazyMetadata } from './call-metadata.js';
 import { forwardMessage } from './forward-message.js';
 import { FRAME_HEADER_BYTES, framePieces } from './GrpcFrameReader.js';
-import { requestHeadersFor, statusTrailers } from './grpc-headers.js';
+import { statusTrailers } from './grpc-headers.js';
 import { startDeadline } from './grpc-timeout.js';
 import type { H2InferDeps } from './H2InferDeps.js';
 import { answerStatus } from './relay-response.js';
@@ -93,7 +93,7 @@ export class ForwardedStream {
       if (spansCanRecord()) traced = startServerSpan(MODEL_STREAM_INFER_PATH, this.callMetadata(), { 'model.name': header.modelName });
       version = this.deps.router.chooseVersion(header.modelName, header.modelVersion, (name) => firstValue(this.headers[name])).version;
       traced?.span.setAttribute('model.version', version);
-      const outgoing = requestHeadersFor(this.headers, MODEL_INFER_PATH);
+      const outgoing = this.deps.runnerHeaders.http2For(this.headers, MODEL_INFER_PATH);
       if (traced) injectHeaders(outgoing, traced.ctx);
       return forwardMessage(this.deps, { header, message, version, outgoing, deadline: this.deadline, signal: this.abort.signal, trace });
     };

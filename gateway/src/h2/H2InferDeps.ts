@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { Logger, RetryPolicy } from '@infermesh/common';
 import type { ObserverNotifier } from '../notify-observers.js';
 import type { Router } from '../Router.js';
+import type { RunnerHeaders } from '../runner-headers.js';
 import type { ReadSoFar } from './relay-stream.js';
 import type { SessionPool } from './SessionPool.js';
 
@@ -10,6 +11,8 @@ export interface H2InferDeps {
   router: Router;
   /** Shared with the grpc-js path: one budget for all calls. */
   retry: RetryPolicy;
+  /** Which of the caller's headers reach a runner. */
+  runnerHeaders: RunnerHeaders;
   /** Sessions to the runners. */
   sessions: SessionPool;
   maxMessageBytes: number;

@@ -5,7 +5,7 @@
  */
 import { constants, type ClientHttp2Session, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
-import { ServiceError, type ErrorCode } from '@infermesh/common';
+import { hidesUpstreamDetails, ServiceError, upstreamInternalDetails, type ErrorCode } from '@infermesh/common';
 import { MODEL_INFER_PATH } from '@infermesh/proto';
 import type { RunnerEndpoint } from '../RunnerEndpoint.js';
 import { modelVersionParts, type InferRequestHeader } from '../wire.js';
@@ -46,7 +46,11 @@ export async function forwardMessage(deps: H2InferDeps, call: MessageCall): Prom
     runner.outlier.record(outcome.code);
     if (outcome.code === grpc.status.OK) return outcome.response!;
     const delay = outcome.beforeAnswer && !call.signal.aborted ? deps.retry.retryDelay(attempts, outcome.code, call.deadline) : undefined;
-    if (delay === undefined) throw new ServiceError(outcome.code as ErrorCode, outcome.details);
+    if (delay === undefined) {
+      if (!hidesUpstreamDetails(outcome.code)) throw new ServiceError(outcome.code as ErrorCode, outcome.details);
+      deps.logger.error({ runner: runner.address, code: grpc.status[outcome.code], details: outcome.details }, 'runner failed a ModelStreamInfer message');
+      throw new ServiceError(outcome.code as ErrorCode, upstreamInternalDetails(outcome.code));
+    }
     (tried ??= new Set()).add(runner);
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
   }

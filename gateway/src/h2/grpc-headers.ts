@@ -6,9 +6,10 @@ import type { status } from '@grpc/grpc-js';
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'host', 'http2-settings']);
 
 /**
- * The caller's request headers for the next hop on `path`: metadata, `grpc-timeout`, `te`,
- * `content-type` and trace headers pass; pseudo and hop-by-hop headers do not (the session
- * sets `:authority` and `:scheme` of its own).
+ * The caller's request headers for the gateway's own grpc-js server on `path` (calls relayed
+ * as they came; runners get only what RunnerHeaders lets through): metadata, `grpc-timeout`,
+ * `te`, `content-type` and trace headers pass; pseudo and hop-by-hop headers do not (the
+ * session sets `:authority` and `:scheme` of its own).
  */
 export function requestHeadersFor(headers: IncomingHttpHeaders, path: string): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = { ':method': 'POST', ':path': path };

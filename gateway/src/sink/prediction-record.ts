@@ -5,6 +5,7 @@
  * the publisher's own turn of the event loop, never inside a predict call.
  */
 import { status } from '@grpc/grpc-js';
+import { isCredentialHeader } from '@infermesh/common';
 import type { PredictionRecord } from '@infermesh/proto/sink';
 import type { InferEvent } from '../InferObserver.js';
 import { traceIdOf, traceIdOfTraceparent } from './trace-id.js';
@@ -25,24 +26,12 @@ export interface RecordOptions {
 const MAX_HEADER_CHARS = 1024;
 /** Headers one record keeps at most with '*'. */
 const MAX_WILDCARD_HEADERS = 32;
-/**
- * Never recorded by '*': transport headers, the trace context (the record has the trace id)
- * and credentials, which must not end up in data destinations.
- */
-const NEVER_RECORDED = new Set([
-  'te',
-  'content-type',
-  'user-agent',
-  'accept-encoding',
-  'traceparent',
-  'tracestate',
-  'authorization',
-  'proxy-authorization',
-  'cookie',
-  'x-api-key',
-]);
+/** Never recorded by '*': transport headers and the trace context (the record has the trace id). */
+const NEVER_RECORDED = new Set(['te', 'content-type', 'user-agent', 'accept-encoding', 'traceparent', 'tracestate']);
 
-const recordable = (name: string) => !NEVER_RECORDED.has(name) && !name.startsWith('grpc-') && !name.startsWith(':') && !name.endsWith('-bin');
+/** Credentials (by name pattern) are never recorded, not even when named: they must not end up in data destinations. */
+const recordable = (name: string) =>
+  !NEVER_RECORDED.has(name) && !name.startsWith('grpc-') && !name.startsWith(':') && !name.endsWith('-bin') && !isCredentialHeader(name);
 
 function wantsInputs(options: RecordOptions, model: string): boolean {
   return options.captureInputs.has('*') || options.captureInputs.has(model);
@@ -50,9 +39,10 @@ function wantsInputs(options: RecordOptions, model: string): boolean {
 
 function headersOf(event: InferEvent, configured: readonly string[]): Record<string, string> {
   const headers: Record<string, string> = {};
+  // A named credential is refused by the config schema; the filter holds for any other caller of this function too.
   const names = configured.includes('*')
     ? event.headers.names().filter(recordable).slice(0, MAX_WILDCARD_HEADERS)
-    : configured;
+    : configured.filter((name) => !isCredentialHeader(name));
   for (const name of names) {
     const values = event.headers.get(name);
     if (values.length > 0) headers[name] = values.join(', ').slice(0, MAX_HEADER_CHARS);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,6 +12,8 @@ let server: Server;
 let base: string;
 const payload = Buffer.alloc(300_000, 7);
 const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+/** Paths under the test's folder and downloads from its server on loopback. */
+const sources = () => ({ allowedDirs: [dir], allowedUrlPrefixes: [`${base}/`], allowHttp: true, allowedNetworks: ['127.0.0.1/32'], maxRedirects: 5 });
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'infermesh-artifacts-'));
@@ -38,7 +40,7 @@ afterAll(async () => {
 
 describe('ArtifactStore', () => {
   it('copies a file by its sha256 once, however often it is registered', async () => {
-    const store = new ArtifactStore({ dir: path.join(dir, 'a'), maxBytes: 1 << 20, downloadTimeoutMs: 5_000 });
+    const store = new ArtifactStore({ dir: path.join(dir, 'a'), maxBytes: 1 << 20, downloadTimeoutMs: 5_000, sources: sources() });
     await store.init();
     const source = path.join(dir, 'source.onnx');
     await writeFile(source, payload);
@@ -47,11 +49,16 @@ describe('ArtifactStore', () => {
     expect((await store.fromPath(source)).created).toBe(false);
     expect(await readFile(first.path)).toEqual(payload);
     expect(await readdir(path.join(dir, 'a', 'incoming'))).toEqual([]);
-    await expect(store.fromPath(path.join(dir, 'nope.onnx'))).rejects.toMatchObject({ code: 3, details: `artifact: no file at '${path.join(dir, 'nope.onnx')}' on the registry's machine` });
+    await expect(store.fromPath(path.join(dir, 'nope.onnx'))).rejects.toMatchObject({
+      code: 3,
+      details: `artifact: no file at '${path.join(dir, 'nope.onnx')}' within registry.artifacts.allowedDirs (links may not lead out of them)`,
+    });
+    expect((await stat(path.join(dir, 'a', 'artifacts'))).mode & 0o777).toBe(0o700);
+    expect((await stat(first.path)).mode & 0o777).toBe(0o600);
   });
 
   it('downloads http(s) URLs and refuses errors and artifacts over the limit', async () => {
-    const store = new ArtifactStore({ dir: path.join(dir, 'b'), maxBytes: 250_000, downloadTimeoutMs: 5_000 });
+    const store = new ArtifactStore({ dir: path.join(dir, 'b'), maxBytes: 250_000, downloadTimeoutMs: 5_000, sources: sources() });
     await store.init();
     await expect(store.fromUrl(`${base}/model.onnx`)).rejects.toMatchObject({
       code: 8,
@@ -64,15 +71,16 @@ describe('ArtifactStore', () => {
     await once(closed, 'listening');
     const nobody = `http://127.0.0.1:${(closed.address() as { port: number }).port}/x.onnx`;
     closed.close();
-    await expect(store.fromUrl(nobody)).rejects.toMatchObject({ code: 14, details: `artifact: could not download ${nobody}: ECONNREFUSED` });
+    const toNobody = new ArtifactStore({ dir: path.join(dir, 'b'), maxBytes: 250_000, downloadTimeoutMs: 5_000, sources: { ...sources(), allowedUrlPrefixes: [nobody] } });
+    await expect(toNobody.fromUrl(nobody)).rejects.toMatchObject({ code: 14, details: `artifact: could not download ${nobody}: ECONNREFUSED` });
     expect(await readdir(path.join(dir, 'b', 'incoming'))).toEqual([]);
-    const roomy = new ArtifactStore({ dir: path.join(dir, 'c'), maxBytes: 1 << 20, downloadTimeoutMs: 5_000 });
+    const roomy = new ArtifactStore({ dir: path.join(dir, 'c'), maxBytes: 1 << 20, downloadTimeoutMs: 5_000, sources: sources() });
     await roomy.init();
     expect(await roomy.fromUrl(`${base}/chunked.onnx`)).toMatchObject({ sha256: sha(payload), sizeBytes: payload.length, created: true });
   });
 
   it('takes uploads in chunks, checking the declared size first and the bytes that came', async () => {
-    const store = new ArtifactStore({ dir: path.join(dir, 'd'), maxBytes: 100, downloadTimeoutMs: 5_000 });
+    const store = new ArtifactStore({ dir: path.join(dir, 'd'), maxBytes: 100, downloadTimeoutMs: 5_000, sources: sources() });
     await store.init();
     async function* chunks(...parts: string[]) {
       for (const part of parts) yield Buffer.from(part);

@@ -5,13 +5,12 @@
  * hashing writer into `incoming/` and renamed into `artifacts/` once durable.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { ServiceError } from '@infermesh/common';
+import { DATA_DIR_MODE, DATA_FILE_MODE, ServiceError, type ArtifactSourcesConfig } from '@infermesh/common';
 import { syncFolder } from '../store/FileRegistryStore.js';
+import { AllowedPaths } from './allowed-paths.js';
+import { ArtifactDownloader } from './download.js';
 
 /** An artifact in the registry's folder. */
 export interface StoredArtifact {
@@ -29,6 +28,8 @@ export interface ArtifactStoreOptions {
   dir: string;
   maxBytes: number;
   downloadTimeoutMs: number;
+  /** Where paths and URLs may lead; `allowedDirs` absolute (`create-registry.ts` settles its default). */
+  sources: Omit<ArtifactSourcesConfig, 'allowedDirs'> & { allowedDirs: readonly string[] };
 }
 
 /** `1048577 bytes (1.0 MiB)`: exact, so two sizes near a limit never read the same. */
@@ -42,52 +43,48 @@ const formatBytes = (bytes: number) =>
 export class ArtifactStore {
   private readonly artifacts: string;
   private readonly incoming: string;
+  private readonly paths: AllowedPaths;
+  private readonly downloader: ArtifactDownloader;
 
   constructor(private readonly options: ArtifactStoreOptions) {
     this.artifacts = path.join(options.dir, 'artifacts');
     this.incoming = path.join(options.dir, 'incoming');
+    this.paths = new AllowedPaths(options.sources.allowedDirs);
+    this.downloader = new ArtifactDownloader(options.sources);
   }
 
   /** Removes what an interrupted copy left behind. */
   async init(): Promise<void> {
     await rm(this.incoming, { recursive: true, force: true });
-    await mkdir(this.incoming, { recursive: true });
-    await mkdir(this.artifacts, { recursive: true });
+    // Owner only: the registry's copies are nobody else's to read.
+    await mkdir(this.incoming, { recursive: true, mode: DATA_DIR_MODE });
+    await mkdir(this.artifacts, { recursive: true, mode: DATA_DIR_MODE });
   }
 
-  /** Copies a file on the registry's machine (relative paths resolve against its working directory). */
+  /** Copies a file under `registry.artifacts.allowedDirs` (relative paths resolve against the registry's working directory). */
   async fromPath(file: string): Promise<StoredArtifact> {
-    const absolute = path.resolve(file);
-    const info = await stat(absolute).catch(() => undefined);
-    if (!info) throw ServiceError.invalidArgument(`artifact: no file at '${absolute}' on the registry's machine`);
-    if (!info.isFile()) throw ServiceError.invalidArgument(`artifact: '${absolute}' is not a file`);
-    this.checkSize(info.size, `'${absolute}'`);
-    return this.write(createReadStream(absolute), `'${absolute}'`);
+    const { handle, sizeBytes } = await this.paths.open(file);
+    try {
+      this.checkSize(sizeBytes, `'${file}'`);
+      return await this.write(handle.createReadStream({ autoClose: false }), `'${file}'`);
+    } finally {
+      await handle.close();
+    }
   }
 
-  /** Downloads an http(s) URL, within the size limit and the download deadline. */
+  /** Downloads a URL `registry.artifacts` allows, within the size limit and the download deadline. */
   async fromUrl(url: string): Promise<StoredArtifact> {
-    let response: Response;
+    const signal = AbortSignal.timeout(this.options.downloadTimeoutMs);
+    const { body, declaredBytes } = await this.downloader.get(url, signal);
     try {
-      response = await fetch(url, { signal: AbortSignal.timeout(this.options.downloadTimeoutMs), redirect: 'follow' });
+      if (Number.isFinite(declaredBytes)) this.checkSize(declaredBytes, url);
+      return await this.write(body, url);
     } catch (error) {
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      throw ServiceError.unavailable(`artifact: could not download ${url}: ${cause?.code ?? cause?.message ?? (error as Error).message}`);
+      if (signal.aborted) throw ServiceError.deadlineExceeded(`artifact: downloading ${url} took longer than registry.downloadTimeoutMs`);
+      throw error;
+    } finally {
+      body.destroy();
     }
-    if (!response.ok || !response.body) {
-      await response.body?.cancel();
-      throw ServiceError.invalidArgument(`artifact: GET ${url} answered ${response.status} ${response.statusText}`);
-    }
-    const length = Number(response.headers.get('content-length') ?? NaN);
-    if (Number.isFinite(length)) {
-      try {
-        this.checkSize(length, url);
-      } catch (error) {
-        await response.body.cancel();
-        throw error;
-      }
-    }
-    return this.write(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), url);
   }
 
   /** Stores uploaded chunks; `declaredBytes` is checked against the limit before any is written. */
@@ -120,7 +117,7 @@ export class ArtifactStore {
     const hash = createHash('sha256');
     let sizeBytes = 0;
     try {
-      const handle = await open(temporary, 'wx');
+      const handle = await open(temporary, 'wx', DATA_FILE_MODE);
       try {
         for await (const chunk of source) {
           sizeBytes += chunk.byteLength;

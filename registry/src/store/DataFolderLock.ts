@@ -6,6 +6,7 @@
 import { hostname } from 'node:os';
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { DATA_DIR_MODE } from '@infermesh/common';
 
 interface Holder {
   pid: number;
@@ -35,7 +36,7 @@ export class DataFolderLock {
   static async acquire(dir: string): Promise<DataFolderLock> {
     const resolved = path.resolve(dir);
     const file = path.join(resolved, 'registry.lock');
-    await mkdir(resolved, { recursive: true });
+    await mkdir(resolved, { recursive: true, mode: DATA_DIR_MODE });
     for (let attempt = 0; attempt < 3; attempt++) {
       if (heldHere.has(resolved)) throw new Error(DataFolderLock.heldMessage(resolved, { pid: process.pid, host: hostname(), sinceMs: 0 }));
       try {

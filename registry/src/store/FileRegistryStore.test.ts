@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -31,6 +31,8 @@ describe('FileRegistryStore', () => {
     expect(await reopened.load()).toEqual({ state: stateWith('b'), revision: 2 });
     // Only the state file remains: no temporary file is left behind.
     expect(await readdir(dir)).toEqual(['state.json']);
+    // It holds the whole registry: its owner's only, whatever the umask.
+    expect((await stat(path.join(dir, 'state.json'))).mode & 0o777).toBe(0o600);
   });
 
   it('refuses a save from a stale revision, and a save after another writer replaced the file', async () => {

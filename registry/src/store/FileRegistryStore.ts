@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { DATA_DIR_MODE, DATA_FILE_MODE } from '@infermesh/common';
 import { registryStateSchema, type RegistryState } from '../state/registry-state.js';
 import { StoreConflictError, StoreDurabilityUnknownError, type RegistryStore, type StoredState } from './RegistryStore.js';
 
@@ -72,10 +73,10 @@ export class FileRegistryStore implements RegistryStore {
     }
     const revision = expectedRevision + 1;
     const body: StateFile = { format: FORMAT, revision, savedAtMs: Date.now(), state };
-    await mkdir(this.dir, { recursive: true });
+    await mkdir(this.dir, { recursive: true, mode: DATA_DIR_MODE });
     const temporary = path.join(this.dir, `.state.json.${randomUUID()}.tmp`);
     try {
-      const handle = await open(temporary, 'wx', 0o644);
+      const handle = await open(temporary, 'wx', DATA_FILE_MODE);
       try {
         await handle.writeFile(JSON.stringify(body));
         await handle.sync();

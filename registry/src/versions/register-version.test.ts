@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,7 +20,6 @@ const outcome = (promise: Promise<unknown>) =>
   );
 
 beforeAll(async () => {
-  registry = await startInProcessRegistry({ maxArtifactBytes: 1024 * 1024 });
   server = createServer((request, response) => {
     if (request.url === '/mlp.onnx') response.end(mlpModel(2));
     else {
@@ -31,6 +30,11 @@ beforeAll(async () => {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  // Paths under the data folder, downloads from the test's server on loopback.
+  registry = await startInProcessRegistry({
+    maxArtifactBytes: 1024 * 1024,
+    artifacts: { allowedDirs: ['.'], allowedUrlPrefixes: [`${base}/`], allowHttp: true, allowedNetworks: ['127.0.0.1/32'] },
+  });
 });
 
 afterAll(async () => {
@@ -95,7 +99,9 @@ describe('registering model versions', () => {
       [{ model: 'mlp', version: 5, artifact: other, sha256: 'a'.repeat(64) }, `INVALID_ARGUMENT: sha256: the artifact's sha256 is ${sha(mlpModel(2))}, not the expected ${'a'.repeat(64)}`],
       [{ model: 'mlp', version: 5, artifact: garbage }, /^INVALID_ARGUMENT: artifact: not a model onnxruntime can load: /],
       [{ model: 'mlp', version: 5, artifact: big }, `RESOURCE_EXHAUSTED: artifact: '${big}' is 1048577 bytes (1.0 MiB); the registry takes at most 1048576 bytes (1.0 MiB), set by registry.maxArtifactBytes`],
-      [{ model: 'mlp', version: 5, artifact: join(registry.dataDir, 'nope.onnx') }, `INVALID_ARGUMENT: artifact: no file at '${join(registry.dataDir, 'nope.onnx')}' on the registry's machine`],
+      [{ model: 'mlp', version: 5, artifact: join(registry.dataDir, 'nope.onnx') }, `INVALID_ARGUMENT: artifact: no file at '${join(registry.dataDir, 'nope.onnx')}' within registry.artifacts.allowedDirs (links may not lead out of them)`],
+      [{ model: 'mlp', version: 5, artifact: '/etc/passwd' }, "PERMISSION_DENIED: artifact: '/etc/passwd' is outside the folders registry.artifacts.allowedDirs allows; upload the file instead (PushVersion, infermesh models push)"],
+      [{ model: 'mlp', version: 5, artifact: 'http://169.254.169.254/latest/meta-data/' }, /^PERMISSION_DENIED: artifact: .* leads outside the URL prefixes registry\.artifacts\.allowedUrlPrefixes allows$/],
       [{ model: '../etc', artifact: other }, "INVALID_ARGUMENT: model: expected a model name (letters, digits, _ . -; at most 128 characters), got '../etc'"],
       [{ model: 'mlp', artifact: '' }, "INVALID_ARGUMENT: artifact: required (a path on the registry's machine or an http(s) URL)"],
       [{ model: 'mlp', artifact: other, device: 'tpu' }, "INVALID_ARGUMENT: device: expected any, cpu, cuda or cuda:N, got 'tpu'"],
@@ -140,5 +146,28 @@ describe('registering model versions', () => {
     await registry.restart();
     expect(await registry.client.listModels()).toEqual(before.models);
     expect(await registry.client.history('mlp')).toEqual(before.history);
+  });
+});
+
+describe('artifact sources by default', () => {
+  it('takes paths from <dataDir>/models only while listening on loopback, and none beyond it', async () => {
+    const local = await startInProcessRegistry();
+    const open = await startInProcessRegistry({ host: '0.0.0.0' });
+    try {
+      for (const handle of [local, open]) {
+        await mkdir(join(handle.dataDir, 'models'));
+        await writeFile(join(handle.dataDir, 'models', 'mlp.onnx'), mlpModel(1));
+        await writeFile(join(handle.dataDir, 'mlp.onnx'), mlpModel(1));
+      }
+      expect(await outcome(local.client.registerVersion({ model: 'mlp', artifact: join(local.dataDir, 'models', 'mlp.onnx') }))).toBe('ok');
+      expect(await outcome(local.client.registerVersion({ model: 'mlp', artifact: join(local.dataDir, 'mlp.onnx') }))).toMatch(/^PERMISSION_DENIED: .*is outside the folders registry\.artifacts\.allowedDirs allows/);
+      expect(await outcome(open.client.registerVersion({ model: 'mlp', artifact: join(open.dataDir, 'models', 'mlp.onnx') }))).toBe(
+        'PERMISSION_DENIED: artifact: this registry takes no artifacts by path (registry.artifacts.allowedDirs is empty); upload the file instead (PushVersion, infermesh models push)',
+      );
+      expect(await outcome(local.client.registerVersion({ model: 'mlp', artifact: `${base}/mlp.onnx` }))).toMatch(/^PERMISSION_DENIED: .*allowedUrlPrefixes is empty/);
+    } finally {
+      await local.close();
+      await open.close();
+    }
   });
 });

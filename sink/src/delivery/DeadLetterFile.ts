@@ -7,6 +7,7 @@
  */
 import { mkdir, open, readdir, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { DATA_DIR_MODE, DATA_FILE_MODE } from '@infermesh/common';
 import type { DeliveryItem } from '../destinations/Destination.js';
 import { fsyncDir } from '../spool/fsync-dir.js';
 
@@ -46,7 +47,7 @@ export class DeadLetterFile {
 
   /** Appends each item as `{"time","reason","attempts","record"}`; resolves once on disk. */
   async write(items: readonly DeliveryItem[], reason: string, attempts: number): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
+    await mkdir(this.dir, { recursive: true, mode: DATA_DIR_MODE });
     const time = new Date().toISOString();
     const prefix = `{"time":${JSON.stringify(time)},"reason":${JSON.stringify(reason)},"attempts":${attempts},"record":`;
     const data = Buffer.from(items.map((item) => `${prefix}${item.json}}\n`).join(''), 'utf8');
@@ -58,7 +59,7 @@ export class DeadLetterFile {
     }
     const currentSize = files.at(-1) === this.file ? sizes.at(-1)! : 0;
     if (currentSize > 0 && currentSize + data.byteLength > this.limits.maxFileBytes) await this.setAside(files);
-    const handle = await open(this.file, 'a');
+    const handle = await open(this.file, 'a', DATA_FILE_MODE);
     let start = 0;
     try {
       start = (await handle.stat()).size;

@@ -23,6 +23,7 @@ describe('DeadLetterFile', () => {
     expect(path.basename(files[0]!)).toBe('hook.000001.jsonl');
     expect(files.at(-1)).toBe(file.file);
     for (const each of files) expect((await stat(each)).size).toBeLessThanOrEqual(8 * 1024);
+    for (const each of files) expect((await stat(each)).mode & 0o777).toBe(0o600);
     const lines = (await Promise.all(files.map((each) => readFile(each, 'utf8')))).join('').trim().split('\n');
     expect(lines.map((line) => (JSON.parse(line) as { record: { id: string } }).record.id)).toEqual(items.map((item) => item.id));
   });

@@ -7,7 +7,7 @@
  */
 import { mkdir, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
-import type { Logger, SinkConfig } from '@infermesh/common';
+import { DATA_DIR_MODE, type Logger, type SinkConfig } from '@infermesh/common';
 import { createDestination } from '../destinations/create-destination.js';
 import type { DeliveryItem } from '../destinations/Destination.js';
 import type { SinkDocument } from '../record/record-document.js';
@@ -65,7 +65,7 @@ export async function replayDeadLetters(config: SinkConfig, name: string, logger
           );
         }
       }
-      await mkdir(replayedDir, { recursive: true });
+      await mkdir(replayedDir, { recursive: true, mode: DATA_DIR_MODE });
       await rename(file, path.join(replayedDir, path.basename(file)));
       await fsyncDir(replayedDir);
       await fsyncDir(path.dirname(file));

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -31,6 +31,8 @@ describe('jsonl destination', () => {
     const files = (await readdir(dir)).sort();
     expect(files.length).toBeGreaterThan(2);
     expect(files[0]).toBe('out-000001.jsonl');
+    // Records hold callers' headers and tensors: their owner's only.
+    for (const file of files) expect((await stat(path.join(dir, file))).mode & 0o777).toBe(0o600);
     const lines = (await Promise.all(files.map((file) => readFile(path.join(dir, file), 'utf8')))).join('').trim().split('\n');
     const documents = lines.map((line) => JSON.parse(line) as { id: string; requestId: string });
     expect(documents.map((d) => d.requestId)).toEqual([...Array(105).keys()].map((i) => `req-${i + 1}`));

@@ -6,7 +6,7 @@
  */
 import { mkdir, open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import type { ResolvedJsonlConfig } from '@infermesh/common';
+import { DATA_DIR_MODE, DATA_FILE_MODE, type ResolvedJsonlConfig } from '@infermesh/common';
 import { DeliveryError, describeError } from '../delivery/DeliveryError.js';
 import type { DeliveryItem, Destination } from './Destination.js';
 
@@ -74,7 +74,7 @@ export class JsonlDestination implements Destination {
 
   /** Continues the newest file of a previous run (cutting a torn last line), or starts file 1. */
   private async openLatest(): Promise<void> {
-    await mkdir(this.config.dir, { recursive: true });
+    await mkdir(this.config.dir, { recursive: true, mode: DATA_DIR_MODE });
     const pattern = new RegExp(`^${this.config.prefix}-(\\d{6,})\\.jsonl$`);
     const indexes = (await readdir(this.config.dir)).flatMap((name) => {
       const match = pattern.exec(name);
@@ -82,7 +82,7 @@ export class JsonlDestination implements Destination {
     });
     this.index = Math.max(1, ...indexes);
     const file = this.fileName(this.index);
-    const handle = await open(file, 'a+');
+    const handle = await open(file, 'a+', DATA_FILE_MODE);
     try {
       this.size = await cutTornLine(handle, (await stat(file)).size);
     } catch (error) {
@@ -96,7 +96,7 @@ export class JsonlDestination implements Destination {
     await this.handle?.close();
     this.handle = undefined;
     this.index++;
-    this.handle = await open(this.fileName(this.index), 'a+');
+    this.handle = await open(this.fileName(this.index), 'a+', DATA_FILE_MODE);
     this.size = 0;
   }
 }

@@ -4,6 +4,7 @@
  */
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
+import { DATA_DIR_MODE, DATA_FILE_MODE } from '@infermesh/common';
 import { fsyncDir } from './fsync-dir.js';
 
 export class CursorStore {
@@ -15,7 +16,7 @@ export class CursorStore {
 
   /** The saved cursor of a destination, or undefined when it has none yet. */
   async load(name: string): Promise<number | undefined> {
-    await mkdir(this.dir, { recursive: true });
+    await mkdir(this.dir, { recursive: true, mode: DATA_DIR_MODE });
     await fsyncDir(path.dirname(this.dir));
     let text: string;
     try {
@@ -35,7 +36,7 @@ export class CursorStore {
   async save(name: string, next: number): Promise<void> {
     const file = this.file(name);
     const temporary = `${file}.tmp`;
-    const handle = await open(temporary, 'w');
+    const handle = await open(temporary, 'w', DATA_FILE_MODE);
     try {
       await handle.writeFile(JSON.stringify({ next }));
       await handle.datasync();

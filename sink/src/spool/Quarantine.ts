@@ -6,7 +6,7 @@
  */
 import { mkdir, open, readdir, rename } from 'node:fs/promises';
 import path from 'node:path';
-import type { Logger } from '@infermesh/common';
+import { DATA_DIR_MODE, DATA_FILE_MODE, type Logger } from '@infermesh/common';
 import { fsyncDir } from './fsync-dir.js';
 
 /** One damaged range of a segment. */
@@ -42,7 +42,7 @@ export class Quarantine {
   /** Opens the quarantine folder and learns which segments earlier runs found damaged. */
   static async open(spoolDir: string, logger: Logger): Promise<Quarantine> {
     const quarantine = new Quarantine(spoolDir, logger);
-    await mkdir(quarantine.dir, { recursive: true });
+    await mkdir(quarantine.dir, { recursive: true, mode: DATA_DIR_MODE });
     await fsyncDir(spoolDir);
     for (const name of await readdir(quarantine.dir)) {
       const match = /^(\d{20}\.seg)\.(\d+)\.damaged$/.exec(name);
@@ -65,7 +65,7 @@ export class Quarantine {
     if (damage.reason === 'damaged') this.damagedSegments.add(segment);
     if (this.kept.has(name)) return;
     const file = path.join(this.dir, name);
-    const handle = await open(file, 'w');
+    const handle = await open(file, 'w', DATA_FILE_MODE);
     try {
       await handle.writeFile(damage.bytes);
       await handle.sync();

@@ -5,7 +5,7 @@
  */
 import { mkdir, open, readdir, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { ServiceError, type Logger } from '@infermesh/common';
+import { DATA_DIR_MODE, DATA_FILE_MODE, ServiceError, type Logger } from '@infermesh/common';
 import { frameBytes, SEGMENT_MAGIC, writeFrame, type EntryKind } from './frame.js';
 import { fsyncDir } from './fsync-dir.js';
 import { Quarantine, type Damage } from './Quarantine.js';
@@ -36,7 +36,7 @@ interface PendingAppend {
 }
 
 function appendHandle(file: string): Promise<FileHandle> {
-  return open(file, 'a');
+  return open(file, 'a', DATA_FILE_MODE);
 }
 
 export class Spool {
@@ -73,7 +73,7 @@ export class Spool {
    */
   static async open(options: SpoolOptions): Promise<Spool> {
     const segmentDir = path.join(options.dir, 'segments');
-    await mkdir(segmentDir, { recursive: true });
+    await mkdir(segmentDir, { recursive: true, mode: DATA_DIR_MODE });
     await fsyncDir(options.dir);
     await fsyncDir(path.dirname(path.resolve(options.dir)));
     const quarantine = await Quarantine.open(options.dir, options.logger);

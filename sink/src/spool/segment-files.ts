@@ -1,5 +1,6 @@
 /** Segment files on disk: naming, creation (fsynced with their folder) and recovery after a crash. */
 import { open, readFile } from 'node:fs/promises';
+import { DATA_FILE_MODE } from '@infermesh/common';
 import { findNextFrame, parseFrame, SEGMENT_MAGIC, SEGMENT_MAGIC_V1 } from './frame.js';
 import { fsyncDir } from './fsync-dir.js';
 import type { Quarantine } from './Quarantine.js';
@@ -19,7 +20,7 @@ export function segmentName(base: number): string {
 
 /** Creates an empty segment (its magic only) and makes it and its name durable. */
 export async function createSegmentFile(file: string, dir: string): Promise<void> {
-  const handle = await open(file, 'wx');
+  const handle = await open(file, 'wx', DATA_FILE_MODE);
   try {
     await handle.write(SEGMENT_MAGIC);
     await handle.sync();
@@ -60,7 +61,7 @@ export async function recoverSegment(segment: Segment, quarantine: Quarantine): 
   const data = await readFile(segment.file);
   if (data.byteLength < SEGMENT_MAGIC.byteLength && SEGMENT_MAGIC.subarray(0, data.byteLength).equals(data)) {
     // Created but its magic never reached the disk whole.
-    const handle = await open(segment.file, 'w');
+    const handle = await open(segment.file, 'w', DATA_FILE_MODE);
     await handle.write(SEGMENT_MAGIC);
     await handle.sync();
     await handle.close();

@@ -55,6 +55,10 @@ describe('Spool', () => {
     for (let i = 0; i < 300; i++) await spool.append([entry(`${i}:${payload}`)]);
     expect(spool.segmentCount).toBeGreaterThan(3);
     await spool.close();
+    // Entries hold callers' headers and tensors: the segments are their owner's only.
+    const segments = path.join(dir, 'segments');
+    expect((await stat(segments)).mode & 0o777).toBe(0o700);
+    for (const name of await readdir(segments)) expect((await stat(path.join(segments, name))).mode & 0o777).toBe(0o600);
 
     const reopened = await Spool.open(options());
     expect(reopened.nextSequence).toBe(301);

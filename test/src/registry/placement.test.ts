@@ -39,7 +39,8 @@ async function startRunner(name: string, modelRepository: string): Promise<Runne
 const held = (runner: Runner) => runner.store.all().map((v) => `${v.name}:${v.version}:${v.state}`);
 
 beforeAll(async () => {
-  registry = await startInProcessRegistry({ leaseMs: 1_200, runnerSyncMs: 100, unloadDelayMs: 300, loadRetryMs: 200 });
+  // The test writes its artifacts into the data folder and registers them by path.
+  registry = await startInProcessRegistry({ leaseMs: 1_200, runnerSyncMs: 100, unloadDelayMs: 300, loadRetryMs: 200, artifacts: { allowedDirs: ['.'] } });
   repo = await exampleRepository();
   const empty = join(registry.dataDir, 'empty');
   await mkdir(empty);

@@ -38,8 +38,8 @@ export interface RegistryMesh {
   gatewayProcess: SpawnedService;
   /** The registry process now running (undefined while killed). */
   registryProcess(): SpawnedService | undefined;
-  /** Writes `bytes` as an artifact file and registers it as the model's version. */
-  register(model: string, version: number, bytes: Uint8Array, extra?: Partial<RegisterVersionRequest>): Promise<ModelVersion__Output>;
+  /** Writes `bytes` as an artifact file and uploads it as the model's version. */
+  register(model: string, version: number, bytes: Uint8Array, extra?: Partial<Omit<RegisterVersionRequest, 'artifact' | 'size_bytes'>>): Promise<ModelVersion__Output>;
   /** Waits until the model's versions are ready on `replicas` runners each. */
   waitForReady(model: string, versions: number[], replicas?: number, timeoutMs?: number): Promise<void>;
   /** SIGKILL of the registry process. */
@@ -124,7 +124,7 @@ export async function startRegistryMesh(options: RegistryMeshOptions = {}): Prom
       async register(model, version, bytes, extra = {}) {
         const file = join(artifacts, `${model}-${version}.onnx`);
         await writeFile(file, bytes);
-        return (await registryClient.registerVersion({ model, version, artifact: file, actor: 'test', ...extra })).version!;
+        return (await registryClient.pushVersion({ model, version, actor: 'test', ...extra }, file)).version!;
       },
       async waitForReady(model, versions, replicas = 1, timeoutMs = 60_000) {
         await waitFor(
