@@ -95,6 +95,7 @@ async function startRegistry(options: RegistryOptions, dir: string): Promise<Run
     port: config.port,
     maxReceiveMessageBytes: options.maxMessageBytes,
     maxSendMessageBytes: options.maxMessageBytes,
+    maxConcurrentStreams: options.maxConcurrentStreams,
     services: [
       {
         definition: registryProto.Registry.service,

@@ -66,6 +66,7 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
     dataDir: mesh.dataDir,
     gateway: `${mesh.gateway.host}:${mesh.gateway.port}`,
     maxMessageBytes: limits.maxMessageBytes,
+    maxConcurrentStreams: limits.maxConcurrentStreams,
     logLevel: mesh.log.level,
     source,
   });
@@ -87,6 +88,8 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
         intraOpThreads: entry.intraOpThreads,
         maxMessageBytes: limits.maxMessageBytes,
         maxTensorElements: limits.maxTensorElements,
+        requestLimits: limits,
+        maxConcurrentStreams: limits.maxConcurrentStreams,
         metricsPort: entry.metricsPort,
         ...registry,
       };
@@ -100,10 +103,11 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
       retry: mesh.gateway.retry,
       forwarding: mesh.gateway.forwarding,
       maxMessageBytes: limits.maxMessageBytes,
+      maxConcurrentStreams: limits.maxConcurrentStreams,
       ...registry,
       ...(publisher ? { publisher } : {}),
     },
-    registry: { config: mesh.registry, dataDir: mesh.dataDir, maxMessageBytes: limits.maxMessageBytes },
+    registry: { config: mesh.registry, dataDir: mesh.dataDir, maxMessageBytes: limits.maxMessageBytes, maxConcurrentStreams: limits.maxConcurrentStreams },
     sink,
   };
 }

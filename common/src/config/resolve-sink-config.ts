@@ -18,6 +18,8 @@ export interface SinkConfig extends Omit<SinkEntry, 'spool' | 'destinations' | '
   gateway: string;
   /** Largest gRPC message, both directions (the mesh's limits.maxMessageBytes). */
   maxMessageBytes: number;
+  /** Streams per client connection (the mesh's limits.maxConcurrentStreams); default 1000. */
+  maxConcurrentStreams?: number;
   /** The mesh's data folder, absolute. */
   dataDir: string;
   logLevel: string;
@@ -30,6 +32,7 @@ export interface SinkContext {
   /** `gateway.host:gateway.port`, for sources when `sink.gateway` is not set. */
   gateway: string;
   maxMessageBytes: number;
+  maxConcurrentStreams?: number;
   logLevel: string;
   /** Names the config in messages. */
   source: string;
@@ -63,6 +66,7 @@ export function resolveSinkConfig(section: SinkEntry, context: SinkContext): Sin
     sources: section.sources,
     gateway: section.gateway ?? context.gateway,
     maxMessageBytes: context.maxMessageBytes,
+    maxConcurrentStreams: context.maxConcurrentStreams,
     dataDir,
     logLevel: context.logLevel,
   };

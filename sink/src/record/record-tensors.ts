@@ -4,7 +4,7 @@
  * `inputs` in raw form, typed contents converted, so the spool keeps the same records as
  * when gateways decoded them.
  */
-import { decodeContents, elementCount, encodeRaw, isDatatype } from '@infermesh/common';
+import { checkInferRequest, decodeContents, DEFAULT_REQUEST_LIMITS, elementCount, encodeRaw, isDatatype } from '@infermesh/common';
 import {
   inferenceProto,
   type InferTensorContents__Output,
@@ -57,6 +57,8 @@ function decodeTensors(record: PredictionRecord__Output, maxRawBytes: number): {
     }
     let inputs: RecordTensor__Output[] = [];
     if (record.request.byteLength > 0) {
+      // Held to the request limits on the wire first: a hostile request is not decoded here either.
+      checkInferRequest(record.request, DEFAULT_REQUEST_LIMITS);
       const request = inferMethod.requestDeserialize(record.request) as ModelInferRequest__Output;
       inputs = toRaw(request.inputs, request.raw_input_contents, budget);
     }
