@@ -57,7 +57,7 @@ export {
   type InferRequestHeader,
 } from './wire/infer-request-header.js';
 export { checkInferRequest, MAX_SHAPE_RANK } from './wire/check-infer-request.js';
-export { forEachField, malformed, readVarint, WIRE_LENGTH_DELIMITED } from './wire/protobuf-wire.js';
+export { forEachField, malformed, readVarint, varintBytes, WIRE_LENGTH_DELIMITED } from './wire/protobuf-wire.js';
 export { deviceSchema, runnerEntrySchema, type RunnerEntry } from './config/runner-config.js';
 export { gatewaySchema, type GatewayEntry } from './config/gateway-config.js';
 export { POLICY_LIMITS, type Range } from './config/policy-limits.js';

@@ -8,6 +8,7 @@ import {
   forEachField,
   INFER_REQUEST,
   INFER_REQUEST_FIELDS,
+  varintBytes,
   WIRE_LENGTH_DELIMITED,
   type InferRequestHeader,
 } from '@infermesh/common';
@@ -51,16 +52,6 @@ export function modelVersionParts(buf: Buffer, version: string): Buffer[] {
 /** {@link modelVersionParts} joined into one copy of the request. */
 export function withModelVersion(buf: Buffer, version: string): Buffer {
   return Buffer.concat(modelVersionParts(buf, version));
-}
-
-function varintBytes(value: number): number[] {
-  const out: number[] = [];
-  while (value >= 0x80) {
-    out.push((value % 128) | 0x80);
-    value = Math.floor(value / 128);
-  }
-  out.push(value);
-  return out;
 }
 
 /** Frames serialized ModelInferResponse bytes as a ModelStreamInferResponse with no error. */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
+import { varintBytes } from '@infermesh/common';
 import { inferenceProto, MODEL_INFER_PATH } from '@infermesh/proto';
 import { int32s, modelInfer } from '@infermesh/testkit';
 import { startRunnerFixture, type RunnerFixture } from './runner-fixture.test-helper.js';
@@ -31,15 +32,7 @@ function sendBytes(bytes: Buffer): Promise<{ code: number; details: string }> {
   );
 }
 
-const varint = (value: number): number[] => {
-  const out: number[] = [];
-  while (value >= 0x80) {
-    out.push((value % 128) | 0x80);
-    value = Math.floor(value / 128);
-  }
-  out.push(value);
-  return out;
-};
+const varint = varintBytes;
 const field = (number: number, value: Buffer): Buffer => Buffer.concat([Buffer.from([(number << 3) | 2, ...varint(value.length)]), value]);
 
 /** A request for `model` whose input INPUT of shape [1, count] carries `contents` (an InferTensorContents message). */

@@ -38,6 +38,17 @@ export function readVarint(buf: Buffer, offset: number, end: number, what: strin
   throw malformed(what);
 }
 
+/** The bytes of `value` (a non-negative integer up to 2^53) as a varint. */
+export function varintBytes(value: number): number[] {
+  const out: number[] = [];
+  while (value >= 0x80) {
+    out.push((value % 128) | 0x80);
+    value = Math.floor(value / 128);
+  }
+  out.push(value);
+  return out;
+}
+
 /** Varints in a packed field's bytes `[start, end)`, counted without decoding them. */
 export function countPackedVarints(buf: Buffer, start: number, end: number, what: string): number {
   if (end > start && buf[end - 1]! >= 0x80) throw malformed(what);

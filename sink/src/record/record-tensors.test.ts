@@ -1,3 +1,4 @@
+import { varintBytes } from '@infermesh/common';
 import { inferenceProto } from '@infermesh/proto';
 import type { PredictionRecord__Output } from '@infermesh/proto/sink';
 import { describe, expect, it } from 'vitest';
@@ -98,11 +99,7 @@ describe('withTensors', () => {
   it('leaves out the inputs of a captured request over the request limits without decoding it', () => {
     // 8 million empty bytes_contents elements of one input: protobufjs would make 8 million Buffers of them.
     const contents = Buffer.alloc(2 * 8_000_000, Buffer.from([(8 << 3) | 2, 0]));
-    const length = (n: number) => {
-      const out: number[] = [];
-      for (; n >= 0x80; n = Math.floor(n / 128)) out.push((n % 128) | 0x80);
-      return Buffer.from([...out, n]);
-    };
+    const length = (n: number) => Buffer.from(varintBytes(n));
     const input = Buffer.concat([Buffer.from([(1 << 3) | 2, 1, 0x49, (5 << 3) | 2]), length(contents.length), contents]);
     const request = Buffer.concat([Buffer.from([(5 << 3) | 2]), length(input.length), input]);
     const before = process.memoryUsage().heapUsed;
