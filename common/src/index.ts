@@ -48,7 +48,7 @@ export { readEnvironment, servicesRequired, type EnvironmentOverrides } from './
 export { ConfigError } from './config/ConfigError.js';
 export { HOST_PORT_RULE, MODEL_NAME_RULE, MODEL_VERSION_RULE, RUNNER_NAME_RULE } from './config/name-rules.js';
 export { meshConfigSchema, type MeshConfig } from './config/mesh-config.js';
-export { DEFAULT_MAX_CONCURRENT_STREAMS, DEFAULT_REQUEST_LIMITS, limitsSchema, type Limits, type RequestLimits } from './config/limits-config.js';
+export { DEFAULT_MAX_CONCURRENT_STREAMS, DEFAULT_REQUEST_LIMITS, DEFAULT_STREAM_IDLE_TIMEOUT_MS, limitsSchema, type Limits, type RequestLimits } from './config/limits-config.js';
 export {
   checkRoutingField,
   INFER_REQUEST,

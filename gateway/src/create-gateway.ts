@@ -85,6 +85,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
         port: config.port,
         internal: server.address,
         maxConcurrentStreams: config.maxConcurrentStreams,
+        streamIdleTimeoutMs: config.streamIdleTimeoutMs,
         logger: config.logger,
         infer: {
           router,

@@ -26,6 +26,11 @@ export const limitsSchema = z
     maxParameters: z.number().int().positive().max(1_000_000).default(256),
     /** Streams one client connection may have open at once on every gRPC/HTTP/2 server; more wait in the client. */
     maxConcurrentStreams: z.number().int().positive().max(2 ** 31 - 1).default(1000),
+    /**
+     * A stream of the gateway's HTTP/2 front with no frame either way for this long is reset
+     * (the caller sees CANCELLED), so idle streams cannot hold a connection's slots; 0 turns it off.
+     */
+    streamIdleTimeoutMs: z.number().int().min(0).max(2 ** 31 - 1).default(600_000),
   })
   .strict();
 
@@ -45,3 +50,6 @@ export const DEFAULT_REQUEST_LIMITS: RequestLimits = DEFAULT_LIMITS;
 
 /** limits.maxConcurrentStreams' default, for servers started without the mesh config. */
 export const DEFAULT_MAX_CONCURRENT_STREAMS: number = DEFAULT_LIMITS.maxConcurrentStreams;
+
+/** limits.streamIdleTimeoutMs' default. */
+export const DEFAULT_STREAM_IDLE_TIMEOUT_MS: number = DEFAULT_LIMITS.streamIdleTimeoutMs;

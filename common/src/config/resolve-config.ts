@@ -104,6 +104,7 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
       forwarding: mesh.gateway.forwarding,
       maxMessageBytes: limits.maxMessageBytes,
       maxConcurrentStreams: limits.maxConcurrentStreams,
+      streamIdleTimeoutMs: limits.streamIdleTimeoutMs,
       ...registry,
       ...(publisher ? { publisher } : {}),
     },

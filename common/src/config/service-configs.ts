@@ -55,6 +55,8 @@ export interface GatewaySettings {
   maxMessageBytes: number;
   /** Streams per client connection on both the HTTP/2 front and the grpc-js server (limits.maxConcurrentStreams); default 1000. */
   maxConcurrentStreams?: number;
+  /** A front stream idle this long is reset (limits.streamIdleTimeoutMs); default 10 min, 0 off. */
+  streamIdleTimeoutMs?: number;
   /** The registry's host:port (INFERMESH_REGISTRY_ADDRESS): routes come from it. */
   registry?: string;
   /** Absent when the mesh has no sink (no `sink:` section and no INFERMESH_SINK_ADDRESS). */
