@@ -67,6 +67,7 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
     gateway: `${mesh.gateway.host}:${mesh.gateway.port}`,
     maxMessageBytes: limits.maxMessageBytes,
     maxConcurrentStreams: limits.maxConcurrentStreams,
+    requestLimits: limits,
     logLevel: mesh.log.level,
     source,
   });

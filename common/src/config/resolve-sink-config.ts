@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { ConfigError } from './ConfigError.js';
 import { resolveDestination, type ResolvedDestinationConfig } from './resolve-destination.js';
+import type { RequestLimits } from './limits-config.js';
 import type { SinkEntry } from './sink-config.js';
 import { destinationSchema } from './sink-destination-config.js';
 import type { SourceConfig } from './sink-source-config.js';
@@ -20,6 +21,8 @@ export interface SinkConfig extends Omit<SinkEntry, 'spool' | 'destinations' | '
   maxMessageBytes: number;
   /** Streams per client connection (the mesh's limits.maxConcurrentStreams); default 1000. */
   maxConcurrentStreams?: number;
+  /** What a captured request is held to before its inputs are decoded (the mesh's limits); default DEFAULT_REQUEST_LIMITS. */
+  requestLimits?: RequestLimits;
   /** The mesh's data folder, absolute. */
   dataDir: string;
   logLevel: string;
@@ -33,6 +36,7 @@ export interface SinkContext {
   gateway: string;
   maxMessageBytes: number;
   maxConcurrentStreams?: number;
+  requestLimits?: RequestLimits;
   logLevel: string;
   /** Names the config in messages. */
   source: string;
@@ -67,6 +71,7 @@ export function resolveSinkConfig(section: SinkEntry, context: SinkContext): Sin
     gateway: section.gateway ?? context.gateway,
     maxMessageBytes: context.maxMessageBytes,
     maxConcurrentStreams: context.maxConcurrentStreams,
+    requestLimits: context.requestLimits,
     dataDir,
     logLevel: context.logLevel,
   };
