@@ -3,30 +3,16 @@ import { silentLogger, sourceSchema, type MqttSourceConfig } from '@infermesh/co
 import { LOCAL_SERVICES, localServicesAvailable, pollUntil } from '@infermesh/testkit';
 import mqtt from 'mqtt';
 import { describe, expect, it } from 'vitest';
-import type { DeadLetterDocument } from '../record/record-document.js';
-import { CALL_OK, type CallOutcome, type GatewayCaller } from './gateway-caller.js';
-import { MessageHandler } from './MessageHandler.js';
 import { MqttSource } from './mqtt-source.js';
+import { goodMessage, recordingHandler } from './source-handler.test-helper.js';
 
 const available = await localServicesAvailable('mqtt');
-
-const good = (id: string) =>
-  JSON.stringify({ model: 'simple', id, inputs: { INPUT0: { datatype: 'INT32', shape: [1, 1], data: [1] } } });
 
 describe.skipIf(!available)('MQTT source', () => {
   it('never loads a message far over maxMessageBytes: the broker drops it, and the next message is served', { timeout: 60_000 }, async () => {
     const topic = `infermesh/test/${randomBytes(5).toString('hex')}`;
     const config = sourceSchema.parse({ name: 'in', type: 'mqtt', url: LOCAL_SERVICES.mqtt.url, topic, maxMessageBytes: 1024 }) as MqttSourceConfig;
-    const called: string[] = [];
-    const gateway = {
-      address: 'test',
-      infer: async (request: { id?: string }): Promise<CallOutcome> => {
-        called.push(request.id ?? '');
-        return { code: CALL_OK, details: '' };
-      },
-    } as unknown as GatewayCaller;
-    const deadLetters: DeadLetterDocument[] = [];
-    const handler = new MessageHandler({ config, gateway, deadLetter: async (document) => void deadLetters.push(document), logger: silentLogger() });
+    const { handler, called, deadLetters } = recordingHandler(config);
     const source = new MqttSource(config, handler, silentLogger());
     await source.ready;
     const publisher = await mqtt.connectAsync(LOCAL_SERVICES.mqtt.url);
@@ -35,7 +21,7 @@ describe.skipIf(!available)('MQTT source', () => {
       await publisher.publishAsync(topic, Buffer.alloc(4 * 1024 * 1024, 0x20), { qos: 1 });
       // Just over maxMessageBytes: loaded, and dead-lettered naming the limit.
       await publisher.publishAsync(topic, ' '.repeat(2048), { qos: 1 });
-      await publisher.publishAsync(topic, good('after'), { qos: 1 });
+      await publisher.publishAsync(topic, goodMessage('after'), { qos: 1 });
       await pollUntil(async () => called.length > 0, { timeoutMs: 30_000, intervalMs: 20, what: 'the good message', describe: async () => ({ called, deadLetters: deadLetters.length }) });
       expect(called).toEqual(['after']);
       expect(deadLetters.map((d) => [d.messageBytes, d.reason])).toEqual([[2048, 'message is 2048 bytes, over the source\'s maxMessageBytes of 1024']]);

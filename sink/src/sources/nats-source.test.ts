@@ -3,15 +3,10 @@ import { silentLogger, sourceSchema, type NatsSourceConfig } from '@infermesh/co
 import { LOCAL_SERVICES, localServicesAvailable, pollUntil } from '@infermesh/testkit';
 import { connect } from 'nats';
 import { describe, expect, it } from 'vitest';
-import type { DeadLetterDocument } from '../record/record-document.js';
-import { CALL_OK, type CallOutcome, type GatewayCaller } from './gateway-caller.js';
-import { MessageHandler } from './MessageHandler.js';
 import { NatsSource } from './nats-source.js';
+import { goodMessage, recordingHandler } from './source-handler.test-helper.js';
 
 const available = await localServicesAvailable('nats');
-
-const good = (id: string) =>
-  JSON.stringify({ model: 'simple', id, inputs: { INPUT0: { datatype: 'INT32', shape: [1, 1], data: [1] } } });
 
 describe.skipIf(!available)('NATS source', () => {
   it('holds at most maxPendingMessages while its call slots are busy and dead-letters the rest, naming the bound', { timeout: 60_000 }, async () => {
@@ -20,23 +15,13 @@ describe.skipIf(!available)('NATS source', () => {
     // A gateway that answers nothing until released: every call slot stays busy.
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
-    const called: string[] = [];
-    const gateway = {
-      address: 'held',
-      infer: async (request: { id?: string }): Promise<CallOutcome> => {
-        called.push(request.id ?? '');
-        await released;
-        return { code: CALL_OK, details: '' };
-      },
-    } as unknown as GatewayCaller;
-    const deadLetters: DeadLetterDocument[] = [];
-    const handler = new MessageHandler({ config, gateway, deadLetter: async (document) => void deadLetters.push(document), logger: silentLogger() });
+    const { handler, called, deadLetters } = recordingHandler(config, released);
     const source = new NatsSource(config, handler, silentLogger());
     await source.ready;
 
     const publisher = await connect({ servers: LOCAL_SERVICES.nats.url });
     try {
-      for (let i = 0; i < 10; i++) publisher.publish(subject, good(`m${i}`));
+      for (let i = 0; i < 10; i++) publisher.publish(subject, goodMessage(`m${i}`));
       await publisher.flush();
       // At most one call in flight, one waiting for its slot and three queued: the others are dead letters.
       await pollUntil(async () => deadLetters.length >= 5, { timeoutMs: 30_000, intervalMs: 20, what: 'dead letters', describe: async () => deadLetters.length });
@@ -47,7 +32,7 @@ describe.skipIf(!available)('NATS source', () => {
       expect(kept).toBeLessThanOrEqual(5);
       // The first messages were kept and answered in order; the later ones dead-lettered whole.
       expect(called).toEqual(Array.from({ length: kept }, (_, i) => `m${i}`));
-      expect(deadLetters.map((d) => d.message)).toEqual(Array.from({ length: 10 - kept }, (_, i) => good(`m${kept + i}`)));
+      expect(deadLetters.map((d) => d.message)).toEqual(Array.from({ length: 10 - kept }, (_, i) => goodMessage(`m${kept + i}`)));
     } finally {
       release();
       await publisher.close();

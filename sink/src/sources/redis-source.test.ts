@@ -3,37 +3,23 @@ import { silentLogger, sourceSchema, type RedisSourceConfig } from '@infermesh/c
 import { LOCAL_SERVICES, localServicesAvailable, pollUntil } from '@infermesh/testkit';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import type { DeadLetterDocument } from '../record/record-document.js';
-import { CALL_OK, type CallOutcome, type GatewayCaller } from './gateway-caller.js';
-import { MessageHandler } from './MessageHandler.js';
 import { RedisSource } from './redis-source.js';
+import { goodMessage, recordingHandler } from './source-handler.test-helper.js';
 
 const available = await localServicesAvailable('redis');
-
-const good = (id: string) =>
-  JSON.stringify({ model: 'simple', id, inputs: { INPUT0: { datatype: 'INT32', shape: [1, 1], data: [1] } } });
 
 describe.skipIf(!available)('Redis stream source', () => {
   it('dead-letters an entry whose value is over maxMessageBytes without loading it, and acknowledges it', { timeout: 60_000 }, async () => {
     const stream = `infermesh:test:${randomBytes(5).toString('hex')}`;
     const group = 'g';
     const config = sourceSchema.parse({ name: 'in', type: 'redis', url: LOCAL_SERVICES.redis.url, stream, group, maxMessageBytes: 1024 }) as RedisSourceConfig;
-    const called: string[] = [];
-    const gateway = {
-      address: 'test',
-      infer: async (request: { id?: string }): Promise<CallOutcome> => {
-        called.push(request.id ?? '');
-        return { code: CALL_OK, details: '' };
-      },
-    } as unknown as GatewayCaller;
-    const deadLetters: DeadLetterDocument[] = [];
-    const handler = new MessageHandler({ config, gateway, deadLetter: async (document) => void deadLetters.push(document), logger: silentLogger() });
+    const { handler, called, deadLetters } = recordingHandler(config);
     const source = new RedisSource(config, handler, silentLogger());
     await source.ready;
     const redis = new Redis(LOCAL_SERVICES.redis.url);
     try {
       const big = await redis.xadd(stream, '*', 'message', Buffer.alloc(4 * 1024 * 1024, 0x20));
-      await redis.xadd(stream, '*', 'message', good('after'));
+      await redis.xadd(stream, '*', 'message', goodMessage('after'));
       await pollUntil(async () => called.length > 0 && deadLetters.length > 0, { timeoutMs: 30_000, intervalMs: 20, what: 'both entries', describe: async () => ({ called, deadLetters }) });
       expect(called).toEqual(['after']);
       expect(deadLetters.map((d) => [d.messageBytes, d.reason])).toEqual([
