@@ -57,7 +57,16 @@ export { readEnvironment, servicesRequired, type EnvironmentOverrides } from './
 export { ConfigError } from './config/ConfigError.js';
 export { HOST_PORT_RULE, MODEL_NAME_RULE, MODEL_VERSION_RULE, RUNNER_NAME_RULE } from './config/name-rules.js';
 export { meshConfigSchema, type MeshConfig } from './config/mesh-config.js';
-export { limitsSchema, type Limits } from './config/limits-config.js';
+export { DEFAULT_MAX_CONCURRENT_STREAMS, DEFAULT_REQUEST_LIMITS, DEFAULT_STREAM_IDLE_TIMEOUT_MS, limitsSchema, type Limits, type RequestLimits } from './config/limits-config.js';
+export {
+  checkRoutingField,
+  INFER_REQUEST,
+  INFER_REQUEST_FIELDS,
+  readInferRequestHeader,
+  type InferRequestHeader,
+} from './wire/infer-request-header.js';
+export { checkInferRequest, MAX_SHAPE_RANK } from './wire/check-infer-request.js';
+export { forEachField, malformed, readVarint, varintBytes, WIRE_LENGTH_DELIMITED } from './wire/protobuf-wire.js';
 export { deviceSchema, runnerEntrySchema, type RunnerEntry } from './config/runner-config.js';
 export { gatewaySchema, type GatewayEntry } from './config/gateway-config.js';
 export { POLICY_LIMITS, type Range } from './config/policy-limits.js';

@@ -82,6 +82,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
     port: h2 ? 0 : config.port,
     maxReceiveMessageBytes: config.maxMessageBytes,
     maxSendMessageBytes: config.maxMessageBytes,
+    maxConcurrentStreams: config.maxConcurrentStreams,
     services: [{ definition: gatewayServiceDefinition, implementation }],
   });
   const front = h2
@@ -89,6 +90,8 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
         host: config.host,
         port: config.port,
         internal: server.address,
+        maxConcurrentStreams: config.maxConcurrentStreams,
+        streamIdleTimeoutMs: config.streamIdleTimeoutMs,
         logger: config.logger,
         infer: {
           router,

@@ -10,12 +10,12 @@
 import type { EventEmitter } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import { trace as otelTrace, type Context } from '@opentelemetry/api';
-import { deadlineMs, endSpan, injectContext, spansCanRecord, startChildSpan, type RetryPolicy } from '@infermesh/common';
+import { deadlineMs, endSpan, injectContext, spansCanRecord, startChildSpan, type InferRequestHeader, type RetryPolicy } from '@infermesh/common';
 import { MODEL_INFER_PATH } from '@infermesh/proto';
 import { metadataHeaders, type Router } from './Router.js';
 import type { RunnerEndpoint } from './RunnerEndpoint.js';
 import type { RunnerHeaders } from './runner-headers.js';
-import { passThrough, withModelVersion, type InferRequestHeader } from './wire.js';
+import { passThrough, withModelVersion } from './wire.js';
 
 /** No runner tried yet: most calls take one attempt and never need a set of their own. */
 const NONE_TRIED: ReadonlySet<RunnerEndpoint> = new Set();

@@ -16,6 +16,8 @@ import {
   type ContextHandlers,
   type Logger,
   type ServiceCallContext,
+  readInferRequestHeader,
+  type InferRequestHeader,
 } from '@infermesh/common';
 import { MODEL_INFER_PATH, inferenceProto, type GRPCInferenceServiceHandlers, type ModelMetadataResponse__Output } from '@infermesh/proto';
 import { forwardInfer, type ForwardTrace, type ParentCall } from './forward-infer.js';
@@ -24,7 +26,7 @@ import { metadataCallHeaders } from './CallHeaders.js';
 import type { InferObserver } from './InferObserver.js';
 import { observerNotifier } from './notify-observers.js';
 import { metadataHeaders, NO_HEADERS, type Router } from './Router.js';
-import { passThrough, readInferRequestHeader, STREAM_MAX_IN_FLIGHT, streamErrorResponse, wrapStreamResponse, type InferRequestHeader } from './wire.js';
+import { passThrough, STREAM_MAX_IN_FLIGHT, streamErrorResponse, wrapStreamResponse } from './wire.js';
 
 
 /** The methods of this file behind the service middleware: all but the hot path. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { inferenceProto, type ModelInferRequest__Output } from '@infermesh/proto';
-import { modelVersionParts, readInferRequestHeader, withModelVersion } from './wire.js';
+import { readInferRequestHeader } from '@infermesh/common';
+import { modelVersionParts, withModelVersion } from './wire.js';
 
 const { service } = inferenceProto.GRPCInferenceService;
 const serialize = service.ModelInfer.requestSerialize;

@@ -97,6 +97,7 @@ async function startRegistry(options: RegistryOptions, dir: string): Promise<Run
   registry.onChange(() => {
     routes.refresh();
     placement.trigger();
+    canaries.versionsChanged();
   });
   // Runners known before a restart keep their place in the routes while they heartbeat again.
   for (const name of Object.keys(registry.current.runners)) membership.renew(name);
@@ -107,6 +108,7 @@ async function startRegistry(options: RegistryOptions, dir: string): Promise<Run
     port: config.port,
     maxReceiveMessageBytes: options.maxMessageBytes,
     maxSendMessageBytes: options.maxMessageBytes,
+    maxConcurrentStreams: options.maxConcurrentStreams,
     services: [
       {
         definition: registryProto.Registry.service,

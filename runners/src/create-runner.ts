@@ -1,6 +1,6 @@
 /** Builds and starts a runner: loads its model repository and serves it on one device. */
 import { hostname } from 'node:os';
-import { metricsRoute, scanModelRepository, serviceMiddleware, startGrpcServer, startHttpServer, withMiddleware, type Logger, type RunnerSettings } from '@infermesh/common';
+import { DEFAULT_REQUEST_LIMITS, metricsRoute, scanModelRepository, serviceMiddleware, startGrpcServer, startHttpServer, withMiddleware, type Logger, type RunnerSettings } from '@infermesh/common';
 import { runnerProto } from '@infermesh/proto';
 import { inferenceHandlers, runnerInferenceService } from './inference-service.js';
 import { ModelLifecycle } from './ModelLifecycle.js';
@@ -41,6 +41,7 @@ export async function createRunner(config: RunnerConfig): Promise<Runner> {
   const { models, skipped } = await scanModelRepository(config.modelRepository);
   for (const entry of skipped) logger.warn(entry, 'skipped an entry of the model repository');
 
+  const requestLimits = { ...(config.requestLimits ?? DEFAULT_REQUEST_LIMITS), maxTensorElements: config.maxTensorElements };
   const store = new ModelStore();
   const metrics = createRunnerMetrics(config, () => store.all());
   const context = {
@@ -60,8 +61,9 @@ export async function createRunner(config: RunnerConfig): Promise<Runner> {
     port: config.port,
     maxReceiveMessageBytes: config.maxMessageBytes,
     maxSendMessageBytes: config.maxMessageBytes,
+    maxConcurrentStreams: config.maxConcurrentStreams,
     services: [
-      { definition: runnerInferenceService, implementation: inferenceHandlers(store, logger, isReady, config) },
+      { definition: runnerInferenceService(requestLimits), implementation: inferenceHandlers(store, logger, isReady, config) },
       {
         definition: runnerProto.RunnerControl.service,
         implementation: withMiddleware(runnerProto.RunnerControl.service, serviceMiddleware(logger), runnerControlHandlers(config, store, lifecycle, isReady)),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { inferenceProto, type ModelInferResponse, type ModelInferResponse__Output } from '@infermesh/proto';
+import { DEFAULT_REQUEST_LIMITS } from '@infermesh/common';
 import { encodeInferResponse } from './encode-infer-response.js';
 import { runnerInferenceService } from './inference-service.js';
 
@@ -37,7 +38,7 @@ describe('encodeInferResponse', () => {
   });
 
   it('is what the runner serializes ModelInfer responses with, typed contents included', () => {
-    const serialize = runnerInferenceService.ModelInfer.responseSerialize;
+    const serialize = runnerInferenceService(DEFAULT_REQUEST_LIMITS).ModelInfer.responseSerialize;
     const typed: ModelInferResponse = { model_name: 'simple', outputs: [{ name: 'y', datatype: 'INT32', shape: [2], contents: { int_contents: [3, -4] } }] };
     expect(decode(serialize(typed))).toEqual(decode(ModelInfer.responseSerialize(typed)));
     const raw: ModelInferResponse = { model_name: 'simple', outputs: [{ name: 'y', datatype: 'INT32', shape: [1] }], raw_output_contents: [Buffer.from([1, 2, 3, 4])] };

@@ -3,6 +3,9 @@ import { setMaxListeners } from 'node:events';
 import { status, type Metadata } from '@grpc/grpc-js';
 import {
   INFERMESH_VERSION,
+  ServiceError,
+  checkInferRequest,
+  readInferRequestHeader,
   callSignal,
   endSpan,
   reportError,
@@ -16,6 +19,7 @@ import {
   withMiddleware,
   type ContextHandlers,
   type Logger,
+  type RequestLimits,
   type ServiceCallContext,
 } from '@infermesh/common';
 import {
@@ -36,22 +40,70 @@ import type { VersionMetrics } from './VersionMetrics.js';
 
 const { service } = inferenceProto.GRPCInferenceService;
 
+/** Requests refused while being read off the wire, with why: the handler answers them with it. */
+const refusedRequests = new WeakMap<ModelInferRequest__Output, unknown>();
+
+/** What the handlers get for a request that was refused before decoding: its routing fields where they read. */
+function refusedRequest(bytes: Buffer, error: unknown): ModelInferRequest__Output {
+  let header = { modelName: '', modelVersion: '', id: '' };
+  try {
+    header = readInferRequestHeader(bytes);
+  } catch {
+    // The request is answered with `error` all the same.
+  }
+  const request: ModelInferRequest__Output = {
+    model_name: header.modelName,
+    model_version: header.modelVersion,
+    id: header.id,
+    parameters: {},
+    inputs: [],
+    outputs: [],
+    raw_input_contents: [],
+  };
+  refusedRequests.set(request, error instanceof ServiceError ? error : malformedRequest(error));
+  return request;
+}
+
+function malformedRequest(error: unknown): ServiceError {
+  const reason = error instanceof Error ? `: ${error.message}` : '';
+  return ServiceError.invalidArgument(`request is not a valid ModelInferRequest message${reason}`, { cause: error });
+}
+
 /**
- * The service as a runner serves it: requests in the common raw form (both infer methods)
- * and ModelInfer's raw answers skip protobufjs.
+ * Reads a request: the wire-level checks first (routing fields' wire types, the request
+ * limits), then the raw-form reader, then protobufjs. Never throws, as grpc-js would answer
+ * INTERNAL: a refused request reaches the handler, which answers with why.
  */
-export const runnerInferenceService: typeof service = {
-  ...service,
-  ModelInfer: {
-    ...service.ModelInfer,
-    requestDeserialize: (bytes: Buffer) => readInferRequest(bytes) ?? service.ModelInfer.requestDeserialize(bytes),
-    responseSerialize: (response: ModelInferResponse) => encodeInferResponse(response) ?? service.ModelInfer.responseSerialize(response),
-  },
-  ModelStreamInfer: {
-    ...service.ModelStreamInfer,
-    requestDeserialize: (bytes: Buffer) => readInferRequest(bytes) ?? service.ModelStreamInfer.requestDeserialize(bytes),
-  },
-};
+function inferRequestDeserializer(limits: RequestLimits, decode: (bytes: Buffer) => unknown): (bytes: Buffer) => ModelInferRequest__Output {
+  return (bytes) => {
+    try {
+      checkInferRequest(bytes, limits);
+      return readInferRequest(bytes) ?? (decode(bytes) as ModelInferRequest__Output);
+    } catch (error) {
+      return refusedRequest(bytes, error);
+    }
+  };
+}
+
+/**
+ * The service as a runner serves it: requests held to `limits` on the wire before anything
+ * decodes them; requests in the common raw form (both infer methods) and ModelInfer's raw
+ * answers skip protobufjs.
+ */
+export function runnerInferenceService(limits: RequestLimits): typeof service {
+  return {
+    ...service,
+    ModelInfer: {
+      ...service.ModelInfer,
+      requestDeserialize: inferRequestDeserializer(limits, service.ModelInfer.requestDeserialize),
+      responseSerialize: (response: ModelInferResponse) => encodeInferResponse(response) ?? service.ModelInfer.responseSerialize(response),
+    },
+    ModelStreamInfer: {
+      ...service.ModelStreamInfer,
+      requestDeserialize: inferRequestDeserializer(limits, service.ModelStreamInfer.requestDeserialize),
+    },
+  };
+}
 
 /** Requests of one ModelStreamInfer stream running at once. */
 const STREAM_MAX_IN_FLIGHT = 64;
@@ -81,9 +133,11 @@ export function inferenceHandlers(
       device: runner.device,
     });
     const started = performance.now();
+    const refusal = refusedRequests.get(request);
     // Series only for versions this runner has, so callers cannot mint label values.
     let metrics: VersionMetrics | undefined;
     try {
+      if (refusal !== undefined) throw refusal;
       const version = store.resolve(request.model_name, request.model_version);
       metrics = version.metrics;
       span.setAttribute('model.version', version.version);

@@ -48,7 +48,7 @@ export async function createSink(config: SinkConfig, dependencies: SinkDependenc
     ...(dependencies.openSpoolSegment ? { openForAppend: dependencies.openSpoolSegment } : {}),
   });
   const delivery = await SpoolDelivery.open(spool, config.spool.dir, config.destinations, config.deadLetters, logger);
-  const intake = spoolIntake(spool, config.maxRecordBytes);
+  const intake = spoolIntake(spool, config.maxRecordBytes, config.requestLimits);
   const status = (): SinkStatusResponse => sinkStatus(spool, delivery, config.destinations);
 
   const shutdown = new ShutdownStack(logger);

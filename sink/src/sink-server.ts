@@ -20,13 +20,14 @@ export interface SinkServer {
  * Starts serving Publish and Status on `config.host:config.port`.
  * @internal
  */
-export async function startSinkServer(config: Pick<SinkConfig, 'host' | 'port' | 'maxMessageBytes'>, options: SinkServiceOptions): Promise<SinkServer> {
+export async function startSinkServer(config: Pick<SinkConfig, 'host' | 'port' | 'maxMessageBytes' | 'maxConcurrentStreams'>, options: SinkServiceOptions): Promise<SinkServer> {
   const service = sinkService(options);
   const server = await startGrpcServer({
     host: config.host,
     port: config.port,
     maxReceiveMessageBytes: config.maxMessageBytes,
     maxSendMessageBytes: config.maxMessageBytes,
+    maxConcurrentStreams: config.maxConcurrentStreams,
     services: [
       {
         definition: sinkProto.Sink.service,

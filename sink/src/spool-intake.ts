@@ -1,5 +1,5 @@
 /** What enters the spool: prediction batches from gateways and dead letters from sources, counted by kind. */
-import { contextFromTraceparent, endSpan, startChildSpan } from '@infermesh/common';
+import { contextFromTraceparent, endSpan, startChildSpan, type RequestLimits } from '@infermesh/common';
 import type { PredictionRecord__Output } from '@infermesh/proto/sink';
 import type { DeadLetterDocument } from './record/record-document.js';
 import { recordPayload } from './record/record-payload.js';
@@ -20,15 +20,16 @@ export interface SpoolIntake {
 }
 
 /**
- * The intake of `spool`; records over `maxRecordBytes` go without their tensors.
+ * The intake of `spool`; records over `maxRecordBytes` go without their tensors, and so do
+ * captured requests over `requestLimits` (default DEFAULT_REQUEST_LIMITS).
  * @internal
  */
-export function spoolIntake(spool: Spool, maxRecordBytes: number): SpoolIntake {
+export function spoolIntake(spool: Spool, maxRecordBytes: number, requestLimits?: RequestLimits): SpoolIntake {
   const received = { prediction: 0, 'dead-letter': 0 };
   return {
     received,
     ingest: async (records) => {
-      const entries = records.map((record) => ({ kind: EntryKind.prediction, payload: recordPayload(record, maxRecordBytes) }));
+      const entries = records.map((record) => ({ kind: EntryKind.prediction, payload: recordPayload(record, maxRecordBytes, requestLimits) }));
       // A span per traced record, under the gateway's span for its call, for the wait until it is durable.
       const spans = records.flatMap((record) =>
         record.traceparent ? [startChildSpan('sink.spool', contextFromTraceparent(record.traceparent), { 'sink.record_id': record.record_id })] : [],

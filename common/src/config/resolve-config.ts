@@ -66,6 +66,8 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
     dataDir: mesh.dataDir,
     gateway: `${mesh.gateway.host}:${mesh.gateway.port}`,
     maxMessageBytes: limits.maxMessageBytes,
+    maxConcurrentStreams: limits.maxConcurrentStreams,
+    requestLimits: limits,
     logLevel: mesh.log.level,
     source,
   });
@@ -87,6 +89,8 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
         intraOpThreads: entry.intraOpThreads,
         maxMessageBytes: limits.maxMessageBytes,
         maxTensorElements: limits.maxTensorElements,
+        requestLimits: limits,
+        maxConcurrentStreams: limits.maxConcurrentStreams,
         metricsPort: entry.metricsPort,
         ...registry,
       };
@@ -101,10 +105,12 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
       forwarding: mesh.gateway.forwarding,
       passThroughHeaders: mesh.gateway.passThroughHeaders,
       maxMessageBytes: limits.maxMessageBytes,
+      maxConcurrentStreams: limits.maxConcurrentStreams,
+      streamIdleTimeoutMs: limits.streamIdleTimeoutMs,
       ...registry,
       ...(publisher ? { publisher } : {}),
     },
-    registry: { config: mesh.registry, dataDir: mesh.dataDir, maxMessageBytes: limits.maxMessageBytes },
+    registry: { config: mesh.registry, dataDir: mesh.dataDir, maxMessageBytes: limits.maxMessageBytes, maxConcurrentStreams: limits.maxConcurrentStreams },
     sink,
   };
 }

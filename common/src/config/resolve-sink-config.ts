@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { ConfigError } from './ConfigError.js';
 import { resolveDestination, type ResolvedDestinationConfig } from './resolve-destination.js';
+import type { RequestLimits } from './limits-config.js';
 import type { SinkEntry } from './sink-config.js';
 import { destinationSchema } from './sink-destination-config.js';
 import type { SourceConfig } from './sink-source-config.js';
@@ -18,6 +19,10 @@ export interface SinkConfig extends Omit<SinkEntry, 'spool' | 'destinations' | '
   gateway: string;
   /** Largest gRPC message, both directions (the mesh's limits.maxMessageBytes). */
   maxMessageBytes: number;
+  /** Streams per client connection (the mesh's limits.maxConcurrentStreams); default 1000. */
+  maxConcurrentStreams?: number;
+  /** What a captured request is held to before its inputs are decoded (the mesh's limits); default DEFAULT_REQUEST_LIMITS. */
+  requestLimits?: RequestLimits;
   /** The mesh's data folder, absolute. */
   dataDir: string;
   logLevel: string;
@@ -30,6 +35,8 @@ export interface SinkContext {
   /** `gateway.host:gateway.port`, for sources when `sink.gateway` is not set. */
   gateway: string;
   maxMessageBytes: number;
+  maxConcurrentStreams?: number;
+  requestLimits?: RequestLimits;
   logLevel: string;
   /** Names the config in messages. */
   source: string;
@@ -63,6 +70,8 @@ export function resolveSinkConfig(section: SinkEntry, context: SinkContext): Sin
     sources: section.sources,
     gateway: section.gateway ?? context.gateway,
     maxMessageBytes: context.maxMessageBytes,
+    maxConcurrentStreams: context.maxConcurrentStreams,
+    requestLimits: context.requestLimits,
     dataDir,
     logLevel: context.logLevel,
   };

@@ -1,5 +1,6 @@
 /** What each service's factory takes from the resolved mesh config (all but the logger). */
 import type { GatewayRetryConfig } from './gateway-retry-config.js';
+import type { RequestLimits } from './limits-config.js';
 import type { RegistryConfig } from './registry-config.js';
 import type { SinkPublisherConfig } from './sink-publisher-config.js';
 
@@ -19,6 +20,10 @@ export interface RunnerSettings {
   intraOpThreads: number;
   maxMessageBytes: number;
   maxTensorElements: number;
+  /** What a request is held to before it is decoded; default DEFAULT_REQUEST_LIMITS with `maxTensorElements`. */
+  requestLimits?: RequestLimits;
+  /** Streams per client connection (limits.maxConcurrentStreams); default 1000. */
+  maxConcurrentStreams?: number;
   /** HTTP port of /metrics; 0 picks a free one. */
   metricsPort: number;
   /** The registry's host:port (INFERMESH_REGISTRY_ADDRESS), when the runner registers with one. */
@@ -50,6 +55,10 @@ export interface GatewaySettings {
   /** Caller metadata names passed on to runners beside the trace context (`gateway.passThroughHeaders`). */
   passThroughHeaders: string[];
   maxMessageBytes: number;
+  /** Streams per client connection on both the HTTP/2 front and the grpc-js server (limits.maxConcurrentStreams); default 1000. */
+  maxConcurrentStreams?: number;
+  /** A front stream idle this long is reset (limits.streamIdleTimeoutMs); default 10 min, 0 off. */
+  streamIdleTimeoutMs?: number;
   /** The registry's host:port (INFERMESH_REGISTRY_ADDRESS): routes come from it. */
   registry?: string;
   /** Absent when the mesh has no sink (no `sink:` section and no INFERMESH_SINK_ADDRESS). */
@@ -62,4 +71,6 @@ export interface RegistrySettings {
   /** The mesh's data folder, absolute; the file store lives in `<dataDir>/registry`. */
   dataDir: string;
   maxMessageBytes: number;
+  /** Streams per client connection (limits.maxConcurrentStreams); default 1000. */
+  maxConcurrentStreams?: number;
 }

@@ -25,6 +25,12 @@ const natsSourceSchema = z
     subject: z.string().regex(/^\S+$/, 'expected a NATS subject'),
     /** Queue group, so that several sinks share one subject's messages. */
     queue: z.string().regex(/^\S+$/, 'expected a queue group name').optional(),
+    /**
+     * Messages received while every call slot is busy wait in the sink up to this many and
+     * these bytes; past either, a message is dead-lettered (reason names the bound) instead of held.
+     */
+    maxPendingMessages: z.number().int().min(1).max(1_000_000).default(1024),
+    maxPendingBytes: z.number().int().min(1024).max(1024 * MiB).default(64 * MiB),
   })
   .strict();
 

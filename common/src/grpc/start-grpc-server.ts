@@ -4,6 +4,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import { LOADER_OPTIONS, packageDefinition } from '@infermesh/proto';
+import { DEFAULT_MAX_CONCURRENT_STREAMS } from '../config/limits-config.js';
 
 /** One service to serve: its definition and its handlers. */
 export interface ServiceBinding {
@@ -21,6 +22,8 @@ export interface GrpcServerOptions {
   maxReceiveMessageBytes: number;
   /** Largest response message sent. */
   maxSendMessageBytes: number;
+  /** Streams one client connection may have open at once (HTTP/2 SETTINGS); more wait in the client. Default 1000. */
+  maxConcurrentStreams?: number;
 }
 
 /** A started server. */
@@ -42,8 +45,11 @@ const healthDefinition = protoLoader.loadSync(healthProtoPath, LOADER_OPTIONS);
 const reflection = new ReflectionService({ ...packageDefinition, ...healthDefinition });
 
 /** Channel options every server uses. */
-export function serverChannelOptions(options: Pick<GrpcServerOptions, 'maxReceiveMessageBytes' | 'maxSendMessageBytes'>): grpc.ServerOptions {
+export function serverChannelOptions(
+  options: Pick<GrpcServerOptions, 'maxReceiveMessageBytes' | 'maxSendMessageBytes' | 'maxConcurrentStreams'>,
+): grpc.ServerOptions {
   return {
+    'grpc.max_concurrent_streams': options.maxConcurrentStreams ?? DEFAULT_MAX_CONCURRENT_STREAMS,
     'grpc.max_receive_message_length': options.maxReceiveMessageBytes,
     'grpc.max_send_message_length': options.maxSendMessageBytes,
     // channelz is on by default in grpc-js and has been linked to memory growth.

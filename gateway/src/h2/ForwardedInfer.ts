@@ -7,10 +7,10 @@
 import { constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import { trace as otelTrace, type Context, type Span } from '@opentelemetry/api';
-import { endSpan, injectHeaders, reportError, spansCanRecord, startChildSpan, startServerSpan, traceparentOf } from '@infermesh/common';
+import { endSpan, injectHeaders, reportError, spansCanRecord, startChildSpan, startServerSpan, traceparentOf, readInferRequestHeader, type InferRequestHeader } from '@infermesh/common';
 import { MODEL_INFER_PATH } from '@infermesh/proto';
 import type { RunnerEndpoint } from '../RunnerEndpoint.js';
-import { modelVersionParts, readInferRequestHeader, type InferRequestHeader } from '../wire.js';
+import { modelVersionParts } from '../wire.js';
 import { http2CallHeaders } from '../CallHeaders.js';
 import type { InferEvent } from '../InferObserver.js';
 import { firstValue, lazyMetadata } from './call-metadata.js';

@@ -7,9 +7,9 @@
  */
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
-import { endSpan, injectHeaders, reportError, spansCanRecord, startServerSpan, toGrpcStatus, traceparentOf } from '@infermesh/common';
+import { endSpan, injectHeaders, reportError, spansCanRecord, startServerSpan, toGrpcStatus, traceparentOf, readInferRequestHeader, type InferRequestHeader } from '@infermesh/common';
 import { MODEL_INFER_PATH, MODEL_STREAM_INFER_PATH } from '@infermesh/proto';
-import { readInferRequestHeader, STREAM_MAX_IN_FLIGHT, streamErrorResponse, wrapStreamResponse, type InferRequestHeader } from '../wire.js';
+import { STREAM_MAX_IN_FLIGHT, streamErrorResponse, wrapStreamResponse } from '../wire.js';
 import { http2CallHeaders } from '../CallHeaders.js';
 import type { InferEvent } from '../InferObserver.js';
 import { firstValue, lazyMetadata } from './call-metadata.js';

@@ -5,10 +5,10 @@
  */
 import { constants, type ClientHttp2Session, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
-import { hidesUpstreamDetails, ServiceError, upstreamInternalDetails, type ErrorCode } from '@infermesh/common';
+import { hidesUpstreamDetails, ServiceError, upstreamInternalDetails, type ErrorCode, type InferRequestHeader } from '@infermesh/common';
 import { MODEL_INFER_PATH } from '@infermesh/proto';
 import type { RunnerEndpoint } from '../RunnerEndpoint.js';
-import { modelVersionParts, type InferRequestHeader } from '../wire.js';
+import { modelVersionParts } from '../wire.js';
 import { FRAME_HEADER_BYTES, framePieces } from './GrpcFrameReader.js';
 import { isTrailersOnly, statusOf } from './grpc-headers.js';
 import { timeoutHeader } from './grpc-timeout.js';

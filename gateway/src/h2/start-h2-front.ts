@@ -4,7 +4,7 @@
  * other stream to the gateway's grpc-js server on a loopback port.
  */
 import * as http2 from 'node:http2';
-import type { Logger } from '@infermesh/common';
+import { DEFAULT_MAX_CONCURRENT_STREAMS, DEFAULT_STREAM_IDLE_TIMEOUT_MS, type Logger } from '@infermesh/common';
 import { MODEL_INFER_PATH, MODEL_STREAM_INFER_PATH } from '@infermesh/proto';
 import { ForwardedInfer } from './ForwardedInfer.js';
 import { ForwardedStream } from './ForwardedStream.js';
@@ -19,6 +19,10 @@ export interface H2FrontOptions {
   port: number;
   /** host:port of the gateway's grpc-js server, which serves every other method. */
   internal: string;
+  /** Streams one caller connection may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS); default limits.maxConcurrentStreams'. */
+  maxConcurrentStreams?: number;
+  /** A stream with no frame either way for this long is reset (CANCEL); 0 never. Default limits.streamIdleTimeoutMs'. */
+  streamIdleTimeoutMs?: number;
   logger: Logger;
   /** ModelInfer's dependencies, less the fallback to `internal`, which this server adds. */
   infer: Omit<H2InferDeps, 'fallback'>;
@@ -36,14 +40,20 @@ export async function startH2Front(options: H2FrontOptions): Promise<H2Front> {
   const internalSessions = new SessionPool(options.logger);
   const internal = () => internalSessions.get(options.internal);
   const deps: H2InferDeps = { ...options.infer, fallback: (downstream, headers, read) => relayStream(downstream, headers, internal, read) };
-  const server = http2.createServer({ maxSessionMemory: SESSION_MEMORY_MB });
+  const server = http2.createServer({
+    maxSessionMemory: SESSION_MEMORY_MB,
+    settings: { maxConcurrentStreams: options.maxConcurrentStreams ?? DEFAULT_MAX_CONCURRENT_STREAMS },
+  });
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on('session', (session) => {
     sessions.add(session);
     session.on('close', () => sessions.delete(session));
     session.on('error', (error) => options.logger.debug({ err: error }, 'caller session failed'));
   });
+  const idleMs = options.streamIdleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS;
   server.on('stream', (stream, headers) => {
+    // Every stream's handler treats a reset as the caller's cancel, so an idle stream ends cleanly.
+    if (idleMs > 0) stream.setTimeout(idleMs, () => stream.close(http2.constants.NGHTTP2_CANCEL));
     const grpc = String(headers['content-type'] ?? '').startsWith('application/grpc');
     const path = headers[':path'];
     if (path === MODEL_INFER_PATH && grpc) new ForwardedInfer(deps, stream, headers);

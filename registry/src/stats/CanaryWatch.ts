@@ -37,15 +37,25 @@ export class CanaryWatch {
     this.window.clear(model, version);
   }
 
+  /** Whether the registry has `version` of `model`. */
+  private exists(model: string, version: number): boolean {
+    const known = this.registry.current.models;
+    return Object.hasOwn(known, model) && known[model]!.versions.some((v) => v.version === version);
+  }
+
+  /** Forgets the calls of versions the registry no longer has; called on every change of its state. */
+  versionsChanged(): void {
+    this.window.retain((model, version) => this.exists(model, version));
+  }
+
   /** Adds a gateway's report and judges the canaries it is about. */
   report(request: ReportStatsRequest__Output): void {
     const now = Date.now();
     const models = new Set<string>();
-    const known = this.registry.current.models;
     for (const stats of request.stats.slice(0, MAX_REPORTED_VERSIONS)) {
-      // A model the registry does not have has no canary to judge; keeping its calls would
-      // only let a gateway fill the window with names.
-      if (stats.latency.length > MAX_LATENCY_BUCKETS || !Object.hasOwn(known, stats.model)) continue;
+      // A version the registry does not have has no canary to judge; keeping its calls would
+      // only let a gateway fill the window with names and numbers.
+      if (stats.latency.length > MAX_LATENCY_BUCKETS || !this.exists(stats.model, stats.version)) continue;
       this.window.add(stats, now);
       models.add(stats.model);
     }

@@ -48,6 +48,19 @@ export class StatsWindow {
     this.entries.set(key, list);
   }
 
+  /** Keeps the calls of the versions `exists` says exist and forgets every other. */
+  retain(exists: (model: string, version: number) => boolean): void {
+    for (const key of this.entries.keys()) {
+      const [model, version] = key.split('\u0000') as [string, string];
+      if (!exists(model, Number(version))) this.entries.delete(key);
+    }
+  }
+
+  /** Versions with calls kept. */
+  get size(): number {
+    return this.entries.size;
+  }
+
   /** Forgets a version's calls (it just became the canary: judge it on its new calls only). */
   clear(model: string, version: number): void {
     this.entries.delete(versionKey(model, version));

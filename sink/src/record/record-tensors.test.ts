@@ -1,3 +1,4 @@
+import { varintBytes } from '@infermesh/common';
 import { inferenceProto } from '@infermesh/proto';
 import type { PredictionRecord__Output } from '@infermesh/proto/sink';
 import { describe, expect, it } from 'vitest';
@@ -94,4 +95,17 @@ describe('withTensors', () => {
     const decoded = published({ response: Buffer.alloc(0), outputs: [{ name: 'O', datatype: 'INT32', shape: ['1'], raw: int32(1) }] });
     expect(withTensors(decoded, MiB)).toBe(decoded);
   });
+
+  it('leaves out the inputs of a captured request over the request limits without decoding it', () => {
+    // 8 million empty bytes_contents elements of one input: protobufjs would make 8 million Buffers of them.
+    const contents = Buffer.alloc(2 * 8_000_000, Buffer.from([(8 << 3) | 2, 0]));
+    const length = (n: number) => Buffer.from(varintBytes(n));
+    const input = Buffer.concat([Buffer.from([(1 << 3) | 2, 1, 0x49, (5 << 3) | 2]), length(contents.length), contents]);
+    const request = Buffer.concat([Buffer.from([(5 << 3) | 2]), length(input.length), input]);
+    const before = process.memoryUsage().heapUsed;
+    const record = withTensors(published({ request }), 64 * MiB);
+    expect(record).toMatchObject({ inputs: [], outputs: [], tensors_omitted: true });
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(48 * MiB);
+  });
 });
+

@@ -4,7 +4,7 @@
  * `inputs` in raw form, typed contents converted, so the spool keeps the same records as
  * when gateways decoded them.
  */
-import { decodeContents, elementCount, encodeRaw, isDatatype } from '@infermesh/common';
+import { checkInferRequest, decodeContents, DEFAULT_REQUEST_LIMITS, elementCount, encodeRaw, isDatatype, type RequestLimits } from '@infermesh/common';
 import {
   inferenceProto,
   type InferTensorContents__Output,
@@ -46,7 +46,7 @@ function toRaw(tensors: readonly WireTensor[], raw: readonly Buffer[], budget: {
 }
 
 /** The outputs and inputs of `record`'s messages, or undefined when they do not decode or are too big. */
-function decodeTensors(record: PredictionRecord__Output, maxRawBytes: number): { outputs: RecordTensor__Output[]; inputs: RecordTensor__Output[] } | undefined {
+function decodeTensors(record: PredictionRecord__Output, maxRawBytes: number, requestLimits: RequestLimits): { outputs: RecordTensor__Output[]; inputs: RecordTensor__Output[] } | undefined {
   if (record.response.byteLength + record.request.byteLength > maxRawBytes) return undefined;
   const budget = { left: maxRawBytes };
   try {
@@ -57,6 +57,8 @@ function decodeTensors(record: PredictionRecord__Output, maxRawBytes: number): {
     }
     let inputs: RecordTensor__Output[] = [];
     if (record.request.byteLength > 0) {
+      // Held to the request limits on the wire first: a hostile request is not decoded here either.
+      checkInferRequest(record.request, requestLimits);
       const request = inferMethod.requestDeserialize(record.request) as ModelInferRequest__Output;
       inputs = toRaw(request.inputs, request.raw_input_contents, budget);
     }
@@ -74,9 +76,13 @@ function decodeTensors(record: PredictionRecord__Output, maxRawBytes: number): {
  * `maxRecordBytes`, goes without tensors (`tensors_omitted`). A record without messages
  * (already decoded, or without tensors) is returned as it is.
  */
-export function withTensors(record: PredictionRecord__Output, maxRecordBytes: number): PredictionRecord__Output {
+export function withTensors(
+  record: PredictionRecord__Output,
+  maxRecordBytes: number,
+  requestLimits: RequestLimits = DEFAULT_REQUEST_LIMITS,
+): PredictionRecord__Output {
   if (record.response.byteLength === 0 && record.request.byteLength === 0) return record;
-  const tensors = decodeTensors(record, RAW_BYTES_PER_RECORD_BYTE * maxRecordBytes);
+  const tensors = decodeTensors(record, RAW_BYTES_PER_RECORD_BYTE * maxRecordBytes, requestLimits);
   return {
     ...record,
     outputs: tensors?.outputs ?? [],

@@ -1,10 +1,12 @@
 /**
  * NATS source: a core NATS subscription (optionally in a queue group). Core NATS keeps
  * nothing for a subscriber that is away, so messages published while the sink is down are
- * not seen; use a Redis stream source where that matters.
+ * not seen; use a Redis stream source where that matters. Core NATS has no flow control
+ * either: messages that arrive while every call slot is busy wait here, up to
+ * `maxPendingMessages` and `maxPendingBytes`; past them a message is dead-lettered.
  */
 import type { Logger, NatsSourceConfig } from '@infermesh/common';
-import { connect, type NatsConnection, type Subscription } from 'nats';
+import { connect, type Msg, type NatsConnection, type Subscription } from 'nats';
 import type { MessageHandler } from './MessageHandler.js';
 import type { Source } from './Source.js';
 
@@ -14,6 +16,11 @@ export class NatsSource implements Source {
   private subscription: Subscription | undefined;
   private running: Promise<void> | undefined;
   private closed = false;
+  /** Messages received and not yet submitted, oldest first, and their bytes. */
+  private readonly pending: Msg[] = [];
+  private pendingBytes = 0;
+  private submitting = false;
+  private readonly rejections = new Set<Promise<boolean>>();
 
   constructor(
     private readonly config: NatsSourceConfig,
@@ -36,17 +43,45 @@ export class NatsSource implements Source {
       await this.connection.close();
       return;
     }
-    this.subscription = this.connection.subscribe(subject, queue ? { queue } : {});
+    this.subscription = this.connection.subscribe(subject, {
+      ...(queue ? { queue } : {}),
+      callback: (error, message) => {
+        if (error) this.logger.warn({ err: error, source: name }, 'NATS subscription error');
+        else this.take(message);
+      },
+    });
     // A round trip to the server, so the subscription is registered when `ready` resolves.
     await this.connection.flush();
-    this.running = this.consume(this.subscription);
     this.logger.info({ source: name, subject, queue }, 'source subscribed');
   }
 
-  private async consume(subscription: Subscription): Promise<void> {
-    for await (const message of subscription) {
-      // Waiting for a slot here leaves later messages in the client's buffer: backpressure.
-      await this.handler.submit(message.data, message.subject);
+  /** Queues a message for the handler, or dead-letters it when the queue is at its bounds. */
+  private take(message: Msg): void {
+    const { maxPendingMessages, maxPendingBytes } = this.config;
+    const bytes = message.data.byteLength;
+    if (this.pending.length >= maxPendingMessages || this.pendingBytes + bytes > maxPendingBytes) {
+      const reason = `the source's queue is full (${this.pending.length} messages, ${this.pendingBytes} bytes waiting; maxPendingMessages ${maxPendingMessages}, maxPendingBytes ${maxPendingBytes})`;
+      const rejection = this.handler.reject(message.data, message.subject, reason);
+      this.rejections.add(rejection);
+      void rejection.finally(() => this.rejections.delete(rejection));
+      return;
+    }
+    this.pending.push(message);
+    this.pendingBytes += bytes;
+    if (!this.submitting) this.running = this.submitPending();
+  }
+
+  /** Hands the queued messages to the handler one after another, each once it has a call slot. */
+  private async submitPending(): Promise<void> {
+    this.submitting = true;
+    try {
+      for (let message = this.pending.shift(); message; message = this.pending.shift()) {
+        this.pendingBytes -= message.data.byteLength;
+        await this.handler.submit(message.data, message.subject);
+      }
+    } finally {
+      // Cleared in the same turn as the last check of the queue, so no message is left behind.
+      this.submitting = false;
     }
   }
 
@@ -56,6 +91,7 @@ export class NatsSource implements Source {
     await this.subscription?.drain().catch(() => undefined);
     await this.running?.catch(() => undefined);
     await this.handler.drain();
+    await Promise.allSettled([...this.rejections]);
     await this.connection?.close();
   }
 }

@@ -1,7 +1,10 @@
 /**
  * Redis stream source: a consumer group reader. An entry is acknowledged (XACK) once it has
  * its outcome, so entries in hand when the sink dies are read again (its own pending
- * entries first) when it comes back: at least once.
+ * entries first) when it comes back: at least once. Entries are read by a script in Redis
+ * that sends a field value over the source's maxMessageBytes as its size only, so a huge
+ * value is dead-lettered without being loaded; the script cannot block, so an idle stream is
+ * polled every IDLE_POLL_MS.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger, RedisSourceConfig } from '@infermesh/common';
@@ -9,7 +12,30 @@ import { Redis } from 'ioredis';
 import type { MessageHandler } from './MessageHandler.js';
 import type { Source } from './Source.js';
 
-type StreamReply = [stream: string, entries: [id: string, fields: string[]][]][] | null;
+type Entries = [id: string, fields: string[] | null][];
+
+/** How long an idle stream waits before it is read again. */
+const IDLE_POLL_MS = 100;
+/** Starts a field value the script replaced by its size; no JSON message starts with NUL. */
+const OVERSIZE = '\u0000infermesh-oversize:';
+
+/** XREADGROUP (KEYS[1] the stream; group, consumer, count, from, max bytes) with oversized values replaced by their size. */
+const READ_SCRIPT = `
+local reply = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', ARGV[3], 'STREAMS', KEYS[1], ARGV[4])
+if not reply then return {} end
+local max = tonumber(ARGV[5])
+local entries = reply[1][2]
+for _, entry in ipairs(entries) do
+  local fields = entry[2]
+  if fields then
+    for i = 2, #fields, 2 do
+      local size = string.len(fields[i])
+      if size > max then fields[i] = '${OVERSIZE}' .. size end
+    end
+  end
+end
+return entries
+`;
 
 export class RedisSource implements Source {
   readonly ready: Promise<void>;
@@ -56,26 +82,33 @@ export class RedisSource implements Source {
     // First this consumer's own entries left unacknowledged by a previous run, then new ones.
     let from = '0';
     while (!this.closed) {
-      let reply: StreamReply;
+      let entries: Entries;
       try {
-        reply = (await this.reader.xreadgroup('GROUP', group, this.consumer, 'COUNT', concurrency, 'BLOCK', 1_000, 'STREAMS', stream, from)) as StreamReply;
+        entries = (await this.reader.eval(READ_SCRIPT, 1, stream, group, this.consumer, concurrency, from, this.config.maxMessageBytes)) as Entries;
       } catch (error) {
         if (this.closed) return;
         this.logger.warn({ err: error, source: this.config.name }, 'XREADGROUP failed; trying again');
         await sleep(1_000);
         continue;
       }
-      const entries = reply?.[0]?.[1] ?? [];
-      if (from !== '>' && entries.length === 0) {
-        from = '>';
+      if (entries.length === 0) {
+        if (from !== '>') from = '>';
+        else await sleep(IDLE_POLL_MS);
         continue;
       }
       for (const [id, fields] of entries) {
-        const index = fields.findIndex((name, i) => i % 2 === 0 && name === field);
+        const index = (fields ?? []).findIndex((name, i) => i % 2 === 0 && name === field);
+        const value = index >= 0 ? (fields![index + 1] ?? '') : undefined;
         const done =
-          index >= 0
-            ? (await this.handler.submit(Buffer.from(fields[index + 1] ?? '', 'utf8'), stream)).done
-            : this.handler.reject(Buffer.from(JSON.stringify(fields), 'utf8'), stream, `stream entry ${id} has no field '${field}'`);
+          value === undefined
+            ? this.handler.reject(Buffer.from(JSON.stringify(fields), 'utf8'), stream, `stream entry ${id} has no field '${field}'`)
+            : value.startsWith(OVERSIZE)
+              ? this.handler.reject(
+                  Buffer.alloc(0),
+                  stream,
+                  `stream entry ${id}: field '${field}' is ${value.slice(OVERSIZE.length)} bytes, over the source's maxMessageBytes of ${this.config.maxMessageBytes}; not read`,
+                )
+              : (await this.handler.submit(Buffer.from(value, 'utf8'), stream)).done;
         // An entry whose outcome was not kept stays pending, so it is read again at the next start.
         const ack = done
           .then(async (kept) => {

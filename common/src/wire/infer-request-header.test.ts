@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { inferenceProto, type ModelInferRequest__Output } from '@infermesh/proto';
+import { readInferRequestHeader } from './infer-request-header.js';
+
+const { service } = inferenceProto.GRPCInferenceService;
+const serializeRequest = service.ModelInfer.requestSerialize;
+const decodeWithProtobufjs = (bytes: Buffer) => service.ModelInfer.requestDeserialize(bytes) as ModelInferRequest__Output;
+
+/** Field 1 (model_name) as fixed32 holding 'B', then field 3 (id) as a varint: the routing confusion of issue 22. */
+const WRONG_WIRE_TYPES = Buffer.from([0x0d, 0x01, 0x42, 0x18, 0x00]);
+
+describe('readInferRequestHeader', () => {
+  it('reads the routing fields of a request with tensors, parameters and raw contents', () => {
+    const bytes = serializeRequest({
+      model_name: 'mlp',
+      model_version: '2',
+      id: 'req-é-1',
+      parameters: { timeout: { int64_param: 5 }, big: { uint64_param: '18446744073709551615' }, d: { double_param: 0.5 } },
+      inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64], contents: { fp32_contents: [1.5] } }],
+      raw_input_contents: [Buffer.alloc(300_000, 7)],
+    });
+    expect(readInferRequestHeader(bytes)).toEqual({ modelName: 'mlp', modelVersion: '2', id: 'req-é-1' });
+  });
+
+  it('gives empty strings for absent fields', () => {
+    expect(readInferRequestHeader(serializeRequest({ model_name: 'simple' }))).toEqual({
+      modelName: 'simple',
+      modelVersion: '',
+      id: '',
+    });
+  });
+
+  it('rejects truncated and garbage messages with INVALID_ARGUMENT', () => {
+    const bytes = serializeRequest({ model_name: 'simple', raw_input_contents: [Buffer.alloc(64)] });
+    expect(() => readInferRequestHeader(bytes.subarray(0, bytes.length - 3))).toThrowError(
+      expect.objectContaining({ code: 3, details: 'request is not a valid ModelInferRequest message' }),
+    );
+    expect(() => readInferRequestHeader(Buffer.from([0x0f, 0xff, 0xff]))).toThrowError(/not a valid/);
+  });
+
+  it.each([
+    ['field 1 as fixed32 then field 3 as a varint', WRONG_WIRE_TYPES, /field 1 \(model_name\) has wire type 5 \(fixed32\), expected 2 \(length-delimited\)/],
+    ['field 2 as a varint', Buffer.from([0x10, 0x07]), /field 2 \(model_version\) has wire type 0 \(varint\)/],
+    ['field 3 as fixed64', Buffer.from([0x19, 1, 2, 3, 4, 5, 6, 7, 8]), /field 3 \(id\) has wire type 1 \(fixed64\)/],
+  ])('refuses a routing field with the wrong wire type (%s) with INVALID_ARGUMENT naming it', (_case, suffix, details) => {
+    const bytes = Buffer.concat([serializeRequest({ model_name: 'A', raw_input_contents: [Buffer.alloc(8)] }), suffix]);
+    expect(() => readInferRequestHeader(bytes)).toThrowError(expect.objectContaining({ code: 3, details: expect.stringMatching(details) }));
+  });
+
+  it('takes the last occurrence of a repeated routing field, as protobufjs decodes it', () => {
+    const bytes = Buffer.concat([
+      serializeRequest({ model_name: 'A', model_version: '1', id: 'x' }),
+      serializeRequest({ model_name: 'B', model_version: '2', id: 'y', raw_input_contents: [Buffer.alloc(4)] }),
+      serializeRequest({ model_name: 'C' }),
+    ]);
+    const decoded = decodeWithProtobufjs(bytes);
+    expect(readInferRequestHeader(bytes)).toEqual({ modelName: decoded.model_name, modelVersion: decoded.model_version, id: decoded.id });
+    expect(readInferRequestHeader(bytes)).toEqual({ modelName: 'C', modelVersion: '2', id: 'y' });
+  });
+});
