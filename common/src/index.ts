@@ -32,6 +32,7 @@ export {
   type StartedGrpcServer,
 } from './grpc/start-grpc-server.js';
 export { clientChannelOptions } from './grpc/client-options.js';
+export { bearerTokenInterceptor, clientSecurity, type ClientSecurity } from './grpc/bearer-token.js';
 export { unaryHandler } from './grpc/unary-handler.js';
 export { unaryCall, type UnaryCallback } from './grpc/unary-call.js';
 export { UNSUPPORTED_METHODS, unimplementedHandler, unsupportedMethodHandlers } from './grpc/unsupported-methods.js';
@@ -49,6 +50,8 @@ export { ConfigError } from './config/ConfigError.js';
 export { HOST_PORT_RULE, MODEL_NAME_RULE, MODEL_VERSION_RULE, RUNNER_NAME_RULE } from './config/name-rules.js';
 export { meshConfigSchema, type MeshConfig } from './config/mesh-config.js';
 export { limitsSchema, type Limits } from './config/limits-config.js';
+export { tlsSchema, type TlsConfig } from './config/tls-config.js';
+export { meshChannelCredentials, meshServerCredentials, readTlsMaterial, TlsFiles, type TlsMaterial } from './tls/TlsFiles.js';
 export { deviceSchema, runnerEntrySchema, type RunnerEntry } from './config/runner-config.js';
 export { gatewaySchema, type GatewayEntry } from './config/gateway-config.js';
 export { POLICY_LIMITS, type Range } from './config/policy-limits.js';

@@ -2,6 +2,7 @@
  * The runners a gateway knows: a channel and a Status poll per runner, a static list or the
  * runners the registry's routes name.
  */
+import * as grpc from '@grpc/grpc-js';
 import { RunnerEndpoint } from './RunnerEndpoint.js';
 
 export class RunnerPool {
@@ -13,8 +14,10 @@ export class RunnerPool {
     addresses: readonly string[],
     private readonly maxMessageBytes: number,
     private readonly refreshMs: number,
+    /** How the gateway connects to runners: the mesh's TLS, plaintext by default. */
+    private readonly credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
   ) {
-    this.runners = addresses.map((address) => new RunnerEndpoint(address, maxMessageBytes));
+    this.runners = addresses.map((address) => new RunnerEndpoint(address, maxMessageBytes, credentials));
   }
 
   /** Polls every runner now and then every `refreshMs`. */
@@ -32,7 +35,7 @@ export class RunnerPool {
   endpoint(address: string): RunnerEndpoint {
     let runner = this.runners.find((r) => r.address === address);
     if (!runner) {
-      runner = new RunnerEndpoint(address, this.maxMessageBytes);
+      runner = new RunnerEndpoint(address, this.maxMessageBytes, this.credentials);
       this.runners.push(runner);
       void runner.refresh(this.statusTimeoutMs());
     }

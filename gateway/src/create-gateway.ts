@@ -5,10 +5,13 @@ import {
   RetryPolicy,
   startGrpcServer,
   startHttpServer,
+  meshChannelCredentials,
+  TlsFiles,
   type GatewaySettings,
   type PublisherSettings,
   type Logger,
 } from '@infermesh/common';
+import type { ChannelCredentials } from '@grpc/grpc-js';
 import { SessionPool } from './h2/SessionPool.js';
 import { startH2Front } from './h2/start-h2-front.js';
 import { extensionHandlers, extensionNames } from './extensions/extension-handlers.js';
@@ -53,13 +56,16 @@ export interface Gateway {
 
 export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   if (!config.registry && config.runners.length === 0) throw new Error('gateway: no runners configured (gateway.runners or runners) and no registry');
-  const pool = new RunnerPool(config.registry ? [] : config.runners, config.maxMessageBytes, config.runnerRefreshMs);
+  const meshTls = config.tls && new TlsFiles(config.tls, config.logger);
+  const publicTls = config.publicTls && (config.publicTls === config.tls ? meshTls : new TlsFiles(config.publicTls, config.logger));
+  const credentials = meshChannelCredentials(meshTls);
+  const pool = new RunnerPool(config.registry ? [] : config.runners, config.maxMessageBytes, config.runnerRefreshMs, credentials);
   await pool.start();
   const stats = new GatewayStats(pool);
-  const link: RegistryLink | undefined = config.registry ? followRegistry(config.registry, pool, stats, config.logger) : undefined;
+  const link: RegistryLink | undefined = config.registry ? followRegistry(config.registry, pool, stats, config.logger, credentials) : undefined;
   const router: Router = link?.router ?? new StaticRouter(pool);
   const retry = new RetryPolicy(gatewayRetryPolicyOptions(config.retry ?? GATEWAY_RETRY_DEFAULTS));
-  const publisher = config.publisher && sinkPublisher(config.publisher, pool, config.logger);
+  const publisher = config.publisher && sinkPublisher(config.publisher, pool, config.logger, credentials);
   if (publisher) stats.watchSink(publisher);
   const observers = publisher ? [...(config.observers ?? []), publisher] : config.observers;
   const repository = link ? new RegistryRepository(link.client, router, link.gateway) : new RunnerListRepository(pool);
@@ -77,6 +83,8 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
     maxReceiveMessageBytes: config.maxMessageBytes,
     maxSendMessageBytes: config.maxMessageBytes,
     services: [{ definition: gatewayServiceDefinition, implementation }],
+    // Behind the front, the mesh's TLS: only the front (or a mesh peer) gets in.
+    ...(h2 ? (meshTls ? { tls: meshTls } : {}) : publicTls ? { tls: publicTls } : {}),
   });
   const front = h2
     ? await startH2Front({
@@ -84,10 +92,12 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
         port: config.port,
         internal: server.address,
         logger: config.logger,
+        ...(publicTls ? { tls: publicTls } : {}),
+        ...(meshTls ? { internalTls: meshTls } : {}),
         infer: {
           router,
           retry,
-          sessions: new SessionPool(config.logger),
+          sessions: new SessionPool(config.logger, meshTls),
           maxMessageBytes: config.maxMessageBytes,
           logger: config.logger,
           observers: observerNotifier(config.logger, observers ?? [], own),
@@ -98,7 +108,12 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   const http =
     config.httpPort === undefined
       ? undefined
-      : await startHttpServer({ host: config.host, port: config.httpPort, routes: statusRoutes(pool, stats, () => router.rollouts()) });
+      : await startHttpServer({
+          host: config.host,
+          port: config.httpPort,
+          routes: statusRoutes(pool, stats, () => router.rollouts()),
+          ...(publicTls ? { tls: publicTls } : {}),
+        });
   if (http) config.logger.info({ address: http.address }, 'status page and metrics listening');
   return {
     port: front?.port ?? server.port,
@@ -115,14 +130,17 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
       router.close();
       pool.close();
       await publisher?.close();
+      meshTls?.close();
+      publicTls?.close();
     },
   };
 }
 
-function sinkPublisher(settings: PublisherSettings, pool: RunnerPool, logger: Logger): SinkPublisher {
+function sinkPublisher(settings: PublisherSettings, pool: RunnerPool, logger: Logger, credentials: ChannelCredentials): SinkPublisher {
   return createSinkPublisher({
     ...settings,
     logger,
+    credentials,
     // The device a record ran on, from the runner's last Status.
     deviceOf: (runner, model, version) =>
       pool.runners.find((endpoint) => endpoint.address === runner)?.status?.models.find((m) => m.name === model && m.version === version)?.device ?? '',

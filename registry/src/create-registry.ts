@@ -1,6 +1,6 @@
 /** Builds and starts the registry: state, store, artifacts, membership, placement, routes, API. */
 import path from 'node:path';
-import { serviceMiddleware, startGrpcServer, withMiddleware, type Logger, type RegistrySettings } from '@infermesh/common';
+import { meshChannelCredentials, serviceMiddleware, startGrpcServer, TlsFiles, withMiddleware, type Logger, type RegistrySettings } from '@infermesh/common';
 import { registryProto } from '@infermesh/proto/registry';
 import { ArtifactStore } from './artifacts/ArtifactStore.js';
 import { Membership } from './placement/Membership.js';
@@ -57,7 +57,8 @@ async function startRegistry(options: RegistryOptions, dir: string): Promise<Run
   const artifacts = new ArtifactStore({ dir, maxBytes: config.maxArtifactBytes, downloadTimeoutMs: config.downloadTimeoutMs });
   await artifacts.init();
 
-  const controls = new RunnerControls();
+  const tls = options.tls && new TlsFiles(options.tls, logger);
+  const controls = new RunnerControls(meshChannelCredentials(tls));
   let onMembership = (_name: string, _change: 'joined' | 'expired' | 'left') => {};
   const membership = new Membership(config.leaseMs, (name, change) => onMembership(name, change));
   const placement = new Placement(
@@ -91,6 +92,7 @@ async function startRegistry(options: RegistryOptions, dir: string): Promise<Run
 
   const context: RegistryContext = { config, registry, artifacts, membership, placement, routes, canaries, logger };
   const server = await startGrpcServer({
+    ...(tls ? { tls } : {}),
     host: config.host,
     port: config.port,
     maxReceiveMessageBytes: options.maxMessageBytes,
@@ -121,6 +123,7 @@ async function startRegistry(options: RegistryOptions, dir: string): Promise<Run
       controls.close();
       await registry.idle();
       await store.close();
+      tls?.close();
     },
   };
 }

@@ -1,6 +1,17 @@
 /** Builds and starts a runner: loads its model repository and serves it on one device. */
 import { hostname } from 'node:os';
-import { metricsRoute, scanModelRepository, serviceMiddleware, startGrpcServer, startHttpServer, withMiddleware, type Logger, type RunnerSettings } from '@infermesh/common';
+import {
+  meshChannelCredentials,
+  metricsRoute,
+  scanModelRepository,
+  serviceMiddleware,
+  startGrpcServer,
+  startHttpServer,
+  TlsFiles,
+  withMiddleware,
+  type Logger,
+  type RunnerSettings,
+} from '@infermesh/common';
 import { runnerProto } from '@infermesh/proto';
 import { inferenceHandlers, runnerInferenceService } from './inference-service.js';
 import { ModelLifecycle } from './ModelLifecycle.js';
@@ -55,7 +66,9 @@ export async function createRunner(config: RunnerConfig): Promise<Runner> {
 
   let ready = false;
   const isReady = () => ready;
+  const tls = config.tls && new TlsFiles(config.tls, logger);
   const server = await startGrpcServer({
+    ...(tls ? { tls } : {}),
     host: config.host,
     port: config.port,
     maxReceiveMessageBytes: config.maxMessageBytes,
@@ -72,13 +85,20 @@ export async function createRunner(config: RunnerConfig): Promise<Runner> {
   const metricsServer =
     config.metricsPort === undefined
       ? undefined
-      : await startHttpServer({ host: config.host, port: config.metricsPort, routes: { '/metrics': metricsRoute(metrics.registry) } });
+      : await startHttpServer({ host: config.host, port: config.metricsPort, routes: { '/metrics': metricsRoute(metrics.registry) }, ...(tls ? { tls } : {}) });
 
   let membership: RegistryMembership | undefined;
   if (config.registry) {
     // A wildcard listen address is no address to reach the runner at; its host name is.
     const host = config.host === '0.0.0.0' || config.host === '::' ? hostname() : config.host;
-    membership = new RegistryMembership({ registry: config.registry, name: config.name, address: `${host}:${server.port}`, device: config.device, logger });
+    membership = new RegistryMembership({
+      registry: config.registry,
+      name: config.name,
+      address: `${host}:${server.port}`,
+      device: config.device,
+      logger,
+      credentials: meshChannelCredentials(tls),
+    });
     membership.start();
   }
 
@@ -104,6 +124,7 @@ export async function createRunner(config: RunnerConfig): Promise<Runner> {
       await loaded;
       await lifecycle.idle();
       await store.closeAll();
+      tls?.close();
     },
   };
 }

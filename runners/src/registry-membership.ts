@@ -18,6 +18,8 @@ export interface MembershipOptions {
   address: string;
   device: string;
   logger: Logger;
+  /** The mesh's TLS; plaintext by default. */
+  credentials?: grpc.ChannelCredentials;
 }
 
 /** Deadline of a registration or heartbeat. */
@@ -35,7 +37,7 @@ export class RegistryMembership {
   private unreachable = false;
 
   constructor(private readonly options: MembershipOptions) {
-    this.client = new registryProto.Registry(options.registry, grpc.credentials.createInsecure(), {
+    this.client = new registryProto.Registry(options.registry, options.credentials ?? grpc.credentials.createInsecure(), {
       ...clientChannelOptions(1024 * 1024),
       'grpc.initial_reconnect_backoff_ms': 100,
       'grpc.max_reconnect_backoff_ms': 1_000,

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { gatewayRetrySchema } from './gateway-retry-config.js';
 import { HOST_PORT_RULE } from './name-rules.js';
+import { tlsSchema } from './tls-config.js';
 
 /** The `gateway:` keys, with defaults. */
 export const gatewaySchema = z
@@ -21,6 +22,8 @@ export const gatewaySchema = z
      * 'http2' (the HTTP/2 stream is piped to the runner; see gateway/src/h2). Off until the bench says otherwise.
      */
     forwarding: z.enum(['grpc-js', 'http2']).default('http2'),
+    /** TLS of the public port and status page, when it differs from the mesh's `tls` (e.g. `clientAuth: none` for callers with tokens). */
+    tls: tlsSchema.optional(),
   })
   .strict();
 

@@ -5,6 +5,7 @@ import { limitsSchema } from './limits-config.js';
 import { registrySchema } from './registry-config.js';
 import { runnerEntrySchema } from './runner-config.js';
 import { sinkSchema } from './sink-config.js';
+import { tlsSchema } from './tls-config.js';
 
 /** The whole mesh config, as validated. */
 export const meshConfigSchema = z
@@ -20,6 +21,8 @@ export const meshConfigSchema = z
     gateway: gatewaySchema.prefault({}),
     registry: registrySchema.prefault({}),
     sink: sinkSchema.prefault({}),
+    /** TLS of every mesh listener and client (mutual with `clientAuth: require`); absent: plaintext. */
+    tls: tlsSchema.optional(),
   })
   .strict()
   .superRefine((config, ctx) => {

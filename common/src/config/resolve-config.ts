@@ -9,6 +9,7 @@ import { ConfigError } from './ConfigError.js';
 import type { EnvironmentOverrides } from './env.js';
 import { meshConfigSchema, type MeshConfig } from './mesh-config.js';
 import { resolveSinkConfig, type SinkConfig } from './resolve-sink-config.js';
+import type { TlsConfig } from './tls-config.js';
 import type { GatewaySettings, PublisherSettings, RegistrySettings, RunnerSettings } from './service-configs.js';
 
 /** A mesh config resolved for every service. */
@@ -45,6 +46,13 @@ function publisherOf(mesh: MeshConfig, env: EnvironmentOverrides, hasSink: boole
   return { ...publisher, address: env.sinkAddress ?? address ?? `${mesh.sink.host}:${mesh.sink.port}`, maxMessageBytes: mesh.limits.maxMessageBytes };
 }
 
+/** A tls section with its file paths made absolute against `cwd`. */
+function withTls(config: TlsConfig | undefined, cwd: string): TlsConfig | undefined {
+  if (!config) return undefined;
+  const absolute = (file: string) => path.resolve(cwd, file);
+  return { ...config, cert: absolute(config.cert), key: absolute(config.key), ...(config.ca === undefined ? {} : { ca: absolute(config.ca) }) };
+}
+
 /**
  * Validates `raw` with `env`'s overrides applied (env > file > default) and resolves paths:
  * `dataDir` against `cwd`, each runner's `modelRepository` defaulting to `<dataDir>/models`.
@@ -61,6 +69,8 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
     runner.modelRepository = path.resolve(cwd, runner.modelRepository ?? path.join(mesh.dataDir, 'models'));
   }
   const { limits } = mesh;
+  const tls = withTls(mesh.tls, cwd);
+  const publicTls = withTls(mesh.gateway.tls, cwd) ?? tls;
   const registry = env.registryAddress ? { registry: env.registryAddress } : {};
   const sink = resolveSinkConfig(mesh.sink, {
     dataDir: mesh.dataDir,
@@ -69,6 +79,7 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
     logLevel: mesh.log.level,
     source,
   });
+  if (tls) sink.tls = tls;
   const publisher = publisherOf(mesh, env, hasSink);
   return {
     source,
@@ -89,6 +100,7 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
         maxTensorElements: limits.maxTensorElements,
         metricsPort: entry.metricsPort,
         ...registry,
+        ...(tls ? { tls } : {}),
       };
     },
     gateway: {
@@ -102,8 +114,10 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
       maxMessageBytes: limits.maxMessageBytes,
       ...registry,
       ...(publisher ? { publisher } : {}),
+      ...(tls ? { tls } : {}),
+      ...(publicTls ? { publicTls } : {}),
     },
-    registry: { config: mesh.registry, dataDir: mesh.dataDir, maxMessageBytes: limits.maxMessageBytes },
+    registry: { config: mesh.registry, dataDir: mesh.dataDir, maxMessageBytes: limits.maxMessageBytes, ...(tls ? { tls } : {}) },
     sink,
   };
 }

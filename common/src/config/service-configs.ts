@@ -2,6 +2,7 @@
 import type { GatewayRetryConfig } from './gateway-retry-config.js';
 import type { RegistryConfig } from './registry-config.js';
 import type { SinkPublisherConfig } from './sink-publisher-config.js';
+import type { TlsConfig } from './tls-config.js';
 
 /** A runner's settings: its `runners[]` entry with the mesh's paths and limits. */
 export interface RunnerSettings {
@@ -23,6 +24,8 @@ export interface RunnerSettings {
   metricsPort: number;
   /** The registry's host:port (INFERMESH_REGISTRY_ADDRESS), when the runner registers with one. */
   registry?: string;
+  /** The mesh's `tls`, paths absolute: its listeners and its client to the registry. */
+  tls?: TlsConfig;
 }
 
 /** How a gateway publishes prediction records: `sink.publisher` with the sink's address settled. */
@@ -52,6 +55,10 @@ export interface GatewaySettings {
   registry?: string;
   /** Absent when the mesh has no sink (no `sink:` section and no INFERMESH_SINK_ADDRESS). */
   publisher?: PublisherSettings;
+  /** The mesh's `tls`, paths absolute: the gateway's clients to runners, registry and sink. */
+  tls?: TlsConfig;
+  /** `gateway.tls`, else the mesh's `tls`: the public port and the status page. */
+  publicTls?: TlsConfig;
 }
 
 /** The registry's settings: its section, with the mesh's data folder and limits. */
@@ -60,4 +67,6 @@ export interface RegistrySettings {
   /** The mesh's data folder, absolute; the file store lives in `<dataDir>/registry`. */
   dataDir: string;
   maxMessageBytes: number;
+  /** The mesh's `tls`, paths absolute: its listener and its clients to runners. */
+  tls?: TlsConfig;
 }

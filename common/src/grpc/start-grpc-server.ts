@@ -4,6 +4,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import { LOADER_OPTIONS, packageDefinition } from '@infermesh/proto';
+import { meshServerCredentials, type TlsFiles } from '../tls/TlsFiles.js';
 
 /** One service to serve: its definition and its handlers. */
 export interface ServiceBinding {
@@ -21,6 +22,8 @@ export interface GrpcServerOptions {
   maxReceiveMessageBytes: number;
   /** Largest response message sent. */
   maxSendMessageBytes: number;
+  /** TLS (mutual when its clientAuth is `require`); plaintext without. */
+  tls?: TlsFiles;
 }
 
 /** A started server. */
@@ -63,7 +66,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Start
   reflection.addToServer(server);
 
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${options.host}:${options.port}`, grpc.ServerCredentials.createInsecure(), (error, bound) =>
+    server.bindAsync(`${options.host}:${options.port}`, meshServerCredentials(options.tls), (error, bound) =>
       error ? reject(error) : resolve(bound),
     );
   });

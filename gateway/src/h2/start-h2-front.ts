@@ -4,7 +4,7 @@
  * other stream to the gateway's grpc-js server on a loopback port.
  */
 import * as http2 from 'node:http2';
-import type { Logger } from '@infermesh/common';
+import type { Logger, TlsFiles } from '@infermesh/common';
 import { MODEL_INFER_PATH, MODEL_STREAM_INFER_PATH } from '@infermesh/proto';
 import { ForwardedInfer } from './ForwardedInfer.js';
 import { ForwardedStream } from './ForwardedStream.js';
@@ -22,6 +22,10 @@ export interface H2FrontOptions {
   logger: Logger;
   /** ModelInfer's dependencies, less the fallback to `internal`, which this server adds. */
   infer: Omit<H2InferDeps, 'fallback'>;
+  /** TLS of this (public) port; plaintext without. */
+  tls?: TlsFiles;
+  /** The mesh's TLS, which `internal` serves with. */
+  internalTls?: TlsFiles;
 }
 
 /** A started front server. */
@@ -33,10 +37,15 @@ export interface H2Front {
 }
 
 export async function startH2Front(options: H2FrontOptions): Promise<H2Front> {
-  const internalSessions = new SessionPool(options.logger);
+  // `internal` is this process's own loopback port: its certificate need not name 127.0.0.1.
+  const internalSessions = new SessionPool(options.logger, options.internalTls, false);
   const internal = () => internalSessions.get(options.internal);
   const deps: H2InferDeps = { ...options.infer, fallback: (downstream, headers, read) => relayStream(downstream, headers, internal, read) };
-  const server = http2.createServer({ maxSessionMemory: SESSION_MEMORY_MB });
+  const { tls } = options;
+  const server = tls
+    ? http2.createSecureServer({ ...tls.serverOptions(), maxSessionMemory: SESSION_MEMORY_MB })
+    : http2.createServer({ maxSessionMemory: SESSION_MEMORY_MB });
+  const unwatch = tls?.onChange((material) => (server as http2.Http2SecureServer).setSecureContext(material));
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on('session', (session) => {
     sessions.add(session);
@@ -69,6 +78,7 @@ export async function startH2Front(options: H2FrontOptions): Promise<H2Front> {
           for (const session of sessions) session.destroy();
         }, graceMs);
         timer.unref();
+        unwatch?.();
         server.close(() => {
           clearTimeout(timer);
           internalSessions.close();

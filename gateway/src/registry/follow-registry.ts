@@ -23,8 +23,14 @@ export interface RegistryLink {
 const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
 /** Starts following the registry at `address`; runners it names join `pool`, and `stats` is what it reports. */
-export function followRegistry(address: string, pool: RunnerPool, stats: GatewayStats, logger: Logger): RegistryLink {
-  const client = new registryProto.Registry(address, grpc.credentials.createInsecure(), {
+export function followRegistry(
+  address: string,
+  pool: RunnerPool,
+  stats: GatewayStats,
+  logger: Logger,
+  credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
+): RegistryLink {
+  const client = new registryProto.Registry(address, credentials, {
     ...clientChannelOptions(MAX_MESSAGE_BYTES),
     // A restarted registry is found again within a second.
     'grpc.initial_reconnect_backoff_ms': 100,

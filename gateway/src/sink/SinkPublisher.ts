@@ -41,6 +41,8 @@ export interface SinkPublisherOptions {
   maxMessageBytes?: number;
   /** The device of a runner's model version, when the gateway knows it. */
   deviceOf?: RecordOptions['deviceOf'];
+  /** How the gateway connects to the sink: the mesh's TLS; plaintext by default. */
+  credentials?: grpc.ChannelCredentials;
 }
 
 /** Counters of a publisher. */
@@ -102,7 +104,7 @@ export class SinkPublisher implements InferObserver {
       acknowledged: (sequence) => this.onAck(sequence),
       ended: (error) => this.onStreamEnd(error),
       retry: () => this.pump(),
-    });
+    }, options.credentials);
   }
 
   /** Called by the gateway after every inference; O(1), never throws, never waits. */

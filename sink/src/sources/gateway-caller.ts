@@ -18,8 +18,9 @@ export class GatewayCaller {
   constructor(
     readonly address: string,
     maxMessageBytes: number,
+    credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
   ) {
-    this.client = new inferenceProto.GRPCInferenceService(address, grpc.credentials.createInsecure(), clientChannelOptions(maxMessageBytes));
+    this.client = new inferenceProto.GRPCInferenceService(address, credentials, clientChannelOptions(maxMessageBytes));
   }
 
   /** One ModelInfer; never rejects. The call carries `x-infermesh-source` naming the source. */
