@@ -51,6 +51,11 @@ export { HOST_PORT_RULE, MODEL_NAME_RULE, MODEL_VERSION_RULE, RUNNER_NAME_RULE }
 export { meshConfigSchema, type MeshConfig } from './config/mesh-config.js';
 export { limitsSchema, type Limits } from './config/limits-config.js';
 export { tlsSchema, type TlsConfig } from './config/tls-config.js';
+export { authSchema, type AuthConfig, type JwtConfig } from './config/auth-config.js';
+export { Authenticator, MAX_AUTHORIZATION_BYTES } from './auth/Authenticator.js';
+export { ADMIN_ROLE, ANY_MODEL, SERVICE_ROLE, assertModelAllowed, assertRole, mayCallModel, type Principal } from './auth/Principal.js';
+export { tokenDigest } from './auth/StaticTokens.js';
+export { authorizationOf, guardService, principalOf, type MethodAccess, type ServiceGuard } from './auth/guard-service.js';
 export { meshChannelCredentials, meshServerCredentials, readTlsMaterial, TlsFiles, type TlsMaterial } from './tls/TlsFiles.js';
 export { deviceSchema, runnerEntrySchema, type RunnerEntry } from './config/runner-config.js';
 export { gatewaySchema, type GatewayEntry } from './config/gateway-config.js';

@@ -5,8 +5,10 @@ import {
   RetryPolicy,
   startGrpcServer,
   startHttpServer,
+  Authenticator,
   meshChannelCredentials,
   TlsFiles,
+  type MethodAccess,
   type GatewaySettings,
   type PublisherSettings,
   type Logger,
@@ -54,11 +56,20 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+/** With `auth`: health checks stay open, loading and unloading models needs the admin role, the rest a token. */
+const GATEWAY_ACCESS: Readonly<Record<string, MethodAccess>> = {
+  ServerLive: 'open',
+  ServerReady: 'open',
+  RepositoryModelLoad: 'admin',
+  RepositoryModelUnload: 'admin',
+};
+
 export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   if (!config.registry && config.runners.length === 0) throw new Error('gateway: no runners configured (gateway.runners or runners) and no registry');
   const meshTls = config.tls && new TlsFiles(config.tls, config.logger);
   const publicTls = config.publicTls && (config.publicTls === config.tls ? meshTls : new TlsFiles(config.publicTls, config.logger));
   const credentials = meshChannelCredentials(meshTls);
+  const auth = config.auth && new Authenticator(config.auth, config.logger);
   const pool = new RunnerPool(config.registry ? [] : config.runners, config.maxMessageBytes, config.runnerRefreshMs, credentials);
   await pool.start();
   const stats = new GatewayStats(pool);
@@ -82,7 +93,8 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
     port: h2 ? 0 : config.port,
     maxReceiveMessageBytes: config.maxMessageBytes,
     maxSendMessageBytes: config.maxMessageBytes,
-    services: [{ definition: gatewayServiceDefinition, implementation }],
+    services: [{ definition: gatewayServiceDefinition, implementation, access: GATEWAY_ACCESS, modelField: 'name' }],
+    ...(auth ? { auth } : {}),
     // Behind the front, the mesh's TLS: only the front (or a mesh peer) gets in.
     ...(h2 ? (meshTls ? { tls: meshTls } : {}) : publicTls ? { tls: publicTls } : {}),
   });
@@ -94,6 +106,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
         logger: config.logger,
         ...(publicTls ? { tls: publicTls } : {}),
         ...(meshTls ? { internalTls: meshTls } : {}),
+        ...(auth ? { auth } : {}),
         infer: {
           router,
           retry,
@@ -130,6 +143,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
       router.close();
       pool.close();
       await publisher?.close();
+      auth?.close();
       meshTls?.close();
       publicTls?.close();
     },

@@ -92,10 +92,11 @@ export async function forwardInfer(
   // The caller's metadata goes on as it came (its trace headers too), unless the route span
   // replaces the trace context: only then is it copied.
   let metadata = parent.metadata;
-  if (span) {
-    metadata = metadata.clone();
-    injectContext(metadata, otelTrace.setSpan(traceContext!, span));
-  }
+  // A token never leaves for a runner: the gateway has checked it.
+  const credentials = metadata.get('authorization').length > 0;
+  if (span || credentials) metadata = metadata.clone();
+  if (credentials) metadata.remove('authorization');
+  if (span) injectContext(metadata, otelTrace.setSpan(traceContext!, span));
   const body = version === header.modelVersion ? request : withModelVersion(request, version);
   let tried: Set<RunnerEndpoint> | undefined;
   let attempts = 0;

@@ -1,6 +1,16 @@
 /** Builds and starts the registry: state, store, artifacts, membership, placement, routes, API. */
 import path from 'node:path';
-import { meshChannelCredentials, serviceMiddleware, startGrpcServer, TlsFiles, withMiddleware, type Logger, type RegistrySettings } from '@infermesh/common';
+import {
+  Authenticator,
+  meshChannelCredentials,
+  serviceMiddleware,
+  startGrpcServer,
+  TlsFiles,
+  withMiddleware,
+  type Logger,
+  type MethodAccess,
+  type RegistrySettings,
+} from '@infermesh/common';
 import { registryProto } from '@infermesh/proto/registry';
 import { ArtifactStore } from './artifacts/ArtifactStore.js';
 import { Membership } from './placement/Membership.js';
@@ -50,6 +60,25 @@ export async function createRegistry(options: RegistryOptions): Promise<RunningR
   }
 }
 
+/**
+ * With `auth`: changes need the admin role; runners' and gateways' own calls need a mesh
+ * client certificate (or a token with the service role); reads need a token.
+ */
+const REGISTRY_ACCESS: Readonly<Record<string, MethodAccess>> = {
+  RegisterVersion: 'admin',
+  PushVersion: 'admin',
+  RetireVersion: 'admin',
+  SetRollout: 'admin',
+  Promote: 'admin',
+  Rollback: 'admin',
+  Unload: 'admin',
+  RegisterRunner: 'mesh',
+  Heartbeat: 'mesh',
+  DeregisterRunner: 'mesh',
+  WatchRoutes: 'mesh',
+  ReportStats: 'mesh',
+};
+
 async function startRegistry(options: RegistryOptions, dir: string): Promise<RunningRegistry> {
   const { config, logger } = options;
   const store = createStore(config.store, dir);
@@ -59,6 +88,7 @@ async function startRegistry(options: RegistryOptions, dir: string): Promise<Run
 
   const tls = options.tls && new TlsFiles(options.tls, logger);
   const controls = new RunnerControls(meshChannelCredentials(tls));
+  const auth = options.auth && new Authenticator(options.auth, logger);
   let onMembership = (_name: string, _change: 'joined' | 'expired' | 'left') => {};
   const membership = new Membership(config.leaseMs, (name, change) => onMembership(name, change));
   const placement = new Placement(
@@ -93,6 +123,7 @@ async function startRegistry(options: RegistryOptions, dir: string): Promise<Run
   const context: RegistryContext = { config, registry, artifacts, membership, placement, routes, canaries, logger };
   const server = await startGrpcServer({
     ...(tls ? { tls } : {}),
+    ...(auth ? { auth } : {}),
     host: config.host,
     port: config.port,
     maxReceiveMessageBytes: options.maxMessageBytes,
@@ -105,6 +136,8 @@ async function startRegistry(options: RegistryOptions, dir: string): Promise<Run
           ...rolloutHandlers(context),
           ...runnerHandlers(context),
         }),
+        access: REGISTRY_ACCESS,
+        modelField: 'model',
       },
     ],
   });
@@ -123,6 +156,7 @@ async function startRegistry(options: RegistryOptions, dir: string): Promise<Run
       controls.close();
       await registry.idle();
       await store.close();
+      auth?.close();
       tls?.close();
     },
   };

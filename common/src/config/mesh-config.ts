@@ -1,5 +1,6 @@
 /** Schema of the whole mesh config file (deploy/local/infermesh.yaml is the embedded default), one section per file. */
 import { z } from 'zod';
+import { authSchema } from './auth-config.js';
 import { gatewaySchema } from './gateway-config.js';
 import { limitsSchema } from './limits-config.js';
 import { registrySchema } from './registry-config.js';
@@ -23,6 +24,8 @@ export const meshConfigSchema = z
     sink: sinkSchema.prefault({}),
     /** TLS of every mesh listener and client (mutual with `clientAuth: require`); absent: plaintext. */
     tls: tlsSchema.optional(),
+    /** Bearer tokens on the gateway's public API and the registry; absent: no authentication. */
+    auth: authSchema.optional(),
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -9,6 +9,7 @@ import { ConfigError } from './ConfigError.js';
 import type { EnvironmentOverrides } from './env.js';
 import { meshConfigSchema, type MeshConfig } from './mesh-config.js';
 import { resolveSinkConfig, type SinkConfig } from './resolve-sink-config.js';
+import type { AuthConfig } from './auth-config.js';
 import type { TlsConfig } from './tls-config.js';
 import type { GatewaySettings, PublisherSettings, RegistrySettings, RunnerSettings } from './service-configs.js';
 
@@ -25,6 +26,8 @@ export interface ResolvedConfig {
   gateway: GatewaySettings;
   registry: RegistrySettings;
   sink: SinkConfig;
+  /** The mesh's `tls`, paths absolute; absent when the mesh is plaintext. */
+  tls?: TlsConfig;
 }
 
 /** Where the file is resolved: `source` names it in messages, `cwd` anchors relative paths. */
@@ -53,6 +56,18 @@ function withTls(config: TlsConfig | undefined, cwd: string): TlsConfig | undefi
   return { ...config, cert: absolute(config.cert), key: absolute(config.key), ...(config.ca === undefined ? {} : { ca: absolute(config.ca) }) };
 }
 
+/** An auth section with its file paths (token file, JWKS or key file; not URLs) made absolute against `cwd`. */
+function withAuth(config: AuthConfig | undefined, cwd: string): AuthConfig | undefined {
+  if (!config) return undefined;
+  const file = (value: string) => (/^https?:\/\//.test(value) ? value : path.resolve(cwd, value));
+  const { jwt } = config;
+  return {
+    ...config,
+    ...(config.tokens === undefined ? {} : { tokens: file(config.tokens) }),
+    ...(jwt ? { jwt: { ...jwt, ...(jwt.jwks === undefined ? {} : { jwks: file(jwt.jwks) }), ...(jwt.publicKey === undefined ? {} : { publicKey: file(jwt.publicKey) }) } } : {}),
+  };
+}
+
 /**
  * Validates `raw` with `env`'s overrides applied (env > file > default) and resolves paths:
  * `dataDir` against `cwd`, each runner's `modelRepository` defaulting to `<dataDir>/models`.
@@ -71,6 +86,7 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
   const { limits } = mesh;
   const tls = withTls(mesh.tls, cwd);
   const publicTls = withTls(mesh.gateway.tls, cwd) ?? tls;
+  const auth = withAuth(mesh.auth, cwd);
   const registry = env.registryAddress ? { registry: env.registryAddress } : {};
   const sink = resolveSinkConfig(mesh.sink, {
     dataDir: mesh.dataDir,
@@ -116,8 +132,10 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
       ...(publisher ? { publisher } : {}),
       ...(tls ? { tls } : {}),
       ...(publicTls ? { publicTls } : {}),
+      ...(auth ? { auth } : {}),
     },
-    registry: { config: mesh.registry, dataDir: mesh.dataDir, maxMessageBytes: limits.maxMessageBytes, ...(tls ? { tls } : {}) },
+    ...(tls ? { tls } : {}),
+    registry: { config: mesh.registry, dataDir: mesh.dataDir, maxMessageBytes: limits.maxMessageBytes, ...(tls ? { tls } : {}), ...(auth ? { auth } : {}) },
     sink,
   };
 }

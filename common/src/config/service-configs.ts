@@ -1,4 +1,5 @@
 /** What each service's factory takes from the resolved mesh config (all but the logger). */
+import type { AuthConfig } from './auth-config.js';
 import type { GatewayRetryConfig } from './gateway-retry-config.js';
 import type { RegistryConfig } from './registry-config.js';
 import type { SinkPublisherConfig } from './sink-publisher-config.js';
@@ -59,6 +60,8 @@ export interface GatewaySettings {
   tls?: TlsConfig;
   /** `gateway.tls`, else the mesh's `tls`: the public port and the status page. */
   publicTls?: TlsConfig;
+  /** The mesh's `auth`, paths absolute: bearer tokens on the public API. */
+  auth?: AuthConfig;
 }
 
 /** The registry's settings: its section, with the mesh's data folder and limits. */
@@ -69,4 +72,6 @@ export interface RegistrySettings {
   maxMessageBytes: number;
   /** The mesh's `tls`, paths absolute: its listener and its clients to runners. */
   tls?: TlsConfig;
+  /** The mesh's `auth`, paths absolute: bearer tokens on the registry's API (writes need `admin`). */
+  auth?: AuthConfig;
 }

@@ -63,6 +63,16 @@ export class ServiceError extends Error {
     return new ServiceError(ErrorCode.ALREADY_EXISTS, details, options);
   }
 
+  /** UNAUTHENTICATED: no usable credentials (a bearer token missing, malformed, expired or unknown). */
+  static unauthenticated(details: string, options?: { cause?: unknown }): ServiceError {
+    return new ServiceError(ErrorCode.UNAUTHENTICATED, details, options);
+  }
+
+  /** PERMISSION_DENIED: the caller is known but may not do this. */
+  static permissionDenied(details: string, options?: { cause?: unknown }): ServiceError {
+    return new ServiceError(ErrorCode.PERMISSION_DENIED, details, options);
+  }
+
   /** INTERNAL: infermesh (or a library under it) failed; the details stay generic, the cause goes to the log. */
   static internal(details: string, options?: { cause?: unknown }): ServiceError {
     return new ServiceError(ErrorCode.INTERNAL, details, options);

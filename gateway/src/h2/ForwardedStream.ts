@@ -7,7 +7,7 @@
  */
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
-import { endSpan, injectHeaders, reportError, spansCanRecord, startServerSpan, toGrpcStatus, traceparentOf } from '@infermesh/common';
+import { assertModelAllowed, endSpan, injectHeaders, reportError, spansCanRecord, startServerSpan, toGrpcStatus, traceparentOf, type Principal } from '@infermesh/common';
 import { MODEL_INFER_PATH, MODEL_STREAM_INFER_PATH } from '@infermesh/proto';
 import { readInferRequestHeader, STREAM_MAX_IN_FLIGHT, streamErrorResponse, wrapStreamResponse, type InferRequestHeader } from '../wire.js';
 import { http2CallHeaders } from '../CallHeaders.js';
@@ -39,6 +39,8 @@ export class ForwardedStream {
     private readonly deps: H2InferDeps,
     private readonly downstream: ServerHttp2Stream,
     private readonly headers: IncomingHttpHeaders,
+    /** Who the caller's token speaks for, when the gateway checks tokens. */
+    private readonly principal?: Principal,
   ) {
     this.callMetadata = lazyMetadata(headers);
     ({ deadline: this.deadline, timer: this.timer } = startDeadline(headers['grpc-timeout'], () => this.end(grpc.status.DEADLINE_EXCEEDED, 'Deadline exceeded')));
@@ -88,12 +90,13 @@ export class ForwardedStream {
     let traced: ReturnType<typeof startServerSpan> | undefined;
     const answer = async (): Promise<Buffer> => {
       header = readInferRequestHeader(message);
+      if (this.principal) assertModelAllowed(this.principal, header.modelName);
       this.deps.observers.admit();
       // Each message is a call of its own, with its own span, as on the grpc-js path.
       if (spansCanRecord()) traced = startServerSpan(MODEL_STREAM_INFER_PATH, this.callMetadata(), { 'model.name': header.modelName });
       version = this.deps.router.chooseVersion(header.modelName, header.modelVersion, (name) => firstValue(this.headers[name])).version;
       traced?.span.setAttribute('model.version', version);
-      const outgoing = requestHeadersFor(this.headers, MODEL_INFER_PATH);
+      const outgoing = requestHeadersFor(this.headers, MODEL_INFER_PATH, true);
       if (traced) injectHeaders(outgoing, traced.ctx);
       return forwardMessage(this.deps, { header, message, version, outgoing, deadline: this.deadline, signal: this.abort.signal, trace });
     };

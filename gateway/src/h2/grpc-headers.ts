@@ -8,12 +8,13 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'tra
 /**
  * The caller's request headers for the next hop on `path`: metadata, `grpc-timeout`, `te`,
  * `content-type` and trace headers pass; pseudo and hop-by-hop headers do not (the session
- * sets `:authority` and `:scheme` of its own).
+ * sets `:authority` and `:scheme` of its own). `toRunner` drops the caller's `authorization`:
+ * the gateway checked it, and a token never leaves for a runner.
  */
-export function requestHeadersFor(headers: IncomingHttpHeaders, path: string): OutgoingHttpHeaders {
+export function requestHeadersFor(headers: IncomingHttpHeaders, path: string, toRunner = false): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = { ':method': 'POST', ':path': path };
   for (const key in headers) {
-    if (key.charCodeAt(0) === 0x3a || HOP_BY_HOP.has(key)) continue;
+    if (key.charCodeAt(0) === 0x3a || HOP_BY_HOP.has(key) || (toRunner && key === 'authorization')) continue;
     out[key] = headers[key];
   }
   return out;

@@ -4,11 +4,12 @@
  * other stream to the gateway's grpc-js server on a loopback port.
  */
 import * as http2 from 'node:http2';
-import type { Logger, TlsFiles } from '@infermesh/common';
+import { reportError, type Authenticator, type Logger, type Principal, type TlsFiles } from '@infermesh/common';
 import { MODEL_INFER_PATH, MODEL_STREAM_INFER_PATH } from '@infermesh/proto';
 import { ForwardedInfer } from './ForwardedInfer.js';
 import { ForwardedStream } from './ForwardedStream.js';
 import type { H2InferDeps } from './H2InferDeps.js';
+import { answerStatus } from './relay-response.js';
 import { relayStream } from './relay-stream.js';
 import { SESSION_MEMORY_MB, SessionPool } from './SessionPool.js';
 
@@ -26,6 +27,8 @@ export interface H2FrontOptions {
   tls?: TlsFiles;
   /** The mesh's TLS, which `internal` serves with. */
   internalTls?: TlsFiles;
+  /** Bearer tokens checked on ModelInfer and ModelStreamInfer here; `internal` checks the other methods. */
+  auth?: Authenticator;
 }
 
 /** A started front server. */
@@ -52,13 +55,38 @@ export async function startH2Front(options: H2FrontOptions): Promise<H2Front> {
     session.on('close', () => sessions.delete(session));
     session.on('error', (error) => options.logger.debug({ err: error }, 'caller session failed'));
   });
+  const forward = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, path: string, principal?: Principal) => {
+    if (path === MODEL_INFER_PATH) new ForwardedInfer(deps, stream, headers, principal);
+    else new ForwardedStream(deps, stream, headers, principal);
+  };
+  const { auth } = options;
   server.on('stream', (stream, headers) => {
     const grpc = String(headers['content-type'] ?? '').startsWith('application/grpc');
     const path = headers[':path'];
-    if (path === MODEL_INFER_PATH && grpc) new ForwardedInfer(deps, stream, headers);
-    // A compressed stream's messages are in its grpc-encoding, which only grpc-js reads.
-    else if (path === MODEL_STREAM_INFER_PATH && grpc && (headers['grpc-encoding'] ?? 'identity') === 'identity') new ForwardedStream(deps, stream, headers);
-    else relayStream(stream, headers, internal);
+    const forwarded =
+      grpc &&
+      (path === MODEL_INFER_PATH ||
+        // A compressed stream's messages are in its grpc-encoding, which only grpc-js reads.
+        (path === MODEL_STREAM_INFER_PATH && (headers['grpc-encoding'] ?? 'identity') === 'identity'));
+    if (!forwarded) relayStream(stream, headers, internal);
+    else if (!auth) forward(stream, headers, path);
+    else {
+      // Checked before anything is read or routed; a token seen before costs one lookup.
+      const authorization = headers.authorization;
+      const known = auth.remembered(authorization);
+      if (known) forward(stream, headers, path, known);
+      else {
+        // Its DATA waits in the stream, which flows once a reader listens.
+        stream.on('error', () => undefined);
+        auth.authenticate(authorization).then(
+          (principal) => forward(stream, headers, path, principal),
+          (error: unknown) => {
+            const { code, details } = reportError(options.logger, path, error);
+            answerStatus(stream, code, details);
+          },
+        );
+      }
+    }
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -10,7 +10,7 @@ import * as grpc from '@grpc/grpc-js';
 import { ServiceError, SINK_PUBLISHER_DEFAULTS, SINK_PUBLISHER_MUST_NOT_LOSE_CLOSE_MS, type Logger } from '@infermesh/common';
 import type { InferEvent, InferObserver } from '../InferObserver.js';
 import { BatchLedger } from './BatchLedger.js';
-import type { RecordOptions } from './prediction-record.js';
+import { recordedHeaderNames, type RecordOptions } from './prediction-record.js';
 import { PublishBuffer, RECORD_FIELDS_BYTES, type DropCounts } from './PublishBuffer.js';
 import { SinkConnection } from './SinkConnection.js';
 
@@ -92,7 +92,7 @@ export class SinkPublisher implements InferObserver {
       maxRecordBytes: maxMessageBytes - RECORD_FIELDS_BYTES - 1024,
       recordOptions: {
         captureInputs: new Set(options.captureInputs ?? []),
-        headers: options.headers ?? [],
+        headers: recordedHeaderNames(options.headers ?? []),
         maxTensorBytes: options.maxTensorBytes ?? SINK_PUBLISHER_DEFAULTS.maxTensorBytes,
         ...(options.deviceOf ? { deviceOf: options.deviceOf } : {}),
       },

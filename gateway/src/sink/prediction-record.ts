@@ -42,6 +42,14 @@ const NEVER_RECORDED = new Set([
   'x-api-key',
 ]);
 
+/** Credentials: never recorded, even when the config names them. */
+const CREDENTIALS = new Set(['authorization', 'proxy-authorization', 'cookie', 'x-api-key']);
+
+/** The configured header names a record may carry: the list less credentials. */
+export function recordedHeaderNames(configured: readonly string[]): string[] {
+  return configured.filter((name) => !CREDENTIALS.has(name.toLowerCase()));
+}
+
 const recordable = (name: string) => !NEVER_RECORDED.has(name) && !name.startsWith('grpc-') && !name.startsWith(':') && !name.endsWith('-bin');
 
 function wantsInputs(options: RecordOptions, model: string): boolean {

@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type * as grpc from '@grpc/grpc-js';
 import { spawnService, type Logger, type RunnerEntry, type SpawnedService } from '@infermesh/common';
 import { loadedConfigPath } from '../loaded-config-file.js';
 import { Backoff, type BackoffPolicy } from './Backoff.js';
@@ -25,6 +26,8 @@ export interface SupervisedRunnerOptions {
   logger: Logger;
   /** Every line the runner prints. */
   onLine: ((line: string, stream: 'stdout' | 'stderr') => void) | undefined;
+  /** How the supervisor reaches its runners: the mesh's TLS, or plaintext. */
+  credentials?: grpc.ChannelCredentials;
 }
 
 /** A supervised runner as the supervisor reports it. */
@@ -122,7 +125,7 @@ export class SupervisedRunner {
     this.port = portOf(service.address);
     this.service = service;
     this.control?.close();
-    this.control = new RunnerControlConnection(service.address);
+    this.control = new RunnerControlConnection(service.address, this.options.credentials);
     const startedAt = Date.now();
     void service.exited.then((exit) => this.died(service, exit, Date.now() - startedAt));
     return service;
