@@ -16,6 +16,7 @@ import type { Gateway } from '@infermesh/gateway';
 import type { Runner } from '@infermesh/runners';
 import { exampleRepository } from '@infermesh/testkit';
 import { startGatewayInProcess, startRunnerInProcess } from '../harness/index.js';
+import { startHeaderRecorder, type HeaderRecorder } from './header-recorder.js';
 
 const input = { input: { datatype: 'FP32' as const, shape: [1, 64], data: new Float32Array(64).fill(0.5) } };
 const ADMIN = 'admin-token-0123456789abcdef';
@@ -25,6 +26,7 @@ const OTHER_ONLY = 'other-only-token-012345678';
 let dir: string;
 let repo: Awaited<ReturnType<typeof exampleRepository>>;
 let runner: Runner;
+let recorder: HeaderRecorder;
 let signingKey: CryptoKey;
 let forgingKey: CryptoKey;
 
@@ -42,9 +44,11 @@ beforeAll(async () => {
   await writeFile(path.join(dir, 'jwt.pem'), await exportSPKI(keys.publicKey));
   repo = await exampleRepository();
   runner = await startRunnerInProcess(repo.dir);
+  recorder = await startHeaderRecorder(runner.address);
 }, 60_000);
 
 afterAll(async () => {
+  await recorder?.close();
   await runner?.close();
   await repo?.remove();
   await rm(dir, { recursive: true, force: true });
@@ -74,7 +78,8 @@ describe.each(['http2', 'grpc-js'] as const)('bearer tokens with %s forwarding',
       tokens: path.join(dir, 'tokens.json'),
       jwt: { publicKey: path.join(dir, 'jwt.pem'), issuer: 'https://issuer.test', algorithms: ['ES256'], clockToleranceSec: 0 },
     });
-    gateway = await startGatewayInProcess([runner.address], { forwarding, auth });
+    // The runner is reached through the recorder, which keeps what the gateway sends it.
+    gateway = await startGatewayInProcess([recorder.address], { forwarding, auth });
   }, 60_000);
 
   afterAll(async () => {
@@ -86,6 +91,17 @@ describe.each(['http2', 'grpc-js'] as const)('bearer tokens with %s forwarding',
     expect((await client({ token: ADMIN }).infer('mlp', input, { id: 'a1' })).id).toBe('a1');
     expect((await client({ token: MLP_ONLY }).infer('mlp', input, { id: 'a2' })).id).toBe('a2');
     expect((await client({ token: await jwt({ roles: [], models: ['mlp'] }) }).infer('mlp', input, { id: 'a3' })).id).toBe('a3');
+  });
+
+  it('never passes the token on to the runner, while other headers go on', async () => {
+    recorder.calls.length = 0;
+    await client({ token: MLP_ONLY }).infer('mlp', input, { metadata: { 'x-user': 'u1' } });
+    await client({ token: MLP_ONLY }).modelMetadata('mlp');
+    const inferCalls = recorder.calls.filter((headers) => String(headers[':path']).endsWith('/ModelInfer'));
+    expect(inferCalls).toHaveLength(1);
+    expect(inferCalls[0]!['x-user']).toBe('u1');
+    expect(recorder.calls.some((headers) => String(headers[':path']).endsWith('/ModelMetadata'))).toBe(true);
+    for (const headers of recorder.calls) expect(headers.authorization).toBeUndefined();
   });
 
   it('keeps health checks open', async () => {
