@@ -107,6 +107,20 @@ describe('Authenticator', () => {
     expect((await auth.authenticate(`Bearer ${SECOND}`)).name).toBe('second');
   });
 
+  it('limits each token to its rate, with a retry hint, refilled as time passes', async () => {
+    const auth = start({ rateLimit: { callsPerSecond: 2, burst: 2 } });
+    const first = await auth.authenticate(`Bearer ${FIRST}`);
+    const second = await auth.authenticate(`Bearer ${SECOND}`);
+    auth.charge(first);
+    auth.charge(first);
+    expect(() => auth.charge(first)).toThrow(expect.objectContaining({ code: ErrorCode.RESOURCE_EXHAUSTED, details: "token 'first' is over its rate of 2 calls/s; retry in 500 ms" }));
+    // Another token has its own bucket.
+    expect(() => auth.charge(second)).not.toThrow();
+    now += 500;
+    expect(() => auth.charge(first)).not.toThrow();
+    expect(() => auth.charge(first)).toThrow(expect.objectContaining({ code: ErrorCode.RESOURCE_EXHAUSTED }));
+  });
+
   it('refuses a token file that does not validate, naming the key and never the value', () => {
     return writeTokens([{ name: 'bad', token: 'short-secret' }]).then(() => {
       expect(() => start()).toThrow(/tokens\.0\.token/);

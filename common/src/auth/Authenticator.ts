@@ -10,6 +10,7 @@ import type { Logger } from '../log/logger.js';
 import { JwtVerifier } from './JwtVerifier.js';
 import type { Principal } from './Principal.js';
 import { StaticTokens } from './StaticTokens.js';
+import { TokenRateLimiter } from './TokenRateLimiter.js';
 
 /** Longest header accepted: JWTs with many claims stay well under it. */
 export const MAX_AUTHORIZATION_BYTES = 8 * 1024;
@@ -25,6 +26,7 @@ export class Authenticator {
   private readonly tokens: StaticTokens | undefined;
   private readonly jwt: JwtVerifier | undefined;
   private readonly cache = new Map<string, Remembered>();
+  private readonly limiter: TokenRateLimiter | undefined;
 
   constructor(
     private readonly config: AuthConfig,
@@ -33,6 +35,13 @@ export class Authenticator {
   ) {
     this.tokens = config.tokens === undefined ? undefined : new StaticTokens(config.tokens, config.reloadMs, logger, () => this.cache.clear());
     this.jwt = config.jwt && new JwtVerifier(config.jwt);
+    const rate = config.rateLimit;
+    this.limiter = rate && new TokenRateLimiter(rate.callsPerSecond, rate.burst ?? Math.max(1, Math.ceil(rate.callsPerSecond)), config.cacheEntries, now);
+  }
+
+  /** Counts one call of `principal` against its rate (`rateLimit`); RESOURCE_EXHAUSTED with a retry hint when over it. */
+  charge(principal: Principal): void {
+    this.limiter?.charge(principal.name);
   }
 
   /** The principal of a header verified before and still remembered; undefined otherwise. */

@@ -61,6 +61,7 @@ function check(guard: ServiceGuard, method: string, access: MethodAccess, call: 
     const model = requestModel(call.request, guard.modelField);
     if (model !== undefined) assertModelAllowed(principal, model);
   }
+  guard.authenticator.charge(principal);
   principals.set(call, principal);
 }
 

@@ -36,6 +36,15 @@ export const authSchema = z
     cacheEntries: z.number().int().min(1).max(1_000_000).default(10_000),
     /** How often the token file is checked for changes. */
     reloadMs: z.number().int().min(50).max(600_000).default(2_000),
+    /** Calls per second each token may make (by its name or JWT subject); 0 = no limit. */
+    rateLimit: z
+      .object({
+        callsPerSecond: z.number().positive().max(1_000_000),
+        /** Calls a token may make at once after being idle; default one second's worth. */
+        burst: z.number().int().min(1).max(10_000_000).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .refine((auth) => auth.tokens !== undefined || auth.jwt !== undefined, { message: 'give tokens, jwt or both' });

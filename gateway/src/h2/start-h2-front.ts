@@ -55,11 +55,23 @@ export async function startH2Front(options: H2FrontOptions): Promise<H2Front> {
     session.on('close', () => sessions.delete(session));
     session.on('error', (error) => options.logger.debug({ err: error }, 'caller session failed'));
   });
+  const { auth } = options;
+  const refuse = (stream: http2.ServerHttp2Stream, path: string, error: unknown) => {
+    const { code, details } = reportError(options.logger, path, error);
+    answerStatus(stream, code, details);
+  };
   const forward = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, path: string, principal?: Principal) => {
+    if (principal) {
+      try {
+        auth?.charge(principal);
+      } catch (error) {
+        refuse(stream, path, error);
+        return;
+      }
+    }
     if (path === MODEL_INFER_PATH) new ForwardedInfer(deps, stream, headers, principal);
     else new ForwardedStream(deps, stream, headers, principal);
   };
-  const { auth } = options;
   server.on('stream', (stream, headers) => {
     const grpc = String(headers['content-type'] ?? '').startsWith('application/grpc');
     const path = headers[':path'];
@@ -80,10 +92,7 @@ export async function startH2Front(options: H2FrontOptions): Promise<H2Front> {
         stream.on('error', () => undefined);
         auth.authenticate(authorization).then(
           (principal) => forward(stream, headers, path, principal),
-          (error: unknown) => {
-            const { code, details } = reportError(options.logger, path, error);
-            answerStatus(stream, code, details);
-          },
+          (error: unknown) => refuse(stream, path, error),
         );
       }
     }

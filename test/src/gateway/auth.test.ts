@@ -150,6 +150,27 @@ describe.each(['http2', 'grpc-js'] as const)('bearer tokens with %s forwarding',
     expect(answers.map((answer) => answer.error_message)).toEqual(["token 'bob' may not call model 'mlp'"]);
   });
 
+  it('limits each token to its rate with RESOURCE_EXHAUSTED and a retry hint', async () => {
+    const auth = authSchema.parse({ tokens: path.join(dir, 'tokens.json'), rateLimit: { callsPerSecond: 0.01, burst: 2 } });
+    const limited = await startGatewayInProcess([recorder.address], { forwarding, auth });
+    const caller = new InferenceClient(limited.address, { token: MLP_ONLY });
+    const admin = new InferenceClient(limited.address, { token: ADMIN });
+    try {
+      await caller.infer('mlp', input);
+      await caller.modelMetadata('mlp');
+      await expect(caller.infer('mlp', input)).rejects.toMatchObject({
+        code: grpc.status.RESOURCE_EXHAUSTED,
+        details: expect.stringMatching(/^token 'alice' is over its rate of 0.01 calls\/s; retry in \d+ ms$/),
+      });
+      // Another token is not held back.
+      expect((await admin.infer('mlp', input, { id: 'free' })).id).toBe('free');
+    } finally {
+      caller.close();
+      admin.close();
+      await limited.close();
+    }
+  });
+
   it('lets only the admin role load and unload models', async () => {
     const load = (token: string) =>
       new Promise<grpc.ServiceError | null>((resolve) =>
