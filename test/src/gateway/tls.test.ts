@@ -111,14 +111,14 @@ describe('TLS on the runner and the status page', () => {
   });
 });
 
-describe('reloading rewritten files', () => {
+describe.each(['http2', 'grpc-js'] as const)('reloading rewritten files (%s public port)', (forwarding) => {
   it('serves the new certificate once the files change, without a restart', async () => {
-    const publicFiles = otherCa.issue('public');
-    const gateway = await tlsGateway('http2', tls(publicFiles, { clientAuth: 'none', ca: undefined }));
+    const publicFiles = otherCa.issue(`public-${forwarding}`);
+    const gateway = await tlsGateway(forwarding, tls(publicFiles, { clientAuth: 'none', ca: undefined }));
     const trustingCa = { credentials: credentials(ca.ca) };
     // Signed by another CA: a caller trusting only the mesh's CA refuses the server.
     await expect(live(gateway.address, trustingCa)).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE });
-    const fresh = ca.issue('public-renewed');
+    const fresh = ca.issue(`public-${forwarding}-renewed`);
     copyFileSync(fresh.key, publicFiles.key);
     copyFileSync(fresh.cert, publicFiles.cert);
     await waitFor(() => live(gateway.address, trustingCa).catch(() => false), 30_000, 'the renewed certificate to be served');
