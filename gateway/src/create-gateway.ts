@@ -73,7 +73,8 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   const pool = new RunnerPool(config.registry ? [] : config.runners, config.maxMessageBytes, config.runnerRefreshMs, credentials);
   await pool.start();
   const stats = new GatewayStats(pool);
-  const link: RegistryLink | undefined = config.registry ? followRegistry(config.registry, pool, stats, config.logger, credentials) : undefined;
+  const registrySecurity = { credentials, ...(config.token === undefined ? {} : { token: config.token }) };
+  const link: RegistryLink | undefined = config.registry ? followRegistry(config.registry, pool, stats, config.logger, registrySecurity) : undefined;
   const router: Router = link?.router ?? new StaticRouter(pool);
   const retry = new RetryPolicy(gatewayRetryPolicyOptions(config.retry ?? GATEWAY_RETRY_DEFAULTS));
   const publisher = config.publisher && sinkPublisher(config.publisher, pool, config.logger, credentials);

@@ -97,7 +97,7 @@ export async function createRunner(config: RunnerConfig): Promise<Runner> {
       address: `${host}:${server.port}`,
       device: config.device,
       logger,
-      credentials: meshChannelCredentials(tls),
+      security: { credentials: meshChannelCredentials(tls), ...(config.token === undefined ? {} : { token: config.token }) },
     });
     membership.start();
   }

@@ -59,7 +59,10 @@ export async function createSink(config: SinkConfig, dependencies: SinkDependenc
     delivery.start();
     shutdown.push(() => delivery.close());
 
-    const sources = new SinkSources(config, intake.deadLetter, logger, meshChannelCredentials(tls));
+    const sources = new SinkSources(config, intake.deadLetter, logger, {
+      credentials: meshChannelCredentials(tls),
+      ...(config.token === undefined ? {} : { token: config.token }),
+    });
     const metrics =
       config.metricsPort === null
         ? undefined

@@ -31,7 +31,7 @@ export interface EnvironmentOverrides {
   tracingDisabled?: boolean;
   /** OTEL_TRACES_SAMPLER, when set: the SDK reads it (and its argument) itself. */
   tracesSampler?: string;
-  /** INFERMESH_TOKEN: the bearer token the CLI sends. */
+  /** INFERMESH_TOKEN: the bearer token the CLI sends, and services send to the registry (and sink sources to the gateway). */
   token?: string;
 }
 

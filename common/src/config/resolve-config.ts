@@ -96,6 +96,8 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
     source,
   });
   if (tls) sink.tls = tls;
+  const token = env.token === undefined ? {} : { token: env.token };
+  Object.assign(sink, token);
   const publisher = publisherOf(mesh, env, hasSink);
   return {
     source,
@@ -117,6 +119,7 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
         metricsPort: entry.metricsPort,
         ...registry,
         ...(tls ? { tls } : {}),
+        ...token,
       };
     },
     gateway: {
@@ -133,6 +136,7 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
       ...(tls ? { tls } : {}),
       ...(publicTls ? { publicTls } : {}),
       ...(auth ? { auth } : {}),
+      ...token,
     },
     ...(tls ? { tls } : {}),
     registry: { config: mesh.registry, dataDir: mesh.dataDir, maxMessageBytes: limits.maxMessageBytes, ...(tls ? { tls } : {}), ...(auth ? { auth } : {}) },

@@ -24,6 +24,8 @@ export interface SinkConfig extends Omit<SinkEntry, 'spool' | 'destinations' | '
   logLevel: string;
   /** The mesh's `tls`, paths absolute: the sink's listener, metrics and its client to the gateway. */
   tls?: TlsConfig;
+  /** INFERMESH_TOKEN, which the sources send to the gateway. */
+  token?: string;
 }
 
 /** What the sink's settings take from the rest of the mesh config. */

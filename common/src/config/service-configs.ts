@@ -27,6 +27,8 @@ export interface RunnerSettings {
   registry?: string;
   /** The mesh's `tls`, paths absolute: its listeners and its client to the registry. */
   tls?: TlsConfig;
+  /** INFERMESH_TOKEN, sent to the registry. */
+  token?: string;
 }
 
 /** How a gateway publishes prediction records: `sink.publisher` with the sink's address settled. */
@@ -62,6 +64,8 @@ export interface GatewaySettings {
   publicTls?: TlsConfig;
   /** The mesh's `auth`, paths absolute: bearer tokens on the public API. */
   auth?: AuthConfig;
+  /** INFERMESH_TOKEN, sent to the registry. */
+  token?: string;
 }
 
 /** The registry's settings: its section, with the mesh's data folder and limits. */

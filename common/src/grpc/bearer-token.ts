@@ -1,12 +1,15 @@
 /** A client interceptor that sends `authorization: Bearer <token>` on every call, over TLS or plaintext alike. */
 import * as grpc from '@grpc/grpc-js';
 
-/** An interceptor for a client's `interceptors` option; the token is read at each call, so it may change. */
+/**
+ * An interceptor for a client's `interceptors` option; the token is read at each call, so it
+ * may change. A call that carries its own `authorization` (a caller's, passed on) keeps it.
+ */
 export function bearerTokenInterceptor(token: () => string): grpc.Interceptor {
   return (options, nextCall) =>
     new grpc.InterceptingCall(nextCall(options), {
       start(metadata, listener, next) {
-        metadata.set('authorization', `Bearer ${token()}`);
+        if (metadata.get('authorization').length === 0) metadata.set('authorization', `Bearer ${token()}`);
         next(metadata, listener);
       },
     });

@@ -11,7 +11,8 @@ import * as grpc from '@grpc/grpc-js';
 import { RegistryClient } from '@infermesh/client';
 import { authSchema, parseRegistryConfig, silentLogger, tlsSchema, type TlsConfig } from '@infermesh/common';
 import { createRegistry, type RunningRegistry } from '@infermesh/registry';
-import { createTestCa, type CertFiles, type TestCa } from '@infermesh/testkit';
+import { createRunner } from '@infermesh/runners';
+import { createTestCa, inProcessRunnerSettings, waitFor, type CertFiles, type TestCa } from '@infermesh/testkit';
 
 const ADMIN = 'registry-admin-token-0123';
 const READER = 'registry-reader-token-0123';
@@ -113,5 +114,23 @@ describe('registry with TLS but no client certificates', () => {
       details: "RegisterRunner needs the 'service' role; token 'reader' has none",
     });
     expect((await client(registry, { token: SERVICE }).registerRunner(runner('runner-2'))).heartbeat_ms).toBeGreaterThan(0);
+  });
+
+  it('lets a runner with the service token (INFERMESH_TOKEN) join', async () => {
+    const repository = await mkdtemp(path.join(dir, 'repo-'));
+    const files = ca.issue('runner-3');
+    const joined = await createRunner({
+      ...inProcessRunnerSettings(repository),
+      name: 'runner-3',
+      registry: registry.address,
+      token: SERVICE,
+      tls: tlsSchema.parse({ ...files, clientAuth: 'none' }),
+    });
+    try {
+      const reader = client(registry, { token: READER });
+      await waitFor(async () => (await reader.listRunners()).some((entry) => entry.name === 'runner-3' && entry.live), 30_000, 'runner-3 to register with its token');
+    } finally {
+      await joined.close();
+    }
   });
 });
