@@ -9,6 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RegistryClient } from '@infermesh/client';
 import { GATEWAY_NODE_FLAGS, loadConfig, mainScript, readEnvironment, SINK_PUBLISHER_MUST_NOT_LOSE_CLOSE_MS, spawnService, type SpawnedService } from '@infermesh/common';
+import { clientSecurityOf } from './client-security.js';
 import { registerExamples, waitUntilServing } from './examples.js';
 import { formatLogLine } from './format-log-line.js';
 import { writeExamples } from './write-examples.js';
@@ -60,7 +61,8 @@ export async function up(options: UpOptions): Promise<void> {
     const registry = await spawnService({ name: 'registry', script: mainScript('@infermesh/registry'), env: baseEnv, onLine: print });
     watch(registry);
     const withRegistry = { ...baseEnv, INFERMESH_REGISTRY_ADDRESS: registry.address };
-    const client = new RegistryClient(registry.address);
+    // With the config's tls and INFERMESH_TOKEN, as every CLI command connects.
+    const client = new RegistryClient(registry.address, clientSecurityOf({ config: options.config }));
     try {
       const stable = await registerExamples(client, examples, say);
       // The supervisor's `listening` address is every runner's address, in config order.
