@@ -16,7 +16,9 @@ let dir: string;
 let registry: RunningRegistry;
 
 function infermesh(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const { INFERMESH_TOKEN: _ignored, ...inherited } = process.env;
+  // This process's own token, if any, must not reach the command.
+  const inherited = { ...process.env };
+  delete inherited.INFERMESH_TOKEN;
   return new Promise((resolve) => {
     execFile(BIN, args, { env: { ...inherited, INFERMESH_REGISTRY_ADDRESS: registry.address, ...env }, timeout: 60_000 }, (error, stdout, stderr) =>
       resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
