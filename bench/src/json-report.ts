@@ -1,6 +1,7 @@
 /** The benchmark's JSON file: everything one run measured and judged. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { AlternatingRounds } from './alternating.js';
 import type { ForwardingComparison } from './forwarding-comparison.js';
 import type { TargetResult } from './performance-targets.js';
 import type { BenchRow, MachineInfo } from './report.js';
@@ -19,6 +20,8 @@ export interface BenchReport {
   tracing?: { spansExported: number };
   /** The gateway's two forwarding designs on simple: which one the main gateway rows use, and http2 against grpc-js per concurrency. */
   forwarding?: { mainRows: 'grpc-js' | 'http2'; comparisons: ForwardingComparison[] };
+  /** The alternating section: echo, forwarder, runner direct, gateway and gateway with the SDK disabled, measured in turn, per concurrency. */
+  alternating?: AlternatingRounds[];
   /** The gateway's RSS over the long run. */
   longRun?: RssGrowth;
   /** The targets, judged from this run. */

@@ -2,13 +2,15 @@
  * Benchmark entry: in-process onnxruntime, a bare grpc-js echo, a raw http2 forwarder in front
  * of it, a runner called directly and the gateway in front of it, side by side, the runner and
  * the gateway in a mesh like `npm start`'s (bench-mesh.ts); then tracing, the gateway's two
- * forwarding designs, payload size, dynamic batching and the gateway's memory over a long
- * run; then the issue's targets judged from this run. It reports: FAILed targets do not fail
+ * forwarding designs, alternating rounds of the paths the targets compare (alternating.ts),
+ * payload size, dynamic batching and the gateway's memory over a long run; then the issue's
+ * targets judged from this run. It reports: FAILed targets do not fail
  * the process.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { alternatingRounds, formatAlternating, ROUNDS } from './alternating.js';
 import { batchingRows } from './batching.js';
 import { defaultForwarding } from './bench-mesh-config.js';
 import { compareForwarding, formatForwarding } from './forwarding-comparison.js';
@@ -22,7 +24,7 @@ import { writeReport } from './json-report.js';
 import { formatTable, machineInfo, machineLine, type BenchRow } from './report.js';
 import { rssGrowth } from './rss-growth.js';
 import { benchModels } from './targets.js';
-import { tracingRows } from './tracing.js';
+import { tracedRow } from './tracing.js';
 
 const CONCURRENCIES = [1, 64];
 /** The tracing rows compare with the main gateway row at this concurrency. */
@@ -50,17 +52,20 @@ async function main(): Promise<void> {
     for (const concurrency of CONCURRENCIES) rows.push(...(await hopRows(repository, model, concurrency, window)));
     if (model === simple) {
       // Right after the main rows they compare with, in the same window, so little drifts in between.
-      const tracing = await tracingRows(repository, simple, TRACING_CONCURRENCY, window);
-      rows.push(...tracing.rows);
+      const tracing = await tracedRow(repository, simple, TRACING_CONCURRENCY, window);
+      rows.push(tracing.row);
       spansExported = tracing.spansExported;
       rows.push(...(await forwardingRows(repository, simple, [...CONCURRENCIES].reverse(), window)));
     }
   }
+  // Each path gets ROUNDS windows of half the row window, back to back with the others'.
+  const roundWindow: Window = { warmupSeconds: window.warmupSeconds / 2, measureSeconds: window.measureSeconds / 2 };
+  const alternating = await alternatingRounds(repository, simple, [...CONCURRENCIES].reverse(), roundWindow, ROUNDS);
   rows.push(...(await payloadRows(repository, window)));
   const batching = await batchingRows(repository, window);
   rows.push(...batching.rows);
   const longRun = await rssGrowth(repository, simple, options.longRunCalls, longRunWarmupCalls(options.longRunCalls));
-  const targets = judgeTargets({ rows, batching, rssGrowth: longRun });
+  const targets = judgeTargets({ rows, alternating, batching, rssGrowth: longRun });
   const forwarding = { mainRows: defaultForwarding(), comparisons: compareForwarding(rows, simple.name) };
 
   console.log(formatTable(rows));
@@ -75,6 +80,7 @@ async function main(): Promise<void> {
       `long run: ${longRun.calls} calls in ${longRun.seconds.toFixed(0)} s after ${longRun.warmupCalls} warm-up, gateway RSS ${longRun.startRssMiB.toFixed(1)} → ${longRun.endRssMiB.toFixed(1)} MiB`,
   );
   console.log(formatForwarding(forwarding.comparisons, forwarding.mainRows));
+  console.log(formatAlternating(alternating));
   console.log('');
   console.log(formatTargets(targets));
   console.log('');
@@ -87,6 +93,7 @@ async function main(): Promise<void> {
     rows,
     batching: { meanBatch: batching.meanBatch, speedupOverUnbatched: batching.speedupOverUnbatched, shareOfInProcess: batching.shareOfInProcess },
     tracing: { spansExported },
+    alternating,
     forwarding,
     longRun,
     targets,

@@ -3,6 +3,7 @@
  * measured value, the references it is compared with (same run, same load), PASS or FAIL.
  * Any value a target needs and the run lacks makes that target FAIL as not measured.
  */
+import { cpuUs, roundRatio, type AlternatingRounds, type RoundRatio } from './alternating.js';
 import type { BatchingSummary } from './batching.js';
 import { PAYLOAD_BYTES, PAYLOAD_CONCURRENCY } from './payload-rows.js';
 import { alignedTable, fixed, type BenchPath, type BenchRow } from './report.js';
@@ -32,6 +33,8 @@ export interface TargetResult {
 /** What a run measured, for the targets to read. */
 export interface RunResults {
   rows: readonly BenchRow[];
+  /** The alternating section's rounds on simple, by concurrency. */
+  alternating: readonly AlternatingRounds[];
   batching: BatchingSummary;
   rssGrowth: RssGrowth;
 }
@@ -64,35 +67,68 @@ function ratioTarget(
 
 const reading = (name: string, value: number, unit: string): Reading => ({ name, value, unit });
 
+/**
+ * A target on the median over alternating rounds of measured ÷ reference (≤ `factor`, or ≥
+ * when `atLeast`); the references shown are the medians of the two figures themselves.
+ */
+function roundTarget(
+  target: string,
+  ratio: RoundRatio,
+  figures: Reading[],
+  factor: number,
+  { atLeast = false }: { atLeast?: boolean } = {},
+): TargetResult {
+  const pass = Number.isFinite(ratio.median) && (atLeast ? ratio.median >= factor : ratio.median <= factor);
+  return {
+    target,
+    measured: reading('median ratio', ratio.median, '×'),
+    references: figures,
+    bound: factor,
+    pass,
+    note: `alternating rounds, ratio per round: ${ratio.perRound.map((r) => fixed(r, 2)).join(', ')}`,
+  };
+}
+
+/** The median over rounds of one figure of one path. */
+function medianFigure(result: AlternatingRounds | undefined, figure: (round: AlternatingRounds['rounds'][number]) => number): number {
+  return roundRatio(result, figure).median;
+}
+
 /** Every target of the issue, in its order. */
-export function judgeTargets({ rows, batching, rssGrowth }: RunResults): TargetResult[] {
-  const at = (concurrency: number, path: BenchPath) => rowOf(rows, SIMPLE, concurrency, path);
-  const echo64 = at(64, 'grpc-echo');
-  const gateway64 = at(64, 'gateway');
+export function judgeTargets({ rows, alternating, batching, rssGrowth }: RunResults): TargetResult[] {
+  const rounds = (concurrency: number) => alternating.find((a) => a.model === SIMPLE && a.concurrency === concurrency);
+  const at64 = rounds(64);
+  const at1 = rounds(1);
   const extraCpu = (path: BenchPath, process: string) =>
     cpuOf(rowOf(rows, 'strings', PAYLOAD_CONCURRENCY, path, PAYLOAD_BYTES[1]), process) - cpuOf(rowOf(rows, 'strings', PAYLOAD_CONCURRENCY, path, PAYLOAD_BYTES[0]), process);
   const [unbatched, batched, inProcess] = batching.rows;
-  const disabled = at(64, 'gateway-sdk-disabled');
+  const throughput = (path: 'grpc-echo' | 'http2-forwarder' | 'gateway' | 'gateway-sdk-disabled') => reading(path, medianFigure(at64, (r) => r[path].throughput), 'calls/s');
   return [
-    ratioTarget(
+    roundTarget(
       'gateway CPU per call ≤ 1.5× the forwarder’s (simple, c=64)',
-      reading('gateway', cpuOf(gateway64, 'gateway'), 'µs'),
-      reading('forwarder', cpuOf(at(64, 'http2-forwarder'), 'forwarder'), 'µs'),
+      roundRatio(at64, (r) => cpuUs(r.gateway, 'gateway') / cpuUs(r['http2-forwarder'], 'forwarder')),
+      [
+        reading('gateway', medianFigure(at64, (r) => cpuUs(r.gateway, 'gateway')), 'µs'),
+        reading('forwarder', medianFigure(at64, (r) => cpuUs(r['http2-forwarder'], 'forwarder')), 'µs'),
+      ],
       1.5,
     ),
-    ratioTarget(
+    roundTarget(
       'gateway throughput ≥ 60 % of the echo’s (simple, c=64)',
-      reading('gateway', gateway64?.throughput ?? Number.NaN, 'calls/s'),
-      reading('echo', echo64?.throughput ?? Number.NaN, 'calls/s'),
+      roundRatio(at64, (r) => r.gateway.throughput / r['grpc-echo'].throughput),
+      [throughput('gateway'), throughput('grpc-echo'), throughput('http2-forwarder')],
       0.6,
-      { atLeast: true, also: [reading('forwarder→echo', at(64, 'http2-forwarder')?.throughput ?? Number.NaN, 'calls/s')] },
+      { atLeast: true },
     ),
-    ratioTarget(
+    roundTarget(
       'gateway p50 ≤ 2.5× the echo’s (simple, c=1)',
-      reading('gateway', at(1, 'gateway')?.p50Ms ?? Number.NaN, 'ms'),
-      reading('echo', at(1, 'grpc-echo')?.p50Ms ?? Number.NaN, 'ms'),
+      roundRatio(at1, (r) => r.gateway.p50Ms / r['grpc-echo'].p50Ms),
+      [
+        reading('gateway', medianFigure(at1, (r) => r.gateway.p50Ms), 'ms'),
+        reading('echo', medianFigure(at1, (r) => r['grpc-echo'].p50Ms), 'ms'),
+        reading('forwarder→echo', medianFigure(at1, (r) => r['http2-forwarder'].p50Ms), 'ms'),
+      ],
       2.5,
-      { also: [reading('forwarder→echo', at(1, 'http2-forwarder')?.p50Ms ?? Number.NaN, 'ms')] },
     ),
     ratioTarget(
       `gateway extra CPU per call for 1 MiB over 1 KiB ≤ 1.5× the forwarder’s (strings, c=${PAYLOAD_CONCURRENCY})`,
@@ -100,15 +136,15 @@ export function judgeTargets({ rows, batching, rssGrowth }: RunResults): TargetR
       reading('forwarder', extraCpu('http2-forwarder', 'forwarder'), 'µs'),
       1.5,
     ),
-    ratioTarget(
+    roundTarget(
       'runner main-thread CPU per call ≤ 1.5× the echo’s (simple, c=64, runner direct)',
-      reading('runner main thread', cpuOf(at(64, 'runner-direct'), 'runner', 'main'), 'µs'),
-      reading('echo main thread', cpuOf(echo64, 'echo', 'main'), 'µs'),
+      roundRatio(at64, (r) => cpuUs(r['runner-direct'], 'runner', 'main') / cpuUs(r['grpc-echo'], 'echo', 'main')),
+      [
+        reading('runner main thread', medianFigure(at64, (r) => cpuUs(r['runner-direct'], 'runner', 'main')), 'µs'),
+        reading('echo main thread', medianFigure(at64, (r) => cpuUs(r['grpc-echo'], 'echo', 'main')), 'µs'),
+        reading('runner process', medianFigure(at64, (r) => cpuUs(r['runner-direct'], 'runner')), 'µs'),
+      ],
       1.5,
-      {
-        also: [reading('runner process', cpuOf(at(64, 'runner-direct'), 'runner'), 'µs'), reading('echo process', cpuOf(echo64, 'echo'), 'µs')],
-        note: 'main thread read from /proc/<pid>/task/<pid>/stat (10 ms ticks); the processes beside it for context',
-      },
     ),
     ratioTarget(
       'heavy with dynamic batching ≥ 3.5× unbatched (c=64)',
@@ -139,10 +175,10 @@ export function judgeTargets({ rows, batching, rssGrowth }: RunResults): TargetR
       bound: 5,
       pass: Number.isFinite(rssGrowth.growth) && rssGrowth.growth < 0.05,
     },
-    ratioTarget(
+    roundTarget(
       'unsampled tracing (defaults) ≥ 95 % of the throughput with OTEL_SDK_DISABLED=true (simple, c=64)',
-      reading('gateway', gateway64?.throughput ?? Number.NaN, 'calls/s'),
-      reading('SDK disabled', disabled?.throughput ?? Number.NaN, 'calls/s'),
+      roundRatio(at64, (r) => r.gateway.throughput / r['gateway-sdk-disabled'].throughput),
+      [throughput('gateway'), throughput('gateway-sdk-disabled')],
       0.95,
       { atLeast: true },
     ),

@@ -1,6 +1,7 @@
 /** Parsers for option values; a bad value stops the command with a message saying what is expected. */
 import { readFileSync, statSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
+import { modelConfigYamlProblems } from '@infermesh/common';
 
 /** A whole number ≥ `min`. */
 export const integer = (min: number) => (value: string) => {
@@ -49,7 +50,7 @@ export const rule = (spec: string, previous: RuleOption[] = []) => {
   return [...previous, { header: header!, value, version: target === 'canary' ? 0 : Number(target), canary: target === 'canary' }];
 };
 
-/** The text of a runner model config file (at most 64 KiB). */
+/** The text of a runner model config file (at most 64 KiB), valid by the runners' schema. */
 export const configFile = (file: string) => {
   let bytes: number;
   try {
@@ -58,5 +59,9 @@ export const configFile = (file: string) => {
     throw new InvalidArgumentError(`no file at '${file}'`);
   }
   if (bytes > 64 * 1024) throw new InvalidArgumentError(`'${file}' is ${bytes} bytes; a model config is at most 64 KiB`);
-  return readFileSync(file, 'utf8');
+  const text = readFileSync(file, 'utf8');
+  // The runners' schema: a config they would refuse at load is refused before anything is uploaded.
+  const problems = modelConfigYamlProblems(text);
+  if (problems.length > 0) throw new InvalidArgumentError(`${file}: ${problems.join('; ')}`);
+  return text;
 };

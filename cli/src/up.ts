@@ -3,15 +3,18 @@
  * as separate processes (the registry, with the example models registered; the runner
  * supervisor, which starts and restarts the runners; the gateway, which follows the
  * registry's routes), prints `infermesh ready` with the addresses once every example model
- * is served, and stops every child on Ctrl-C/SIGTERM.
+ * is served, and stops every child on Ctrl-C/SIGTERM. A service that cannot start stops the
+ * mesh, naming it and its fatal line; one that dies later is started again with backoff on
+ * the same address while the others keep serving.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RegistryClient } from '@infermesh/client';
-import { GATEWAY_NODE_FLAGS, loadConfig, mainScript, readEnvironment, SINK_PUBLISHER_MUST_NOT_LOSE_CLOSE_MS, spawnService, type SpawnedService } from '@infermesh/common';
+import { GATEWAY_NODE_FLAGS, loadConfig, mainScript, readEnvironment, SINK_PUBLISHER_MUST_NOT_LOSE_CLOSE_MS, type SpawnOptions } from '@infermesh/common';
 import { clientSecurityOf } from './client-security.js';
 import { registerExamples, waitUntilServing } from './examples.js';
 import { formatLogLine } from './format-log-line.js';
+import { KeptService } from './kept-service.js';
 import { writeExamples } from './write-examples.js';
 
 /** How long the example models may take to load on the runners. */
@@ -25,7 +28,7 @@ export async function up(options: UpOptions): Promise<void> {
   const env = readEnvironment();
   // Every section, the registry's included, is checked here, so a bad one stops `up` before anything starts.
   const { mesh } = loadConfig(options.config, env);
-  const children: SpawnedService[] = [];
+  const children: KeptService[] = [];
   const print = (line: string) => process.stdout.write(`${formatLogLine(line)}\n`);
   let stopping = false;
 
@@ -42,49 +45,36 @@ export async function up(options: UpOptions): Promise<void> {
   process.once('SIGINT', () => void stopAll(0));
   process.once('SIGTERM', () => void stopAll(0));
 
-  const watch = (child: SpawnedService) => {
-    children.push(child);
-    void child.exited.then((code) => {
-      if (stopping) return;
-      process.stderr.write(`infermesh: ${child.name} exited (${code}); stopping the mesh\n`);
-      void stopAll(1);
-    });
-  };
-
   const say = (line: string) => process.stdout.write(`${line}\n`);
+  const complain = (line: string) => process.stderr.write(`${line}\n`);
+  /** Starts a service that is kept up from then on; `portVariable` pins its port across restarts. */
+  const keep = async (options: SpawnOptions, portVariable?: string) => {
+    const child = await KeptService.start({ ...options, onLine: print }, complain, portVariable);
+    children.push(child);
+    return child;
+  };
   try {
     const examples = join(mesh.dataDir, 'models');
     await writeExamples(examples, say);
     const baseEnv = { INFERMESH_CONFIG: options.config, INFERMESH_DATA_DIR: mesh.dataDir };
     // The registry places every version; runners start from their (possibly empty) repositories.
     for (const runner of mesh.runners) await mkdir(runner.modelRepository!, { recursive: true });
-    const registry = await spawnService({ name: 'registry', script: mainScript('@infermesh/registry'), env: baseEnv, onLine: print });
-    watch(registry);
+    const registry = await keep({ name: 'registry', script: mainScript('@infermesh/registry'), env: baseEnv }, 'INFERMESH_REGISTRY_PORT');
     const withRegistry = { ...baseEnv, INFERMESH_REGISTRY_ADDRESS: registry.address };
     // With the config's tls and INFERMESH_TOKEN, as every CLI command connects.
     const client = new RegistryClient(registry.address, clientSecurityOf({ config: options.config }));
     try {
       const stable = await registerExamples(client, examples, say);
       // The supervisor's `listening` address is every runner's address, in config order.
-      const supervisor = await spawnService({
-        name: 'supervisor',
-        script: mainScript('@infermesh/runners', 'supervisor-main.js'),
-        env: withRegistry,
-        onLine: print,
-      });
-      watch(supervisor);
+      // Its runners die with it (their stdin pipe from it closes); a new one starts them again.
+      const supervisor = await keep({ name: 'supervisor', script: mainScript('@infermesh/runners', 'supervisor-main.js'), env: withRegistry });
       const addresses = supervisor.address.split(',');
       // The sink before the gateway, so the gateway's first records have somewhere to go.
-      const sink = await spawnService({ name: 'sink', script: mainScript('@infermesh/sink'), env: baseEnv, onLine: print });
-      watch(sink);
-      const gateway = await spawnService({
-        name: 'gateway',
-        script: mainScript('@infermesh/gateway'),
-        nodeFlags: GATEWAY_NODE_FLAGS,
-        env: { ...withRegistry, INFERMESH_SINK_ADDRESS: sink.address },
-        onLine: print,
-      });
-      watch(gateway);
+      const sink = await keep({ name: 'sink', script: mainScript('@infermesh/sink'), env: baseEnv }, 'INFERMESH_SINK_PORT');
+      const gateway = await keep(
+        { name: 'gateway', script: mainScript('@infermesh/gateway'), nodeFlags: GATEWAY_NODE_FLAGS, env: { ...withRegistry, INFERMESH_SINK_ADDRESS: sink.address } },
+        'INFERMESH_GATEWAY_PORT',
+      );
       await waitUntilServing(client, stable, SERVING_TIMEOUT_MS);
       const runnerList = mesh.runners.map((r, i) => `${r.name} ${addresses[i]} [${r.device}]`).join(', ');
       process.stdout.write(
@@ -95,7 +85,7 @@ export async function up(options: UpOptions): Promise<void> {
       client.close();
     }
   } catch (error) {
-    process.stderr.write(`infermesh: failed to start: ${(error as Error).message}\n`);
+    complain(`infermesh: failed to start: ${(error as Error).message}`);
     await stopAll(1);
   }
 }

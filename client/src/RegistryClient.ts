@@ -80,11 +80,19 @@ export class RegistryClient {
       call = this.stub.PushVersion(this.deadline(REGISTER_TIMEOUT_MS), done);
     });
     const stream = call!;
+    // The registry may refuse the header before the file is sent: stop sending then, and
+    // answer its refusal (handled here so that it is not an unhandled rejection meanwhile).
+    let answered = false;
+    const settled = answer.then(
+      () => void (answered = true),
+      () => void (answered = true),
+    );
     stream.write({ header: { ...header, artifact: path.basename(file), size_bytes: size } });
     let sent = 0;
     try {
       for await (const chunk of createReadStream(file, { highWaterMark: CHUNK_BYTES })) {
-        if (!stream.write({ chunk: chunk as Buffer })) await new Promise((resolve) => stream.once('drain', resolve));
+        if (answered) break;
+        if (!stream.write({ chunk: chunk as Buffer })) await Promise.race([new Promise((resolve) => stream.once('drain', resolve)), settled]);
         sent += (chunk as Buffer).length;
         onProgress?.(sent, size);
       }
@@ -112,8 +120,11 @@ export class RegistryClient {
     return unary((done) => this.stub.RetireVersion({ model, version, ...by }, this.deadline(), done));
   }
 
-  /** Sets the named fields of a model's rollout (all of them when `fields` is empty). */
-  setRollout(model: string, rollout: Rollout, fields: RolloutField[], by: Attribution = {}): Promise<Model__Output> {
+  /**
+   * Sets the named fields of a model's rollout (all of them when `fields` is empty); `force` takes
+   * a canary or stable version whose signature is not compatible with stable's.
+   */
+  setRollout(model: string, rollout: Rollout, fields: RolloutField[], by: Attribution & { force?: boolean } = {}): Promise<Model__Output> {
     return unary((done) => this.stub.SetRollout({ model, rollout, fields, ...by }, this.deadline(), done));
   }
 

@@ -95,6 +95,9 @@ export { resolveSinkConfig, SOURCE_DEAD_LETTERS, type SinkConfig, type SinkConte
 export {
   MODEL_CONFIG_DEFAULTS,
   MODEL_CONFIG_LIMITS,
+  MODEL_CONFIG_KEYS,
+  modelConfigProblems,
+  modelConfigYamlProblems,
   modelConfigSchema,
   parseModelConfig,
   type ModelConfig,
@@ -107,6 +110,7 @@ export { configFileOf, DEFAULT_CONFIG_FILE, loadConfig, loadConfigOrExit, orExit
 export { cudaDeviceId } from './config/device.js';
 export { createLogger, silentLogger, type Logger } from './log/logger.js';
 export { runService, type RunningService } from './process/run-service.js';
+export { Backoff, DEFAULT_BACKOFF, type BackoffPolicy } from './process/Backoff.js';
 export { GATEWAY_NODE_FLAGS, mainScript, spawnService, type SpawnOptions, type SpawnedService } from './process/spawn-service.js';
 export { INFERMESH_VERSION } from './version.js';
 export { startTelemetry, type Telemetry } from './telemetry/start-telemetry.js';

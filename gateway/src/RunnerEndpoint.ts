@@ -8,6 +8,7 @@ import {
   type RunnerControlClient,
   type StatusResponse__Output,
 } from '@infermesh/proto';
+import { OUTLIER_DEFAULTS, OutlierState, type OutlierPolicy } from './OutlierState.js';
 
 export class RunnerEndpoint {
   /** Generic client for pass-through calls (bytes in, bytes out). */
@@ -16,6 +17,8 @@ export class RunnerEndpoint {
   private typed: GRPCInferenceServiceClient | undefined;
   /** Calls sent and not yet answered, for power-of-two-choices. */
   outstanding = 0;
+  /** Consecutive failures on the runner's side; picks leave it out while ejected. */
+  readonly outlier: OutlierState;
   /** Last Status answered; undefined until the first one. */
   status: StatusResponse__Output | undefined;
   /** False after a failed Status or a broken connection, until the next good Status. */
@@ -26,8 +29,10 @@ export class RunnerEndpoint {
   constructor(
     readonly address: string,
     maxMessageBytes: number,
+    outlier: OutlierPolicy = OUTLIER_DEFAULTS,
     private readonly credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
   ) {
+    this.outlier = new OutlierState(outlier);
     const options = clientChannelOptions(maxMessageBytes);
     this.channel = new grpc.Client(address, credentials, options);
     // The control client shares the pass-through client's channel.
@@ -58,6 +63,7 @@ export class RunnerEndpoint {
       }
       this.status = status;
       this.ready = ready;
+      if (!this.healthy) this.outlier.reset();
       this.healthy = true;
     } catch {
       this.healthy = false;

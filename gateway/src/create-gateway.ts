@@ -24,6 +24,7 @@ import { followRegistry, type RegistryLink } from './registry/follow-registry.js
 import type { Router } from './Router.js';
 import { RegistryRepository } from './repository/RegistryRepository.js';
 import { RunnerListRepository } from './repository/RunnerListRepository.js';
+import type { OutlierPolicy } from './OutlierState.js';
 import { RunnerPool } from './RunnerPool.js';
 import { createSinkPublisher, type SinkPublisher } from './sink/SinkPublisher.js';
 import { GatewayStats } from './status/GatewayStats.js';
@@ -40,6 +41,8 @@ export interface GatewayConfig extends Partial<Pick<GatewaySettings, 'httpPort' 
   logger: Logger;
   /** Told about every forwarded inference (sink publisher, registry reporter). */
   observers?: InferObserver[];
+  /** When a runner that keeps failing is left out, and for how long; default 5 failures in a row, 10 s out. */
+  outlier?: OutlierPolicy;
 }
 
 /** A started gateway. */
@@ -70,7 +73,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   const publicTls = config.publicTls && (config.publicTls === config.tls ? meshTls : new TlsFiles(config.publicTls, config.logger));
   const credentials = meshChannelCredentials(meshTls);
   const auth = config.auth && new Authenticator(config.auth, config.logger);
-  const pool = new RunnerPool(config.registry ? [] : config.runners, config.maxMessageBytes, config.runnerRefreshMs, credentials);
+  const pool = new RunnerPool(config.registry ? [] : config.runners, config.maxMessageBytes, config.runnerRefreshMs, config.outlier, credentials);
   await pool.start();
   const stats = new GatewayStats(pool);
   const registrySecurity = { credentials, ...(config.token === undefined ? {} : { token: config.token }) };

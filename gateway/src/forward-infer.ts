@@ -8,7 +8,7 @@
  * are those a runner answers before it runs the request.
  */
 import type { EventEmitter } from 'node:events';
-import type * as grpc from '@grpc/grpc-js';
+import * as grpc from '@grpc/grpc-js';
 import { trace as otelTrace, type Context } from '@opentelemetry/api';
 import { deadlineMs, endSpan, injectContext, spansCanRecord, startChildSpan, type RetryPolicy } from '@infermesh/common';
 import { MODEL_INFER_PATH } from '@infermesh/proto';
@@ -39,6 +39,7 @@ function callRunner(
       { parent },
       (error, response) => {
         runner.outstanding--;
+        runner.outlier.record(error ? error.code : grpc.status.OK);
         if (error || !response) reject(error ?? new Error('empty response'));
         else resolve(response);
       },

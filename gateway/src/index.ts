@@ -2,6 +2,7 @@
 export { createGateway, type Gateway, type GatewayConfig } from './create-gateway.js';
 export type { CallHeaders } from './CallHeaders.js';
 export type { InferEvent, InferObserver } from './InferObserver.js';
+export { OUTLIER_DEFAULTS, type OutlierPolicy } from './OutlierState.js';
 export type { RolloutSummary, Router } from './Router.js';
 export { GatewayStats, type VersionTraffic } from './status/GatewayStats.js';
 export { statusRoutes } from './status/status-routes.js';

@@ -92,6 +92,8 @@ export class RunSlots {
   private readonly ints: Int32Array;
   private readonly bytes: Uint8Array;
   private readonly floats: Float64Array;
+  /** Per counter word, whether a wake-up is already scheduled for this turn. */
+  private readonly wakePending = [false, false];
 
   constructor(readonly memory: SharedArrayBuffer) {
     this.control = new Int32Array(memory, 0, CONTROL_INTS + SLOT_COUNT);
@@ -113,18 +115,32 @@ export class RunSlots {
     return CONTROL_BYTES + (slot * 2 + (reply ? 1 : 0)) * REGION_BYTES;
   }
 
-  /** Marks a slot as holding a request and wakes the worker if it waits. */
+  /** Marks a slot as holding a request; the worker, if it waits, is woken once this turn of the event loop is done. */
   publishRequest(slot: number): void {
     this.setState(slot, REQUEST);
     Atomics.add(this.control, REQUESTS_WRITTEN, 1);
-    Atomics.notify(this.control, REQUESTS_WRITTEN);
+    this.wakeSoon(REQUESTS_WRITTEN);
   }
 
-  /** Marks a slot as holding a reply and wakes the gRPC thread if it waits. */
+  /** Marks a slot as holding a reply; the gRPC thread, if it waits, is woken once this turn of the event loop is done. */
   publishReply(slot: number): void {
     this.setState(slot, REPLY);
     Atomics.add(this.control, REPLIES_WRITTEN, 1);
-    Atomics.notify(this.control, REPLIES_WRITTEN);
+    this.wakeSoon(REPLIES_WRITTEN);
+  }
+
+  /**
+   * One wake-up for every run published in one turn of the event loop: waking a thread that
+   * waits costs a task posted to its event loop, and at high rates several runs are written
+   * (or several replies finish) in one turn. The waiter reads every slot when it wakes.
+   */
+  private wakeSoon(word: number): void {
+    if (this.wakePending[word]) return;
+    this.wakePending[word] = true;
+    setImmediate(() => {
+      this.wakePending[word] = false;
+      Atomics.notify(this.control, word);
+    });
   }
 
   requestsWritten(): number {

@@ -2,4 +2,4 @@
 export { createRunner, type Runner, type RunnerConfig } from './create-runner.js';
 export { createSupervisor, type Supervisor, type SupervisorConfig } from './supervisor/create-supervisor.js';
 export type { RunnerInfo } from './supervisor/SupervisedRunner.js';
-export type { BackoffPolicy } from './supervisor/Backoff.js';
+export type { BackoffPolicy } from '@infermesh/common';

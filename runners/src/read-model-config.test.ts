@@ -42,7 +42,7 @@ describe('model config file', () => {
   it('names the key at fault, and refuses unknown keys', async () => {
     await put('m/config.yaml', 'max_queue_size: 0\nbatching: true\n');
     await expect(readModelConfig(join(root, 'm/config.yaml'))).rejects.toThrow(
-      /config\.yaml: max_queue_size: .*; \(root\): Unrecognized key: "batching"/,
+      /config\.yaml: max_queue_size: .*; batching: unknown key \(keys: max_batch_size, /,
     );
   });
 });

@@ -125,6 +125,7 @@ export function modelsCommand(program: Command): void {
           say(
             policy.enabled
               ? `  auto-rollback: error rate over ${percent(policy.max_error_rate * 10_000)}` +
+                  `, INVALID_ARGUMENT share over stable's by ${percent(policy.max_error_rate * 10_000)}` +
                   `${policy.max_p99_ratio > 0 ? ` or p99 over ${policy.max_p99_ratio}× stable` : ''}, after ${policy.min_requests} canary calls, over ${policy.window_ms / 1000} s`
               : '  auto-rollback: off',
           );

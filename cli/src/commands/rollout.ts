@@ -22,6 +22,7 @@ interface SetOptions {
   minRequests?: number;
   window?: number;
   reason?: string;
+  force?: boolean;
   wait: boolean;
   waitTimeout: number;
 }
@@ -50,6 +51,7 @@ export function rolloutCommand(program: Command): void {
     .option('--min-requests <n>', 'policy: canary calls in the window before it is judged', integer(1))
     .option('--window <seconds>', 'policy: the sliding window judged', integer(1))
     .option('--reason <text>', 'why, for the history')
+    .option('--force', "take a canary or stable version whose signature is not compatible with stable's (callers' requests may fail)")
     .option('--no-wait', 'return at once instead of waiting for the versions to load')
     .option('--wait-timeout <seconds>', 'how long to wait for the versions to load', integer(1), 300)
     .action((model: string, options: SetOptions, command: Command) =>
@@ -77,7 +79,7 @@ export function rolloutCommand(program: Command): void {
           });
         }
         if (fields.length === 0) throw new CliError('nothing to change: give --stable, --canary, --weight, --rule, --sticky-header or a policy option');
-        const updated = await client.setRollout(model, change, fields, { actor: currentActor(), reason: options.reason ?? '' });
+        const updated = await client.setRollout(model, change, fields, { actor: currentActor(), reason: options.reason ?? '', force: options.force === true });
         say(`${model}: ${rolloutLine(updated)}`);
         // Versions this change puts in use are loaded now; wait for them unless told not to.
         const loading = new Set<number>();

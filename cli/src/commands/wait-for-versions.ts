@@ -13,7 +13,10 @@ import { say } from '../with-registry.js';
 
 const POLL_MS = 250;
 
-/** Resolves once every version is ready on all its runners; rejects after `timeoutMs` or if one is rolled back. */
+/**
+ * Resolves once every version is ready on all its runners; rejects after `timeoutMs`, or as soon
+ * as one fails (rolled back, or every runner failed to load it: the registry says why).
+ */
 export async function waitForVersions(client: RegistryClient, model: string, versions: number[], timeoutMs: number): Promise<void> {
   for (const number of versions) {
     const deadline = Date.now() + timeoutMs;
@@ -34,7 +37,10 @@ export async function waitForVersions(client: RegistryClient, model: string, ver
           ready = version;
           break;
         }
-        if (status === 'failed' || status === 'retired') throw new CliError(`${model} v${number} is ${status}: ${version.status_reason}`);
+        if (status === 'failed') {
+          throw new CliError(`${model} v${number} failed: ${version.status_reason} (the rollout change is saved; see infermesh models show ${model})`);
+        }
+        if (status === 'retired') throw new CliError(`${model} v${number} is retired: ${version.status_reason}`);
         if (version.status_reason !== '' && version.status_reason !== lastReason) {
           lastReason = version.status_reason;
           if (!process.stderr.isTTY) say(`${model} v${number}: ${lastReason}`);

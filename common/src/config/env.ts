@@ -91,3 +91,14 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
 export function servicesRequired(env: NodeJS.ProcessEnv = process.env): boolean {
   return env.INFERMESH_REQUIRE_SERVICES === '1';
 }
+
+/**
+ * Set to `1` by `spawnService` on each child, whose stdin is then a pipe from the parent: the
+ * child's `runService` stops when that pipe closes, so no service outlives its parent.
+ */
+export const EXIT_WITH_PARENT_VARIABLE = 'INFERMESH_EXIT_WITH_PARENT';
+
+/** Whether this process must stop when its parent dies (see {@link EXIT_WITH_PARENT_VARIABLE}). */
+export function exitsWithParent(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env[EXIT_WITH_PARENT_VARIABLE] === '1';
+}

@@ -2,6 +2,7 @@
  * Schema of the per-model config, `<repo>/<model>/config.yaml` (or LoadModel's config_yaml).
  * Runners validate it on load; tools writing one (the CLI's Triton import) read its bounds here.
  */
+import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
 /**
@@ -89,11 +90,53 @@ export type ModelConfig = z.infer<typeof modelConfigSchema>;
 /** A config as written, before validation fills in the defaults: every key optional. */
 export type ModelConfigInput = z.input<typeof modelConfigSchema>;
 
+/** The keys a config may have at its top level, for messages about an unknown one. */
+export const MODEL_CONFIG_KEYS: readonly string[] = Object.keys(modelConfigSchema.shape);
+
+type Checked = { config: ModelConfig; problems?: undefined } | { config?: undefined; problems: string[] };
+
+function check(raw: unknown): Checked {
+  const parsed = modelConfigSchema.safeParse(raw ?? {});
+  if (parsed.success) return { config: parsed.data };
+  const problems = parsed.error.issues.flatMap((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      const known = issue.path.length === 0 ? ` (keys: ${MODEL_CONFIG_KEYS.join(', ')})` : '';
+      return issue.keys.map((key) => `${[...issue.path, key].join('.')}: unknown key${known}`);
+    }
+    return [`${issue.path.join('.') || '(root)'}: ${issue.message}`];
+  });
+  return { problems };
+}
+
+/**
+ * What is wrong with a parsed config, one message per problem, each starting with the key at
+ * fault (`instance: unknown key ...`); empty when it is valid. The runner refuses such a config
+ * at load, and the registry and the CLI refuse it before a version is stored.
+ */
+export function modelConfigProblems(raw: unknown): string[] {
+  return check(raw).problems ?? [];
+}
+
+/**
+ * What is wrong with a config as YAML text (empty text: the defaults), as {@link modelConfigProblems};
+ * the registry and the CLI check what they are given with it.
+ */
+export function modelConfigYamlProblems(text: string): string[] {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (error) {
+    return [`not valid YAML: ${(error as Error).message.split('\n')[0]}`];
+  }
+  if (raw !== null && raw !== undefined && (typeof raw !== 'object' || Array.isArray(raw))) {
+    return ['expected a mapping of model config keys (max_batch_size, instances, ...)'];
+  }
+  return modelConfigProblems(raw);
+}
+
 /** Validates a parsed config; `source` names the file in messages. */
 export function parseModelConfig(raw: unknown, source: string): ModelConfig {
-  const parsed = modelConfigSchema.safeParse(raw ?? {});
-  if (!parsed.success) {
-    throw new Error(`${source}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
-  }
-  return parsed.data;
+  const checked = check(raw);
+  if (checked.problems) throw new Error(`${source}: ${checked.problems.join('; ')}`);
+  return checked.config;
 }

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { EXIT_WITH_PARENT_VARIABLE } from '../config/env.js';
 
 /**
  * A compiled script of an infermesh workspace package (its main.js unless named), found
@@ -55,22 +56,46 @@ export interface SpawnedService {
   stop(graceMs?: number): Promise<void>;
 }
 
-function listeningAddress(line: string): string | undefined {
+/** A JSON log line's fields, or undefined for any other line. */
+function logRecord(line: string): { msg?: unknown; address?: unknown; level?: unknown } | undefined {
   if (!line.startsWith('{')) return undefined;
   try {
-    const record = JSON.parse(line) as { msg?: unknown; address?: unknown };
-    return record.msg === 'listening' && typeof record.address === 'string' ? record.address : undefined;
+    return JSON.parse(line) as { msg?: unknown; address?: unknown; level?: unknown };
   } catch {
     return undefined;
   }
 }
 
+function listeningAddress(line: string): string | undefined {
+  const record = logRecord(line);
+  return record?.msg === 'listening' && typeof record.address === 'string' ? record.address : undefined;
+}
+
+/** pino's level number of `fatal`. */
+const FATAL_LEVEL = 60;
+
+/** Why a child that exited before `listening` failed: its last fatal log message, else its last lines. */
+function exitReason(recent: readonly string[]): string {
+  for (const line of [...recent].reverse()) {
+    const record = logRecord(line);
+    if (record?.level === FATAL_LEVEL && typeof record.msg === 'string') return record.msg;
+  }
+  return `\n${recent.join('\n')}`;
+}
+
+/**
+ * Starts the child and resolves once it logs `listening`; rejects as soon as it exits before
+ * that, with its fatal line as the reason. Its stdin is a pipe that is never written: the
+ * child's `runService` stops it when the pipe closes, so it does not outlive this process.
+ */
 export function spawnService(options: SpawnOptions): Promise<SpawnedService> {
   const child = spawn(process.execPath, [...(options.nodeFlags ?? []), options.script], {
     cwd: options.cwd,
-    env: { ...process.env, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...options.env, [EXIT_WITH_PARENT_VARIABLE]: '1' },
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
+  // Never written; a child that is gone must not make it throw.
+  child.stdin!.on('error', () => {});
   const exited = new Promise<number | NodeJS.Signals>((resolve) =>
     child.once('exit', (code, signal) => resolve(code ?? signal ?? 0)),
   );
@@ -106,9 +131,10 @@ export function spawnService(options: SpawnOptions): Promise<SpawnedService> {
       onListening = undefined;
       resolve({ name: options.name, child, address, exited, stop });
     };
-    void exited.then((code) => {
+    // 'close', after 'exit': by then every line it printed, its fatal one included, has been read.
+    child.once('close', (code, signal) => {
       clearTimeout(timer);
-      if (onListening) reject(new Error(`${options.name} exited (${code}) before listening:\n${recent.join('\n')}`));
+      if (onListening) reject(new Error(`${options.name} exited (${code ?? signal}) before listening: ${exitReason(recent)}`));
     });
   });
 }

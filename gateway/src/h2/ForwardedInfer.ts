@@ -142,7 +142,11 @@ export class ForwardedInfer {
     upstream.on('error', (error) => (failure = error));
     upstream.once('response', (headers: IncomingHttpHeaders) => {
       if (this.upstream !== upstream || this.done) return;
-      if (isTrailersOnly(headers) && this.tryAgain(runner, statusOf(headers).code)) return;
+      if (isTrailersOnly(headers)) {
+        const { code } = statusOf(headers);
+        runner.outlier.record(code);
+        if (this.tryAgain(runner, code)) return;
+      }
       if (this.response === undefined && this.wantsResponse()) this.response = [];
       const collected = this.response;
       this.relay = relayResponse(upstream, this.downstream, headers, {
@@ -152,13 +156,17 @@ export class ForwardedInfer {
             collected.push(chunk);
             this.responseFrameBytes += chunk.length;
           }),
-        onEnd: (code, details) => this.finish(code, details),
+        onEnd: (code, details) => {
+          if (!isTrailersOnly(headers)) runner.outlier.record(code);
+          this.finish(code, details);
+        },
       });
     });
     upstream.on('close', () => {
       runner.outstanding--;
       if (this.upstream !== upstream || this.done || this.relay) return;
       const { code, details } = resetStatus(upstream.rstCode, failure, session.destroyed || session.closed);
+      runner.outlier.record(code);
       if (!this.tryAgain(runner, code)) this.answer(code, details);
     });
     upstream.cork();

@@ -43,6 +43,7 @@ export async function forwardMessage(deps: H2InferDeps, call: MessageCall): Prom
     const runner = deps.router.pickRunner(call.header.modelName, call.version, tried ?? NONE_TRIED);
     call.trace.runner = runner.address;
     const outcome = await attempt(deps, runner, body, call);
+    runner.outlier.record(outcome.code);
     if (outcome.code === grpc.status.OK) return outcome.response!;
     const delay = outcome.beforeAnswer && !call.signal.aborted ? deps.retry.retryDelay(attempts, outcome.code, call.deadline) : undefined;
     if (delay === undefined) throw new ServiceError(outcome.code as ErrorCode, outcome.details);

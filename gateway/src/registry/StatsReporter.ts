@@ -1,5 +1,5 @@
 /**
- * Reports per-version calls, server-side errors and latency to the registry at the pace it
+ * Reports per-version calls, server-side errors, INVALID_ARGUMENT refusals and latency to the registry at the pace it
  * asks for; the registry judges canaries by them. A report that cannot be sent is dropped:
  * the registry judges recent calls only.
  */
@@ -15,6 +15,7 @@ const MAX_VERSIONS = 10_000;
 interface Reported {
   reached: number;
   serverErrors: number;
+  invalidArguments: number;
   latency: Float64Array;
 }
 
@@ -68,7 +69,7 @@ export class StatsReporter {
       const version = Number(counts.version);
       if (!Number.isInteger(version) || version <= 0) continue;
       let last = this.reported.get(counts);
-      if (!last) last = { reached: 0, serverErrors: 0, latency: new Float64Array(LATENCY_BUCKETS) };
+      if (!last) last = { reached: 0, serverErrors: 0, invalidArguments: 0, latency: new Float64Array(LATENCY_BUCKETS) };
       const requests = counts.reached - last.reached;
       if (requests === 0) continue;
       if (stats.length >= MAX_VERSIONS) break;
@@ -77,8 +78,16 @@ export class StatsReporter {
         const gained = count - last.latency[bucket]!;
         if (gained > 0) latency.push({ le_ms: bucketBoundMs(bucket), count: gained });
       });
-      stats.push({ model: counts.model, version, requests, errors: counts.serverErrors - last.serverErrors, latency });
-      this.reported.set(counts, { reached: counts.reached, serverErrors: counts.serverErrors, latency: Float64Array.from(counts.latency) });
+      stats.push({
+        model: counts.model,
+        version,
+        requests,
+        errors: counts.serverErrors - last.serverErrors,
+        invalid_arguments: counts.invalidArguments - last.invalidArguments,
+        latency,
+      });
+      const { reached, serverErrors, invalidArguments } = counts;
+      this.reported.set(counts, { reached, serverErrors, invalidArguments, latency: Float64Array.from(counts.latency) });
     }
     if (stats.length === 0) return;
     this.client.ReportStats({ gateway: this.gateway, stats }, { deadline: Date.now() + 2_000 }, (error) => {

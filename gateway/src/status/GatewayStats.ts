@@ -45,6 +45,8 @@ export interface VersionCounts {
   reached: number;
   /** Of those, the ones that failed on the version's side (not the caller's). */
   serverErrors: number;
+  /** Of those, the ones the version refused as INVALID_ARGUMENT: the caller's, unless stable takes them. */
+  invalidArguments: number;
   /** Calls that reached a runner, by bucket of the latency scale. */
   latency: Float64Array;
   latencySumMs: number;
@@ -197,6 +199,7 @@ export class GatewayStats implements InferObserver {
     if (event.runner === '') return;
     entry.reached++;
     if (!CALLER_CODES.has(code)) entry.serverErrors++;
+    else if (code === status.INVALID_ARGUMENT) entry.invalidArguments++;
     entry.latency[bucket]!++;
     entry.latencySumMs += event.latencyMs;
   }
@@ -232,6 +235,7 @@ export class GatewayStats implements InferObserver {
         version,
         reached: 0,
         serverErrors: 0,
+        invalidArguments: 0,
         latency: new Float64Array(LATENCY_BUCKETS),
         latencySumMs: 0,
         window: new RollingWindow(),

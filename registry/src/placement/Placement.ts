@@ -11,7 +11,7 @@ import { runnerHolds } from '../routing/route-table.js';
 import type { ModelRecord, RegistryState, RunnerRecord, VersionRecord } from '../state/registry-state.js';
 import { versionKey } from '../state/registry-state.js';
 import { versionsInUse } from '../state/rollout-use.js';
-import { deriveStatus } from './derive-status.js';
+import { deriveStatus, stickyStatus } from './derive-status.js';
 import type { Membership } from './Membership.js';
 import type { RunnerControls } from './RunnerControls.js';
 import { RunnerOperations } from './RunnerOperations.js';
@@ -88,9 +88,9 @@ export class Placement {
       });
   }
 
-  /** Why runners failed to load a version, for its status. */
-  loadFailure(model: string, version: number): string | undefined {
-    return this.operations.loadFailure(model, version);
+  /** Runner name → why it failed to load a version, for its status. */
+  loadFailures(model: string, version: number): ReadonlyMap<string, string> {
+    return this.operations.loadFailures(model, version);
   }
 
   /** Asks one runner what it holds and records the registry's versions among them. */
@@ -208,16 +208,17 @@ export class Placement {
     const changes: { model: string; version: number; status: VersionRecord['status']; reason: string }[] = [];
     for (const model of Object.values(this.registry.current.models)) {
       for (const version of model.versions) {
-        const next = deriveStatus(model, version, live, this.loadFailure(model.name, version.version));
+        const next = deriveStatus(model, version, live, this.loadFailures(model.name, version.version));
         if (next.status !== version.status || next.reason !== version.statusReason) changes.push({ model: model.name, version: version.version, ...next });
       }
     }
     if (changes.length === 0) return;
     await this.registry.mutate((draft) => {
       for (const change of changes) {
-        const version = draft.models[change.model]?.versions.find((v) => v.version === change.version);
-        // An operation may have retired or failed it meanwhile; those stick.
-        if (!version || version.status === 'retired' || version.status === 'failed') continue;
+        const model = draft.models[change.model];
+        const version = model?.versions.find((v) => v.version === change.version);
+        // An operation may have retired it or rolled it back meanwhile; those stick.
+        if (!model || !version || stickyStatus(model, version)) continue;
         version.status = change.status;
         version.statusReason = change.reason;
       }

@@ -59,13 +59,12 @@ export class RunnerOperations {
     return !failure || nowMs - failure.atMs >= this.options.loadRetryMs;
   }
 
-  /** Why runners failed to load a version (`runner: reason; ...`), for its status. */
-  loadFailure(model: string, version: number): string | undefined {
+  /** Runner name → why it failed to load a version, for the last failure of each; for its status. */
+  loadFailures(model: string, version: number): Map<string, string> {
     const suffix = `\u0000${versionKey(model, version)}`;
-    const reasons = [...this.failures.entries()]
-      .filter(([key]) => key.endsWith(suffix))
-      .map(([key, failure]) => `${key.slice(0, -suffix.length)}: ${failure.reason}`);
-    return reasons.length > 0 ? reasons.join('; ') : undefined;
+    const reasons = new Map<string, string>();
+    for (const [key, failure] of this.failures) if (key.endsWith(suffix)) reasons.set(key.slice(0, -suffix.length), failure.reason);
+    return reasons;
   }
 
   /** A runner joined again (a new process): its old failures no longer hold. */
@@ -105,7 +104,8 @@ export class RunnerOperations {
     void work().then(
       () => this.end(runner.name, key, false),
       (error: unknown) => {
-        const reason = (error as { details?: string }).details || (error as Error).message;
+        // onnxruntime's messages end with a line break; a status reason reads better without.
+        const reason = ((error as { details?: string }).details || (error as Error).message).trim();
         if (operation === 'load') this.failures.set(`${runner.name}\u0000${key}`, { atMs: Date.now(), reason });
         this.logger.warn({ ...fields, reason }, `runner could not ${operation} model version`);
         this.end(runner.name, key, true);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { deriveStatus } from '../placement/derive-status.js';
-import { setRollout } from '../state/rollout-operations.js';
+import { rollback, setRollout } from '../state/rollout-operations.js';
 import { modelRecord, operation, runnerRecord } from '../state/test-fixtures.test-helper.js';
 import { buildModelRoute } from './route-table.js';
 
@@ -34,12 +34,23 @@ describe('route table', () => {
     model.versions[3]!.device = 'cuda';
     const [v1, v2, v3] = model.versions;
     const live = [runnerRecord('a', 'cpu', [v1!, v2!]), runnerRecord('b', 'cpu', [v1!])];
-    expect(deriveStatus(model, v1!, live, undefined)).toEqual({ status: 'serving', reason: '' });
-    expect(deriveStatus(model, v2!, live, undefined)).toEqual({ status: 'ready', reason: 'ready on 1 of 2 runners' });
-    expect(deriveStatus(model, v3!, live, undefined)).toEqual({ status: 'registered', reason: '' });
+    expect(deriveStatus(model, v1!, live)).toEqual({ status: 'serving', reason: '' });
+    expect(deriveStatus(model, v2!, live)).toEqual({ status: 'ready', reason: 'ready on 1 of 2 runners' });
+    expect(deriveStatus(model, v3!, live)).toEqual({ status: 'registered', reason: '' });
     setRollout(model, { canaryVersion: 4, canaryWeightBp: 100 }, operation());
-    expect(deriveStatus(model, model.versions[3]!, live, undefined)).toEqual({ status: 'loading', reason: "no live runner matches device 'cuda'" });
+    expect(deriveStatus(model, model.versions[3]!, live)).toEqual({ status: 'loading', reason: "no live runner matches device 'cuda'" });
     setRollout(model, { canaryVersion: 3 }, operation());
-    expect(deriveStatus(model, model.versions[2]!, live, 'a: bad model')).toEqual({ status: 'loading', reason: 'a: bad model' });
+    expect(deriveStatus(model, model.versions[2]!, live, new Map([['a', 'bad model']]))).toEqual({ status: 'loading', reason: 'a: bad model' });
+    // Every matching runner failed: failed, with each one's reason, while the rollout uses it.
+    const everywhere = new Map([['a', 'bad model'], ['b', 'warmup failed']]);
+    expect(deriveStatus(model, model.versions[2]!, live, everywhere)).toEqual({
+      status: 'failed',
+      reason: 'every runner failed to load it: a: bad model; b: warmup failed',
+    });
+    model.versions[2]!.status = 'failed';
+    expect(deriveStatus(model, model.versions[2]!, live)).toEqual({ status: 'loading', reason: '' });
+    // A canary rolled back stays failed.
+    rollback(model, operation([], 'too slow'));
+    expect(deriveStatus(model, model.versions[2]!, live)).toEqual({ status: 'failed', reason: 'too slow' });
   });
 });

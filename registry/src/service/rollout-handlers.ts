@@ -35,7 +35,7 @@ export function rolloutHandlers(context: RegistryContext): RolloutHandlers {
   return {
     SetRollout: (request) => {
       const change = rolloutChangeFromProto(request.rollout, request.fields);
-      return operate(request.model, 'SET', request.actor, request.reason, (model, ctx) => setRollout(model, change, ctx));
+      return operate(request.model, 'SET', request.actor, request.reason, (model, ctx) => setRollout(model, change, ctx, { force: request.force }));
     },
     Promote: (request) =>
       operate(request.model, 'PROMOTE', request.actor, request.reason, (model, ctx) => promote(model, ctx)),

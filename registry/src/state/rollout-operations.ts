@@ -4,6 +4,7 @@
  * appends an event to the model's history.
  */
 import { POLICY_LIMITS, ServiceError, type Range } from '@infermesh/common';
+import { signatureDifference } from '../versions/signature-difference.js';
 import { checkHeaderKey, checkLength, MAX_RULE_VALUE_CHARS, MAX_RULES } from './checks.js';
 import {
   versionLabel,
@@ -90,11 +91,32 @@ function record(model: ModelRecord, action: RolloutAction, version: number, cont
 }
 
 /**
- * SetRollout. The stable version can only move to a version that is ready somewhere (make
+ * FAILED_PRECONDITION unless version `next` takes the requests version `current` takes (see
+ * signatureDifference); `force` sets it anyway.
+ */
+function checkCompatible(model: ModelRecord, current: number, next: number, field: string): void {
+  const difference = signatureDifference(findVersion(model, current), findVersion(model, next));
+  if (difference) {
+    throw ServiceError.failedPrecondition(
+      `${field}: the signature of ${versionLabel(model.name, next)} is not compatible with stable version ${current}'s: ${difference}; ` +
+        'callers\' requests would fail. Set force (infermesh rollout set --force) to use it anyway',
+    );
+  }
+}
+
+/** How a SetRollout is applied. */
+export interface SetOptions {
+  /** Take a canary or a new stable version whose signature is not compatible with stable's. */
+  force?: boolean;
+}
+
+/**
+ * SetRollout. A canary, or a stable version that replaces another, must take the requests the
+ * stable version takes unless `force` says otherwise. The stable version can only move to a version that is ready somewhere (make
  * it the canary first, then promote it), so that the calls it takes never find it loading;
  * a model's first stable version is the exception.
  */
-export function setRollout(model: ModelRecord, change: RolloutChange, context: OperationContext): void {
+export function setRollout(model: ModelRecord, change: RolloutChange, context: OperationContext, options: SetOptions = {}): void {
   const current = model.rollout;
   const next: RolloutRecord = { ...current, ...change };
   if (next.canaryVersion === 0) next.canaryWeightBp = 0;
@@ -102,6 +124,7 @@ export function setRollout(model: ModelRecord, change: RolloutChange, context: O
   if (next.stableVersion !== current.stableVersion) {
     if (next.stableVersion === 0) throw ServiceError.invalidArgument('stable_version: a model that has a stable version keeps one; promote another instead');
     usableVersion(model, next.stableVersion, 'stable_version');
+    if (current.stableVersion !== 0 && !options.force) checkCompatible(model, current.stableVersion, next.stableVersion, 'stable_version');
     if (current.stableVersion !== 0 && !context.isReady(model.name, next.stableVersion)) {
       throw ServiceError.failedPrecondition(
         `stable_version: ${versionLabel(model.name, next.stableVersion)} is not ready on any runner; ` +
@@ -115,6 +138,7 @@ export function setRollout(model: ModelRecord, change: RolloutChange, context: O
       throw ServiceError.invalidArgument(`canary_version: version ${next.canaryVersion} is the stable version`);
     }
     if (next.stableVersion === 0) throw ServiceError.failedPrecondition(`canary_version: model '${model.name}' has no stable version yet; set one first`);
+    if (next.canaryVersion !== current.canaryVersion && !options.force) checkCompatible(model, next.stableVersion, next.canaryVersion, 'canary_version');
   }
   if (!Number.isInteger(next.canaryWeightBp) || next.canaryWeightBp < 0 || next.canaryWeightBp > 10_000) {
     throw ServiceError.invalidArgument(`canary_weight_bp: expected 0..10000 basis points, got ${next.canaryWeightBp}`);

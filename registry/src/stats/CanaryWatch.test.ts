@@ -5,7 +5,7 @@ import type { Registry } from '../Registry.js';
 import { modelRecord, operation } from '../state/test-fixtures.test-helper.js';
 import { CanaryWatch } from './CanaryWatch.js';
 
-const stats = (model: string): VersionStats__Output => ({ model, version: 1, requests: '10', errors: '0', latency: [{ le_ms: 1, count: '10' }] });
+const stats = (model: string): VersionStats__Output => ({ model, version: 1, requests: '10', errors: '0', invalid_arguments: '0', latency: [{ le_ms: 1, count: '10' }] });
 
 describe('CanaryWatch', () => {
   it('keeps the calls of the models the registry has, and drops the others', () => {

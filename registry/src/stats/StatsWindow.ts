@@ -11,6 +11,7 @@ interface Entry {
   atMs: number;
   requests: number;
   errors: number;
+  invalidArguments: number;
   /** Bucket upper bound (ms) → calls. */
   latency: Map<number, number>;
 }
@@ -18,7 +19,10 @@ interface Entry {
 /** A version's calls over a window. */
 export interface WindowSummary {
   requests: number;
+  /** Calls that failed on the version's side. */
   errors: number;
+  /** Calls the version refused with INVALID_ARGUMENT (not in `errors`). */
+  invalidArguments: number;
   /** Upper bound of the bucket holding the 99th percentile; 0 without calls. */
   p99Ms: number;
 }
@@ -39,7 +43,7 @@ export class StatsWindow {
     for (const bucket of stats.latency) {
       if (Number.isFinite(bucket.le_ms)) latency.set(bucket.le_ms, (latency.get(bucket.le_ms) ?? 0) + Number(bucket.count));
     }
-    list.push({ atMs: nowMs, requests: Number(stats.requests), errors: Number(stats.errors), latency });
+    list.push({ atMs: nowMs, requests: Number(stats.requests), errors: Number(stats.errors), invalidArguments: Number(stats.invalid_arguments), latency });
     while (list.length > MAX_ENTRIES || (list.length > 0 && list[0]!.atMs < nowMs - MAX_WINDOW_MS)) list.shift();
     this.entries.set(key, list);
   }
@@ -54,6 +58,7 @@ export class StatsWindow {
     const since = nowMs - windowMs;
     let requests = 0;
     let errors = 0;
+    let invalidArguments = 0;
     const latency = new Map<number, number>();
     const list = this.entries.get(versionKey(model, version)) ?? [];
     // Entries are appended in time order: walk back from the newest and stop at the first one
@@ -63,9 +68,10 @@ export class StatsWindow {
       if (entry.atMs < since) break;
       requests += entry.requests;
       errors += entry.errors;
+      invalidArguments += entry.invalidArguments;
       for (const [le, count] of entry.latency) latency.set(le, (latency.get(le) ?? 0) + count);
     }
-    return { requests, errors, p99Ms: percentile(latency, 0.99) };
+    return { requests, errors, invalidArguments, p99Ms: percentile(latency, 0.99) };
   }
 }
 

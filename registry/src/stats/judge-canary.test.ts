@@ -3,7 +3,7 @@ import { judgeCanary } from './judge-canary.js';
 import { percentile, StatsWindow } from './StatsWindow.js';
 
 const policy = { enabled: true, maxErrorRate: 0.05, maxP99Ratio: 3, minRequests: 20, windowMs: 10_000 };
-const window = (requests: number, errors: number, p99Ms: number) => ({ requests, errors, p99Ms });
+const window = (requests: number, errors: number, p99Ms: number, invalidArguments = 0) => ({ requests, errors, invalidArguments, p99Ms });
 
 describe('judgeCanary', () => {
   it('waits for the minimum number of canary calls', () => {
@@ -20,6 +20,17 @@ describe('judgeCanary', () => {
     expect(judgeCanary(policy, { version: 2, window: window(40, 2, 6) }, { version: 1, window: window(400, 0, 2) })).toBeUndefined();
   });
 
+  it('rolls back a canary that refuses more calls with INVALID_ARGUMENT than stable, by more than the error rate', () => {
+    expect(judgeCanary(policy, { version: 3, window: window(40, 0, 1, 5) }, { version: 1, window: window(400, 0, 2, 4) })).toBe(
+      "canary v3 refused 12.5 % of calls with INVALID_ARGUMENT (5 of 40 in the last 10 s), stable v1 1.0 %: over stable's by more than the policy's 5.0 %",
+    );
+    // As many refusals as stable has: the callers' doing, not the canary's.
+    expect(judgeCanary(policy, { version: 3, window: window(40, 0, 1, 4) }, { version: 1, window: window(400, 0, 2, 40) })).toBeUndefined();
+    // Not judged before both have their minimum of calls.
+    expect(judgeCanary(policy, { version: 3, window: window(19, 0, 1, 19) }, { version: 1, window: window(400, 0, 2) })).toBeUndefined();
+    expect(judgeCanary(policy, { version: 3, window: window(40, 0, 1, 40) }, { version: 1, window: window(19, 0, 2) })).toBeUndefined();
+  });
+
   it('skips the latency check without enough stable calls, or when it is off or the policy is disabled', () => {
     const slow = { version: 2, window: window(40, 0, 100) };
     expect(judgeCanary(policy, slow, { version: 1, window: window(5, 0, 2) })).toBeUndefined();
@@ -34,6 +45,7 @@ describe('StatsWindow', () => {
     version: 2,
     requests: String(requests),
     errors: String(errors),
+    invalid_arguments: String(errors * 2),
     latency: latency.map(([le_ms, count]) => ({ le_ms, count: String(count) })),
   });
 
@@ -41,9 +53,9 @@ describe('StatsWindow', () => {
     const stats = new StatsWindow();
     stats.add(report(10, 1, [[1, 10]]), 1_000);
     stats.add(report(30, 2, [[1, 20], [8, 10]]), 5_000);
-    expect(stats.summary('mlp', 2, 10_000, 6_000)).toEqual({ requests: 40, errors: 3, p99Ms: 8 });
-    expect(stats.summary('mlp', 2, 2_000, 6_000)).toEqual({ requests: 30, errors: 2, p99Ms: 8 });
-    expect(stats.summary('mlp', 1, 10_000, 6_000)).toEqual({ requests: 0, errors: 0, p99Ms: 0 });
+    expect(stats.summary('mlp', 2, 10_000, 6_000)).toEqual({ requests: 40, errors: 3, invalidArguments: 6, p99Ms: 8 });
+    expect(stats.summary('mlp', 2, 2_000, 6_000)).toEqual({ requests: 30, errors: 2, invalidArguments: 4, p99Ms: 8 });
+    expect(stats.summary('mlp', 1, 10_000, 6_000)).toEqual({ requests: 0, errors: 0, invalidArguments: 0, p99Ms: 0 });
     stats.clear('mlp', 2);
     expect(stats.summary('mlp', 2, 10_000, 6_000).requests).toBe(0);
   });

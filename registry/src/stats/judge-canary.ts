@@ -7,7 +7,10 @@ const ms = (value: number) => `${value < 10 ? value.toFixed(2) : value.toFixed(0
 
 /**
  * The reason to roll the canary back, or undefined to let it run. It is judged only once it
- * has had `minRequests` calls in the window; the latency check also needs as many stable calls.
+ * has had `minRequests` calls in the window; the checks against stable (INVALID_ARGUMENT rate,
+ * latency) also need as many stable calls. INVALID_ARGUMENT is the caller's fault on its own,
+ * but a canary that refuses more requests than stable (by more than the policy's error rate)
+ * does not take what stable takes: an incompatible signature, or stricter checks.
  */
 export function judgeCanary(
   policy: PolicyRecord,
@@ -23,7 +26,16 @@ export function judgeCanary(
       `is over the policy's ${percent(policy.maxErrorRate)}`
     );
   }
-  if (policy.maxP99Ratio > 0 && stable.window.requests >= policy.minRequests && stable.window.p99Ms > 0) {
+  const stableJudged = stable.window.requests >= policy.minRequests;
+  const refused = canary.window.invalidArguments / canary.window.requests;
+  const stableRefused = stableJudged ? stable.window.invalidArguments / stable.window.requests : 0;
+  if (stableJudged && refused - stableRefused > policy.maxErrorRate) {
+    return (
+      `canary v${canary.version} refused ${percent(refused)} of calls with INVALID_ARGUMENT (${canary.window.invalidArguments} of ${canary.window.requests} in the last ${seconds}), ` +
+      `stable v${stable.version} ${percent(stableRefused)}: over stable's by more than the policy's ${percent(policy.maxErrorRate)}`
+    );
+  }
+  if (policy.maxP99Ratio > 0 && stableJudged && stable.window.p99Ms > 0) {
     const limit = stable.window.p99Ms * policy.maxP99Ratio;
     if (canary.window.p99Ms > limit) {
       return (

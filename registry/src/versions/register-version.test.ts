@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { status } from '@grpc/grpc-js';
+import { MODEL_CONFIG_KEYS } from '@infermesh/common';
 import { mlpModel, simpleModel } from '@infermesh/testkit';
 import { startInProcessRegistry, type InProcessRegistry } from '../in-process-registry.test-helper.js';
 
@@ -99,6 +100,8 @@ describe('registering model versions', () => {
       [{ model: 'mlp', artifact: '' }, "INVALID_ARGUMENT: artifact: required (a path on the registry's machine or an http(s) URL)"],
       [{ model: 'mlp', artifact: other, device: 'tpu' }, "INVALID_ARGUMENT: device: expected any, cpu, cuda or cuda:N, got 'tpu'"],
       [{ model: 'mlp', artifact: other, config_yaml: '- a\n- b\n' }, 'INVALID_ARGUMENT: config_yaml: expected a mapping of model config keys (max_batch_size, instances, ...)'],
+      [{ model: 'mlp', artifact: other, config_yaml: 'instance: 2\n' }, `INVALID_ARGUMENT: config_yaml: instance: unknown key (keys: ${MODEL_CONFIG_KEYS.join(', ')})`],
+      [{ model: 'mlp', artifact: other, config_yaml: 'dynamic_batching: {}\n' }, 'INVALID_ARGUMENT: config_yaml: dynamic_batching: needs max_batch_size > 0'],
       [{ model: 'mlp', artifact: other, labels: { 'bad key!': 'x' } }, "INVALID_ARGUMENT: labels: 'bad key!' is not a valid label key (letters, digits, _ . / -; at most 63)"],
     ];
     for (const [request, expected] of cases) {
@@ -106,6 +109,10 @@ describe('registering model versions', () => {
       if (typeof expected === 'string') expect(got).toBe(expected);
       else expect(got).toMatch(expected);
     }
+    // An upload with a config the runners would refuse is refused on its header, before a byte is kept.
+    expect(await outcome(registry.client.pushVersion({ model: 'mlp', version: 5, config_yaml: 'instances: 2\nwarmup: { count: 1, size: 4 }\n' }, other))).toBe(
+      'INVALID_ARGUMENT: config_yaml: warmup.size: unknown key',
+    );
     expect((await readdir(artifacts)).length).toBe(before);
     expect((await registry.client.getModel('mlp')).versions.map((v) => v.version)).toEqual([1, 2]);
   });

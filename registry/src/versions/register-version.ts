@@ -4,8 +4,7 @@
  * it, and add the version to the state. Versions are immutable: the same number with other
  * bytes is refused, the same number with the same bytes answers the existing version.
  */
-import { parse as parseYaml } from 'yaml';
-import { MAX_ACTOR_CHARS, ServiceError, type PolicyConfig } from '@infermesh/common';
+import { MAX_ACTOR_CHARS, modelConfigYamlProblems, ServiceError, type PolicyConfig } from '@infermesh/common';
 import type { RegisterVersionRequest__Output } from '@infermesh/proto/registry';
 import type { ArtifactStore, StoredArtifact } from '../artifacts/ArtifactStore.js';
 import { readSignature } from '../artifacts/read-signature.js';
@@ -46,15 +45,9 @@ export function checkVersionOrder(request: RegisterVersionRequest__Output): Vers
   if (configBytes > MAX_CONFIG_YAML_BYTES) {
     throw ServiceError.invalidArgument(`config_yaml: ${configBytes} bytes is over the limit of ${MAX_CONFIG_YAML_BYTES}`);
   }
-  let config: unknown;
-  try {
-    config = parseYaml(request.config_yaml);
-  } catch (error) {
-    throw ServiceError.invalidArgument(`config_yaml: not valid YAML: ${(error as Error).message.split('\n')[0]}`);
-  }
-  if (config !== null && config !== undefined && (typeof config !== 'object' || Array.isArray(config))) {
-    throw ServiceError.invalidArgument('config_yaml: expected a mapping of model config keys (max_batch_size, instances, ...)');
-  }
+  // The runners' own schema: a config every runner would refuse at load is refused here, before anything is stored.
+  const problems = modelConfigYamlProblems(request.config_yaml);
+  if (problems.length > 0) throw ServiceError.invalidArgument(`config_yaml: ${problems.join('; ')}`);
   checkLabels(request.labels);
   if (request.replicas > 10_000) throw ServiceError.invalidArgument(`replicas: ${request.replicas} is over the limit of 10000`);
   checkLength(request.actor, MAX_ACTOR_CHARS, 'actor');

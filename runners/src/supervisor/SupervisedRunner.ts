@@ -5,9 +5,8 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type * as grpc from '@grpc/grpc-js';
-import { spawnService, type Logger, type RunnerEntry, type SpawnedService } from '@infermesh/common';
+import { Backoff, spawnService, type BackoffPolicy, type Logger, type RunnerEntry, type SpawnedService } from '@infermesh/common';
 import { loadedConfigPath } from '../loaded-config-file.js';
-import { Backoff, type BackoffPolicy } from './Backoff.js';
 import { restorableVersions, type RestorableVersion } from './restorable-versions.js';
 import { RunnerControlConnection } from './RunnerControlConnection.js';
 

@@ -1,7 +1,6 @@
 /** Builds and starts a supervisor: one runner process per entry of the mesh config's `runners`. */
 import { fileURLToPath } from 'node:url';
-import { meshChannelCredentials, TlsFiles, type Logger, type MeshConfig, type TlsConfig } from '@infermesh/common';
-import { DEFAULT_BACKOFF, type BackoffPolicy } from './Backoff.js';
+import { DEFAULT_BACKOFF, meshChannelCredentials, TlsFiles, type BackoffPolicy, type Logger, type MeshConfig, type TlsConfig } from '@infermesh/common';
 import { SupervisedRunner, type RunnerInfo } from './SupervisedRunner.js';
 
 /** Everything a supervisor needs; `supervisor-main.ts` derives it from the mesh config. */

@@ -1,6 +1,7 @@
 /**
  * The automatic-rollback policy with real processes: a canary whose model fails on valid
- * input, and one that is slow, are each rolled back by the registry from the gateways'
+ * input, one that is slow, and one forced in with another signature (it refuses stable's
+ * requests with INVALID_ARGUMENT) are each rolled back by the registry from the gateways'
  * reports, while stable keeps serving; the history says why. How long a rollback takes
  * depends on the machine, so it is printed, not asserted. The slow canary is slower than
  * stable by a factor of stable's p99 measured in the same run (on a busy machine even stable's
@@ -9,7 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { status } from '@grpc/grpc-js';
-import { mlpModel, waitFor } from '@infermesh/testkit';
+import { mlpModel, simpleModel, waitFor } from '@infermesh/testkit';
 import { p99LatencyMs } from '../registry/calibrate.js';
 import { failingMlpModel, mlpInput } from '../registry/models.js';
 import { startRegistryMesh, type RegistryMesh } from '../registry/registry-mesh.js';
@@ -46,9 +47,9 @@ afterAll(async () => {
  * Sets `canary` at 20 % once it is ready everywhere, runs calls until the registry rolls it
  * back, then a while longer; returns what the callers saw and how long the rollback took.
  */
-async function canaryUntilRolledBack(canary: number) {
+async function canaryUntilRolledBack(canary: number, force = false) {
   // Load it first (weight 0), so the policy judges it on traffic, not on its loading time.
-  await mesh.registry.setRollout('mlp', { canary_version: canary, canary_weight_bp: 0 }, ['canary_version', 'canary_weight_bp'], { actor: 'test' });
+  await mesh.registry.setRollout('mlp', { canary_version: canary, canary_weight_bp: 0 }, ['canary_version', 'canary_weight_bp'], { actor: 'test', force });
   await mesh.waitForReady('mlp', [canary], 2);
   await mesh.registry.setRollout('mlp', { canary_weight_bp: 2_000 }, ['canary_weight_bp'], { actor: 'test', reason: 'canary at 20 %' });
   await waitFor(() => mesh.client.modelReady('mlp', String(canary)), 30_000, `the gateway to route v${canary}`);
@@ -117,5 +118,18 @@ describe('automatic rollback', () => {
     expect(answers['after:3'] ?? 0).toBeLessThan(20);
     expect(event).toMatchObject({ action: 'AUTO_ROLLBACK', version: 3, canary_version: 0 });
     expect(event.reason).toMatch(/^canary v3 p99 latency [\d.]+ ms is over 3× stable v1's [\d.]+ ms/);
+  }, 300_000);
+
+  it('rolls back a canary forced in with another signature, which refuses stable’s requests with INVALID_ARGUMENT', async () => {
+    await mesh.register('mlp', 4, simpleModel());
+    await mesh.registry.setRollout('mlp', { policy: POLICY }, ['policy'], { actor: 'test' });
+    const { answers, failures, event } = await canaryUntilRolledBack(4, true);
+    console.log(`incompatible canary rolled back: ${event.reason}`);
+    // The callers' requests are `mlp`'s: the canary refused every one it got; stable answered the rest.
+    expect(Object.keys(failures).filter((key) => !key.endsWith(String(status.INVALID_ARGUMENT)))).toEqual([]);
+    expect(failures[String(status.INVALID_ARGUMENT)]).toBeGreaterThan(0);
+    expect(answers['after:1']).toBeGreaterThanOrEqual(250);
+    expect(event).toMatchObject({ action: 'AUTO_ROLLBACK', actor: 'registry (auto-rollback policy)', version: 4, canary_version: 0 });
+    expect(event.reason).toMatch(/^canary v4 refused 100\.0 % of calls with INVALID_ARGUMENT \(\d+ of \d+ in the last \d+ s\), stable v1 0\.0 %: over stable's by more than the policy's 5\.0 %$/);
   }, 300_000);
 });

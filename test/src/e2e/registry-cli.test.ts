@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mlpModel } from '@infermesh/testkit';
+import { failingMlpModel } from '../registry/models.js';
 import { startRegistryMesh, type RegistryMesh } from '../registry/registry-mesh.js';
 
 /** The bin npm links for the cli workspace: what `npx infermesh` runs. */
@@ -82,6 +83,25 @@ describe('infermesh CLI', () => {
     const list = await infermesh('models', 'list');
     expect(list.stdout).toMatch(/^MODEL +VERSION +STATUS +TRAFFIC +RUNNERS +SHA256 +CREATED\n/);
     expect(list.stdout).toMatch(/\nmlp +2 +serving +stable 100 % +runner-0 +[0-9a-f]{12} /);
+  }, 120_000);
+
+  it('fails `rollout set` as soon as every runner failed to load the version, with their reasons', async () => {
+    // Valid by every schema, but its warm-up run fails inside onnxruntime on the runner.
+    const broken = join(mesh.dataDir, 'mlp-broken.onnx');
+    await writeFile(broken, failingMlpModel());
+    const config = join(mesh.dataDir, 'warmup.yaml');
+    await writeFile(config, 'warmup:\n  count: 1\n');
+    expect((await infermesh('models', 'push', 'mlp', broken, '--version', '3', '--model-config', config)).code).toBe(0);
+    // The default --wait-timeout is 300 s; the command's own timeout of 60 s would end a wait that long.
+    const set = await infermesh('rollout', 'set', 'mlp', '--canary', '3', '--weight', '10');
+    expect(set.code).toBe(1);
+    expect(set.stdout).toBe('mlp: stable v2, canary v3 at 10 % (sticky by x-user)\n');
+    expect(set.stderr).toMatch(
+      /^infermesh: mlp v3 failed: every runner failed to load it: runner-0: model 'mlp' version 3 failed to load: [\s\S]+ \(the rollout change is saved; see infermesh models show mlp\)\n$/,
+    );
+    const show = await infermesh('models', 'show', 'mlp');
+    expect(show.stdout).toMatch(/\nv3 {2}failed \(every runner failed to load it: runner-0: /);
+    expect((await infermesh('rollout', 'rollback', 'mlp', '--reason', 'cannot load')).code).toBe(0);
   }, 120_000);
 
   it('says what is wrong, on stderr, with a non-zero exit', async () => {

@@ -4,10 +4,11 @@
  * port, takes calls again, and gets back the versions LoadModel had given it.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnService } from '@infermesh/common';
+import { spawnService, type SpawnedService } from '@infermesh/common';
 import { InferenceClient, type InputTensor } from '@infermesh/client';
 import { exampleRepository, mlpModel, RunnerProbe, waitFor } from '@infermesh/testkit';
 import { mainScript, startMesh, type TestMesh } from '../harness/index.js';
@@ -146,24 +147,30 @@ describe('supervisor', () => {
   }, 120_000);
 });
 
+/** A supervisor process over runners `cpu-a` and `cpu-b` in `work/<name>`, with the runners' pids from its log. */
+async function supervisorProcess(name: string): Promise<{ supervisor: SpawnedService; pids: number[] }> {
+  const dataDir = join(work, name);
+  await mkdir(dataDir);
+  const configFile = join(dataDir, 'infermesh.json');
+  const runners = ['cpu-a', 'cpu-b'].map((runner) => ({ name: runner, device: 'cpu', port: 0, modelRepository: repo.dir, intraOpThreads: 1 }));
+  await writeFile(configFile, JSON.stringify({ dataDir, runners }));
+  const pids: number[] = [];
+  const supervisor = await spawnService({
+    name: 'supervisor',
+    script: mainScript('@infermesh/runners', 'supervisor-main.js'),
+    env: { INFERMESH_CONFIG: configFile },
+    onLine: (line, stream) => {
+      if (stream !== 'stdout' || !line.includes('"runners started"')) return;
+      const record = JSON.parse(line) as { runners: { pid: number }[] };
+      pids.push(...record.runners.map((runner) => runner.pid));
+    },
+  });
+  return { supervisor, pids };
+}
+
 describe('supervisor process', () => {
   it('announces every runner address in its listening line and stops them all on SIGTERM', async () => {
-    const dataDir = join(work, 'process');
-    await mkdir(dataDir);
-    const configFile = join(dataDir, 'infermesh.json');
-    const runners = ['cpu-a', 'cpu-b'].map((name) => ({ name, device: 'cpu', port: 0, modelRepository: repo.dir, intraOpThreads: 1 }));
-    await writeFile(configFile, JSON.stringify({ dataDir, runners }));
-    const pids: number[] = [];
-    const supervisor = await spawnService({
-      name: 'supervisor',
-      script: mainScript('@infermesh/runners', 'supervisor-main.js'),
-      env: { INFERMESH_CONFIG: configFile },
-      onLine: (line, stream) => {
-        if (stream !== 'stdout' || !line.includes('"runners started"')) return;
-        const record = JSON.parse(line) as { runners: { pid: number }[] };
-        pids.push(...record.runners.map((runner) => runner.pid));
-      },
-    });
+    const { supervisor, pids } = await supervisorProcess('process');
     try {
       const addresses = supervisor.address.split(',');
       expect(addresses).toHaveLength(2);
@@ -182,4 +189,23 @@ describe('supervisor process', () => {
     expect(await supervisor.exited).toBe(0);
     expect(pids.filter(alive)).toEqual([]);
   }, 60_000);
+
+  it('takes its runners with it when killed with SIGKILL: no orphan keeps a runner port', async () => {
+    const { supervisor, pids } = await supervisorProcess('killed');
+    const ports = supervisor.address.split(',').map((address) => Number(address.slice(address.lastIndexOf(':') + 1)));
+    expect(pids.filter(alive)).toHaveLength(2);
+    supervisor.child.kill('SIGKILL');
+    expect(await supervisor.exited).toBe('SIGKILL');
+    await waitFor(async () => pids.filter(alive).length === 0, 30_000, 'the runners of the killed supervisor to exit');
+    for (const port of ports) expect(await portFree(port)).toBe(true);
+  }, 60_000);
 });
+
+/** Whether a server can listen on 127.0.0.1:`port` now. */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}

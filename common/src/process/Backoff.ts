@@ -10,7 +10,7 @@ export interface BackoffPolicy {
   resetAfterMs: number;
 }
 
-/** 100 ms doubling to 10 s; a runner that stayed up 30 s starts again at 100 ms. */
+/** 100 ms doubling to 10 s; a process that stayed up 30 s starts again at 100 ms. */
 export const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 100, maxMs: 10_000, resetAfterMs: 30_000 };
 
 /** Exponential backoff for one process's restarts. */

@@ -1,0 +1,169 @@
+/**
+ * The mesh of `npm start`, run the same way: `infermesh up` as a child process, on a
+ * temporary data folder and free loopback ports, with the embedded config's services (two
+ * CPU runners under a supervisor, the registry, the sink with its jsonl destination, the
+ * gateway). Processes are found through /proc, as an operator would find them with `ps`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { mainScript } from '@infermesh/common';
+
+/** The services `up` starts, by the name it gives them. */
+export type ServiceName = 'registry' | 'supervisor' | 'sink' | 'gateway';
+
+const scripts: Record<ServiceName, string> = {
+  registry: mainScript('@infermesh/registry'),
+  supervisor: mainScript('@infermesh/runners', 'supervisor-main.js'),
+  sink: mainScript('@infermesh/sink'),
+  gateway: mainScript('@infermesh/gateway'),
+};
+const runnerScript = mainScript('@infermesh/runners');
+
+/** A line `up` printed on stderr (its own messages: restarts), with when it arrived. */
+export interface UpEvent {
+  at: number;
+  line: string;
+}
+
+export interface LocalMesh {
+  dataDir: string;
+  gateway: string;
+  /** The runners' addresses, in config order. */
+  runners: string[];
+  /** Folder of the sink's jsonl destination. */
+  predictionsDir: string;
+  /** `up`'s own messages so far (restarts, failures). */
+  events: UpEvent[];
+  /** Whether `up` still runs. */
+  upRunning(): boolean;
+  /** Pids of `up`'s child running `service` (one, or none while it is down). */
+  pidsOf(service: ServiceName): number[];
+  /** Pids of runner processes, wherever their parent is (an orphan counts). */
+  runnerPids(): number[];
+  stop(): Promise<number | NodeJS.Signals>;
+}
+
+/** How long `up` may take to build, register and load the example models. */
+const READY_TIMEOUT_MS = 300_000;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+interface ProcessEntry {
+  pid: number;
+  ppid: number;
+  argv: string[];
+}
+
+/** Every process this user can see, with its parent and command line. */
+function processes(): ProcessEntry[] {
+  const entries: ProcessEntry[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      // Fields after the command name in parentheses: state, ppid, ...
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const argv = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
+      entries.push({ pid: Number(name), ppid, argv });
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return entries;
+}
+
+export async function startLocalMesh(): Promise<LocalMesh> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'infermesh-faults-'));
+  const [runner0, runner1, gateway, httpPort, registry, sink] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+  const runnerEntry = (name: string, port: number) => ({ name, device: 'cpu', host: '127.0.0.1', port, intraOpThreads: 1, modelRepository: path.join(dataDir, 'runner-repository') });
+  const config = {
+    dataDir,
+    log: { level: 'info' },
+    runners: [runnerEntry('cpu-0', runner0!), runnerEntry('cpu-1', runner1!)],
+    gateway: { host: '127.0.0.1', port: gateway, httpPort, runnerRefreshMs: 1000 },
+    registry: { host: '127.0.0.1', port: registry, leaseMs: 6000, unloadDelayMs: 10000 },
+    sink: { host: '127.0.0.1', port: sink, metricsPort: null, publisher: { headers: ['*'] }, destinations: [{ name: 'predictions', type: 'jsonl' }] },
+  };
+  const configFile = path.join(dataDir, 'infermesh.json');
+  await writeFile(configFile, JSON.stringify(config, null, 2));
+
+  const child: ChildProcess = spawn(process.execPath, [mainScript('@infermesh/cli', 'main.js'), 'up', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<number | NodeJS.Signals>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 0)));
+  const recent: string[] = [];
+  const events: UpEvent[] = [];
+  const remember = (line: string) => {
+    recent.push(line);
+    if (recent.length > 40) recent.shift();
+  };
+  let onReady: (() => void) | undefined;
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    remember(line);
+    if (line.startsWith('infermesh ready')) onReady?.();
+  });
+  createInterface({ input: child.stderr! }).on('line', (line) => {
+    remember(line);
+    if (line.startsWith('infermesh:')) events.push({ at: performance.now(), line });
+  });
+
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    const code = await exited;
+    await rm(dataDir, { recursive: true, force: true });
+    return code;
+  };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`infermesh up not ready within ${READY_TIMEOUT_MS} ms:\n${recent.join('\n')}`)), READY_TIMEOUT_MS);
+      onReady = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      void exited.then((code) => {
+        clearTimeout(timer);
+        reject(new Error(`infermesh up exited (${code}) before it was ready:\n${recent.join('\n')}`));
+      });
+    });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  onReady = undefined;
+
+  return {
+    dataDir,
+    gateway: `127.0.0.1:${gateway}`,
+    runners: [`127.0.0.1:${runner0}`, `127.0.0.1:${runner1}`],
+    predictionsDir: path.join(dataDir, 'predictions'),
+    events,
+    upRunning: () => child.exitCode === null && child.signalCode === null,
+    pidsOf: (service) =>
+      processes()
+        .filter((entry) => entry.ppid === child.pid && entry.argv.includes(scripts[service]))
+        .map((entry) => entry.pid),
+    runnerPids: () =>
+      processes()
+        .filter((entry) => entry.argv.includes(runnerScript) && isRunnerOf(entry, configFile))
+        .map((entry) => entry.pid),
+    stop,
+  };
+}
+
+/** Whether the runner process reads this mesh's config (its environment names the file). */
+function isRunnerOf(entry: ProcessEntry, configFile: string): boolean {
+  try {
+    return readFileSync(`/proc/${entry.pid}/environ`, 'utf8').split('\0').includes(`INFERMESH_CONFIG=${configFile}`);
+  } catch {
+    return false;
+  }
+}
