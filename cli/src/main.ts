@@ -14,6 +14,7 @@ const program = new Command('infermesh')
   .description('gRPC model-serving mesh for ONNX models')
   .option('-c, --config <file>', 'mesh config file (the registry section gives its address)', DEFAULT_CONFIG_FILE)
   .option('--registry <host:port>', "the registry's address (default: INFERMESH_REGISTRY_ADDRESS, else the mesh config's registry section)")
+  .option('--token-file <file>', 'file holding the bearer token sent to the registry (default: INFERMESH_TOKEN)')
   .showHelpAfterError('(add --help for usage)');
 
 program

@@ -6,6 +6,8 @@ import { readConfigFile, readEnvironment, registryAddressOf } from '@infermesh/c
 export interface RegistryOptions {
   registry?: string;
   config: string;
+  /** File holding the bearer token (else INFERMESH_TOKEN). */
+  tokenFile?: string;
 }
 
 /** The registry's host:port for a CLI command; see the file header for the order. */

@@ -11,6 +11,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RegistryClient } from '@infermesh/client';
 import { GATEWAY_NODE_FLAGS, loadConfig, mainScript, readEnvironment, SINK_PUBLISHER_MUST_NOT_LOSE_CLOSE_MS, type SpawnOptions } from '@infermesh/common';
+import { clientSecurityOf } from './client-security.js';
 import { registerExamples, waitUntilServing } from './examples.js';
 import { formatLogLine } from './format-log-line.js';
 import { KeptService } from './kept-service.js';
@@ -60,7 +61,8 @@ export async function up(options: UpOptions): Promise<void> {
     for (const runner of mesh.runners) await mkdir(runner.modelRepository!, { recursive: true });
     const registry = await keep({ name: 'registry', script: mainScript('@infermesh/registry'), env: baseEnv }, 'INFERMESH_REGISTRY_PORT');
     const withRegistry = { ...baseEnv, INFERMESH_REGISTRY_ADDRESS: registry.address };
-    const client = new RegistryClient(registry.address);
+    // With the config's tls and INFERMESH_TOKEN, as every CLI command connects.
+    const client = new RegistryClient(registry.address, clientSecurityOf({ config: options.config }));
     try {
       const stable = await registerExamples(client, examples, say);
       // The supervisor's `listening` address is every runner's address, in config order.

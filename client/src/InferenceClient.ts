@@ -2,6 +2,7 @@
 import * as grpc from '@grpc/grpc-js';
 import {
   clientChannelOptions,
+  clientSecurity,
   decodeContents,
   decodeRaw,
   elementCount,
@@ -9,6 +10,7 @@ import {
   encodeRaw,
   isDatatype,
   unaryCall as unary,
+  type ClientSecurity,
   type Datatype,
   type HostTensor,
   type TensorData,
@@ -53,8 +55,8 @@ export interface InferResult {
   outputs: Record<string, HostTensor>;
 }
 
-/** Client options. */
-export interface InferenceClientOptions {
+/** Client options: `credentials` for TLS (plaintext without), `token` sent as a bearer token. */
+export interface InferenceClientOptions extends ClientSecurity {
   /** Largest message in either direction; default 64 MiB. */
   maxMessageBytes?: number;
 }
@@ -64,11 +66,11 @@ export class InferenceClient {
   readonly stub: GRPCInferenceServiceClient;
 
   constructor(address: string, options: InferenceClientOptions = {}) {
-    this.stub = new inferenceProto.GRPCInferenceService(
-      address,
-      grpc.credentials.createInsecure(),
-      clientChannelOptions(options.maxMessageBytes ?? 64 * 1024 * 1024),
-    );
+    const { credentials, options: secure } = clientSecurity(options);
+    this.stub = new inferenceProto.GRPCInferenceService(address, credentials, {
+      ...clientChannelOptions(options.maxMessageBytes ?? 64 * 1024 * 1024),
+      ...secure,
+    });
   }
 
   async serverLive(): Promise<boolean> {

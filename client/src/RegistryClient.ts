@@ -5,8 +5,8 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import * as grpc from '@grpc/grpc-js';
-import { clientChannelOptions, unaryCall as unary, type RolloutField } from '@infermesh/common';
+import type * as grpc from '@grpc/grpc-js';
+import { clientChannelOptions, clientSecurity, unaryCall as unary, type ClientSecurity, type RolloutField } from '@infermesh/common';
 import {
   registryProto,
   type ListRunnersResponse__Output,
@@ -42,10 +42,12 @@ export class RegistryClient {
 
   constructor(
     readonly address: string,
-    options: { maxMessageBytes?: number } = {},
+    options: { maxMessageBytes?: number } & ClientSecurity = {},
   ) {
-    this.stub = new registryProto.Registry(address, grpc.credentials.createInsecure(), {
+    const { credentials, options: secure } = clientSecurity(options);
+    this.stub = new registryProto.Registry(address, credentials, {
       ...clientChannelOptions(options.maxMessageBytes ?? 64 * 1024 * 1024),
+      ...secure,
       'grpc.initial_reconnect_backoff_ms': 100,
       'grpc.max_reconnect_backoff_ms': 1_000,
     });

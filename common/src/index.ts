@@ -41,6 +41,7 @@ export {
 } from './grpc/start-grpc-server.js';
 export { clientChannelOptions } from './grpc/client-options.js';
 export { isCredentialHeader } from './grpc/credential-headers.js';
+export { bearerTokenInterceptor, clientSecurity, type ClientSecurity } from './grpc/bearer-token.js';
 export { unaryHandler } from './grpc/unary-handler.js';
 export { unaryCall, type UnaryCallback } from './grpc/unary-call.js';
 export { UNSUPPORTED_METHODS, unimplementedHandler, unsupportedMethodHandlers } from './grpc/unsupported-methods.js';
@@ -67,6 +68,13 @@ export {
 } from './wire/infer-request-header.js';
 export { checkInferRequest, MAX_SHAPE_RANK } from './wire/check-infer-request.js';
 export { forEachField, malformed, readVarint, varintBytes, WIRE_LENGTH_DELIMITED } from './wire/protobuf-wire.js';
+export { tlsSchema, type TlsConfig } from './config/tls-config.js';
+export { authSchema, type AuthConfig, type JwtConfig } from './config/auth-config.js';
+export { Authenticator, MAX_AUTHORIZATION_BYTES } from './auth/Authenticator.js';
+export { ADMIN_ROLE, ANY_MODEL, SERVICE_ROLE, assertModelAllowed, assertRole, mayCallModel, type Principal } from './auth/Principal.js';
+export { tokenDigest } from './auth/StaticTokens.js';
+export { authorizationOf, guardService, principalOf, type MethodAccess, type ServiceGuard } from './auth/guard-service.js';
+export { meshChannelCredentials, meshServerCredentials, readTlsMaterial, TlsFiles, type TlsMaterial } from './tls/TlsFiles.js';
 export { deviceSchema, runnerEntrySchema, type RunnerEntry } from './config/runner-config.js';
 export { gatewaySchema, type GatewayEntry } from './config/gateway-config.js';
 export { POLICY_LIMITS, type Range } from './config/policy-limits.js';

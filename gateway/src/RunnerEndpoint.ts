@@ -30,12 +30,13 @@ export class RunnerEndpoint {
     readonly address: string,
     maxMessageBytes: number,
     outlier: OutlierPolicy = OUTLIER_DEFAULTS,
+    private readonly credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
   ) {
     this.outlier = new OutlierState(outlier);
     const options = clientChannelOptions(maxMessageBytes);
-    this.channel = new grpc.Client(address, grpc.credentials.createInsecure(), options);
+    this.channel = new grpc.Client(address, credentials, options);
     // The control client shares the pass-through client's channel.
-    this.control = new runnerProto.RunnerControl(address, grpc.credentials.createInsecure(), {
+    this.control = new runnerProto.RunnerControl(address, credentials, {
       ...options,
       channelOverride: this.channel.getChannel(),
     });
@@ -43,7 +44,7 @@ export class RunnerEndpoint {
 
   /** Typed client of the runner's GRPCInferenceService (metadata, config, statistics), on the same channel. */
   get inference(): GRPCInferenceServiceClient {
-    this.typed ??= new inferenceProto.GRPCInferenceService(this.address, grpc.credentials.createInsecure(), {
+    this.typed ??= new inferenceProto.GRPCInferenceService(this.address, this.credentials, {
       channelOverride: this.channel.getChannel(),
     });
     return this.typed;

@@ -2,6 +2,7 @@
  * The runners a gateway knows: a channel and a Status poll per runner, a static list or the
  * runners the registry's routes name.
  */
+import * as grpc from '@grpc/grpc-js';
 import { OUTLIER_DEFAULTS, type OutlierPolicy } from './OutlierState.js';
 import { RunnerEndpoint } from './RunnerEndpoint.js';
 
@@ -15,8 +16,10 @@ export class RunnerPool {
     private readonly maxMessageBytes: number,
     private readonly refreshMs: number,
     private readonly outlier: OutlierPolicy = OUTLIER_DEFAULTS,
+    /** How the gateway connects to runners: the mesh's TLS, plaintext by default. */
+    private readonly credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
   ) {
-    this.runners = addresses.map((address) => new RunnerEndpoint(address, maxMessageBytes, outlier));
+    this.runners = addresses.map((address) => new RunnerEndpoint(address, maxMessageBytes, outlier, credentials));
   }
 
   /** Polls every runner now and then every `refreshMs`. */
@@ -34,7 +37,7 @@ export class RunnerPool {
   endpoint(address: string): RunnerEndpoint {
     let runner = this.runners.find((r) => r.address === address);
     if (!runner) {
-      runner = new RunnerEndpoint(address, this.maxMessageBytes, this.outlier);
+      runner = new RunnerEndpoint(address, this.maxMessageBytes, this.outlier, this.credentials);
       this.runners.push(runner);
       void runner.refresh(this.statusTimeoutMs());
     }

@@ -5,10 +5,15 @@ import {
   RetryPolicy,
   startGrpcServer,
   startHttpServer,
+  Authenticator,
+  meshChannelCredentials,
+  TlsFiles,
+  type MethodAccess,
   type GatewaySettings,
   type PublisherSettings,
   type Logger,
 } from '@infermesh/common';
+import type { ChannelCredentials } from '@grpc/grpc-js';
 import { SessionPool } from './h2/SessionPool.js';
 import { startH2Front } from './h2/start-h2-front.js';
 import { extensionHandlers, extensionNames } from './extensions/extension-handlers.js';
@@ -56,16 +61,29 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+/** With `auth`: health checks stay open, loading and unloading models needs the admin role, the rest a token. */
+const GATEWAY_ACCESS: Readonly<Record<string, MethodAccess>> = {
+  ServerLive: 'open',
+  ServerReady: 'open',
+  RepositoryModelLoad: 'admin',
+  RepositoryModelUnload: 'admin',
+};
+
 export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   if (!config.registry && config.runners.length === 0) throw new Error('gateway: no runners configured (gateway.runners or runners) and no registry');
-  const pool = new RunnerPool(config.registry ? [] : config.runners, config.maxMessageBytes, config.runnerRefreshMs, config.outlier);
+  const meshTls = config.tls && new TlsFiles(config.tls, config.logger);
+  const publicTls = config.publicTls && (config.publicTls === config.tls ? meshTls : new TlsFiles(config.publicTls, config.logger));
+  const credentials = meshChannelCredentials(meshTls);
+  const auth = config.auth && new Authenticator(config.auth, config.logger);
+  const pool = new RunnerPool(config.registry ? [] : config.runners, config.maxMessageBytes, config.runnerRefreshMs, config.outlier, credentials);
   await pool.start();
   const stats = new GatewayStats(pool);
-  const link: RegistryLink | undefined = config.registry ? followRegistry(config.registry, pool, stats, config.logger) : undefined;
+  const registrySecurity = { credentials, ...(config.token === undefined ? {} : { token: config.token }) };
+  const link: RegistryLink | undefined = config.registry ? followRegistry(config.registry, pool, stats, config.logger, registrySecurity) : undefined;
   const router: Router = link?.router ?? new StaticRouter(pool);
   const retry = new RetryPolicy(gatewayRetryPolicyOptions(config.retry ?? GATEWAY_RETRY_DEFAULTS));
   const runnerHeaders = new RunnerHeaders(config.passThroughHeaders);
-  const publisher = config.publisher && sinkPublisher(config.publisher, pool, config.logger);
+  const publisher = config.publisher && sinkPublisher(config.publisher, pool, config.logger, credentials);
   if (publisher) stats.watchSink(publisher);
   const observers = publisher ? [...(config.observers ?? []), publisher] : config.observers;
   const repository = link ? new RegistryRepository(link.client, router, link.gateway) : new RunnerListRepository(pool);
@@ -83,7 +101,10 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
     maxReceiveMessageBytes: config.maxMessageBytes,
     maxSendMessageBytes: config.maxMessageBytes,
     maxConcurrentStreams: config.maxConcurrentStreams,
-    services: [{ definition: gatewayServiceDefinition, implementation }],
+    services: [{ definition: gatewayServiceDefinition, implementation, access: GATEWAY_ACCESS, modelField: 'name' }],
+    ...(auth ? { auth } : {}),
+    // Behind the front, the mesh's TLS: only the front (or a mesh peer) gets in.
+    ...(h2 ? (meshTls ? { tls: meshTls } : {}) : publicTls ? { tls: publicTls } : {}),
   });
   const front = h2
     ? await startH2Front({
@@ -93,11 +114,14 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
         maxConcurrentStreams: config.maxConcurrentStreams,
         streamIdleTimeoutMs: config.streamIdleTimeoutMs,
         logger: config.logger,
+        ...(publicTls ? { tls: publicTls } : {}),
+        ...(meshTls ? { internalTls: meshTls } : {}),
+        ...(auth ? { auth } : {}),
         infer: {
           router,
           retry,
           runnerHeaders,
-          sessions: new SessionPool(config.logger),
+          sessions: new SessionPool(config.logger, meshTls),
           maxMessageBytes: config.maxMessageBytes,
           logger: config.logger,
           observers: observerNotifier(config.logger, observers ?? [], own),
@@ -108,7 +132,12 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   const http =
     config.httpPort === undefined
       ? undefined
-      : await startHttpServer({ host: config.host, port: config.httpPort, routes: statusRoutes(pool, stats, () => router.rollouts()) });
+      : await startHttpServer({
+          host: config.host,
+          port: config.httpPort,
+          routes: statusRoutes(pool, stats, () => router.rollouts()),
+          ...(publicTls ? { tls: publicTls } : {}),
+        });
   if (http) config.logger.info({ address: http.address }, 'status page and metrics listening');
   return {
     port: front?.port ?? server.port,
@@ -125,14 +154,18 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
       router.close();
       pool.close();
       await publisher?.close();
+      auth?.close();
+      meshTls?.close();
+      publicTls?.close();
     },
   };
 }
 
-function sinkPublisher(settings: PublisherSettings, pool: RunnerPool, logger: Logger): SinkPublisher {
+function sinkPublisher(settings: PublisherSettings, pool: RunnerPool, logger: Logger, credentials: ChannelCredentials): SinkPublisher {
   return createSinkPublisher({
     ...settings,
     logger,
+    credentials,
     // The device a record ran on, from the runner's last Status.
     deviceOf: (runner, model, version) =>
       pool.runners.find((endpoint) => endpoint.address === runner)?.status?.models.find((m) => m.name === model && m.version === version)?.device ?? '',

@@ -1,7 +1,9 @@
 /** The gateway's GRPCInferenceService: the public API, forwarded to the runners. */
 import * as grpc from '@grpc/grpc-js';
 import {
+  assertModelAllowed,
   endSpan,
+  principalOf,
   INFERMESH_VERSION,
   reportError,
   serveOrderedStream,
@@ -68,6 +70,8 @@ export function gatewayHandlers(
     const receivedAt = Date.now();
     const started = performance.now();
     const header = readInferRequestHeader(request);
+    const principal = principalOf(call);
+    if (principal) assertModelAllowed(principal, header.modelName);
     admit();
     const { span, ctx } = startServerSpan(MODEL_INFER_PATH, call.metadata, { 'model.name': header.modelName });
     const trace: ForwardTrace = { version: '', runner: '' };

@@ -1,6 +1,16 @@
 /** Builds and starts the registry: state, store, artifacts, membership, placement, routes, API. */
 import path from 'node:path';
-import { serviceMiddleware, startGrpcServer, withMiddleware, type Logger, type RegistrySettings } from '@infermesh/common';
+import {
+  Authenticator,
+  meshChannelCredentials,
+  serviceMiddleware,
+  startGrpcServer,
+  TlsFiles,
+  withMiddleware,
+  type Logger,
+  type MethodAccess,
+  type RegistrySettings,
+} from '@infermesh/common';
 import { registryProto } from '@infermesh/proto/registry';
 import { ArtifactStore } from './artifacts/ArtifactStore.js';
 import { isLoopbackHost } from './artifacts/network-guard.js';
@@ -56,6 +66,24 @@ function allowedDirs({ config, dataDir }: RegistryOptions): string[] {
   const dirs = config.artifacts.allowedDirs ?? (isLoopbackHost(config.host) ? ['models'] : []);
   return dirs.map((dir) => path.resolve(dataDir, dir));
 }
+/**
+ * With `auth`: changes need the admin role; runners' and gateways' own calls need a mesh
+ * client certificate (or a token with the service role); reads need a token.
+ */
+const REGISTRY_ACCESS: Readonly<Record<string, MethodAccess>> = {
+  RegisterVersion: 'admin',
+  PushVersion: 'admin',
+  RetireVersion: 'admin',
+  SetRollout: 'admin',
+  Promote: 'admin',
+  Rollback: 'admin',
+  Unload: 'admin',
+  RegisterRunner: 'mesh',
+  Heartbeat: 'mesh',
+  DeregisterRunner: 'mesh',
+  WatchRoutes: 'mesh',
+  ReportStats: 'mesh',
+};
 
 async function startRegistry(options: RegistryOptions, dir: string): Promise<RunningRegistry> {
   const { config, logger } = options;
@@ -69,7 +97,9 @@ async function startRegistry(options: RegistryOptions, dir: string): Promise<Run
   });
   await artifacts.init();
 
-  const controls = new RunnerControls();
+  const tls = options.tls && new TlsFiles(options.tls, logger);
+  const controls = new RunnerControls(meshChannelCredentials(tls));
+  const auth = options.auth && new Authenticator(options.auth, logger);
   let onMembership = (_name: string, _change: 'joined' | 'expired' | 'left') => {};
   const membership = new Membership(config.leaseMs, (name, change) => onMembership(name, change));
   const placement = new Placement(
@@ -104,6 +134,8 @@ async function startRegistry(options: RegistryOptions, dir: string): Promise<Run
 
   const context: RegistryContext = { config, registry, artifacts, membership, placement, routes, canaries, logger };
   const server = await startGrpcServer({
+    ...(tls ? { tls } : {}),
+    ...(auth ? { auth } : {}),
     host: config.host,
     port: config.port,
     maxReceiveMessageBytes: options.maxMessageBytes,
@@ -117,6 +149,8 @@ async function startRegistry(options: RegistryOptions, dir: string): Promise<Run
           ...rolloutHandlers(context),
           ...runnerHandlers(context),
         }),
+        access: REGISTRY_ACCESS,
+        modelField: 'model',
       },
     ],
   });
@@ -135,6 +169,8 @@ async function startRegistry(options: RegistryOptions, dir: string): Promise<Run
       controls.close();
       await registry.idle();
       await store.close();
+      auth?.close();
+      tls?.close();
     },
   };
 }

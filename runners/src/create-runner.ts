@@ -1,6 +1,18 @@
 /** Builds and starts a runner: loads its model repository and serves it on one device. */
 import { hostname } from 'node:os';
-import { DEFAULT_REQUEST_LIMITS, metricsRoute, scanModelRepository, serviceMiddleware, startGrpcServer, startHttpServer, withMiddleware, type Logger, type RunnerSettings } from '@infermesh/common';
+import {
+  DEFAULT_REQUEST_LIMITS,
+  meshChannelCredentials,
+  metricsRoute,
+  scanModelRepository,
+  serviceMiddleware,
+  startGrpcServer,
+  startHttpServer,
+  TlsFiles,
+  withMiddleware,
+  type Logger,
+  type RunnerSettings,
+} from '@infermesh/common';
 import { runnerProto } from '@infermesh/proto';
 import { inferenceHandlers, runnerInferenceService } from './inference-service.js';
 import { ModelLifecycle } from './ModelLifecycle.js';
@@ -56,7 +68,9 @@ export async function createRunner(config: RunnerConfig): Promise<Runner> {
 
   let ready = false;
   const isReady = () => ready;
+  const tls = config.tls && new TlsFiles(config.tls, logger);
   const server = await startGrpcServer({
+    ...(tls ? { tls } : {}),
     host: config.host,
     port: config.port,
     maxReceiveMessageBytes: config.maxMessageBytes,
@@ -74,13 +88,20 @@ export async function createRunner(config: RunnerConfig): Promise<Runner> {
   const metricsServer =
     config.metricsPort === undefined
       ? undefined
-      : await startHttpServer({ host: config.host, port: config.metricsPort, routes: { '/metrics': metricsRoute(metrics.registry) } });
+      : await startHttpServer({ host: config.host, port: config.metricsPort, routes: { '/metrics': metricsRoute(metrics.registry) }, ...(tls ? { tls } : {}) });
 
   let membership: RegistryMembership | undefined;
   if (config.registry) {
     // A wildcard listen address is no address to reach the runner at; its host name is.
     const host = config.host === '0.0.0.0' || config.host === '::' ? hostname() : config.host;
-    membership = new RegistryMembership({ registry: config.registry, name: config.name, address: `${host}:${server.port}`, device: config.device, logger });
+    membership = new RegistryMembership({
+      registry: config.registry,
+      name: config.name,
+      address: `${host}:${server.port}`,
+      device: config.device,
+      logger,
+      security: { credentials: meshChannelCredentials(tls), ...(config.token === undefined ? {} : { token: config.token }) },
+    });
     membership.start();
   }
 
@@ -106,6 +127,7 @@ export async function createRunner(config: RunnerConfig): Promise<Runner> {
       await loaded;
       await lifecycle.idle();
       await store.closeAll();
+      tls?.close();
     },
   };
 }

@@ -6,7 +6,7 @@
  */
 import { totalmem } from 'node:os';
 import * as grpc from '@grpc/grpc-js';
-import { clientChannelOptions, INFERMESH_VERSION, unaryCall, type Logger } from '@infermesh/common';
+import { clientChannelOptions, clientSecurity, INFERMESH_VERSION, unaryCall, type ClientSecurity, type Logger } from '@infermesh/common';
 import { registryProto, type RegistryClient } from '@infermesh/proto/registry';
 
 /** Who the runner is, as the registry needs to know. */
@@ -18,6 +18,8 @@ export interface MembershipOptions {
   address: string;
   device: string;
   logger: Logger;
+  /** The mesh's TLS (plaintext by default) and INFERMESH_TOKEN. */
+  security?: ClientSecurity;
 }
 
 /** Deadline of a registration or heartbeat. */
@@ -35,7 +37,9 @@ export class RegistryMembership {
   private unreachable = false;
 
   constructor(private readonly options: MembershipOptions) {
-    this.client = new registryProto.Registry(options.registry, grpc.credentials.createInsecure(), {
+    const { credentials, options: secure } = clientSecurity(options.security ?? {});
+    this.client = new registryProto.Registry(options.registry, credentials, {
+      ...secure,
       ...clientChannelOptions(1024 * 1024),
       'grpc.initial_reconnect_backoff_ms': 100,
       'grpc.max_reconnect_backoff_ms': 1_000,

@@ -17,6 +17,7 @@ await runService(logger, async () => {
     configFile: config.source,
     mesh: config.mesh,
     logger,
+    ...(config.tls ? { tls: config.tls } : {}),
     onLine: (line) => process.stderr.write(`${line}\n`),
   });
   const runners = supervisor.runners();

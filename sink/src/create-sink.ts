@@ -2,7 +2,7 @@
  * Builds and starts a sink: the spool, one worker per destination, the gRPC service that
  * gateways publish to, the sources, and the Prometheus endpoint.
  */
-import { createLogger, type Logger, type SinkConfig } from '@infermesh/common';
+import { createLogger, meshChannelCredentials, TlsFiles, type Logger, type SinkConfig } from '@infermesh/common';
 import type { SinkStatusResponse } from '@infermesh/proto/sink';
 import { SpoolDelivery } from './delivery/SpoolDelivery.js';
 import { serveSinkMetrics } from './metrics/serve-sink-metrics.js';
@@ -54,14 +54,19 @@ export async function createSink(config: SinkConfig, dependencies: SinkDependenc
   const shutdown = new ShutdownStack(logger);
   try {
     shutdown.push(() => spool.close());
+    const tls = config.tls && new TlsFiles(config.tls, logger);
+    if (tls) shutdown.push(async () => tls.close());
     delivery.start();
     shutdown.push(() => delivery.close());
 
-    const sources = new SinkSources(config, intake.deadLetter, logger);
+    const sources = new SinkSources(config, intake.deadLetter, logger, {
+      credentials: meshChannelCredentials(tls),
+      ...(config.token === undefined ? {} : { token: config.token }),
+    });
     const metrics =
       config.metricsPort === null
         ? undefined
-        : await serveSinkMetrics(config.host, config.metricsPort, {
+        : await serveSinkMetrics(config.host, config.metricsPort, tls, {
             spool,
             depth: () => delivery.depth,
             destinations: () => delivery.workers,
@@ -70,7 +75,7 @@ export async function createSink(config: SinkConfig, dependencies: SinkDependenc
           });
     if (metrics) shutdown.push(() => metrics.close());
 
-    const server = await startSinkServer(config, { ingest: intake.ingest, status, logger });
+    const server = await startSinkServer(config, { ingest: intake.ingest, status, logger }, tls);
     shutdown.push(() => server.close());
 
     const sourcesReady = sources.start(shutdown);

@@ -1,7 +1,7 @@
 /** The gRPC server gateways publish to: the sink service bound to the sink's port. */
 import { serviceMiddleware, startGrpcServer, withMiddleware } from '@infermesh/common';
 import { sinkProto } from '@infermesh/proto/sink';
-import type { SinkConfig } from '@infermesh/common';
+import type { SinkConfig, TlsFiles } from '@infermesh/common';
 import { sinkService, type SinkServiceOptions } from './sink-service.js';
 
 /**
@@ -20,9 +20,10 @@ export interface SinkServer {
  * Starts serving Publish and Status on `config.host:config.port`.
  * @internal
  */
-export async function startSinkServer(config: Pick<SinkConfig, 'host' | 'port' | 'maxMessageBytes' | 'maxConcurrentStreams'>, options: SinkServiceOptions): Promise<SinkServer> {
+export async function startSinkServer(config: Pick<SinkConfig, 'host' | 'port' | 'maxMessageBytes' | 'maxConcurrentStreams'>, options: SinkServiceOptions, tls?: TlsFiles): Promise<SinkServer> {
   const service = sinkService(options);
   const server = await startGrpcServer({
+    ...(tls ? { tls } : {}),
     host: config.host,
     port: config.port,
     maxReceiveMessageBytes: config.maxMessageBytes,

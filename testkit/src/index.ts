@@ -11,6 +11,7 @@ export { startOtlpReceiver, type ReceivedSpan } from './otlp-receiver.js';
 export { metricValue, scrape } from './prometheus.js';
 export { compilePythonStubs, pythonToolchainAvailable, type PythonStubs } from './python.js';
 export { exampleRepository } from './model-repository.js';
+export { createTestCa, type CertFiles, type TestCa } from './test-certs.js';
 export { RunnerProbe, type LoadModelArgs, type Outcome } from './runner-probe.js';
 export { int32s, modelInfer, type CallOutcome } from './model-infer.js';
 export { inProcessRunnerSettings, startInProcessRegistry, type InProcessRegistry } from './in-process.js';

@@ -31,6 +31,8 @@ export interface EnvironmentOverrides {
   tracingDisabled?: boolean;
   /** OTEL_TRACES_SAMPLER, when set: the SDK reads it (and its argument) itself. */
   tracesSampler?: string;
+  /** INFERMESH_TOKEN: the bearer token the CLI sends, and services send to the registry (and sink sources to the gateway). */
+  token?: string;
 }
 
 function port(name: string, value: string | undefined): number | undefined {
@@ -76,6 +78,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
   set('otlpEndpoint', text(env.OTEL_EXPORTER_OTLP_ENDPOINT) ?? text(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT));
   if (env.OTEL_SDK_DISABLED?.toLowerCase() === 'true') overrides.tracingDisabled = true;
   set('tracesSampler', text(env.OTEL_TRACES_SAMPLER));
+  set('token', text(env.INFERMESH_TOKEN)?.trim());
   const runners = text(env.INFERMESH_GATEWAY_RUNNERS);
   set('gatewayRunners', runners?.split(',').map((entry) => entry.trim()).filter(Boolean));
   return overrides;

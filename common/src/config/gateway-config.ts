@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { gatewayRetrySchema } from './gateway-retry-config.js';
 import { HOST_PORT_RULE } from './name-rules.js';
+import { tlsSchema } from './tls-config.js';
 
 /** The `gateway:` keys, with defaults. */
 export const gatewaySchema = z
@@ -30,6 +31,8 @@ export const gatewaySchema = z
       .array(z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'expected a lowercase metadata name'))
       .max(100)
       .default([]),
+    /** TLS of the public port and status page, when it differs from the mesh's `tls` (e.g. `clientAuth: none` for callers with tokens). */
+    tls: tlsSchema.optional(),
   })
   .strict();
 

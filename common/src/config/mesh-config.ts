@@ -1,10 +1,12 @@
 /** Schema of the whole mesh config file (deploy/local/infermesh.yaml is the embedded default), one section per file. */
 import { z } from 'zod';
+import { authSchema } from './auth-config.js';
 import { gatewaySchema } from './gateway-config.js';
 import { limitsSchema } from './limits-config.js';
 import { registrySchema } from './registry-config.js';
 import { runnerEntrySchema } from './runner-config.js';
 import { sinkSchema } from './sink-config.js';
+import { tlsSchema } from './tls-config.js';
 
 /** The whole mesh config, as validated. */
 export const meshConfigSchema = z
@@ -20,6 +22,10 @@ export const meshConfigSchema = z
     gateway: gatewaySchema.prefault({}),
     registry: registrySchema.prefault({}),
     sink: sinkSchema.prefault({}),
+    /** TLS of every mesh listener and client (mutual with `clientAuth: require`); absent: plaintext. */
+    tls: tlsSchema.optional(),
+    /** Bearer tokens on the gateway's public API and the registry; absent: no authentication. */
+    auth: authSchema.optional(),
   })
   .strict()
   .superRefine((config, ctx) => {

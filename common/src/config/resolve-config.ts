@@ -9,6 +9,8 @@ import { ConfigError } from './ConfigError.js';
 import type { EnvironmentOverrides } from './env.js';
 import { meshConfigSchema, type MeshConfig } from './mesh-config.js';
 import { resolveSinkConfig, type SinkConfig } from './resolve-sink-config.js';
+import type { AuthConfig } from './auth-config.js';
+import type { TlsConfig } from './tls-config.js';
 import type { GatewaySettings, PublisherSettings, RegistrySettings, RunnerSettings } from './service-configs.js';
 
 /** A mesh config resolved for every service. */
@@ -24,6 +26,8 @@ export interface ResolvedConfig {
   gateway: GatewaySettings;
   registry: RegistrySettings;
   sink: SinkConfig;
+  /** The mesh's `tls`, paths absolute; absent when the mesh is plaintext. */
+  tls?: TlsConfig;
 }
 
 /** Where the file is resolved: `source` names it in messages, `cwd` anchors relative paths. */
@@ -45,6 +49,25 @@ function publisherOf(mesh: MeshConfig, env: EnvironmentOverrides, hasSink: boole
   return { ...publisher, address: env.sinkAddress ?? address ?? `${mesh.sink.host}:${mesh.sink.port}`, maxMessageBytes: mesh.limits.maxMessageBytes };
 }
 
+/** A tls section with its file paths made absolute against `cwd`. */
+function withTls(config: TlsConfig | undefined, cwd: string): TlsConfig | undefined {
+  if (!config) return undefined;
+  const absolute = (file: string) => path.resolve(cwd, file);
+  return { ...config, cert: absolute(config.cert), key: absolute(config.key), ...(config.ca === undefined ? {} : { ca: absolute(config.ca) }) };
+}
+
+/** An auth section with its file paths (token file, JWKS or key file; not URLs) made absolute against `cwd`. */
+function withAuth(config: AuthConfig | undefined, cwd: string): AuthConfig | undefined {
+  if (!config) return undefined;
+  const file = (value: string) => (/^https?:\/\//.test(value) ? value : path.resolve(cwd, value));
+  const { jwt } = config;
+  return {
+    ...config,
+    ...(config.tokens === undefined ? {} : { tokens: file(config.tokens) }),
+    ...(jwt ? { jwt: { ...jwt, ...(jwt.jwks === undefined ? {} : { jwks: file(jwt.jwks) }), ...(jwt.publicKey === undefined ? {} : { publicKey: file(jwt.publicKey) }) } } : {}),
+  };
+}
+
 /**
  * Validates `raw` with `env`'s overrides applied (env > file > default) and resolves paths:
  * `dataDir` against `cwd`, each runner's `modelRepository` defaulting to `<dataDir>/models`.
@@ -61,6 +84,9 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
     runner.modelRepository = path.resolve(cwd, runner.modelRepository ?? path.join(mesh.dataDir, 'models'));
   }
   const { limits } = mesh;
+  const tls = withTls(mesh.tls, cwd);
+  const publicTls = withTls(mesh.gateway.tls, cwd) ?? tls;
+  const auth = withAuth(mesh.auth, cwd);
   const registry = env.registryAddress ? { registry: env.registryAddress } : {};
   const sink = resolveSinkConfig(mesh.sink, {
     dataDir: mesh.dataDir,
@@ -71,6 +97,9 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
     logLevel: mesh.log.level,
     source,
   });
+  if (tls) sink.tls = tls;
+  const token = env.token === undefined ? {} : { token: env.token };
+  Object.assign(sink, token);
   const publisher = publisherOf(mesh, env, hasSink);
   return {
     source,
@@ -93,6 +122,8 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
         maxConcurrentStreams: limits.maxConcurrentStreams,
         metricsPort: entry.metricsPort,
         ...registry,
+        ...(tls ? { tls } : {}),
+        ...token,
       };
     },
     gateway: {
@@ -109,8 +140,13 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
       streamIdleTimeoutMs: limits.streamIdleTimeoutMs,
       ...registry,
       ...(publisher ? { publisher } : {}),
+      ...(tls ? { tls } : {}),
+      ...(publicTls ? { publicTls } : {}),
+      ...(auth ? { auth } : {}),
+      ...token,
     },
-    registry: { config: mesh.registry, dataDir: mesh.dataDir, maxMessageBytes: limits.maxMessageBytes, maxConcurrentStreams: limits.maxConcurrentStreams },
+    ...(tls ? { tls } : {}),
+    registry: { config: mesh.registry, dataDir: mesh.dataDir, maxMessageBytes: limits.maxMessageBytes, maxConcurrentStreams: limits.maxConcurrentStreams, ...(tls ? { tls } : {}), ...(auth ? { auth } : {}) },
     sink,
   };
 }

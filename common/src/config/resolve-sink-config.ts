@@ -6,6 +6,7 @@ import type { RequestLimits } from './limits-config.js';
 import type { SinkEntry } from './sink-config.js';
 import { destinationSchema } from './sink-destination-config.js';
 import type { SourceConfig } from './sink-source-config.js';
+import type { TlsConfig } from './tls-config.js';
 
 /** Name of the destination the sink adds when sources exist and no destination takes dead letters. */
 export const SOURCE_DEAD_LETTERS = 'source-dead-letters';
@@ -26,6 +27,10 @@ export interface SinkConfig extends Omit<SinkEntry, 'spool' | 'destinations' | '
   /** The mesh's data folder, absolute. */
   dataDir: string;
   logLevel: string;
+  /** The mesh's `tls`, paths absolute: the sink's listener, metrics and its client to the gateway. */
+  tls?: TlsConfig;
+  /** INFERMESH_TOKEN, which the sources send to the gateway. */
+  token?: string;
 }
 
 /** What the sink's settings take from the rest of the mesh config. */

@@ -1,8 +1,10 @@
 /** What each service's factory takes from the resolved mesh config (all but the logger). */
+import type { AuthConfig } from './auth-config.js';
 import type { GatewayRetryConfig } from './gateway-retry-config.js';
 import type { RequestLimits } from './limits-config.js';
 import type { RegistryConfig } from './registry-config.js';
 import type { SinkPublisherConfig } from './sink-publisher-config.js';
+import type { TlsConfig } from './tls-config.js';
 
 /** A runner's settings: its `runners[]` entry with the mesh's paths and limits. */
 export interface RunnerSettings {
@@ -28,6 +30,10 @@ export interface RunnerSettings {
   metricsPort: number;
   /** The registry's host:port (INFERMESH_REGISTRY_ADDRESS), when the runner registers with one. */
   registry?: string;
+  /** The mesh's `tls`, paths absolute: its listeners and its client to the registry. */
+  tls?: TlsConfig;
+  /** INFERMESH_TOKEN, sent to the registry. */
+  token?: string;
 }
 
 /** How a gateway publishes prediction records: `sink.publisher` with the sink's address settled. */
@@ -63,6 +69,14 @@ export interface GatewaySettings {
   registry?: string;
   /** Absent when the mesh has no sink (no `sink:` section and no INFERMESH_SINK_ADDRESS). */
   publisher?: PublisherSettings;
+  /** The mesh's `tls`, paths absolute: the gateway's clients to runners, registry and sink. */
+  tls?: TlsConfig;
+  /** `gateway.tls`, else the mesh's `tls`: the public port and the status page. */
+  publicTls?: TlsConfig;
+  /** The mesh's `auth`, paths absolute: bearer tokens on the public API. */
+  auth?: AuthConfig;
+  /** INFERMESH_TOKEN, sent to the registry. */
+  token?: string;
 }
 
 /** The registry's settings: its section, with the mesh's data folder and limits. */
@@ -73,4 +87,8 @@ export interface RegistrySettings {
   maxMessageBytes: number;
   /** Streams per client connection (limits.maxConcurrentStreams); default 1000. */
   maxConcurrentStreams?: number;
+  /** The mesh's `tls`, paths absolute: its listener and its clients to runners. */
+  tls?: TlsConfig;
+  /** The mesh's `auth`, paths absolute: bearer tokens on the registry's API (writes need `admin`). */
+  auth?: AuthConfig;
 }

@@ -63,7 +63,12 @@ export class ServiceError extends Error {
     return new ServiceError(ErrorCode.ALREADY_EXISTS, details, options);
   }
 
-  /** PERMISSION_DENIED: the config (or the caller's rights) does not allow this. */
+  /** UNAUTHENTICATED: no usable credentials (a bearer token missing, malformed, expired or unknown). */
+  static unauthenticated(details: string, options?: { cause?: unknown }): ServiceError {
+    return new ServiceError(ErrorCode.UNAUTHENTICATED, details, options);
+  }
+
+  /** PERMISSION_DENIED: the caller is known but may not do this. */
   static permissionDenied(details: string, options?: { cause?: unknown }): ServiceError {
     return new ServiceError(ErrorCode.PERMISSION_DENIED, details, options);
   }

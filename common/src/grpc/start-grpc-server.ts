@@ -5,11 +5,18 @@ import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import { LOADER_OPTIONS, packageDefinition } from '@infermesh/proto';
 import { DEFAULT_MAX_CONCURRENT_STREAMS } from '../config/limits-config.js';
+import type { Authenticator } from '../auth/Authenticator.js';
+import { guardService, type MethodAccess } from '../auth/guard-service.js';
+import { meshServerCredentials, type TlsFiles } from '../tls/TlsFiles.js';
 
 /** One service to serve: its definition and its handlers. */
 export interface ServiceBinding {
   definition: grpc.ServiceDefinition;
   implementation: grpc.UntypedServiceImplementation;
+  /** With the server's `auth`: who may call each method ('token' for those not named). */
+  access?: Readonly<Record<string, MethodAccess>>;
+  /** With the server's `auth`: the request field naming a model, checked against the token's allow list. */
+  modelField?: string;
 }
 
 /** What {@link startGrpcServer} needs. */
@@ -24,6 +31,10 @@ export interface GrpcServerOptions {
   maxSendMessageBytes: number;
   /** Streams one client connection may have open at once (HTTP/2 SETTINGS); more wait in the client. Default 1000. */
   maxConcurrentStreams?: number;
+  /** TLS (mutual when its clientAuth is `require`); plaintext without. */
+  tls?: TlsFiles;
+  /** Bearer tokens checked on every service's methods (health and reflection stay open); none without. */
+  auth?: Authenticator;
 }
 
 /** A started server. */
@@ -63,13 +74,17 @@ export function serverChannelOptions(
 /** Binds and starts a server; resolves once it accepts connections. */
 export async function startGrpcServer(options: GrpcServerOptions): Promise<StartedGrpcServer> {
   const server = new grpc.Server(serverChannelOptions(options));
-  for (const { definition, implementation } of options.services) server.addService(definition, implementation);
+  const { auth } = options;
+  for (const { definition, implementation, access, modelField } of options.services) {
+    const guard = { authenticator: auth!, access: access ?? {}, ...(modelField === undefined ? {} : { modelField }) };
+    server.addService(definition, auth ? guardService(definition, implementation, guard) : implementation);
+  }
   const health = new HealthImplementation({ '': 'NOT_SERVING' });
   health.addToServer(server);
   reflection.addToServer(server);
 
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${options.host}:${options.port}`, grpc.ServerCredentials.createInsecure(), (error, bound) =>
+    server.bindAsync(`${options.host}:${options.port}`, meshServerCredentials(options.tls), (error, bound) =>
       error ? reject(error) : resolve(bound),
     );
   });

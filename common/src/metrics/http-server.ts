@@ -1,5 +1,7 @@
 /** A small HTTP server for a service's Prometheus metrics (and, on the gateway, its status page). */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { TlsFiles } from '../tls/TlsFiles.js';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Answers one GET path. */
@@ -30,8 +32,8 @@ export function metricsRoute(registry: Registry): Route {
 }
 
 /** Serves `routes` (exact paths, GET only); anything else is 404. */
-export async function startHttpServer(options: { host: string; port: number; routes: Record<string, Route> }): Promise<StartedHttpServer> {
-  const server = createServer((request, response) => {
+export async function startHttpServer(options: { host: string; port: number; routes: Record<string, Route>; tls?: TlsFiles }): Promise<StartedHttpServer> {
+  const answer: RequestListener = (request, response) => {
     const path = (request.url ?? '/').split('?')[0]!;
     const route = options.routes[path];
     if (request.method !== 'GET' || !route) {
@@ -43,7 +45,10 @@ export async function startHttpServer(options: { host: string; port: number; rou
       if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain' });
       response.end(`error: ${(error as Error).message}\n`);
     });
-  });
+  };
+  const { tls } = options;
+  const server = tls ? createHttpsServer(tls.serverOptions(), answer) : createServer(answer);
+  const unwatch = tls && tls.onChange((material) => (server as HttpsServer).setSecureContext(material));
   server.requestTimeout = 10_000;
   server.headersTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
@@ -56,6 +61,7 @@ export async function startHttpServer(options: { host: string; port: number; rou
     address: `${options.host}:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
+        unwatch?.();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

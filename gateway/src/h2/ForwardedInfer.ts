@@ -7,7 +7,7 @@
 import { constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import { trace as otelTrace, type Context, type Span } from '@opentelemetry/api';
-import { endSpan, injectHeaders, reportError, spansCanRecord, startChildSpan, startServerSpan, traceparentOf, readInferRequestHeader, type InferRequestHeader } from '@infermesh/common';
+import { assertModelAllowed, endSpan, injectHeaders, reportError, spansCanRecord, startChildSpan, startServerSpan, traceparentOf, readInferRequestHeader, type InferRequestHeader, type Principal } from '@infermesh/common';
 import { MODEL_INFER_PATH } from '@infermesh/proto';
 import type { RunnerEndpoint } from '../RunnerEndpoint.js';
 import { modelVersionParts } from '../wire.js';
@@ -54,6 +54,8 @@ export class ForwardedInfer {
     private readonly deps: H2InferDeps,
     private readonly downstream: ServerHttp2Stream,
     private readonly headers: IncomingHttpHeaders,
+    /** Who the caller's token speaks for, when the gateway checks tokens. */
+    private readonly principal?: Principal,
   ) {
     this.callMetadata = lazyMetadata(headers);
     ({ deadline: this.deadline, timer: this.timer } = startDeadline(headers['grpc-timeout'], () => this.onDeadline()));
@@ -93,6 +95,7 @@ export class ForwardedInfer {
         return;
       }
       this.header = readInferRequestHeader(message.message);
+      if (this.principal) assertModelAllowed(this.principal, this.header.modelName);
       this.deps.observers.admit();
     } catch (error) {
       this.refuse(error);

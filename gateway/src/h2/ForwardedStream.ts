@@ -7,7 +7,7 @@
  */
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
-import { endSpan, injectHeaders, reportError, spansCanRecord, startServerSpan, toGrpcStatus, traceparentOf, readInferRequestHeader, type InferRequestHeader } from '@infermesh/common';
+import { assertModelAllowed, endSpan, injectHeaders, reportError, spansCanRecord, startServerSpan, toGrpcStatus, traceparentOf, readInferRequestHeader, type InferRequestHeader, type Principal } from '@infermesh/common';
 import { MODEL_INFER_PATH, MODEL_STREAM_INFER_PATH } from '@infermesh/proto';
 import { STREAM_MAX_IN_FLIGHT, streamErrorResponse, wrapStreamResponse } from '../wire.js';
 import { http2CallHeaders } from '../CallHeaders.js';
@@ -39,6 +39,8 @@ export class ForwardedStream {
     private readonly deps: H2InferDeps,
     private readonly downstream: ServerHttp2Stream,
     private readonly headers: IncomingHttpHeaders,
+    /** Who the caller's token speaks for, when the gateway checks tokens. */
+    private readonly principal?: Principal,
   ) {
     this.callMetadata = lazyMetadata(headers);
     ({ deadline: this.deadline, timer: this.timer } = startDeadline(headers['grpc-timeout'], () => this.end(grpc.status.DEADLINE_EXCEEDED, 'Deadline exceeded')));
@@ -88,6 +90,7 @@ export class ForwardedStream {
     let traced: ReturnType<typeof startServerSpan> | undefined;
     const answer = async (): Promise<Buffer> => {
       header = readInferRequestHeader(message);
+      if (this.principal) assertModelAllowed(this.principal, header.modelName);
       this.deps.observers.admit();
       // Each message is a call of its own, with its own span, as on the grpc-js path.
       if (spansCanRecord()) traced = startServerSpan(MODEL_STREAM_INFER_PATH, this.callMetadata(), { 'model.name': header.modelName });

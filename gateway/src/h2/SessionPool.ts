@@ -1,6 +1,7 @@
 /** One HTTP/2 client session per address, opened on first use and again after it closes or gets GOAWAY. */
 import * as http2 from 'node:http2';
-import { ServiceError, type Logger } from '@infermesh/common';
+import type { ConnectionOptions } from 'node:tls';
+import { ServiceError, type Logger, type TlsFiles } from '@infermesh/common';
 
 /** Enough for a few concurrent max-size messages per session (nghttp2's default is 10 MB). */
 export const SESSION_MEMORY_MB = 256;
@@ -12,14 +13,25 @@ export class SessionPool {
   private readonly sessions = new Map<string, http2.ClientHttp2Session>();
   private closed = false;
 
-  constructor(private readonly logger: Logger) {}
+  /**
+   * With `tls`, sessions are TLS with the mesh's certificate (read at each connect, so a reload
+   * applies to the next session); `verifyName: false` trusts any name on a certificate the CA
+   * signed, for the gateway's own loopback hop.
+   */
+  constructor(
+    private readonly logger: Logger,
+    private readonly tls?: TlsFiles,
+    private readonly verifyName = true,
+  ) {}
 
   /** The open session to `address` (host:port). */
   get(address: string): http2.ClientHttp2Session {
     const existing = this.sessions.get(address);
     if (existing && !existing.closed && !existing.destroyed) return existing;
     if (this.closed) throw ServiceError.unavailable('the gateway is shutting down');
-    const session = http2.connect(`http://${address}`, { maxSessionMemory: SESSION_MEMORY_MB });
+    const session = this.tls
+      ? http2.connect(`https://${address}`, { maxSessionMemory: SESSION_MEMORY_MB, ...this.secureOptions(this.tls) })
+      : http2.connect(`http://${address}`, { maxSessionMemory: SESSION_MEMORY_MB });
     // A peer that stopped answering (a host gone without a FIN) is found by the ping, not by a call.
     const keepalive = setInterval(() => {
       if (session.closed || session.destroyed) return;
@@ -46,6 +58,10 @@ export class SessionPool {
     session.unref();
     this.sessions.set(address, session);
     return session;
+  }
+
+  private secureOptions(tls: TlsFiles): ConnectionOptions {
+    return this.verifyName ? tls.clientOptions() : { ...tls.clientOptions(), checkServerIdentity: () => undefined };
   }
 
   /** Closes every session; their streams run to their end. */

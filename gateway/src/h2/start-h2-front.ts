@@ -4,11 +4,12 @@
  * other stream to the gateway's grpc-js server on a loopback port.
  */
 import * as http2 from 'node:http2';
-import { DEFAULT_MAX_CONCURRENT_STREAMS, DEFAULT_STREAM_IDLE_TIMEOUT_MS, type Logger } from '@infermesh/common';
+import { DEFAULT_MAX_CONCURRENT_STREAMS, DEFAULT_STREAM_IDLE_TIMEOUT_MS, reportError, type Authenticator, type Logger, type Principal, type TlsFiles } from '@infermesh/common';
 import { MODEL_INFER_PATH, MODEL_STREAM_INFER_PATH } from '@infermesh/proto';
 import { ForwardedInfer } from './ForwardedInfer.js';
 import { ForwardedStream } from './ForwardedStream.js';
 import type { H2InferDeps } from './H2InferDeps.js';
+import { answerStatus } from './relay-response.js';
 import { relayStream } from './relay-stream.js';
 import { SESSION_MEMORY_MB, SessionPool } from './SessionPool.js';
 
@@ -26,6 +27,12 @@ export interface H2FrontOptions {
   logger: Logger;
   /** ModelInfer's dependencies, less the fallback to `internal`, which this server adds. */
   infer: Omit<H2InferDeps, 'fallback'>;
+  /** TLS of this (public) port; plaintext without. */
+  tls?: TlsFiles;
+  /** The mesh's TLS, which `internal` serves with. */
+  internalTls?: TlsFiles;
+  /** Bearer tokens checked on ModelInfer and ModelStreamInfer here; `internal` checks the other methods. */
+  auth?: Authenticator;
 }
 
 /** A started front server. */
@@ -37,13 +44,14 @@ export interface H2Front {
 }
 
 export async function startH2Front(options: H2FrontOptions): Promise<H2Front> {
-  const internalSessions = new SessionPool(options.logger);
+  // `internal` is this process's own loopback port: its certificate need not name 127.0.0.1.
+  const internalSessions = new SessionPool(options.logger, options.internalTls, false);
   const internal = () => internalSessions.get(options.internal);
   const deps: H2InferDeps = { ...options.infer, fallback: (downstream, headers, read) => relayStream(downstream, headers, internal, read) };
-  const server = http2.createServer({
-    maxSessionMemory: SESSION_MEMORY_MB,
-    settings: { maxConcurrentStreams: options.maxConcurrentStreams ?? DEFAULT_MAX_CONCURRENT_STREAMS },
-  });
+  const { tls } = options;
+  const sessionOptions = { maxSessionMemory: SESSION_MEMORY_MB, settings: { maxConcurrentStreams: options.maxConcurrentStreams ?? DEFAULT_MAX_CONCURRENT_STREAMS } };
+  const server = tls ? http2.createSecureServer({ ...tls.serverOptions(), ...sessionOptions }) : http2.createServer(sessionOptions);
+  const unwatch = tls?.onChange((material) => (server as http2.Http2SecureServer).setSecureContext(material));
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on('session', (session) => {
     sessions.add(session);
@@ -51,15 +59,49 @@ export async function startH2Front(options: H2FrontOptions): Promise<H2Front> {
     session.on('error', (error) => options.logger.debug({ err: error }, 'caller session failed'));
   });
   const idleMs = options.streamIdleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS;
+  const { auth } = options;
+  const refuse = (stream: http2.ServerHttp2Stream, path: string, error: unknown) => {
+    const { code, details } = reportError(options.logger, path, error);
+    answerStatus(stream, code, details);
+  };
+  const forward = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, path: string, principal?: Principal) => {
+    if (principal) {
+      try {
+        auth?.charge(principal);
+      } catch (error) {
+        refuse(stream, path, error);
+        return;
+      }
+    }
+    if (path === MODEL_INFER_PATH) new ForwardedInfer(deps, stream, headers, principal);
+    else new ForwardedStream(deps, stream, headers, principal);
+  };
   server.on('stream', (stream, headers) => {
     // Every stream's handler treats a reset as the caller's cancel, so an idle stream ends cleanly.
     if (idleMs > 0) stream.setTimeout(idleMs, () => stream.close(http2.constants.NGHTTP2_CANCEL));
     const grpc = String(headers['content-type'] ?? '').startsWith('application/grpc');
     const path = headers[':path'];
-    if (path === MODEL_INFER_PATH && grpc) new ForwardedInfer(deps, stream, headers);
-    // A compressed stream's messages are in its grpc-encoding, which only grpc-js reads.
-    else if (path === MODEL_STREAM_INFER_PATH && grpc && (headers['grpc-encoding'] ?? 'identity') === 'identity') new ForwardedStream(deps, stream, headers);
-    else relayStream(stream, headers, internal);
+    const forwarded =
+      grpc &&
+      (path === MODEL_INFER_PATH ||
+        // A compressed stream's messages are in its grpc-encoding, which only grpc-js reads.
+        (path === MODEL_STREAM_INFER_PATH && (headers['grpc-encoding'] ?? 'identity') === 'identity'));
+    if (!forwarded) relayStream(stream, headers, internal);
+    else if (!auth) forward(stream, headers, path);
+    else {
+      // Checked before anything is read or routed; a token seen before costs one lookup.
+      const authorization = headers.authorization;
+      const known = auth.remembered(authorization);
+      if (known) forward(stream, headers, path, known);
+      else {
+        // Its DATA waits in the stream, which flows once a reader listens.
+        stream.on('error', () => undefined);
+        auth.authenticate(authorization).then(
+          (principal) => forward(stream, headers, path, principal),
+          (error: unknown) => refuse(stream, path, error),
+        );
+      }
+    }
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -79,6 +121,7 @@ export async function startH2Front(options: H2FrontOptions): Promise<H2Front> {
           for (const session of sessions) session.destroy();
         }, graceMs);
         timer.unref();
+        unwatch?.();
         server.close(() => {
           clearTimeout(timer);
           internalSessions.close();

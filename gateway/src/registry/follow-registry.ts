@@ -1,7 +1,6 @@
 /** Wires a gateway to the registry: one channel for the route watch and the stats reports. */
 import { hostname } from 'node:os';
-import * as grpc from '@grpc/grpc-js';
-import { clientChannelOptions, type Logger } from '@infermesh/common';
+import { clientChannelOptions, clientSecurity, type ClientSecurity, type Logger } from '@infermesh/common';
 import { registryProto, type RegistryClient } from '@infermesh/proto/registry';
 import type { RunnerPool } from '../RunnerPool.js';
 import type { GatewayStats } from '../status/GatewayStats.js';
@@ -23,9 +22,17 @@ export interface RegistryLink {
 const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
 /** Starts following the registry at `address`; runners it names join `pool`, and `stats` is what it reports. */
-export function followRegistry(address: string, pool: RunnerPool, stats: GatewayStats, logger: Logger): RegistryLink {
-  const client = new registryProto.Registry(address, grpc.credentials.createInsecure(), {
+export function followRegistry(
+  address: string,
+  pool: RunnerPool,
+  stats: GatewayStats,
+  logger: Logger,
+  security: ClientSecurity = {},
+): RegistryLink {
+  const { credentials, options } = clientSecurity(security);
+  const client = new registryProto.Registry(address, credentials, {
     ...clientChannelOptions(MAX_MESSAGE_BYTES),
+    ...options,
     // A restarted registry is found again within a second.
     'grpc.initial_reconnect_backoff_ms': 100,
     'grpc.max_reconnect_backoff_ms': 1_000,

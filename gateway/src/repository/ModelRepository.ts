@@ -11,9 +11,9 @@ export interface ModelIndexEntry {
 
 export interface ModelRepository {
   /** Every model version, or only the READY ones. */
-  index(readyOnly: boolean): Promise<ModelIndexEntry[]>;
+  index(readyOnly: boolean, authorization?: string): Promise<ModelIndexEntry[]>;
   /** Makes the model serve; resolves once it does, rejects with the reason it cannot. */
-  load(model: string, deadlineMs: number): Promise<void>;
+  load(model: string, deadlineMs: number, authorization?: string): Promise<void>;
   /** Takes the model out of service; resolves once this gateway no longer routes to it. */
-  unload(model: string, deadlineMs: number): Promise<void>;
+  unload(model: string, deadlineMs: number, authorization?: string): Promise<void>;
 }

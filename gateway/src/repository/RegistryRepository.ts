@@ -5,6 +5,7 @@
  * runners drain and unload it after the registry's unload delay.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import * as grpc from '@grpc/grpc-js';
 import { ServiceError, unaryCall } from '@infermesh/common';
 import type { Model__Output, ModelVersion__Output, RegistryClient } from '@infermesh/proto/registry';
 import type { Router } from '../Router.js';
@@ -47,8 +48,8 @@ export class RegistryRepository implements ModelRepository {
     private readonly actor: string,
   ) {}
 
-  async index(readyOnly: boolean): Promise<ModelIndexEntry[]> {
-    const { models } = await unaryCall<{ models: Model__Output[] }>((done) => this.registry.ListModels({}, this.options(), done));
+  async index(readyOnly: boolean, authorization?: string): Promise<ModelIndexEntry[]> {
+    const { models } = await unaryCall<{ models: Model__Output[] }>((done) => this.registry.ListModels({}, this.metadata(authorization), this.options(), done));
     const entries: ModelIndexEntry[] = [];
     for (const model of models) {
       for (const version of model.versions) {
@@ -59,8 +60,8 @@ export class RegistryRepository implements ModelRepository {
     return readyOnly ? entries.filter((entry) => entry.state === 'READY') : entries;
   }
 
-  async load(name: string, deadlineMs: number): Promise<void> {
-    let model = await this.model(name);
+  async load(name: string, deadlineMs: number, authorization?: string): Promise<void> {
+    let model = await this.model(name, authorization);
     let stable = model.rollout?.stable_version ?? 0;
     const setHere = stable === 0;
     if (setHere) {
@@ -68,6 +69,7 @@ export class RegistryRepository implements ModelRepository {
       model = await unaryCall<Model__Output>((done) =>
         this.registry.SetRollout(
           { model: name, rollout: { stable_version: stable }, fields: ['stable_version'], actor: this.actor, reason: 'RepositoryModelLoad' },
+          this.metadata(authorization),
           this.options(),
           done,
         ),
@@ -78,7 +80,7 @@ export class RegistryRepository implements ModelRepository {
       const failure = this.failure(model, inUse);
       if (failure) {
         // Leave the model as it was before this call, so the registry stops retrying a load nobody wants.
-        if (setHere) await unaryCall((done) => this.registry.Unload({ model: name, actor: this.actor, reason: `RepositoryModelLoad failed: ${failure}` }, this.options(), done));
+        if (setHere) await unaryCall((done) => this.registry.Unload({ model: name, actor: this.actor, reason: `RepositoryModelLoad failed: ${failure}` }, this.metadata(authorization), this.options(), done));
         throw ServiceError.failedPrecondition(`failed to load model '${name}': ${failure}`);
       }
       if (this.serving(model, inUse) && this.router.versions(name).includes(String(stable))) return;
@@ -86,16 +88,16 @@ export class RegistryRepository implements ModelRepository {
         throw ServiceError.deadlineExceeded(`model '${name}' version ${stable} is still loading; the registry goes on placing it`);
       }
       await sleep(POLL_MS);
-      model = await this.model(name);
+      model = await this.model(name, authorization);
     }
   }
 
-  async unload(name: string, deadlineMs: number): Promise<void> {
-    const model = await this.model(name);
+  async unload(name: string, deadlineMs: number, authorization?: string): Promise<void> {
+    const model = await this.model(name, authorization);
     const rollout = model.rollout;
     const inUse = rollout && (rollout.stable_version > 0 || rollout.canary_version > 0 || rollout.rules.length > 0);
     if (inUse) {
-      await unaryCall((done) => this.registry.Unload({ model: name, actor: this.actor, reason: 'RepositoryModelUnload' }, this.options(), done));
+      await unaryCall((done) => this.registry.Unload({ model: name, actor: this.actor, reason: 'RepositoryModelUnload' }, this.metadata(authorization), this.options(), done));
     }
     while (this.router.versions(name).length > 0) {
       if (Date.now() + POLL_MS > deadlineMs) throw ServiceError.deadlineExceeded(`model '${name}' is unloaded in the registry; this gateway's routes have not caught up yet`);
@@ -103,8 +105,8 @@ export class RegistryRepository implements ModelRepository {
     }
   }
 
-  private model(name: string): Promise<Model__Output> {
-    return unaryCall<Model__Output>((done) => this.registry.GetModel({ model: name }, this.options(), done));
+  private model(name: string, authorization: string | undefined): Promise<Model__Output> {
+    return unaryCall<Model__Output>((done) => this.registry.GetModel({ model: name }, this.metadata(authorization), this.options(), done));
   }
 
   /** Why a version the load waits for cannot serve, or undefined while it may still. */
@@ -123,6 +125,13 @@ export class RegistryRepository implements ModelRepository {
       const status = model.versions.find((v) => v.version === number)?.status;
       return status === 'VERSION_STATUS_SERVING' || status === 'VERSION_STATUS_READY';
     });
+  }
+
+  /** The caller's token goes on to the registry, which checks it again (writes need the admin role). */
+  private metadata(authorization: string | undefined): grpc.Metadata {
+    const metadata = new grpc.Metadata();
+    if (authorization !== undefined) metadata.set('authorization', authorization);
+    return metadata;
   }
 
   private options() {

@@ -1,6 +1,6 @@
 /** RepositoryIndex, RepositoryModelLoad and RepositoryModelUnload: request checks, then the repository. */
 import type { ServerUnaryCall } from '@grpc/grpc-js';
-import { deadlineMs, ServiceError, type ContextHandlers, type ServiceCallContext } from '@infermesh/common';
+import { authorizationOf, deadlineMs, ServiceError, type ContextHandlers, type ServiceCallContext } from '@infermesh/common';
 import type { GRPCInferenceServiceHandlers, ModelRepositoryParameter__Output } from '@infermesh/proto';
 import type { ModelRepository } from './ModelRepository.js';
 
@@ -34,20 +34,20 @@ type RepositoryMethods = Pick<GRPCInferenceServiceHandlers, 'RepositoryIndex' | 
 /** The repository methods over `repository`, to bind behind the service middleware. */
 export function repositoryHandlers(repository: ModelRepository): ContextHandlers<RepositoryMethods, ServiceCallContext> {
   return {
-    RepositoryIndex: async (request) => ({
-      models: await repository.index(request.ready),
+    RepositoryIndex: async (request, call) => ({
+      models: await repository.index(request.ready, authorizationOf(call.metadata)),
     }),
     RepositoryModelLoad: async (request, call) => {
       checkModelName(request.model_name);
       checkParameters(request.parameters, [], 'RepositoryModelLoad');
-      await repository.load(request.model_name, deadlineOf(call));
+      await repository.load(request.model_name, deadlineOf(call), authorizationOf(call.metadata));
       return {};
     },
     RepositoryModelUnload: async (request, call) => {
       checkModelName(request.model_name);
       // Dependents are ensemble members; infermesh has no ensembles, so there is nothing more to unload.
       checkParameters(request.parameters, ['unload_dependents'], 'RepositoryModelUnload');
-      await repository.unload(request.model_name, deadlineOf(call));
+      await repository.unload(request.model_name, deadlineOf(call), authorizationOf(call.metadata));
       return {};
     },
   };

@@ -53,8 +53,9 @@ export class SinkConnection {
     address: string,
     maxMessageBytes: number,
     private readonly events: SinkConnectionEvents,
+    credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
   ) {
-    this.client = new sinkProto.Sink(address, grpc.credentials.createInsecure(), clientChannelOptions(maxMessageBytes));
+    this.client = new sinkProto.Sink(address, credentials, clientChannelOptions(maxMessageBytes));
   }
 
   /** The open stream, if any. */

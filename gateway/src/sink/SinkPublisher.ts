@@ -10,7 +10,7 @@ import * as grpc from '@grpc/grpc-js';
 import { ServiceError, SINK_PUBLISHER_DEFAULTS, SINK_PUBLISHER_MUST_NOT_LOSE_CLOSE_MS, type Logger } from '@infermesh/common';
 import type { InferEvent, InferObserver } from '../InferObserver.js';
 import { BatchLedger } from './BatchLedger.js';
-import type { RecordOptions } from './prediction-record.js';
+import { recordedHeaderNames, type RecordOptions } from './prediction-record.js';
 import { PublishBuffer, RECORD_FIELDS_BYTES, type DropCounts } from './PublishBuffer.js';
 import { SinkConnection } from './SinkConnection.js';
 
@@ -41,6 +41,8 @@ export interface SinkPublisherOptions {
   maxMessageBytes?: number;
   /** The device of a runner's model version, when the gateway knows it. */
   deviceOf?: RecordOptions['deviceOf'];
+  /** How the gateway connects to the sink: the mesh's TLS; plaintext by default. */
+  credentials?: grpc.ChannelCredentials;
 }
 
 /** Counters of a publisher. */
@@ -90,7 +92,7 @@ export class SinkPublisher implements InferObserver {
       maxRecordBytes: maxMessageBytes - RECORD_FIELDS_BYTES - 1024,
       recordOptions: {
         captureInputs: new Set(options.captureInputs ?? []),
-        headers: options.headers ?? [],
+        headers: recordedHeaderNames(options.headers ?? []),
         maxTensorBytes: options.maxTensorBytes ?? SINK_PUBLISHER_DEFAULTS.maxTensorBytes,
         ...(options.deviceOf ? { deviceOf: options.deviceOf } : {}),
       },
@@ -102,7 +104,7 @@ export class SinkPublisher implements InferObserver {
       acknowledged: (sequence) => this.onAck(sequence),
       ended: (error) => this.onStreamEnd(error),
       retry: () => this.pump(),
-    });
+    }, options.credentials);
   }
 
   /** Called by the gateway after every inference; O(1), never throws, never waits. */

@@ -33,6 +33,11 @@ const NEVER_RECORDED = new Set(['te', 'content-type', 'user-agent', 'accept-enco
 const recordable = (name: string) =>
   !NEVER_RECORDED.has(name) && !name.startsWith('grpc-') && !name.startsWith(':') && !name.endsWith('-bin') && !isCredentialHeader(name);
 
+/** The configured header names a record may carry: the list less credentials (by name pattern). */
+export function recordedHeaderNames(configured: readonly string[]): string[] {
+  return configured.filter((name) => !isCredentialHeader(name.toLowerCase()));
+}
+
 function wantsInputs(options: RecordOptions, model: string): boolean {
   return options.captureInputs.has('*') || options.captureInputs.has(model);
 }

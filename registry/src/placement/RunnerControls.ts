@@ -10,6 +10,9 @@ const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 export class RunnerControls {
   private readonly clients = new Map<string, { address: string; client: RunnerControlClient }>();
 
+  /** `credentials`: how the registry connects to runners, the mesh's TLS; plaintext by default. */
+  constructor(private readonly credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure()) {}
+
   /** Status of a runner; rejects when it does not answer within `timeoutMs`. */
   status(runner: RunnerRecord, timeoutMs: number): Promise<StatusResponse__Output> {
     return unary((done) => this.client(runner).Status({}, { deadline: Date.now() + timeoutMs }, done));
@@ -48,7 +51,7 @@ export class RunnerControls {
     const known = this.clients.get(runner.name);
     if (known?.address === runner.address) return known.client;
     known?.client.close();
-    const client = new runnerProto.RunnerControl(runner.address, grpc.credentials.createInsecure(), {
+    const client = new runnerProto.RunnerControl(runner.address, this.credentials, {
       ...clientChannelOptions(MAX_MESSAGE_BYTES),
       // A runner restarted on its port must be reachable again at once, not after a long backoff.
       'grpc.initial_reconnect_backoff_ms': 100,

@@ -15,8 +15,8 @@ export class RunnerControlConnection {
   private readonly client: RunnerControlClient;
   private readonly calls = new Set<grpc.ClientUnaryCall>();
 
-  constructor(address: string) {
-    this.client = new runnerProto.RunnerControl(address, grpc.credentials.createInsecure(), {
+  constructor(address: string, credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure()) {
+    this.client = new runnerProto.RunnerControl(address, credentials, {
       ...clientChannelOptions(MAX_MESSAGE_BYTES),
       // One channel per runner process: a restarted runner must not inherit the reconnect
       // backoff that a shared subchannel built up while the old one was down.

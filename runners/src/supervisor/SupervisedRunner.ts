@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type * as grpc from '@grpc/grpc-js';
 import { Backoff, spawnService, type BackoffPolicy, type Logger, type RunnerEntry, type SpawnedService } from '@infermesh/common';
 import { loadedConfigPath } from '../loaded-config-file.js';
 import { restorableVersions, type RestorableVersion } from './restorable-versions.js';
@@ -24,6 +25,8 @@ export interface SupervisedRunnerOptions {
   logger: Logger;
   /** Every line the runner prints. */
   onLine: ((line: string, stream: 'stdout' | 'stderr') => void) | undefined;
+  /** How the supervisor reaches its runners: the mesh's TLS, or plaintext. */
+  credentials?: grpc.ChannelCredentials;
 }
 
 /** A supervised runner as the supervisor reports it. */
@@ -121,7 +124,7 @@ export class SupervisedRunner {
     this.port = portOf(service.address);
     this.service = service;
     this.control?.close();
-    this.control = new RunnerControlConnection(service.address);
+    this.control = new RunnerControlConnection(service.address, this.options.credentials);
     const startedAt = Date.now();
     void service.exited.then((exit) => this.died(service, exit, Date.now() - startedAt));
     return service;

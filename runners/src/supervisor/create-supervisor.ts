@@ -1,6 +1,6 @@
 /** Builds and starts a supervisor: one runner process per entry of the mesh config's `runners`. */
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_BACKOFF, type BackoffPolicy, type Logger, type MeshConfig } from '@infermesh/common';
+import { DEFAULT_BACKOFF, meshChannelCredentials, TlsFiles, type BackoffPolicy, type Logger, type MeshConfig, type TlsConfig } from '@infermesh/common';
 import { SupervisedRunner, type RunnerInfo } from './SupervisedRunner.js';
 
 /** Everything a supervisor needs; `supervisor-main.ts` derives it from the mesh config. */
@@ -18,6 +18,8 @@ export interface SupervisorConfig {
   backoff?: BackoffPolicy;
   /** The runner's main script; default the one built next to this module. */
   runnerScript?: string;
+  /** The mesh's TLS (paths absolute), which the runners serve with; plaintext without. */
+  tls?: TlsConfig;
 }
 
 /** A started supervisor. */
@@ -38,6 +40,8 @@ const RUNNER_SCRIPT = fileURLToPath(
 
 /** Starts every runner; resolves once each listens. If one cannot start, stops the rest and rejects. */
 export async function createSupervisor(config: SupervisorConfig): Promise<Supervisor> {
+  const tls = config.tls && new TlsFiles(config.tls, config.logger);
+  const credentials = meshChannelCredentials(tls);
   const runners = config.mesh.runners.map(
     (entry) =>
       new SupervisedRunner({
@@ -49,10 +53,12 @@ export async function createSupervisor(config: SupervisorConfig): Promise<Superv
         backoff: config.backoff ?? DEFAULT_BACKOFF,
         logger: config.logger,
         onLine: config.onLine,
+        credentials,
       }),
   );
   const close = async () => {
     await Promise.all(runners.map((runner) => runner.stop()));
+    tls?.close();
   };
   const started = await Promise.allSettled(runners.map((runner) => runner.start()));
   const failed = started.find((result) => result.status === 'rejected');

@@ -1,5 +1,5 @@
 /** The sink's sources: each one's broker subscription, its message handler, and the gateway they call. */
-import type { Logger } from '@infermesh/common';
+import type { ClientSecurity, Logger } from '@infermesh/common';
 import type { DeadLetterDocument } from '../record/record-document.js';
 import type { ShutdownStack } from '../ShutdownStack.js';
 import type { SinkConfig } from '@infermesh/common';
@@ -22,6 +22,8 @@ export class SinkSources {
     /** Makes a dead letter durable (the spool). */
     private readonly deadLetter: (document: DeadLetterDocument) => Promise<void>,
     private readonly logger: Logger,
+    /** How the sources reach the gateway: the mesh's TLS (or plaintext) and INFERMESH_TOKEN. */
+    private readonly security: ClientSecurity = {},
   ) {}
 
   /**
@@ -32,7 +34,7 @@ export class SinkSources {
   start(shutdown: ShutdownStack): Promise<void> {
     const { config, deadLetter, logger, sources } = this;
     if (config.sources.length > 0) {
-      const gateway = new GatewayCaller(config.gateway, config.maxMessageBytes);
+      const gateway = new GatewayCaller(config.gateway, config.maxMessageBytes, this.security);
       shutdown.push(async () => gateway.close());
       for (const source of config.sources) {
         const handler = new MessageHandler({ config: source, gateway, deadLetter, logger });

@@ -1,6 +1,6 @@
 /** The sources' way into the mesh: ModelInfer through the gateway, so results reach the sink like any other record. */
 import * as grpc from '@grpc/grpc-js';
-import { clientChannelOptions, type ErrorCode } from '@infermesh/common';
+import { clientChannelOptions, clientSecurity, type ClientSecurity, type ErrorCode } from '@infermesh/common';
 import { inferenceProto, type GRPCInferenceServiceClient, type ModelInferRequest } from '@infermesh/proto';
 
 /** The code of a call that succeeded (gRPC's OK). */
@@ -18,8 +18,10 @@ export class GatewayCaller {
   constructor(
     readonly address: string,
     maxMessageBytes: number,
+    security: ClientSecurity = {},
   ) {
-    this.client = new inferenceProto.GRPCInferenceService(address, grpc.credentials.createInsecure(), clientChannelOptions(maxMessageBytes));
+    const { credentials, options } = clientSecurity(security);
+    this.client = new inferenceProto.GRPCInferenceService(address, credentials, { ...clientChannelOptions(maxMessageBytes), ...options });
   }
 
   /** One ModelInfer; never rejects. The call carries `x-infermesh-source` naming the source. */
