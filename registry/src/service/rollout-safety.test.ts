@@ -39,7 +39,8 @@ const canary = (version: number, force = false) =>
   registry.client.setRollout('mlp', { canary_version: version, canary_weight_bp: 1_000 }, ['canary_version', 'canary_weight_bp'], { force });
 
 beforeAll(async () => {
-  registry = await startInProcessRegistry({ rollbackPolicy: { minRequests: 20, maxErrorRate: 0.05 } });
+  // The test writes its artifacts into the data folder and registers them by path.
+  registry = await startInProcessRegistry({ rollbackPolicy: { minRequests: 20, maxErrorRate: 0.05 }, artifacts: { allowedDirs: ['.'] } });
   await register('mlp', 1, mlpModel(1));
   await register('mlp', 2, simpleModel());
   await register('mlp', 3, mlpModel(2));

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { InferenceClient, RegistryClient } from '@infermesh/client';
 import { spawnService, type SpawnedService } from '@infermesh/common';
@@ -41,7 +41,7 @@ beforeAll(async () => {
     runners: [{ name: 'runner-0', device: 'cpu', port: 0, modelRepository: repository, intraOpThreads: 1 }],
     gateway: { port: 0, httpPort: 0, runnerRefreshMs: 200, tls: { cert: publicCert.cert, key: publicCert.key, clientAuth: 'none' } },
     registry: { port: 0, leaseMs: 2_000, runnerSyncMs: 250, statsReportMs: 200 },
-    sink: { port: 0, metricsPort: 0, publisher: { headers: ['*', 'authorization'], batchDelayMs: 0 }, destinations: [{ name: 'records', type: 'jsonl' }] },
+    sink: { port: 0, metricsPort: 0, publisher: { headers: ['*'], batchDelayMs: 0 }, destinations: [{ name: 'records', type: 'jsonl' }] },
     tls: { cert: node.cert, key: node.key, ca: node.ca, reloadMs: 1_000 },
     auth: { tokens: join(dataDir, 'tokens.json') },
   };
@@ -78,7 +78,9 @@ afterAll(async () => {
 
 describe('a mesh with TLS and tokens from its config', () => {
   it('registers, places and serves a version, and records the call without the token', async () => {
-    const artifact = join(dataDir, 'mlp.onnx');
+    // Under <dataDir>/models: the folder a registry on loopback takes paths from by default.
+    const artifact = join(dataDir, 'models', 'mlp.onnx');
+    await mkdir(dirname(artifact), { recursive: true });
     await writeFile(artifact, mlpModel(1));
     await registry.registerVersion({ model: 'mlp', version: 1, artifact, actor: 'test' });
     await registry.setRollout('mlp', { stable_version: 1 }, ['stable_version']);

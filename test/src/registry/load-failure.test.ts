@@ -18,7 +18,8 @@ const versionOf = async (version: number) => (await registry.client.getModel('ml
 
 beforeAll(async () => {
   // Retries far apart, so that the test sees the failure before any runner is asked again.
-  registry = await startInProcessRegistry({ leaseMs: 2_000, runnerSyncMs: 100, loadRetryMs: 600_000 });
+  // The test registers its artifacts by path from the data folder.
+  registry = await startInProcessRegistry({ leaseMs: 2_000, runnerSyncMs: 100, loadRetryMs: 600_000, artifacts: { allowedDirs: ['.'] } });
   const empty = join(registry.dataDir, 'empty');
   await mkdir(empty);
   for (const name of ['cpu-a', 'cpu-b']) {
