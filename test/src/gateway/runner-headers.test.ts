@@ -15,14 +15,29 @@ import { startGatewayInProcess, startRunnerInProcess } from '../harness/index.js
 
 /** Relays every stream to `target` as it came, keeping the request headers of each ModelInfer. */
 async function recordingRelay(target: string) {
-  const upstream = http2.connect(`http://${target}`);
+  let upstream: http2.ClientHttp2Session | undefined;
+  /** The session to the runner, opened again once it has gone (a GOAWAY, the runner closing it). */
+  const session = () => {
+    if (!upstream || upstream.closed || upstream.destroyed) {
+      upstream = http2.connect(`http://${target}`);
+      upstream.on('error', () => undefined);
+    }
+    return upstream;
+  };
   const seen: http2.IncomingHttpHeaders[] = [];
   const server = http2.createServer();
   server.on('stream', (stream, headers) => {
     if (headers[':path'] === '/inference.GRPCInferenceService/ModelInfer') seen.push(headers);
     const out: http2.OutgoingHttpHeaders = {};
     for (const [key, value] of Object.entries(headers)) if (key !== ':authority' && key !== ':scheme') out[key] = value;
-    const forwarded = upstream.request(out);
+    let forwarded: http2.ClientHttp2Stream;
+    try {
+      forwarded = session().request(out);
+    } catch {
+      // The session got a GOAWAY in between: the caller sees a refused stream and may try again.
+      stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
+      return;
+    }
     stream.pipe(forwarded);
     forwarded.on('response', (response) => {
       stream.respond(response, { waitForTrailers: true });
@@ -38,7 +53,7 @@ async function recordingRelay(target: string) {
     address: `127.0.0.1:${(server.address() as { port: number }).port}`,
     seen,
     close: async () => {
-      upstream.close();
+      upstream?.close();
       await new Promise((resolve) => server.close(resolve));
     },
   };
