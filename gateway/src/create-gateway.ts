@@ -74,7 +74,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   const meshTls = config.tls && new TlsFiles(config.tls, config.logger);
   const publicTls = config.publicTls && (config.publicTls === config.tls ? meshTls : new TlsFiles(config.publicTls, config.logger));
   const credentials = meshChannelCredentials(meshTls);
-  const auth = config.auth && new Authenticator(config.auth, config.logger);
+  const auth = config.auth && (await Authenticator.create(config.auth, config.logger));
   const pool = new RunnerPool(config.registry ? [] : config.runners, config.maxMessageBytes, config.runnerRefreshMs, config.outlier, credentials);
   await pool.start();
   const stats = new GatewayStats(pool);

@@ -99,7 +99,7 @@ async function startRegistry(options: RegistryOptions, dir: string): Promise<Run
 
   const tls = options.tls && new TlsFiles(options.tls, logger);
   const controls = new RunnerControls(meshChannelCredentials(tls));
-  const auth = options.auth && new Authenticator(options.auth, logger);
+  const auth = options.auth && (await Authenticator.create(options.auth, logger));
   let onMembership = (_name: string, _change: 'joined' | 'expired' | 'left') => {};
   const membership = new Membership(config.leaseMs, (name, change) => onMembership(name, change));
   const placement = new Placement(

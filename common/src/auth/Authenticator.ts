@@ -7,7 +7,7 @@
 import type { AuthConfig } from '../config/auth-config.js';
 import { ServiceError } from '../errors/ServiceError.js';
 import type { Logger } from '../log/logger.js';
-import { JwtVerifier } from './JwtVerifier.js';
+import type { JwtVerifier } from './JwtVerifier.js';
 import type { Principal } from './Principal.js';
 import { StaticTokens } from './StaticTokens.js';
 import { TokenRateLimiter } from './TokenRateLimiter.js';
@@ -28,13 +28,25 @@ export class Authenticator {
   private readonly cache = new Map<string, Remembered>();
   private readonly limiter: TokenRateLimiter | undefined;
 
+  /**
+   * The authenticator of `config`. JWT verification (and `jose` with it, ~10 MB of a
+   * process's memory) is loaded only when `auth.jwt` is set.
+   */
+  static async create(config: AuthConfig, logger: Logger, now: () => number = Date.now): Promise<Authenticator> {
+    const jwt = config.jwt && new (await import('./JwtVerifier.js')).JwtVerifier(config.jwt);
+    return new Authenticator(config, logger, now, jwt);
+  }
+
+  /** Use {@link create} when `config.jwt` is set: the verifier must come with it. */
   constructor(
     private readonly config: AuthConfig,
     logger: Logger,
     private readonly now: () => number = Date.now,
+    jwt?: JwtVerifier,
   ) {
+    if (config.jwt && !jwt) throw new Error('auth.jwt needs a JwtVerifier: build the Authenticator with Authenticator.create');
     this.tokens = config.tokens === undefined ? undefined : new StaticTokens(config.tokens, config.reloadMs, logger, () => this.cache.clear());
-    this.jwt = config.jwt && new JwtVerifier(config.jwt);
+    this.jwt = jwt;
     const rate = config.rateLimit;
     this.limiter = rate && new TokenRateLimiter(rate.callsPerSecond, rate.burst ?? Math.max(1, Math.ceil(rate.callsPerSecond)), config.cacheEntries, now);
   }
