@@ -142,7 +142,9 @@ export class ForwardedInfer {
     upstream.on('error', (error) => (failure = error));
     upstream.once('response', (headers: IncomingHttpHeaders) => {
       if (this.upstream !== upstream || this.done) return;
-      if (isTrailersOnly(headers)) {
+      // A trailers-only answer is counted for the runner here, before a retry; any other at its end.
+      const trailersOnly = isTrailersOnly(headers);
+      if (trailersOnly) {
         const { code } = statusOf(headers);
         runner.outlier.record(code);
         if (this.tryAgain(runner, code)) return;
@@ -157,7 +159,7 @@ export class ForwardedInfer {
             this.responseFrameBytes += chunk.length;
           }),
         onEnd: (code, details) => {
-          if (!isTrailersOnly(headers)) runner.outlier.record(code);
+          if (!trailersOnly) runner.outlier.record(code);
           this.finish(code, details);
         },
         onHidden: (code, details) => this.deps.logger.error({ runner: runner.address, code: grpc.status[code], details }, 'runner failed a ModelInfer'),
