@@ -1,13 +1,14 @@
 /**
  * One ModelInfer forwarded at the HTTP/2 level: reads the request's one message, routes it
  * as the grpc-js path does (same Router, RetryPolicy, observers and spans), sends it on the
- * runner's pooled session and pipes the answer back untouched. A failed attempt goes to
- * another runner only while the runner has sent nothing the caller has seen.
+ * runner's pooled session and passes the runner's whole answer back untouched. The answer is
+ * collected before the caller sees any of it, so an attempt that breaks anywhere before the
+ * runner's trailers can go to another runner.
  */
-import { constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
+import { constants, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import { trace as otelTrace, type Context, type Span } from '@opentelemetry/api';
-import { assertModelAllowed, endSpan, injectHeaders, reportError, spansCanRecord, startChildSpan, startServerSpan, traceparentOf, readInferRequestHeader, type InferRequestHeader, type Principal } from '@infermesh/common';
+import { assertModelAllowed, endSpan, hidesUpstreamDetails, upstreamInternalDetails, injectHeaders, reportError, spansCanRecord, startChildSpan, startServerSpan, traceparentOf, readInferRequestHeader, type InferRequestHeader, type Principal } from '@infermesh/common';
 import { MODEL_INFER_PATH } from '@infermesh/proto';
 import type { RunnerEndpoint } from '../RunnerEndpoint.js';
 import { modelVersionParts } from '../wire.js';
@@ -15,11 +16,11 @@ import { http2CallHeaders } from '../CallHeaders.js';
 import type { InferEvent } from '../InferObserver.js';
 import { firstValue, lazyMetadata } from './call-metadata.js';
 import { FRAME_HEADER_BYTES, framePieces, GrpcFrameReader, type UnaryMessage } from './GrpcFrameReader.js';
-import { isTrailersOnly, statusOf } from './grpc-headers.js';
+import { responseHeadersFrom } from './grpc-headers.js';
 import { startDeadline, timeoutHeader } from './grpc-timeout.js';
 import type { H2InferDeps } from './H2InferDeps.js';
-import { answerStatus, relayResponse, type Relay } from './relay-response.js';
-import { resetStatus } from './reset-status.js';
+import { answerStatus } from './relay-response.js';
+import { exchange, type RunnerAnswer } from './runner-exchange.js';
 
 const NONE_TRIED: ReadonlySet<RunnerEndpoint> = new Set();
 
@@ -42,7 +43,6 @@ export class ForwardedInfer {
   private tried: Set<RunnerEndpoint> | undefined;
   /** The attempt in flight; undefined between attempts. */
   private upstream: ClientHttp2Stream | undefined;
-  private relay: Relay | undefined;
   /** The response's DATA chunks as they went back, when observers listen; and their bytes. */
   private response: Buffer[] | undefined;
   private responseFrameBytes = 0;
@@ -122,7 +122,6 @@ export class ForwardedInfer {
 
   private attempt(): void {
     let runner: RunnerEndpoint;
-    let session: ClientHttp2Session;
     let upstream: ClientHttp2Stream;
     try {
       runner = this.deps.router.pickRunner(this.header!.modelName, this.version, this.tried ?? NONE_TRIED);
@@ -130,51 +129,53 @@ export class ForwardedInfer {
       this.runner = runner.address;
       this.routeSpan?.setAttribute('runner', runner.address);
       if (this.deadline !== Infinity) this.outgoing!['grpc-timeout'] = timeoutHeader(this.deadline, Date.now());
-      session = this.deps.sessions.get(runner.address);
-      upstream = session.request(this.outgoing!);
+      upstream = exchange(this.deps.sessions.get(runner.address), this.outgoing!, this.body, this.deps.maxMessageBytes + FRAME_HEADER_BYTES, (answer) => {
+        runner.outstanding--;
+        if (this.upstream !== upstream || this.done) return;
+        this.upstream = undefined;
+        runner.outlier.record(answer.code);
+        if (answer.retryable && this.tryAgain(runner, answer.code)) return;
+        this.deliver(runner, answer);
+      });
     } catch (error) {
       this.fail(error);
       return;
     }
     runner.outstanding++;
     this.upstream = upstream;
-    let failure: unknown;
-    upstream.on('error', (error) => (failure = error));
-    upstream.once('response', (headers: IncomingHttpHeaders) => {
-      if (this.upstream !== upstream || this.done) return;
-      // A trailers-only answer is counted for the runner here, before a retry; any other at its end.
-      const trailersOnly = isTrailersOnly(headers);
-      if (trailersOnly) {
-        const { code } = statusOf(headers);
-        runner.outlier.record(code);
-        if (this.tryAgain(runner, code)) return;
+  }
+
+  /** Passes the runner's answer on: as it came, or a status with a runner's internals hidden. */
+  private deliver(runner: RunnerEndpoint, answer: RunnerAnswer): void {
+    const { code, details } = answer;
+    if (code !== grpc.status.OK || !answer.headers || !answer.trailers) {
+      if (hidesUpstreamDetails(code)) {
+        this.deps.logger.error({ runner: runner.address, code: grpc.status[code], details }, 'runner failed a ModelInfer');
+        this.answer(code, upstreamInternalDetails(code));
+      } else if (answer.trailers) {
+        // The runner's status alone, with whatever metadata its headers and trailers carried.
+        if (!this.downstream.closed && !this.downstream.destroyed) this.downstream.respond(responseHeadersFrom({ ...answer.headers, ...answer.trailers }), { endStream: true });
+        this.finish(code, details);
+      } else {
+        this.answer(code, details);
       }
-      if (this.response === undefined && this.wantsResponse()) this.response = [];
-      const collected = this.response;
-      this.relay = relayResponse(upstream, this.downstream, headers, {
-        onData:
-          collected &&
-          ((chunk) => {
-            collected.push(chunk);
-            this.responseFrameBytes += chunk.length;
-          }),
-        onEnd: (code, details) => {
-          if (!trailersOnly) runner.outlier.record(code);
-          this.finish(code, details);
-        },
-        onHidden: (code, details) => this.deps.logger.error({ runner: runner.address, code: grpc.status[code], details }, 'runner failed a ModelInfer'),
-      });
-    });
-    upstream.on('close', () => {
-      runner.outstanding--;
-      if (this.upstream !== upstream || this.done || this.relay) return;
-      const { code, details } = resetStatus(upstream.rstCode, failure, session.destroyed || session.closed);
-      runner.outlier.record(code);
-      if (!this.tryAgain(runner, code)) this.answer(code, details);
-    });
-    upstream.cork();
-    for (const piece of this.body) upstream.write(piece);
-    upstream.end();
+      return;
+    }
+    const downstream = this.downstream;
+    if (downstream.closed || downstream.destroyed) {
+      this.finish(grpc.status.CANCELLED, 'call cancelled by the caller');
+      return;
+    }
+    const trailers = responseHeadersFrom(answer.trailers);
+    downstream.respond(responseHeadersFrom(answer.headers), { waitForTrailers: true });
+    downstream.once('wantTrailers', () => downstream.sendTrailers(trailers));
+    for (const chunk of answer.data) downstream.write(chunk);
+    downstream.end();
+    if (this.wantsResponse()) {
+      this.response = answer.data;
+      this.responseFrameBytes = answer.bytes;
+    }
+    this.finish(code, details);
   }
 
   /** Starts another attempt when the policy allows one for `code`; true when it will. */
@@ -194,10 +195,6 @@ export class ForwardedInfer {
 
   private onDeadline(): void {
     if (this.done) return;
-    if (this.relay) {
-      this.relay.abort(grpc.status.DEADLINE_EXCEEDED, 'Deadline exceeded');
-      return;
-    }
     this.cancelUpstream();
     this.answer(grpc.status.DEADLINE_EXCEEDED, 'Deadline exceeded');
   }

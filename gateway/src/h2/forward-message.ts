@@ -3,17 +3,16 @@
  * answer, for callers that need the response bytes themselves rather than piped on (each
  * message of a ModelStreamInfer). Routing, retries and spans are as for a unary call.
  */
-import { constants, type ClientHttp2Session, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
+import { constants, type ClientHttp2Stream, type OutgoingHttpHeaders } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import { hidesUpstreamDetails, ServiceError, upstreamInternalDetails, type ErrorCode, type InferRequestHeader } from '@infermesh/common';
 import { MODEL_INFER_PATH } from '@infermesh/proto';
 import type { RunnerEndpoint } from '../RunnerEndpoint.js';
 import { modelVersionParts } from '../wire.js';
 import { FRAME_HEADER_BYTES, framePieces } from './GrpcFrameReader.js';
-import { isTrailersOnly, statusOf } from './grpc-headers.js';
 import { timeoutHeader } from './grpc-timeout.js';
 import type { H2InferDeps } from './H2InferDeps.js';
-import { resetStatus } from './reset-status.js';
+import { exchange, type RunnerAnswer } from './runner-exchange.js';
 
 /** One message to forward. */
 export interface MessageCall {
@@ -43,9 +42,17 @@ export async function forwardMessage(deps: H2InferDeps, call: MessageCall): Prom
     const runner = deps.router.pickRunner(call.header.modelName, call.version, tried ?? NONE_TRIED);
     call.trace.runner = runner.address;
     const outcome = await attempt(deps, runner, body, call);
+    if (outcome.code === grpc.status.OK) {
+      const response = messageOf(outcome);
+      if (response) {
+        runner.outlier.record(outcome.code);
+        return response;
+      }
+      outcome.code = grpc.status.INTERNAL;
+      outcome.details = 'the runner answered without one uncompressed message';
+    }
     runner.outlier.record(outcome.code);
-    if (outcome.code === grpc.status.OK) return outcome.response!;
-    const delay = outcome.beforeAnswer && !call.signal.aborted ? deps.retry.retryDelay(attempts, outcome.code, call.deadline) : undefined;
+    const delay = outcome.retryable && !call.signal.aborted ? deps.retry.retryDelay(attempts, outcome.code, call.deadline) : undefined;
     if (delay === undefined) {
       if (!hidesUpstreamDetails(outcome.code)) throw new ServiceError(outcome.code as ErrorCode, outcome.details);
       deps.logger.error({ runner: runner.address, code: grpc.status[outcome.code], details: outcome.details }, 'runner failed a ModelStreamInfer message');
@@ -56,62 +63,29 @@ export async function forwardMessage(deps: H2InferDeps, call: MessageCall): Prom
   }
 }
 
-interface Outcome {
-  code: grpc.status;
-  details: string;
-  response?: Buffer;
-  /** True when the runner refused the call before answering anything: safe to try elsewhere. */
-  beforeAnswer: boolean;
-}
-
-function attempt(deps: H2InferDeps, runner: RunnerEndpoint, body: readonly Buffer[], call: MessageCall): Promise<Outcome> {
-  return new Promise<Outcome>((resolve) => {
+function attempt(deps: H2InferDeps, runner: RunnerEndpoint, body: readonly Buffer[], call: MessageCall): Promise<RunnerAnswer> {
+  return new Promise<RunnerAnswer>((resolve) => {
     if (call.deadline !== Infinity) call.outgoing['grpc-timeout'] = timeoutHeader(call.deadline, Date.now());
-    let session: ClientHttp2Session;
-    let upstream;
+    let upstream: ClientHttp2Stream;
     try {
-      session = deps.sessions.get(runner.address);
-      upstream = session.request({ ...call.outgoing, ':path': MODEL_INFER_PATH });
+      upstream = exchange(deps.sessions.get(runner.address), { ...call.outgoing, ':path': MODEL_INFER_PATH }, body, deps.maxMessageBytes + FRAME_HEADER_BYTES, (answer) => {
+        runner.outstanding--;
+        call.signal.removeEventListener('abort', cancel);
+        resolve(answer);
+      });
     } catch (error) {
-      resolve({ code: grpc.status.UNAVAILABLE, details: `runner ${runner.address} unreachable: ${(error as Error).message}`, beforeAnswer: true });
+      resolve({ code: grpc.status.UNAVAILABLE, details: `runner ${runner.address} unreachable: ${(error as Error).message}`, retryable: true, data: [], bytes: 0 });
       return;
     }
     runner.outstanding++;
-    const chunks: Buffer[] = [];
-    let answered = false;
-    let final: IncomingHttpHeaders | undefined;
-    let failure: unknown;
     const cancel = () => upstream.close(constants.NGHTTP2_CANCEL);
     call.signal.addEventListener('abort', cancel, { once: true });
-    upstream.on('error', (error) => (failure = error));
-    upstream.once('response', (headers: IncomingHttpHeaders) => {
-      answered = true;
-      if (isTrailersOnly(headers)) final = headers;
-    });
-    upstream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    upstream.on('trailers', (trailers: IncomingHttpHeaders) => (final = trailers));
-    upstream.on('close', () => {
-      runner.outstanding--;
-      call.signal.removeEventListener('abort', cancel);
-      if (!final) {
-        const { code, details } = resetStatus(upstream.rstCode, failure, session.destroyed || session.closed);
-        resolve({ code, details, beforeAnswer: !answered });
-        return;
-      }
-      const { code, details } = statusOf(final);
-      if (code !== grpc.status.OK) {
-        resolve({ code, details, beforeAnswer: isTrailersOnly(final) });
-        return;
-      }
-      const frame = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-      if (frame.length < FRAME_HEADER_BYTES || frame[0] !== 0) {
-        resolve({ code: grpc.status.INTERNAL, details: 'the runner answered without one uncompressed message', beforeAnswer: false });
-        return;
-      }
-      resolve({ code, details, response: frame.subarray(FRAME_HEADER_BYTES), beforeAnswer: false });
-    });
-    upstream.cork();
-    for (const piece of body) upstream.write(piece);
-    upstream.end();
   });
+}
+
+/** The one uncompressed message of an OK answer, without its frame header; undefined when the runner sent anything else. */
+function messageOf(answer: RunnerAnswer): Buffer | undefined {
+  const frame = answer.data.length === 1 ? answer.data[0]! : Buffer.concat(answer.data, answer.bytes);
+  if (frame.length < FRAME_HEADER_BYTES || frame[0] !== 0) return undefined;
+  return frame.subarray(FRAME_HEADER_BYTES);
 }

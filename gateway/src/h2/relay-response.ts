@@ -5,33 +5,13 @@
  */
 import { constants, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import { status } from '@grpc/grpc-js';
-import { hidesUpstreamDetails, upstreamInternalDetails } from '@infermesh/common';
 import { isTrailersOnly, responseHeadersFrom, statusOf, statusTrailers, trailersOnly } from './grpc-headers.js';
 import { resetStatus } from './reset-status.js';
 
 /** What the owner of a relayed call hears. */
 export interface RelayHooks {
-  /** Each DATA chunk passed on, when the owner wants the response bytes. */
-  onData?: (chunk: Buffer) => void;
   /** The status the caller got; once, unless the caller went away first. */
   onEnd(code: status, details: string): void;
-  /**
-   * Given for a runner's answer: an UNKNOWN, INTERNAL or DATA_LOSS status reaches the caller
-   * with a generic message instead of the runner's, which is handed here (to be logged).
-   */
-  onHidden?: (code: status, details: string) => void;
-}
-
-/** `received` (trailers or trailers-only headers) for the caller: as they came, or with a runner's internals hidden. */
-function callerTrailers(received: IncomingHttpHeaders, hooks: RelayHooks, trailersOnlyAnswer: boolean): OutgoingHttpHeaders {
-  if (hooks.onHidden) {
-    const { code, details } = statusOf(received);
-    if (hidesUpstreamDetails(code)) {
-      hooks.onHidden(code, details);
-      return trailersOnlyAnswer ? trailersOnly(code, upstreamInternalDetails(code)) : statusTrailers(code, upstreamInternalDetails(code));
-    }
-  }
-  return responseHeadersFrom(received);
 }
 
 /** A running relay. */
@@ -50,7 +30,7 @@ export function answerStatus(downstream: ServerHttp2Stream, code: status, detail
 /** Relays the answer whose first `headers` just came on `upstream`. */
 export function relayResponse(upstream: ClientHttp2Stream, downstream: ServerHttp2Stream, headers: IncomingHttpHeaders, hooks: RelayHooks): Relay {
   if (isTrailersOnly(headers)) {
-    const sent = callerTrailers(headers, hooks, true);
+    const sent = responseHeadersFrom(headers);
     if (!downstream.closed && !downstream.destroyed) downstream.respond(sent, { endStream: true });
     const { code, details } = statusOf(sent as IncomingHttpHeaders);
     hooks.onEnd(code, details);
@@ -74,7 +54,7 @@ export function relayResponse(upstream: ClientHttp2Stream, downstream: ServerHtt
     hooks.onEnd(code, details);
   });
   upstream.on('trailers', (received: IncomingHttpHeaders) => {
-    if (!final) trailers = callerTrailers(received, hooks, false);
+    if (!final) trailers = responseHeadersFrom(received);
   });
   upstream.on('error', (error) => (failure = error));
   upstream.on('close', () => {
@@ -82,7 +62,6 @@ export function relayResponse(upstream: ClientHttp2Stream, downstream: ServerHtt
     const { code, details } = resetStatus(upstream.rstCode, failure);
     endWith(code, details);
   });
-  if (hooks.onData) upstream.on('data', hooks.onData);
   upstream.pipe(downstream);
   return {
     abort(code, details) {
