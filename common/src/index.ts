@@ -173,3 +173,11 @@ export {
   SINK_PUBLISHER_MUST_NOT_LOSE_CLOSE_MS,
   type SinkPublisherConfig,
 } from './config/sink-publisher-config.js';
+export { FRAME_HEADER_BYTES, framePieces, GrpcFrameReader, type UnaryMessage } from './h2/GrpcFrameReader.js';
+export { encodeGrpcMessage, isTrailersOnly, requestHeadersFor, responseHeadersFrom, statusOf, statusTrailers, trailersOnly } from './h2/grpc-headers.js';
+export { deadlineOf, startDeadline, timeoutHeader } from './h2/grpc-timeout.js';
+export { resetStatus } from './h2/reset-status.js';
+export { answerStatus, relayResponse, type Relay, type RelayHooks } from './h2/relay-response.js';
+export { relayStream, type ReadSoFar } from './h2/relay-stream.js';
+export { SESSION_MEMORY_MB, SessionPool } from './h2/SessionPool.js';
+export { startGrpcFront, type GrpcFront, type GrpcFrontOptions } from './h2/start-grpc-front.js';

@@ -12,9 +12,9 @@ import {
   type GatewaySettings,
   type PublisherSettings,
   type Logger,
+  SessionPool,
 } from '@infermesh/common';
 import type { ChannelCredentials } from '@grpc/grpc-js';
-import { SessionPool } from './h2/SessionPool.js';
 import { startH2Front } from './h2/start-h2-front.js';
 import { extensionHandlers, extensionNames } from './extensions/extension-handlers.js';
 import { gatewayHandlers, gatewayServiceDefinition } from './inference-service.js';

@@ -7,14 +7,17 @@ import {
   scanModelRepository,
   serviceMiddleware,
   startGrpcServer,
+  startGrpcFront,
   startHttpServer,
   TlsFiles,
+  type GrpcFront,
   withMiddleware,
   type Logger,
   type RunnerSettings,
 } from '@infermesh/common';
-import { runnerProto } from '@infermesh/proto';
-import { inferenceHandlers, runnerInferenceService } from './inference-service.js';
+import { MODEL_INFER_PATH, runnerProto } from '@infermesh/proto';
+import { serveModelInfer, type H2ModelInferDeps } from './h2-model-infer.js';
+import { inferenceHandlers, runnerInfer, runnerInferenceService, serializeInferResponse } from './inference-service.js';
 import { ModelLifecycle } from './ModelLifecycle.js';
 import { ModelStore } from './ModelStore.js';
 import { RegistryMembership } from './registry-membership.js';
@@ -44,6 +47,42 @@ export interface Runner {
 }
 
 /**
+ * The runner's port when `server` is 'http2': ModelInfer answered on node:http2 directly,
+ * every other method by the grpc-js server at `internal`.
+ */
+async function startFront(
+  config: RunnerConfig,
+  internal: string,
+  tls: TlsFiles | undefined,
+  store: ModelStore,
+  readRequest: H2ModelInferDeps['readRequest'],
+): Promise<GrpcFront> {
+  const deps: H2ModelInferDeps = {
+    maxMessageBytes: config.maxMessageBytes,
+    readRequest,
+    infer: runnerInfer(store, config),
+    serialize: serializeInferResponse,
+    logger: config.logger,
+    relay: (stream, headers, read) => front.relay(stream, headers, read),
+  };
+  const front: GrpcFront = await startGrpcFront({
+    host: config.host,
+    port: config.port,
+    internal,
+    ...(config.maxConcurrentStreams === undefined ? {} : { maxConcurrentStreams: config.maxConcurrentStreams }),
+    logger: config.logger,
+    ...(tls ? { tls, internalTls: tls } : {}),
+    claim: (stream, headers) => {
+      if (headers[':path'] !== MODEL_INFER_PATH || !String(headers['content-type'] ?? '').startsWith('application/grpc')) return false;
+      serveModelInfer(deps, stream, headers);
+      return true;
+    },
+  });
+  config.logger.info({ address: front.address, internal }, 'ModelInfer served on node:http2');
+  return front;
+}
+
+/**
  * Starts serving at once (ServerReady false until the initial load finishes) and loads
  * every version in the repository in the background; a version that fails to load is
  * reported FAILED and never stops the others.
@@ -69,21 +108,27 @@ export async function createRunner(config: RunnerConfig): Promise<Runner> {
   let ready = false;
   const isReady = () => ready;
   const tls = config.tls && new TlsFiles(config.tls, logger);
+  const inferenceService = runnerInferenceService(requestLimits);
+  const h2 = (config.server ?? 'http2') === 'http2';
   const server = await startGrpcServer({
     ...(tls ? { tls } : {}),
-    host: config.host,
-    port: config.port,
+    // Behind the HTTP/2 front, grpc-js serves the other methods on loopback only.
+    host: h2 ? '127.0.0.1' : config.host,
+    port: h2 ? 0 : config.port,
     maxReceiveMessageBytes: config.maxMessageBytes,
     maxSendMessageBytes: config.maxMessageBytes,
     maxConcurrentStreams: config.maxConcurrentStreams,
     services: [
-      { definition: runnerInferenceService(requestLimits), implementation: inferenceHandlers(store, logger, isReady, config) },
+      { definition: inferenceService, implementation: inferenceHandlers(store, logger, isReady, config) },
       {
         definition: runnerProto.RunnerControl.service,
         implementation: withMiddleware(runnerProto.RunnerControl.service, serviceMiddleware(logger), runnerControlHandlers(config, store, lifecycle, isReady)),
       },
     ],
   });
+
+  const front = h2 ? await startFront(config, server.address, tls, store, inferenceService.ModelInfer.requestDeserialize) : undefined;
+  const address = front?.address ?? server.address;
 
   const metricsServer =
     config.metricsPort === undefined
@@ -97,7 +142,7 @@ export async function createRunner(config: RunnerConfig): Promise<Runner> {
     membership = new RegistryMembership({
       registry: config.registry,
       name: config.name,
-      address: `${host}:${server.port}`,
+      address: `${host}:${front?.port ?? server.port}`,
       device: config.device,
       logger,
       security: { credentials: meshChannelCredentials(tls), ...(config.token === undefined ? {} : { token: config.token }) },
@@ -114,8 +159,8 @@ export async function createRunner(config: RunnerConfig): Promise<Runner> {
   if (metricsServer) logger.info({ address: metricsServer.address }, 'metrics listening');
 
   return {
-    port: server.port,
-    address: server.address,
+    port: front?.port ?? server.port,
+    address,
     metricsAddress: metricsServer?.address,
     store,
     loaded,
@@ -123,6 +168,7 @@ export async function createRunner(config: RunnerConfig): Promise<Runner> {
       // Leave the routes first, so gateways stop sending calls here.
       await membership?.leave();
       await metricsServer?.close();
+      await front?.close();
       await server.close();
       await loaded;
       await lifecycle.idle();

@@ -74,7 +74,7 @@ function malformedRequest(error: unknown): ServiceError {
  * limits), then the raw-form reader, then protobufjs. Never throws, as grpc-js would answer
  * INTERNAL: a refused request reaches the handler, which answers with why.
  */
-function inferRequestDeserializer(limits: RequestLimits, decode: (bytes: Buffer) => unknown): (bytes: Buffer) => ModelInferRequest__Output {
+export function inferRequestDeserializer(limits: RequestLimits, decode: (bytes: Buffer) => unknown): (bytes: Buffer) => ModelInferRequest__Output {
   return (bytes) => {
     try {
       checkInferRequest(bytes, limits);
@@ -83,6 +83,11 @@ function inferRequestDeserializer(limits: RequestLimits, decode: (bytes: Buffer)
       return refusedRequest(bytes, error);
     }
   };
+}
+
+/** A ModelInferResponse on the wire: raw answers by hand, any other through protobufjs. */
+export function serializeInferResponse(response: ModelInferResponse): Buffer {
+  return encodeInferResponse(response) ?? service.ModelInfer.responseSerialize(response);
 }
 
 /**
@@ -96,7 +101,7 @@ export function runnerInferenceService(limits: RequestLimits): typeof service {
     ModelInfer: {
       ...service.ModelInfer,
       requestDeserialize: inferRequestDeserializer(limits, service.ModelInfer.requestDeserialize),
-      responseSerialize: (response: ModelInferResponse) => encodeInferResponse(response) ?? service.ModelInfer.responseSerialize(response),
+      responseSerialize: serializeInferResponse,
     },
     ModelStreamInfer: {
       ...service.ModelStreamInfer,
@@ -114,19 +119,15 @@ type ColdMethods = Pick<
   'ModelConfig' | 'ModelStatistics' | 'ServerLive' | 'ServerReady' | 'ServerMetadata' | 'ModelReady' | 'ModelMetadata'
 >;
 
+/** One request; `signal` is its call's, shared by every request of a stream. */
+export type RunnerInfer = (request: ModelInferRequest__Output, metadata: Metadata, signal: AbortSignal) => Promise<ModelInferResponse>;
+
 /**
- * Handlers for one runner; `isReady` says whether the initial load has finished. Each
- * ModelInfer gets a server span continuing the caller's trace (queue, batch and compute
- * spans hang below it) and is counted in its version's metrics.
+ * How a runner answers one ModelInfer request, on either server: a server span continuing
+ * the caller's trace (queue, batch and compute spans hang below it), the version's metrics.
  */
-export function inferenceHandlers(
-  store: ModelStore,
-  logger: Logger,
-  isReady: () => boolean,
-  runner: { device: string },
-): GRPCInferenceServiceHandlers {
-  /** One request; `signal` is its call's, shared by every request of a stream. */
-  const infer = async (request: ModelInferRequest__Output, metadata: Metadata, signal: AbortSignal): Promise<ModelInferResponse> => {
+export function runnerInfer(store: ModelStore, runner: { device: string }): RunnerInfer {
+  return async (request, metadata, signal) => {
     const { span, ctx } = startServerSpan(MODEL_INFER_PATH, metadata, {
       'model.name': request.model_name,
       'model.version': request.model_version,
@@ -151,6 +152,20 @@ export function inferenceHandlers(
       throw error;
     }
   };
+}
+
+/**
+ * Handlers for one runner; `isReady` says whether the initial load has finished. Each
+ * ModelInfer gets a server span continuing the caller's trace (queue, batch and compute
+ * spans hang below it) and is counted in its version's metrics.
+ */
+export function inferenceHandlers(
+  store: ModelStore,
+  logger: Logger,
+  isReady: () => boolean,
+  runner: { device: string },
+): GRPCInferenceServiceHandlers {
+  const infer = runnerInfer(store, runner);
 
   // Methods off the hot path go through the service middleware, bound here once.
   const cold: ContextHandlers<ColdMethods, ServiceCallContext> = {

@@ -36,7 +36,7 @@ export interface RunnerFixture {
  * Example models, `identity_<datatype>` for every datatype, and `broken` (an invalid
  * model.onnx) next to them, served by one runner on a free port.
  */
-export async function startRunnerFixture(options: { maxTensorElements?: number; maxMessageBytes?: number } = {}): Promise<RunnerFixture> {
+export async function startRunnerFixture(options: { maxTensorElements?: number; maxMessageBytes?: number; server?: 'grpc-js' | 'http2' } = {}): Promise<RunnerFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'infermesh-runner-'));
   await writeExampleModels(dir);
   for (const [datatype, elemType] of Object.entries(IDENTITY_TYPES)) {
@@ -47,6 +47,7 @@ export async function startRunnerFixture(options: { maxTensorElements?: number; 
   return serveRepository(dir, 'cpu', {
     maxMessageBytes: options.maxMessageBytes ?? 64 * 1024 * 1024,
     maxTensorElements: options.maxTensorElements ?? 1 << 24,
+    ...(options.server ? { server: options.server } : {}),
   });
 }
 
@@ -54,7 +55,7 @@ export async function startRunnerFixture(options: { maxTensorElements?: number; 
 async function serveRepository(
   dir: string,
   device: string,
-  limits: { maxMessageBytes: number; maxTensorElements: number },
+  limits: { maxMessageBytes: number; maxTensorElements: number; server?: 'grpc-js' | 'http2' },
 ): Promise<RunnerFixture> {
   const runner = await createRunner({
     name: 'test',

@@ -120,6 +120,7 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
         maxTensorElements: limits.maxTensorElements,
         requestLimits: limits,
         maxConcurrentStreams: limits.maxConcurrentStreams,
+        server: entry.server,
         metricsPort: entry.metricsPort,
         ...registry,
         ...(tls ? { tls } : {}),

@@ -16,6 +16,8 @@ export const runnerEntrySchema = z
     modelRepository: z.string().min(1).optional(),
     /** ORT intra-op threads per model instance; 0 lets onnxruntime choose. */
     intraOpThreads: z.number().int().min(0).max(256).default(0),
+    /** What serves the runner's port: ModelInfer on node:http2 (in front of grpc-js for the other methods), or grpc-js alone. */
+    server: z.enum(['grpc-js', 'http2']).default('http2'),
     /** HTTP port of the runner's Prometheus metrics (/metrics); 0 picks a free one. */
     metricsPort: z.number().int().min(0).max(65_535).default(0),
   })

@@ -26,6 +26,8 @@ export interface RunnerSettings {
   requestLimits?: RequestLimits;
   /** Streams per client connection (limits.maxConcurrentStreams); default 1000. */
   maxConcurrentStreams?: number;
+  /** What serves its port: ModelInfer on node:http2 in front of grpc-js, or grpc-js alone; default 'http2'. */
+  server?: 'grpc-js' | 'http2';
   /** HTTP port of /metrics; 0 picks a free one. */
   metricsPort: number;
   /** The registry's host:port (INFERMESH_REGISTRY_ADDRESS), when the runner registers with one. */

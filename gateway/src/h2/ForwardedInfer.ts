@@ -8,18 +8,14 @@
 import { constants, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import { trace as otelTrace, type Context, type Span } from '@opentelemetry/api';
-import { assertModelAllowed, endSpan, hidesUpstreamDetails, upstreamInternalDetails, injectHeaders, reportError, spansCanRecord, startChildSpan, startServerSpan, traceparentOf, readInferRequestHeader, type InferRequestHeader, type Principal } from '@infermesh/common';
+import { answerStatus, assertModelAllowed, endSpan, FRAME_HEADER_BYTES, framePieces, GrpcFrameReader, hidesUpstreamDetails, type InferRequestHeader, injectHeaders, type Principal, readInferRequestHeader, reportError, responseHeadersFrom, spansCanRecord, startChildSpan, startDeadline, startServerSpan, timeoutHeader, traceparentOf, type UnaryMessage, upstreamInternalDetails } from '@infermesh/common';
 import { MODEL_INFER_PATH } from '@infermesh/proto';
 import type { RunnerEndpoint } from '../RunnerEndpoint.js';
 import { modelVersionParts } from '../wire.js';
 import { http2CallHeaders } from '../CallHeaders.js';
 import type { InferEvent } from '../InferObserver.js';
 import { firstValue, lazyMetadata } from './call-metadata.js';
-import { FRAME_HEADER_BYTES, framePieces, GrpcFrameReader, type UnaryMessage } from './GrpcFrameReader.js';
-import { responseHeadersFrom } from './grpc-headers.js';
-import { startDeadline, timeoutHeader } from './grpc-timeout.js';
 import type { H2InferDeps } from './H2InferDeps.js';
-import { answerStatus } from './relay-response.js';
 import { exchange, type RunnerAnswer } from './runner-exchange.js';
 
 const NONE_TRIED: ReadonlySet<RunnerEndpoint> = new Set();

@@ -7,18 +7,14 @@
  */
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
-import { assertModelAllowed, endSpan, injectHeaders, reportError, spansCanRecord, startServerSpan, toGrpcStatus, traceparentOf, readInferRequestHeader, type InferRequestHeader, type Principal } from '@infermesh/common';
+import { answerStatus, assertModelAllowed, endSpan, FRAME_HEADER_BYTES, framePieces, type InferRequestHeader, injectHeaders, type Principal, readInferRequestHeader, reportError, spansCanRecord, startDeadline, startServerSpan, statusTrailers, toGrpcStatus, traceparentOf } from '@infermesh/common';
 import { MODEL_INFER_PATH, MODEL_STREAM_INFER_PATH } from '@infermesh/proto';
 import { STREAM_MAX_IN_FLIGHT, streamErrorResponse, wrapStreamResponse } from '../wire.js';
 import { http2CallHeaders } from '../CallHeaders.js';
 import type { InferEvent } from '../InferObserver.js';
 import { firstValue, lazyMetadata } from './call-metadata.js';
 import { forwardMessage } from './forward-message.js';
-import { FRAME_HEADER_BYTES, framePieces } from './GrpcFrameReader.js';
-import { statusTrailers } from './grpc-headers.js';
-import { startDeadline } from './grpc-timeout.js';
 import type { H2InferDeps } from './H2InferDeps.js';
-import { answerStatus } from './relay-response.js';
 
 
 export class ForwardedStream {

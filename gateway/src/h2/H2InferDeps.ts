@@ -4,8 +4,7 @@ import type { Logger, RetryPolicy } from '@infermesh/common';
 import type { ObserverNotifier } from '../notify-observers.js';
 import type { Router } from '../Router.js';
 import type { RunnerHeaders } from '../runner-headers.js';
-import type { ReadSoFar } from './relay-stream.js';
-import type { SessionPool } from './SessionPool.js';
+import { type ReadSoFar, type SessionPool } from '@infermesh/common';
 
 export interface H2InferDeps {
   router: Router;

@@ -5,12 +5,10 @@
  */
 import { constants, type ClientHttp2Stream, type OutgoingHttpHeaders } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
-import { hidesUpstreamDetails, ServiceError, upstreamInternalDetails, type ErrorCode, type InferRequestHeader } from '@infermesh/common';
+import { type ErrorCode, FRAME_HEADER_BYTES, framePieces, hidesUpstreamDetails, type InferRequestHeader, ServiceError, timeoutHeader, upstreamInternalDetails } from '@infermesh/common';
 import { MODEL_INFER_PATH } from '@infermesh/proto';
 import type { RunnerEndpoint } from '../RunnerEndpoint.js';
 import { modelVersionParts } from '../wire.js';
-import { FRAME_HEADER_BYTES, framePieces } from './GrpcFrameReader.js';
-import { timeoutHeader } from './grpc-timeout.js';
 import type { H2InferDeps } from './H2InferDeps.js';
 import { exchange, type RunnerAnswer } from './runner-exchange.js';
 

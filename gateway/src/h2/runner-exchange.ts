@@ -6,8 +6,7 @@
  */
 import { constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
-import { isTrailersOnly, statusOf } from './grpc-headers.js';
-import { resetStatus } from './reset-status.js';
+import { isTrailersOnly, resetStatus, statusOf } from '@infermesh/common';
 
 /** A runner's answer to one attempt, or how the attempt broke. */
 export interface RunnerAnswer {

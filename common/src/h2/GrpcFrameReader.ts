@@ -3,7 +3,7 @@
  * (1 byte compressed flag, 4 bytes big-endian length, the bytes), refusing an oversize
  * message as soon as its frame header arrives, as grpc-js does.
  */
-import { ServiceError } from '@infermesh/common';
+import { ServiceError } from '../errors/ServiceError.js';
 
 /** Bytes of a gRPC frame header. */
 export const FRAME_HEADER_BYTES = 5;

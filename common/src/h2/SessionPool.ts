@@ -1,7 +1,9 @@
 /** One HTTP/2 client session per address, opened on first use and again after it closes or gets GOAWAY. */
 import * as http2 from 'node:http2';
 import type { ConnectionOptions } from 'node:tls';
-import { ServiceError, type Logger, type TlsFiles } from '@infermesh/common';
+import { ServiceError } from '../errors/ServiceError.js';
+import type { Logger } from '../log/logger.js';
+import type { TlsFiles } from '../tls/TlsFiles.js';
 
 /** Enough for a few concurrent max-size messages per session (nghttp2's default is 10 MB). */
 export const SESSION_MEMORY_MB = 256;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, ServiceError } from '@infermesh/common';
+import { ErrorCode } from '../errors/ErrorCode.js';
+import { ServiceError } from '../errors/ServiceError.js';
 import { framePieces, GrpcFrameReader } from './GrpcFrameReader.js';
 
 const message = Buffer.from('a ModelInferRequest, as far as the reader cares');
