@@ -152,6 +152,7 @@ export {
   createMetricsRegistry,
   metricsRoute,
   startHttpServer,
+  type FallbackHandler,
   type Route,
   type StartedHttpServer,
 } from './metrics/http-server.js';

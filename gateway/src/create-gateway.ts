@@ -16,6 +16,7 @@ import {
 } from '@infermesh/common';
 import type { ChannelCredentials } from '@grpc/grpc-js';
 import { startH2Front } from './h2/start-h2-front.js';
+import { restApi } from './rest/rest-api.js';
 import { extensionHandlers, extensionNames } from './extensions/extension-handlers.js';
 import { gatewayHandlers, gatewayServiceDefinition } from './inference-service.js';
 import type { InferObserver } from './InferObserver.js';
@@ -129,6 +130,9 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
       })
     : undefined;
   if (front) config.logger.info({ address: front.address, internal: server.address }, 'ModelInfer forwarded at the HTTP/2 level');
+  // The REST API calls the grpc-js server on loopback, with the TLS that server listens with.
+  const serverTls = h2 ? meshTls : publicTls;
+  const rest = restApi({ target: `127.0.0.1:${server.port}`, maxBodyBytes: config.maxMessageBytes, logger: config.logger, ...(serverTls ? { tls: serverTls } : {}) });
   const http =
     config.httpPort === undefined
       ? undefined
@@ -136,9 +140,10 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
           host: config.host,
           port: config.httpPort,
           routes: statusRoutes(pool, stats, () => router.rollouts()),
+          fallback: rest.handle,
           ...(publicTls ? { tls: publicTls } : {}),
         });
-  if (http) config.logger.info({ address: http.address }, 'status page and metrics listening');
+  if (http) config.logger.info({ address: http.address }, 'status page, metrics and the REST API (/v2) listening');
   return {
     port: front?.port ?? server.port,
     address: front?.address ?? server.address,
@@ -148,6 +153,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
     httpAddress: http?.address,
     async close() {
       await http?.close();
+      rest.close();
       await front?.close();
       await server.close();
       link?.close();

@@ -70,7 +70,7 @@ export type { InferParameter, InferParameter__Output } from './gen/inference/Inf
 export type { ModelMetadataResponse, ModelMetadataResponse__Output } from './gen/inference/ModelMetadataResponse.js';
 export type { ModelMetadataRequest__Output } from './gen/inference/ModelMetadataRequest.js';
 export type { ModelReadyRequest__Output } from './gen/inference/ModelReadyRequest.js';
-export type { ServerMetadataResponse } from './gen/inference/ServerMetadataResponse.js';
+export type { ServerMetadataResponse, ServerMetadataResponse__Output } from './gen/inference/ServerMetadataResponse.js';
 export type { RunnerControlHandlers, RunnerControlClient } from './gen/infermesh/runner/v1/RunnerControl.js';
 export type { StatusResponse, StatusResponse__Output } from './gen/infermesh/runner/v1/StatusResponse.js';
 export type { ModelVersionStatus, ModelVersionStatus__Output } from './gen/infermesh/runner/v1/ModelVersionStatus.js';

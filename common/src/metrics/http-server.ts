@@ -31,12 +31,22 @@ export function metricsRoute(registry: Registry): Route {
   };
 }
 
-/** Serves `routes` (exact paths, GET only); anything else is 404. */
-export async function startHttpServer(options: { host: string; port: number; routes: Record<string, Route>; tls?: TlsFiles }): Promise<StartedHttpServer> {
+/** Answers a request no route takes; false when it does not either (the server answers 404 or 405). */
+export type FallbackHandler = (request: IncomingMessage, response: ServerResponse) => boolean;
+
+/** Serves `routes` (exact paths, GET only), then `fallback` (any method, any path); anything else is 404. */
+export async function startHttpServer(options: {
+  host: string;
+  port: number;
+  routes: Record<string, Route>;
+  fallback?: FallbackHandler;
+  tls?: TlsFiles;
+}): Promise<StartedHttpServer> {
   const answer: RequestListener = (request, response) => {
     const path = (request.url ?? '/').split('?')[0]!;
-    const route = options.routes[path];
-    if (request.method !== 'GET' || !route) {
+    const route = request.method === 'GET' ? options.routes[path] : undefined;
+    if (!route) {
+      if (options.fallback?.(request, response)) return;
       response.writeHead(request.method === 'GET' ? 404 : 405, { 'content-type': 'text/plain' });
       response.end(request.method === 'GET' ? `no page at ${path}\n` : 'only GET is served\n');
       return;
