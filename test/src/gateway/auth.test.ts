@@ -79,7 +79,7 @@ describe.each(['http2', 'grpc-js'] as const)('bearer tokens with %s forwarding',
       jwt: { publicKey: path.join(dir, 'jwt.pem'), issuer: 'https://issuer.test', algorithms: ['ES256'], clockToleranceSec: 0 },
     });
     // The runner is reached through the recorder, which keeps what the gateway sends it.
-    gateway = await startGatewayInProcess([recorder.address], { forwarding, auth, passThroughHeaders: ['x-user'] });
+    gateway = await startGatewayInProcess([recorder.address], { forwarding, auth, passThroughHeaders: ['x-user'], httpPort: 0 });
   }, 60_000);
 
   afterAll(async () => {
@@ -102,6 +102,23 @@ describe.each(['http2', 'grpc-js'] as const)('bearer tokens with %s forwarding',
     expect(inferCalls[0]!['x-user']).toBe('u1');
     expect(recorder.calls.some((headers) => String(headers[':path']).endsWith('/ModelMetadata'))).toBe(true);
     for (const headers of recorder.calls) expect(headers.authorization).toBeUndefined();
+  });
+
+  it('holds the REST API to the same tokens', async () => {
+    const infer = (headers: Record<string, string>) =>
+      fetch(`http://${gateway.httpAddress}/v2/models/mlp/infer`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ inputs: [{ name: 'input', shape: [1, 64], datatype: 'FP32', data: new Array(64).fill(0.5) }] }),
+      });
+    const missing = await infer({});
+    expect(missing.status).toBe(401);
+    expect(((await missing.json()) as { error: string }).error).toContain('missing bearer token');
+    expect((await infer({ authorization: `Bearer ${OTHER_ONLY}` })).status).toBe(403);
+    const allowed = await infer({ authorization: `Bearer ${MLP_ONLY}` });
+    expect(allowed.status).toBe(200);
+    expect(((await allowed.json()) as { model_name: string }).model_name).toBe('mlp');
+    expect((await fetch(`http://${gateway.httpAddress}/v2/health/live`)).status).toBe(200);
   });
 
   it('keeps health checks open', async () => {
