@@ -16,7 +16,7 @@ import type { Gateway } from '@infermesh/gateway';
 import type { Runner } from '@infermesh/runners';
 import { exampleRepository } from '@infermesh/testkit';
 import { startGatewayInProcess, startRunnerInProcess } from '../harness/index.js';
-import { startHeaderRecorder, type HeaderRecorder } from './header-recorder.js';
+import { startRunnerRelay, type RunnerRelay } from './runner-relay.js';
 
 const input = { input: { datatype: 'FP32' as const, shape: [1, 64], data: new Float32Array(64).fill(0.5) } };
 const ADMIN = 'admin-token-0123456789abcdef';
@@ -26,7 +26,7 @@ const OTHER_ONLY = 'other-only-token-012345678';
 let dir: string;
 let repo: Awaited<ReturnType<typeof exampleRepository>>;
 let runner: Runner;
-let recorder: HeaderRecorder;
+let recorder: RunnerRelay;
 let signingKey: CryptoKey;
 let forgingKey: CryptoKey;
 
@@ -44,7 +44,7 @@ beforeAll(async () => {
   await writeFile(path.join(dir, 'jwt.pem'), await exportSPKI(keys.publicKey));
   repo = await exampleRepository();
   runner = await startRunnerInProcess(repo.dir);
-  recorder = await startHeaderRecorder(runner.address);
+  recorder = await startRunnerRelay(runner.address);
 }, 60_000);
 
 afterAll(async () => {
