@@ -143,7 +143,7 @@ export function checkInferRequest(buf: Buffer, limits: RequestLimits): void {
   let typed = 0;
   forEachField(buf, 0, buf.length, INFER_REQUEST, (field, wireType, _fieldStart, valueStart, valueEnd) => {
     if (field <= INFER_REQUEST_FIELDS.id) {
-      checkRoutingField(field, wireType);
+      checkRoutingField(field, wireType, buf, valueStart, valueEnd);
       return;
     }
     if (field > INFER_REQUEST_FIELDS.rawInputContents) return;
