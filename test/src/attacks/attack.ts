@@ -41,10 +41,13 @@ export interface Attack<T extends Target = Target> {
 /** The name of a gRPC status code. */
 export const codeName = (code: number): string => grpc.status[code] ?? `status ${code}`;
 
-/** How an answer made by hand is counted: its status, else its reset, else its error. */
+/** HTTP/2 error codes by number (RFC 9113 section 7). */
+const HTTP2_ERRORS = ['NO_ERROR', 'PROTOCOL_ERROR', 'INTERNAL_ERROR', 'FLOW_CONTROL_ERROR', 'SETTINGS_TIMEOUT', 'STREAM_CLOSED', 'FRAME_SIZE_ERROR', 'REFUSED_STREAM', 'CANCEL', 'COMPRESSION_ERROR', 'CONNECT_ERROR', 'ENHANCE_YOUR_CALM', 'INADEQUATE_SECURITY', 'HTTP_1_1_REQUIRED'];
+
+/** How an answer made by hand is counted: its status, else its reset (`RST REFUSED_STREAM`), else its error. */
 export function answerName(answer: RawAnswer): string {
   if (answer.status !== undefined) return codeName(answer.status);
-  if (answer.rstCode !== undefined) return `RST ${answer.rstCode}`;
+  if (answer.rstCode !== undefined) return `RST ${HTTP2_ERRORS[answer.rstCode] ?? answer.rstCode}`;
   return `no status (${answer.error ?? 'stream closed'})`;
 }
 

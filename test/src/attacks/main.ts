@@ -55,6 +55,13 @@ interface AttackRow {
   note: string;
 }
 
+/** A note as one table cell: whitespace runs (grpc-js's multi-line details) as one space, at most NOTE_CHARS. */
+const NOTE_CHARS = 160;
+const oneLine = (text: string) => {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > NOTE_CHARS ? `${flat.slice(0, NOTE_CHARS - 1)}…` : flat;
+};
+
 const rows: AttackRow[] = [];
 const failures: string[] = [];
 
@@ -62,6 +69,7 @@ const failures: string[] = [];
 async function runAll<T extends Target>(target: T, attacks: Attack<T>[]): Promise<void> {
   for (const attack of attacks) {
     process.stderr.write(`attacks: ${attack.name} ...\n`);
+    const started = performance.now();
     let outcome: AttackOutcome;
     let memory: MemoryReport;
     try {
@@ -77,9 +85,10 @@ async function runAll<T extends Target>(target: T, attacks: Attack<T>[]): Promis
       const growth = peak - (memory.startMiB[label] ?? peak);
       if (growth > GROWTH_LIMIT_MIB) rowFailures.push(`${label} grew by ${growth.toFixed(0)} MiB, over ${GROWTH_LIMIT_MIB} MiB`);
     }
+    process.stderr.write(`attacks: ${attack.name}: ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
     const after = (await validCallFails(target.caller)) ?? '';
     if (after) rowFailures.push(`the valid call after it: ${after}`);
-    rows.push({ attack: attack.name, sent: attack.sent, count: outcome.count, codes: outcome.codes, memory, after, failures: rowFailures, note: outcome.note ?? '' });
+    rows.push({ attack: attack.name, sent: attack.sent, count: outcome.count, codes: outcome.codes, memory, after, failures: rowFailures, note: oneLine(outcome.note ?? '') });
     for (const failure of rowFailures) failures.push(`${attack.name}: ${failure}`);
   }
 }

@@ -61,46 +61,60 @@ function decodeMessage(value: unknown): string {
   }
 }
 
+/** A call whose request side the caller writes: its stream, its answer so far, and its answer once the stream closes. */
+export interface OpenCall {
+  stream: http2.ClientHttp2Stream;
+  received: RawAnswer;
+  answer: Promise<RawAnswer>;
+}
+
+/** Opens a gRPC call to `path` (HEADERS only); the caller writes and ends the request. */
+export function openCall(session: http2.ClientHttp2Session, path: string, headers: http2.OutgoingHttpHeaders = {}): OpenCall {
+  const answer: RawAnswer = { message: '', data: Buffer.alloc(0) };
+  const chunks: Buffer[] = [];
+  const stream = session.request({ ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers', ...headers }, { endStream: false });
+  const take = (received: http2.IncomingHttpHeaders) => {
+    if (received['grpc-status'] === undefined) return;
+    answer.status = Number(received['grpc-status']);
+    answer.message = decodeMessage(received['grpc-message']);
+  };
+  stream.on('response', take);
+  stream.on('trailers', take);
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+  stream.on('error', (error: Error) => (answer.error ??= error.message));
+  const closed = new Promise<RawAnswer>((resolve) =>
+    stream.on('close', () => {
+      answer.data = Buffer.concat(chunks);
+      if (stream.rstCode !== undefined && stream.rstCode !== http2.constants.NGHTTP2_NO_ERROR) answer.rstCode = stream.rstCode;
+      resolve(answer);
+    }),
+  );
+  return { stream, received: answer, answer: closed };
+}
+
 /**
- * Opens a call to `path` and writes `body` (already framed) with `end` unless `keepOpen`;
- * resolves when the stream closes, or with `error: 'timeout'` after `timeoutMs` (the stream
- * is then cancelled).
+ * A unary call: opens it, writes `body` (already framed) and ends the request; resolves when
+ * the stream closes, or with `error: 'timeout'` after `timeoutMs` (the stream is then cancelled).
  */
-export function rawCall(
+export async function rawCall(
   session: http2.ClientHttp2Session,
   path: string,
   body: Buffer,
   options: { headers?: http2.OutgoingHttpHeaders; timeoutMs?: number } = {},
 ): Promise<RawAnswer> {
-  return new Promise((resolve) => {
-    const answer: RawAnswer = { message: '', data: Buffer.alloc(0) };
-    const chunks: Buffer[] = [];
-    let stream: http2.ClientHttp2Stream;
-    try {
-      stream = session.request({ ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers', ...options.headers });
-    } catch (error) {
-      resolve({ ...answer, error: (error as Error).message });
-      return;
-    }
-    const timer = setTimeout(() => {
-      answer.error = 'timeout';
-      stream.close(http2.constants.NGHTTP2_CANCEL);
-    }, options.timeoutMs ?? 30_000);
-    const take = (headers: http2.IncomingHttpHeaders) => {
-      if (headers['grpc-status'] === undefined) return;
-      answer.status = Number(headers['grpc-status']);
-      answer.message = decodeMessage(headers['grpc-message']);
-    };
-    stream.on('response', take);
-    stream.on('trailers', take);
-    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    stream.on('error', (error: Error) => (answer.error ??= error.message));
-    stream.on('close', () => {
-      clearTimeout(timer);
-      answer.data = Buffer.concat(chunks);
-      if (stream.rstCode !== undefined && stream.rstCode !== http2.constants.NGHTTP2_NO_ERROR) answer.rstCode = stream.rstCode;
-      resolve(answer);
-    });
-    stream.end(body);
-  });
+  let call: OpenCall;
+  try {
+    call = openCall(session, path, options.headers);
+  } catch (error) {
+    return { message: '', data: Buffer.alloc(0), error: (error as Error).message };
+  }
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    call.stream.close(http2.constants.NGHTTP2_CANCEL);
+  }, options.timeoutMs ?? 30_000);
+  call.stream.end(body);
+  const answer = await call.answer;
+  clearTimeout(timer);
+  return timedOut ? { ...answer, error: 'timeout' } : answer;
 }
