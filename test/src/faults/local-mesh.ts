@@ -3,6 +3,7 @@
  * temporary data folder and free loopback ports, with the embedded config's services (two
  * CPU runners under a supervisor, the registry, the sink with its jsonl destination, the
  * gateway). Processes are found through /proc, as an operator would find them with `ps`.
+ * The fault suite and the attack suite both run against it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
