@@ -33,9 +33,9 @@ export function modelVersionParts(buf: Buffer, version: string): Buffer[] {
   let insertAt = 0;
   let sawVersion = false;
   let from = 0;
-  forEachField(buf, 0, buf.length, INFER_REQUEST, (field, wireType, start, _valueStart, end) => {
+  forEachField(buf, 0, buf.length, INFER_REQUEST, (field, wireType, start, valueStart, end) => {
     if (field !== FIELD_MODEL_VERSION) return;
-    checkRoutingField(field, wireType);
+    checkRoutingField(field, wireType, buf, valueStart, end);
     if (start > from) kept.push(buf.subarray(from, start));
     if (!sawVersion) insertAt = kept.length;
     sawVersion = true;

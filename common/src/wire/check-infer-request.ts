@@ -79,7 +79,8 @@ function contentsElements(buf: Buffer, field: number, wireType: number, valueSta
   const spec = CONTENTS_FIELDS[field];
   if (spec === undefined) return 0;
   if (wireType === spec.unpacked) return 1;
-  expectWireType(`InferTensorContents field ${field} (${spec.name})`, wireType, spec.unpacked, LD);
+  // bytes_contents' elements are length-delimited themselves: named once in the refusal.
+  expectWireType(`InferTensorContents field ${field} (${spec.name})`, wireType, ...new Set([spec.unpacked, LD]));
   const length = end - valueStart;
   if (spec.fixedBytes !== undefined) return Math.ceil(length / spec.fixedBytes);
   return countPackedVarints(buf, valueStart, end, INFER_REQUEST);
@@ -142,7 +143,7 @@ export function checkInferRequest(buf: Buffer, limits: RequestLimits): void {
   let typed = 0;
   forEachField(buf, 0, buf.length, INFER_REQUEST, (field, wireType, _fieldStart, valueStart, valueEnd) => {
     if (field <= INFER_REQUEST_FIELDS.id) {
-      checkRoutingField(field, wireType);
+      checkRoutingField(field, wireType, buf, valueStart, valueEnd);
       return;
     }
     if (field > INFER_REQUEST_FIELDS.rawInputContents) return;

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { inferenceProto, type ModelInferRequest__Output } from '@infermesh/proto';
+import { DEFAULT_REQUEST_LIMITS } from '../config/limits-config.js';
+import { checkInferRequest } from './check-infer-request.js';
 import { readInferRequestHeader } from './infer-request-header.js';
 
 const { service } = inferenceProto.GRPCInferenceService;
@@ -45,6 +47,16 @@ describe('readInferRequestHeader', () => {
   ])('refuses a routing field with the wrong wire type (%s) with INVALID_ARGUMENT naming it', (_case, suffix, details) => {
     const bytes = Buffer.concat([serializeRequest({ model_name: 'A', raw_input_contents: [Buffer.alloc(8)] }), suffix]);
     expect(() => readInferRequestHeader(bytes)).toThrowError(expect.objectContaining({ code: 3, details: expect.stringMatching(details) }));
+  });
+
+  it.each([
+    ['model_name', 1],
+    ['model_version', 2],
+    ['id', 3],
+  ])('refuses %s that is not UTF-8 with INVALID_ARGUMENT naming it (a decoder would make other characters of it)', (name, field) => {
+    const bytes = Buffer.concat([serializeRequest({ model_name: 'simple' }), Buffer.from([(field << 3) | 2, 3, 0x41, 0xff, 0xfe])]);
+    expect(() => readInferRequestHeader(bytes)).toThrowError(expect.objectContaining({ code: 3, details: `ModelInferRequest field ${field} (${name}) is not valid UTF-8` }));
+    expect(() => checkInferRequest(bytes, DEFAULT_REQUEST_LIMITS)).toThrowError(expect.objectContaining({ details: `ModelInferRequest field ${field} (${name}) is not valid UTF-8` }));
   });
 
   it('takes the last occurrence of a repeated routing field, as protobufjs decodes it', () => {

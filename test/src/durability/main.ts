@@ -8,6 +8,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { DurabilityRow } from './delivery-count.js';
 import { destinationOutage, eioOnWrite, flippedByte, fullDisk, killDuringWrites } from './faults.js';
+import { printTable } from '../harness/print-table.js';
 
 const faults: [string, () => Promise<DurabilityRow[]>][] = [
   ['kill -9 during writes', () => killDuringWrites()],
@@ -35,12 +36,10 @@ for (const [name, run] of chosen) {
 }
 
 const header = ['fault', 'destination', 'acknowledged', 'delivered', 'quarantined', 'lost', 'duplicated', 'recover ms', 'note'];
-const table = [header, ...rows.map((r) => [r.fault, r.destination, r.acknowledged, r.delivered, r.quarantined, r.lost, r.duplicated, r.recoverMs, r.note].map(String))];
-const widths = header.map((_, i) => Math.max(...table.map((cells) => cells[i]!.length)));
-for (const [index, cells] of table.entries()) {
-  process.stdout.write(`${cells.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')}\n`);
-  if (index === 0) process.stdout.write(`${widths.map((width) => '-'.repeat(width)).join('-|-')}\n`);
-}
+printTable(
+  header,
+  rows.map((r) => [r.fault, r.destination, r.acknowledged, r.delivered, r.quarantined, r.lost, r.duplicated, r.recoverMs, r.note].map(String)),
+);
 if (process.env.DURABILITY_JSON) await writeFile(process.env.DURABILITY_JSON, JSON.stringify(rows, null, 2));
 
 const lost = rows.filter((r) => r.lost > 0);

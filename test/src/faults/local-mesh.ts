@@ -3,6 +3,7 @@
  * temporary data folder and free loopback ports, with the embedded config's services (two
  * CPU runners under a supervisor, the registry, the sink with its jsonl destination, the
  * gateway). Processes are found through /proc, as an operator would find them with `ps`.
+ * The fault suite and the attack suite both run against it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -33,6 +34,7 @@ export interface UpEvent {
 export interface LocalMesh {
   dataDir: string;
   gateway: string;
+  registry: string;
   /** The runners' addresses, in config order. */
   runners: string[];
   /** Folder of the sink's jsonl destination. */
@@ -83,8 +85,9 @@ function processes(): ProcessEntry[] {
   return entries;
 }
 
-export async function startLocalMesh(): Promise<LocalMesh> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'infermesh-faults-'));
+/** `extraConfig`: top-level config sections laid over the embedded ones (e.g. `limits`). */
+export async function startLocalMesh(extraConfig: Record<string, unknown> = {}): Promise<LocalMesh> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'infermesh-local-mesh-'));
   const [runner0, runner1, gateway, httpPort, registry, sink] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   const runnerEntry = (name: string, port: number) => ({ name, device: 'cpu', host: '127.0.0.1', port, intraOpThreads: 1, modelRepository: path.join(dataDir, 'runner-repository') });
   const config = {
@@ -94,6 +97,7 @@ export async function startLocalMesh(): Promise<LocalMesh> {
     gateway: { host: '127.0.0.1', port: gateway, httpPort, runnerRefreshMs: 1000 },
     registry: { host: '127.0.0.1', port: registry, leaseMs: 6000, unloadDelayMs: 10000 },
     sink: { host: '127.0.0.1', port: sink, metricsPort: null, publisher: { headers: ['*'] }, destinations: [{ name: 'predictions', type: 'jsonl' }] },
+    ...extraConfig,
   };
   const configFile = path.join(dataDir, 'infermesh.json');
   await writeFile(configFile, JSON.stringify(config, null, 2));
@@ -143,6 +147,7 @@ export async function startLocalMesh(): Promise<LocalMesh> {
   return {
     dataDir,
     gateway: `127.0.0.1:${gateway}`,
+    registry: `127.0.0.1:${registry}`,
     runners: [`127.0.0.1:${runner0}`, `127.0.0.1:${runner1}`],
     predictionsDir: path.join(dataDir, 'predictions'),
     events,

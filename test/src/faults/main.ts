@@ -11,6 +11,7 @@
 import { writeFile } from 'node:fs/promises';
 import { faults, runFault, type FaultRow } from './faults.js';
 import { startLocalMesh } from './local-mesh.js';
+import { printTable } from '../harness/print-table.js';
 
 const only = process.argv.slice(2).join(' ');
 const chosen = only ? faults.filter((fault) => fault.name.includes(only)) : faults;
@@ -39,12 +40,10 @@ try {
 }
 
 const header = ['fault', 'calls', 'failed', 'lost records', 'recovery ms', 'ok', 'note'];
-const table = [header, ...rows.map((r) => [r.fault, r.calls, r.failed, r.lost, r.recoverMs, r.ok ? 'yes' : 'NO', r.note].map(String))];
-const widths = header.map((_, i) => Math.max(...table.map((cells) => cells[i]!.length)));
-for (const [index, cells] of table.entries()) {
-  process.stdout.write(`${cells.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')}\n`);
-  if (index === 0) process.stdout.write(`${widths.map((width) => '-'.repeat(width)).join('-|-')}\n`);
-}
+printTable(
+  header,
+  rows.map((r) => [r.fault, r.calls, r.failed, r.lost, r.recoverMs, r.ok ? 'yes' : 'NO', r.note].map(String)),
+);
 if (process.env.FAULTS_JSON) await writeFile(process.env.FAULTS_JSON, JSON.stringify(rows, null, 2));
 
 if (failures.length > 0) {

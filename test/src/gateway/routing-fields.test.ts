@@ -1,7 +1,7 @@
 /**
  * The gateway and the runner read a request's routing fields with one parser: a routing field
- * with the wrong wire type is refused on both forwarding paths, and repeated fields resolve
- * the same way on both sides.
+ * with the wrong wire type, or not UTF-8, is refused on both forwarding paths, and repeated
+ * fields resolve the same way on both sides.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
@@ -61,6 +61,13 @@ describe.each(['http2', 'grpc-js'] as const)('routing fields through a gateway f
 
   it('refuses model_name sent as fixed32 (the routing confusion) with INVALID_ARGUMENT naming the field', async () => {
     expect(await infer(address(), Buffer.concat([request(), CONFUSION]))).toEqual({ code: grpc.status.INVALID_ARGUMENT, details: FIELD_1_DETAILS });
+  });
+
+  it('refuses an id that is not UTF-8 with INVALID_ARGUMENT naming the field, instead of answering another id', async () => {
+    expect(await infer(address(), Buffer.concat([request(), Buffer.from([0x1a, 0x02, 0xff, 0xfe])]))).toEqual({
+      code: grpc.status.INVALID_ARGUMENT,
+      details: 'ModelInferRequest field 3 (id) is not valid UTF-8',
+    });
   });
 
   it('answers a stream message with the routing confusion in place, and the next message as usual', async () => {
