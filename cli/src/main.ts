@@ -25,10 +25,12 @@ program
   .command('up')
   .description('write the example models, then run the local mesh (registry, runners and gateway) in the foreground; -c picks the mesh config')
   .addOption(new Option('--log-format <format>', "the services' log lines as pino's JSON or as short text (default: json with -o json, else pretty)").choices(LOG_FORMATS))
-  .action((options: { logFormat?: LogFormat }, command: Command) =>
+  .option('--access-log', "the gateway logs one line per call (gateway.accessLog)")
+  .action((options: { logFormat?: LogFormat; accessLog?: boolean }, command: Command) =>
     up({
       config: command.optsWithGlobals<{ config: string }>().config,
       logFormat: options.logFormat ?? (outputFormat() === 'json' ? 'json' : 'pretty'),
+      accessLog: options.accessLog === true,
     }),
   );
 

@@ -28,6 +28,8 @@ export type LogFormat = (typeof LOG_FORMATS)[number];
 export interface UpOptions {
   config: string;
   logFormat: LogFormat;
+  /** Turns the gateway's access log on, whatever the config says. */
+  accessLog?: boolean;
 }
 
 /** `up`'s own line as a pino-shaped JSON record (level 30 info, 50 error) of service `infermesh`. */
@@ -83,7 +85,7 @@ export async function up(options: UpOptions): Promise<void> {
       // The sink before the gateway, so the gateway's first records have somewhere to go.
       const sink = await keep({ name: 'sink', script: mainScript('@infermesh/sink'), env: baseEnv }, 'INFERMESH_SINK_PORT');
       const gateway = await keep(
-        { name: 'gateway', script: mainScript('@infermesh/gateway'), nodeFlags: GATEWAY_NODE_FLAGS, env: { ...withRegistry, INFERMESH_SINK_ADDRESS: sink.address } },
+        { name: 'gateway', script: mainScript('@infermesh/gateway'), nodeFlags: GATEWAY_NODE_FLAGS, env: { ...withRegistry, INFERMESH_SINK_ADDRESS: sink.address, ...(options.accessLog ? { INFERMESH_GATEWAY_ACCESS_LOG: '1' } : {}) } },
         'INFERMESH_GATEWAY_PORT',
       );
       await waitUntilServing(client, stable, SERVING_TIMEOUT_MS);

@@ -15,6 +15,8 @@ export interface EnvironmentOverrides {
   gatewayPort?: number;
   /** How the gateway forwards ModelInfer (INFERMESH_GATEWAY_FORWARDING). */
   gatewayForwarding?: 'grpc-js' | 'http2';
+  /** INFERMESH_GATEWAY_ACCESS_LOG=1 (or true): the gateway's access log on. */
+  gatewayAccessLog?: boolean;
   /** Runner addresses (host:port) the gateway forwards to. */
   gatewayRunners?: string[];
   /** Where the registry listens (registry process). */
@@ -71,6 +73,8 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
   set('runnerDevice', text(env.INFERMESH_RUNNER_DEVICE));
   set('gatewayPort', port('INFERMESH_GATEWAY_PORT', env.INFERMESH_GATEWAY_PORT));
   set('gatewayForwarding', forwarding(env.INFERMESH_GATEWAY_FORWARDING));
+  const accessLog = text(env.INFERMESH_GATEWAY_ACCESS_LOG)?.toLowerCase();
+  if (accessLog !== undefined) overrides.gatewayAccessLog = accessLog === '1' || accessLog === 'true';
   set('registryPort', port('INFERMESH_REGISTRY_PORT', env.INFERMESH_REGISTRY_PORT));
   set('registryAddress', text(env.INFERMESH_REGISTRY_ADDRESS));
   set('sinkPort', port('INFERMESH_SINK_PORT', env.INFERMESH_SINK_PORT));
