@@ -20,6 +20,7 @@ import { responseHeadersFrom } from './grpc-headers.js';
 import { startDeadline, timeoutHeader } from './grpc-timeout.js';
 import type { H2InferDeps } from './H2InferDeps.js';
 import { answerStatus } from './relay-response.js';
+import { logTraceId } from '../sink/trace-id.js';
 import { exchange, type RunnerAnswer } from './runner-exchange.js';
 
 const NONE_TRIED: ReadonlySet<RunnerEndpoint> = new Set();
@@ -150,7 +151,7 @@ export class ForwardedInfer {
     const { code, details } = answer;
     if (code !== grpc.status.OK || !answer.headers || !answer.trailers) {
       if (hidesUpstreamDetails(code)) {
-        this.deps.logger.error({ runner: runner.address, code: grpc.status[code], details }, 'runner failed a ModelInfer');
+        this.deps.logger.error({ address: runner.address, code: grpc.status[code], details, ...logTraceId(this.outgoing) }, 'runner failed a ModelInfer');
         this.answer(code, upstreamInternalDetails(code));
       } else if (answer.trailers) {
         // The runner's status alone, with whatever metadata its headers and trailers carried.
