@@ -2,7 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lintExposition, metricValue, mlpModel, scrape } from '@infermesh/testkit';
+import { lintExposition, metricValue, mlpModel, scrape, simpleModel } from '@infermesh/testkit';
 import { startInProcessRegistry, type InProcessRegistry } from '../in-process-registry.test-helper.js';
 
 let registry: InProcessRegistry;
@@ -16,10 +16,10 @@ afterAll(() => registry?.close());
 describe('registry metrics', () => {
   it('exports versions, rollouts, events, rollbacks and placements', async () => {
     const { client } = registry;
-    for (const version of [1, 2, 3]) {
-      const file = join(registry.dataDir, `mlp-${version}.onnx`);
-      await writeFile(file, mlpModel(version));
-      await client.registerVersion({ model: 'mlp', version, artifact: file });
+    for (const [version, bytes] of [mlpModel(1), mlpModel(2), simpleModel()].entries()) {
+      const file = join(registry.dataDir, `mlp-${version + 1}.onnx`);
+      await writeFile(file, bytes);
+      await client.registerVersion({ model: 'mlp', version: version + 1, artifact: file });
     }
     await client.setRollout('mlp', { stable_version: 1 }, ['stable_version']);
     await client.setRollout('mlp', { canary_version: 2, canary_weight_bp: 2_500 }, ['canary_version', 'canary_weight_bp']);
