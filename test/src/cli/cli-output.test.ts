@@ -107,6 +107,15 @@ describe('infermesh -o json|table', () => {
     expect((await infermesh('-o', 'yaml', 'models', 'list')).stderr).toContain("Allowed choices are table, json");
   });
 
+  it('lists what examples wrote, and then that nothing was left to write', async () => {
+    const repository = path.join(dir, 'examples');
+    const first = await json<{ directory: string; written: string[] }>('examples', repository);
+    expect(first.directory).toBe(repository);
+    expect(first.written).toContain(path.join(repository, 'mlp', '2', 'model.onnx'));
+    expect(first.written).toHaveLength(5);
+    expect(await json('examples', repository)).toEqual({ directory: repository, written: [] });
+  });
+
   it('writes errors to stderr and no JSON to stdout when a command fails', async () => {
     const run = await infermesh('-o', 'json', 'models', 'show', 'nope');
     expect(run.code).toBe(1);

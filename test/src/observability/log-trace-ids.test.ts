@@ -5,11 +5,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
 import { InferenceClient } from '@infermesh/client';
-import { createLogger, startGrpcServer, type StartedGrpcServer } from '@infermesh/common';
+import { createLogger, type StartedGrpcServer } from '@infermesh/common';
 import type { Gateway } from '@infermesh/gateway';
-import { inferenceProto, runnerProto } from '@infermesh/proto';
 import { waitFor } from '@infermesh/testkit';
-import { startGatewayInProcess } from '../harness/index.js';
+import { startBrokenRunner, startGatewayInProcess } from '../harness/index.js';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 const input = { input: { datatype: 'FP32' as const, shape: [1, 64], data: new Float32Array(64) } };
@@ -20,25 +19,7 @@ let client: InferenceClient;
 const lines: Record<string, unknown>[] = [];
 
 beforeAll(async () => {
-  broken = await startGrpcServer({
-    host: '127.0.0.1',
-    port: 0,
-    maxReceiveMessageBytes: 1 << 20,
-    maxSendMessageBytes: 1 << 20,
-    services: [
-      {
-        definition: runnerProto.RunnerControl.service,
-        implementation: {
-          Status: (_call: unknown, callback: grpc.sendUnaryData<object>) =>
-            callback(null, { runner_name: 'broken', device: 'cpu', ready: true, models: [{ name: 'mlp', version: '1', state: 'READY' }] }),
-        },
-      },
-      {
-        definition: inferenceProto.GRPCInferenceService.service,
-        implementation: { ModelInfer: (_call: unknown, callback: grpc.sendUnaryData<never>) => callback({ code: grpc.status.INTERNAL, details: 'broken runner' }) },
-      },
-    ],
-  });
+  broken = await startBrokenRunner('mlp', '1');
   const logger = createLogger('gateway', 'info', { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
   gateway = await startGatewayInProcess([broken.address], { forwarding: 'http2', logger });
   client = new InferenceClient(gateway.address);
