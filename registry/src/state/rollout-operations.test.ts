@@ -25,6 +25,9 @@ describe('rollout operations', () => {
 
   it('refuses bad rollouts with a message naming the field', () => {
     const model = modelRecord('mlp', 3);
+    expect(details(() => setRollout(model, { canaryVersion: 1 }, operation()))).toBe(
+      "9 canary_version: model 'mlp' has no stable version yet; make a version stable first (stable_version; infermesh rollout set mlp --stable N)",
+    );
     setRollout(model, { stableVersion: 1 }, operation());
     expect(details(() => setRollout(model, { canaryVersion: 9 }, operation()))).toBe("5 model 'mlp' has no version 9 (versions: 1, 2, 3)");
     expect(details(() => setRollout(model, { canaryVersion: 1 }, operation()))).toBe('3 canary_version: version 1 is the stable version');

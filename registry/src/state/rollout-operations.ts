@@ -137,7 +137,7 @@ export function setRollout(model: ModelRecord, change: RolloutChange, context: O
     if (next.canaryVersion === next.stableVersion) {
       throw ServiceError.invalidArgument(`canary_version: version ${next.canaryVersion} is the stable version`);
     }
-    if (next.stableVersion === 0) throw ServiceError.failedPrecondition(`canary_version: model '${model.name}' has no stable version yet; set one first`);
+    if (next.stableVersion === 0) throw ServiceError.failedPrecondition(`canary_version: model '${model.name}' has no stable version yet; make a version stable first (stable_version; infermesh rollout set ${model.name} --stable N)`);
     if (next.canaryVersion !== current.canaryVersion && !options.force) checkCompatible(model, next.stableVersion, next.canaryVersion, 'canary_version');
   }
   if (!Number.isInteger(next.canaryWeightBp) || next.canaryWeightBp < 0 || next.canaryWeightBp > 10_000) {
