@@ -35,7 +35,7 @@ describe('rollout operations', () => {
       '3 canary_weight_bp: expected 0..10000 basis points, got 10001',
     );
     expect(details(() => setRollout(model, { stableVersion: 2 }, operation()))).toMatch(
-      /^9 stable_version: model 'mlp' version 2 is not ready on any runner; make it the canary first/,
+      /^9 stable_version: model 'mlp' version 2 is not ready on any runner; make it the canary first .*\(infermesh rollout set mlp --canary 2 --weight 0; infermesh rollout promote mlp\)$/,
     );
     expect(details(() => setRollout(model, { rules: [{ header: 'X-Pin', value: '', version: 1, canary: false }] }, operation()))).toMatch(
       /^3 rules\[0\]\.header: expected a lowercase gRPC metadata key/,

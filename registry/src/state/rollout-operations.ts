@@ -128,7 +128,8 @@ export function setRollout(model: ModelRecord, change: RolloutChange, context: O
     if (current.stableVersion !== 0 && !context.isReady(model.name, next.stableVersion)) {
       throw ServiceError.failedPrecondition(
         `stable_version: ${versionLabel(model.name, next.stableVersion)} is not ready on any runner; ` +
-          `make it the canary first (canary_version ${next.stableVersion}, weight 0), then promote it`,
+          `make it the canary first (canary_version ${next.stableVersion}, weight 0), then promote it ` +
+          `(infermesh rollout set ${model.name} --canary ${next.stableVersion} --weight 0; infermesh rollout promote ${model.name})`,
       );
     }
   }
