@@ -32,7 +32,7 @@ export function benchMeshConfig(dataDir: string, file = DEFAULT_MESH_FILE): Sect
     dataDir,
     runners: [{ ...cpu, name: BENCH_RUNNER, port: 0, metricsPort: 0, intraOpThreads: 0, modelRepository: `${dataDir}/runner-repository` }],
     gateway: { ...section(raw, 'gateway'), port: 0, httpPort: 0 },
-    registry: { ...section(raw, 'registry'), port: 0 },
+    registry: { ...section(raw, 'registry'), port: 0, metricsPort: 0 },
     sink: { ...section(raw, 'sink'), port: 0, metricsPort: 0 },
   };
 }

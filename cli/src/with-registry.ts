@@ -17,8 +17,3 @@ export async function withRegistry<T>(command: Command, run: (client: RegistryCl
     client.close();
   }
 }
-
-/** Writes one line to stdout. */
-export function say(line = ''): void {
-  process.stdout.write(`${line}\n`);
-}

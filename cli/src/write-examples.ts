@@ -4,9 +4,9 @@ import { CliError } from './cli-error.js';
 
 /**
  * Writes every example model into `repository` (`<model>/<version>/model.onnx`), keeping the
- * files already there, and says how many it wrote.
+ * files already there, says how many it wrote and returns their paths.
  */
-export async function writeExamples(repository: string, log: (line: string) => void): Promise<void> {
+export async function writeExamples(repository: string, log: (line: string) => void): Promise<string[]> {
   let written: string[];
   try {
     written = await writeExampleModels(repository);
@@ -15,4 +15,5 @@ export async function writeExamples(repository: string, log: (line: string) => v
   }
   const kept = EXAMPLE_MODEL_COUNT - written.length;
   log(`wrote ${written.length} example model(s) to ${repository}${kept > 0 ? ` (${kept} already present)` : ''}`);
+  return written;
 }

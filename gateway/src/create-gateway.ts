@@ -28,6 +28,7 @@ import { RunnerListRepository } from './repository/RunnerListRepository.js';
 import type { OutlierPolicy } from './OutlierState.js';
 import { RunnerPool } from './RunnerPool.js';
 import { createSinkPublisher, type SinkPublisher } from './sink/SinkPublisher.js';
+import { AccessLog } from './AccessLog.js';
 import { GatewayStats } from './status/GatewayStats.js';
 import { statusRoutes } from './status/status-routes.js';
 import { RunnerHeaders } from './runner-headers.js';
@@ -36,7 +37,7 @@ import { StaticRouter } from './StaticRouter.js';
 /**
  * Everything a gateway needs: common's GatewaySettings (the resolved mesh config) plus what
  * the process supplies. Tests may leave out `httpPort` (no status page or /metrics), `retry`
- * (the `gateway.retry` defaults), `forwarding` (http2) and `passThroughHeaders` (none); without `registry` the gateway
+ * (the `gateway.retry` defaults), `forwarding` (http2), `passThroughHeaders` (none) and `accessLog` (off); without `registry` the gateway
  * routes to the static `runners` list, without `publisher` it writes no records.
  */
 export interface GatewayConfig extends Partial<Pick<GatewaySettings, 'httpPort' | 'retry' | 'forwarding' | 'passThroughHeaders'>>,
@@ -89,7 +90,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   const observers = publisher ? [...(config.observers ?? []), publisher] : config.observers;
   const repository = link ? new RegistryRepository(link.client, router, link.gateway) : new RunnerListRepository(pool);
   // The registry's reports are read from the same counts: one observer counts each call once.
-  const own: InferObserver[] = [stats];
+  const own: InferObserver[] = config.accessLog ? [stats, new AccessLog(config.logger, pool)] : [stats];
   const implementation = {
     ...gatewayHandlers(router, retry, runnerHeaders, config.logger, observers, own, extensionNames(link !== undefined)),
     ...extensionHandlers(router, pool, repository, config.logger),

@@ -3,6 +3,8 @@ import path from 'node:path';
 import {
   Authenticator,
   meshChannelCredentials,
+  metricsRoute,
+  startHttpServer,
   serviceMiddleware,
   startGrpcServer,
   TlsFiles,
@@ -25,6 +27,7 @@ import { rolloutHandlers } from './service/rollout-handlers.js';
 import { runnerHandlers } from './service/runner-handlers.js';
 import { versionHandlers } from './service/version-handlers.js';
 import { CanaryWatch } from './stats/CanaryWatch.js';
+import { createRegistryMetrics } from './stats/registry-metrics.js';
 import { createStore } from './store/create-store.js';
 import { DataFolderLock } from './store/DataFolderLock.js';
 
@@ -38,6 +41,8 @@ export interface RunningRegistry {
   port: number;
   /** host:port */
   address: string;
+  /** host:port of /metrics, when `metricsPort` is set. */
+  metricsAddress: string | undefined;
   close(): Promise<void>;
 }
 
@@ -50,6 +55,7 @@ export async function createRegistry(options: RegistryOptions): Promise<RunningR
     return {
       port: running.port,
       address: running.address,
+      metricsAddress: running.metricsAddress,
       close: async () => {
         await running.close();
         await lock.release();
@@ -154,13 +160,24 @@ async function startRegistry(options: RegistryOptions, dir: string): Promise<Run
       },
     ],
   });
+  const metrics =
+    config.metricsPort === null
+      ? undefined
+      : await startHttpServer({ host: config.host, port: config.metricsPort, routes: { '/metrics': metricsRoute(createRegistryMetrics(registry, membership)) }, ...(tls ? { tls } : {}) }).catch(
+          async (error: unknown) => {
+            await server.close();
+            throw error;
+          },
+        );
   membership.start();
   placement.start();
 
   return {
     port: server.port,
     address: server.address,
+    metricsAddress: metrics?.address,
     async close() {
+      await metrics?.close();
       placement.close();
       membership.stop();
       // Watches last as long as the gateway does; end them so the server can stop.

@@ -26,7 +26,7 @@ export interface RunnerMetrics {
 }
 
 export function createRunnerMetrics(runner: { name: string; device: string }, versions: () => readonly MeteredVersion[]): RunnerMetrics {
-  const registry = createMetricsRegistry({ runner: runner.name });
+  const registry = createMetricsRegistry({ service: 'runner', runner: runner.name });
   const labels = ['model', 'version'] as const;
   const perVersion = (read: (v: MeteredVersion) => number) =>
     function (this: Gauge<'model' | 'version'>) {

@@ -8,7 +8,7 @@ import { activeTraceIds } from '@infermesh/common';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { InferenceClient } from '@infermesh/client';
-import { exampleRepository, metricValue, scrape } from '@infermesh/testkit';
+import { exampleRepository, lintExposition, metricValue, scrape } from '@infermesh/testkit';
 import type { Runner } from './create-runner.js';
 import { startRunnerInProcess } from './runner-fixture.test-helper.js';
 
@@ -92,7 +92,7 @@ describe('runner telemetry', () => {
     await client.infer('simple', { INPUT0: { datatype: 'INT32', shape: [1, 16], data: new Int32Array(16) } }).catch(() => undefined);
     await client.infer('nope', {}).catch(() => undefined);
     const text = await scrape(runner.metricsAddress!);
-    const series = (name: string, labels: Record<string, string> = {}) => metricValue(text, name, { runner: 'obs', ...labels });
+    const series = (name: string, labels: Record<string, string> = {}) => metricValue(text, name, { service: 'runner', runner: 'obs', ...labels });
     const simple = { model: 'simple', version: '1' };
     expect(series('infermesh_runner_requests_total', { ...simple, code: 'OK' })).toBe(5);
     expect(series('infermesh_runner_requests_total', { ...simple, code: 'INVALID_ARGUMENT' })).toBe(1);
@@ -107,5 +107,6 @@ describe('runner telemetry', () => {
     expect(series('infermesh_runner_models_loaded')).toBe(5);
     expect(series('infermesh_runner_model_ready', { model: 'mlp', version: '2' })).toBe(1);
     expect(series('infermesh_process_resident_memory_bytes')).toBeGreaterThan(0);
+    expect(lintExposition(text)).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@ import { resolveConfig, silentLogger } from '@infermesh/common';
 import { inferenceProto } from '@infermesh/proto';
 import { sinkProto, type PredictionRecord, type SinkClient, type SinkStatusResponse__Output } from '@infermesh/proto/sink';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { lintExposition } from '@infermesh/testkit';
 import { createSink, type Sink } from './create-sink.js';
 
 let dataDir: string;
@@ -111,6 +112,7 @@ describe('createSink', () => {
     expect(metrics).toContain('infermesh_sink_delivered_records_total{destination="out",service="sink"} 53');
     expect(metrics).toContain('infermesh_sink_received_records_total{kind="prediction",service="sink"} 53');
     expect(metrics).toMatch(/infermesh_sink_destination_lag_records\{destination="out",service="sink"\} 0/);
+    expect(lintExposition(metrics)).toEqual([]);
   });
 
   it('builds the tensors of records published as serialized messages, raw or typed; one that does not decode goes without', async () => {

@@ -1,6 +1,7 @@
 /**
  * `node sink/dist/replay-main.js <destination>`: what `infermesh sink replay-dead-letters`
  * runs (the CLI does not import the sink's code), with the mesh config of INFERMESH_CONFIG.
+ * With INFERMESH_OUTPUT=json (the CLI's `-o json`) it prints its result as one JSON object.
  */
 import { createLogger, loadConfigOrExit } from '@infermesh/common';
 import { replayDeadLetters } from './delivery/replay-dead-letters.js';
@@ -14,7 +15,9 @@ const config = loadConfigOrExit();
 try {
   const result = await replayDeadLetters(config.sink, destination, createLogger('sink', 'warn'));
   process.stdout.write(
-    result.files === 0
+    process.env.INFERMESH_OUTPUT === 'json'
+      ? `${JSON.stringify({ destination, files: result.files, records: result.records }, null, 2)}\n`
+      : result.files === 0
       ? `no dead letters of ${destination} to replay\n`
       : `replayed ${result.records} records from ${result.files} dead-letter file${result.files === 1 ? '' : 's'} to ${destination}\n`,
   );

@@ -9,6 +9,7 @@ export { LOCAL_SERVICES, localServicesAvailable, reachable, type LocalService } 
 export { HttpReceiver, type ReceivedEvent } from './http-receiver.js';
 export { startOtlpReceiver, type ReceivedSpan } from './otlp-receiver.js';
 export { metricValue, scrape } from './prometheus.js';
+export { lintExposition } from './prometheus-lint.js';
 export { compilePythonStubs, pythonToolchainAvailable, type PythonStubs } from './python.js';
 export { exampleRepository } from './model-repository.js';
 export { createTestCa, type CertFiles, type TestCa } from './test-certs.js';

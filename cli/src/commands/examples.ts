@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig, readEnvironment } from '@infermesh/common';
+import { emit, say } from '../output.js';
 import { writeExamples } from '../write-examples.js';
 
 /** `<dataDir>/models` of the mesh config; without the file, INFERMESH_DATA_DIR or `.infermesh`. */
@@ -18,6 +19,7 @@ export function examplesCommand(program: Command): void {
     .description('write the example models (simple, mlp v1 and v2, heavy, strings) into a model repository; default <dataDir>/models')
     .action(async (dir: string | undefined, _options: unknown, command: Command) => {
       const repository = path.resolve(dir ?? defaultRepository(command.optsWithGlobals<{ config: string }>().config));
-      await writeExamples(repository, (line) => process.stdout.write(`${line}\n`));
+      const written = await writeExamples(repository, say);
+      emit({ directory: repository, written });
     });
 }

@@ -5,7 +5,8 @@ import { CliError } from '../cli-error.js';
 import { integer } from '../parse-options.js';
 import { configLines, modelLines, summaryLine, type ModelOutcome } from '../triton/import-report.js';
 import { importRepository, planRepository } from '../triton/import-repository.js';
-import { say, withRegistry } from '../with-registry.js';
+import { emit, say } from '../output.js';
+import { withRegistry } from '../with-registry.js';
 
 interface ImportTritonOptions {
   models?: string[];
@@ -78,6 +79,7 @@ export function importTritonCommand(models: Command): void {
         );
         say(summaryLine(outcomes, 'imported'));
       }
+      emit({ dry_run: options.dryRun === true, models: outcomes });
       const failed = outcomes.filter((o) => o.outcome === 'failed').map((o) => o.name);
       const skipped = outcomes.filter((o) => o.outcome === 'skipped').map((o) => o.name);
       if (failed.length > 0) throw new CliError(`${failed.length} of ${outcomes.length} models failed: ${failed.join(', ')} (reasons above)`);

@@ -4,10 +4,11 @@ import type { Command } from 'commander';
 import type { Model__Output, ModelVersion__Output } from '@infermesh/proto/registry';
 import { currentActor } from '../actor.js';
 import { CliError } from '../cli-error.js';
-import { percent, rolloutLine, signature, size, statusName, table, tensor, time, traffic, versionCells, versionOf } from '../format/index.js';
+import { modelJson, percent, rolloutLine, signature, size, statusName, table, tensor, time, traffic, versionCells, versionJson, versionOf } from '../format/index.js';
 import { configFile, integer, label } from '../parse-options.js';
 import { uploadVersion } from '../upload-version.js';
-import { say, withRegistry } from '../with-registry.js';
+import { emit, say } from '../output.js';
+import { withRegistry } from '../with-registry.js';
 import { importTritonCommand } from './import-triton.js';
 
 interface PushOptions {
@@ -40,6 +41,40 @@ function describeVersion(model: Model__Output, v: ModelVersion__Output): string[
   if (labels.length > 0) lines.push(`  labels     ${labels.map(([key, value]) => `${key}=${value}`).join(', ')}`);
   if (v.config_yaml.trim() !== '') lines.push(`  config     ${v.config_yaml.trim().split('\n').join('\n             ')}`);
   return lines;
+}
+
+/** `models show`'s text: the rollout, its rules and policy, then every version. */
+function describeModel(model: Model__Output): string[] {
+  const rollout = model.rollout!;
+  const lines = [`${model.name}: ${rolloutLine(model)}`];
+  for (const rule of rollout.rules) {
+    lines.push(`  rule: ${rule.header}${rule.value ? `=${rule.value}` : ' (any value)'} → ${rule.canary ? 'canary' : `v${rule.version}`}`);
+  }
+  const policy = rollout.policy;
+  if (policy) {
+    lines.push(
+      policy.enabled
+        ? `  auto-rollback: error rate over ${percent(policy.max_error_rate * 10_000)}` +
+            `, INVALID_ARGUMENT share over stable's by ${percent(policy.max_error_rate * 10_000)}` +
+            `${policy.max_p99_ratio > 0 ? ` or p99 over ${policy.max_p99_ratio}× stable` : ''}, after ${policy.min_requests} canary calls, over ${policy.window_ms / 1000} s`
+        : '  auto-rollback: off',
+    );
+  }
+  if (rollout.updated_by) lines.push(`  last change: ${time(rollout.updated_at_ms)} by ${rollout.updated_by}`);
+  for (const version of model.versions) lines.push('', ...describeVersion(model, version));
+  return lines;
+}
+
+/**
+ * The command that puts a freshly pushed version into service, as the model stands: the first
+ * version becomes stable directly (a canary needs a stable version beside it); a later one
+ * becomes the canary. '' when it is in service already.
+ */
+export function nextStep(model: Model__Output, version: number): string {
+  const rollout = model.rollout;
+  if (!rollout || rollout.stable_version === 0) return `serve it with: infermesh rollout set ${model.name} --stable ${version}`;
+  if (rollout.stable_version === version || rollout.canary_version === version) return '';
+  return `make it the canary with: infermesh rollout set ${model.name} --canary ${version} --weight 5`;
 }
 
 export function modelsCommand(program: Command): void {
@@ -93,7 +128,9 @@ export function modelsCommand(program: Command): void {
         if (stable && stable.version !== v.version && signature(stable) !== signature(v)) {
           say(`warning: its signature differs from stable v${stable.version}'s (${signature(stable)}); callers must change their requests before it takes traffic`);
         }
-        say(`make it the canary with: infermesh rollout set ${name} --canary ${v.version} --weight 5`);
+        const next = nextStep(model, v.version);
+        if (next) say(next);
+        emit({ created: response.created, version: versionJson(model, versionOf(model, v.version) ?? v), next: next || null });
       }),
     );
 
@@ -103,8 +140,11 @@ export function modelsCommand(program: Command): void {
     .action((_options: unknown, command: Command) =>
       withRegistry(command, async (client) => {
         const all = await client.listModels();
-        if (all.length === 0) return say('no models registered yet; add one with: infermesh models push <name> <file.onnx>');
-        say(table(['MODEL', 'VERSION', 'STATUS', 'TRAFFIC', 'RUNNERS', 'SHA256', 'CREATED'], versionRows(all)));
+        emit({ models: all.map(modelJson) }, () =>
+          all.length === 0
+            ? 'no models registered yet; add one with: infermesh models push <name> <file.onnx>'
+            : table(['MODEL', 'VERSION', 'STATUS', 'TRAFFIC', 'RUNNERS', 'SHA256', 'CREATED'], versionRows(all)),
+        );
       }),
     );
 
@@ -115,26 +155,7 @@ export function modelsCommand(program: Command): void {
     .action((name: string, _options: unknown, command: Command) =>
       withRegistry(command, async (client) => {
         const model = await client.getModel(name);
-        const rollout = model.rollout!;
-        say(`${model.name}: ${rolloutLine(model)}`);
-        for (const rule of rollout.rules) {
-          say(`  rule: ${rule.header}${rule.value ? `=${rule.value}` : ' (any value)'} → ${rule.canary ? 'canary' : `v${rule.version}`}`);
-        }
-        const policy = rollout.policy;
-        if (policy) {
-          say(
-            policy.enabled
-              ? `  auto-rollback: error rate over ${percent(policy.max_error_rate * 10_000)}` +
-                  `, INVALID_ARGUMENT share over stable's by ${percent(policy.max_error_rate * 10_000)}` +
-                  `${policy.max_p99_ratio > 0 ? ` or p99 over ${policy.max_p99_ratio}× stable` : ''}, after ${policy.min_requests} canary calls, over ${policy.window_ms / 1000} s`
-              : '  auto-rollback: off',
-          );
-        }
-        if (rollout.updated_by) say(`  last change: ${time(rollout.updated_at_ms)} by ${rollout.updated_by}`);
-        for (const version of model.versions) {
-          say();
-          for (const line of describeVersion(model, version)) say(line);
-        }
+        emit(modelJson(model), () => describeModel(model).join('\n'));
       }),
     );
 
@@ -147,7 +168,8 @@ export function modelsCommand(program: Command): void {
     .action((name: string, version: number, options: { reason?: string }, command: Command) =>
       withRegistry(command, async (client) => {
         await client.retireVersion(name, version, { actor: currentActor(), reason: options.reason ?? '' });
-        say(`retired ${name} v${version}; runners unload it`);
+        const model = await client.getModel(name);
+        emit(versionJson(model, versionOf(model, version)!), () => `retired ${name} v${version}; runners unload it`);
       }),
     );
 

@@ -4,9 +4,10 @@ import type { RolloutField } from '@infermesh/common';
 import type { Rollout } from '@infermesh/proto/registry';
 import { currentActor } from '../actor.js';
 import { CliError } from '../cli-error.js';
-import { percent, rolloutLine, table, time } from '../format/index.js';
+import { eventJson, percent, rolloutJson, rolloutLine, table, time } from '../format/index.js';
 import { integer, percentage, positiveNumber, rule, versionOrNone, type RuleOption } from '../parse-options.js';
-import { say, withRegistry } from '../with-registry.js';
+import { emit, say } from '../output.js';
+import { withRegistry } from '../with-registry.js';
 import { waitForVersions } from './wait-for-versions.js';
 
 interface SetOptions {
@@ -86,6 +87,7 @@ export function rolloutCommand(program: Command): void {
         if (options.stable !== undefined) loading.add(options.stable);
         if (options.canary) loading.add(options.canary);
         if (options.wait && loading.size > 0) await waitForVersions(client, model, [...loading], options.waitTimeout * 1000);
+        emit({ model, rollout: rolloutJson(updated.rollout) });
       }),
     );
 
@@ -99,6 +101,7 @@ export function rolloutCommand(program: Command): void {
         const before = (await client.getModel(model)).rollout!;
         const after = await client.promote(model, { actor: currentActor(), reason: options.reason ?? '' });
         say(`${model}: v${after.rollout!.stable_version} is now stable (was v${before.stable_version}); it takes every call without a rule`);
+        emit({ model, previous_stable_version: before.stable_version, rollout: rolloutJson(after.rollout) });
       }),
     );
 
@@ -112,6 +115,7 @@ export function rolloutCommand(program: Command): void {
         const before = (await client.getModel(model)).rollout!;
         const after = await client.rollback(model, { actor: currentActor(), reason: options.reason ?? '' });
         say(`${model}: rolled back canary v${before.canary_version}; stable v${after.rollout!.stable_version} takes every call`);
+        emit({ model, rolled_back_version: before.canary_version, rollout: rolloutJson(after.rollout) });
       }),
     );
 
@@ -123,7 +127,6 @@ export function rolloutCommand(program: Command): void {
     .action((model: string, options: { limit: number }, command: Command) =>
       withRegistry(command, async (client) => {
         const events = await client.history(model, options.limit);
-        if (events.length === 0) return say(`${model} has no rollout events yet`);
         const rows = events.map((e) => [
           time(e.at_ms),
           e.action === 'SET' ? 'SET' : `${e.action} v${e.version}`,
@@ -132,7 +135,9 @@ export function rolloutCommand(program: Command): void {
           e.canary_version > 0 ? `v${e.canary_version} ${percent(e.canary_weight_bp)}` : '-',
           e.reason || '-',
         ]);
-        say(table(['TIME', 'ACTION', 'BY', 'STABLE', 'CANARY', 'REASON'], rows));
+        emit({ model, events: events.map(eventJson) }, () =>
+          rows.length === 0 ? `${model} has no rollout events yet` : table(['TIME', 'ACTION', 'BY', 'STABLE', 'CANARY', 'REASON'], rows),
+        );
       }),
     );
 }

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { mainScript } from '@infermesh/common';
+import { outputFormat } from '../output.js';
 
 export function sinkCommand(program: Command): void {
   const sink = program.command('sink').description("the sink's spool and dead letters (reads the mesh config given by -c)");
@@ -14,7 +15,7 @@ export function sinkCommand(program: Command): void {
       // The sink's own script does the work: the CLI does not import the sink.
       const child = spawn(process.execPath, [mainScript('@infermesh/sink', 'replay-main.js'), destination], {
         stdio: 'inherit',
-        env: { ...process.env, INFERMESH_CONFIG: config },
+        env: { ...process.env, INFERMESH_CONFIG: config, INFERMESH_OUTPUT: outputFormat() },
       });
       const code = await new Promise<number>((resolve) => child.once('exit', (exitCode) => resolve(exitCode ?? 1)));
       process.exitCode = code;

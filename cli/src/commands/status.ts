@@ -1,7 +1,8 @@
 /** `infermesh status`: every model version with its share of traffic, runners and devices; every runner. */
 import type { Command } from 'commander';
-import { statusName, table, versionCells } from '../format/index.js';
-import { say, withRegistry } from '../with-registry.js';
+import { modelJson, runnerJson, statusName, table, versionCells } from '../format/index.js';
+import { emit } from '../output.js';
+import { withRegistry } from '../with-registry.js';
 
 export function statusCommand(program: Command): void {
   program
@@ -16,8 +17,7 @@ export function statusCommand(program: Command): void {
             .filter((v) => statusName(v.status) !== 'retired')
             .map((v) => [...versionCells(model, v), [...new Set(v.runners.map((name) => deviceOf.get(name) ?? '?'))].join(', ') || '-']),
         );
-        say(rows.length > 0 ? table(['MODEL', 'VERSION', 'STATUS', 'TRAFFIC', 'RUNNERS', 'DEVICES'], rows) : 'no models registered yet');
-        say();
+        const modelText = rows.length > 0 ? table(['MODEL', 'VERSION', 'STATUS', 'TRAFFIC', 'RUNNERS', 'DEVICES'], rows) : 'no models registered yet';
         const runnerRows = runners.map((r) => [
           r.name,
           r.address,
@@ -25,7 +25,8 @@ export function statusCommand(program: Command): void {
           r.live ? 'live' : 'lease expired',
           r.versions.filter((v) => v.state === 'READY').map((v) => `${v.model}:${v.version}`).join(' ') || '-',
         ]);
-        say(runnerRows.length > 0 ? table(['RUNNER', 'ADDRESS', 'DEVICE', 'STATE', 'HOLDS'], runnerRows) : 'no runners have joined');
+        const runnerText = runnerRows.length > 0 ? table(['RUNNER', 'ADDRESS', 'DEVICE', 'STATE', 'HOLDS'], runnerRows) : 'no runners have joined';
+        emit({ models: models.map(modelJson), runners: runners.map(runnerJson) }, () => `${modelText}\n\n${runnerText}`);
       }),
     );
 }

@@ -9,7 +9,7 @@ import type { ModelVersion__Output } from '@infermesh/proto/registry';
 import { CliError } from '../cli-error.js';
 import { statusName, versionOf } from '../format/index.js';
 import { progressBar } from '../progress.js';
-import { say } from '../with-registry.js';
+import { say } from '../output.js';
 
 const POLL_MS = 250;
 

@@ -5,7 +5,7 @@ type Section = Record<string, unknown>;
 
 /**
  * A copy of `raw` with every override of `env` set on the key it replaces: INFERMESH_DATA_DIR,
- * _LOG_LEVEL, _GATEWAY_PORT, _GATEWAY_RUNNERS, _GATEWAY_FORWARDING, _REGISTRY_PORT, _SINK_PORT, and _RUNNER_PORT /
+ * _LOG_LEVEL, _GATEWAY_PORT, _GATEWAY_RUNNERS, _GATEWAY_FORWARDING, _GATEWAY_ACCESS_LOG, _REGISTRY_PORT, _SINK_PORT, and _RUNNER_PORT /
  * _RUNNER_DEVICE on the runner named by INFERMESH_RUNNER_NAME. Addresses of other services
  * (INFERMESH_REGISTRY_ADDRESS, INFERMESH_SINK_ADDRESS) are no keys of the file; `resolveConfig`
  * applies them. Nothing is validated here.
@@ -18,6 +18,7 @@ export function applyOverrides(raw: unknown, env: EnvironmentOverrides): Section
   if (env.gatewayPort !== undefined) section('gateway').port = env.gatewayPort;
   if (env.gatewayRunners) section('gateway').runners = env.gatewayRunners;
   if (env.gatewayForwarding) section('gateway').forwarding = env.gatewayForwarding;
+  if (env.gatewayAccessLog !== undefined) section('gateway').accessLog = env.gatewayAccessLog;
   if (env.registryPort !== undefined) section('registry').port = env.registryPort;
   if (env.sinkPort !== undefined) section('sink').port = env.sinkPort;
   if (env.runnerName && Array.isArray(merged.runners)) {

@@ -15,6 +15,8 @@ export interface EnvironmentOverrides {
   gatewayPort?: number;
   /** How the gateway forwards ModelInfer (INFERMESH_GATEWAY_FORWARDING). */
   gatewayForwarding?: 'grpc-js' | 'http2';
+  /** INFERMESH_GATEWAY_ACCESS_LOG=1 (or true): the gateway's access log on. */
+  gatewayAccessLog?: boolean;
   /** Runner addresses (host:port) the gateway forwards to. */
   gatewayRunners?: string[];
   /** Where the registry listens (registry process). */
@@ -50,6 +52,15 @@ function forwarding(value: string | undefined): 'grpc-js' | 'http2' | undefined 
   throw new ConfigError(`environment variable INFERMESH_GATEWAY_FORWARDING: expected 'grpc-js' or 'http2', got '${value}'`);
 }
 
+/** `1`/`true` or `0`/`false`, in any case. */
+function onOff(name: string, value: string | undefined): boolean | undefined {
+  if (value === undefined || value === '') return undefined;
+  const lower = value.toLowerCase();
+  if (lower === '1' || lower === 'true') return true;
+  if (lower === '0' || lower === 'false') return false;
+  throw new ConfigError(`environment variable ${name}: expected 1, true, 0 or false, got '${value}'`);
+}
+
 function text(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
@@ -71,6 +82,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
   set('runnerDevice', text(env.INFERMESH_RUNNER_DEVICE));
   set('gatewayPort', port('INFERMESH_GATEWAY_PORT', env.INFERMESH_GATEWAY_PORT));
   set('gatewayForwarding', forwarding(env.INFERMESH_GATEWAY_FORWARDING));
+  set('gatewayAccessLog', onOff('INFERMESH_GATEWAY_ACCESS_LOG', env.INFERMESH_GATEWAY_ACCESS_LOG));
   set('registryPort', port('INFERMESH_REGISTRY_PORT', env.INFERMESH_REGISTRY_PORT));
   set('registryAddress', text(env.INFERMESH_REGISTRY_ADDRESS));
   set('sinkPort', port('INFERMESH_SINK_PORT', env.INFERMESH_SINK_PORT));

@@ -31,6 +31,11 @@ export const gatewaySchema = z
       .array(z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'expected a lowercase metadata name'))
       .max(100)
       .default([]),
+    /**
+     * One info line per ModelInfer (model, version, runner, code, µs, request and trace id),
+     * tagged `log: access`; off by default (INFERMESH_GATEWAY_ACCESS_LOG=1 turns it on).
+     */
+    accessLog: z.boolean().default(false),
     /** TLS of the public port and status page, when it differs from the mesh's `tls` (e.g. `clientAuth: none` for callers with tokens). */
     tls: tlsSchema.optional(),
   })

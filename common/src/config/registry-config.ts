@@ -71,6 +71,8 @@ export const registrySchema = z
   .object({
     host: z.string().min(1).default('127.0.0.1'),
     port: z.number().int().min(0).max(65_535).default(8003),
+    /** Port of the registry's Prometheus /metrics on `host`; null (the default) serves none. The local mesh uses 8004. */
+    metricsPort: z.number().int().min(0).max(65_535).nullable().default(null),
     /** A runner not heard from for this long leaves the routes; it heartbeats every third of it. */
     leaseMs: z.number().int().min(300).max(300_000).default(6_000),
     /** How often the registry asks each runner what it holds (and places versions). */

@@ -73,6 +73,16 @@ describe('resolveConfig', () => {
     expect(() => resolveConfig({ ...file, gateway: { forwarding: 'envoy' } }, {}, { source: 'mesh.yaml' })).toThrowError(/gateway\.forwarding/);
   });
 
+  it('writes no access log unless gateway.accessLog or INFERMESH_GATEWAY_ACCESS_LOG turns it on, and names a bad value', () => {
+    expect(resolveConfig(file, {}).gateway.accessLog).toBe(false);
+    expect(resolveConfig({ ...file, gateway: { accessLog: true } }, {}).gateway.accessLog).toBe(true);
+    expect(resolveConfig(file, readEnvironment({ INFERMESH_GATEWAY_ACCESS_LOG: 'TRUE' })).gateway.accessLog).toBe(true);
+    expect(resolveConfig({ ...file, gateway: { accessLog: true } }, readEnvironment({ INFERMESH_GATEWAY_ACCESS_LOG: '0' })).gateway.accessLog).toBe(false);
+    expect(() => readEnvironment({ INFERMESH_GATEWAY_ACCESS_LOG: 'yes' })).toThrowError(
+      "environment variable INFERMESH_GATEWAY_ACCESS_LOG: expected 1, true, 0 or false, got 'yes'",
+    );
+  });
+
   it('passes no caller metadata to runners beyond the trace context unless gateway.passThroughHeaders names it', () => {
     expect(resolveConfig(file, {}).gateway.passThroughHeaders).toEqual([]);
     expect(resolveConfig({ ...file, gateway: { passThroughHeaders: ['x-tenant'] } }, {}).gateway.passThroughHeaders).toEqual(['x-tenant']);

@@ -136,6 +136,7 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
       retry: mesh.gateway.retry,
       forwarding: mesh.gateway.forwarding,
       passThroughHeaders: mesh.gateway.passThroughHeaders,
+      accessLog: mesh.gateway.accessLog,
       maxMessageBytes: limits.maxMessageBytes,
       maxConcurrentStreams: limits.maxConcurrentStreams,
       streamIdleTimeoutMs: limits.streamIdleTimeoutMs,

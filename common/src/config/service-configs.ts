@@ -62,6 +62,8 @@ export interface GatewaySettings {
   forwarding: 'grpc-js' | 'http2';
   /** Caller metadata names passed on to runners beside the trace context (`gateway.passThroughHeaders`). */
   passThroughHeaders: string[];
+  /** One log line per call (`gateway.accessLog`); default off. */
+  accessLog?: boolean;
   maxMessageBytes: number;
   /** Streams per client connection on both the HTTP/2 front and the grpc-js server (limits.maxConcurrentStreams); default 1000. */
   maxConcurrentStreams?: number;

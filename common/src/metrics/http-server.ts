@@ -14,11 +14,24 @@ export interface StartedHttpServer {
   close(): Promise<void>;
 }
 
-/** A registry with the process metrics (CPU, memory, event loop lag, GC) under `infermesh_`. */
+const PREFIX = 'infermesh_';
+
+/**
+ * prom-client's gauges whose names end in `_total`, which Prometheus keeps for counters
+ * (`promtool check metrics` flags them). Each is the sum of its by-type sibling
+ * (`infermesh_nodejs_active_handles{type}`), so they are left out: sum that instead.
+ */
+const TOTAL_GAUGES = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
+/**
+ * A registry with the process metrics (CPU, memory, event loop lag, GC) under `infermesh_`,
+ * each named as Prometheus's conventions want.
+ */
 export function createMetricsRegistry(labels: Record<string, string>): Registry {
   const registry = new Registry();
   registry.setDefaultLabels(labels);
-  collectDefaultMetrics({ register: registry, prefix: 'infermesh_' });
+  collectDefaultMetrics({ register: registry, prefix: PREFIX });
+  for (const name of TOTAL_GAUGES) registry.removeSingleMetric(PREFIX + name);
   return registry;
 }
 

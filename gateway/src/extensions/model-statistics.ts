@@ -23,7 +23,7 @@ async function runnerStatistics(runner: RunnerEndpoint, request: StatisticsReque
     // NOT_FOUND: this runner does not hold the model; UNAVAILABLE: its copy never loaded. Both are normal in a mesh.
     const code = (error as grpc.ServiceError).code;
     if (code !== grpc.status.NOT_FOUND && code !== grpc.status.UNAVAILABLE) {
-      logger.warn({ runner: runner.address, err: error }, 'a runner did not answer ModelStatistics; its counts are left out');
+      logger.warn({ address: runner.address, err: error }, 'a runner did not answer ModelStatistics; its counts are left out');
     }
     return [];
   }

@@ -16,6 +16,7 @@ import { http2CallHeaders } from '../CallHeaders.js';
 import type { InferEvent } from '../InferObserver.js';
 import { firstValue, lazyMetadata } from './call-metadata.js';
 import type { H2InferDeps } from './H2InferDeps.js';
+import { logTraceId } from '../sink/trace-id.js';
 import { exchange, type RunnerAnswer } from './runner-exchange.js';
 
 const NONE_TRIED: ReadonlySet<RunnerEndpoint> = new Set();
@@ -146,7 +147,7 @@ export class ForwardedInfer {
     const { code, details } = answer;
     if (code !== grpc.status.OK || !answer.headers || !answer.trailers) {
       if (hidesUpstreamDetails(code)) {
-        this.deps.logger.error({ runner: runner.address, code: grpc.status[code], details }, 'runner failed a ModelInfer');
+        this.deps.logger.error({ address: runner.address, code: grpc.status[code], details, ...logTraceId(this.outgoing) }, 'runner failed a ModelInfer');
         this.answer(code, upstreamInternalDetails(code));
       } else if (answer.trailers) {
         // The runner's status alone, with whatever metadata its headers and trailers carried.

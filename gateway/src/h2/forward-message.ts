@@ -11,6 +11,7 @@ import type { RunnerEndpoint } from '../RunnerEndpoint.js';
 import { modelVersionParts } from '../wire.js';
 import type { H2InferDeps } from './H2InferDeps.js';
 import { exchange, type RunnerAnswer } from './runner-exchange.js';
+import { logTraceId } from '../sink/trace-id.js';
 
 /** One message to forward. */
 export interface MessageCall {
@@ -53,7 +54,7 @@ export async function forwardMessage(deps: H2InferDeps, call: MessageCall): Prom
     const delay = outcome.retryable && !call.signal.aborted ? deps.retry.retryDelay(attempts, outcome.code, call.deadline) : undefined;
     if (delay === undefined) {
       if (!hidesUpstreamDetails(outcome.code)) throw new ServiceError(outcome.code as ErrorCode, outcome.details);
-      deps.logger.error({ runner: runner.address, code: grpc.status[outcome.code], details: outcome.details }, 'runner failed a ModelStreamInfer message');
+      deps.logger.error({ address: runner.address, code: grpc.status[outcome.code], details: outcome.details, ...logTraceId(call.outgoing) }, 'runner failed a ModelStreamInfer message');
       throw new ServiceError(outcome.code as ErrorCode, upstreamInternalDetails(outcome.code));
     }
     (tried ??= new Set()).add(runner);

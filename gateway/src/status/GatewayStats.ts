@@ -8,6 +8,7 @@ import { status } from '@grpc/grpc-js';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { createMetricsRegistry } from '@infermesh/common';
 import type { InferEvent, InferObserver } from '../InferObserver.js';
+import type { RunnerEndpoint } from '../RunnerEndpoint.js';
 import type { RunnerPool } from '../RunnerPool.js';
 import type { SinkPublisherStats } from '../sink/SinkPublisher.js';
 import { LATENCY_BUCKETS, latencyBucket } from './latency-scale.js';
@@ -59,6 +60,12 @@ interface VersionEntry extends VersionCounts {
   byCode: Float64Array;
 }
 
+/**
+ * A runner's labels: `runner` is its name, as the runner labels its own metrics (empty until
+ * its first Status answer), `address` the host:port the gateway calls.
+ */
+const runnerLabels = (runner: RunnerEndpoint) => ({ runner: runner.status?.runner_name ?? '', address: runner.address });
+
 export class GatewayStats implements InferObserver {
   readonly registry: Registry;
   /** model → version → entry */
@@ -107,22 +114,22 @@ export class GatewayStats implements InferObserver {
     });
     new Gauge({
       name: 'infermesh_gateway_runner_up',
-      help: '1 when the runner answered its last Status poll.',
-      labelNames: ['runner', 'device'],
+      help: '1 when the runner answered its last Status poll; runner is its name (as on its own metrics), address the host:port the gateway calls.',
+      labelNames: ['runner', 'address', 'device'],
       registers: [this.registry],
       collect() {
         this.reset();
-        for (const runner of pool.runners) this.set({ runner: runner.address, device: runner.status?.device ?? '' }, runner.healthy ? 1 : 0);
+        for (const runner of pool.runners) this.set({ ...runnerLabels(runner), device: runner.status?.device ?? '' }, runner.healthy ? 1 : 0);
       },
     });
     new Gauge({
       name: 'infermesh_gateway_runner_outstanding',
       help: 'Calls sent to the runner and not answered yet.',
-      labelNames: ['runner'],
+      labelNames: ['runner', 'address'],
       registers: [this.registry],
       collect() {
         this.reset();
-        for (const runner of pool.runners) this.set({ runner: runner.address }, runner.outstanding);
+        for (const runner of pool.runners) this.set(runnerLabels(runner), runner.outstanding);
       },
     });
   }

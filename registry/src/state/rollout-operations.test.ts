@@ -25,6 +25,9 @@ describe('rollout operations', () => {
 
   it('refuses bad rollouts with a message naming the field', () => {
     const model = modelRecord('mlp', 3);
+    expect(details(() => setRollout(model, { canaryVersion: 1 }, operation()))).toBe(
+      "9 canary_version: model 'mlp' has no stable version yet; make a version stable first (stable_version; infermesh rollout set mlp --stable N)",
+    );
     setRollout(model, { stableVersion: 1 }, operation());
     expect(details(() => setRollout(model, { canaryVersion: 9 }, operation()))).toBe("5 model 'mlp' has no version 9 (versions: 1, 2, 3)");
     expect(details(() => setRollout(model, { canaryVersion: 1 }, operation()))).toBe('3 canary_version: version 1 is the stable version');
@@ -32,7 +35,7 @@ describe('rollout operations', () => {
       '3 canary_weight_bp: expected 0..10000 basis points, got 10001',
     );
     expect(details(() => setRollout(model, { stableVersion: 2 }, operation()))).toMatch(
-      /^9 stable_version: model 'mlp' version 2 is not ready on any runner; make it the canary first/,
+      /^9 stable_version: model 'mlp' version 2 is not ready on any runner; make it the canary first .*\(infermesh rollout set mlp --canary 2 --weight 0; infermesh rollout promote mlp\)$/,
     );
     expect(details(() => setRollout(model, { rules: [{ header: 'X-Pin', value: '', version: 1, canary: false }] }, operation()))).toMatch(
       /^3 rules\[0\]\.header: expected a lowercase gRPC metadata key/,

@@ -128,7 +128,8 @@ export function setRollout(model: ModelRecord, change: RolloutChange, context: O
     if (current.stableVersion !== 0 && !context.isReady(model.name, next.stableVersion)) {
       throw ServiceError.failedPrecondition(
         `stable_version: ${versionLabel(model.name, next.stableVersion)} is not ready on any runner; ` +
-          `make it the canary first (canary_version ${next.stableVersion}, weight 0), then promote it`,
+          `make it the canary first (canary_version ${next.stableVersion}, weight 0), then promote it ` +
+          `(infermesh rollout set ${model.name} --canary ${next.stableVersion} --weight 0; infermesh rollout promote ${model.name})`,
       );
     }
   }
@@ -137,7 +138,7 @@ export function setRollout(model: ModelRecord, change: RolloutChange, context: O
     if (next.canaryVersion === next.stableVersion) {
       throw ServiceError.invalidArgument(`canary_version: version ${next.canaryVersion} is the stable version`);
     }
-    if (next.stableVersion === 0) throw ServiceError.failedPrecondition(`canary_version: model '${model.name}' has no stable version yet; set one first`);
+    if (next.stableVersion === 0) throw ServiceError.failedPrecondition(`canary_version: model '${model.name}' has no stable version yet; make a version stable first (stable_version; infermesh rollout set ${model.name} --stable N)`);
     if (next.canaryVersion !== current.canaryVersion && !options.force) checkCompatible(model, next.stableVersion, next.canaryVersion, 'canary_version');
   }
   if (!Number.isInteger(next.canaryWeightBp) || next.canaryWeightBp < 0 || next.canaryWeightBp > 10_000) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { judgeCanary } from './judge-canary.js';
+import { judgeCanary, rollbackCause } from './judge-canary.js';
 import { percentile, StatsWindow } from './StatsWindow.js';
 
 const policy = { enabled: true, maxErrorRate: 0.05, maxP99Ratio: 3, minRequests: 20, windowMs: 10_000 };
@@ -64,5 +64,15 @@ describe('StatsWindow', () => {
     expect(percentile(new Map([[1, 99], [50, 1]]), 0.99)).toBe(1);
     expect(percentile(new Map([[1, 98], [50, 2]]), 0.99)).toBe(50);
     expect(percentile(new Map(), 0.99)).toBe(0);
+  });
+});
+
+describe('rollbackCause', () => {
+  it("names the limit each of judgeCanary's reasons is about, for the rollbacks metric", () => {
+    const judged = (canary: ReturnType<typeof window>, stable: ReturnType<typeof window>) => rollbackCause(judgeCanary(policy, { version: 2, window: canary }, { version: 1, window: stable })!);
+    expect(judged(window(40, 3, 1), window(400, 0, 2))).toBe('error_rate');
+    expect(judged(window(40, 0, 1, 5), window(400, 0, 2, 4))).toBe('invalid_argument');
+    expect(judged(window(40, 0, 7), window(400, 0, 2))).toBe('p99_latency');
+    expect(rollbackCause('the canary looked wrong')).toBeUndefined();
   });
 });

@@ -46,3 +46,13 @@ export function judgeCanary(
   }
   return undefined;
 }
+
+/** What an automatic rollback's reason (as judgeCanary words it) was about, as a metric label. */
+export type RollbackCause = 'error_rate' | 'invalid_argument' | 'p99_latency';
+
+export function rollbackCause(reason: string): RollbackCause | undefined {
+  if (/ error rate /.test(reason)) return 'error_rate';
+  if (/ with INVALID_ARGUMENT /.test(reason)) return 'invalid_argument';
+  if (/ p99 latency /.test(reason)) return 'p99_latency';
+  return undefined;
+}

@@ -41,6 +41,8 @@ export interface LocalMesh {
   predictionsDir: string;
   /** `up`'s own messages so far (restarts, failures). */
   events: UpEvent[];
+  /** Every line `up` printed on stdout so far (its own and its services'). */
+  output: string[];
   /** Whether `up` still runs. */
   upRunning(): boolean;
   /** Pids of `up`'s child running `service` (one, or none while it is down). */
@@ -85,8 +87,14 @@ function processes(): ProcessEntry[] {
   return entries;
 }
 
-/** `extraConfig`: top-level config sections laid over the embedded ones (e.g. `limits`). */
-export async function startLocalMesh(extraConfig: Record<string, unknown> = {}): Promise<LocalMesh> {
+/** `infermesh up`'s line that says the mesh is ready, as text or (with --log-format json) as a JSON record. */
+const isReadyLine = (line: string) => line.startsWith('infermesh ready') || (line.startsWith('{"level":30,') && line.includes('"msg":"infermesh ready'));
+
+/**
+ * Starts the mesh; `extraConfig`: top-level config sections laid over the embedded ones (e.g.
+ * `limits`); `upOptions` go after `up` (e.g. `--log-format json`).
+ */
+export async function startLocalMesh(extraConfig: Record<string, unknown> = {}, upOptions: string[] = []): Promise<LocalMesh> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'infermesh-local-mesh-'));
   const [runner0, runner1, gateway, httpPort, registry, sink] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   const runnerEntry = (name: string, port: number) => ({ name, device: 'cpu', host: '127.0.0.1', port, intraOpThreads: 1, modelRepository: path.join(dataDir, 'runner-repository') });
@@ -102,10 +110,11 @@ export async function startLocalMesh(extraConfig: Record<string, unknown> = {}):
   const configFile = path.join(dataDir, 'infermesh.json');
   await writeFile(configFile, JSON.stringify(config, null, 2));
 
-  const child: ChildProcess = spawn(process.execPath, [mainScript('@infermesh/cli', 'main.js'), 'up', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [mainScript('@infermesh/cli', 'main.js'), 'up', '--config', configFile, ...upOptions], { stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<number | NodeJS.Signals>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 0)));
   const recent: string[] = [];
   const events: UpEvent[] = [];
+  const output: string[] = [];
   const remember = (line: string) => {
     recent.push(line);
     if (recent.length > 40) recent.shift();
@@ -113,7 +122,8 @@ export async function startLocalMesh(extraConfig: Record<string, unknown> = {}):
   let onReady: (() => void) | undefined;
   createInterface({ input: child.stdout! }).on('line', (line) => {
     remember(line);
-    if (line.startsWith('infermesh ready')) onReady?.();
+    output.push(line);
+    if (isReadyLine(line)) onReady?.();
   });
   createInterface({ input: child.stderr! }).on('line', (line) => {
     remember(line);
@@ -151,6 +161,7 @@ export async function startLocalMesh(extraConfig: Record<string, unknown> = {}):
     runners: [`127.0.0.1:${runner0}`, `127.0.0.1:${runner1}`],
     predictionsDir: path.join(dataDir, 'predictions'),
     events,
+    output,
     upRunning: () => child.exitCode === null && child.signalCode === null,
     pidsOf: (service) =>
       processes()

@@ -7,12 +7,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
 import { InferenceClient } from '@infermesh/client';
-import { startGrpcServer, type StartedGrpcServer } from '@infermesh/common';
+import type { StartedGrpcServer } from '@infermesh/common';
 import type { Gateway } from '@infermesh/gateway';
-import { inferenceProto, runnerProto } from '@infermesh/proto';
 import type { Runner } from '@infermesh/runners';
 import { exampleRepository, waitFor } from '@infermesh/testkit';
-import { startGatewayInProcess, startRunnerInProcess } from '../harness/index.js';
+import { startBrokenRunner, startGatewayInProcess, startRunnerInProcess } from '../harness/index.js';
 
 const CALLS = 40;
 const input = { input: { datatype: 'FP32' as const, shape: [1, 64], data: new Float32Array(64) } };
@@ -21,31 +20,10 @@ let repo: Awaited<ReturnType<typeof exampleRepository>>;
 let good: Runner;
 let broken: StartedGrpcServer;
 
-/** A runner that says it serves mlp v2 and fails every call it gets. */
-function startBrokenRunner(): Promise<StartedGrpcServer> {
-  const fail = (_call: unknown, callback: grpc.sendUnaryData<never>) => callback({ code: grpc.status.INTERNAL, details: 'broken runner' });
-  return startGrpcServer({
-    host: '127.0.0.1',
-    port: 0,
-    maxReceiveMessageBytes: 1 << 20,
-    maxSendMessageBytes: 1 << 20,
-    services: [
-      {
-        definition: runnerProto.RunnerControl.service,
-        implementation: {
-          Status: (_call: unknown, callback: grpc.sendUnaryData<object>) =>
-            callback(null, { runner_name: 'broken', device: 'cpu', ready: true, models: [{ name: 'mlp', version: '2', state: 'READY' }] }),
-        },
-      },
-      { definition: inferenceProto.GRPCInferenceService.service, implementation: { ModelInfer: fail } },
-    ],
-  });
-}
-
 beforeAll(async () => {
   repo = await exampleRepository();
   good = await startRunnerInProcess(repo.dir, { name: 'cpu-0' });
-  broken = await startBrokenRunner();
+  broken = await startBrokenRunner('mlp', '2');
 }, 120_000);
 
 afterAll(async () => {

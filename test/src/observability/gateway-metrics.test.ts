@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type InferenceClient } from '@infermesh/client';
 import type { Gateway } from '@infermesh/gateway';
 import type { Runner } from '@infermesh/runners';
-import { metricValue, scrape } from '@infermesh/testkit';
+import { lintExposition, metricValue, scrape } from '@infermesh/testkit';
 import { startInProcessMesh, type InProcessMesh } from '../harness/index.js';
 
 let mesh: InProcessMesh | undefined;
@@ -34,7 +34,10 @@ describe('gateway metrics', () => {
     expect(series('infermesh_gateway_request_duration_seconds_count', { model: 'mlp', version: '1' })).toBe(10);
     expect(series('infermesh_gateway_unrouted_requests_total', { code: 'NOT_FOUND' })).toBe(2);
     expect(text).not.toContain('model="nope"');
-    expect(series('infermesh_gateway_runner_up', { runner: runner.address, device: 'cpu' })).toBe(1);
+    // `runner` is the runner's name, as on its own /metrics; `address` where the gateway calls it.
+    expect(series('infermesh_gateway_runner_up', { runner: 'cpu-0', address: runner.address, device: 'cpu' })).toBe(1);
+    expect(series('infermesh_gateway_runner_outstanding', { runner: 'cpu-0', address: runner.address })).toBe(0);
     expect(series('infermesh_process_resident_memory_bytes')).toBeGreaterThan(0);
+    expect(lintExposition(text)).toEqual([]);
   });
 });
