@@ -2,7 +2,9 @@
  * The mesh of `npm start`, run the same way: `infermesh up` as a child process, on a
  * temporary data folder and free loopback ports, with the embedded config's services (two
  * CPU runners under a supervisor, the registry, the sink with its jsonl destination, the
- * gateway). Processes are found through /proc, as an operator would find them with `ps`.
+ * gateway), and a second sink destination: an http one, to a receiver process the suite runs
+ * itself. A second gateway replica can be started beside `up`'s on the same registry, sink
+ * and runners. Processes are found through /proc, as an operator would find them with `ps`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -11,7 +13,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { mainScript } from '@infermesh/common';
+import { GATEWAY_NODE_FLAGS, mainScript, spawnService, type SpawnedService } from '@infermesh/common';
+import { Receiver } from './receiver.js';
 
 /** The services `up` starts, by the name it gives them. */
 export type ServiceName = 'registry' | 'supervisor' | 'sink' | 'gateway';
@@ -37,6 +40,8 @@ export interface LocalMesh {
   runners: string[];
   /** Folder of the sink's jsonl destination. */
   predictionsDir: string;
+  /** The sink's second destination, an http receiver process. */
+  receiver: Receiver;
   /** `up`'s own messages so far (restarts, failures). */
   events: UpEvent[];
   /** Whether `up` still runs. */
@@ -45,13 +50,15 @@ export interface LocalMesh {
   pidsOf(service: ServiceName): number[];
   /** Pids of runner processes, wherever their parent is (an orphan counts). */
   runnerPids(): number[];
+  /** Starts another gateway process (the suite's child, not `up`'s) on free ports, with the same registry, sink and runners. */
+  startGatewayReplica(): Promise<SpawnedService>;
   stop(): Promise<number | NodeJS.Signals>;
 }
 
 /** How long `up` may take to build, register and load the example models. */
 const READY_TIMEOUT_MS = 300_000;
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
@@ -85,7 +92,9 @@ function processes(): ProcessEntry[] {
 
 export async function startLocalMesh(): Promise<LocalMesh> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'infermesh-faults-'));
-  const [runner0, runner1, gateway, httpPort, registry, sink] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+  const [runner0, runner1, gateway, httpPort, registry, sink, receiverPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+  const receiver = new Receiver(receiverPort!, path.join(dataDir, 'received.txt'));
+  await receiver.start();
   const runnerEntry = (name: string, port: number) => ({ name, device: 'cpu', host: '127.0.0.1', port, intraOpThreads: 1, modelRepository: path.join(dataDir, 'runner-repository') });
   const config = {
     dataDir,
@@ -93,7 +102,17 @@ export async function startLocalMesh(): Promise<LocalMesh> {
     runners: [runnerEntry('cpu-0', runner0!), runnerEntry('cpu-1', runner1!)],
     gateway: { host: '127.0.0.1', port: gateway, httpPort, runnerRefreshMs: 1000 },
     registry: { host: '127.0.0.1', port: registry, leaseMs: 6000, unloadDelayMs: 10000 },
-    sink: { host: '127.0.0.1', port: sink, metricsPort: null, publisher: { headers: ['*'] }, destinations: [{ name: 'predictions', type: 'jsonl' }] },
+    sink: {
+      host: '127.0.0.1',
+      port: sink,
+      metricsPort: null,
+      publisher: { headers: ['*'] },
+      // The receiver's retries back off to 2 s at most, so that it gets records soon after it is back.
+      destinations: [
+        { name: 'predictions', type: 'jsonl' },
+        { name: 'receiver', type: 'http', url: receiver.url, retry: { maxDelayMs: 2000 } },
+      ],
+    },
   };
   const configFile = path.join(dataDir, 'infermesh.json');
   await writeFile(configFile, JSON.stringify(config, null, 2));
@@ -119,6 +138,7 @@ export async function startLocalMesh(): Promise<LocalMesh> {
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     const code = await exited;
+    await receiver.kill('SIGTERM');
     await rm(dataDir, { recursive: true, force: true });
     return code;
   };
@@ -140,11 +160,24 @@ export async function startLocalMesh(): Promise<LocalMesh> {
   }
   onReady = undefined;
 
+  const startGatewayReplica = async () => {
+    // Its own config file only for its own status page port; the rest is the mesh's.
+    const replicaConfig = path.join(dataDir, 'gateway-replica.json');
+    await writeFile(replicaConfig, JSON.stringify({ ...config, gateway: { ...config.gateway, port: 0, httpPort: await freePort() } }, null, 2));
+    return spawnService({
+      name: 'gateway-replica',
+      script: scripts.gateway,
+      nodeFlags: GATEWAY_NODE_FLAGS,
+      env: { INFERMESH_CONFIG: replicaConfig, INFERMESH_DATA_DIR: dataDir, INFERMESH_REGISTRY_ADDRESS: `127.0.0.1:${registry}`, INFERMESH_SINK_ADDRESS: `127.0.0.1:${sink}` },
+    });
+  };
+
   return {
     dataDir,
     gateway: `127.0.0.1:${gateway}`,
     runners: [`127.0.0.1:${runner0}`, `127.0.0.1:${runner1}`],
     predictionsDir: path.join(dataDir, 'predictions'),
+    receiver,
     events,
     upRunning: () => child.exitCode === null && child.signalCode === null,
     pidsOf: (service) =>
@@ -155,6 +188,7 @@ export async function startLocalMesh(): Promise<LocalMesh> {
       processes()
         .filter((entry) => entry.argv.includes(runnerScript) && isRunnerOf(entry, configFile))
         .map((entry) => entry.pid),
+    startGatewayReplica,
     stop,
   };
 }
