@@ -23,7 +23,13 @@ export function startCaller(gateways: string[], concurrency: number, prefix: str
   let report: CallerReport | undefined;
   createInterface({ input: child.stdout! }).on('line', (line) => {
     if (line.startsWith('progress ')) answered = Number(line.slice('progress '.length));
-    else if (line.startsWith('{')) report = JSON.parse(line) as CallerReport;
+    else if (line.startsWith('{')) {
+      try {
+        report = JSON.parse(line) as CallerReport;
+      } catch {
+        // A cut report counts as none.
+      }
+    }
   });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   return {

@@ -4,7 +4,8 @@
  * `<prefix>-<n>`, until a line `stop` arrives on stdin. `<gateways>` is one host:port, or
  * several separated by commas: then one channel spreads the calls over them as a stock gRPC
  * client with several addresses does (an `ipv4:` target with `round_robin`, which leaves out
- * an address whose connection broke). A line `mark` opens a window and `unmark` closes it:
+ * an address whose connection broke, and grpc-js's transparent retries, which send again a
+ * call that never reached a server). A line `mark` opens a window and `unmark` closes it:
  * the calls started inside it are counted apart (failures, p99 and longest latency). It
  * prints `progress <answered>` every 100 answered calls and, at the end, one JSON line: a
  * {@link CallerReport}.
@@ -44,9 +45,9 @@ const PROGRESS_EVERY = 100;
 const [gateways, model, concurrencyText, prefix] = process.argv.slice(2);
 if (!gateways || !model || !concurrencyText || !prefix) throw new Error('usage: caller.js <gateways> <model> <concurrency> <prefix>');
 
-const client = gateways.includes(',')
-  ? new InferenceClient(`ipv4:${gateways}`, { channelOptions: { 'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }) } })
-  : new InferenceClient(gateways);
+/** grpc-js's defaults, which InferenceClient turns off: transparent retries (of a call that never reached a server) on. */
+const STOCK_CLIENT = { 'grpc.enable_retries': 1, 'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }) };
+const client = gateways.includes(',') ? new InferenceClient(`ipv4:${gateways}`, { channelOptions: STOCK_CLIENT }) : new InferenceClient(gateways);
 const report: CallerReport = { sent: 0, answered: [], failed: {}, examples: {}, maxMs: 0 };
 /** Latencies of the window's calls (a failed one counts too), and its failures. */
 let window: { latencies: number[]; failed: number } | undefined;
@@ -104,5 +105,5 @@ if (window) {
   const p99 = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] ?? 0;
   report.window = { calls: sorted.length, failed: window.failed, p99Ms: Math.round(p99), maxMs: Math.round(sorted.at(-1) ?? 0) };
 }
-process.stdout.write(`${JSON.stringify(report)}\n`);
-process.exit(0);
+// Exit once the report (megabytes after a long run) has left: a pipe is written asynchronously.
+process.stdout.write(`${JSON.stringify(report)}\n`, () => process.exit(0));

@@ -3,6 +3,8 @@
  * calls are answered (or a time bound is reached, said in the report), while the RSS of every
  * process of the mesh (gateway, supervisor, runners, registry, sink, receiver) and of the
  * client is sampled each second. Start is sampled once the first calls warmed the processes up.
+ * A run cut short by the time bound says so in its `answered` count; it is not a failure
+ * (how many calls fit depends on the machine), failed calls and lost records are.
  */
 import { readFileSync } from 'node:fs';
 import { pollUntil } from '@infermesh/testkit';
@@ -34,7 +36,7 @@ export interface MemoryRun {
   failed: number;
   lost: number;
   seconds: number;
-  /** Anything that breaks the run's promises: failed calls, lost records, a process that changed. */
+  /** Anything that breaks the run's promises: failed calls, lost records, a process that exited. */
   problems: string[];
 }
 
@@ -92,7 +94,6 @@ export async function runMemory(mesh: LocalMesh): Promise<MemoryRun> {
   const seconds = (performance.now() - started) / 1000;
   const failed = Object.values(report.failed).reduce((sum, count) => sum + count, 0);
   if (failed > 0) problems.push(`${failed} calls failed: ${JSON.stringify(report.failed)}`);
-  if (report.answered.length < MEMORY_CALLS) problems.push(`only ${report.answered.length} calls answered within ${MAX_RUN_MS / 1000} s`);
   const lost = await missingRecords(mesh, prefix, report.answered, DELIVERY_TIMEOUT_MS);
   if (lost.length > 0) problems.push(`${lost.length} answered calls without a record`);
   const rows = [...samples].map(([name, values]) => {
