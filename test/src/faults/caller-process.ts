@@ -8,8 +8,8 @@ export interface CallerProcess {
   pid: number;
   /** Calls answered so far (to the last 100). */
   answered(): number;
-  /** Sends a line (`mark`, `unmark`) to the client. */
-  tell(command: 'mark' | 'unmark'): void;
+  /** Sends a line (`mark`, `mark-at-failure`, `unmark`) to the client. */
+  tell(command: 'mark' | 'mark-at-failure' | 'unmark'): void;
   /** Stops the calls and returns the client's report. */
   stop(): Promise<CallerReport>;
 }

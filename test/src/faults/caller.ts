@@ -6,7 +6,9 @@
  * client with several addresses does (an `ipv4:` target with `round_robin`, which leaves out
  * an address whose connection broke, and grpc-js's transparent retries, which send again a
  * call that never reached a server). A line `mark` opens a window and `unmark` closes it:
- * the calls started inside it are counted apart (failures, p99 and longest latency). It
+ * the calls started inside it are counted apart (failures, p99 and longest latency);
+ * `mark-at-failure` opens it when the next call fails (once this client has seen a
+ * connection break, so that the calls it already sent on it stay out of the window). It
  * prints `progress <answered>` every 100 answered calls and, at the end, one JSON line: a
  * {@link CallerReport}.
  */
@@ -52,16 +54,20 @@ const report: CallerReport = { sent: 0, answered: [], failed: {}, examples: {}, 
 /** Latencies of the window's calls (a failed one counts too), and its failures. */
 let window: { latencies: number[]; failed: number } | undefined;
 let windowOpen = false;
+let openAtFailure = false;
 let stopping = false;
+const openWindow = () => {
+  window = { latencies: [], failed: 0 };
+  windowOpen = true;
+};
 // `stop`, or the suite gone (stdin closed), ends the run.
 createInterface({ input: process.stdin })
   .on('line', (line) => {
     const command = line.trim();
     if (command === 'stop') stopping = true;
-    else if (command === 'mark') {
-      window = { latencies: [], failed: 0 };
-      windowOpen = true;
-    } else if (command === 'unmark') windowOpen = false;
+    else if (command === 'mark') openWindow();
+    else if (command === 'mark-at-failure') openAtFailure = true;
+    else if (command === 'unmark') windowOpen = false;
   })
   .on('close', () => (stopping = true));
 
@@ -94,6 +100,10 @@ const caller = async (): Promise<void> => {
       report.failed[name] = (report.failed[name] ?? 0) + 1;
       report.examples[name] ??= outcome.details;
       if (inWindow) inWindow.failed++;
+      if (openAtFailure) {
+        openAtFailure = false;
+        openWindow();
+      }
     }
   }
 };

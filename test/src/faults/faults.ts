@@ -26,6 +26,8 @@ export interface Dealt {
 export interface CallWindow {
   /** The calls started from now on are counted apart... */
   open(): void;
+  /** ...or those started once a call failed (the client saw the fault: a connection broke)... */
+  openAtFailure(): void;
   /** ...until now (otherwise until the client stops). */
   close(): void;
 }
@@ -38,7 +40,7 @@ export interface FaultSetup {
 
 /**
  * Which failed calls a fault may cost: none; only calls in flight when it struck (the calls
- * started after it, counted in the window it opens, must all be answered); or any.
+ * started once the client saw it, counted in the window it opens, must all be answered); or any.
  */
 export type MayFail = 'none' | 'in flight' | 'any';
 
@@ -128,7 +130,8 @@ export const faults: Fault[] = [
     },
     deal: async (mesh, window) => {
       const dealt = kill('kill -9 gateway', mesh.pidsOf('gateway'));
-      window.open();
+      // Until its connection's end reaches the client, a new call may still go to the killed gateway.
+      window.openAtFailure();
       return dealt;
     },
   },

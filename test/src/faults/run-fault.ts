@@ -56,7 +56,7 @@ export async function runFault(mesh: LocalMesh, fault: Fault): Promise<FaultRow>
     try {
       await pollUntil(() => caller.answered() >= ANSWERED_AROUND_FAULT, { timeoutMs: 120_000, what: `${ANSWERED_AROUND_FAULT} answered calls before the fault` });
       const runnersBefore = mesh.runnerPids();
-      const dealt = await fault.deal(mesh, { open: () => caller.tell('mark'), close: () => caller.tell('unmark') });
+      const dealt = await fault.deal(mesh, { open: () => caller.tell('mark'), openAtFailure: () => caller.tell('mark-at-failure'), close: () => caller.tell('unmark') });
       if (dealt.note) notes.push(dealt.note);
       await pollUntil(() => fault.recovered(mesh, dealt), { timeoutMs: RECOVERY_TIMEOUT_MS, what: `recovery from ${fault.name}`, intervalMs: 50 });
       recoverMs = performance.now() - dealt.at;
@@ -77,10 +77,10 @@ export async function runFault(mesh: LocalMesh, fault: Fault): Promise<FaultRow>
   const window = report.window;
   if (fault.mayFail === 'none' && failed > 0) problems.push(`${failed} calls failed`);
   if (fault.mayFail === 'in flight') {
-    if (!window) problems.push('no call started after the fault');
-    else if (window.failed > 0) problems.push(`${window.failed} calls started after the fault failed`);
+    // No window: no call failed at all.
+    if (window && window.failed > 0) problems.push(`${window.failed} calls started after the client saw the fault failed`);
     if (failed > fault.concurrency) problems.push(`${failed} calls failed, more than the ${fault.concurrency} that can have been in flight`);
-    else notes.push(`${failed} failed calls were in flight on the killed gateway, ${window?.failed ?? 0} of ${window?.calls ?? 0} started after the kill failed`);
+    else notes.push(`${failed} failed calls were in flight on what was killed, ${window?.failed ?? 0} of ${window?.calls ?? 0} started after the client saw it failed`);
   }
   if (window && fault.mayFail !== 'in flight') notes.push(`calls started meanwhile: ${window.calls}, p99 ${window.p99Ms} ms, longest ${window.maxMs} ms`);
   notes.push(`longest call ${report.maxMs} ms`);
