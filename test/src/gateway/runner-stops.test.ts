@@ -11,11 +11,9 @@
 import { once } from 'node:events';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InferenceClient } from '@infermesh/client';
-import type { Gateway } from '@infermesh/gateway';
-import type { Runner } from '@infermesh/runners';
-import { exampleRepository, waitFor } from '@infermesh/testkit';
-import { startGatewayInProcess, startRunnerInProcess } from '../harness/index.js';
+import type { InferenceClient } from '@infermesh/client';
+import { waitFor } from '@infermesh/testkit';
+import { startRelayedRunners, type RelayedRunners } from '../harness/index.js';
 
 /** Relays TCP to `target`; after `freeze()`, new connections are held open and never answered. */
 async function freezingRelay(target: string) {
@@ -59,31 +57,18 @@ const CALL_TIMEOUT_MS = 20_000;
 const input = { datatype: 'INT32' as const, shape: [1, 16], data: new Int32Array(16).fill(3) };
 
 describe('a runner that stops answering (http2 forwarding)', () => {
-  let repo: Awaited<ReturnType<typeof exampleRepository>>;
-  const runners: Runner[] = [];
-  let relay: Awaited<ReturnType<typeof freezingRelay>>;
-  let gateway: Gateway;
-  let client: InferenceClient;
+  let mesh: RelayedRunners<Awaited<ReturnType<typeof freezingRelay>>>;
 
   beforeAll(async () => {
-    repo = await exampleRepository();
-    runners.push(await startRunnerInProcess(repo.dir, { name: 'cpu-0' }), await startRunnerInProcess(repo.dir, { name: 'cpu-1' }));
-    relay = await freezingRelay(runners[0]!.address);
-    gateway = await startGatewayInProcess([relay.address, runners[1]!.address], { forwarding: 'http2', runnerKeepaliveMs: 200 });
-    client = new InferenceClient(gateway.address);
-    await waitFor(() => client.modelReady('simple'), 30_000, 'simple to be routable');
-    await waitFor(async () => gateway.pool.runners.every((runner) => runner.healthy && runner.serves('simple', '1')), 30_000, 'both runners to serve simple');
+    mesh = await startRelayedRunners(freezingRelay, { forwarding: 'http2', runnerKeepaliveMs: 200 });
+    const { pool } = mesh.gateway;
+    await waitFor(async () => pool.runners.every((runner) => runner.healthy && runner.serves('simple', '1')), 30_000, 'both runners to serve simple');
   }, 120_000);
 
-  afterAll(async () => {
-    client?.close();
-    await gateway?.close();
-    await relay?.close();
-    for (const runner of runners) await runner.close();
-    await repo?.remove();
-  });
+  afterAll(() => mesh?.close());
 
   it('answers the calls in flight on it from the other runner before their deadline', async () => {
+    const { client, relay } = mesh;
     // No ModelInfer went through the relay yet: the gateway's session to it opens frozen.
     relay.freeze();
     const results = await Promise.allSettled(
