@@ -59,6 +59,8 @@ export interface InferResult {
 export interface InferenceClientOptions extends ClientSecurity {
   /** Largest message in either direction; default 64 MiB. */
   maxMessageBytes?: number;
+  /** More grpc-js channel options, applied last (e.g. a `grpc.service_config` with `round_robin` over an `ipv4:a,b` target). */
+  channelOptions?: grpc.ChannelOptions;
 }
 
 export class InferenceClient {
@@ -70,6 +72,7 @@ export class InferenceClient {
     this.stub = new inferenceProto.GRPCInferenceService(address, credentials, {
       ...clientChannelOptions(options.maxMessageBytes ?? 64 * 1024 * 1024),
       ...secure,
+      ...options.channelOptions,
     });
   }
 

@@ -76,7 +76,7 @@ export { tokenDigest } from './auth/StaticTokens.js';
 export { authorizationOf, guardService, principalOf, type MethodAccess, type ServiceGuard } from './auth/guard-service.js';
 export { meshChannelCredentials, meshServerCredentials, readTlsMaterial, TlsFiles, type TlsMaterial } from './tls/TlsFiles.js';
 export { deviceSchema, runnerEntrySchema, type RunnerEntry } from './config/runner-config.js';
-export { gatewaySchema, type GatewayEntry } from './config/gateway-config.js';
+export { gatewaySchema, RUNNER_KEEPALIVE_DEFAULT_MS, type GatewayEntry } from './config/gateway-config.js';
 export { POLICY_LIMITS, type Range } from './config/policy-limits.js';
 export {
   parseRegistryConfig,
@@ -180,5 +180,5 @@ export { deadlineOf, startDeadline, timeoutHeader } from './h2/grpc-timeout.js';
 export { resetStatus } from './h2/reset-status.js';
 export { answerStatus, relayResponse, type Relay, type RelayHooks } from './h2/relay-response.js';
 export { relayStream, type ReadSoFar } from './h2/relay-stream.js';
-export { SESSION_MEMORY_MB, SessionPool } from './h2/SessionPool.js';
+export { KEEPALIVE_DEFAULTS, keepaliveOf, type Keepalive, SESSION_MEMORY_MB, SessionPool } from './h2/SessionPool.js';
 export { startGrpcFront, type GrpcFront, type GrpcFrontOptions } from './h2/start-grpc-front.js';

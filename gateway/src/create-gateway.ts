@@ -1,6 +1,7 @@
 /** Builds and starts a gateway: the public API in front of a pool of runners, routed statically or by the registry. */
 import {
   GATEWAY_RETRY_DEFAULTS,
+  RUNNER_KEEPALIVE_DEFAULT_MS,
   gatewayRetryPolicyOptions,
   RetryPolicy,
   startGrpcServer,
@@ -12,6 +13,7 @@ import {
   type GatewaySettings,
   type PublisherSettings,
   type Logger,
+  keepaliveOf,
   SessionPool,
 } from '@infermesh/common';
 import type { ChannelCredentials } from '@grpc/grpc-js';
@@ -37,11 +39,12 @@ import { StaticRouter } from './StaticRouter.js';
 /**
  * Everything a gateway needs: common's GatewaySettings (the resolved mesh config) plus what
  * the process supplies. Tests may leave out `httpPort` (no status page or /metrics), `retry`
- * (the `gateway.retry` defaults), `forwarding` (http2), `passThroughHeaders` (none) and `accessLog` (off); without `registry` the gateway
+ * (the `gateway.retry` defaults), `forwarding` (http2), `passThroughHeaders` (none), `accessLog` (off) and
+ * `runnerKeepaliveMs` (the `gateway.runnerKeepaliveMs` default); without `registry` the gateway
  * routes to the static `runners` list, without `publisher` it writes no records.
  */
-export interface GatewayConfig extends Partial<Pick<GatewaySettings, 'httpPort' | 'retry' | 'forwarding' | 'passThroughHeaders'>>,
-    Omit<GatewaySettings, 'httpPort' | 'retry' | 'forwarding' | 'passThroughHeaders'> {
+export interface GatewayConfig extends Partial<Pick<GatewaySettings, 'httpPort' | 'retry' | 'forwarding' | 'passThroughHeaders' | 'runnerKeepaliveMs'>>,
+    Omit<GatewaySettings, 'httpPort' | 'retry' | 'forwarding' | 'passThroughHeaders' | 'runnerKeepaliveMs'> {
   logger: Logger;
   /** Told about every forwarded inference (sink publisher, registry reporter). */
   observers?: InferObserver[];
@@ -123,7 +126,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
           router,
           retry,
           runnerHeaders,
-          sessions: new SessionPool(config.logger, meshTls),
+          sessions: new SessionPool(config.logger, meshTls, true, keepaliveOf(config.runnerKeepaliveMs ?? RUNNER_KEEPALIVE_DEFAULT_MS)),
           maxMessageBytes: config.maxMessageBytes,
           logger: config.logger,
           observers: observerNotifier(config.logger, observers ?? [], own),

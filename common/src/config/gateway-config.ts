@@ -4,6 +4,9 @@ import { gatewayRetrySchema } from './gateway-retry-config.js';
 import { HOST_PORT_RULE } from './name-rules.js';
 import { tlsSchema } from './tls-config.js';
 
+/** `gateway.runnerKeepaliveMs` when left out. */
+export const RUNNER_KEEPALIVE_DEFAULT_MS = 2_000;
+
 /** The `gateway:` keys, with defaults. */
 export const gatewaySchema = z
   .object({
@@ -15,6 +18,13 @@ export const gatewaySchema = z
     httpPort: z.number().int().min(0).max(65_535).default(8002),
     /** How often the gateway asks each runner what it holds. */
     runnerRefreshMs: z.number().int().min(50).max(60_000).default(1_000),
+    /**
+     * HTTP/2 keepalive of the gateway's sessions to runners (the http2 forwarding): a PING
+     * this often, and a session whose PING is not answered within as long again is closed,
+     * so the calls in flight on a runner that stopped answering (stopped, hung, its host gone
+     * without a FIN) go to another runner instead of waiting for their deadline.
+     */
+    runnerKeepaliveMs: z.number().int().min(100).max(600_000).default(RUNNER_KEEPALIVE_DEFAULT_MS),
     /** When a ModelInfer is tried again on another runner (see gateway-retry-config.ts). */
     retry: gatewayRetrySchema.prefault({}),
     /**

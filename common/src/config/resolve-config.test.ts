@@ -83,6 +83,12 @@ describe('resolveConfig', () => {
     );
   });
 
+  it('pings runner sessions every 2 s unless gateway.runnerKeepaliveMs says otherwise, and refuses an interval under 100 ms', () => {
+    expect(resolveConfig(file, {}).gateway.runnerKeepaliveMs).toBe(2_000);
+    expect(resolveConfig({ ...file, gateway: { runnerKeepaliveMs: 500 } }, {}).gateway.runnerKeepaliveMs).toBe(500);
+    expect(() => resolveConfig({ ...file, gateway: { runnerKeepaliveMs: 50 } }, {}, { source: 'mesh.yaml' })).toThrowError(/gateway\.runnerKeepaliveMs/);
+  });
+
   it('passes no caller metadata to runners beyond the trace context unless gateway.passThroughHeaders names it', () => {
     expect(resolveConfig(file, {}).gateway.passThroughHeaders).toEqual([]);
     expect(resolveConfig({ ...file, gateway: { passThroughHeaders: ['x-tenant'] } }, {}).gateway.passThroughHeaders).toEqual(['x-tenant']);

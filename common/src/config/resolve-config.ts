@@ -133,6 +133,7 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
       httpPort: mesh.gateway.httpPort,
       runners: mesh.gateway.runners ?? mesh.runners.map((r) => `${r.host}:${r.port}`),
       runnerRefreshMs: mesh.gateway.runnerRefreshMs,
+      runnerKeepaliveMs: mesh.gateway.runnerKeepaliveMs,
       retry: mesh.gateway.retry,
       forwarding: mesh.gateway.forwarding,
       passThroughHeaders: mesh.gateway.passThroughHeaders,

@@ -56,6 +56,8 @@ export interface GatewaySettings {
   /** `gateway.runners`, else every runner of the config, as host:port. */
   runners: string[];
   runnerRefreshMs: number;
+  /** PING interval, and answer timeout, of the HTTP/2 sessions to runners (`gateway.runnerKeepaliveMs`). */
+  runnerKeepaliveMs: number;
   /** When a failed ModelInfer attempt goes to another runner. */
   retry: GatewayRetryConfig;
   /** How ModelInfer is forwarded: through grpc-js, or as an HTTP/2 stream. */

@@ -1,4 +1,7 @@
-/** One HTTP/2 client session per address, opened on first use and again after it closes or gets GOAWAY. */
+/**
+ * One HTTP/2 client session per address, opened on first use and again after it closes or
+ * gets GOAWAY, and closed when its peer stops answering keepalive PINGs.
+ */
 import * as http2 from 'node:http2';
 import type { ConnectionOptions } from 'node:tls';
 import { ServiceError } from '../errors/ServiceError.js';
@@ -7,9 +10,17 @@ import type { TlsFiles } from '../tls/TlsFiles.js';
 
 /** Enough for a few concurrent max-size messages per session (nghttp2's default is 10 MB). */
 export const SESSION_MEMORY_MB = 256;
-/** Keepalive as the grpc-js channels to runners have it: a ping every 30 s, 10 s for its answer. */
-const KEEPALIVE_MS = 30_000;
-const KEEPALIVE_TIMEOUT_MS = 10_000;
+/** How often a session is PINGed, and how long its answer may take before the session is closed. */
+export interface Keepalive {
+  intervalMs: number;
+  timeoutMs: number;
+}
+
+/** As the grpc-js channels of the mesh have it: a ping every 30 s, 10 s for its answer. */
+export const KEEPALIVE_DEFAULTS: Keepalive = { intervalMs: 30_000, timeoutMs: 10_000 };
+
+/** A PING every `ms`, each answered within `ms` (`gateway.runnerKeepaliveMs`). */
+export const keepaliveOf = (ms: number): Keepalive => ({ intervalMs: ms, timeoutMs: ms });
 
 export class SessionPool {
   private readonly sessions = new Map<string, http2.ClientHttp2Session>();
@@ -18,12 +29,15 @@ export class SessionPool {
   /**
    * With `tls`, sessions are TLS with the mesh's certificate (read at each connect, so a reload
    * applies to the next session); `verifyName: false` trusts any name on a certificate the CA
-   * signed, for the gateway's own loopback hop.
+   * signed, for the gateway's own loopback hop. A session whose PING goes unanswered for
+   * `keepalive.timeoutMs` is destroyed: its streams end without trailers, so their calls can
+   * go to another runner.
    */
   constructor(
     private readonly logger: Logger,
     private readonly tls?: TlsFiles,
     private readonly verifyName = true,
+    private readonly keepalive: Keepalive = KEEPALIVE_DEFAULTS,
   ) {}
 
   /** The open session to `address` (host:port). */
@@ -34,17 +48,20 @@ export class SessionPool {
     const session = this.tls
       ? http2.connect(`https://${address}`, { maxSessionMemory: SESSION_MEMORY_MB, ...this.secureOptions(this.tls) })
       : http2.connect(`http://${address}`, { maxSessionMemory: SESSION_MEMORY_MB });
-    // A peer that stopped answering (a host gone without a FIN) is found by the ping, not by a call.
+    // A peer that stopped answering (a stopped process, a host gone without a FIN) is found by the ping, not by a call.
     const keepalive = setInterval(() => {
       if (session.closed || session.destroyed) return;
-      const timeout = setTimeout(() => session.destroy(), KEEPALIVE_TIMEOUT_MS);
+      const timeout = setTimeout(() => {
+        this.logger.warn({ address, timeoutMs: this.keepalive.timeoutMs }, 'runner session did not answer a keepalive ping; closing it');
+        session.destroy();
+      }, this.keepalive.timeoutMs);
       timeout.unref();
       const sent = session.ping((error) => {
         clearTimeout(timeout);
         if (error) session.destroy();
       });
       if (!sent) clearTimeout(timeout);
-    }, KEEPALIVE_MS);
+    }, this.keepalive.intervalMs);
     keepalive.unref();
     const forget = () => {
       clearInterval(keepalive);

@@ -1,61 +1,67 @@
 /**
  * The faults of `npm run test:faults`, each dealt to the running local mesh while an external
- * client process calls `simple` at c=8: what was killed, how many calls, how many failed, how
- * many answered calls have no prediction record in the sink's jsonl destination, and how long
- * until the killed part was back.
+ * client process calls `simple`: what was done, how many calls, how many failed, how many
+ * answered calls have no prediction record in one of the sink's destinations (the jsonl file
+ * and the receiver), and how long until the mesh served as before. Each fault says which
+ * calls and records it may cost; everything else must come through.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { createInterface } from 'node:readline';
-import { pollUntil, RunnerProbe } from '@infermesh/testkit';
-import type { CallerReport } from './caller.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { RunnerProbe } from '@infermesh/testkit';
 import type { LocalMesh, ServiceName } from './local-mesh.js';
-import { jsonlRequestIds } from './records.js';
+import { receivedRequestIds } from './records.js';
 
-/** One fault's figures. */
-export interface FaultRow {
-  fault: string;
-  /** Calls the client sent. */
-  calls: number;
-  failed: number;
-  /** Answered calls whose prediction record never reached the destination. */
-  lost: number;
-  /** From the kill until the killed part served again. */
-  recoverMs: number;
-  /** Failures by status, leftovers, anything else worth reading. */
-  note: string;
-  /** Whether the fault kept the promises it must keep. */
-  ok: boolean;
+/** What dealing a fault did, for its recovery check and its note. */
+export interface Dealt {
+  /** The pids killed or stopped. */
+  victims: number[];
+  /** performance.now() when it struck. */
+  at: number;
+  /** How it went (how long something was down), for the report. */
+  note?: string;
+  /** A count taken as it was dealt, that the recovery check compares against. */
+  baseline?: number;
 }
 
-/** A fault: what to kill, when it is over, and whether calls may fail meanwhile. */
+/** What the fault tells the client process while it deals the fault. */
+export interface CallWindow {
+  /** The calls started from now on are counted apart... */
+  open(): void;
+  /** ...or those started once a call failed (the client saw the fault: a connection broke)... */
+  openAtFailure(): void;
+  /** ...until now (otherwise until the client stops). */
+  close(): void;
+}
+
+/** What a fault adds beside the mesh (a second gateway) and the addresses the client calls. */
+export interface FaultSetup {
+  gateways: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * Which failed calls a fault may cost: none; only calls in flight when it struck (the calls
+ * started once the client saw it, counted in the window it opens, must all be answered); or any.
+ */
+export type MayFail = 'none' | 'in flight' | 'any';
+
+/** A fault: how to deal it, when it is over, and what it may cost. */
 export interface Fault {
   name: string;
-  /** The pids to SIGKILL. */
-  victims(mesh: LocalMesh): number[];
-  /** True once what was killed serves again. */
-  recovered(mesh: LocalMesh, killed: number[], killedAt: number): Promise<boolean>;
-  /** Calls may fail while it is down (nothing else serves in its place). */
-  callsMayFail: boolean;
+  concurrency: number;
+  mayFail: MayFail;
+  /** Answered calls may lack a record: only where their records died in a killed process's memory. */
+  mayLoseRecords?: boolean;
   /** The runners must be gone with it (no orphan keeps a runner port). */
   takesRunners?: boolean;
+  setup?(mesh: LocalMesh): Promise<FaultSetup>;
+  deal(mesh: LocalMesh, window: CallWindow): Promise<Dealt>;
+  /** True once the mesh serves as before the fault. */
+  recovered(mesh: LocalMesh, dealt: Dealt): Promise<boolean>;
 }
 
-const CONCURRENCY = 8;
-/** Calls answered before the kill, and again after the recovery, so that both sides are under load. */
-const ANSWERED_AROUND_FAULT = 300;
-const RECOVERY_TIMEOUT_MS = 120_000;
-/** How long answered calls' records may take to reach the destination (the sink restarting included). */
-const DELIVERY_TIMEOUT_MS = 60_000;
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+/** How long a runner stays stopped (SIGSTOP), and the receiver down. */
+const RUNNER_STOP_MS = 8_000;
+const RECEIVER_DOWN_MS = 8_000;
 
 /** Every runner of the mesh answers ModelReady('simple'). */
 async function runnersServe(mesh: LocalMesh): Promise<boolean> {
@@ -67,90 +73,99 @@ async function runnersServe(mesh: LocalMesh): Promise<boolean> {
   }
 }
 
-/** `up` said `service` is back since `killedAt`, and it runs as a new process. */
-function serviceBack(mesh: LocalMesh, service: ServiceName, killed: number[], killedAt: number): boolean {
-  const said = mesh.events.some((event) => event.at > killedAt && event.line.startsWith(`infermesh: ${service} is back on`));
-  return said && mesh.pidsOf(service).some((pid) => !killed.includes(pid));
+/** `up` said `service` is back since the fault, and it runs as a new process. */
+function serviceBack(mesh: LocalMesh, service: ServiceName, dealt: Dealt): boolean {
+  const said = mesh.events.some((event) => event.at > dealt.at && event.line.startsWith(`infermesh: ${service} is back on`));
+  return said && mesh.pidsOf(service).some((pid) => !dealt.victims.includes(pid));
 }
 
-const killService = (service: ServiceName, callsMayFail: boolean): Fault => ({
+/** SIGKILLs the pids (none: the fault cannot be dealt). */
+function kill(name: string, victims: number[]): Dealt {
+  if (victims.length === 0) throw new Error(`${name}: nothing to kill`);
+  const at = performance.now();
+  for (const pid of victims) process.kill(pid, 'SIGKILL');
+  return { victims, at };
+}
+
+const killService = (service: ServiceName, mayFail: MayFail): Fault => ({
   name: `kill -9 ${service}`,
-  victims: (mesh) => mesh.pidsOf(service),
-  recovered: async (mesh, killed, killedAt) => serviceBack(mesh, service, killed, killedAt),
-  callsMayFail,
+  concurrency: 8,
+  mayFail,
+  deal: async (mesh) => kill(`kill -9 ${service}`, mesh.pidsOf(service)),
+  recovered: async (mesh, dealt) => serviceBack(mesh, service, dealt),
+});
+
+/** Both runners again, as new processes where one was killed, each serving `simple`. */
+const runnersBack = async (mesh: LocalMesh, dealt: Dealt) => mesh.runnerPids().filter((pid) => !dealt.victims.includes(pid)).length === 2 && (await runnersServe(mesh));
+
+const killRunner = (concurrency: number): Fault => ({
+  name: `kill -9 runner (1 of 2), c=${concurrency}`,
+  concurrency,
+  // The gateway sends a call that broke on the killed runner to the other one.
+  mayFail: 'none',
+  deal: async (mesh) => kill('kill -9 runner', mesh.runnerPids().slice(0, 1)),
+  recovered: runnersBack,
 });
 
 export const faults: Fault[] = [
+  killRunner(8),
+  killRunner(64),
   {
-    name: 'kill -9 runner (1 of 2)',
-    victims: (mesh) => mesh.runnerPids().slice(0, 1),
-    recovered: async (mesh, killed) => mesh.runnerPids().filter((pid) => !killed.includes(pid)).length === 2 && (await runnersServe(mesh)),
-    callsMayFail: false,
-  },
-  {
-    // Both runners die with it (nothing serves until the new supervisor's runners load).
-    ...killService('supervisor', true),
+    ...killService('supervisor', 'any'),
+    // Both runners die with it by design (README): nothing serves until the new supervisor's runners load.
     takesRunners: true,
-    recovered: async (mesh, killed, killedAt) => serviceBack(mesh, 'supervisor', killed, killedAt) && mesh.runnerPids().length === 2 && (await runnersServe(mesh)),
+    recovered: async (mesh, dealt) => serviceBack(mesh, 'supervisor', dealt) && mesh.runnerPids().length === 2 && (await runnersServe(mesh)),
   },
-  killService('registry', false),
-  killService('sink', false),
-];
-
-/** Runs the client until the fault is dealt and over, and counts. */
-export async function runFault(mesh: LocalMesh, fault: Fault): Promise<FaultRow> {
-  const prefix = fault.name.replace(/[^a-z0-9]+/gi, '-');
-  const caller = spawn(process.execPath, [fileURLToPath(new URL('./caller.js', import.meta.url)), mesh.gateway, 'simple', String(CONCURRENCY), prefix], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  let answered = 0;
-  let report: CallerReport | undefined;
-  createInterface({ input: caller.stdout! }).on('line', (line) => {
-    if (line.startsWith('progress ')) answered = Number(line.slice('progress '.length));
-    else if (line.startsWith('{')) report = JSON.parse(line) as CallerReport;
-  });
-  const exited = new Promise((resolve) => caller.once('exit', resolve));
-  /** What went wrong: any makes the fault fail. */
-  const problems: string[] = [];
-  const notes: string[] = [];
-  let recoverMs = Number.NaN;
-  try {
-    await pollUntil(() => answered >= ANSWERED_AROUND_FAULT, { timeoutMs: 120_000, what: `${ANSWERED_AROUND_FAULT} answered calls before the fault` });
-    const runnersBefore = mesh.runnerPids();
-    const killed = fault.victims(mesh);
-    if (killed.length === 0) throw new Error(`${fault.name}: nothing to kill`);
-    const killedAt = performance.now();
-    for (const pid of killed) process.kill(pid, 'SIGKILL');
-    recoverMs = await pollUntil(() => fault.recovered(mesh, killed, killedAt), { timeoutMs: RECOVERY_TIMEOUT_MS, what: `recovery from ${fault.name}`, intervalMs: 50 });
-    const orphans = fault.takesRunners ? runnersBefore.filter(alive) : [];
-    if (orphans.length > 0) problems.push(`runners of the killed process still alive: ${orphans.join(' ')}`);
-    const after = answered;
-    await pollUntil(() => answered >= after + ANSWERED_AROUND_FAULT, { timeoutMs: 120_000, what: `${ANSWERED_AROUND_FAULT} answered calls after the recovery` });
-  } catch (error) {
-    problems.push((error as Error).message);
-  } finally {
-    caller.stdin!.end('stop\n');
-    await exited;
-  }
-  if (!report) throw new Error(`${fault.name}: the client process gave no report`);
-  const failed = Object.values(report.failed).reduce((sum, count) => sum + count, 0);
-  for (const [code, count] of Object.entries(report.failed)) notes.push(`${count} ${code} (${report.examples[code]})`);
-  if (failed > 0 && !fault.callsMayFail) problems.push(`${failed} calls failed`);
-
-  // Every answered call's record, delivered by the sink (which may just have restarted).
-  const want = report.answered;
-  let missing = want;
-  await pollUntil(
-    async () => {
-      const delivered = new Set(await jsonlRequestIds(mesh.predictionsDir, `${prefix}-`));
-      missing = want.filter((id) => !delivered.has(id));
-      return missing.length === 0;
+  // Off the predict path: the gateway keeps its last routes, and holds records until the sink is back.
+  killService('registry', 'none'),
+  killService('sink', 'none'),
+  {
+    ...killService('gateway', 'in flight'),
+    name: 'kill -9 gateway (1 of 2)',
+    // Records the killed gateway had not yet handed to the sink die in its memory.
+    mayLoseRecords: true,
+    setup: async (mesh) => {
+      const replica = await mesh.startGatewayReplica();
+      return { gateways: [mesh.gateway, replica.address], close: () => replica.stop() };
     },
-    { timeoutMs: DELIVERY_TIMEOUT_MS, intervalMs: 500, what: 'the records of answered calls' },
-  ).catch(() => problems.push(`${missing.length} answered calls without a record after ${DELIVERY_TIMEOUT_MS} ms`));
-  if (!mesh.upRunning()) problems.push('infermesh up stopped');
-
-  const ok = problems.length === 0;
-  notes.unshift(...problems);
-  return { fault: fault.name, calls: report.sent, failed, lost: missing.length, recoverMs: Math.round(recoverMs), note: notes.join('; '), ok };
-}
+    deal: async (mesh, window) => {
+      const dealt = kill('kill -9 gateway', mesh.pidsOf('gateway'));
+      // Until its connection's end reaches the client, a new call may still go to the killed gateway.
+      window.openAtFailure();
+      return dealt;
+    },
+  },
+  {
+    name: 'kill -9 receiver (sink destination)',
+    concurrency: 8,
+    // The sink keeps the receiver's records in its spool and retries them.
+    mayFail: 'none',
+    deal: async (mesh) => {
+      const dealt = kill('kill -9 receiver', mesh.receiver.pid === undefined ? [] : [mesh.receiver.pid]);
+      await sleep(RECEIVER_DOWN_MS);
+      const before = (await receivedRequestIds(mesh.receiver.file, '')).length;
+      await mesh.receiver.start();
+      return { ...dealt, note: `down ${RECEIVER_DOWN_MS / 1000} s`, baseline: before };
+    },
+    // The receiver got records again since it came back.
+    recovered: async (mesh, dealt) => (await receivedRequestIds(mesh.receiver.file, '')).length > dealt.baseline!,
+  },
+  {
+    name: 'SIGSTOP runner (1 of 2)',
+    concurrency: 8,
+    // The gateway must move calls off a runner that stopped answering.
+    mayFail: 'none',
+    deal: async (mesh, window) => {
+      const [victim] = mesh.runnerPids();
+      if (victim === undefined) throw new Error('SIGSTOP runner: no runner');
+      const at = performance.now();
+      process.kill(victim, 'SIGSTOP');
+      window.open();
+      await sleep(RUNNER_STOP_MS);
+      window.close();
+      process.kill(victim, 'SIGCONT');
+      return { victims: [], at, note: `stopped ${RUNNER_STOP_MS / 1000} s` };
+    },
+    recovered: async (mesh) => runnersServe(mesh),
+  },
+];

@@ -2,7 +2,9 @@
  * The mesh of `npm start`, run the same way: `infermesh up` as a child process, on a
  * temporary data folder and free loopback ports, with the embedded config's services (two
  * CPU runners under a supervisor, the registry, the sink with its jsonl destination, the
- * gateway). Processes are found through /proc, as an operator would find them with `ps`.
+ * gateway), and a second sink destination: an http one, to a receiver process the suite runs
+ * itself. A second gateway replica can be started beside `up`'s on the same registry, sink
+ * and runners. Processes are found through /proc, as an operator would find them with `ps`.
  * The fault suite and the attack suite both run against it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -12,7 +14,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { mainScript } from '@infermesh/common';
+import { GATEWAY_NODE_FLAGS, mainScript, spawnService, type SpawnedService } from '@infermesh/common';
+import { Receiver } from './receiver.js';
 
 /** The services `up` starts, by the name it gives them. */
 export type ServiceName = 'registry' | 'supervisor' | 'sink' | 'gateway';
@@ -39,6 +42,8 @@ export interface LocalMesh {
   runners: string[];
   /** Folder of the sink's jsonl destination. */
   predictionsDir: string;
+  /** The sink's second destination, an http receiver process. */
+  receiver: Receiver;
   /** `up`'s own messages so far (restarts, failures). */
   events: UpEvent[];
   /** Every line `up` printed on stdout so far (its own and its services'). */
@@ -49,13 +54,15 @@ export interface LocalMesh {
   pidsOf(service: ServiceName): number[];
   /** Pids of runner processes, wherever their parent is (an orphan counts). */
   runnerPids(): number[];
+  /** Starts another gateway process (the suite's child, not `up`'s) on free ports, with the same registry, sink and runners. */
+  startGatewayReplica(): Promise<SpawnedService>;
   stop(): Promise<number | NodeJS.Signals>;
 }
 
 /** How long `up` may take to build, register and load the example models. */
 const READY_TIMEOUT_MS = 300_000;
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
@@ -96,7 +103,9 @@ const isReadyLine = (line: string) => line.startsWith('infermesh ready') || (lin
  */
 export async function startLocalMesh(extraConfig: Record<string, unknown> = {}, upOptions: string[] = []): Promise<LocalMesh> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'infermesh-local-mesh-'));
-  const [runner0, runner1, gateway, httpPort, registry, sink] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+  const [runner0, runner1, gateway, httpPort, registry, sink, receiverPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+  const receiver = new Receiver(receiverPort!, path.join(dataDir, 'received.txt'));
+  await receiver.start();
   const runnerEntry = (name: string, port: number) => ({ name, device: 'cpu', host: '127.0.0.1', port, intraOpThreads: 1, modelRepository: path.join(dataDir, 'runner-repository') });
   const config = {
     dataDir,
@@ -104,7 +113,17 @@ export async function startLocalMesh(extraConfig: Record<string, unknown> = {}, 
     runners: [runnerEntry('cpu-0', runner0!), runnerEntry('cpu-1', runner1!)],
     gateway: { host: '127.0.0.1', port: gateway, httpPort, runnerRefreshMs: 1000 },
     registry: { host: '127.0.0.1', port: registry, leaseMs: 6000, unloadDelayMs: 10000 },
-    sink: { host: '127.0.0.1', port: sink, metricsPort: null, publisher: { headers: ['*'] }, destinations: [{ name: 'predictions', type: 'jsonl' }] },
+    sink: {
+      host: '127.0.0.1',
+      port: sink,
+      metricsPort: null,
+      publisher: { headers: ['*'] },
+      // The receiver's retries back off to 2 s at most, so that it gets records soon after it is back.
+      destinations: [
+        { name: 'predictions', type: 'jsonl' },
+        { name: 'receiver', type: 'http', url: receiver.url, retry: { maxDelayMs: 2000 } },
+      ],
+    },
     ...extraConfig,
   };
   const configFile = path.join(dataDir, 'infermesh.json');
@@ -133,6 +152,7 @@ export async function startLocalMesh(extraConfig: Record<string, unknown> = {}, 
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     const code = await exited;
+    await receiver.kill('SIGTERM');
     await rm(dataDir, { recursive: true, force: true });
     return code;
   };
@@ -154,12 +174,25 @@ export async function startLocalMesh(extraConfig: Record<string, unknown> = {}, 
   }
   onReady = undefined;
 
+  const startGatewayReplica = async () => {
+    // Its own config file only for its own status page port; the rest is the mesh's.
+    const replicaConfig = path.join(dataDir, 'gateway-replica.json');
+    await writeFile(replicaConfig, JSON.stringify({ ...config, gateway: { ...config.gateway, port: 0, httpPort: await freePort() } }, null, 2));
+    return spawnService({
+      name: 'gateway-replica',
+      script: scripts.gateway,
+      nodeFlags: GATEWAY_NODE_FLAGS,
+      env: { INFERMESH_CONFIG: replicaConfig, INFERMESH_DATA_DIR: dataDir, INFERMESH_REGISTRY_ADDRESS: `127.0.0.1:${registry}`, INFERMESH_SINK_ADDRESS: `127.0.0.1:${sink}` },
+    });
+  };
+
   return {
     dataDir,
     gateway: `127.0.0.1:${gateway}`,
     registry: `127.0.0.1:${registry}`,
     runners: [`127.0.0.1:${runner0}`, `127.0.0.1:${runner1}`],
     predictionsDir: path.join(dataDir, 'predictions'),
+    receiver,
     events,
     output,
     upRunning: () => child.exitCode === null && child.signalCode === null,
@@ -171,6 +204,7 @@ export async function startLocalMesh(extraConfig: Record<string, unknown> = {}, 
       processes()
         .filter((entry) => entry.argv.includes(runnerScript) && isRunnerOf(entry, configFile))
         .map((entry) => entry.pid),
+    startGatewayReplica,
     stop,
   };
 }

@@ -1,6 +1,8 @@
-/** Request ids of the prediction records the sink's jsonl destination holds. */
+/** Request ids of the prediction records the sink delivered: to its jsonl destination, and to the receiver. */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { pollUntil } from '@infermesh/testkit';
+import type { LocalMesh } from './local-mesh.js';
 
 /** The `requestId` of every record in the `.jsonl` files of `dir` that starts with `prefix`. */
 export async function jsonlRequestIds(dir: string, prefix: string): Promise<string[]> {
@@ -17,4 +19,29 @@ export async function jsonlRequestIds(dir: string, prefix: string): Promise<stri
     }
   }
   return ids;
+}
+
+/** The request ids starting with `prefix` that the receiver wrote to `file` (one a line). */
+export async function receivedRequestIds(file: string, prefix: string): Promise<string[]> {
+  const lines = (await readFile(file, 'utf8').catch(() => '')).split('\n');
+  lines.pop();
+  return lines.filter((line) => line.startsWith(prefix));
+}
+
+/**
+ * The `answered` request ids (all starting with `prefix`) whose record has not reached both
+ * destinations within `timeoutMs` (the sink, or the receiver, may just have restarted).
+ */
+export async function missingRecords(mesh: LocalMesh, prefix: string, answered: readonly string[], timeoutMs: number): Promise<string[]> {
+  let missing = [...answered];
+  await pollUntil(
+    async () => {
+      const inFile = new Set(await jsonlRequestIds(mesh.predictionsDir, `${prefix}-`));
+      const received = new Set(await receivedRequestIds(mesh.receiver.file, `${prefix}-`));
+      missing = missing.filter((id) => !inFile.has(id) || !received.has(id));
+      return missing.length === 0;
+    },
+    { timeoutMs, intervalMs: 1_000, what: 'the records of answered calls' },
+  ).catch(() => undefined);
+  return missing;
 }

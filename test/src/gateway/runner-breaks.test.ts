@@ -7,11 +7,8 @@
  * designs).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InferenceClient } from '@infermesh/client';
-import type { Gateway } from '@infermesh/gateway';
-import type { Runner } from '@infermesh/runners';
-import { exampleRepository, waitFor } from '@infermesh/testkit';
-import { startGatewayInProcess, startRunnerInProcess } from '../harness/index.js';
+import type { InferenceClient } from '@infermesh/client';
+import { startRelayedRunners, type RelayedRunners } from '../harness/index.js';
 import { startRunnerRelay, type RunnerRelay } from './runner-relay.js';
 
 const CALLS = 40;
@@ -20,30 +17,16 @@ const input = { datatype: 'INT32' as const, shape: [1, 16], data: new Int32Array
 const CASES = (['http2', 'grpc-js'] as const).flatMap((forwarding) => (['after-headers', 'after-message'] as const).map((breakAt) => ({ forwarding, breakAt })));
 
 describe.each(CASES)('a runner that breaks off its answer $breakAt ($forwarding forwarding)', ({ forwarding, breakAt }) => {
-  let repo: Awaited<ReturnType<typeof exampleRepository>>;
-  const runners: Runner[] = [];
-  let relay: RunnerRelay;
-  let gateway: Gateway;
-  let client: InferenceClient;
+  let mesh: RelayedRunners<RunnerRelay>;
 
   beforeAll(async () => {
-    repo = await exampleRepository();
-    runners.push(await startRunnerInProcess(repo.dir, { name: 'cpu-0' }), await startRunnerInProcess(repo.dir, { name: 'cpu-1' }));
-    relay = await startRunnerRelay(runners[0]!.address, { breakAt });
-    gateway = await startGatewayInProcess([relay.address, runners[1]!.address], { forwarding });
-    client = new InferenceClient(gateway.address);
-    await waitFor(() => client.modelReady('simple'), 30_000, 'simple to be routable');
+    mesh = await startRelayedRunners((target) => startRunnerRelay(target, { breakAt }), { forwarding });
   }, 120_000);
 
-  afterAll(async () => {
-    client?.close();
-    await gateway?.close();
-    await relay?.close();
-    for (const runner of runners) await runner.close();
-    await repo?.remove();
-  });
+  afterAll(() => mesh?.close());
 
   it('answers every call from the other runner', async () => {
+    const { client, relay } = mesh;
     const results = await Promise.allSettled(
       Array.from({ length: CALLS }, () => client.infer('simple', { INPUT0: input, INPUT1: input }, { timeoutMs: 30_000 })),
     );

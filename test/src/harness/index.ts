@@ -3,3 +3,4 @@ export { startMesh, type MeshOptions, type TestMesh } from './start-mesh.js';
 export { mainScript } from '@infermesh/common';
 export { startGatewayInProcess, startInProcessMesh, startRunnerInProcess, type InProcessMesh } from './in-process.js';
 export { startBrokenRunner } from './broken-runner.js';
+export { startRelayedRunners, type Relay, type RelayedRunners } from './relayed-runners.js';
