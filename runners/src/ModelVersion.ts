@@ -172,7 +172,7 @@ export class ModelVersion {
         throw this.runFailure(error, request.id, ctx);
       }
       const building = performance.now();
-      const response = buildResponse(this, request.id, prepared.fetches, outputs, prepared.rawResponse);
+      const response = buildResponse(this, request.id, prepared.fetches, outputs);
       this.statistics.succeeded(prepared.batch, started, building);
       return response;
     } catch (error) {
