@@ -143,9 +143,9 @@ describe.skipIf(!available)("Triton's extension methods from Python", () => {
     ]);
     expect((await index('ready')).map((e) => e.name)).toEqual(['mlp', 'mlp']);
 
-    const withConfig = await python<Failure>('none', 'load', 'simple', 'config');
-    expect(withConfig.code).toBe('INVALID_ARGUMENT');
-    expect(withConfig.details).toContain("'config'");
+    const withBadConfig = await python<Failure>('none', 'load', 'simple', 'config', '{"max_batch_size": 8, "sequence_batchin": {}}');
+    expect(withBadConfig.code).toBe('INVALID_ARGUMENT');
+    expect(withBadConfig.details).toContain("'config': sequence_batchin: unknown or unsupported key");
     expect(await python<Failure>('none', 'load', 'no_such_model')).toMatchObject({ code: 'NOT_FOUND' });
 
     expect(await python<Unary<object>>('deflate', 'load', 'simple')).toEqual({ code: 'OK', response: {} });
