@@ -12,7 +12,13 @@ import { modelConfigProblems, ServiceError, type ModelConfigInput } from '@infer
 export const MAX_CONFIG_JSON_BYTES = 256 * 1024;
 
 const INFORMATIVE_KEYS = ['name', 'platform', 'backend', 'default_model_filename', 'input', 'output', 'version_policy'];
-const MAPPED_KEYS = ['max_batch_size', 'dynamic_batching', 'instance_group', 'optimization', 'parameters'];
+const MAPPED_KEYS = ['max_batch_size', 'dynamic_batching', 'sequence_batching', 'instance_group', 'optimization', 'parameters'];
+const CONTROL_KINDS: Record<string, 'start' | 'end' | 'ready' | 'corrid'> = {
+  CONTROL_SEQUENCE_START: 'start',
+  CONTROL_SEQUENCE_END: 'end',
+  CONTROL_SEQUENCE_READY: 'ready',
+  CONTROL_SEQUENCE_CORRID: 'corrid',
+};
 
 type JsonObject = Record<string, unknown>;
 
@@ -61,6 +67,50 @@ function dynamicBatching(value: unknown): NonNullable<ModelConfigInput['dynamic_
     if (size > 0) mapped.max_queue_size = size;
   }
   return mapped;
+}
+
+function stringAt(value: unknown, path: string): string {
+  if (typeof value !== 'string' || value === '') throw refuse(`${path}: expected a non-empty string`);
+  return value;
+}
+
+function listAt(value: unknown, path: string): unknown[] {
+  if (!Array.isArray(value)) throw refuse(`${path}: expected a list`);
+  return value;
+}
+
+/** `sequence_batching`: the idle timeout, the control inputs by kind, the implicit state pairs (the strategy is the runner's). */
+function sequenceBatching(value: unknown): NonNullable<ModelConfigInput['sequence_batching']> {
+  const sequence = objectAt(value, 'sequence_batching');
+  checkKeys(sequence, ['max_sequence_idle_microseconds', 'control_input', 'state', 'direct', 'oldest'], 'sequence_batching.');
+  const controls: Partial<Record<'start' | 'end' | 'ready' | 'corrid', string>> = {};
+  listAt(sequence.control_input ?? [], 'sequence_batching.control_input').forEach((input, i) => {
+    const path = `sequence_batching.control_input[${i}]`;
+    const fields = objectAt(input, path);
+    checkKeys(fields, ['name', 'control'], `${path}.`);
+    const name = stringAt(fields.name, `${path}.name`);
+    listAt(fields.control ?? [], `${path}.control`).forEach((control, j) => {
+      const controlPath = `${path}.control[${j}]`;
+      const kind = objectAt(control, controlPath);
+      checkKeys(kind, ['kind', 'int32_false_true', 'fp32_false_true', 'bool_false_true', 'data_type'], `${controlPath}.`);
+      const mapped = CONTROL_KINDS[String(kind.kind)];
+      if (!mapped) throw refuse(`${controlPath}.kind: expected one of ${Object.keys(CONTROL_KINDS).join(', ')}`);
+      controls[mapped] = name;
+    });
+  });
+  const states = listAt(sequence.state ?? [], 'sequence_batching.state').map((state, i) => {
+    const path = `sequence_batching.state[${i}]`;
+    const fields = objectAt(state, path);
+    checkKeys(fields, ['input_name', 'output_name', 'data_type', 'dims'], `${path}.`);
+    return { input: stringAt(fields.input_name, `${path}.input_name`), output: stringAt(fields.output_name, `${path}.output_name`) };
+  });
+  return {
+    control_inputs: controls,
+    states,
+    ...(sequence.max_sequence_idle_microseconds === undefined
+      ? {}
+      : { max_sequence_idle_us: integerAt(sequence.max_sequence_idle_microseconds, 'sequence_batching.max_sequence_idle_microseconds') }),
+  };
 }
 
 /** Instances per runner: the counts of every group (Triton's `count` is per device; 1 when absent). */
@@ -128,6 +178,7 @@ export function configYamlFromTritonJson(text: string, model: string): string {
     if (max_queue_size !== undefined) mapped.max_queue_size = max_queue_size;
     if (default_queue_timeout_us !== undefined) mapped.default_queue_timeout_us = default_queue_timeout_us;
   }
+  if (config.sequence_batching !== undefined) mapped.sequence_batching = sequenceBatching(config.sequence_batching);
   if (config.instance_group !== undefined) mapped.instances = instances(config.instance_group);
   if (config.optimization !== undefined) {
     const level = graphLevel(config.optimization);
