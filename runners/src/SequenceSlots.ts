@@ -28,6 +28,19 @@ interface Slot {
 /** FP16's bit pattern of 1.0. */
 const FP16_ONE = 0x3c00;
 
+/** The typed array of each element type whose values are plain numbers. */
+const NUMBER_ARRAYS = {
+  bool: Uint8Array,
+  uint8: Uint8Array,
+  int8: Int8Array,
+  int16: Int16Array,
+  uint16: Uint16Array,
+  int32: Int32Array,
+  uint32: Uint32Array,
+  float32: Float32Array,
+  float64: Float64Array,
+} as const satisfies Partial<Record<OrtElementType, new (length: number) => TensorData>>;
+
 /** A tensor of `dims` with every element `value` (a number, or the id for CORRID). */
 function constantTensor(spec: TensorSpec, dims: number[], value: number | string, label: string): WireTensor {
   const count = dims.reduce((a, b) => a * b, 1);
@@ -40,45 +53,11 @@ function constantTensor(spec: TensorSpec, dims: number[], value: number | string
     return number;
   };
   let data: TensorData;
-  switch (type) {
-    case 'string':
-      data = new Array<string>(count).fill(String(value));
-      break;
-    case 'int64':
-      data = new BigInt64Array(count).fill(BigInt.asIntN(64, BigInt(numeric() === 0 ? 0 : value)));
-      break;
-    case 'uint64':
-      data = new BigUint64Array(count).fill(BigInt(numeric() === 0 ? 0 : value));
-      break;
-    case 'float16':
-      data = new Uint16Array(count).fill(numeric() === 0 ? 0 : FP16_ONE);
-      break;
-    case 'float32':
-      data = new Float32Array(count).fill(numeric());
-      break;
-    case 'float64':
-      data = new Float64Array(count).fill(numeric());
-      break;
-    case 'bool':
-    case 'uint8':
-      data = new Uint8Array(count).fill(numeric());
-      break;
-    case 'int8':
-      data = new Int8Array(count).fill(numeric());
-      break;
-    case 'int16':
-      data = new Int16Array(count).fill(numeric());
-      break;
-    case 'uint16':
-      data = new Uint16Array(count).fill(numeric());
-      break;
-    case 'uint32':
-      data = new Uint32Array(count).fill(numeric());
-      break;
-    case 'int32':
-      data = new Int32Array(count).fill(numeric());
-      break;
-  }
+  if (type === 'string') data = new Array<string>(count).fill(String(value));
+  else if (type === 'int64') data = new BigInt64Array(count).fill(BigInt.asIntN(64, BigInt(numeric() === 0 ? 0 : value)));
+  else if (type === 'uint64') data = new BigUint64Array(count).fill(BigInt(numeric() === 0 ? 0 : value));
+  else if (type === 'float16') data = new Uint16Array(count).fill(numeric() === 0 ? 0 : FP16_ONE);
+  else data = new NUMBER_ARRAYS[type](count).fill(numeric());
   return { type, data, dims };
 }
 
