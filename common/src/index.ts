@@ -66,6 +66,7 @@ export {
   readInferRequestHeader,
   type InferRequestHeader,
 } from './wire/infer-request-header.js';
+export type { SequenceParameters } from './wire/sequence-parameters.js';
 export { checkInferRequest, MAX_SHAPE_RANK } from './wire/check-infer-request.js';
 export { forEachField, malformed, readVarint, varintBytes, WIRE_LENGTH_DELIMITED } from './wire/protobuf-wire.js';
 export { tlsSchema, type TlsConfig } from './config/tls-config.js';

@@ -1,6 +1,7 @@
 /** Routing without a registry: a fixed runner list; a call without a version gets the newest one ready. */
 import { ServiceError } from '@infermesh/common';
 import { pickLeastLoaded } from './pick-runner.js';
+import { pickSequenceRunner } from './sequence-routing.js';
 import type { HeaderReader, RolloutSummary, RouteChoice, Router } from './Router.js';
 import type { RunnerEndpoint } from './RunnerEndpoint.js';
 import type { RunnerPool } from './RunnerPool.js';
@@ -18,8 +19,9 @@ export class StaticRouter implements Router {
    * A runner with the version ready, by power of two choices on outstanding calls, skipping
    * `exclude`. NOT_FOUND when no runner knows the model; UNAVAILABLE when none can serve it now.
    */
-  pickRunner(model: string, version: string, exclude: ReadonlySet<RunnerEndpoint>): RunnerEndpoint {
+  pickRunner(model: string, version: string, exclude: ReadonlySet<RunnerEndpoint>, sequenceId?: string): RunnerEndpoint {
     const resolved = this.resolveVersion(model, version);
+    if (sequenceId !== undefined && resolved !== undefined) return pickSequenceRunner(this.runnersFor(model, resolved), model, resolved, sequenceId, exclude);
     const candidates =
       resolved === undefined ? [] : this.pool.runners.filter((r) => r.healthy && !exclude.has(r) && r.serves(model, resolved));
     if (candidates.length === 0) throw this.noRoute(model, version, exclude.size > 0);

@@ -86,7 +86,7 @@ export async function forwardInfer(
   trace: ForwardTrace = { version: '', runner: '' },
   traceContext?: Context,
 ): Promise<Buffer> {
-  const choice = router.chooseVersion(header.modelName, header.modelVersion, metadataHeaders(parent.metadata));
+  const choice = router.chooseVersion(header.modelName, header.modelVersion, metadataHeaders(parent.metadata), header);
   const { version } = choice;
   trace.version = version;
   const span =
@@ -103,7 +103,7 @@ export async function forwardInfer(
   retry.recordCall();
   try {
     for (;;) {
-      const runner = router.pickRunner(header.modelName, version, tried ?? NONE_TRIED);
+      const runner = router.pickRunner(header.modelName, version, tried ?? NONE_TRIED, header.sequenceId);
       attempts++;
       trace.runner = runner.address;
       span?.setAttribute('runner', runner.address);

@@ -148,7 +148,7 @@ export function gatewayHandlers(
         handle: async (request) => wrapStreamResponse(await infer(request, call)),
         onError: (request, error) => {
           const { details } = reportError(logger, 'ModelStreamInfer', error);
-          let header: InferRequestHeader = { modelName: '', modelVersion: '', id: '' };
+          let header: InferRequestHeader = { modelName: '', modelVersion: '', id: '', sequenceStart: false, sequenceEnd: false };
           try {
             header = readInferRequestHeader(request);
           } catch {

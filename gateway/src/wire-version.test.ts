@@ -27,7 +27,7 @@ describe('withModelVersion', () => {
   it('adds the version to a request that named none, and a stock decoder reads the rest unchanged', () => {
     const original = request();
     const rewritten = withModelVersion(original, '2');
-    expect(readInferRequestHeader(rewritten)).toEqual({ modelName: 'mlp', modelVersion: '2', id: 'req-1' });
+    expect(readInferRequestHeader(rewritten)).toEqual({ modelName: 'mlp', modelVersion: '2', id: 'req-1', sequenceStart: false, sequenceEnd: false });
     expect(deserialize(rewritten)).toEqual({ ...deserialize(original), model_version: '2' });
     // Only the new field's bytes were added, at the front.
     expect(rewritten.subarray(rewritten.length - original.length).equals(original)).toBe(true);
@@ -48,12 +48,12 @@ describe('withModelVersion', () => {
     const original = Buffer.concat([field(3, 'id-9'), field(2, '5'), tensor, field(1, 'mlp'), field(2, '6')]);
     const rewritten = withModelVersion(original, '3');
     expect(rewritten).toEqual(Buffer.concat([field(3, 'id-9'), field(2, '3'), tensor, field(1, 'mlp')]));
-    expect(readInferRequestHeader(rewritten)).toEqual({ modelName: 'mlp', modelVersion: '3', id: 'id-9' });
+    expect(readInferRequestHeader(rewritten)).toEqual({ modelName: 'mlp', modelVersion: '3', id: 'id-9', sequenceStart: false, sequenceEnd: false });
   });
 
   it('removes the version when asked for the empty one', () => {
     const original = serialize({ model_name: 'simple', model_version: '4', id: 'a' });
-    expect(readInferRequestHeader(withModelVersion(original, ''))).toEqual({ modelName: 'simple', modelVersion: '', id: 'a' });
+    expect(readInferRequestHeader(withModelVersion(original, ''))).toEqual({ modelName: 'simple', modelVersion: '', id: 'a', sequenceStart: false, sequenceEnd: false });
     expect(withModelVersion(original, '')).toEqual(serialize({ model_name: 'simple', id: 'a' }));
   });
 

@@ -5,7 +5,9 @@ import type { ModelInferRequest__Output, ModelInferResponse, ModelVersionStatus 
 import { Batcher, emptyBatcherStats, type BatcherStats } from './Batcher.js';
 import { buildResponse } from './build-response.js';
 import { readModelConfig } from './model-config.js';
-import { prepareInputs, type InputLimits } from './prepare-inputs.js';
+import { prepareInputs, type InputLimits, type PreparedModel } from './prepare-inputs.js';
+import { callerSignature, sequenceCall, sequenceConfigProblem, SequenceSlots } from './SequenceSlots.js';
+import type { WireTensor } from './session-protocol.js';
 import { SessionLoadError, SessionWorker } from './SessionWorker.js';
 import { tensorMetadata, toSignature, unbatchable, type Signature } from './signature.js';
 import type { RunnerMetrics } from './runner-metrics.js';
@@ -46,6 +48,10 @@ export class ModelVersion {
   metrics: VersionMetrics | undefined;
   private instances: SessionWorker[] = [];
   private batcher: Batcher | undefined;
+  /** A stateful model's sequence slots (config sequence_batching). */
+  private sequences: SequenceSlots | undefined;
+  /** What requests are checked against: the signature less what the runner feeds itself (control inputs, state). */
+  private callerModel: PreparedModel = this;
 
   constructor(
     readonly source: ModelSource,
@@ -84,6 +90,7 @@ export class ModelVersion {
       this.outputNames = this.signature.outputs.map((spec) => spec.name);
       const batching = config.max_batch_size > 0 ? unbatchable(this.signature, config.max_batch_size) : undefined;
       if (batching) throw new Error(batching);
+      if (config.sequence_batching) this.startSequences(config.sequence_batching);
       await this.warmUp(config);
       const metrics = this.context.metrics;
       this.metrics = metrics && new VersionMetrics(metrics, { model: this.name, version: this.version });
@@ -113,6 +120,22 @@ export class ModelVersion {
       const precondition = error instanceof SessionLoadError && error.precondition;
       log.error({ reason: this.reason, precondition }, 'model version failed to load');
     }
+  }
+
+  /** Checks the sequence config against the signature and sets up the slots; the caller's signature hides what the runner feeds. */
+  private startSequences(sequence: NonNullable<ModelConfig['sequence_batching']>): void {
+    const problem = sequenceConfigProblem(this.signature, sequence);
+    if (problem) throw new Error(problem);
+    const signature = callerSignature(this.signature, sequence);
+    this.sequences = new SequenceSlots(sequence, this.signature, `model '${this.name}' version ${this.version}`);
+    this.callerModel = {
+      name: this.name,
+      version: this.version,
+      signature,
+      outputNames: signature.outputs.map((spec) => spec.name),
+      maxBatchSize: this.maxBatchSize,
+      dynamicBatching: false,
+    };
   }
 
   /** Starts every instance on the runner's device, or on the CPU when the config allows a fallback. */
@@ -163,22 +186,48 @@ export class ModelVersion {
     if (this.state !== 'READY' || !batcher) throw this.notReady();
     const started = performance.now();
     try {
-      const prepared = prepareInputs(this, request, this.context.limits);
-      const queueTimeoutUs = prepared.queueTimeoutUs ?? this.config?.default_queue_timeout_us ?? 0;
-      let outputs;
-      try {
-        outputs = await batcher.submit(prepared, signal, queueTimeoutUs, sampled ? ctx : undefined);
-      } catch (error) {
-        throw this.runFailure(error, request.id, ctx);
+      if (this.sequences) {
+        const sequences = this.sequences;
+        return await sequences.call(sequenceCall(request, `model '${this.name}' version ${this.version}`), (feeds, stateOutputs) =>
+          this.run(batcher, request, started, signal, ctx, sampled, feeds, stateOutputs),
+        );
       }
-      const building = performance.now();
-      const response = buildResponse(this, request.id, prepared.fetches, outputs, prepared.rawResponse);
-      this.statistics.succeeded(prepared.batch, started, building);
-      return response;
+      return (await this.run(batcher, request, started, signal, ctx, sampled)).result;
     } catch (error) {
       this.statistics.failed(started);
       throw error;
     }
+  }
+
+  /**
+   * Checks and runs one request; a sequence's call adds the runner's own feeds (control
+   * inputs, state) and fetches its state outputs too, which the response leaves out.
+   */
+  private async run(
+    batcher: Batcher,
+    request: ModelInferRequest__Output,
+    started: number,
+    signal: AbortSignal | undefined,
+    ctx: Context | undefined,
+    sampled: boolean,
+    extraFeeds?: Record<string, WireTensor>,
+    extraFetches: readonly string[] = [],
+  ): Promise<{ outputs: Record<string, WireTensor>; result: ModelInferResponse }> {
+    const prepared = prepareInputs(this.callerModel, request, this.context.limits);
+    const queueTimeoutUs = prepared.queueTimeoutUs ?? this.config?.default_queue_timeout_us ?? 0;
+    const run = extraFeeds
+      ? { ...prepared, feeds: { ...prepared.feeds, ...extraFeeds }, fetches: [...prepared.fetches, ...extraFetches.filter((name) => !prepared.fetches.includes(name))] }
+      : prepared;
+    let outputs;
+    try {
+      outputs = await batcher.submit(run, signal, queueTimeoutUs, sampled ? ctx : undefined);
+    } catch (error) {
+      throw this.runFailure(error, request.id, ctx);
+    }
+    const building = performance.now();
+    const response = buildResponse(this, request.id, prepared.fetches, outputs);
+    this.statistics.succeeded(prepared.batch, started, building);
+    return { outputs, result: response };
   }
 
   /** What the caller of a failed run gets: its ServiceError, or INTERNAL for onnxruntime's own failure (logged). */
@@ -189,6 +238,11 @@ export class ModelVersion {
     if (ctx) otelContext.with(ctx, log);
     else log();
     return ServiceError.internal(`model '${this.name}' version ${this.version}: onnxruntime could not run this request; see the runner log`);
+  }
+
+  /** The inputs a caller sends and the outputs it gets: a sequence model's control and state tensors are the runner's. */
+  get callerSignature(): Signature {
+    return this.callerModel.signature;
   }
 
   /** Whether the version ever became READY (an UNLOADING one may have); only then has it statistics. */
@@ -225,8 +279,8 @@ export class ModelVersion {
       version: this.version,
       state: this.state,
       reason: this.reason,
-      inputs: this.signature.inputs.map(tensorMetadata),
-      outputs: this.signature.outputs.map(tensorMetadata),
+      inputs: this.callerSignature.inputs.map(tensorMetadata),
+      outputs: this.callerSignature.outputs.map(tensorMetadata),
       platform: 'onnxruntime_onnx',
       queue_depth: this.batcher?.queued ?? 0,
       in_flight: this.inFlight,
@@ -258,6 +312,7 @@ export class ModelVersion {
   /** Frees the instances at once; queued calls fail with UNAVAILABLE. */
   async close(): Promise<void> {
     this.state = 'UNLOADING';
+    this.sequences?.clear();
     this.batcher?.close();
     await Promise.all(this.instances.map((instance) => instance.close()));
     this.instances = [];

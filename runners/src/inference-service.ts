@@ -198,8 +198,8 @@ export function inferenceHandlers(
         name: request.name,
         versions: store.versionsOf(request.name).map((v) => v.version),
         platform: 'onnxruntime_onnx',
-        inputs: version.signature.inputs.map(tensorMetadata),
-        outputs: version.signature.outputs.map(tensorMetadata),
+        inputs: version.callerSignature.inputs.map(tensorMetadata),
+        outputs: version.callerSignature.outputs.map(tensorMetadata),
       };
     },
   };

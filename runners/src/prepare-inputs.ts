@@ -22,8 +22,6 @@ export interface PreparedRun {
   feeds: Record<string, WireTensor>;
   /** Outputs to compute and return, in response order; shared with other requests when the request names none. */
   fetches: readonly string[];
-  /** Answer in raw_output_contents (the request used raw inputs) or typed contents. */
-  rawResponse: boolean;
   /** Rows along the batch dimension (1 for unbatched models). */
   batch: number;
   /** Requests with equal keys can share one execution: same non-batch shapes, same outputs. Empty without dynamic batching. */
@@ -197,5 +195,5 @@ export function prepareInputs(model: PreparedModel, request: ModelInferRequest__
   const batch = batchOf(model, feeds);
   // Only the dynamic batcher compares keys; other requests never join one execution.
   const key = model.dynamicBatching ? `${specs.map((s) => feeds[s.name]!.dims.slice(1).join('x')).join('|')}>${fetches.join(',')}` : '';
-  return { feeds, fetches, rawResponse: usesRaw || request.inputs.length === 0, batch, key, queueTimeoutUs: queueTimeout(request) };
+  return { feeds, fetches, batch, key, queueTimeoutUs: queueTimeout(request) };
 }

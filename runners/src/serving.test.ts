@@ -28,7 +28,7 @@ describe('runner serving', () => {
     expect([...(result.outputs.OUTPUT1!.data as Int32Array)]).toEqual([...a].map((v, i) => v - b[i]!));
   });
 
-  it('answers typed requests with typed contents and filters requested outputs', async () => {
+  it('answers typed requests with raw outputs, as Triton does, and filters requested outputs', async () => {
     const outcome = await modelInfer(fixture.client, {
       model_name: 'simple',
       inputs: [
@@ -39,8 +39,9 @@ describe('runner serving', () => {
     });
     if (!outcome.ok) throw new Error(outcome.details);
     expect(outcome.response.outputs.map((o) => o.name)).toEqual(['OUTPUT1']);
-    expect(outcome.response.raw_output_contents).toEqual([]);
-    expect(outcome.response.outputs[0]!.contents!.int_contents).toEqual(new Array(16).fill(2));
+    expect(outcome.response.outputs[0]!.contents).toBeNull();
+    expect(outcome.response.raw_output_contents).toHaveLength(1);
+    expect([...new Int32Array(new Uint8Array(outcome.response.raw_output_contents[0]!).buffer)]).toEqual(new Array(16).fill(2));
   });
 
   it('picks the newest version when none is named, and each version runs its own weights', async () => {

@@ -55,14 +55,8 @@ def tensor_metadata(tensors):
 
 
 def decode_outputs(response):
-    """Output name -> INT32 list, from raw_output_contents when present, else typed contents."""
-    outputs = {}
-    for index, tensor in enumerate(response.outputs):
-        if response.raw_output_contents:
-            outputs[tensor.name] = unpack_int32(response.raw_output_contents[index])
-        else:
-            outputs[tensor.name] = list(tensor.contents.int_contents)
-    return outputs
+    """Output name -> INT32 list, from raw_output_contents: outputs are always raw, as Triton answers."""
+    return {tensor.name: unpack_int32(response.raw_output_contents[index]) for index, tensor in enumerate(response.outputs)}
 
 
 def infer_result(response):

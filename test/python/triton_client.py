@@ -159,6 +159,28 @@ def big(byte_count):
         return failure(error)
 
 
+def load(model, pairs):
+    """RepositoryModelLoad with parameters: `config JSON` as a string, `file:N/model.onnx PATH` as the file's bytes."""
+    request = pb.RepositoryModelLoadRequest(model_name=model)
+    for key, value in zip(pairs[0::2], pairs[1::2]):
+        if key.startswith("file:"):
+            with open(value, "rb") as file:
+                request.parameters[key].bytes_param = file.read()
+        else:
+            request.parameters[key].string_param = value
+    return unary("RepositoryModelLoad", request)
+
+
+def reconfigure(model, max_batch_size):
+    """What Triton's tools do: read the config as JSON, change it, load the model with it, read it again."""
+    before = to_dict(stub.ModelConfig(pb.ModelConfigRequest(name=model), timeout=RPC_TIMEOUT_S).config)
+    changed = dict(before, max_batch_size=max_batch_size, instance_group=[{"kind": "KIND_CPU", "count": 1}])
+    changed["dynamic_batching"] = {"preferred_batch_size": [max_batch_size], "max_queue_delay_microseconds": "200"}
+    loaded = load(model, ["config", json.dumps(changed)])
+    after = to_dict(stub.ModelConfig(pb.ModelConfigRequest(name=model), timeout=RPC_TIMEOUT_S).config)
+    return {"before": before, "loaded": loaded, "after": after}
+
+
 def unary(method, request):
     try:
         return {"code": "OK", "response": to_dict(getattr(stub, method)(request, timeout=RPC_TIMEOUT_S))}
@@ -184,10 +206,9 @@ def main():
     if COMMAND == "index":
         return unary("RepositoryIndex", pb.RepositoryIndexRequest(ready=ARGS[:1] == ["ready"]))
     if COMMAND == "load":
-        request = pb.RepositoryModelLoadRequest(model_name=ARGS[0])
-        if len(ARGS) > 1:
-            request.parameters[ARGS[1]].string_param = "{}"
-        return unary("RepositoryModelLoad", request)
+        return load(ARGS[0], ARGS[1:])
+    if COMMAND == "reconfigure":
+        return reconfigure(ARGS[0], int(ARGS[1]))
     if COMMAND == "unload":
         request = pb.RepositoryModelUnloadRequest(model_name=ARGS[0])
         request.parameters["unload_dependents"].bool_param = False

@@ -17,6 +17,8 @@ export { RunnerProbe, type LoadModelArgs, type Outcome } from './runner-probe.js
 export { int32s, modelInfer, type CallOutcome } from './model-infer.js';
 export { inProcessRunnerSettings, startInProcessRegistry, type InProcessRegistry } from './in-process.js';
 export {
+  accumulatorModel,
+  ACCUMULATOR_SEQUENCE_CONFIG,
   DataType,
   EXAMPLE_MODEL_COUNT,
   floatInitializer,

@@ -50,6 +50,8 @@ export interface PythonStubs {
   dir: string;
   /** Runs `test/python/<script>` with `args` and parses the JSON it prints. */
   run<T>(script: string, args: readonly string[], timeoutMs?: number): Promise<T>;
+  /** Runs `test/python/<script>` with `args` and the stubs on PYTHONPATH; resolves with its stdout, rejects when it exits non-zero. */
+  output(script: string, args: readonly string[], timeoutMs?: number): Promise<string>;
   remove(): Promise<void>;
 }
 
@@ -65,16 +67,18 @@ export async function compilePythonStubs(): Promise<PythonStubs> {
     'grpc_service.proto',
     'model_config.proto',
   ]);
+  const output = async (script: string, args: readonly string[], timeoutMs = 120_000): Promise<string> => {
+    const { stdout } = await execFileAsync(PYTHON, [join(repoRoot, 'test', 'python', script), ...args], {
+      timeout: timeoutMs,
+      maxBuffer: 64 * 1024 * 1024,
+      env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONPATH: dir },
+    });
+    return stdout;
+  };
   return {
     dir,
-    async run<T>(script: string, args: readonly string[], timeoutMs = 120_000): Promise<T> {
-      const { stdout } = await execFileAsync(PYTHON, [join(repoRoot, 'test', 'python', script), ...args], {
-        timeout: timeoutMs,
-        maxBuffer: 64 * 1024 * 1024,
-        env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
-      });
-      return JSON.parse(stdout) as T;
-    },
+    output,
+    run: async <T>(script: string, args: readonly string[], timeoutMs?: number): Promise<T> => JSON.parse(await output(script, args, timeoutMs)) as T,
     remove: () => rm(dir, { recursive: true, force: true }),
   };
 }

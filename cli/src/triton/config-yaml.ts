@@ -10,6 +10,7 @@ const KEY_ORDER: readonly (keyof RunnerConfig)[] = [
   'instances',
   'intra_op_threads',
   'graph_optimization_level',
+  'sequence_batching',
 ];
 
 const scalar = (value: unknown) => (Array.isArray(value) ? `[${value.join(', ')}]` : String(value));
@@ -23,6 +24,11 @@ export function toConfigYaml(config: RunnerConfig): string {
   for (const key of KEY_ORDER) {
     const value = config[key];
     if (value === undefined) continue;
+    if (key === 'sequence_batching') {
+      // Nested lists of mappings: JSON, which YAML reads as a flow mapping.
+      lines.push(`${key}: ${JSON.stringify(value)}`);
+      continue;
+    }
     if (typeof value !== 'object' || Array.isArray(value)) {
       lines.push(`${key}: ${scalar(value)}`);
       continue;
@@ -49,5 +55,10 @@ export function describeConfig(config: RunnerConfig): string {
   if (config.instances !== undefined) parts.push(`${config.instances} instance${config.instances === 1 ? '' : 's'}`);
   if (config.intra_op_threads !== undefined) parts.push(`${config.intra_op_threads} intra-op threads`);
   if (config.graph_optimization_level !== undefined) parts.push(`graph optimization ${config.graph_optimization_level}`);
+  const sequence = config.sequence_batching;
+  if (sequence) {
+    const controls = Object.entries(sequence.control_inputs ?? {}).map(([kind, name]) => `${kind.toUpperCase()} ${name}`);
+    parts.push(`sequences (${[...controls, `${sequence.states?.length ?? 0} state${sequence.states?.length === 1 ? '' : 's'}`].join(', ')})`);
+  }
   return parts.length === 0 ? 'infermesh defaults' : parts.join(', ');
 }

@@ -1,5 +1,6 @@
 /** Triton's ModelConfig mapped onto infermesh's model config, device and checks; what cannot be honoured is listed with its reason. */
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { toConfigYaml } from './config-yaml.js';
 import { ImportNotes, ImportRefusal } from './import-notes.js';
 import { parsePbtxt } from './pbtxt.js';
@@ -113,6 +114,31 @@ describe("mapping Triton's model config", () => {
     ]);
   });
 
+  it("maps sequence_batching: the idle timeout, the control inputs by kind and the implicit state", () => {
+    const { mapped, yaml, notes, unsupported } = map(`
+      backend: "onnxruntime"
+      sequence_batching {
+        max_sequence_idle_microseconds: 5000000
+        direct { }
+        control_input [
+          { name: "START" control [ { kind: CONTROL_SEQUENCE_START int32_false_true: [ 0, 1 ] } ] },
+          { name: "READY" control [ { kind: CONTROL_SEQUENCE_READY int32_false_true: [ 0, 1 ] } ] },
+          { name: "END" control [ { kind: CONTROL_SEQUENCE_END fp32_false_true: [ 0, 1 ] } ] },
+          { name: "CORRID" control [ { kind: CONTROL_SEQUENCE_CORRID data_type: TYPE_UINT64 } ] }
+        ]
+        state [ { input_name: "ACC_IN" output_name: "ACC_OUT" data_type: TYPE_INT32 dims: [ 1 ] initial_state { name: "zero" zero_data: true } } ]
+      }`);
+    expect(mapped.config.sequence_batching).toEqual({
+      max_sequence_idle_us: 5_000_000,
+      control_inputs: { start: 'START', ready: 'READY', end: 'END', corrid: 'CORRID' },
+      states: [{ input: 'ACC_IN', output: 'ACC_OUT' }],
+    });
+    expect(parseYaml(yaml)).toEqual({ sequence_batching: mapped.config.sequence_batching });
+    expect(notes.join('\n')).toContain("sequence_batching.direct: infermesh runs each sequence's calls one at a time");
+    expect(unsupported.join('\n')).toContain('sequence_batching.state[0].initial_state: initial states are not imported');
+    expect(refusal('sequence_batching { control_input [ { name: "S" control [ { kind: CONTROL_SEQUENCE_NOPE } ] } ] }')).toMatch(/kind.*expected one of CONTROL_SEQUENCE_START/);
+  });
+
   it('skips what infermesh cannot serve, with the reason', () => {
     expect(refusal('platform: "tensorrt_plan"')).toBe(
       "skipped: platform 'tensorrt_plan': infermesh serves ONNX models with onnxruntime only (platform onnxruntime_onnx or backend onnxruntime)",
@@ -120,9 +146,6 @@ describe("mapping Triton's model config", () => {
     expect(refusal('backend: "python"')).toBe("skipped: backend 'python': infermesh serves ONNX models with onnxruntime only (platform onnxruntime_onnx or backend onnxruntime)");
     expect(refusal('platform: "ensemble" ensemble_scheduling { step [ ] }')).toBe(
       'skipped: ensembles are not supported: infermesh serves one ONNX model per call; chain the models in the caller',
-    );
-    expect(refusal('backend: "onnxruntime" sequence_batching { }')).toBe(
-      'skipped: sequence_batching: stateful models are not supported: infermesh keeps no state between the calls of a sequence',
     );
     expect(refusal('name: "other"', 'mine')).toBe("skipped: name 'other' in config.pbtxt differs from its folder 'mine'; Triton requires them to be equal");
   });

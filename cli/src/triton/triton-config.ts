@@ -9,6 +9,7 @@ import { ImportRefusal, type ImportNotes } from './import-notes.js';
 import { mapDynamicBatching } from './map-dynamic-batching.js';
 import { mapInstanceGroups, type Placement } from './map-instance-group.js';
 import { mapOptimization, mapParameters } from './map-optimization.js';
+import { mapSequenceBatching } from './map-sequence-batching.js';
 import { readTensors, type ExpectedTensor } from './map-tensors.js';
 import { MessageReader } from './message-reader.js';
 import type { PbMessage } from './pbtxt.js';
@@ -42,7 +43,6 @@ function checkServable(top: MessageReader, notes: ImportNotes): void {
   }
   if (platform !== '' && platform !== 'onnxruntime_onnx') throw skipped(`platform '${platform}': ${ONNX_ONLY}`);
   if (backend !== '' && backend !== 'onnxruntime') throw skipped(`backend '${backend}': ${ONNX_ONLY}`);
-  if (top.has('sequence_batching')) throw skipped('sequence_batching: stateful models are not supported: infermesh keeps no state between the calls of a sequence');
   if (platform === '' && backend === '') notes.note('no platform or backend given: taken as onnxruntime, as Triton does for .onnx files');
 }
 
@@ -79,6 +79,8 @@ export function mapTritonConfig(message: PbMessage, directory: string, notes: Im
   const optimization = top.message('optimization');
   if (optimization) Object.assign(config, mapOptimization(optimization, notes));
   Object.assign(config, mapParameters(top.messages('parameters'), notes));
+  const sequence = top.message('sequence_batching');
+  if (sequence) Object.assign(config, mapSequenceBatching(sequence, notes));
   // The runner's own schema has the last word, so a config that would fail to load fails the import.
   try {
     parseModelConfig(config, 'the mapped model config');

@@ -35,6 +35,7 @@ export const UNSUPPORTED_REASONS: Readonly<Record<string, string>> = {
   'instance_group.passive': 'every instance takes work; passive instances are not supported',
   'instance_group.host_policy': 'host policies (NUMA binding) are not supported',
   'optimization.priority': 'model priorities are not supported',
+  'sequence_batching.state.initial_state': "initial states are not imported: a sequence's state starts as zeros (an empty string for BYTES)",
   'optimization.cuda': "CUDA graphs and stream options are not supported: onnxruntime's CUDA provider runs with its defaults",
   'optimization.execution_accelerators':
     "TensorRT and OpenVINO accelerators are not supported: runners use onnxruntime's CPU or CUDA provider, by their device",

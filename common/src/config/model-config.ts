@@ -16,12 +16,18 @@ export const MODEL_CONFIG_LIMITS = {
   instances: 64,
   intraOpThreads: 256,
   warmupCount: 1_000,
+  maxSequenceIdleUs: 3_600_000_000,
+  maxSequences: 100_000,
+  sequenceStates: 64,
 } as const;
 
 /** Defaults that tools writing a config mention in their messages. */
 export const MODEL_CONFIG_DEFAULTS = {
   maxQueueDelayUs: 100,
   maxQueueSize: 1024,
+  /** Triton's default max_sequence_idle_microseconds. */
+  maxSequenceIdleUs: 1_000_000,
+  maxSequences: 1024,
 } as const;
 
 /** The per-model config's keys, with defaults. */
@@ -39,6 +45,30 @@ export const modelConfigSchema = z
         max_queue_delay_us: z.number().int().min(0).max(MODEL_CONFIG_LIMITS.maxQueueDelayUs).default(MODEL_CONFIG_DEFAULTS.maxQueueDelayUs),
         /** Batch sizes dispatched at once when reached, without waiting for the delay. */
         preferred_batch_sizes: z.array(z.number().int().positive()).default([]),
+      })
+      .strict()
+      .optional(),
+    /**
+     * A stateful model (Triton's sequence batcher): calls carry `sequence_id`, `sequence_start`
+     * and `sequence_end`; the runner keeps each sequence's slot, feeds the control inputs and
+     * carries the state tensors from one call to the next.
+     */
+    sequence_batching: z
+      .object({
+        /** A sequence without a call for this long is freed (its state dropped). */
+        max_sequence_idle_us: z.number().int().min(1).max(MODEL_CONFIG_LIMITS.maxSequenceIdleUs).default(MODEL_CONFIG_DEFAULTS.maxSequenceIdleUs),
+        /** Sequences a runner keeps at once per version; a new one beyond it gets RESOURCE_EXHAUSTED. */
+        max_sequences: z.number().int().min(1).max(MODEL_CONFIG_LIMITS.maxSequences).default(MODEL_CONFIG_DEFAULTS.maxSequences),
+        /** Model inputs the runner fills (Triton's control kinds): 1 on the first / last call / always, and the sequence id. */
+        control_inputs: z
+          .object({ start: z.string().min(1).optional(), end: z.string().min(1).optional(), ready: z.string().min(1).optional(), corrid: z.string().min(1).optional() })
+          .strict()
+          .default({}),
+        /** Implicit state: each call's `output` is fed back as `input` on the next call; zeros on the first. */
+        states: z
+          .array(z.object({ input: z.string().min(1), output: z.string().min(1) }).strict())
+          .max(MODEL_CONFIG_LIMITS.sequenceStates)
+          .default([]),
       })
       .strict()
       .optional(),
@@ -68,6 +98,9 @@ export const modelConfigSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
+    if (config.sequence_batching && config.dynamic_batching) {
+      ctx.addIssue({ code: 'custom', path: ['sequence_batching'], message: 'cannot be combined with dynamic_batching: a sequence runs one call at a time' });
+    }
     if (config.dynamic_batching && config.max_batch_size === 0) {
       ctx.addIssue({ code: 'custom', path: ['dynamic_batching'], message: 'needs max_batch_size > 0' });
     }

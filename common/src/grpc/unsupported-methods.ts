@@ -5,7 +5,7 @@ import { ServiceError } from '../errors/ServiceError.js';
 import { toServerErrorResponse } from '../errors/to-grpc-status.js';
 
 const SHARED_MEMORY =
-  'infermesh does not support %s shared memory: runners may be on other machines than the caller. Send tensors in the request (raw_input_contents)';
+  'infermesh does not support %s shared memory: infermesh is a network mesh, and its runners may be on other machines than the caller. Send raw tensors in the request instead (raw_input_contents; outputs come back in raw_output_contents)';
 
 type UnsupportedMethod =
   | 'SystemSharedMemoryStatus'

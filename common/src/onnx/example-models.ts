@@ -52,6 +52,51 @@ export function simpleModel(): Uint8Array {
 }
 
 /**
+ * Stateful accumulator for Triton-style sequences (a runner config with `sequence_batching`
+ * feeds START, END, CORRID and the state ACC_IN): "INPUT" INT32 [1] → "OUTPUT" INT32 [1] =
+ * INPUT + (START ? 0 : ACC_IN), and ACC_OUT = OUTPUT is the state the next call gets as
+ * ACC_IN. "CORRID_OUT" INT64 [1] echoes CORRID and "END_OUT" INT32 [1] echoes END, so a test
+ * sees what the runner fed. ACCUMULATOR_SEQUENCE_CONFIG is the config that wires it up.
+ */
+export function accumulatorModel(): Uint8Array {
+  const one: Onnx.ITensorProto = { name: 'ONE', dataType: DataType.INT32, dims: [1], int32Data: [1] };
+  return serializeModel({
+    name: 'accumulator',
+    nodes: [
+      node('Sub', ['ONE', 'START'], ['KEEP']),
+      node('Mul', ['ACC_IN', 'KEEP'], ['KEPT']),
+      node('Add', ['INPUT', 'KEPT'], ['OUTPUT']),
+      node('Identity', ['OUTPUT'], ['ACC_OUT']),
+      node('Identity', ['CORRID'], ['CORRID_OUT']),
+      node('Identity', ['END'], ['END_OUT']),
+    ],
+    inputs: [
+      valueInfo('INPUT', DataType.INT32, [1]),
+      valueInfo('START', DataType.INT32, [1]),
+      valueInfo('END', DataType.INT32, [1]),
+      valueInfo('CORRID', DataType.INT64, [1]),
+      valueInfo('ACC_IN', DataType.INT32, [1]),
+    ],
+    outputs: [
+      valueInfo('OUTPUT', DataType.INT32, [1]),
+      valueInfo('ACC_OUT', DataType.INT32, [1]),
+      valueInfo('CORRID_OUT', DataType.INT64, [1]),
+      valueInfo('END_OUT', DataType.INT32, [1]),
+    ],
+    initializers: [one],
+  });
+}
+
+/** The runner config (YAML) that makes {@link accumulatorModel} a sequence model. */
+export const ACCUMULATOR_SEQUENCE_CONFIG = [
+  'sequence_batching:',
+  '  max_sequence_idle_us: 60000000',
+  '  control_inputs: { start: START, end: END, corrid: CORRID }',
+  '  states: [{ input: ACC_IN, output: ACC_OUT }]',
+  '',
+].join('\n');
+
+/**
  * Two-layer perceptron: "input" FP32 [batch,64] → Gemm 64→32 → Relu →
  * Gemm 32→10 → "output" FP32 [batch,10]. The weight seed depends on `version`
  * so different versions give visibly different outputs.

@@ -21,7 +21,7 @@ describe('readInferRequestHeader', () => {
       inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 64], contents: { fp32_contents: [1.5] } }],
       raw_input_contents: [Buffer.alloc(300_000, 7)],
     });
-    expect(readInferRequestHeader(bytes)).toEqual({ modelName: 'mlp', modelVersion: '2', id: 'req-é-1' });
+    expect(readInferRequestHeader(bytes)).toEqual({ modelName: 'mlp', modelVersion: '2', id: 'req-é-1', sequenceStart: false, sequenceEnd: false });
   });
 
   it('gives empty strings for absent fields', () => {
@@ -29,6 +29,8 @@ describe('readInferRequestHeader', () => {
       modelName: 'simple',
       modelVersion: '',
       id: '',
+      sequenceStart: false,
+      sequenceEnd: false,
     });
   });
 
@@ -66,7 +68,27 @@ describe('readInferRequestHeader', () => {
       serializeRequest({ model_name: 'C' }),
     ]);
     const decoded = decodeWithProtobufjs(bytes);
-    expect(readInferRequestHeader(bytes)).toEqual({ modelName: decoded.model_name, modelVersion: decoded.model_version, id: decoded.id });
-    expect(readInferRequestHeader(bytes)).toEqual({ modelName: 'C', modelVersion: '2', id: 'y' });
+    expect(readInferRequestHeader(bytes)).toMatchObject({ modelName: decoded.model_name, modelVersion: decoded.model_version, id: decoded.id });
+    expect(readInferRequestHeader(bytes)).toMatchObject({ modelName: 'C', modelVersion: '2', id: 'y' });
+  });
+
+  it.each([
+    [{ sequence_id: { uint64_param: '18446744073709551615' }, sequence_start: { bool_param: true } }, { sequenceId: '18446744073709551615', sequenceStart: true, sequenceEnd: false }],
+    [{ sequence_id: { int64_param: 7 }, sequence_end: { bool_param: true } }, { sequenceId: '7', sequenceStart: false, sequenceEnd: true }],
+    [{ sequence_id: { string_param: 'user-42' }, sequence_start: { bool_param: false } }, { sequenceId: 'user-42', sequenceStart: false, sequenceEnd: false }],
+    // Triton: sequence id 0 is no sequence.
+    [{ sequence_id: { uint64_param: 0 } }, { sequenceStart: false, sequenceEnd: false }],
+  ])("reads Triton's sequence parameters %o", (parameters, expected) => {
+    const header = readInferRequestHeader(serializeRequest({ model_name: 'acc', parameters, raw_input_contents: [Buffer.alloc(4)] }));
+    expect(header).toEqual({ modelName: 'acc', modelVersion: '', id: '', ...expected });
+  });
+
+  it('refuses sequence parameters of the wrong kind, naming them', () => {
+    expect(() => readInferRequestHeader(serializeRequest({ model_name: 'acc', parameters: { sequence_start: { int64_param: 1 } } }))).toThrow(
+      "parameter 'sequence_start': expected a bool_param",
+    );
+    expect(() => readInferRequestHeader(serializeRequest({ model_name: 'acc', parameters: { sequence_id: { string_param: '' } } }))).toThrow(
+      "parameter 'sequence_id': expected a uint64, int64 or non-empty string",
+    );
   });
 });

@@ -7,9 +7,10 @@
 import { isUtf8 } from 'node:buffer';
 import { ServiceError } from '../errors/ServiceError.js';
 import { expectWireType, forEachField, WIRE_LENGTH_DELIMITED } from './protobuf-wire.js';
+import { readSequenceParameter, type SequenceParameters } from './sequence-parameters.js';
 
-/** The fields of a ModelInferRequest the mesh routes on. */
-export interface InferRequestHeader {
+/** The fields of a ModelInferRequest the mesh routes on; a sequence's calls go to one runner. */
+export interface InferRequestHeader extends SequenceParameters {
   modelName: string;
   modelVersion: string;
   id: string;
@@ -45,12 +46,13 @@ export function checkRoutingField(field: number, wireType: number, buf: Buffer, 
 }
 
 /**
- * Reads model_name, model_version and id from a serialized ModelInferRequest, skipping
- * everything else (tensor bytes included) without copying it.
+ * Reads model_name, model_version, id and the sequence parameters from a serialized
+ * ModelInferRequest, skipping everything else (tensor bytes included) without copying it.
  */
 export function readInferRequestHeader(buf: Buffer): InferRequestHeader {
-  const header: InferRequestHeader = { modelName: '', modelVersion: '', id: '' };
+  const header: InferRequestHeader = { modelName: '', modelVersion: '', id: '', sequenceStart: false, sequenceEnd: false };
   forEachField(buf, 0, buf.length, INFER_REQUEST, (field, wireType, _start, valueStart, end) => {
+    if (field === INFER_REQUEST_FIELDS.parameters && wireType === WIRE_LENGTH_DELIMITED) readSequenceParameter(buf, valueStart, end, header);
     if (field > INFER_REQUEST_FIELDS.id) return;
     checkRoutingField(field, wireType, buf, valueStart, end);
     const value = buf.toString('utf8', valueStart, end);

@@ -103,7 +103,7 @@ export class ForwardedInfer {
     // Unsampled calls make no spans and pass the caller's trace headers on as they came.
     if (spansCanRecord()) ({ span: this.span, ctx: this.ctx } = startServerSpan(MODEL_INFER_PATH, this.callMetadata(), { 'model.name': header.modelName }));
     try {
-      const choice = this.deps.router.chooseVersion(header.modelName, header.modelVersion, (name) => firstValue(this.headers[name]));
+      const choice = this.deps.router.chooseVersion(header.modelName, header.modelVersion, (name) => firstValue(this.headers[name]), header);
       this.version = choice.version;
       if (this.ctx) this.routeSpan = startChildSpan('route', this.ctx, { 'model.name': header.modelName, 'model.version': choice.version, 'route.reason': choice.reason });
     } catch (error) {
@@ -121,7 +121,7 @@ export class ForwardedInfer {
     let runner: RunnerEndpoint;
     let upstream: ClientHttp2Stream;
     try {
-      runner = this.deps.router.pickRunner(this.header!.modelName, this.version, this.tried ?? NONE_TRIED);
+      runner = this.deps.router.pickRunner(this.header!.modelName, this.version, this.tried ?? NONE_TRIED, this.header!.sequenceId);
       this.attempts++;
       this.runner = runner.address;
       this.routeSpan?.setAttribute('runner', runner.address);

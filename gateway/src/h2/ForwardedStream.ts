@@ -80,7 +80,7 @@ export class ForwardedStream {
   private handle(index: number, message: Buffer): void {
     const receivedAt = Date.now();
     const started = performance.now();
-    let header: InferRequestHeader = { modelName: '', modelVersion: '', id: '' };
+    let header: InferRequestHeader = { modelName: '', modelVersion: '', id: '', sequenceStart: false, sequenceEnd: false };
     const trace = { runner: '' };
     let version = '';
     let traced: ReturnType<typeof startServerSpan> | undefined;
@@ -90,7 +90,7 @@ export class ForwardedStream {
       this.deps.observers.admit();
       // Each message is a call of its own, with its own span, as on the grpc-js path.
       if (spansCanRecord()) traced = startServerSpan(MODEL_STREAM_INFER_PATH, this.callMetadata(), { 'model.name': header.modelName });
-      version = this.deps.router.chooseVersion(header.modelName, header.modelVersion, (name) => firstValue(this.headers[name])).version;
+      version = this.deps.router.chooseVersion(header.modelName, header.modelVersion, (name) => firstValue(this.headers[name]), header).version;
       traced?.span.setAttribute('model.version', version);
       const outgoing = this.deps.runnerHeaders.http2For(this.headers, MODEL_INFER_PATH);
       if (traced) injectHeaders(outgoing, traced.ctx);

@@ -38,7 +38,7 @@ export async function forwardMessage(deps: H2InferDeps, call: MessageCall): Prom
   let tried: Set<RunnerEndpoint> | undefined;
   deps.retry.recordCall();
   for (let attempts = 1; ; attempts++) {
-    const runner = deps.router.pickRunner(call.header.modelName, call.version, tried ?? NONE_TRIED);
+    const runner = deps.router.pickRunner(call.header.modelName, call.version, tried ?? NONE_TRIED, call.header.sequenceId);
     call.trace.runner = runner.address;
     const outcome = await attempt(deps, runner, body, call);
     if (outcome.code === grpc.status.OK) {

@@ -3,18 +3,20 @@
  * rollout's rules for the call's metadata), then a runner that has it ready, by power of two
  * choices. The table is whatever the registry last sent; it stays when the registry is away.
  */
-import { ServiceError } from '@infermesh/common';
+import { ServiceError, type SequenceParameters } from '@infermesh/common';
 import type { RoutesUpdate__Output } from '@infermesh/proto/registry';
 import { pickLeastLoaded } from '../pick-runner.js';
 import type { HeaderReader, RolloutSummary, RouteChoice, Router } from '../Router.js';
 import type { RunnerEndpoint } from '../RunnerEndpoint.js';
 import type { RunnerPool } from '../RunnerPool.js';
+import { pickSequenceRunner, SequencePins } from '../sequence-routing.js';
 import { chooseVersionWithReason } from './choose-version.js';
 import { compileRoute, type CompiledRoute } from './compiled-route.js';
 
 export class RegistryRouter implements Router {
   private routes = new Map<string, CompiledRoute>();
   private synced = false;
+  private readonly pins = new SequencePins();
 
   constructor(
     private readonly pool: RunnerPool,
@@ -33,22 +35,26 @@ export class RegistryRouter implements Router {
     this.pool.retain(addresses);
   }
 
-  chooseVersion(model: string, requested: string, header: HeaderReader): RouteChoice {
+  chooseVersion(model: string, requested: string, header: HeaderReader, sequence?: SequenceParameters): RouteChoice {
     const route = this.route(model);
     if (requested !== '') {
       if (!route.known.has(requested)) throw ServiceError.notFound(`model '${model}' has no version '${requested}'`);
       return { version: requested, reason: 'explicit' };
     }
-    const choice = chooseVersionWithReason(route, header);
+    const pinned = sequence && this.pins.pinned(model, sequence);
+    const choice: RouteChoice | undefined =
+      pinned !== undefined && route.known.has(pinned) ? { version: pinned, reason: 'sequence' } : chooseVersionWithReason(route, header, Math.random, sequence?.sequenceId);
     if (choice === undefined) throw ServiceError.unavailable(`model '${model}' has no stable version yet`);
+    if (sequence) this.pins.record(model, sequence, choice.version);
     return choice;
   }
 
-  pickRunner(model: string, version: string, exclude: ReadonlySet<RunnerEndpoint>): RunnerEndpoint {
+  pickRunner(model: string, version: string, exclude: ReadonlySet<RunnerEndpoint>, sequenceId?: string): RunnerEndpoint {
     const all = this.route(model).endpoints.get(version) ?? [];
     if (all.length === 0) {
       throw ServiceError.unavailable(`model '${model}' version ${version} is not ready on any runner (no rollout uses it, or it is still loading)`);
     }
+    if (sequenceId !== undefined) return pickSequenceRunner(all, model, version, sequenceId, exclude);
     // Arrays are copied only when something is left out: on a first attempt with every runner agreeing, none is.
     const candidates = exclude.size === 0 ? all : all.filter((runner) => !exclude.has(runner));
     if (candidates.length === 0) throw ServiceError.unavailable(`no other runner can serve model '${model}' version ${version}`);

@@ -18,7 +18,7 @@ export interface RolloutRules {
 }
 
 /** FNV-1a over UTF-8, then murmur3's finaliser so that low bits mix well. */
-function hash32(text: string): number {
+export function hash32(text: string): number {
   let h = 0x811c9dc5;
   for (const byte of Buffer.from(text, 'utf8')) {
     h ^= byte;
@@ -51,6 +51,8 @@ export function chooseVersionWithReason(
   route: RolloutRules,
   header: (name: string) => string | undefined,
   random: () => number = Math.random,
+  /** The sticky key when the call has no sticky header: a sequence's id, so every gateway picks alike. */
+  fallbackKey?: string,
 ): { version: string; reason: ChoiceReason } | undefined {
   const stable = route.stable === '' ? undefined : route.stable;
   const pick = (version: string | undefined, reason: ChoiceReason) => (version === undefined ? undefined : { version, reason });
@@ -62,7 +64,7 @@ export function chooseVersionWithReason(
     return route.isServing(rule.version) ? pick(rule.version, 'header-rule') : pick(stable, 'stable');
   }
   if (!canaryLive || route.canaryWeightBp === 0) return pick(stable, 'stable');
-  const key = route.stickyHeader === '' ? undefined : header(route.stickyHeader);
+  const key = (route.stickyHeader === '' ? undefined : header(route.stickyHeader)) ?? fallbackKey;
   const point = key === undefined ? random() * 10_000 : stickyPoint(route.model, key);
   return pick(point < route.canaryWeightBp ? route.canary : stable, key === undefined ? 'weighted' : 'sticky');
 }

@@ -7,13 +7,19 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
 import { ServiceError, unaryCall } from '@infermesh/common';
-import type { Model__Output, ModelVersion__Output, RegistryClient } from '@infermesh/proto/registry';
+import type { Model__Output, ModelVersion__Output, RegisterVersionRequest, RegisterVersionResponse__Output, RegistryClient } from '@infermesh/proto/registry';
 import type { Router } from '../Router.js';
-import type { ModelIndexEntry, ModelRepository } from './ModelRepository.js';
+import type { LoadOverride, ModelIndexEntry, ModelRepository } from './ModelRepository.js';
 
 const POLL_MS = 100;
 /** Deadline of each registry call. */
 const REGISTRY_CALL_MS = 10_000;
+/** Deadline of registering a version: the registry loads the file to read its signature. */
+const REGISTER_CALL_MS = 120_000;
+/** Bytes per PushVersion chunk. */
+const UPLOAD_CHUNK_BYTES = 1024 * 1024;
+/** Why the rollout changes, in the registry's history. */
+const OVERRIDE_REASON = 'RepositoryModelLoad config override';
 
 /** A registry version status in Triton's words, with the reason Triton would give. */
 function tritonState(version: ModelVersion__Output): { state: string; reason: string } {
@@ -60,27 +66,123 @@ export class RegistryRepository implements ModelRepository {
     return readyOnly ? entries.filter((entry) => entry.state === 'READY') : entries;
   }
 
-  async load(name: string, deadlineMs: number, authorization?: string): Promise<void> {
+  async load(name: string, deadlineMs: number, authorization?: string, override?: LoadOverride): Promise<void> {
+    if (override) return this.loadOverride(name, deadlineMs, authorization, override);
     let model = await this.model(name, authorization);
     let stable = model.rollout?.stable_version ?? 0;
-    const setHere = stable === 0;
-    if (setHere) {
+    if (stable === 0) {
       stable = versionToLoad(model);
-      model = await unaryCall<Model__Output>((done) =>
-        this.registry.SetRollout(
-          { model: name, rollout: { stable_version: stable }, fields: ['stable_version'], actor: this.actor, reason: 'RepositoryModelLoad' },
-          this.metadata(authorization),
-          this.options(),
-          done,
-        ),
-      );
+      model = await this.setStable(name, stable, 'RepositoryModelLoad', authorization);
+      // Leave the model as it was before this call, so the registry stops retrying a load nobody wants.
+      await this.waitServing(model, stable, deadlineMs, authorization, (failure) => this.unloadModel(name, `RepositoryModelLoad failed: ${failure}`, authorization));
+    } else {
+      await this.waitServing(model, stable, deadlineMs, authorization);
     }
+  }
+
+  /**
+   * Registers a new version with the override's config and the serving version's artifact
+   * (or the uploaded file) and makes it the stable version: at once for a model without one,
+   * else as the canary at weight 0, promoted once it is ready, so the old version serves until
+   * then. When the new version cannot serve, it is rolled back and the model stays as it was.
+   */
+  private async loadOverride(name: string, deadlineMs: number, authorization: string | undefined, override: LoadOverride): Promise<void> {
+    const current = await this.model(name, authorization).catch((error: { code?: number }) => {
+      // A new model may come with its file, as in Triton; without one there is nothing to configure.
+      if (error.code === grpc.status.NOT_FOUND && override.file) return undefined;
+      throw error;
+    });
+    const before = current?.rollout?.stable_version ?? 0;
+    const canary = current?.rollout?.canary_version ?? 0;
+    if (canary > 0) {
+      throw ServiceError.failedPrecondition(`model '${name}' has canary version ${canary} in its rollout; promote it or roll it back before loading a new config`);
+    }
+    const base = current && (before || versionToLoad(current));
+    const baseVersion = current?.versions.find((v) => v.version === base);
+    const header: RegisterVersionRequest = {
+      model: name,
+      config_yaml: override.configYaml,
+      actor: this.actor,
+      ...(baseVersion ? { labels: baseVersion.labels, replicas: baseVersion.replicas, device: baseVersion.device } : {}),
+    };
+    const { version } = override.file
+      ? await this.upload(header, override.file, authorization)
+      : await unaryCall<RegisterVersionResponse__Output>((done) =>
+          this.registry.RegisterVersion({ ...header, artifact_of_version: base }, this.metadata(authorization), this.options(REGISTER_CALL_MS), done),
+        );
+    const number = version!.version;
+    const failed = `${OVERRIDE_REASON} failed`;
+    if (before === 0) {
+      const model = await this.setStable(name, number, OVERRIDE_REASON, authorization);
+      await this.waitServing(model, number, deadlineMs, authorization, (failure) => this.unloadModel(name, `${failed}: ${failure}`, authorization));
+      return;
+    }
+    // An uploaded file replaces the model, as in Triton, even when its signature differs.
+    let model = await this.rolloutCall('SetRollout', {
+      model: name,
+      rollout: { canary_version: number, canary_weight_bp: 0 },
+      fields: ['canary_version', 'canary_weight_bp'],
+      actor: this.actor,
+      reason: OVERRIDE_REASON,
+      force: override.file !== undefined,
+    }, authorization);
+    await this.waitServing(model, before, deadlineMs, authorization, (failure) =>
+      this.rolloutCall('Rollback', { model: name, actor: this.actor, reason: `${failed}: ${failure}` }, authorization).then(() => undefined),
+    );
+    model = await this.rolloutCall('Promote', { model: name, actor: this.actor, reason: OVERRIDE_REASON }, authorization);
+    await this.waitServing(model, number, deadlineMs, authorization);
+  }
+
+  /** PushVersion of an uploaded model file: the header, then the bytes in chunks. */
+  private upload(header: RegisterVersionRequest, file: NonNullable<LoadOverride['file']>, authorization: string | undefined): Promise<RegisterVersionResponse__Output> {
+    return unaryCall<RegisterVersionResponse__Output>((done) => {
+      const call = this.registry.PushVersion(this.metadata(authorization), this.options(REGISTER_CALL_MS), done);
+      call.write({ header: { ...header, artifact: file.name, size_bytes: file.bytes.length } });
+      for (let offset = 0; offset < file.bytes.length; offset += UPLOAD_CHUNK_BYTES) call.write({ chunk: file.bytes.subarray(offset, offset + UPLOAD_CHUNK_BYTES) });
+      call.end();
+    });
+  }
+
+  private setStable(name: string, version: number, reason: string, authorization: string | undefined): Promise<Model__Output> {
+    return this.rolloutCall('SetRollout', { model: name, rollout: { stable_version: version }, fields: ['stable_version'], actor: this.actor, reason }, authorization);
+  }
+
+  /** A registry call that changes the rollout and answers the model. */
+  private rolloutCall<M extends 'SetRollout' | 'Promote' | 'Rollback'>(
+    method: M,
+    request: Parameters<RegistryClient[M]>[0],
+    authorization: string | undefined,
+  ): Promise<Model__Output> {
+    const call = this.registry[method].bind(this.registry) as (
+      request: Parameters<RegistryClient[M]>[0],
+      metadata: grpc.Metadata,
+      options: grpc.CallOptions,
+      done: grpc.requestCallback<Model__Output>,
+    ) => void;
+    return unaryCall<Model__Output>((done) => call(request, this.metadata(authorization), this.options(), done));
+  }
+
+  private async unloadModel(name: string, reason: string, authorization: string | undefined): Promise<void> {
+    await unaryCall((done) => this.registry.Unload({ model: name, actor: this.actor, reason }, this.metadata(authorization), this.options(), done));
+  }
+
+  /**
+   * Waits until `stable` (and the canary, if any) serve and this gateway routes to `stable`.
+   * When one cannot serve, `undo` puts the model back before the call fails.
+   */
+  private async waitServing(
+    model: Model__Output,
+    stable: number,
+    deadlineMs: number,
+    authorization: string | undefined,
+    undo?: (failure: string) => Promise<void>,
+  ): Promise<void> {
+    const name = model.name;
     const inUse = [stable, model.rollout?.canary_version ?? 0].filter((v) => v > 0);
     for (;;) {
       const failure = this.failure(model, inUse);
       if (failure) {
-        // Leave the model as it was before this call, so the registry stops retrying a load nobody wants.
-        if (setHere) await unaryCall((done) => this.registry.Unload({ model: name, actor: this.actor, reason: `RepositoryModelLoad failed: ${failure}` }, this.metadata(authorization), this.options(), done));
+        await undo?.(failure);
         throw ServiceError.failedPrecondition(`failed to load model '${name}': ${failure}`);
       }
       if (this.serving(model, inUse) && this.router.versions(name).includes(String(stable))) return;
@@ -96,9 +198,7 @@ export class RegistryRepository implements ModelRepository {
     const model = await this.model(name, authorization);
     const rollout = model.rollout;
     const inUse = rollout && (rollout.stable_version > 0 || rollout.canary_version > 0 || rollout.rules.length > 0);
-    if (inUse) {
-      await unaryCall((done) => this.registry.Unload({ model: name, actor: this.actor, reason: 'RepositoryModelUnload' }, this.metadata(authorization), this.options(), done));
-    }
+    if (inUse) await this.unloadModel(name, 'RepositoryModelUnload', authorization);
     while (this.router.versions(name).length > 0) {
       if (Date.now() + POLL_MS > deadlineMs) throw ServiceError.deadlineExceeded(`model '${name}' is unloaded in the registry; this gateway's routes have not caught up yet`);
       await sleep(POLL_MS);
@@ -134,7 +234,7 @@ export class RegistryRepository implements ModelRepository {
     return metadata;
   }
 
-  private options() {
-    return { deadline: Date.now() + REGISTRY_CALL_MS };
+  private options(timeoutMs = REGISTRY_CALL_MS) {
+    return { deadline: Date.now() + timeoutMs };
   }
 }

@@ -8,7 +8,7 @@ import type {
 } from '@infermesh/proto/registry';
 import { checkModelName } from '../state/checks.js';
 import { retire } from '../state/rollout-operations.js';
-import { checkVersionOrder, registerVersion, type VersionOrder } from '../versions/register-version.js';
+import { artifactOfVersion, checkVersionOrder, registerVersion, type VersionOrder } from '../versions/register-version.js';
 import { liveRunners, modelOf, operationContext, type RegistryContext } from './context.js';
 import { modelToProto, versionToProto } from './to-proto.js';
 
@@ -48,6 +48,7 @@ async function push(context: RegistryContext, call: ServerReadableStream<PushVer
   if (first.done || first.value.part !== 'header' || !first.value.header) {
     throw ServiceError.invalidArgument('PushVersion: the first message must be the header (model, version, artifact file name, size_bytes)');
   }
+  if (first.value.header.artifact_of_version > 0) throw ServiceError.invalidArgument('artifact_of_version: PushVersion uploads its artifact; use RegisterVersion to take another version\'s');
   const order = checkVersionOrder(first.value.header);
   const rest: AsyncIterable<PushVersionRequest__Output> = { [Symbol.asyncIterator]: () => iterator };
   const label = `upload:${order.artifact}`;
@@ -62,9 +63,10 @@ export function versionHandlers(context: RegistryContext): VersionHandlers {
   return {
     RegisterVersion: async (request) => {
       const order = checkVersionOrder(request);
-      const result = await registerVersion(registerContext(context), order, () =>
-        isUrl(order.artifact) ? context.artifacts.fromUrl(order.artifact) : context.artifacts.fromPath(order.artifact),
-      );
+      const result = await registerVersion(registerContext(context), order, async () => {
+        if (request.artifact_of_version > 0) return artifactOfVersion(context.registry, order.model, request.artifact_of_version);
+        return isUrl(order.artifact) ? context.artifacts.fromUrl(order.artifact) : context.artifacts.fromPath(order.artifact);
+      });
       return respond(context, order, result);
     },
     PushVersion: (call) => push(context, call),

@@ -88,6 +88,20 @@ describe('registering model versions', () => {
     expect(progress.at(-1)).toBe(simpleModel().byteLength);
   });
 
+  it('registers another version of the same artifact with a new config, copying nothing', async () => {
+    const path = await file('reuse-1.onnx', simpleModel());
+    const first = await registry.client.registerVersion({ model: 'reuse', version: 1, artifact: path });
+    const artifacts = await readdir(join(registry.dataDir, 'registry', 'artifacts'));
+    const { version, created } = await registry.client.registerVersion({ model: 'reuse', artifact_of_version: 1, config_yaml: 'max_batch_size: 4\n', actor: 'gw' });
+    expect(created).toBe(true);
+    expect(version).toMatchObject({ version: 2, source: 'version:1', sha256: first.version!.sha256, artifact_path: first.version!.artifact_path, config_yaml: 'max_batch_size: 4\n' });
+    expect(await readdir(join(registry.dataDir, 'registry', 'artifacts'))).toEqual(artifacts);
+    expect(await outcome(registry.client.registerVersion({ model: 'reuse', artifact_of_version: 9 }))).toBe("NOT_FOUND: artifact_of_version: model 'reuse' has no version 9");
+    expect(await outcome(registry.client.registerVersion({ model: 'reuse', artifact_of_version: 1, artifact: path }))).toBe(
+      'INVALID_ARGUMENT: artifact: must be empty when artifact_of_version is set',
+    );
+  });
+
   it('refuses what is wrong with a message that names it, and keeps no artifact of a refused version', async () => {
     const artifacts = join(registry.dataDir, 'registry', 'artifacts');
     const before = (await readdir(artifacts)).length;

@@ -37,7 +37,9 @@ export interface VersionOrder {
 /** Checks a request; every error names the field. */
 export function checkVersionOrder(request: RegisterVersionRequest__Output): VersionOrder {
   checkModelName(request.model);
-  if (request.artifact === '') throw ServiceError.invalidArgument('artifact: required (a path on the registry\'s machine or an http(s) URL)');
+  if (request.artifact_of_version > 0) {
+    if (request.artifact !== '') throw ServiceError.invalidArgument('artifact: must be empty when artifact_of_version is set');
+  } else if (request.artifact === '') throw ServiceError.invalidArgument('artifact: required (a path on the registry\'s machine or an http(s) URL)');
   checkLength(request.artifact, MAX_ARTIFACT_CHARS, 'artifact');
   const sha256 = request.sha256.toLowerCase();
   if (sha256 !== '' && !/^[0-9a-f]{64}$/.test(sha256)) throw ServiceError.invalidArgument('sha256: expected 64 hexadecimal digits');
@@ -54,7 +56,7 @@ export function checkVersionOrder(request: RegisterVersionRequest__Output): Vers
   return {
     model: request.model,
     version: request.version,
-    artifact: request.artifact,
+    artifact: request.artifact_of_version > 0 ? `version:${request.artifact_of_version}` : request.artifact,
     sha256,
     configYaml: request.config_yaml,
     labels: { ...request.labels },
@@ -63,6 +65,16 @@ export function checkVersionOrder(request: RegisterVersionRequest__Output): Vers
     actor: request.actor || 'unknown',
     sizeBytes: Number(request.size_bytes),
   };
+}
+
+/**
+ * The stored artifact of another version of the order's model, for a version registered with
+ * `artifact_of_version`: nothing is copied, and the file stays while either version uses it.
+ */
+export function artifactOfVersion(registry: Registry, model: string, version: number): StoredArtifact {
+  const source = registry.current.models[model]?.versions.find((v) => v.version === version);
+  if (!source) throw ServiceError.notFound(`artifact_of_version: model '${model}' has no version ${version}`);
+  return { path: source.artifactPath, sha256: source.sha256, sizeBytes: source.sizeBytes, created: false };
 }
 
 /** What registering needs from the registry. */

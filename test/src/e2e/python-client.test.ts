@@ -90,8 +90,9 @@ describe.skipIf(!available)('stock Python gRPC client against the gateway', () =
     expect(report.raw.outputs).toEqual({ OUTPUT0: SUM, OUTPUT1: DIFFERENCE });
   });
 
-  it('infers with typed int_contents and gets the same answer', () => {
+  it('infers with typed int_contents and gets the same answer, raw as Triton answers', () => {
     expect(report.typed.id).toBe('python-typed-1');
+    expect(report.typed.form).toBe('raw');
     expect(report.typed.datatypes).toEqual({ OUTPUT0: 'INT32', OUTPUT1: 'INT32' });
     expect(report.typed.shapes).toEqual({ OUTPUT0: [1, 16], OUTPUT1: [1, 16] });
     expect(report.typed.outputs).toEqual({ OUTPUT0: SUM, OUTPUT1: DIFFERENCE });

@@ -143,9 +143,9 @@ describe.skipIf(!available)("Triton's extension methods from Python", () => {
     ]);
     expect((await index('ready')).map((e) => e.name)).toEqual(['mlp', 'mlp']);
 
-    const withConfig = await python<Failure>('none', 'load', 'simple', 'config');
-    expect(withConfig.code).toBe('INVALID_ARGUMENT');
-    expect(withConfig.details).toContain("'config'");
+    const withBadConfig = await python<Failure>('none', 'load', 'simple', 'config', '{"max_batch_size": 8, "sequence_batchin": {}}');
+    expect(withBadConfig.code).toBe('INVALID_ARGUMENT');
+    expect(withBadConfig.details).toContain("'config': sequence_batchin: unknown or unsupported key");
     expect(await python<Failure>('none', 'load', 'no_such_model')).toMatchObject({ code: 'NOT_FOUND' });
 
     expect(await python<Unary<object>>('deflate', 'load', 'simple')).toEqual({ code: 'OK', response: {} });
@@ -198,7 +198,10 @@ describe.skipIf(!available)("Triton's extension methods from Python", () => {
       expect(answer.details, method).toMatch(/^infermesh does not support /);
       expect(answer.seconds, method).toBeLessThan(5);
     }
-    expect(result.SystemSharedMemoryRegister!.details).toContain('raw_input_contents');
+    for (const method of Object.keys(result).filter((name) => name.includes('SharedMemory'))) {
+      expect(result[method]!.details, method).toContain('infermesh is a network mesh');
+      expect(result[method]!.details, method).toContain('raw tensors in the request instead (raw_input_contents');
+    }
   });
 
   // The gateway's limit is 64 MiB: 80 MiB of zeros compress to well under it, so only
