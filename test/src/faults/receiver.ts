@@ -1,9 +1,20 @@
 /**
+ * The compiled receiver-main.js: beside this module when it runs compiled (the suites), in
+ * test/dist when a vitest test runs it from test/src (the package is built before its tests).
+ */
+function receiverScript(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const compiled = here.replace(`${path.sep}test${path.sep}src${path.sep}`, `${path.sep}test${path.sep}dist${path.sep}`);
+  return path.join(compiled, 'receiver-main.js');
+}
+
+/**
  * The fault suite's handle on its receiver process (receiver-main.ts): started before the
  * mesh so that the sink's http destination points at it, killed and started again on the
  * same port by the destination fault.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 
@@ -29,7 +40,7 @@ export class Receiver {
 
   /** Starts the process and waits until it listens. */
   async start(): Promise<void> {
-    const child = spawn(process.execPath, [fileURLToPath(new URL('./receiver-main.js', import.meta.url)), String(this.port), this.file], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [receiverScript(), String(this.port), this.file], { stdio: ['ignore', 'pipe', 'inherit'] });
     this.child = child;
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`the receiver did not listen on ${this.port} within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
