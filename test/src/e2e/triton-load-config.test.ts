@@ -46,10 +46,13 @@ describe.skipIf(!available)("Triton's load_model with a config override", () => 
       max_batch_size: 8,
       dynamic_batching: { preferred_batch_size: [8], max_queue_delay_microseconds: '200' },
       input: [{ name: 'INPUT0', dims: ['16'] }, { name: 'INPUT1', dims: ['16'] }],
-      // One instance on each of the two runners.
-      instance_group: [{ kind: 'KIND_CPU', count: 2 }],
       version_policy: { specific: { versions: ['2'] } },
     });
+    // The load answers once the new version serves; the second runner may still be loading it.
+    // Once both hold it: one instance on each of the two runners.
+    await mesh!.waitForReady('simple', [2], 2);
+    const settled = await python<{ code: string; response: { config: Config } }>('config', 'simple');
+    expect(settled.response.config).toMatchObject({ max_batch_size: 8, instance_group: [{ kind: 'KIND_CPU', count: 2 }] });
 
     const model = await mesh!.registry.getModel('simple');
     expect(model.rollout?.stable_version).toBe(2);
