@@ -50,7 +50,9 @@ export interface RegistryMesh {
 }
 
 /** Fast timings so that tests do not wait on production defaults. */
-const TEST_REGISTRY = { port: 0, leaseMs: 2_000, runnerSyncMs: 250, unloadDelayMs: 1_500, statsReportMs: 200, loadRetryMs: 1_000 };
+// unloadDelayMs: a version no rollout uses stays loaded this long, so that every gateway has
+// heard of the rollout that dropped it before the runners let it go, even on a loaded CI machine.
+const TEST_REGISTRY = { port: 0, leaseMs: 2_000, runnerSyncMs: 250, unloadDelayMs: 5_000, statsReportMs: 200, loadRetryMs: 1_000 };
 
 
 export async function startRegistryMesh(options: RegistryMeshOptions = {}): Promise<RegistryMesh> {
