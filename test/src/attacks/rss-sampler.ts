@@ -3,7 +3,7 @@
  * /proc/<pid>/status, sampled every few milliseconds, and whether each process the attack
  * started with is still the same process at its end (a crash, or a restart by `up`, is not).
  */
-import { readFileSync } from 'node:fs';
+import { rssMiB } from '../harness/process-rss.js';
 
 /** A process to watch, by the name the table gives it. */
 export interface WatchedProcess {
@@ -21,16 +21,6 @@ export interface MemoryReport {
 }
 
 const SAMPLE_MS = 20;
-
-/** VmRSS of `pid` in MiB; undefined when the process is gone. */
-export function rssMiB(pid: number): number | undefined {
-  try {
-    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) / 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Runs `attack` while sampling the processes `list()` names at its start. */
 export async function watchMemory<T>(list: () => WatchedProcess[], attack: () => Promise<T>): Promise<{ result: T; memory: MemoryReport }> {

@@ -6,11 +6,11 @@
  * A run cut short by the time bound says so in its `answered` count; it is not a failure
  * (how many calls fit depends on the machine), failed calls and lost records are.
  */
-import { readFileSync } from 'node:fs';
 import { pollUntil } from '@infermesh/testkit';
 import { startCaller } from './caller-process.js';
 import type { LocalMesh } from './local-mesh.js';
 import { missingRecords } from './records.js';
+import { rssMiB } from '../harness/process-rss.js';
 
 export const MEMORY_CALLS = 200_000;
 const CONCURRENCY = 64;
@@ -38,16 +38,6 @@ export interface MemoryRun {
   seconds: number;
   /** Anything that breaks the run's promises: failed calls, lost records, a process that exited. */
   problems: string[];
-}
-
-/** RSS of `pid` in MiB, or undefined once it is gone. */
-function rssMiB(pid: number): number | undefined {
-  try {
-    const line = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB/m);
-    return line ? Number(line[1]) / 1024 : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 export async function runMemory(mesh: LocalMesh): Promise<MemoryRun> {
