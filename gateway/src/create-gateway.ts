@@ -17,6 +17,7 @@ import {
   SessionPool,
 } from '@infermesh/common';
 import type { ChannelCredentials } from '@grpc/grpc-js';
+import { consulDiscoveryOf, joinConsul, useConsulResolver } from '@infermesh/common/discovery';
 import { startH2Front } from './h2/start-h2-front.js';
 import { restApi } from './rest/rest-api.js';
 import { extensionHandlers, extensionNames } from './extensions/extension-handlers.js';
@@ -80,6 +81,9 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   const publicTls = config.publicTls && (config.publicTls === config.tls ? meshTls : new TlsFiles(config.publicTls, config.logger));
   const credentials = meshChannelCredentials(meshTls);
   const auth = config.auth && (await Authenticator.create(config.auth, config.logger));
+  // With Consul discovery, the registry and the sink are `consul:///<service>` targets.
+  const consul = consulDiscoveryOf(config.discovery);
+  if (consul) useConsulResolver(consul, config.logger);
   const pool = new RunnerPool(config.registry ? [] : config.runners, config.maxMessageBytes, config.runnerRefreshMs, config.outlier, credentials);
   await pool.start();
   const stats = new GatewayStats(pool);
@@ -148,14 +152,18 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
           ...(publicTls ? { tls: publicTls } : {}),
         });
   if (http) config.logger.info({ address: http.address }, 'status page, metrics and the REST API (/v2) listening');
+  const port = front?.port ?? server.port;
+  const presence = consul && (await joinConsul(consul, { kind: 'gateway', listenHost: config.host, port, tls: publicTls !== undefined, logger: config.logger }));
   return {
-    port: front?.port ?? server.port,
+    port,
     address: front?.address ?? server.address,
     pool,
     router,
     stats,
     httpAddress: http?.address,
     async close() {
+      // Leave Consul first, so that callers finding gateways there stop choosing this one.
+      await presence?.leave();
       await http?.close();
       rest.close();
       await front?.close();
@@ -167,6 +175,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
       auth?.close();
       meshTls?.close();
       publicTls?.close();
+      consul?.close();
     },
   };
 }

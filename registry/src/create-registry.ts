@@ -13,10 +13,12 @@ import {
   type MethodAccess,
   type RegistrySettings,
 } from '@infermesh/common';
+import { consulDiscoveryOf, joinConsul } from '@infermesh/common/discovery';
 import { registryProto } from '@infermesh/proto/registry';
 import { ArtifactStore } from './artifacts/ArtifactStore.js';
 import { isLoopbackHost } from './artifacts/network-guard.js';
-import { Membership } from './placement/Membership.js';
+import { createMembership } from './placement/create-membership.js';
+import type { MembershipChange } from './placement/Membership.js';
 import { Placement } from './placement/Placement.js';
 import { RunnerControls } from './placement/RunnerControls.js';
 import { Registry } from './Registry.js';
@@ -106,8 +108,9 @@ async function startRegistry(options: RegistryOptions, dir: string): Promise<Run
   const tls = options.tls && new TlsFiles(options.tls, logger);
   const controls = new RunnerControls(meshChannelCredentials(tls));
   const auth = options.auth && (await Authenticator.create(options.auth, logger));
-  let onMembership = (_name: string, _change: 'joined' | 'expired' | 'left') => {};
-  const membership = new Membership(config.leaseMs, (name, change) => onMembership(name, change));
+  let onMembership = (_name: string, _change: MembershipChange) => {};
+  const consul = consulDiscoveryOf(options.discovery);
+  const membership = createMembership(config.leaseMs, consul, (name, change) => onMembership(name, change), logger);
   const placement = new Placement(
     registry,
     membership,
@@ -171,12 +174,15 @@ async function startRegistry(options: RegistryOptions, dir: string): Promise<Run
         );
   membership.start();
   placement.start();
+  const presence = consul && (await joinConsul(consul, { kind: 'registry', listenHost: config.host, port: server.port, tls: tls !== undefined, logger }));
 
   return {
     port: server.port,
     address: server.address,
     metricsAddress: metrics?.address,
     async close() {
+      // Leave Consul first, so that runners and gateways look for another replica.
+      await presence?.leave();
       await metrics?.close();
       placement.close();
       membership.stop();
@@ -188,6 +194,7 @@ async function startRegistry(options: RegistryOptions, dir: string): Promise<Run
       await store.close();
       auth?.close();
       tls?.close();
+      consul?.close();
     },
   };
 }

@@ -1,5 +1,4 @@
 /** Builds and starts a runner: loads its model repository and serves it on one device. */
-import { hostname } from 'node:os';
 import {
   DEFAULT_REQUEST_LIMITS,
   meshChannelCredentials,
@@ -15,6 +14,7 @@ import {
   type Logger,
   type RunnerSettings,
 } from '@infermesh/common';
+import { advertisedHost, consulDiscoveryOf, joinConsul, useConsulResolver } from '@infermesh/common/discovery';
 import { MODEL_INFER_PATH, runnerProto } from '@infermesh/proto';
 import { serveModelInfer, type H2ModelInferDeps } from './h2-model-infer.js';
 import { inferenceHandlers, runnerInfer, runnerInferenceService, serializeInferResponse } from './inference-service.js';
@@ -135,20 +135,27 @@ export async function createRunner(config: RunnerConfig): Promise<Runner> {
       ? undefined
       : await startHttpServer({ host: config.host, port: config.metricsPort, routes: { '/metrics': metricsRoute(metrics.registry) }, ...(tls ? { tls } : {}) });
 
+  const port = front?.port ?? server.port;
+  // With Consul discovery, the registry is found there (`consul:///infermesh-registry`).
+  const consul = consulDiscoveryOf(config.discovery);
+  if (consul) useConsulResolver(consul, logger);
   let membership: RegistryMembership | undefined;
   if (config.registry) {
-    // A wildcard listen address is no address to reach the runner at; its host name is.
-    const host = config.host === '0.0.0.0' || config.host === '::' ? hostname() : config.host;
+    // A wildcard listen address is no address to reach the runner at: INFERMESH_ADVERTISE_HOST, else its host name, is.
+    const host = advertisedHost(config.host, config.discovery?.advertiseHost);
     membership = new RegistryMembership({
       registry: config.registry,
       name: config.name,
-      address: `${host}:${front?.port ?? server.port}`,
+      address: host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`,
       device: config.device,
       logger,
       security: { credentials: meshChannelCredentials(tls), ...(config.token === undefined ? {} : { token: config.token }) },
     });
     membership.start();
   }
+  const presence =
+    consul &&
+    (await joinConsul(consul, { kind: 'runner', listenHost: config.host, port, tls: tls !== undefined, meta: { runner: config.name, device: config.device }, tags: [config.device], logger }));
 
   const loaded = lifecycle.loadAll(versions).then(() => {
     ready = versions.every((version) => version.state === 'READY');
@@ -159,13 +166,14 @@ export async function createRunner(config: RunnerConfig): Promise<Runner> {
   if (metricsServer) logger.info({ address: metricsServer.address }, 'metrics listening');
 
   return {
-    port: front?.port ?? server.port,
+    port,
     address,
     metricsAddress: metricsServer?.address,
     store,
     loaded,
     async close() {
       // Leave the routes first, so gateways stop sending calls here.
+      await presence?.leave();
       await membership?.leave();
       await metricsServer?.close();
       await front?.close();
@@ -174,6 +182,7 @@ export async function createRunner(config: RunnerConfig): Promise<Runner> {
       await lifecycle.idle();
       await store.closeAll();
       tls?.close();
+      consul?.close();
     },
   };
 }

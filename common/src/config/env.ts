@@ -35,6 +35,10 @@ export interface EnvironmentOverrides {
   tracesSampler?: string;
   /** INFERMESH_TOKEN: the bearer token the CLI sends, and services send to the registry (and sink sources to the gateway). */
   token?: string;
+  /** INFERMESH_ADVERTISE_HOST: the host other processes dial to reach this one (a pod's IP) when it listens on 0.0.0.0. */
+  advertiseHost?: string;
+  /** INFERMESH_INSTANCE_NAME: this process's unique name (a pod's name); a runner registers under it. */
+  instanceName?: string;
 }
 
 function port(name: string, value: string | undefined): number | undefined {
@@ -65,6 +69,17 @@ function text(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
+/** A host name or an IP address, without a port. */
+const HOST = /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$|^[0-9a-fA-F:.]{2,45}$/;
+/** A pod's name fits it, and so does a runner name the registry accepts. */
+const INSTANCE_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+function matching(name: string, value: string | undefined, rule: RegExp, expected: string): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (rule.test(value)) return value;
+  throw new ConfigError(`environment variable ${name}: expected ${expected}, got '${value.slice(0, 300)}'`);
+}
+
 /**
  * Reads the INFERMESH_* overrides from `env` (the process environment by default). A value
  * that cannot be used throws a ConfigError naming the variable.
@@ -91,6 +106,8 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
   if (env.OTEL_SDK_DISABLED?.toLowerCase() === 'true') overrides.tracingDisabled = true;
   set('tracesSampler', text(env.OTEL_TRACES_SAMPLER));
   set('token', text(env.INFERMESH_TOKEN)?.trim());
+  set('advertiseHost', matching('INFERMESH_ADVERTISE_HOST', env.INFERMESH_ADVERTISE_HOST, HOST, 'a host name or an IP address without a port'));
+  set('instanceName', matching('INFERMESH_INSTANCE_NAME', env.INFERMESH_INSTANCE_NAME, INSTANCE_NAME, 'lowercase letters, digits and dashes, at most 63'));
   const runners = text(env.INFERMESH_GATEWAY_RUNNERS);
   set('gatewayRunners', runners?.split(',').map((entry) => entry.trim()).filter(Boolean));
   return overrides;

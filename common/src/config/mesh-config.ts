@@ -1,6 +1,7 @@
 /** Schema of the whole mesh config file (deploy/local/infermesh.yaml is the embedded default), one section per file. */
 import { z } from 'zod';
 import { authSchema } from './auth-config.js';
+import { discoverySchema } from './discovery-config.js';
 import { gatewaySchema } from './gateway-config.js';
 import { limitsSchema } from './limits-config.js';
 import { registrySchema } from './registry-config.js';
@@ -26,6 +27,8 @@ export const meshConfigSchema = z
     tls: tlsSchema.optional(),
     /** Bearer tokens on the gateway's public API and the registry; absent: no authentication. */
     auth: authSchema.optional(),
+    /** How services find each other: `registry` (default), `static` or `consul` (docs/consul.md). */
+    discovery: discoverySchema.prefault({ type: 'registry' }),
   })
   .strict()
   .superRefine((config, ctx) => {

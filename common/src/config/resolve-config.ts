@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { applyOverrides } from './apply-overrides.js';
 import { ConfigError } from './ConfigError.js';
+import { consulTargetOr, registryTargetOf, type DiscoverySettings } from './discovery-config.js';
 import type { EnvironmentOverrides } from './env.js';
 import { meshConfigSchema, type MeshConfig } from './mesh-config.js';
 import { resolveSinkConfig, type SinkConfig } from './resolve-sink-config.js';
@@ -46,7 +47,8 @@ function validate(merged: unknown, source: string): MeshConfig {
 function publisherOf(mesh: MeshConfig, env: EnvironmentOverrides, hasSink: boolean): PublisherSettings | undefined {
   if (!hasSink && env.sinkAddress === undefined) return undefined;
   const { address, ...publisher } = mesh.sink.publisher;
-  return { ...publisher, address: env.sinkAddress ?? address ?? `${mesh.sink.host}:${mesh.sink.port}`, maxMessageBytes: mesh.limits.maxMessageBytes };
+  const configured = address ?? consulTargetOr(mesh.discovery, 'sink', `${mesh.sink.host}:${mesh.sink.port}`);
+  return { ...publisher, address: env.sinkAddress ?? configured, maxMessageBytes: mesh.limits.maxMessageBytes };
 }
 
 /** A tls section with its file paths made absolute against `cwd`. */
@@ -87,10 +89,18 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
   const tls = withTls(mesh.tls, cwd);
   const publicTls = withTls(mesh.gateway.tls, cwd) ?? tls;
   const auth = withAuth(mesh.auth, cwd);
-  const registry = env.registryAddress ? { registry: env.registryAddress } : {};
+  const registryTarget = registryTargetOf(mesh.discovery, env.registryAddress);
+  const registry = registryTarget ? { registry: registryTarget } : {};
+  const discovery: { discovery: DiscoverySettings } = {
+    discovery: {
+      config: mesh.discovery,
+      ...(env.advertiseHost === undefined ? {} : { advertiseHost: env.advertiseHost }),
+      ...(env.instanceName === undefined ? {} : { instanceName: env.instanceName }),
+    },
+  };
   const sink = resolveSinkConfig(mesh.sink, {
     dataDir: mesh.dataDir,
-    gateway: `${mesh.gateway.host}:${mesh.gateway.port}`,
+    gateway: consulTargetOr(mesh.discovery, 'gateway', `${mesh.gateway.host}:${mesh.gateway.port}`),
     maxMessageBytes: limits.maxMessageBytes,
     maxConcurrentStreams: limits.maxConcurrentStreams,
     requestLimits: limits,
@@ -98,6 +108,7 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
     source,
   });
   if (tls) sink.tls = tls;
+  Object.assign(sink, discovery);
   const token = env.token === undefined ? {} : { token: env.token };
   Object.assign(sink, token);
   const publisher = publisherOf(mesh, env, hasSink);
@@ -109,7 +120,8 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
       const entry = name ? mesh.runners.find((r) => r.name === name) : mesh.runners[0];
       if (!entry) return undefined;
       return {
-        name: entry.name,
+        // A Deployment's replicas share one entry; each registers under its pod's name.
+        name: env.instanceName ?? entry.name,
         device: entry.device,
         host: entry.host,
         port: entry.port,
@@ -125,6 +137,7 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
         ...registry,
         ...(tls ? { tls } : {}),
         ...token,
+        ...discovery,
       };
     },
     gateway: {
@@ -147,9 +160,18 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
       ...(publicTls ? { publicTls } : {}),
       ...(auth ? { auth } : {}),
       ...token,
+      ...discovery,
     },
     ...(tls ? { tls } : {}),
-    registry: { config: mesh.registry, dataDir: mesh.dataDir, maxMessageBytes: limits.maxMessageBytes, maxConcurrentStreams: limits.maxConcurrentStreams, ...(tls ? { tls } : {}), ...(auth ? { auth } : {}) },
+    registry: {
+      config: mesh.registry,
+      dataDir: mesh.dataDir,
+      maxMessageBytes: limits.maxMessageBytes,
+      maxConcurrentStreams: limits.maxConcurrentStreams,
+      ...(tls ? { tls } : {}),
+      ...(auth ? { auth } : {}),
+      ...discovery,
+    },
     sink,
   };
 }

@@ -1,6 +1,7 @@
 /** The sink's settings from its validated section: paths resolved against the data folder, default destinations added. */
 import path from 'node:path';
 import { ConfigError } from './ConfigError.js';
+import type { DiscoverySettings } from './discovery-config.js';
 import { resolveDestination, type ResolvedDestinationConfig } from './resolve-destination.js';
 import type { RequestLimits } from './limits-config.js';
 import type { SinkEntry } from './sink-config.js';
@@ -31,6 +32,8 @@ export interface SinkConfig extends Omit<SinkEntry, 'spool' | 'destinations' | '
   tls?: TlsConfig;
   /** INFERMESH_TOKEN, which the sources send to the gateway. */
   token?: string;
+  /** `discovery:`; absent: `registry`. With `consul` the sink registers itself in Consul. */
+  discovery?: DiscoverySettings;
 }
 
 /** What the sink's settings take from the rest of the mesh config. */

@@ -1,5 +1,6 @@
 /** What each service's factory takes from the resolved mesh config (all but the logger). */
 import type { AuthConfig } from './auth-config.js';
+import type { DiscoverySettings } from './discovery-config.js';
 import type { GatewayRetryConfig } from './gateway-retry-config.js';
 import type { RequestLimits } from './limits-config.js';
 import type { RegistryConfig } from './registry-config.js';
@@ -36,6 +37,8 @@ export interface RunnerSettings {
   tls?: TlsConfig;
   /** INFERMESH_TOKEN, sent to the registry. */
   token?: string;
+  /** `discovery:`; absent: `registry`. With `consul` the runner registers itself in Consul. */
+  discovery?: DiscoverySettings;
 }
 
 /** How a gateway publishes prediction records: `sink.publisher` with the sink's address settled. */
@@ -83,6 +86,8 @@ export interface GatewaySettings {
   auth?: AuthConfig;
   /** INFERMESH_TOKEN, sent to the registry. */
   token?: string;
+  /** `discovery:`; absent: `registry`. With `consul` the gateway registers itself in Consul and finds the registry and sink there. */
+  discovery?: DiscoverySettings;
 }
 
 /** The registry's settings: its section, with the mesh's data folder and limits. */
@@ -97,4 +102,6 @@ export interface RegistrySettings {
   tls?: TlsConfig;
   /** The mesh's `auth`, paths absolute: bearer tokens on the registry's API (writes need `admin`). */
   auth?: AuthConfig;
+  /** `discovery:`; absent: `registry`. With `consul` the registry registers itself in Consul and takes runners' liveness from it. */
+  discovery?: DiscoverySettings;
 }

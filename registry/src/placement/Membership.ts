@@ -6,6 +6,9 @@
  */
 import type { RunnerRecord } from '../state/registry-state.js';
 
+/** How a runner's liveness changed: `unhealthy` is Consul's health check failing (ConsulMembership). */
+export type MembershipChange = 'joined' | 'expired' | 'unhealthy' | 'left';
+
 export class Membership {
   /** runner name → epoch ms its lease ends. */
   private readonly leases = new Map<string, number>();
@@ -13,8 +16,8 @@ export class Membership {
 
   constructor(
     readonly leaseMs: number,
-    /** Called when a runner becomes live (joined), or stops being live (its lease expired, or it left). */
-    private readonly onChange: (name: string, change: 'joined' | 'expired' | 'left') => void,
+    /** Called when a runner becomes live (joined), or stops being live (its lease expired, it failed its health check, or it left). */
+    protected readonly onChange: (name: string, change: MembershipChange) => void,
   ) {}
 
   /** Watches for leases that run out. */

@@ -1,0 +1,90 @@
+/**
+ * The mesh config's `discovery:` section: how services find each other.
+ *
+ * - `registry` (the default, today's behaviour): runners register with the registry at
+ *   INFERMESH_REGISTRY_ADDRESS and gateways follow its routes; without that variable a gateway
+ *   routes to its static runner list.
+ * - `static`: no registry at all, even when INFERMESH_REGISTRY_ADDRESS is set: gateways route to
+ *   `gateway.runners` (else every `runners[]` entry) and runners register with nobody.
+ * - `consul`: every service registers itself in the Consul agent with a gRPC health check, and
+ *   finds the others through Consul's health queries (`consul:///<service>` targets).
+ */
+import { z } from 'zod';
+
+/** Consul service names: lowercase letters, digits and dashes, as DNS labels are. */
+const serviceName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected a Consul service name: lowercase letters, digits and dashes, at most 63');
+
+/** The Consul service name each kind of service registers under and is found by. */
+const serviceNamesSchema = z
+  .object({
+    registry: serviceName.default('infermesh-registry'),
+    runner: serviceName.default('infermesh-runner'),
+    gateway: serviceName.default('infermesh-gateway'),
+    sink: serviceName.default('infermesh-sink'),
+  })
+  .strict();
+
+/** `discovery.type: consul` and its keys, with defaults. */
+export const consulDiscoverySchema = z
+  .object({
+    type: z.literal('consul'),
+    services: serviceNamesSchema.prefault({}),
+    /** How often the Consul agent calls each service's grpc.health.v1 Check. */
+    checkIntervalMs: z.number().int().min(100).max(3_600_000).default(2_000),
+    /** Deadline of one health check; past it the check fails. */
+    checkTimeoutMs: z.number().int().min(100).max(600_000).default(1_000),
+    /** An instance critical for this long is removed from the catalog (Consul's minimum is one minute). */
+    deregisterCriticalAfterMs: z.number().int().min(60_000).max(7 * 24 * 3_600_000).default(600_000),
+    /** Longest wait of one blocking health query (Consul caps it at 10 minutes). */
+    blockingWaitMs: z.number().int().min(1_000).max(600_000).default(30_000),
+    /** First wait after a failed query; it doubles on each failure in a row, up to `backoffMaxMs`. */
+    backoffInitialMs: z.number().int().min(10).max(60_000).default(200),
+    backoffMaxMs: z.number().int().min(100).max(600_000).default(10_000),
+    /** Extra tags on every registration, e.g. the cluster's name. */
+    tags: z.array(z.string().min(1).max(128)).max(32).default([]),
+  })
+  .strict()
+  .refine((config) => config.checkTimeoutMs <= config.checkIntervalMs, { message: 'checkTimeoutMs must not exceed checkIntervalMs', path: ['checkTimeoutMs'] })
+  .refine((config) => config.backoffInitialMs <= config.backoffMaxMs, { message: 'backoffInitialMs must not exceed backoffMaxMs', path: ['backoffInitialMs'] });
+
+/** The `discovery:` keys; absent means `{ type: registry }`. */
+export const discoverySchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('registry') }).strict(),
+  z.object({ type: z.literal('static') }).strict(),
+  consulDiscoverySchema,
+]);
+
+/** The validated `discovery:` section. */
+export type DiscoveryConfig = z.infer<typeof discoverySchema>;
+/** `discovery:` when its type is `consul`. */
+export type ConsulDiscoveryConfig = z.infer<typeof consulDiscoverySchema>;
+
+/** The grpc-js target that finds `service` through Consul (see the `consul:` resolver). */
+export function consulTarget(service: string): string {
+  return `consul:///${service}`;
+}
+
+/** How a service is found and finds the others: `discovery:` with this process's identity. */
+export interface DiscoverySettings {
+  config: DiscoveryConfig;
+  /** INFERMESH_ADVERTISE_HOST: the host others dial (a pod's IP), when the service listens on a wildcard address. */
+  advertiseHost?: string;
+  /** INFERMESH_INSTANCE_NAME: the process's unique name (a pod's name). */
+  instanceName?: string;
+}
+
+/**
+ * Where a service finds the registry: nowhere with `static`; INFERMESH_REGISTRY_ADDRESS with
+ * `registry` (none without it, so a gateway routes statically, as before `discovery:` existed);
+ * with `consul`, that variable if set, else the registry's Consul service.
+ */
+export function registryTargetOf(config: DiscoveryConfig, registryAddress: string | undefined): string | undefined {
+  if (config.type === 'static') return undefined;
+  if (config.type === 'registry') return registryAddress;
+  return registryAddress ?? consulTarget(config.services.registry);
+}
+
+/** With `consul`, the Consul target of `kind`'s service; otherwise `fallback`. */
+export function consulTargetOr(config: DiscoveryConfig, kind: keyof ConsulDiscoveryConfig['services'], fallback: string): string {
+  return config.type === 'consul' ? consulTarget(config.services[kind]) : fallback;
+}

@@ -1,0 +1,119 @@
+/**
+ * A service's own entry in the Consul agent: `PUT /v1/agent/service/register` with a gRPC
+ * health check against its grpc.health.v1 service, and `PUT /v1/agent/service/deregister/<id>`
+ * when it stops. A Consul agent that cannot be reached does not stop the service: the
+ * registration is retried in the background with a doubling backoff.
+ */
+import type Consul from 'consul';
+import type { Logger } from '../log/logger.js';
+
+/** What the agent is told about the instance. */
+export interface ServiceEntry {
+  /** The Consul service name (`infermesh-runner`...). */
+  service: string;
+  /** Unique on the agent. */
+  id: string;
+  /** Where others dial it: the advertised host, never a wildcard. */
+  host: string;
+  port: number;
+  tags: string[];
+  meta: Record<string, string>;
+  /** The check dials with TLS (the mesh's `tls` is on). */
+  tls: boolean;
+}
+
+/** The check's pace, and the backoff of a failed registration. */
+export interface RegistrationTimings {
+  checkIntervalMs: number;
+  checkTimeoutMs: number;
+  deregisterCriticalAfterMs: number;
+  backoffInitialMs: number;
+  backoffMaxMs: number;
+}
+
+/** Deadline of the deregistration on shutdown: a stopping service waits no longer for Consul. */
+const DEREGISTER_TIMEOUT_MS = 2_000;
+
+export class ConsulRegistration {
+  private timer: NodeJS.Timeout | undefined;
+  private registered = false;
+  private withdrawn = false;
+  private failures = 0;
+
+  constructor(
+    private readonly consul: Consul,
+    private readonly entry: ServiceEntry,
+    private readonly timings: RegistrationTimings,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Registers now; when the agent cannot be reached, resolves anyway and keeps trying. */
+  async start(): Promise<void> {
+    await this.attempt();
+  }
+
+  /** True once the agent has the entry. */
+  get isRegistered(): boolean {
+    return this.registered;
+  }
+
+  /** Deregisters (best effort, within 2 s) and stops retrying. */
+  async withdraw(): Promise<void> {
+    this.withdrawn = true;
+    clearTimeout(this.timer);
+    if (!this.registered) return;
+    const { id, service } = this.entry;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, DEREGISTER_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([this.consul.agent.service.deregister({ id, timeout: DEREGISTER_TIMEOUT_MS } as { id: string }), timeout]);
+      this.registered = false;
+      this.logger.info({ service, id }, 'deregistered from Consul');
+    } catch (error) {
+      this.logger.warn({ service, id, reason: (error as Error).message }, 'could not deregister from Consul; its health check will fail');
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async attempt(): Promise<void> {
+    if (this.withdrawn) return;
+    const { service, id, host, port, tags, meta, tls } = this.entry;
+    const { checkIntervalMs, checkTimeoutMs, deregisterCriticalAfterMs } = this.timings;
+    try {
+      await this.consul.agent.service.register({
+        name: service,
+        id,
+        address: host,
+        port,
+        tags,
+        meta,
+        check: {
+          name: `gRPC health of ${id}`,
+          grpc: `${host}:${port}`,
+          grpcusetls: tls,
+          interval: `${checkIntervalMs}ms`,
+          timeout: `${checkTimeoutMs}ms`,
+          deregistercriticalserviceafter: `${deregisterCriticalAfterMs}ms`,
+        },
+      });
+      if (this.withdrawn) {
+        // Shut down while the registration was on its way: take it back.
+        await this.consul.agent.service.deregister(id).catch(() => undefined);
+        return;
+      }
+      this.registered = true;
+      this.failures = 0;
+      this.logger.info({ service, id, address: `${host}:${port}` }, 'registered in Consul');
+    } catch (error) {
+      const waitMs = Math.min(this.timings.backoffMaxMs, this.timings.backoffInitialMs * 2 ** this.failures);
+      if (this.failures === 0) this.logger.warn({ service, id, reason: (error as Error).message }, 'cannot register in Consul; retrying');
+      this.failures++;
+      if (this.withdrawn) return;
+      this.timer = setTimeout(() => void this.attempt(), waitMs);
+      this.timer.unref();
+    }
+  }
+}

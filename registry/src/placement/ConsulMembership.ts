@@ -1,0 +1,86 @@
+/**
+ * Runner liveness from Consul (`discovery.type: consul`): a runner is live while Consul lists
+ * its instance as passing its gRPC health check, at the address it registered with the
+ * registry. Every registry replica follows the same Consul view, so they agree on who is
+ * live whichever replica a runner's heartbeats reach; heartbeats still tell the registry that
+ * a runner exists, but no lease expires it. A runner whose check fails leaves the routes as
+ * soon as Consul says so (within a check interval or two), and joins again when it passes.
+ */
+import type { Logger } from '@infermesh/common';
+import { PassingInstances, instanceAddress, type ConsulClient, type ConsulDiscoveryConfig, type ServiceInstance } from '@infermesh/common/discovery';
+import type { RunnerRecord } from '../state/registry-state.js';
+import { Membership, type MembershipChange } from './Membership.js';
+
+export class ConsulMembership extends Membership {
+  /** runner name → the address Consul has it passing at. */
+  private passing = new Map<string, string>();
+  /** runner name → epoch ms of its last heartbeat, plus the lease: shown by ListRunners, expires nothing. */
+  private readonly heard = new Map<string, number>();
+  private readonly instances: PassingInstances;
+
+  constructor(
+    leaseMs: number,
+    onChange: (name: string, change: MembershipChange) => void,
+    consul: ConsulClient,
+    config: ConsulDiscoveryConfig,
+    private readonly logger: Logger,
+  ) {
+    super(leaseMs, onChange);
+    const { blockingWaitMs, backoffInitialMs, backoffMaxMs } = config;
+    this.instances = new PassingInstances(consul, { service: config.services.runner, blockingWaitMs, backoffInitialMs, backoffMaxMs }, (list) => this.apply(list), logger);
+  }
+
+  override start(): void {
+    this.instances.start();
+  }
+
+  override stop(): void {
+    this.instances.close();
+  }
+
+  /** A heartbeat: noted, but liveness is Consul's to say. Returns true when the runner is not live. */
+  override renew(name: string, nowMs = Date.now()): boolean {
+    this.heard.set(name, nowMs + this.leaseMs);
+    return !this.isLive(name);
+  }
+
+  override drop(name: string): void {
+    this.heard.delete(name);
+    if (this.passing.delete(name)) this.onChange(name, 'left');
+  }
+
+  override isLive(name: string): boolean {
+    return this.passing.has(name);
+  }
+
+  override expiresAt(name: string): number {
+    return this.isLive(name) ? (this.heard.get(name) ?? 0) : 0;
+  }
+
+  /** The runners passing in Consul at the address they registered with, by name. */
+  override live(runners: Record<string, RunnerRecord>): RunnerRecord[] {
+    return Object.values(runners)
+      .filter((runner) => this.passing.get(runner.name) === runner.address)
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  private apply(list: readonly ServiceInstance[]): void {
+    const next = new Map<string, string>();
+    for (const instance of list) {
+      const name = instance.meta.runner;
+      if (name) next.set(name, instanceAddress(instance));
+    }
+    const before = this.passing;
+    this.passing = next;
+    for (const [name, address] of before) {
+      if (next.get(name) === address) continue;
+      this.logger.warn({ runner: name, address }, 'runner no longer passes its Consul health check; it leaves the routes');
+      this.onChange(name, 'unhealthy');
+    }
+    for (const [name, address] of next) {
+      if (before.get(name) === address) continue;
+      this.logger.info({ runner: name, address }, 'runner passes its Consul health check');
+      this.onChange(name, 'joined');
+    }
+  }
+}
