@@ -2,6 +2,7 @@
  * The one module that reads environment variables. Everything else takes typed config.
  * Each variable is documented in the README's configuration table.
  */
+import { isIP } from 'node:net';
 import { ConfigError } from './ConfigError.js';
 
 /** Environment overrides of the mesh config, already parsed. */
@@ -69,12 +70,13 @@ function text(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
-/** A host name or an IP address, without a port. */
-const HOST = /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$|^[0-9a-fA-F:.]{2,45}$/;
+/** A host name, without a port (IP addresses are checked by `isIP`). */
+const HOST_NAME = /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
+const HOST = { test: (value: string) => isIP(value) !== 0 || HOST_NAME.test(value) };
 /** A pod's name fits it, and so does a runner name the registry accepts. */
 const INSTANCE_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
-function matching(name: string, value: string | undefined, rule: RegExp, expected: string): string | undefined {
+function matching(name: string, value: string | undefined, rule: { test(value: string): boolean }, expected: string): string | undefined {
   if (value === undefined || value === '') return undefined;
   if (rule.test(value)) return value;
   throw new ConfigError(`environment variable ${name}: expected ${expected}, got '${value.slice(0, 300)}'`);
