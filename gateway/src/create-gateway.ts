@@ -82,7 +82,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   const credentials = meshChannelCredentials(meshTls);
   const auth = config.auth && (await Authenticator.create(config.auth, config.logger));
   // With Consul discovery, the registry and the sink are `consul:///<service>` targets.
-  const consul = consulDiscoveryOf(config.discovery);
+  const consul = await consulDiscoveryOf(config.discovery);
   if (consul) useConsulResolver(consul, config.logger);
   const pool = new RunnerPool(config.registry ? [] : config.runners, config.maxMessageBytes, config.runnerRefreshMs, config.outlier, credentials);
   await pool.start();

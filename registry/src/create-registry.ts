@@ -109,7 +109,7 @@ async function startRegistry(options: RegistryOptions, dir: string): Promise<Run
   const controls = new RunnerControls(meshChannelCredentials(tls));
   const auth = options.auth && (await Authenticator.create(options.auth, logger));
   let onMembership = (_name: string, _change: MembershipChange) => {};
-  const consul = consulDiscoveryOf(options.discovery);
+  const consul = await consulDiscoveryOf(options.discovery);
   const membership = createMembership(config.leaseMs, consul, (name, change) => onMembership(name, change), logger);
   const placement = new Placement(
     registry,

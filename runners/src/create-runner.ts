@@ -137,7 +137,7 @@ export async function createRunner(config: RunnerConfig): Promise<Runner> {
 
   const port = front?.port ?? server.port;
   // With Consul discovery, the registry is found there (`consul:///infermesh-registry`).
-  const consul = consulDiscoveryOf(config.discovery);
+  const consul = await consulDiscoveryOf(config.discovery);
   if (consul) useConsulResolver(consul, logger);
   let membership: RegistryMembership | undefined;
   if (config.registry) {

@@ -60,7 +60,7 @@ export async function createSink(config: SinkConfig, dependencies: SinkDependenc
     delivery.start();
     shutdown.push(() => delivery.close());
     // With Consul discovery, sources find the gateway there (`consul:///infermesh-gateway`).
-    const consul = consulDiscoveryOf(config.discovery);
+    const consul = await consulDiscoveryOf(config.discovery);
     if (consul) {
       useConsulResolver(consul, logger);
       shutdown.push(async () => consul.close());

@@ -10,6 +10,7 @@
  *   finds the others through Consul's health queries (`consul:///<service>` targets).
  */
 import { z } from 'zod';
+import type { ConsulConfig } from './consul-config.js';
 
 /** Consul service names: lowercase letters, digits and dashes, as DNS labels are. */
 const serviceName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected a Consul service name: lowercase letters, digits and dashes, at most 63');
@@ -71,6 +72,8 @@ export interface DiscoverySettings {
   advertiseHost?: string;
   /** INFERMESH_INSTANCE_NAME: the process's unique name (a pod's name). */
   instanceName?: string;
+  /** The mesh's `consul:` (with CONSUL_HTTP_ADDR / CONSUL_HTTP_TOKEN); absent: Consul's defaults (127.0.0.1:8500, no token). */
+  consul?: ConsulConfig;
 }
 
 /**

@@ -40,6 +40,10 @@ export interface EnvironmentOverrides {
   advertiseHost?: string;
   /** INFERMESH_INSTANCE_NAME: this process's unique name (a pod's name); a runner registers under it. */
   instanceName?: string;
+  /** CONSUL_HTTP_ADDR: the Consul agent's address, over `consul.address`. */
+  consulAddress?: string;
+  /** CONSUL_HTTP_TOKEN: the Consul ACL token, over `consul.token` and `consul.tokenFile`. */
+  consulToken?: string;
 }
 
 function port(name: string, value: string | undefined): number | undefined {
@@ -110,6 +114,8 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
   set('token', text(env.INFERMESH_TOKEN)?.trim());
   set('advertiseHost', matching('INFERMESH_ADVERTISE_HOST', env.INFERMESH_ADVERTISE_HOST, HOST, 'a host name or an IP address without a port'));
   set('instanceName', matching('INFERMESH_INSTANCE_NAME', env.INFERMESH_INSTANCE_NAME, INSTANCE_NAME, 'lowercase letters, digits and dashes, at most 63'));
+  set('consulAddress', text(env.CONSUL_HTTP_ADDR)?.trim());
+  set('consulToken', text(env.CONSUL_HTTP_TOKEN)?.trim());
   const runners = text(env.INFERMESH_GATEWAY_RUNNERS);
   set('gatewayRunners', runners?.split(',').map((entry) => entry.trim()).filter(Boolean));
   return overrides;

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { authSchema } from './auth-config.js';
 import { discoverySchema } from './discovery-config.js';
+import { consulSchema } from './consul-config.js';
 import { gatewaySchema } from './gateway-config.js';
 import { limitsSchema } from './limits-config.js';
 import { registrySchema } from './registry-config.js';
@@ -29,6 +30,8 @@ export const meshConfigSchema = z
     auth: authSchema.optional(),
     /** How services find each other: `registry` (default), `static` or `consul` (docs/consul.md). */
     discovery: discoverySchema.prefault({ type: 'registry' }),
+    /** How services reach Consul (the `consul` registry store, Consul discovery); absent: nothing uses Consul. */
+    consul: consulSchema.optional(),
   })
   .strict()
   .superRefine((config, ctx) => {

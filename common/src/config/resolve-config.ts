@@ -11,6 +11,7 @@ import type { EnvironmentOverrides } from './env.js';
 import { meshConfigSchema, type MeshConfig } from './mesh-config.js';
 import { resolveSinkConfig, type SinkConfig } from './resolve-sink-config.js';
 import type { AuthConfig } from './auth-config.js';
+import { withConsulPaths, type ConsulConfig } from './consul-config.js';
 import type { TlsConfig } from './tls-config.js';
 import type { GatewaySettings, PublisherSettings, RegistrySettings, RunnerSettings } from './service-configs.js';
 
@@ -29,6 +30,8 @@ export interface ResolvedConfig {
   sink: SinkConfig;
   /** The mesh's `tls`, paths absolute; absent when the mesh is plaintext. */
   tls?: TlsConfig;
+  /** The mesh's `consul` (with CONSUL_HTTP_ADDR / CONSUL_HTTP_TOKEN), paths absolute; absent when nothing set it. */
+  consul?: ConsulConfig;
 }
 
 /** Where the file is resolved: `source` names it in messages, `cwd` anchors relative paths. */
@@ -89,6 +92,7 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
   const tls = withTls(mesh.tls, cwd);
   const publicTls = withTls(mesh.gateway.tls, cwd) ?? tls;
   const auth = withAuth(mesh.auth, cwd);
+  const consul = withConsulPaths(mesh.consul, cwd);
   const registryTarget = registryTargetOf(mesh.discovery, env.registryAddress);
   const registry = registryTarget ? { registry: registryTarget } : {};
   const discovery: { discovery: DiscoverySettings } = {
@@ -96,6 +100,7 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
       config: mesh.discovery,
       ...(env.advertiseHost === undefined ? {} : { advertiseHost: env.advertiseHost }),
       ...(env.instanceName === undefined ? {} : { instanceName: env.instanceName }),
+      ...(consul ? { consul } : {}),
     },
   };
   const sink = resolveSinkConfig(mesh.sink, {
@@ -163,6 +168,7 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
       ...discovery,
     },
     ...(tls ? { tls } : {}),
+    ...(consul ? { consul } : {}),
     registry: {
       config: mesh.registry,
       dataDir: mesh.dataDir,
@@ -171,6 +177,7 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
       ...(tls ? { tls } : {}),
       ...(auth ? { auth } : {}),
       ...discovery,
+      ...(consul ? { consul } : {}),
     },
     sink,
   };

@@ -1,6 +1,7 @@
 /** What each service's factory takes from the resolved mesh config (all but the logger). */
 import type { AuthConfig } from './auth-config.js';
 import type { DiscoverySettings } from './discovery-config.js';
+import type { ConsulConfig } from './consul-config.js';
 import type { GatewayRetryConfig } from './gateway-retry-config.js';
 import type { RequestLimits } from './limits-config.js';
 import type { RegistryConfig } from './registry-config.js';
@@ -104,4 +105,6 @@ export interface RegistrySettings {
   auth?: AuthConfig;
   /** `discovery:`; absent: `registry`. With `consul` the registry registers itself in Consul and takes runners' liveness from it. */
   discovery?: DiscoverySettings;
+  /** The mesh's `consul`, paths absolute: where the `consul` store lives. */
+  consul?: ConsulConfig;
 }

@@ -1,6 +1,8 @@
 /** A process's link to Consul for discovery: the client, the `discovery:` keys and its identity. */
-import Consul from 'consul';
+import type Consul from 'consul';
+import { consulSchema } from '../config/consul-config.js';
 import type { ConsulDiscoveryConfig, DiscoverySettings } from '../config/discovery-config.js';
+import { createConsulClient } from '../consul/consul-client.js';
 
 /** What a service with `discovery.type: consul` works with. */
 export interface ConsulDiscovery {
@@ -12,15 +14,19 @@ export interface ConsulDiscovery {
   close(): void;
 }
 
-/** The link for `settings`, or undefined unless its type is `consul`. */
-export function consulDiscoveryOf(settings: DiscoverySettings | undefined): ConsulDiscovery | undefined {
+/**
+ * The link for `settings`, or undefined unless its type is `consul`: a client of the agent the
+ * `consul:` section names (its defaults when there is none). A token or TLS file that cannot
+ * be read rejects, naming the key.
+ */
+export async function consulDiscoveryOf(settings: DiscoverySettings | undefined): Promise<ConsulDiscovery | undefined> {
   if (settings?.config.type !== 'consul') return undefined;
-  const client = new Consul();
+  const connection = await createConsulClient(settings.consul ?? consulSchema.parse({}));
   const { advertiseHost, instanceName } = settings;
   return {
-    client,
+    client: connection.client,
     config: settings.config,
     identity: { ...(advertiseHost === undefined ? {} : { advertiseHost }), ...(instanceName === undefined ? {} : { instanceName }) },
-    close: () => client.destroy(),
+    close: () => connection.close(),
   };
 }
