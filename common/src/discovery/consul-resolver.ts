@@ -1,8 +1,8 @@
 /**
  * A grpc-js name resolver for `consul:///<service>` targets, registered the way grpc-js
  * registers its own (`dns:`, `ipv4:`): each channel to such a target follows the service's
- * passing instances in Consul and load-balances over them; an instance whose health check
- * fails leaves the channel's endpoints within one blocking query.
+ * passing instances in Consul and spreads calls over them (round robin); an instance whose
+ * health check fails leaves the channel's endpoints within one blocking query.
  */
 import { experimental, status, type ChannelOptions } from '@grpc/grpc-js';
 import type Consul from 'consul';
@@ -19,6 +19,12 @@ interface ConsulSource {
   options: Omit<PassingInstancesOptions, 'service'>;
   logger: Logger;
 }
+
+/**
+ * Calls spread over every passing instance, and a channel drops an instance as soon as Consul
+ * does (pick_first would hold on to a connected one that Consul no longer lists).
+ */
+const ROUND_ROBIN = experimental.statusOrFromValue({ loadBalancingConfig: [{ round_robin: {} }], methodConfig: [] });
 
 /** Set by {@link registerConsulResolver}; the resolver is process-wide, as grpc-js's registry is. */
 let source: ConsulSource | undefined;
@@ -46,15 +52,11 @@ class ConsulResolver implements experimental.Resolver {
       this.fail(`no Consul client: call registerConsulResolver before dialling consul:///${this.service}`);
       return;
     }
-    if (!this.instances) {
-      this.instances = new PassingInstances(current.consul, { ...current.options, service: this.service }, (list) => this.report(list), current.logger);
-      this.instances.start();
-      return;
-    }
-    // The channel asks again after a failed connection; the watch already follows every change,
-    // so answer with what it last heard (grpc-js paces these asks with its own backoff).
-    const last = this.instances.instances;
-    if (last) process.nextTick(() => this.report(last));
+    // Each change reaches the channel as the watch hears it; a channel asking again (after a
+    // failed connection) needs no answer, and answering at once would spin with an empty set.
+    if (this.instances) return;
+    this.instances = new PassingInstances(current.consul, { ...current.options, service: this.service }, (list) => this.report(list), current.logger);
+    this.instances.start();
   }
 
   destroy(): void {
@@ -68,16 +70,21 @@ class ConsulResolver implements experimental.Resolver {
 
   private report(list: readonly ServiceInstance[]): void {
     if (!this.instances) return;
-    if (list.length === 0) {
-      this.fail(`no passing instance of '${this.service}' in Consul`);
+    const endpoints = list.map((instance) => ({ addresses: [{ host: instance.host, port: instance.port }] }));
+    if (endpoints.length > 0) {
+      this.listener(experimental.statusOrFromValue(endpoints), {}, ROUND_ROBIN, `Consul service '${this.service}'`);
       return;
     }
-    const endpoints = list.map((instance) => ({ addresses: [{ host: instance.host, port: instance.port }] }));
-    this.listener(experimental.statusOrFromValue(endpoints), {}, null, `Consul service '${this.service}'`);
+    // None passing: the empty list drops every endpoint (a channel keeps its last good list
+    // through errors alone), then the error makes calls fail with UNAVAILABLE saying why,
+    // instead of waiting on an idle channel.
+    const details = `no passing instance of '${this.service}' in Consul`;
+    this.listener(experimental.statusOrFromValue([]), {}, ROUND_ROBIN, details);
+    this.listener(experimental.statusOrFromError({ code: status.UNAVAILABLE, details }), {}, ROUND_ROBIN, details);
   }
 
   private fail(details: string): void {
-    process.nextTick(() => this.listener(experimental.statusOrFromError({ code: status.UNAVAILABLE, details }), {}, null, details));
+    setImmediate(() => this.listener(experimental.statusOrFromError({ code: status.UNAVAILABLE, details }), {}, null, details));
   }
 }
 
