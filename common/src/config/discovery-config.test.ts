@@ -36,6 +36,7 @@ describe('discovery config', () => {
       blockingWaitMs: 30_000,
       backoffInitialMs: 200,
       backoffMaxMs: 10_000,
+      panicThreshold: 0.5,
       tags: [],
     });
     expect(config.gateway.registry).toBe('consul:///infermesh-registry');

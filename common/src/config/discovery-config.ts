@@ -41,6 +41,12 @@ export const consulDiscoverySchema = z
     /** First wait after a failed query; it doubles on each failure in a row, up to `backoffMaxMs`. */
     backoffInitialMs: z.number().int().min(10).max(60_000).default(200),
     backoffMaxMs: z.number().int().min(100).max(600_000).default(10_000),
+    /**
+     * Envoy's panic threshold: when fewer than this share of the runners that heartbeat pass
+     * their checks, the checks are more likely wrong than the runners (a starved or cut-off
+     * agent), and the registry goes by heartbeat leases instead until enough pass again. 0: never.
+     */
+    panicThreshold: z.number().min(0).max(1).default(0.5),
     /** Extra tags on every registration, e.g. the cluster's name. */
     tags: z.array(z.string().min(1).max(128)).max(32).default([]),
   })

@@ -5,6 +5,11 @@
  * live whichever replica a runner's heartbeats reach; heartbeats still tell the registry that
  * a runner exists, but no lease expires it. A runner whose check fails leaves the routes as
  * soon as Consul says so (within a check interval or two), and joins again when it passes.
+ *
+ * Panic mode, as Envoy's panic threshold: when fewer than `panicThreshold` of the runners
+ * heard from within a lease pass their checks, the checks are more likely wrong than the
+ * runners (an agent starved of CPU times every check out at once), so liveness falls back to
+ * the heartbeat leases until enough pass again.
  */
 import type { Logger } from '@infermesh/common';
 import { PassingInstances, instanceAddress, type ConsulClient, type ConsulDiscoveryConfig, type ServiceInstance } from '@infermesh/common/discovery';
@@ -17,6 +22,8 @@ export class ConsulMembership extends Membership {
   /** runner name → epoch ms of its last heartbeat, plus the lease: shown by ListRunners, expires nothing. */
   private readonly heard = new Map<string, number>();
   private readonly instances: PassingInstances;
+  private readonly panicThreshold: number;
+  private panicking = false;
 
   constructor(
     leaseMs: number,
@@ -26,6 +33,7 @@ export class ConsulMembership extends Membership {
     private readonly logger: Logger,
   ) {
     super(leaseMs, onChange);
+    this.panicThreshold = config.panicThreshold;
     const { blockingWaitMs, backoffInitialMs, backoffMaxMs } = config;
     this.instances = new PassingInstances(consul, { service: config.services.runner, blockingWaitMs, backoffInitialMs, backoffMaxMs }, (list) => this.apply(list), logger);
   }
@@ -49,19 +57,42 @@ export class ConsulMembership extends Membership {
     if (this.passing.delete(name)) this.onChange(name, 'left');
   }
 
-  override isLive(name: string): boolean {
-    return this.passing.has(name);
+  override isLive(name: string, nowMs = Date.now()): boolean {
+    return this.panic(nowMs) ? this.leased(name, nowMs) : this.passing.has(name);
   }
 
   override expiresAt(name: string): number {
     return this.isLive(name) ? (this.heard.get(name) ?? 0) : 0;
   }
 
-  /** The runners passing in Consul at the address they registered with, by name. */
-  override live(runners: Record<string, RunnerRecord>): RunnerRecord[] {
+  /** The runners passing in Consul at the address they registered with (in panic mode: heard from within a lease), by name. */
+  override live(runners: Record<string, RunnerRecord>, nowMs = Date.now()): RunnerRecord[] {
+    const panic = this.panic(nowMs);
     return Object.values(runners)
-      .filter((runner) => this.passing.get(runner.name) === runner.address)
+      .filter((runner) => (panic ? this.leased(runner.name, nowMs) : this.passing.get(runner.name) === runner.address))
       .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  private leased(name: string, nowMs: number): boolean {
+    return (this.heard.get(name) ?? 0) > nowMs;
+  }
+
+  /** True while too few of the runners heard from within a lease pass in Consul. */
+  private panic(nowMs: number): boolean {
+    let leased = 0;
+    let passing = 0;
+    for (const [name, until] of this.heard) {
+      if (until <= nowMs) continue;
+      leased++;
+      if (this.passing.has(name)) passing++;
+    }
+    const panic = leased > 0 && passing < leased * this.panicThreshold;
+    if (panic !== this.panicking) {
+      this.panicking = panic;
+      if (panic) this.logger.warn({ passing, heartbeating: leased }, 'too few runners pass their Consul checks to trust them; going by heartbeats until more pass');
+      else this.logger.info({ passing, heartbeating: leased }, 'enough runners pass their Consul checks again');
+    }
+    return panic;
   }
 
   private apply(list: readonly ServiceInstance[]): void {
