@@ -58,7 +58,8 @@ async function main(): Promise<void> {
     const configFile = join(dataDir, 'infermesh.json');
     const config = {
       dataDir,
-      log: { level: 'warn' },
+      // info: spawnService waits for the `listening` line.
+      log: { level: 'info' },
       runners: [{ name: 'unused', device: 'cpu' }],
       registry: { port: 0, runnerSyncMs: 1_000, unloadDelayMs: 60_000, statsReportMs: 1_000 },
       discovery: DISCOVERY,
