@@ -16,6 +16,7 @@ import {
 import { registryProto } from '@infermesh/proto/registry';
 import { ArtifactStore } from './artifacts/ArtifactStore.js';
 import { isLoopbackHost } from './artifacts/network-guard.js';
+import { AlwaysLeader } from './leadership/Leadership.js';
 import { Membership } from './placement/Membership.js';
 import { Placement } from './placement/Placement.js';
 import { RunnerControls } from './placement/RunnerControls.js';
@@ -93,8 +94,13 @@ const REGISTRY_ACCESS: Readonly<Record<string, MethodAccess>> = {
 
 async function startRegistry(options: RegistryOptions, dir: string): Promise<RunningRegistry> {
   const { config, logger } = options;
-  const store = createStore(config.store, dir);
-  const registry = await Registry.open(store, logger);
+  const store = createStore(config.store, { registryDir: dir, logger, ...(options.consul ? { consul: options.consul } : {}) });
+  const registry = await Registry.open(store, logger).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
+  // Other replicas' saves (a shared store) come in as they happen.
+  registry.follow();
   const artifacts = new ArtifactStore({
     dir,
     maxBytes: config.maxArtifactBytes,
@@ -170,7 +176,10 @@ async function startRegistry(options: RegistryOptions, dir: string): Promise<Run
           },
         );
   membership.start();
-  placement.start();
+  // One replica places at a time: the leader of the store's election (always this one with the file store).
+  const leadership = store.leadership?.(server.address, logger) ?? new AlwaysLeader();
+  leadership.onChange((leader) => (leader ? placement.start() : placement.pause()));
+  leadership.start();
 
   return {
     port: server.port,
@@ -179,6 +188,8 @@ async function startRegistry(options: RegistryOptions, dir: string): Promise<Run
     async close() {
       await metrics?.close();
       placement.close();
+      await leadership.close();
+      registry.close();
       membership.stop();
       // Watches last as long as the gateway does; end them so the server can stop.
       routes.close();

@@ -11,6 +11,7 @@ import { AgentCatalog, AgentRequestError } from './AgentCatalog.js';
 import { parseDuration } from './durations.js';
 import { flag, HttpError, KV_MAX_VALUE_BYTES, readBody, readJson, sendJson, sendText, unsignedParam } from './http-io.js';
 import { blockingQuery, IndexClock, type IndexedResult } from './IndexClock.js';
+import { runTransaction } from './kv-transaction.js';
 import { KvRequestError, KvStore, type KvEntry } from './KvStore.js';
 import { SessionRequestError, SessionTable } from './SessionTable.js';
 
@@ -113,6 +114,19 @@ export class ConsulStandIn {
       if (method !== 'PUT') throw new HttpError(405, `method ${method} not allowed`);
     };
     if (path.startsWith('/v1/kv/')) return this.kvRequest(request, response, method, tail('/v1/kv/'), query);
+    if (path === '/v1/txn') {
+      put();
+      // Consul's txn_max_req_len: the whole request, base64 values included, is held to 512 KiB.
+      const raw = await readBody(request, KV_MAX_VALUE_BYTES);
+      let body: unknown;
+      try {
+        body = JSON.parse(raw.toString('utf8'));
+      } catch (error) {
+        throw new HttpError(400, `Failed to parse body: ${(error as Error).message}`);
+      }
+      const [status, answer] = runTransaction(this.kv, body);
+      return sendJson(response, status, answer, this.kv.read('', true).index);
+    }
     if (path === '/v1/session/create') {
       put();
       return sendJson(response, 200, { ID: this.sessions.create(await readJson(request)) });
