@@ -19,6 +19,7 @@ import { isLoopbackHost } from './artifacts/network-guard.js';
 import { AlwaysLeader } from './leadership/Leadership.js';
 import { Membership } from './placement/Membership.js';
 import { Placement } from './placement/Placement.js';
+import type { ReplicaPresence } from './placement/ReplicaPresence.js';
 import { RunnerControls } from './placement/RunnerControls.js';
 import { Registry } from './Registry.js';
 import { RouteBroadcaster } from './routing/RouteBroadcaster.js';
@@ -113,7 +114,13 @@ async function startRegistry(options: RegistryOptions, dir: string): Promise<Run
   const controls = new RunnerControls(meshChannelCredentials(tls));
   const auth = options.auth && (await Authenticator.create(options.auth, logger));
   let onMembership = (_name: string, _change: 'joined' | 'expired' | 'left') => {};
-  const membership = new Membership(config.leaseMs, (name, change) => onMembership(name, change));
+  // Replicas sharing the store hear of the runners that heartbeat here (started with the server, below).
+  const peers: { presence?: ReplicaPresence | undefined } = {};
+  const membership: Membership = new Membership(
+    config.leaseMs,
+    (name, change) => onMembership(name, change),
+    () => peers.presence?.publish(membership.leased()),
+  );
   const placement = new Placement(
     registry,
     membership,
@@ -176,6 +183,10 @@ async function startRegistry(options: RegistryOptions, dir: string): Promise<Run
           },
         );
   membership.start();
+  const presence = store.presence?.(server.address, logger);
+  peers.presence = presence;
+  presence?.start((runners) => membership.setRemote(runners));
+  presence?.publish(membership.leased());
   // One replica places at a time: the leader of the store's election (always this one with the file store).
   const leadership = store.leadership?.(server.address, logger) ?? new AlwaysLeader();
   leadership.onChange((leader) => (leader ? placement.start() : placement.pause()));
@@ -189,6 +200,7 @@ async function startRegistry(options: RegistryOptions, dir: string): Promise<Run
       await metrics?.close();
       placement.close();
       await leadership.close();
+      await presence?.close();
       registry.close();
       membership.stop();
       // Watches last as long as the gateway does; end them so the server can stop.

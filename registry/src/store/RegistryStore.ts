@@ -4,6 +4,7 @@
  * as well as onto a local file.
  */
 import type { LeadershipFactory } from '../leadership/Leadership.js';
+import type { PresenceFactory } from '../placement/ReplicaPresence.js';
 import type { RegistryState } from '../state/registry-state.js';
 
 /** A state as a store holds it, with the revision to pass to the next save. */
@@ -32,6 +33,8 @@ export interface RegistryStore {
   watch?(listener: (stored: StoredState) => void): () => void;
   /** How the replicas sharing this store choose the one that places; absent: this registry always does. */
   leadership?: LeadershipFactory;
+  /** How replicas sharing this store tell each other which runners heartbeat to them; absent: no one else to tell. */
+  presence?: PresenceFactory;
   close(): Promise<void>;
 }
 

@@ -10,6 +10,7 @@ import { consulStatus, withIndex, type ConsulConnection, type Logger } from '@in
 import { registryStateSchema, type RegistryState } from '../../state/registry-state.js';
 import { StoreConflictError, type RegistryStore, type StoredState } from '../RegistryStore.js';
 import { ConsulLeadership } from './ConsulLeadership.js';
+import { ConsulPresence } from './ConsulPresence.js';
 import { HEAD_FORMAT, INLINE_MAX_BYTES, layout, MAX_STATE_BYTES, saveId, savedAtOf, sha256, split, type StateHead } from './state-layout.js';
 import { abortableSleep } from './abortable-sleep.js';
 
@@ -55,6 +56,10 @@ export class ConsulRegistryStore implements RegistryStore {
   /** Elects the placement leader with a session lock on `<prefix>/leader`. */
   readonly leadership = (holder: string, logger: Logger) =>
     new ConsulLeadership(() => this.client(), { key: this.keys.leader, ttlSeconds: this.options.sessionTtlSeconds, holder }, logger);
+
+  /** Shares the replicas' runner leases under `<prefix>/members/`. */
+  readonly presence = (holder: string, logger: Logger) =>
+    new ConsulPresence(() => this.client(), { root: this.keys.members, ttlSeconds: this.options.sessionTtlSeconds, holder }, logger);
 
   async load(): Promise<StoredState | undefined> {
     const stored = await this.read();

@@ -1,7 +1,8 @@
 /**
  * Two registry replicas (in this process, each on its own data folder) sharing one Consul
- * (the stand-in, or CONSUL_HTTP_ADDR): concurrent changes through both are all kept, and a
- * change made through one reaches the other's route watchers.
+ * (the stand-in, or CONSUL_HTTP_ADDR): concurrent changes through both are all kept, a
+ * change made through one reaches the other's route watchers, and a runner that heartbeats
+ * to one is live on the other until it stops.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -29,7 +30,7 @@ const prefix = () => `${target.prefix}/registry`;
 
 async function startReplica(): Promise<Replica> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'infermesh-replica-'));
-  const config = parseRegistryConfig({ port: 0, store: { type: 'consul', prefix: prefix(), sessionTtlSeconds: 2 }, artifacts: { allowedDirs: ['.'] }, historyLimit: 1_000 });
+  const config = parseRegistryConfig({ port: 0, store: { type: 'consul', prefix: prefix(), sessionTtlSeconds: 2 }, artifacts: { allowedDirs: ['.'] }, historyLimit: 1_000, leaseMs: 1_500 });
   const registry = await createRegistry({ config, dataDir, maxMessageBytes: 64 * 1024 * 1024, logger: silentLogger(), consul: consulConfig() });
   return { registry, client: new RegistryClient(registry.address), dataDir };
 }
@@ -114,5 +115,21 @@ describe('registry replicas on one Consul', () => {
     } finally {
       call.cancel();
     }
+  }, 120_000);
+
+  it('counts a runner that heartbeats to replica A as live on replica B, until it stops', async () => {
+    const runner = { name: 'cpu-7', address: '127.0.0.1:1', device: 'cpu', memory_bytes: 0, version: 'test' };
+    const liveOnB = async () => (await b.client.listRunners()).find((entry) => entry.name === runner.name)?.live === true;
+    await a.client.registerRunner(runner);
+    const heartbeats = setInterval(() => void a.client.stub.Heartbeat({ name: runner.name, address: runner.address }, () => undefined), 300);
+    try {
+      await pollUntil(liveOnB, { timeoutMs: 20_000, what: 'the runner registered on A to be live on B' });
+      // B's own lease (if any) would have run out by now: it is A's that keeps it live.
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      expect(await liveOnB()).toBe(true);
+    } finally {
+      clearInterval(heartbeats);
+    }
+    await pollUntil(async () => !(await liveOnB()), { timeoutMs: 20_000, what: 'the runner to leave B once it stops heartbeating to A' });
   }, 120_000);
 });

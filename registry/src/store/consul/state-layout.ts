@@ -8,6 +8,7 @@
  *   written before the head that names `id`; they are never changed, only deleted once a
  *   newer head replaced theirs. Consul holds a value to 512 KiB, so a state can outgrow one key.
  * - `<prefix>/leader`: the placement leader lock (see ConsulLeadership).
+ * - `<prefix>/members/<replica id>`: the runners that heartbeat to each replica (see ConsulPresence).
  */
 import { createHash } from 'node:crypto';
 
@@ -45,6 +46,7 @@ export function layout(prefix: string) {
     chunks: (id: string) => `${prefix}/chunks/${id}/`,
     chunk: (id: string, index: number) => `${prefix}/chunks/${id}/${String(index).padStart(6, '0')}`,
     leader: `${prefix}/leader`,
+    members: `${prefix}/members/`,
   };
 }
 
