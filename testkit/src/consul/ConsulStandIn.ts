@@ -6,6 +6,7 @@
  * tests that set CONSUL_HTTP_ADDR run against a real one instead (see consul-target).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { AgentCatalog, AgentRequestError } from './AgentCatalog.js';
 import { parseDuration } from './durations.js';
@@ -27,13 +28,15 @@ export interface ConsulStandInOptions {
   node?: string;
   /** CA the agent trusts for GRPCUseTLS checks. */
   checkCa?: Buffer;
+  /** Serve HTTPS with this certificate (Consul's HTTPS port); with `ca`, clients must present a certificate it signed (`verify_incoming`). */
+  tls?: { cert: Buffer; key: Buffer; ca?: Buffer };
 }
 
 const DEFAULT_WAIT_MS = 5 * 60_000;
 const MAX_WAIT_MS = 10 * 60_000;
 
 export class ConsulStandIn {
-  /** `http://127.0.0.1:<port>`: what CONSUL_HTTP_ADDR would hold. */
+  /** `http://127.0.0.1:<port>` (https with `tls`): what CONSUL_HTTP_ADDR would hold. */
   readonly address: string;
   readonly kv: KvStore;
   readonly sessions: SessionTable;
@@ -46,7 +49,7 @@ export class ConsulStandIn {
     private readonly options: ConsulStandInOptions,
   ) {
     const port = (server.address() as AddressInfo).port;
-    this.address = `http://127.0.0.1:${port}`;
+    this.address = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
     this.kv = new KvStore(this.clock, (id) => this.sessions.has(id));
     this.sessions = new SessionTable(this.clock, this.nodeName, options.sessionTtlMinMs ?? 10_000, (id, behavior, delay) => this.kv.sessionInvalidated(id, behavior, delay));
     this.catalog = new AgentCatalog(this.clock, { name: this.nodeName, datacenter: this.datacenter, ...(options.checkCa ? { checkCa: options.checkCa } : {}) });
@@ -55,7 +58,8 @@ export class ConsulStandIn {
 
   /** Starts a stand-in on 127.0.0.1 at a free port. */
   static async start(options: ConsulStandInOptions = {}): Promise<ConsulStandIn> {
-    const server = createServer();
+    const { tls } = options;
+    const server: Server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key, ...(tls.ca ? { ca: tls.ca, requestCert: true, rejectUnauthorized: true } : {}) }) : createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', resolve);
