@@ -17,9 +17,11 @@ import { consulDiscoveryOf, joinConsul } from '@infermesh/common/discovery';
 import { registryProto } from '@infermesh/proto/registry';
 import { ArtifactStore } from './artifacts/ArtifactStore.js';
 import { isLoopbackHost } from './artifacts/network-guard.js';
+import { AlwaysLeader } from './leadership/Leadership.js';
 import { createMembership } from './placement/create-membership.js';
-import type { MembershipChange } from './placement/Membership.js';
+import type { Membership, MembershipChange } from './placement/Membership.js';
 import { Placement } from './placement/Placement.js';
+import type { ReplicaPresence } from './placement/ReplicaPresence.js';
 import { RunnerControls } from './placement/RunnerControls.js';
 import { Registry } from './Registry.js';
 import { RouteBroadcaster } from './routing/RouteBroadcaster.js';
@@ -95,8 +97,13 @@ const REGISTRY_ACCESS: Readonly<Record<string, MethodAccess>> = {
 
 async function startRegistry(options: RegistryOptions, dir: string): Promise<RunningRegistry> {
   const { config, logger } = options;
-  const store = createStore(config.store, dir);
-  const registry = await Registry.open(store, logger);
+  const store = createStore(config.store, { registryDir: dir, logger, ...(options.consul ? { consul: options.consul } : {}) });
+  const registry = await Registry.open(store, logger).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
+  // Other replicas' saves (a shared store) come in as they happen.
+  registry.follow();
   const artifacts = new ArtifactStore({
     dir,
     maxBytes: config.maxArtifactBytes,
@@ -110,7 +117,15 @@ async function startRegistry(options: RegistryOptions, dir: string): Promise<Run
   const auth = options.auth && (await Authenticator.create(options.auth, logger));
   let onMembership = (_name: string, _change: MembershipChange) => {};
   const consul = await consulDiscoveryOf(options.discovery);
-  const membership = createMembership(config.leaseMs, consul, (name, change) => onMembership(name, change), logger);
+  // Replicas sharing the store hear of the runners that heartbeat here (started with the server, below).
+  const peers: { presence?: ReplicaPresence | undefined } = {};
+  const membership: Membership = createMembership(
+    config.leaseMs,
+    consul,
+    (name, change) => onMembership(name, change),
+    () => peers.presence?.publish(membership.leased()),
+    logger,
+  );
   const placement = new Placement(
     registry,
     membership,
@@ -173,8 +188,15 @@ async function startRegistry(options: RegistryOptions, dir: string): Promise<Run
           },
         );
   membership.start();
-  placement.start();
-  const presence = consul && (await joinConsul(consul, { kind: 'registry', listenHost: config.host, port: server.port, tls: tls !== undefined, logger }));
+  const presence = store.presence?.(server.address, logger);
+  peers.presence = presence;
+  presence?.start((runners) => membership.setRemote(runners));
+  presence?.publish(membership.leased());
+  // One replica places at a time: the leader of the store's election (always this one with the file store).
+  const leadership = store.leadership?.(server.address, logger) ?? new AlwaysLeader();
+  leadership.onChange((leader) => (leader ? placement.start() : placement.pause()));
+  leadership.start();
+  const inConsul = consul && (await joinConsul(consul, { kind: 'registry', listenHost: config.host, port: server.port, tls: tls !== undefined, logger }));
 
   return {
     port: server.port,
@@ -182,9 +204,12 @@ async function startRegistry(options: RegistryOptions, dir: string): Promise<Run
     metricsAddress: metrics?.address,
     async close() {
       // Leave Consul first, so that runners and gateways look for another replica.
-      await presence?.leave();
+      await inConsul?.leave();
       await metrics?.close();
       placement.close();
+      await leadership.close();
+      await presence?.close();
+      registry.close();
       membership.stop();
       // Watches last as long as the gateway does; end them so the server can stop.
       routes.close();

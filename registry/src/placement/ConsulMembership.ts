@@ -19,8 +19,10 @@ import { Membership, type MembershipChange } from './Membership.js';
 export class ConsulMembership extends Membership {
   /** runner name → the address Consul has it passing at. */
   private passing = new Map<string, string>();
-  /** runner name → epoch ms of its last heartbeat, plus the lease: shown by ListRunners, expires nothing. */
+  /** runner name → epoch ms of its last heartbeat here, plus the lease: shown by ListRunners, expires nothing. */
   private readonly heard = new Map<string, number>();
+  /** Runners other replicas hear heartbeats from (ReplicaPresence): counted by panic mode. */
+  private remoteNames = new Set<string>();
   private readonly instances: PassingInstances;
   private readonly panicThreshold: number;
   private panicking = false;
@@ -28,11 +30,12 @@ export class ConsulMembership extends Membership {
   constructor(
     leaseMs: number,
     onChange: (name: string, change: MembershipChange) => void,
+    onLeasesChanged: () => void,
     consul: ConsulClient,
     config: ConsulDiscoveryConfig,
     private readonly logger: Logger,
   ) {
-    super(leaseMs, onChange);
+    super(leaseMs, onChange, onLeasesChanged);
     this.panicThreshold = config.panicThreshold;
     const { blockingWaitMs, backoffInitialMs, backoffMaxMs } = config;
     this.instances = new PassingInstances(consul, { service: config.services.runner, blockingWaitMs, backoffInitialMs, backoffMaxMs }, (list) => this.apply(list), logger);
@@ -46,19 +49,31 @@ export class ConsulMembership extends Membership {
     this.instances.close();
   }
 
-  /** A heartbeat: noted, but liveness is Consul's to say. Returns true when the runner is not live. */
+  /** A heartbeat: noted (and published to other replicas), but liveness is Consul's to say. Returns true when the runner is not live. */
   override renew(name: string, nowMs = Date.now()): boolean {
+    const wasHeard = this.leased(nowMs).includes(name);
     this.heard.set(name, nowMs + this.leaseMs);
-    return !this.isLive(name);
+    if (!wasHeard) this.onLeasesChanged();
+    return !this.isLive(name, nowMs);
   }
 
   override drop(name: string): void {
-    this.heard.delete(name);
+    if (this.heard.delete(name)) this.onLeasesChanged();
     if (this.passing.delete(name)) this.onChange(name, 'left');
   }
 
+  /** Other replicas' heartbeats: they change no liveness here, except in panic mode. */
+  override setRemote(names: Iterable<string>): void {
+    this.remoteNames = new Set(names);
+  }
+
+  /** The runners heard from here within a lease, for other replicas. */
+  override leased(nowMs = Date.now()): string[] {
+    return [...this.heard].filter(([, until]) => until > nowMs).map(([name]) => name).sort();
+  }
+
   override isLive(name: string, nowMs = Date.now()): boolean {
-    return this.panic(nowMs) ? this.leased(name, nowMs) : this.passing.has(name);
+    return this.panic(nowMs) ? this.heardOf(name, nowMs) : this.passing.has(name);
   }
 
   override expiresAt(name: string): number {
@@ -69,23 +84,21 @@ export class ConsulMembership extends Membership {
   override live(runners: Record<string, RunnerRecord>, nowMs = Date.now()): RunnerRecord[] {
     const panic = this.panic(nowMs);
     return Object.values(runners)
-      .filter((runner) => (panic ? this.leased(runner.name, nowMs) : this.passing.get(runner.name) === runner.address))
+      .filter((runner) => (panic ? this.heardOf(runner.name, nowMs) : this.passing.get(runner.name) === runner.address))
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  private leased(name: string, nowMs: number): boolean {
-    return (this.heard.get(name) ?? 0) > nowMs;
+  /** Heard from within a lease, here or by another replica. */
+  private heardOf(name: string, nowMs: number): boolean {
+    return (this.heard.get(name) ?? 0) > nowMs || this.remoteNames.has(name);
   }
 
-  /** True while too few of the runners heard from within a lease pass in Consul. */
+  /** True while too few of the runners heard from within a lease (by any replica) pass in Consul. */
   private panic(nowMs: number): boolean {
-    let leased = 0;
+    const heard = new Set([...this.leased(nowMs), ...this.remoteNames]);
+    const leased = heard.size;
     let passing = 0;
-    for (const [name, until] of this.heard) {
-      if (until <= nowMs) continue;
-      leased++;
-      if (this.passing.has(name)) passing++;
-    }
+    for (const name of heard) if (this.passing.has(name)) passing++;
     const panic = leased > 0 && passing < leased * this.panicThreshold;
     if (panic !== this.panicking) {
       this.panicking = panic;

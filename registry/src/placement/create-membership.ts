@@ -8,7 +8,8 @@ export function createMembership(
   leaseMs: number,
   consul: ConsulDiscovery | undefined,
   onChange: (name: string, change: MembershipChange) => void,
+  onLeasesChanged: () => void,
   logger: Logger,
 ): Membership {
-  return consul ? new ConsulMembership(leaseMs, onChange, consul.client, consul.config, logger) : new Membership(leaseMs, onChange);
+  return consul ? new ConsulMembership(leaseMs, onChange, onLeasesChanged, consul.client, consul.config, logger) : new Membership(leaseMs, onChange, onLeasesChanged);
 }

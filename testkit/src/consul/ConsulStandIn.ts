@@ -6,11 +6,13 @@
  * tests that set CONSUL_HTTP_ADDR run against a real one instead (see consul-target).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { AgentCatalog, AgentRequestError } from './AgentCatalog.js';
 import { parseDuration } from './durations.js';
 import { flag, HttpError, KV_MAX_VALUE_BYTES, readBody, readJson, sendJson, sendText, unsignedParam } from './http-io.js';
 import { blockingQuery, IndexClock, type IndexedResult } from './IndexClock.js';
+import { runTransaction } from './kv-transaction.js';
 import { KvRequestError, KvStore, type KvEntry } from './KvStore.js';
 import { SessionRequestError, SessionTable } from './SessionTable.js';
 
@@ -26,13 +28,15 @@ export interface ConsulStandInOptions {
   node?: string;
   /** CA the agent trusts for GRPCUseTLS checks. */
   checkCa?: Buffer;
+  /** Serve HTTPS with this certificate (Consul's HTTPS port); with `ca`, clients must present a certificate it signed (`verify_incoming`). */
+  tls?: { cert: Buffer; key: Buffer; ca?: Buffer };
 }
 
 const DEFAULT_WAIT_MS = 5 * 60_000;
 const MAX_WAIT_MS = 10 * 60_000;
 
 export class ConsulStandIn {
-  /** `http://127.0.0.1:<port>`: what CONSUL_HTTP_ADDR would hold. */
+  /** `http://127.0.0.1:<port>` (https with `tls`): what CONSUL_HTTP_ADDR would hold. */
   readonly address: string;
   readonly kv: KvStore;
   readonly sessions: SessionTable;
@@ -45,7 +49,7 @@ export class ConsulStandIn {
     private readonly options: ConsulStandInOptions,
   ) {
     const port = (server.address() as AddressInfo).port;
-    this.address = `http://127.0.0.1:${port}`;
+    this.address = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
     this.kv = new KvStore(this.clock, (id) => this.sessions.has(id));
     this.sessions = new SessionTable(this.clock, this.nodeName, options.sessionTtlMinMs ?? 10_000, (id, behavior, delay) => this.kv.sessionInvalidated(id, behavior, delay));
     this.catalog = new AgentCatalog(this.clock, { name: this.nodeName, datacenter: this.datacenter, ...(options.checkCa ? { checkCa: options.checkCa } : {}) });
@@ -54,7 +58,8 @@ export class ConsulStandIn {
 
   /** Starts a stand-in on 127.0.0.1 at a free port. */
   static async start(options: ConsulStandInOptions = {}): Promise<ConsulStandIn> {
-    const server = createServer();
+    const { tls } = options;
+    const server: Server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key, ...(tls.ca ? { ca: tls.ca, requestCert: true, rejectUnauthorized: true } : {}) }) : createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', resolve);
@@ -113,6 +118,19 @@ export class ConsulStandIn {
       if (method !== 'PUT') throw new HttpError(405, `method ${method} not allowed`);
     };
     if (path.startsWith('/v1/kv/')) return this.kvRequest(request, response, method, tail('/v1/kv/'), query);
+    if (path === '/v1/txn') {
+      put();
+      // Consul's txn_max_req_len: the whole request, base64 values included, is held to 512 KiB.
+      const raw = await readBody(request, KV_MAX_VALUE_BYTES);
+      let body: unknown;
+      try {
+        body = JSON.parse(raw.toString('utf8'));
+      } catch (error) {
+        throw new HttpError(400, `Failed to parse body: ${(error as Error).message}`);
+      }
+      const [status, answer] = runTransaction(this.kv, body);
+      return sendJson(response, status, answer, this.kv.read('', true).index);
+    }
     if (path === '/v1/session/create') {
       put();
       return sendJson(response, 200, { ID: this.sessions.create(await readJson(request)) });

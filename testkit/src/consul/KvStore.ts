@@ -36,6 +36,8 @@ export class KvStore {
   /** Key → epoch ms before which no session may acquire it (lock delay). */
   private readonly lockDelays = new Map<string, number>();
   private tableIndex = 1;
+  /** Inside {@link batch}: the one index every write of the transaction takes. */
+  private batchIndex: number | undefined;
 
   constructor(
     private readonly clock: IndexClock,
@@ -50,6 +52,45 @@ export class KvStore {
     for (const entry of entries) index = Math.max(index, entry.ModifyIndex);
     for (const [deleted, at] of this.tombstones) if (matches(deleted)) index = Math.max(index, at);
     return { entries, index: index || this.tableIndex };
+  }
+
+  /**
+   * Why a transaction operation `verb` on `key` would fail (a cas at a stale index, a check),
+   * or undefined when it would apply. Unknown verbs are refused here too.
+   */
+  check(key: string, verb: string, index: number | undefined): string | undefined {
+    const existing = this.entries.get(key);
+    switch (verb) {
+      case 'set':
+      case 'delete':
+      case 'delete-tree':
+        return undefined;
+      case 'get':
+        return existing ? undefined : `key "${key}" doesn't exist`;
+      case 'cas':
+      case 'delete-cas':
+      case 'check-index':
+        if (index === undefined) return `index is required for ${verb}`;
+        if (verb === 'cas' && index === 0) return existing ? `failed to set key "${key}", index is stale` : undefined;
+        if (existing?.ModifyIndex === index) return undefined;
+        return verb === 'check-index' ? `current modify index ${existing?.ModifyIndex ?? 0} != ${index}` : `failed to ${verb === 'cas' ? 'set' : 'delete'} key "${key}", index is stale`;
+      case 'check-not-exists':
+        return existing ? `key "${key}" exists` : undefined;
+      default:
+        return `unknown KV verb "${verb}" (the stand-in implements set, cas, get, delete, delete-cas, delete-tree, check-index, check-not-exists)`;
+    }
+  }
+
+  /** Runs `writes` as one transaction: every write in it gets the same index, and waiters wake once. */
+  batch<T>(writes: () => T): T {
+    this.batchIndex = this.clock.next();
+    try {
+      return writes();
+    } finally {
+      const index = this.batchIndex;
+      this.batchIndex = undefined;
+      this.wrote(index);
+    }
   }
 
   /** A PUT: true when it was applied, false when `cas` or a lock refused it. */
@@ -71,7 +112,7 @@ export class KvStore {
       if (existing?.Session !== put.release) return false;
       session = undefined;
     }
-    const index = this.clock.next();
+    const index = this.indexForWrite();
     const entry: KvEntry = {
       Key: key,
       Value: put.value.length > 0 ? put.value : null,
@@ -95,7 +136,7 @@ export class KvStore {
     }
     const doomed = options.recurse ? [...this.entries.keys()].filter((candidate) => candidate.startsWith(key)) : this.entries.has(key) ? [key] : [];
     if (doomed.length === 0) return true;
-    const index = this.clock.next();
+    const index = this.indexForWrite();
     for (const gone of doomed) {
       this.entries.delete(gone);
       this.tombstones.set(gone, index);
@@ -126,7 +167,12 @@ export class KvStore {
     this.wrote(index);
   }
 
+  private indexForWrite(): number {
+    return this.batchIndex ?? this.clock.next();
+  }
+
   private wrote(index: number): void {
+    if (this.batchIndex !== undefined) return;
     this.tableIndex = index;
     this.clock.changed();
   }

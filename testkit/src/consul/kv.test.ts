@@ -98,4 +98,25 @@ describe('Consul KV', () => {
     // Buffer.equals: vitest's deep equality walks half a million bytes slowly.
     expect(stored.equals(Buffer.alloc(limit, 1))).toBe(true);
   });
+
+  it('applies a transaction all or none: a stale cas fails it with 409 and changes nothing', async () => {
+    const b64 = (text: string) => Buffer.from(text).toString('base64');
+    await consul.client.kv.set(key('txn/a'), 'a0');
+    const a = await consul.client.kv.get(key('txn/a'));
+    const applied = (await consul.client.transaction.create([
+      { KV: { Verb: 'cas', Key: key('txn/a'), Value: b64('a1'), Index: a!.ModifyIndex } },
+      { KV: { Verb: 'set', Key: key('txn/b'), Value: b64('b1') } },
+    ] as never)) as { Results: { KV: { Key: string; ModifyIndex: number } }[] };
+    expect(applied.Results.map((result) => result.KV.Key)).toEqual([key('txn/a'), key('txn/b')]);
+    // Both writes of one transaction carry the same index.
+    expect(applied.Results[0]!.KV.ModifyIndex).toBe(applied.Results[1]!.KV.ModifyIndex);
+    expect((await consul.client.kv.get(key('txn/a')))!.ModifyIndex).toBe(applied.Results[0]!.KV.ModifyIndex);
+    const stale = consul.client.transaction.create([
+      { KV: { Verb: 'set', Key: key('txn/b'), Value: b64('b2') } },
+      { KV: { Verb: 'cas', Key: key('txn/a'), Value: b64('a2'), Index: a!.ModifyIndex } },
+    ] as never);
+    await expect(stale).rejects.toMatchObject({ statusCode: 409 });
+    expect(await consul.client.kv.get(key('txn/b'))).toMatchObject({ Value: 'b1' });
+    expect(await consul.client.kv.get(key('txn/a'))).toMatchObject({ Value: 'a1' });
+  });
 });
