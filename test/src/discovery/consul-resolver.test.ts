@@ -48,7 +48,7 @@ const passingPorts = async () => (await consul.passing(SERVICE)).map((instance) 
 beforeAll(async () => {
   consul = await startConsulForTest();
   for (const name of ['one', 'two']) {
-    const server = await startGrpcServer({ host: '127.0.0.1', port: 0, services: [] });
+    const server = await startGrpcServer({ host: '127.0.0.1', port: 0, services: [], maxReceiveMessageBytes: 1024 * 1024, maxSendMessageBytes: 1024 * 1024 });
     servers.push(server);
     presences.push(await joinConsul(await link(name), { kind: 'registry', listenHost: '0.0.0.0', port: server.port, tls: false, logger }));
   }
