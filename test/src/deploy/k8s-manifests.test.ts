@@ -52,6 +52,13 @@ function writtenPaths(workload: Workload, mesh: MeshConfigView): string[] {
   return paths;
 }
 
+/** The folders a workload's process needs to exist when it starts (a runner refuses a missing model repository). */
+function foldersAtStart(workload: Workload, mesh: MeshConfigView): string[] {
+  if (componentOf(workload) !== 'runner') return [mesh.dataDir];
+  const entry = runnerEntry(mesh, envValue(containersOf(workload)[0]!, 'INFERMESH_RUNNER_NAME'));
+  return [mesh.dataDir, entry.modelRepository, ...(entry.artifactCache ? [entry.artifactCache.dir] : [])];
+}
+
 /** The volume (or claim template name) a container has mounted writable at or above `file`. */
 function writableMountOf(container: IContainer, file: string): string | undefined {
   const mount = container.volumeMounts
@@ -169,7 +176,7 @@ describe.skipIf(!available).each(OVERLAYS.map((overlay) => [overlay]))('deploy/k
     expect(new Set(all).size).toBe(accountOf.size);
   });
 
-  it('mounts a writable volume everywhere a process writes, since the root filesystem is read-only', () => {
+  it('mounts a writable volume everywhere a process writes, and at each folder it needs at start, since the root filesystem is read-only', () => {
     for (const workload of rendered.workloads) {
       const volumes = volumesOf(workload);
       for (const container of containersOf(workload)) {
@@ -180,6 +187,9 @@ describe.skipIf(!available).each(OVERLAYS.map((overlay) => [overlay]))('deploy/k
           const source = volumes.get(volume!);
           expect(source === 'claim' || source?.emptyDir !== undefined, `${nameOf(workload)}: ${file} is on ${volume}`).toBe(true);
         }
+        // A read-only root cannot hold a folder made in the image, and nothing makes these: each is a mount point.
+        const mountPaths = (container.volumeMounts ?? []).map((mount) => mount.mountPath);
+        for (const folder of foldersAtStart(workload, mesh)) expect(mountPaths, `${nameOf(workload)} needs ${folder} at start`).toContain(folder);
       }
     }
   });
