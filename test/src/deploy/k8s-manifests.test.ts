@@ -14,6 +14,7 @@ import { kubectlAvailable, renderKustomization } from './kustomize.test-helper.j
 import { schemaProblems } from './k8s-schema.test-helper.js';
 import { componentOf, containersOf, envValue, nameOf, Rendered, selects, templateOf, type K8sObject, type Workload } from './k8s-objects.test-helper.js';
 import { MESH_CONFIG_KEY, meshConfigMap, meshConfigOf, runnerEntry, spoolDir, type MeshConfigView } from './mesh-config-view.test-helper.js';
+import { EXAMPLE_POD, podEnvironment } from './pod-environment.test-helper.js';
 import { OVERLAYS, overlayDir, REPO_ROOT, type OverlayName } from './repository.test-helper.js';
 
 const available = serviceAvailable('kubectl (with its built-in kustomize)', kubectlAvailable(), 'install kubectl v1.27 or later');
@@ -217,9 +218,8 @@ describe.skipIf(!available).each(OVERLAYS.map((overlay) => [overlay]))('deploy/k
         expect(find('INFERMESH_INSTANCE_NAME')?.valueFrom?.fieldRef?.fieldPath, nameOf(workload)).toBe('metadata.name');
         expect(find('INFERMESH_ADVERTISE_HOST')?.valueFrom?.fieldRef?.fieldPath, nameOf(workload)).toBe('status.podIP');
         expect(find('HOST_IP')?.valueFrom?.fieldRef?.fieldPath).toBe('status.hostIP');
-        expect(find('CONSUL_HTTP_ADDR')?.value).toBe('http://$(HOST_IP):8500');
         // $(HOST_IP) expands only when HOST_IP is defined earlier in the list.
-        expect(env.findIndex((variable) => variable.name === 'HOST_IP')).toBeLessThan(env.findIndex((variable) => variable.name === 'CONSUL_HTTP_ADDR'));
+        expect(podEnvironment(container).CONSUL_HTTP_ADDR).toBe(`http://${EXAMPLE_POD['status.hostIP']}:8500`);
         expect(find('CONSUL_HTTP_TOKEN')?.valueFrom?.secretKeyRef).toMatchObject({ name: 'infermesh-consul', key: 'token' });
         for (const key of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']) {
           const variable = find(key);
