@@ -71,6 +71,9 @@ export { checkInferRequest, MAX_SHAPE_RANK } from './wire/check-infer-request.js
 export { forEachField, malformed, readVarint, varintBytes, WIRE_LENGTH_DELIMITED } from './wire/protobuf-wire.js';
 export { tlsSchema, type TlsConfig } from './config/tls-config.js';
 export { authSchema, type AuthConfig, type JwtConfig } from './config/auth-config.js';
+export { consulSchema, DEFAULT_CONSUL_ADDRESS, withConsulPaths, type ConsulConfig } from './config/consul-config.js';
+export { consulToken, createConsulClient, type ConsulConnection } from './consul/consul-client.js';
+export { consulStatus, withIndex, type ConsulCallContext, type Indexed } from './consul/consul-call.js';
 export { Authenticator, MAX_AUTHORIZATION_BYTES } from './auth/Authenticator.js';
 export { ADMIN_ROLE, ANY_MODEL, SERVICE_ROLE, assertModelAllowed, assertRole, mayCallModel, type Principal } from './auth/Principal.js';
 export { tokenDigest } from './auth/StaticTokens.js';

@@ -16,8 +16,10 @@ import {
 import { registryProto } from '@infermesh/proto/registry';
 import { ArtifactStore } from './artifacts/ArtifactStore.js';
 import { isLoopbackHost } from './artifacts/network-guard.js';
+import { AlwaysLeader } from './leadership/Leadership.js';
 import { Membership } from './placement/Membership.js';
 import { Placement } from './placement/Placement.js';
+import type { ReplicaPresence } from './placement/ReplicaPresence.js';
 import { RunnerControls } from './placement/RunnerControls.js';
 import { Registry } from './Registry.js';
 import { RouteBroadcaster } from './routing/RouteBroadcaster.js';
@@ -30,6 +32,7 @@ import { CanaryWatch } from './stats/CanaryWatch.js';
 import { createRegistryMetrics } from './stats/registry-metrics.js';
 import { createStore } from './store/create-store.js';
 import { DataFolderLock } from './store/DataFolderLock.js';
+import type { RegistryStore } from './store/RegistryStore.js';
 
 /** Everything a registry needs: its settings from the resolved mesh config (`main.ts`), with a logger. */
 export interface RegistryOptions extends RegistrySettings {
@@ -93,8 +96,26 @@ const REGISTRY_ACCESS: Readonly<Record<string, MethodAccess>> = {
 
 async function startRegistry(options: RegistryOptions, dir: string): Promise<RunningRegistry> {
   const { config, logger } = options;
-  const store = createStore(config.store, dir);
-  const registry = await Registry.open(store, logger);
+  const store = createStore(config.store, { registryDir: dir, logger, ...(options.consul ? { consul: options.consul } : {}) });
+  const registry = await Registry.open(store, logger).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
+  // Other replicas' saves (a shared store) come in as they happen.
+  registry.follow();
+  try {
+    return await serveRegistry(options, dir, store, registry);
+  } catch (error) {
+    // Nothing started may outlive a failed start: the store's watches would hold the process.
+    registry.close();
+    await store.close();
+    throw error;
+  }
+}
+
+/** Starts everything around the opened state: artifacts, membership, placement, routes, the API. */
+async function serveRegistry(options: RegistryOptions, dir: string, store: RegistryStore, registry: Registry): Promise<RunningRegistry> {
+  const { config, logger } = options;
   const artifacts = new ArtifactStore({
     dir,
     maxBytes: config.maxArtifactBytes,
@@ -107,7 +128,13 @@ async function startRegistry(options: RegistryOptions, dir: string): Promise<Run
   const controls = new RunnerControls(meshChannelCredentials(tls));
   const auth = options.auth && (await Authenticator.create(options.auth, logger));
   let onMembership = (_name: string, _change: 'joined' | 'expired' | 'left') => {};
-  const membership = new Membership(config.leaseMs, (name, change) => onMembership(name, change));
+  // Replicas sharing the store hear of the runners that heartbeat here (started with the server, below).
+  const peers: { presence?: ReplicaPresence | undefined } = {};
+  const membership: Membership = new Membership(
+    config.leaseMs,
+    (name, change) => onMembership(name, change),
+    () => peers.presence?.publish(membership.leased()),
+  );
   const placement = new Placement(
     registry,
     membership,
@@ -170,7 +197,14 @@ async function startRegistry(options: RegistryOptions, dir: string): Promise<Run
           },
         );
   membership.start();
-  placement.start();
+  const presence = store.presence?.(server.address, logger);
+  peers.presence = presence;
+  presence?.start((runners) => membership.setRemote(runners));
+  presence?.publish(membership.leased());
+  // One replica places at a time: the leader of the store's election (always this one with the file store).
+  const leadership = store.leadership?.(server.address, logger) ?? new AlwaysLeader();
+  leadership.onChange((leader) => (leader ? placement.start() : placement.pause()));
+  leadership.start();
 
   return {
     port: server.port,
@@ -179,6 +213,9 @@ async function startRegistry(options: RegistryOptions, dir: string): Promise<Run
     async close() {
       await metrics?.close();
       placement.close();
+      await leadership.close();
+      await presence?.close();
+      registry.close();
       membership.stop();
       // Watches last as long as the gateway does; end them so the server can stop.
       routes.close();

@@ -35,3 +35,5 @@ export {
   writeModel,
 } from '@infermesh/common/onnx';
 export type { Dim, GraphSpec, Onnx, WriteExampleModelsOptions } from '@infermesh/common/onnx';
+export { ConsulStandIn, type ConsulStandInOptions } from './consul/ConsulStandIn.js';
+export { startConsulTarget, type ConsulTarget } from './consul/consul-target.js';

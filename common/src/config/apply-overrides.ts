@@ -6,7 +6,8 @@ type Section = Record<string, unknown>;
 /**
  * A copy of `raw` with every override of `env` set on the key it replaces: INFERMESH_DATA_DIR,
  * _LOG_LEVEL, _GATEWAY_PORT, _GATEWAY_RUNNERS, _GATEWAY_FORWARDING, _GATEWAY_ACCESS_LOG, _REGISTRY_PORT, _SINK_PORT, and _RUNNER_PORT /
- * _RUNNER_DEVICE on the runner named by INFERMESH_RUNNER_NAME. Addresses of other services
+ * _RUNNER_DEVICE on the runner named by INFERMESH_RUNNER_NAME, and CONSUL_HTTP_ADDR / CONSUL_HTTP_TOKEN
+ * on `consul.address` / `consul.token` (the token replaces `consul.tokenFile`). Addresses of other services
  * (INFERMESH_REGISTRY_ADDRESS, INFERMESH_SINK_ADDRESS) are no keys of the file; `resolveConfig`
  * applies them. Nothing is validated here.
  */
@@ -21,6 +22,11 @@ export function applyOverrides(raw: unknown, env: EnvironmentOverrides): Section
   if (env.gatewayAccessLog !== undefined) section('gateway').accessLog = env.gatewayAccessLog;
   if (env.registryPort !== undefined) section('registry').port = env.registryPort;
   if (env.sinkPort !== undefined) section('sink').port = env.sinkPort;
+  if (env.consulAddress) section('consul').address = env.consulAddress;
+  if (env.consulToken) {
+    section('consul').token = env.consulToken;
+    delete section('consul').tokenFile;
+  }
   if (env.runnerName && Array.isArray(merged.runners)) {
     const runner = (merged.runners as Section[]).find((entry) => entry?.name === env.runnerName);
     if (runner && env.runnerPort !== undefined) runner.port = env.runnerPort;

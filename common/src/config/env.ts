@@ -35,6 +35,10 @@ export interface EnvironmentOverrides {
   tracesSampler?: string;
   /** INFERMESH_TOKEN: the bearer token the CLI sends, and services send to the registry (and sink sources to the gateway). */
   token?: string;
+  /** CONSUL_HTTP_ADDR: the Consul agent's address, over `consul.address`. */
+  consulAddress?: string;
+  /** CONSUL_HTTP_TOKEN: the Consul ACL token, over `consul.token` and `consul.tokenFile`. */
+  consulToken?: string;
 }
 
 function port(name: string, value: string | undefined): number | undefined {
@@ -91,6 +95,8 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
   if (env.OTEL_SDK_DISABLED?.toLowerCase() === 'true') overrides.tracingDisabled = true;
   set('tracesSampler', text(env.OTEL_TRACES_SAMPLER));
   set('token', text(env.INFERMESH_TOKEN)?.trim());
+  set('consulAddress', text(env.CONSUL_HTTP_ADDR)?.trim());
+  set('consulToken', text(env.CONSUL_HTTP_TOKEN)?.trim());
   const runners = text(env.INFERMESH_GATEWAY_RUNNERS);
   set('gatewayRunners', runners?.split(',').map((entry) => entry.trim()).filter(Boolean));
   return overrides;

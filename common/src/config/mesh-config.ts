@@ -1,6 +1,7 @@
 /** Schema of the whole mesh config file (deploy/local/infermesh.yaml is the embedded default), one section per file. */
 import { z } from 'zod';
 import { authSchema } from './auth-config.js';
+import { consulSchema } from './consul-config.js';
 import { gatewaySchema } from './gateway-config.js';
 import { limitsSchema } from './limits-config.js';
 import { registrySchema } from './registry-config.js';
@@ -26,6 +27,8 @@ export const meshConfigSchema = z
     tls: tlsSchema.optional(),
     /** Bearer tokens on the gateway's public API and the registry; absent: no authentication. */
     auth: authSchema.optional(),
+    /** How services reach Consul (the `consul` registry store, Consul discovery); absent: nothing uses Consul. */
+    consul: consulSchema.optional(),
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -33,4 +33,13 @@ describe('registry config', () => {
     expect(registryClientAddress({ host: '0.0.0.0', port: 8003 })).toBe('127.0.0.1:8003');
     expect(registryClientAddress({ host: 'registry.internal', port: 9000 })).toBe('registry.internal:9000');
   });
+
+  it('takes a consul store with its defaults, and refuses a bad prefix or unknown key', () => {
+    expect(parseRegistryConfig({ store: { type: 'consul' } }).store).toEqual({ type: 'consul', prefix: 'infermesh/registry', sessionTtlSeconds: 15 });
+    expect(parseRegistryConfig({ store: { type: 'consul', prefix: 'a/b.c', sessionTtlSeconds: 2 } }).store).toEqual({ type: 'consul', prefix: 'a/b.c', sessionTtlSeconds: 2 });
+    expect(() => parseRegistryConfig({ store: { type: 'consul', prefix: '/lead' } })).toThrowError(/registry\.store\.prefix: must be a KV prefix/);
+    expect(() => parseRegistryConfig({ store: { type: 'consul', prefix: 'trail/' } })).toThrowError(/registry\.store\.prefix: /);
+    expect(() => parseRegistryConfig({ store: { type: 'consul', sessionTtlSeconds: 0 } })).toThrowError(/registry\.store\.sessionTtlSeconds: /);
+    expect(() => parseRegistryConfig({ store: { type: 'file', prefix: 'x' } })).toThrowError(/registry\.store: .*prefix/);
+  });
 });

@@ -63,8 +63,33 @@ const artifactsSchema = z
   })
   .strict();
 
-/** Where the registry keeps its state. `consul` comes in its own issue. */
-const storeSchema = z.object({ type: z.literal('file') }).strict();
+/** A Consul KV prefix: segments of letters, digits, `.`, `_` and `-`, no leading or trailing slash. */
+const consulPrefix = z
+  .string()
+  .max(256)
+  .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, "must be a KV prefix such as 'infermesh/registry' (no leading or trailing slash)");
+
+/**
+ * Where the registry keeps its state: `file` (the embedded default, one registry per data
+ * folder) or `consul` (Consul KV under `prefix`, shared by several registry replicas; the
+ * mesh's `consul:` section says how to reach the agent).
+ */
+const storeSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('file') }).strict(),
+  z
+    .object({
+      type: z.literal('consul'),
+      /** KV prefix of the state, its chunks and the placement leader lock. */
+      prefix: consulPrefix.default('infermesh/registry'),
+      /**
+       * TTL of the replica's Consul session, which holds the placement leader lock: a replica
+       * that dies hands placement over within it (Consul may take up to twice as long). Consul
+       * refuses TTLs below its `session_ttl_min` (10 s by default).
+       */
+      sessionTtlSeconds: z.number().int().min(1).max(86_400).default(15),
+    })
+    .strict(),
+]);
 
 /** The `registry:` keys, with defaults. */
 export const registrySchema = z

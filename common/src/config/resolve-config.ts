@@ -10,6 +10,7 @@ import type { EnvironmentOverrides } from './env.js';
 import { meshConfigSchema, type MeshConfig } from './mesh-config.js';
 import { resolveSinkConfig, type SinkConfig } from './resolve-sink-config.js';
 import type { AuthConfig } from './auth-config.js';
+import { withConsulPaths, type ConsulConfig } from './consul-config.js';
 import type { TlsConfig } from './tls-config.js';
 import type { GatewaySettings, PublisherSettings, RegistrySettings, RunnerSettings } from './service-configs.js';
 
@@ -28,6 +29,8 @@ export interface ResolvedConfig {
   sink: SinkConfig;
   /** The mesh's `tls`, paths absolute; absent when the mesh is plaintext. */
   tls?: TlsConfig;
+  /** The mesh's `consul` (with CONSUL_HTTP_ADDR / CONSUL_HTTP_TOKEN), paths absolute; absent when nothing set it. */
+  consul?: ConsulConfig;
 }
 
 /** Where the file is resolved: `source` names it in messages, `cwd` anchors relative paths. */
@@ -87,6 +90,7 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
   const tls = withTls(mesh.tls, cwd);
   const publicTls = withTls(mesh.gateway.tls, cwd) ?? tls;
   const auth = withAuth(mesh.auth, cwd);
+  const consul = withConsulPaths(mesh.consul, cwd);
   const registry = env.registryAddress ? { registry: env.registryAddress } : {};
   const sink = resolveSinkConfig(mesh.sink, {
     dataDir: mesh.dataDir,
@@ -149,7 +153,16 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
       ...token,
     },
     ...(tls ? { tls } : {}),
-    registry: { config: mesh.registry, dataDir: mesh.dataDir, maxMessageBytes: limits.maxMessageBytes, maxConcurrentStreams: limits.maxConcurrentStreams, ...(tls ? { tls } : {}), ...(auth ? { auth } : {}) },
+    ...(consul ? { consul } : {}),
+    registry: {
+      config: mesh.registry,
+      dataDir: mesh.dataDir,
+      maxMessageBytes: limits.maxMessageBytes,
+      maxConcurrentStreams: limits.maxConcurrentStreams,
+      ...(tls ? { tls } : {}),
+      ...(auth ? { auth } : {}),
+      ...(consul ? { consul } : {}),
+    },
     sink,
   };
 }

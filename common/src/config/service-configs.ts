@@ -1,5 +1,6 @@
 /** What each service's factory takes from the resolved mesh config (all but the logger). */
 import type { AuthConfig } from './auth-config.js';
+import type { ConsulConfig } from './consul-config.js';
 import type { GatewayRetryConfig } from './gateway-retry-config.js';
 import type { RequestLimits } from './limits-config.js';
 import type { RegistryConfig } from './registry-config.js';
@@ -97,4 +98,6 @@ export interface RegistrySettings {
   tls?: TlsConfig;
   /** The mesh's `auth`, paths absolute: bearer tokens on the registry's API (writes need `admin`). */
   auth?: AuthConfig;
+  /** The mesh's `consul`, paths absolute: where the `consul` store lives. */
+  consul?: ConsulConfig;
 }

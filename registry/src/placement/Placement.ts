@@ -3,7 +3,8 @@
  * runner what it holds (RunnerControl.Status); then it loads every version a rollout uses on
  * its replicas of matching runners (LoadModel, which answers once the version is READY, so
  * routes only ever name ready runners), unloads versions no rollout has used for
- * `unloadDelayMs`, and brings each version's status up to date.
+ * `unloadDelayMs`, and brings each version's status up to date. Among registry replicas only
+ * the leader places: the others keep it paused.
  */
 import { wantedReplicas, type Logger } from '@infermesh/common';
 import type { Registry } from '../Registry.js';
@@ -36,6 +37,7 @@ export class Placement {
   private reconciling: Promise<void> | undefined;
   private again = false;
   private closed = false;
+  private active = false;
 
   constructor(
     private readonly registry: Registry,
@@ -51,20 +53,37 @@ export class Placement {
     });
   }
 
+  /** Places from now on (this replica leads). */
   start(): void {
+    if (this.closed || this.active) return;
+    this.active = true;
     this.timer = setInterval(() => void this.tick(), this.options.syncMs);
     this.timer.unref();
     void this.tick();
   }
 
+  /** Stops placing until {@link start} (another replica leads); operations in flight finish on their own. */
+  pause(): void {
+    this.active = false;
+    clearInterval(this.timer);
+    // Versions unused since before are counted again by whoever leads next.
+    this.unusedSince.clear();
+  }
+
+  /** Whether this registry places now. */
+  get placing(): boolean {
+    return this.active;
+  }
+
   /** Stops placing; operations in flight finish on their own. */
   close(): void {
     this.closed = true;
-    clearInterval(this.timer);
+    this.pause();
   }
 
   /** Asks every live runner what it holds, then reconciles. */
   async tick(): Promise<void> {
+    if (!this.active) return;
     const live = this.membership.live(this.registry.current.runners);
     await Promise.all(live.map((runner) => this.sync(runner.name)));
     this.trigger();
@@ -72,7 +91,7 @@ export class Placement {
 
   /** Reconciles soon; calls while one runs make it run once more. */
   trigger(): void {
-    if (this.closed) return;
+    if (this.closed || !this.active) return;
     if (this.reconciling) {
       this.again = true;
       return;

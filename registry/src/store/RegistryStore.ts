@@ -3,6 +3,8 @@
  * the registry last saw (compare-and-set), which maps onto Consul KV's `?cas=<ModifyIndex>`
  * as well as onto a local file.
  */
+import type { LeadershipFactory } from '../leadership/Leadership.js';
+import type { PresenceFactory } from '../placement/ReplicaPresence.js';
 import type { RegistryState } from '../state/registry-state.js';
 
 /** A state as a store holds it, with the revision to pass to the next save. */
@@ -11,7 +13,7 @@ export interface StoredState {
   revision: number;
 }
 
-/** A registry store backend (file now; Consul later). */
+/** A registry store backend: file (one registry) or Consul (several replicas). */
 export interface RegistryStore {
   /** For logs and messages, e.g. `file /data/registry/state.json`. */
   readonly description: string;
@@ -23,6 +25,16 @@ export interface RegistryStore {
    * when someone else saved in between.
    */
   save(state: RegistryState, expectedRevision: number): Promise<number>;
+  /**
+   * Follows saves by other writers (other replicas): calls `listener` with stored states as
+   * they change, possibly with one the caller saved itself or an older one; returns the stop
+   * function. A store only one registry uses needs none.
+   */
+  watch?(listener: (stored: StoredState) => void): () => void;
+  /** How the replicas sharing this store choose the one that places; absent: this registry always does. */
+  leadership?: LeadershipFactory;
+  /** How replicas sharing this store tell each other which runners heartbeat to them; absent: no one else to tell. */
+  presence?: PresenceFactory;
   close(): Promise<void>;
 }
 

@@ -1,13 +1,30 @@
 /** Registers the store backends infermesh ships with. */
 import path from 'node:path';
-import type { BackendRegistry, RegistryConfig } from '@infermesh/common';
+import { consulSchema, createConsulClient, type BackendRegistry, type ConsulConfig, type Logger, type RegistryConfig } from '@infermesh/common';
+import { ConsulRegistryStore } from './consul/ConsulRegistryStore.js';
 import { FileRegistryStore } from './FileRegistryStore.js';
 import type { RegistryStore } from './RegistryStore.js';
 
-/** The store backends, by `registry.store.type`; each gets the registry's data folder. */
-export type StoreBackends = BackendRegistry<RegistryConfig['store'], [registryDir: string], RegistryStore>;
+/** What every store backend gets beside its config entry. */
+export interface StoreContext {
+  /** The registry's data folder (`<dataDir>/registry`). */
+  registryDir: string;
+  /** The mesh's `consul:` section, when it has one. */
+  consul?: ConsulConfig;
+  logger: Logger;
+}
 
-/** Registers `file`: the embedded store, kept in `<registryDir>`. */
+/** The store backends, by `registry.store.type`. */
+export type StoreBackends = BackendRegistry<RegistryConfig['store'], [context: StoreContext], RegistryStore>;
+
+/**
+ * Registers `file` (the embedded store, kept in `<registryDir>`) and `consul` (Consul KV
+ * under `prefix`, reached as the mesh's `consul:` section says; Consul's defaults without one).
+ */
 export function registerBuiltinStores(stores: StoreBackends): void {
-  stores.register('file', (_config, registryDir) => new FileRegistryStore(path.resolve(registryDir)));
+  stores.register('file', (_config, { registryDir }) => new FileRegistryStore(path.resolve(registryDir)));
+  stores.register('consul', (config, { consul, logger }) => {
+    const connection = consul ?? consulSchema.parse({});
+    return new ConsulRegistryStore(() => createConsulClient(connection), config, connection.address, logger);
+  });
 }

@@ -1,0 +1,94 @@
+/**
+ * The Consul store against the Consul stand-in (or a real Consul, CONSUL_HTTP_ADDR): saves
+ * are check-and-set on the head, a state past Consul's 512 KiB value limit is chunked and
+ * read back whole, replaced chunks are deleted, and a save by one store reaches another's watch.
+ */
+import { createConsulClient, silentLogger } from '@infermesh/common';
+import { pollUntil, startConsulTarget, type ConsulTarget } from '@infermesh/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emptyState, type RegistryState } from '../../state/registry-state.js';
+import { StoreConflictError, type StoredState } from '../RegistryStore.js';
+import { ConsulRegistryStore } from './ConsulRegistryStore.js';
+
+let target: ConsulTarget;
+const stores: ConsulRegistryStore[] = [];
+
+function store(prefix: string): ConsulRegistryStore {
+  const config = { address: target.address, ...(target.token ? { token: target.token } : {}) };
+  const created = new ConsulRegistryStore(() => createConsulClient(config), { prefix: `${target.prefix}/${prefix}`, sessionTtlSeconds: 2 }, target.address, silentLogger());
+  stores.push(created);
+  return created;
+}
+
+const runner = (name: string, note = '') => ({ name, address: '127.0.0.1:1', device: 'cpu', memoryBytes: 0, version: note, registeredAtMs: 1, versions: [] });
+/** A state of about `bytes` bytes of JSON, in runners. */
+function stateOf(bytes: number, tag: string): RegistryState {
+  const runners: RegistryState['runners'] = {};
+  const note = 'x'.repeat(1_000);
+  for (let i = 0; i * 1_100 < bytes; i++) runners[`${tag}-${i}`] = runner(`${tag}-${i}`, `${note}é`);
+  return { ...emptyState(), runners };
+}
+
+beforeAll(async () => {
+  target = await startConsulTarget({ sessionTtlMinMs: 1_000 });
+});
+afterAll(async () => {
+  await Promise.all(stores.map((each) => each.close()));
+  await target.close();
+});
+
+describe('ConsulRegistryStore', () => {
+  it('loads nothing at first, then what it saved; a save from a stale revision is a conflict', async () => {
+    const first = store('cas');
+    const second = store('cas');
+    expect(await first.load()).toBeUndefined();
+    const one = await first.save(stateOf(1, 'a'), 0);
+    expect(one).toBeGreaterThan(0);
+    // The second store also thought nothing was saved: it loses.
+    await expect(second.save(stateOf(1, 'b'), 0)).rejects.toBeInstanceOf(StoreConflictError);
+    expect(await second.load()).toEqual({ state: stateOf(1, 'a'), revision: one });
+    const two = await second.save(stateOf(1, 'c'), one);
+    expect(two).toBeGreaterThan(one);
+    await expect(first.save(stateOf(1, 'd'), one)).rejects.toBeInstanceOf(StoreConflictError);
+    expect((await store('cas').load())?.state).toEqual(stateOf(1, 'c'));
+  });
+
+  it('splits a state past the value limit into chunks, reads it back whole, and deletes the chunks it replaced', async () => {
+    const big = store('big');
+    const large = stateOf(1_700_000, 'large');
+    expect(Buffer.byteLength(JSON.stringify(large))).toBeGreaterThan(3 * 512 * 1024);
+    const revision = await big.save(large, 0);
+    const consul = await createConsulClient({ address: target.address, ...(target.token ? { token: target.token } : {}) });
+    try {
+      const chunkKeys = async () => ((await consul.client.kv.keys({ key: `${target.prefix}/big/chunks/` }).catch(() => [])) as string[]) ?? [];
+      expect((await chunkKeys()).length).toBeGreaterThanOrEqual(4);
+      const loaded = await store('big').load();
+      expect(loaded?.revision).toBe(revision);
+      expect(loaded?.state).toEqual(large);
+      // A small state replaces it: inline in the head, and the large one's chunks are gone.
+      await big.save(stateOf(1, 'small'), revision);
+      expect(await chunkKeys()).toEqual([]);
+      expect((await store('big').load())?.state).toEqual(stateOf(1, 'small'));
+    } finally {
+      consul.close();
+    }
+  });
+
+  it("hands another store's saves to a watcher, newest last", async () => {
+    const writer = store('watch');
+    const watcher = store('watch');
+    await watcher.load();
+    const seen: StoredState[] = [];
+    const stop = watcher.watch((stored) => seen.push(stored));
+    try {
+      let revision = 0;
+      for (const tag of ['w1', 'w2', 'w3']) revision = await writer.save(stateOf(1, tag), revision);
+      await pollUntil(() => seen.at(-1)?.revision === revision, { timeoutMs: 20_000, what: 'the watcher to see the last save' });
+      expect(seen.at(-1)?.state).toEqual(stateOf(1, 'w3'));
+      // Revisions only grow along the watch.
+      expect(seen.map((stored) => stored.revision)).toEqual([...seen.map((stored) => stored.revision)].sort((a, b) => a - b));
+    } finally {
+      stop();
+    }
+  });
+});
