@@ -202,10 +202,11 @@ export class GatewayStats implements InferObserver {
     const entry = this.entryOf(event.modelName, event.version);
     entry.byCode[code]!++;
     const bucket = latencyBucket(event.latencyMs);
-    entry.window.record(bucket, code !== status.OK);
+    const serverError = !CALLER_CODES.has(code);
+    entry.window.record(bucket, code !== status.OK, serverError);
     if (event.runner === '') return;
     entry.reached++;
-    if (!CALLER_CODES.has(code)) entry.serverErrors++;
+    if (serverError) entry.serverErrors++;
     else if (code === status.INVALID_ARGUMENT) entry.invalidArguments++;
     entry.latency[bucket]!++;
     entry.latencySumMs += event.latencyMs;
