@@ -1,5 +1,5 @@
 /** The status page's runners, registry and sink sections, rendered on the server, and the cell helpers the page shares. */
-import { escapeHtml, formatNumber } from './sparkline.js';
+import { escapeHtml } from './sparkline.js';
 import type { RunnerView } from './runner-view.js';
 import type { RegistryHealth } from './RegistryView.js';
 import type { SinkView } from './sink-view.js';
@@ -97,6 +97,6 @@ function sinkHtml(sink: SinkView): string {
       ? '<table id="destinations"><thead><tr><th>destination</th><th>lag (entries)</th><th>delivered</th><th>retried</th><th>dead-lettered</th><th>last error</th></tr></thead>' +
         `<tbody>${destinations.join('')}</tbody></table>`
       : '') +
-    `<p class="note">${formatNumber(sink.buffered)} records held here; the sink’s lag is spooled entries a destination has not passed yet.</p>`
+    '<p class="note">Buffered: records this gateway holds until the sink acknowledges them. Lag: entries in the sink’s spool a destination has not delivered yet.</p>'
   );
 }

@@ -99,15 +99,16 @@ function historyHtml(history: readonly RolloutHistoryEntry[] | undefined): strin
       cell(new Date(e.atMs).toISOString().replace('T', ' ').slice(0, 19)) +
       cell(e.model) +
       cell(e.action, e.action.includes('ROLLBACK') ? 'bad' : '') +
-      cell(`${e.version ? `v${e.version}: ` : ''}stable ${versionText(e.stable)}, canary ${versionText(e.canary)}${e.canary ? ` at ${percent(e.canaryWeightBps / 10_000)}` : ''}`, 'after') +
+      cell(e.version ? `v${e.version}` : '–') +
+      cell(`stable ${versionText(e.stable)}, canary ${versionText(e.canary)}${e.canary ? ` at ${percent(e.canaryWeightBps / 10_000)}` : ''}`, 'after') +
       cell(e.actor) +
       cell(e.reason) +
       '</tr>',
   );
   return (
     '<h2>Rollout history</h2>' +
-    `<table id="history"><thead><tr><th>when (UTC)</th><th>model</th><th>action</th><th>rollout after</th><th>by</th><th>reason</th></tr></thead><tbody>${
-      rows.length > 0 ? rows.join('') : '<tr><td colspan="6">no rollout changes yet</td></tr>'
+    `<table id="history"><thead><tr><th>when (UTC)</th><th>model</th><th>action</th><th>about</th><th>rollout after</th><th>by</th><th>reason</th></tr></thead><tbody>${
+      rows.length > 0 ? rows.join('') : '<tr><td colspan="7">no rollout changes yet</td></tr>'
     }</tbody></table>`
   );
 }
