@@ -136,7 +136,7 @@ export class GatewayStats implements InferObserver {
 
   /**
    * Exports the sink publisher's counters (records dropped by reason, buffered records and
-   * bytes, published) and shows them on the status page; read only when scraped.
+   * bytes, published); read only when scraped. (The status page reads the publisher itself.)
    */
   watchSink(publisher: { stats(): SinkPublisherStats }): void {
     if (this.sinkStats) throw new Error('GatewayStats: a sink publisher is already watched');
