@@ -116,6 +116,36 @@ describe.skipIf(!available)('status page in a browser', () => {
     return page;
   }
 
+  /**
+   * Pixels of a PNG, in its rows above `aboveY`, within a small distance of each colour,
+   * counted by chromium itself (the image drawn on a canvas): a screenshot checked for what it shows.
+   */
+  async function pixelsNear(png: Buffer, colours: readonly [number, number, number][], aboveY: number): Promise<number[]> {
+    const page = await browser.newPage();
+    try {
+      // The page's own script (the test's TypeScript has no DOM types).
+      const script = `(async () => {
+        const image = new Image();
+        image.src = ${JSON.stringify(`data:image/png;base64,${png.toString('base64')}`)};
+        await image.decode();
+        const canvas = document.createElement('canvas');
+        canvas.width = image.width;
+        canvas.height = image.height;
+        const context = canvas.getContext('2d');
+        context.drawImage(image, 0, 0);
+        const { data } = context.getImageData(0, 0, image.width, ${aboveY});
+        return ${JSON.stringify(colours)}.map(([r, g, b]) => {
+          let count = 0;
+          for (let i = 0; i < data.length; i += 4) if (Math.abs(data[i] - r) + Math.abs(data[i + 1] - g) + Math.abs(data[i + 2] - b) < 40) count++;
+          return count;
+        });
+      })()`;
+      return (await page.evaluate(script)) as number[];
+    } finally {
+      await page.close();
+    }
+  }
+
   const text = async (page: Page, selector: string) => (await page.locator(selector).first().textContent())?.trim() ?? '';
   const row = (version: string) => `#models tr[data-model="mlp"][data-version="${version}"]`;
   const observed = (version: string, total: number) => `${((served.get(version)! / total) * 100).toFixed(1)} % (${served.get(version)} calls)`;
@@ -167,6 +197,11 @@ describe.skipIf(!available)('status page in a browser', () => {
     expect(await text(page, '#destinations tr[data-destination="files"] td:first-child')).toBe('files (jsonl)');
     await mkdir(OUTPUT, { recursive: true });
     await page.screenshot({ path: `${OUTPUT}status-page-no-js.png`, fullPage: true });
+    // What the chart shows: both versions' lines (blue v1, red v2, the page's first two colours)
+    // rise above the zero line (y 178 of 200) where the calls were.
+    const [blue, red] = await pixelsNear(await page.locator('#chart').screenshot(), [[0x25, 0x63, 0xeb], [0xdc, 0x26, 0x26]], 170);
+    expect(blue).toBeGreaterThan(50);
+    expect(red).toBeGreaterThan(50);
     expect(blocked).toEqual([]);
     await page.context().close();
   }, 60_000);
