@@ -34,15 +34,17 @@ const layer = (packages, may, { also = [], tests = [] } = {}) => [
 const TEST_KIT = ['testkit', 'client'];
 
 /**
- * The packages' layers, bottom up: services import only common and proto, the CLI and the
- * benchmarks only client, common and proto; the test kit only client, common and proto.
+ * The packages' layers, bottom up: the client (published on its own) imports only proto;
+ * common builds on the client's tensor codec and call helpers; services import only common
+ * and proto, the CLI and the benchmarks only client, common and proto; the test kit only
+ * client, common and proto.
  * Only test-only files (`*.test.ts`, `*.test-helper.ts`) import the test kit; the packages
- * below it (proto, common, client) test without it.
+ * below it (proto, client, common) test without it.
  */
 const layers = [
   layer(['proto'], []),
-  layer(['common'], ['proto']),
-  layer(['client'], ['common', 'proto']),
+  layer(['client'], ['proto']),
+  layer(['common'], ['client', 'proto']),
   layer(['testkit'], ['client', 'common', 'proto']),
   layer(['runners', 'registry', 'sink', 'gateway'], ['common', 'proto'], {
     also: [{ regex: '^@infermesh/common/onnx$', message: 'services do not load the ONNX builder (onnx-proto); it is for the CLI, tests and benchmarks' }],

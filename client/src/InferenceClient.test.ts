@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { inferenceProto, type ModelInferResponse__Output } from '@infermesh/proto';
-import { buildInferRequest, decodeInferResponse } from './InferenceClient.js';
+import { buildInferRequest, decodeInferResponse } from './infer-messages.js';
 
 const { service } = inferenceProto.GRPCInferenceService;
 

@@ -1,59 +1,17 @@
 /** Typed TypeScript client for the Open Inference Protocol (gateway or runner). */
-import * as grpc from '@grpc/grpc-js';
-import {
-  clientChannelOptions,
-  clientSecurity,
-  decodeContents,
-  decodeRaw,
-  elementCount,
-  encodeContents,
-  encodeRaw,
-  isDatatype,
-  unaryCall as unary,
-  type ClientSecurity,
-  type Datatype,
-  type HostTensor,
-  type TensorData,
-} from '@infermesh/common';
+import type * as grpc from '@grpc/grpc-js';
 import {
   inferenceProto,
   type GRPCInferenceServiceClient,
-  type ModelInferRequest,
   type ModelInferResponse__Output,
   type ModelMetadataResponse__Output,
 } from '@infermesh/proto';
-
-/** One input: datatype, shape and row-major data (BOOL as 0/1 bytes, FP16 as Uint16 bits, BYTES as strings). */
-export interface InputTensor {
-  datatype: Datatype;
-  shape: number[];
-  data: TensorData;
-}
-
-/** Options of one inference. */
-export interface InferOptions {
-  /** Model version; empty or absent lets the server choose. */
-  version?: string;
-  /** Request id, echoed in the response. */
-  id?: string;
-  /** Outputs to return; absent returns every output. */
-  outputs?: string[];
-  /** Send typed `contents` instead of raw bytes (raw is the default and faster). */
-  typedContents?: boolean;
-  /** Deadline in milliseconds from now. */
-  timeoutMs?: number;
-  /** Extra gRPC metadata (headers). */
-  metadata?: Record<string, string>;
-}
-
-/** A decoded response. */
-export interface InferResult {
-  modelName: string;
-  modelVersion: string;
-  id: string;
-  /** Outputs by name, in response order. */
-  outputs: Record<string, HostTensor>;
-}
+import { clientSecurity, type ClientSecurity } from './grpc/bearer-token.js';
+import { clientChannelOptions } from './grpc/client-options.js';
+import { unaryCall as unary } from './grpc/unary-call.js';
+import { buildInferRequest, decodeInferResponse, type InferOptions, type InferResult, type InputTensor } from './infer-messages.js';
+import { InferStream } from './InferStream.js';
+import { callOptionsOf, metadataOf, rejectOnAbort, type CallControl } from './call-control.js';
 
 /** Client options: `credentials` for TLS (plaintext without), `token` sent as a bearer token. */
 export interface InferenceClientOptions extends ClientSecurity {
@@ -76,72 +34,58 @@ export class InferenceClient {
     });
   }
 
-  async serverLive(): Promise<boolean> {
-    return (await unary<{ live: boolean }>((done) => this.stub.ServerLive({}, done))).live;
+  async serverLive(control: CallControl = {}): Promise<boolean> {
+    return (await this.unaryCall<{ live: boolean }>(control, (metadata, options, done) => this.stub.ServerLive({}, metadata, options, done))).live;
   }
 
-  async serverReady(): Promise<boolean> {
-    return (await unary<{ ready: boolean }>((done) => this.stub.ServerReady({}, done))).ready;
+  async serverReady(control: CallControl = {}): Promise<boolean> {
+    return (await this.unaryCall<{ ready: boolean }>(control, (metadata, options, done) => this.stub.ServerReady({}, metadata, options, done))).ready;
   }
 
-  async modelReady(name: string, version = ''): Promise<boolean> {
-    return (await unary<{ ready: boolean }>((done) => this.stub.ModelReady({ name, version }, done))).ready;
+  async modelReady(name: string, version = '', control: CallControl = {}): Promise<boolean> {
+    return (await this.unaryCall<{ ready: boolean }>(control, (metadata, options, done) => this.stub.ModelReady({ name, version }, metadata, options, done))).ready;
   }
 
-  serverMetadata(): Promise<{ name: string; version: string; extensions: string[] }> {
-    return unary((done) => this.stub.ServerMetadata({}, done));
+  serverMetadata(control: CallControl = {}): Promise<{ name: string; version: string; extensions: string[] }> {
+    return this.unaryCall(control, (metadata, options, done) => this.stub.ServerMetadata({}, metadata, options, done));
   }
 
-  modelMetadata(name: string, version = ''): Promise<ModelMetadataResponse__Output> {
-    return unary((done) => this.stub.ModelMetadata({ name, version }, done));
+  modelMetadata(name: string, version = '', control: CallControl = {}): Promise<ModelMetadataResponse__Output> {
+    return this.unaryCall(control, (metadata, options, done) => this.stub.ModelMetadata({ name, version }, metadata, options, done));
   }
 
-  /** Runs one inference; rejects with the server's gRPC error (`code`, `details`). */
+  /**
+   * Runs one inference; rejects with the server's gRPC error (`code`, `details`), or with the
+   * signal's reason once `signal` aborts (the call is cancelled on the server too).
+   */
   async infer(model: string, inputs: Record<string, InputTensor>, options: InferOptions = {}): Promise<InferResult> {
     const request = buildInferRequest(model, inputs, options);
-    const metadata = new grpc.Metadata();
-    for (const [key, value] of Object.entries(options.metadata ?? {})) metadata.set(key, value);
-    const callOptions: grpc.CallOptions = options.timeoutMs === undefined ? {} : { deadline: Date.now() + options.timeoutMs };
-    const response = await unary<ModelInferResponse__Output>((done) => this.stub.ModelInfer(request, metadata, callOptions, done));
+    const response = await this.unaryCall<ModelInferResponse__Output>(options, (metadata, callOptions, done) =>
+      this.stub.ModelInfer(request, metadata, callOptions, done),
+    );
     return decodeInferResponse(response);
+  }
+
+  /**
+   * Opens a ModelStreamInfer stream: `infer` on it sends one request and resolves with its
+   * response (the server answers in request order); `end` half-closes it. The stream's
+   * deadline, signal and metadata are `control`'s.
+   */
+  openStream(control: CallControl = {}): InferStream {
+    return new InferStream(this.stub, control);
   }
 
   close(): void {
     this.stub.close();
   }
-}
 
-/** Builds a ModelInferRequest from host tensors. */
-export function buildInferRequest(model: string, inputs: Record<string, InputTensor>, options: InferOptions = {}): ModelInferRequest {
-  const entries = Object.entries(inputs);
-  const request: ModelInferRequest = {
-    model_name: model,
-    model_version: options.version ?? '',
-    id: options.id ?? '',
-    inputs: entries.map(([name, tensor]) => ({
-      name,
-      datatype: tensor.datatype,
-      shape: tensor.shape,
-      ...(options.typedContents ? { contents: encodeContents(tensor.datatype, tensor.data) } : {}),
-    })),
-    outputs: (options.outputs ?? []).map((name) => ({ name })),
-  };
-  if (!options.typedContents) request.raw_input_contents = entries.map(([, tensor]) => encodeRaw(tensor.data));
-  return request;
-}
-
-/** Decodes a ModelInferResponse, raw or typed, into host tensors. */
-export function decodeInferResponse(response: ModelInferResponse__Output): InferResult {
-  const outputs: Record<string, HostTensor> = {};
-  response.outputs.forEach((output, index) => {
-    if (!isDatatype(output.datatype)) throw new Error(`output '${output.name}' has unknown datatype '${output.datatype}'`);
-    const shape = output.shape.map(Number);
-    const count = elementCount(shape);
-    const raw = response.raw_output_contents[index];
-    const data = raw
-      ? decodeRaw(output.name, output.datatype, count, raw)
-      : decodeContents(output.name, output.datatype, count, output.contents!);
-    outputs[output.name] = { name: output.name, datatype: output.datatype, shape, data };
-  });
-  return { modelName: response.model_name, modelVersion: response.model_version, id: response.id, outputs };
+  private unaryCall<T>(
+    control: CallControl,
+    start: (metadata: grpc.Metadata, options: grpc.CallOptions, done: (error: grpc.ServiceError | null, value?: T) => void) => grpc.ClientUnaryCall,
+  ): Promise<T> {
+    control.signal?.throwIfAborted();
+    let call: grpc.ClientUnaryCall | undefined;
+    const answer = unary<T>((done) => (call = start(metadataOf(control), callOptionsOf(control), done)));
+    return rejectOnAbort(answer, control.signal, () => call?.cancel());
+  }
 }

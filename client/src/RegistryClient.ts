@@ -6,7 +6,10 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
-import { clientChannelOptions, clientSecurity, unaryCall as unary, type ClientSecurity, type RolloutField } from '@infermesh/common';
+import { clientSecurity, type ClientSecurity } from './grpc/bearer-token.js';
+import { clientChannelOptions } from './grpc/client-options.js';
+import { unaryCall as unary } from './grpc/unary-call.js';
+import type { RolloutField } from './registry/rollout-fields.js';
 import {
   registryProto,
   type ListRunnersResponse__Output,

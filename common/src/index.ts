@@ -24,11 +24,11 @@ export {
   type DatatypeInfo,
   type OrtElementType,
   type ContentsField,
-} from './tensor/datatypes.js';
-export { elementCount, type HostTensor, type TensorData } from './tensor/HostTensor.js';
-export { decodeContents, decodeRaw, emptyContents, encodeContents, encodeRaw } from './tensor/tensor-codec.js';
+} from '@infermesh/client';
+export { elementCount, emptyContents, encodeRaw, type HostTensor, type TensorData } from '@infermesh/client';
+export { decodeContents, decodeRaw, encodeContents } from './tensor/tensor-codec.js';
 export { MODEL_FILE, scanModelRepository, type ModelSource, type SkippedEntry } from './models/model-repository.js';
-export { ROLLOUT_FIELDS, type RolloutField } from './registry/rollout-fields.js';
+export { ROLLOUT_FIELDS, type RolloutField } from '@infermesh/client';
 export { MAX_ACTOR_CHARS, MAX_REASON_CHARS } from './registry/attribution-limits.js';
 export { deviceMatches } from './registry/device-matches.js';
 export { wantedReplicas } from './registry/wanted-replicas.js';
@@ -39,11 +39,11 @@ export {
   type ServiceBinding,
   type StartedGrpcServer,
 } from './grpc/start-grpc-server.js';
-export { clientChannelOptions } from './grpc/client-options.js';
+export { clientChannelOptions } from '@infermesh/client';
 export { isCredentialHeader } from './grpc/credential-headers.js';
-export { bearerTokenInterceptor, clientSecurity, type ClientSecurity } from './grpc/bearer-token.js';
+export { bearerTokenInterceptor, clientSecurity, type ClientSecurity } from '@infermesh/client';
 export { unaryHandler } from './grpc/unary-handler.js';
-export { unaryCall, type UnaryCallback } from './grpc/unary-call.js';
+export { unaryCall, type UnaryCallback } from '@infermesh/client';
 export { UNSUPPORTED_METHODS, unimplementedHandler, unsupportedMethodHandlers } from './grpc/unsupported-methods.js';
 export { callSignal, deadlineMs, type CallSignal } from './grpc/call-signal.js';
 export type { CallHandler, MethodInfo, MethodKind, ServerCall, ServerMiddleware } from './grpc/middleware/ServerMiddleware.js';

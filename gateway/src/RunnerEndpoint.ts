@@ -23,6 +23,11 @@ export class RunnerEndpoint {
   status: StatusResponse__Output | undefined;
   /** False after a failed Status or a broken connection, until the next good Status. */
   healthy = false;
+  /**
+   * CPU cores the runner process used between its last two Status answers (1 = one core
+   * busy); undefined until two answers, or from a runner that does not report CPU time.
+   */
+  cpuCores: number | undefined;
   /** model → READY versions. */
   private ready = new Map<string, Set<string>>();
 
@@ -61,6 +66,7 @@ export class RunnerEndpoint {
         versions.add(model.version);
         ready.set(model.name, versions);
       }
+      this.cpuCores = cpuCoresBetween(this.status, status);
       this.status = status;
       this.ready = ready;
       if (!this.healthy) this.outlier.reset();
@@ -90,4 +96,14 @@ export class RunnerEndpoint {
     this.control.close();
     this.channel.close();
   }
+}
+
+/** CPU cores used between two Status answers of one runner process, by its own clock. */
+function cpuCoresBetween(before: StatusResponse__Output | undefined, after: StatusResponse__Output): number | undefined {
+  if (!before) return undefined;
+  const elapsedMs = Number(after.uptime_ms) - Number(before.uptime_ms);
+  const cpuMs = (Number(after.cpu_micros) - Number(before.cpu_micros)) / 1000;
+  // A restarted runner (uptime went back) or one too old to report CPU time says nothing.
+  if (elapsedMs <= 0 || cpuMs < 0 || Number(after.cpu_micros) === 0) return undefined;
+  return cpuMs / elapsedMs;
 }

@@ -33,6 +33,7 @@ import { RunnerPool } from './RunnerPool.js';
 import { createSinkPublisher, type SinkPublisher } from './sink/SinkPublisher.js';
 import { AccessLog } from './AccessLog.js';
 import { GatewayStats } from './status/GatewayStats.js';
+import { RegistryView } from './status/RegistryView.js';
 import { statusRoutes } from './status/status-routes.js';
 import { RunnerHeaders } from './runner-headers.js';
 import { StaticRouter } from './StaticRouter.js';
@@ -147,7 +148,13 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
       : await startHttpServer({
           host: config.host,
           port: config.httpPort,
-          routes: statusRoutes(pool, stats, () => router.rollouts()),
+          routes: statusRoutes({
+            pool,
+            stats,
+            router,
+            ...(link ? { registry: new RegistryView(link.client, link.address, () => link.health()) } : {}),
+            ...(publisher ? { publisher } : {}),
+          }),
           fallback: rest.handle,
           ...(publicTls ? { tls: publicTls } : {}),
         });

@@ -93,5 +93,6 @@ export type { DataType } from './gen/inference/DataType.js';
 export type { RepositoryIndexResponse } from './gen/inference/RepositoryIndexResponse.js';
 export type { ModelRepositoryParameter__Output } from './gen/inference/ModelRepositoryParameter.js';
 export type { ModelDynamicBatching } from './gen/inference/ModelDynamicBatching.js';
+export type { ModelSequenceBatching } from './gen/inference/ModelSequenceBatching.js';
 export type { ModelOptimizationPolicy } from './gen/inference/ModelOptimizationPolicy.js';
 export type { ModelStatisticsRequest__Output } from './gen/inference/ModelStatisticsRequest.js';

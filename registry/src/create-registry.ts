@@ -34,6 +34,7 @@ import { CanaryWatch } from './stats/CanaryWatch.js';
 import { createRegistryMetrics } from './stats/registry-metrics.js';
 import { createStore } from './store/create-store.js';
 import { DataFolderLock } from './store/DataFolderLock.js';
+import type { RegistryStore } from './store/RegistryStore.js';
 
 /** Everything a registry needs: its settings from the resolved mesh config (`main.ts`), with a logger. */
 export interface RegistryOptions extends RegistrySettings {
@@ -104,6 +105,19 @@ async function startRegistry(options: RegistryOptions, dir: string): Promise<Run
   });
   // Other replicas' saves (a shared store) come in as they happen.
   registry.follow();
+  try {
+    return await serveRegistry(options, dir, store, registry);
+  } catch (error) {
+    // Nothing started may outlive a failed start: the store's watches would hold the process.
+    registry.close();
+    await store.close();
+    throw error;
+  }
+}
+
+/** Starts everything around the opened state: artifacts, membership, placement, routes, the API. */
+async function serveRegistry(options: RegistryOptions, dir: string, store: RegistryStore, registry: Registry): Promise<RunningRegistry> {
+  const { config, logger } = options;
   const artifacts = new ArtifactStore({
     dir,
     maxBytes: config.maxArtifactBytes,

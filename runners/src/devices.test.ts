@@ -24,14 +24,14 @@ describe('a cuda:1 runner without the CUDA provider', () => {
     const version = fixture.runner.store.versionsOf('gpu_only')[0]!.status();
     expect(version).toMatchObject({
       state: 'FAILED',
-      reason: "device cuda:1: onnxruntime's CUDA execution provider is not installed (see the README's GPU section)",
+      reason: "device cuda:1: onnxruntime's CUDA execution provider is not installed (see docs/gpus.md)",
     });
     const outcome = await modelInfer(fixture.client, { model_name: 'gpu_only', model_version: '1' });
     expect(outcome).toEqual({
       ok: false,
       code: status.UNAVAILABLE,
       details:
-        "model 'gpu_only' version 1 failed to load: device cuda:1: onnxruntime's CUDA execution provider is not installed (see the README's GPU section)",
+        "model 'gpu_only' version 1 failed to load: device cuda:1: onnxruntime's CUDA execution provider is not installed (see docs/gpus.md)",
     });
   });
 

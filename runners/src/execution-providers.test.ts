@@ -14,7 +14,7 @@ describe('execution providers', () => {
 
   it('explains onnxruntime’s load failures as device problems an operator can act on', () => {
     expect(explainLoadFailure('cuda:1', 'Failed to load library libonnxruntime_providers_cuda.so')).toEqual({
-      message: "device cuda:1: onnxruntime's CUDA execution provider is not installed (see the README's GPU section)",
+      message: "device cuda:1: onnxruntime's CUDA execution provider is not installed (see docs/gpus.md)",
       precondition: true,
     });
     expect(explainLoadFailure('cuda:3', 'CUDA failure 101: invalid device ordinal')).toEqual({

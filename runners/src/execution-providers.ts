@@ -24,7 +24,7 @@ export interface LoadFailure {
 export function explainLoadFailure(device: string, message: string): LoadFailure {
   if (device.startsWith('cuda:') && /providers_shared|providers_cuda|Failed to load (shared )?library/i.test(message)) {
     return {
-      message: `device ${device}: onnxruntime's CUDA execution provider is not installed (see the README's GPU section)`,
+      message: `device ${device}: onnxruntime's CUDA execution provider is not installed (see docs/gpus.md)`,
       precondition: true,
     };
   }

@@ -73,9 +73,12 @@ afterAll(async () => {
 });
 
 describe('LoadModel and UnloadModel', () => {
-  it('reports the runner’s memory and where each version came from', async () => {
+  it('reports the runner’s memory, CPU time and where each version came from', async () => {
     const current = await control.status();
     expect(Number(current.rss_bytes)).toBeGreaterThan(0);
+    // Loading the models took CPU time, and the process has been up at least that long.
+    expect(Number(current.cpu_micros)).toBeGreaterThan(0);
+    expect(Number(current.uptime_ms)).toBeGreaterThan(0);
     expect(current.models.find((m) => m.name === 'mlp' && m.version === '1')?.artifact_path).toBe(join(repo.dir, 'mlp', '1', 'model.onnx'));
   });
 

@@ -20,6 +20,8 @@ export function runnerControlHandlers(
       models: store.all().map((version) => version.status()),
       version: INFERMESH_VERSION,
       rss_bytes: process.memoryUsage().rss,
+      cpu_micros: cpuMicros(),
+      uptime_ms: Math.round(process.uptime() * 1000),
     }),
     LoadModel: async (request) => {
       const version = await lifecycle.load(await checkLoadModelRequest(request));
@@ -31,4 +33,10 @@ export function runnerControlHandlers(
       return {};
     },
   };
+}
+
+/** CPU time of this process, user and system together, in microseconds. */
+function cpuMicros(): number {
+  const { user, system } = process.cpuUsage();
+  return user + system;
 }

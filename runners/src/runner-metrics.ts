@@ -1,4 +1,4 @@
-/** The runner's Prometheus metrics, per model and version; documented in the README. */
+/** The runner's Prometheus metrics, per model and version; documented in docs/observability.md. */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { createMetricsRegistry } from '@infermesh/common';
 

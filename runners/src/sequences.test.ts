@@ -4,6 +4,7 @@ import { status } from '@grpc/grpc-js';
 import { parse as parseYaml } from 'yaml';
 import type { InferParameter } from '@infermesh/proto';
 import { accumulatorModel, ACCUMULATOR_SEQUENCE_CONFIG, modelInfer, type CallOutcome } from '@infermesh/testkit';
+import { modelConfig, valueOf } from './call-extension.test-helper.js';
 import { startRunnerWith, type RunnerFixture } from './runner-fixture.test-helper.js';
 
 let fixture: RunnerFixture;
@@ -39,6 +40,23 @@ function read(outcome: CallOutcome): { output: number; corrid: bigint; end: numb
 }
 
 describe('sequence models on a runner', () => {
+  it("describes its sequence batcher in ModelConfig as Triton's: controls, state, idle timeout; the caller's inputs only", async () => {
+    const { config } = await valueOf(modelConfig(fixture.client, { name: 'acc', version: '' }));
+    expect(config!.sequence_batching).toEqual({
+      max_sequence_idle_microseconds: '60000000',
+      control_input: [
+        { name: 'START', control: [{ kind: 'CONTROL_SEQUENCE_START', int32_false_true: [0, 1], fp32_false_true: [], bool_false_true: [], data_type: 'TYPE_INVALID' }] },
+        { name: 'END', control: [{ kind: 'CONTROL_SEQUENCE_END', int32_false_true: [0, 1], fp32_false_true: [], bool_false_true: [], data_type: 'TYPE_INVALID' }] },
+        { name: 'CORRID', control: [{ kind: 'CONTROL_SEQUENCE_CORRID', int32_false_true: [], fp32_false_true: [], bool_false_true: [], data_type: 'TYPE_INT64' }] },
+      ],
+      state: [{ input_name: 'ACC_IN', output_name: 'ACC_OUT', data_type: 'TYPE_INT32', dims: ['1'] }],
+      direct: { max_queue_delay_microseconds: '0', minimum_slot_utilization: 0 },
+      strategy_choice: 'direct',
+    });
+    expect(config!.scheduling_choice).toBe('sequence_batching');
+    expect(config!.input!.map((input) => input.name)).toEqual(['INPUT']);
+  });
+
   it('keeps each sequence its own running sum, with START, END and CORRID fed by the runner', async () => {
     const a = { uint64_param: '1001' };
     const b = { uint64_param: '2002' };

@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { executionProviders, explainLoadFailure } from './execution-providers.js';
+import { fromOrtTensor, toOrtTensor } from './ort-tensor.js';
 import { REPLY_PREFIX_BYTES, REQUEST, RUNNING, RunSlots, SLOT_COUNT, type SlotTensor } from './RunSlots.js';
 import { ownedBuffer, type RunRequest, type ValueInfo, type WireTensor, type WorkerInit, type WorkerReply } from './session-protocol.js';
 
@@ -100,7 +101,7 @@ async function run(
     const inputStarted = process.hrtime.bigint();
     const feeds: Record<string, ort.Tensor> = {};
     for (const [name, tensor] of Object.entries(wireFeeds)) {
-      feeds[name] = new ort.Tensor(tensor.type, tensor.data, tensor.dims);
+      feeds[name] = toOrtTensor(tensor);
     }
     const started = process.hrtime.bigint();
     const results = await session.run(feeds, fetches);
@@ -110,7 +111,7 @@ async function run(
     for (let index = 0; index < fetches.length; index++) {
       const name = fetches[index]!;
       const tensor = results[name]!;
-      const wire: WireTensor = { type: tensor.type as WireTensor['type'], data: tensor.data as WireTensor['data'], dims: [...tensor.dims] };
+      const wire = fromOrtTensor(tensor);
       outputs[name] = wire;
       inSlot.push({ index, tensor: wire });
     }

@@ -1,7 +1,7 @@
 /** A loaded version described as Triton's ModelConfig, for the ModelConfig extension. */
 import path from 'node:path';
 import { configDatatype, cudaDeviceId, type ModelConfig } from '@infermesh/common';
-import type { DataType, ModelConfig as TritonModelConfig, ModelDynamicBatching, ModelInstanceGroup, ModelOptimizationPolicy } from '@infermesh/proto';
+import type { DataType, ModelConfig as TritonModelConfig, ModelDynamicBatching, ModelInstanceGroup, ModelOptimizationPolicy, ModelSequenceBatching } from '@infermesh/proto';
 import type { ModelVersion } from './ModelVersion.js';
 import type { TensorSpec } from './signature.js';
 
@@ -40,6 +40,46 @@ function dynamicBatching(config: ModelConfig, batching: NonNullable<ModelConfig[
   };
 }
 
+/** Triton's control kind of each control input infermesh fills. */
+const CONTROL_KINDS = {
+  start: 'CONTROL_SEQUENCE_START',
+  end: 'CONTROL_SEQUENCE_END',
+  ready: 'CONTROL_SEQUENCE_READY',
+  corrid: 'CONTROL_SEQUENCE_CORRID',
+} as const;
+
+/**
+ * The sequence scheduler as Triton's sequence batcher describes it: the control inputs with the
+ * [false, true] values the runner sets in the input's own type (CORRID carries the sequence id),
+ * the implicit state pairs, the idle timeout; each sequence keeps one slot (the direct strategy).
+ */
+function sequenceBatching(version: ModelVersion, batching: NonNullable<ModelConfig['sequence_batching']>, batched: boolean): ModelSequenceBatching {
+  const spec = (name: string | undefined) => version.signature.inputs.find((input) => input.name === name);
+  const controlInputs: NonNullable<ModelSequenceBatching['control_input']> = [];
+  for (const [kind, name] of Object.entries(batching.control_inputs) as [keyof typeof CONTROL_KINDS, string | undefined][]) {
+    const input = spec(name);
+    if (!input) continue;
+    const control: NonNullable<ModelSequenceBatching['control_input']>[number]['control'] = [];
+    if (kind === 'corrid') control!.push({ kind: CONTROL_KINDS[kind], data_type: configDatatype(input.datatype) as DataType });
+    else if (input.datatype === 'BOOL') control!.push({ kind: CONTROL_KINDS[kind], bool_false_true: [false, true] });
+    else if (input.datatype.startsWith('FP')) control!.push({ kind: CONTROL_KINDS[kind], fp32_false_true: [0, 1] });
+    else control!.push({ kind: CONTROL_KINDS[kind], int32_false_true: [0, 1] });
+    controlInputs.push({ name: input.name, control });
+  }
+  const states = batching.states.flatMap(({ input, output }) => {
+    const state = spec(input);
+    if (!state) return [];
+    const { data_type, dims } = tensorConfig(state, batched);
+    return [{ input_name: input, output_name: output, data_type, dims }];
+  });
+  return {
+    max_sequence_idle_microseconds: String(batching.max_sequence_idle_us),
+    control_input: controlInputs,
+    state: states,
+    direct: {},
+  };
+}
+
 /** This runner's instances of the version: one group on its actual device (it may have fallen back to the CPU). */
 function instanceGroup(version: ModelVersion, config: ModelConfig): ModelInstanceGroup {
   const gpu = cudaDeviceId(version.device);
@@ -73,5 +113,6 @@ export function tritonModelConfig(version: ModelVersion, readyVersions: readonly
     version_policy: { specific: { versions: [...readyVersions] } },
     ...(optimization ? { optimization } : {}),
     ...(config.dynamic_batching ? { dynamic_batching: dynamicBatching(config, config.dynamic_batching) } : {}),
+    ...(config.sequence_batching ? { sequence_batching: sequenceBatching(version, config.sequence_batching, batched) } : {}),
   };
 }

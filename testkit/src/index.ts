@@ -10,6 +10,7 @@ export { HttpReceiver, type ReceivedEvent } from './http-receiver.js';
 export { startOtlpReceiver, type ReceivedSpan } from './otlp-receiver.js';
 export { metricValue, scrape } from './prometheus.js';
 export { lintExposition } from './prometheus-lint.js';
+export { goToolchainAvailable, goWorkspace, GO_STUBS_PACKAGE, type GoWorkspace } from './go.js';
 export { compilePythonStubs, pythonToolchainAvailable, type PythonStubs } from './python.js';
 export { exampleRepository } from './model-repository.js';
 export { createTestCa, type CertFiles, type TestCa } from './test-certs.js';

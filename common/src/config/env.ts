@@ -1,6 +1,6 @@
 /**
  * The one module that reads environment variables. Everything else takes typed config.
- * Each variable is documented in the README's configuration table.
+ * Each variable is documented in docs/configuration.md.
  */
 import { isIP } from 'node:net';
 import { ConfigError } from './ConfigError.js';

@@ -7,6 +7,16 @@ import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '@infermesh/common';
 import type { RegistryClient, RoutesUpdate__Output } from '@infermesh/proto/registry';
 
+/** The route stream as the status page shows it. */
+export interface RouteStreamHealth {
+  /** True while the WatchRoutes stream is up. */
+  connected: boolean;
+  /** Epoch ms of the last route update; absent before the first. */
+  lastUpdateAtMs?: number;
+  /** Revision of the last route update ('0' before the first). */
+  revision: string;
+}
+
 const FIRST_RETRY_MS = 100;
 const MAX_RETRY_MS = 2_000;
 
@@ -16,6 +26,9 @@ export class RouteWatcher {
   private retryMs = FIRST_RETRY_MS;
   private connected = false;
   private closed = false;
+  /** When the last update arrived (epoch ms); undefined before the first. */
+  private lastUpdateAtMs: number | undefined;
+  private revision = '0';
 
   constructor(
     private readonly client: RegistryClient,
@@ -26,6 +39,15 @@ export class RouteWatcher {
 
   start(): void {
     this.open();
+  }
+
+  /** Whether the route stream is up now, and how fresh the routes are: for the status page. */
+  health(): RouteStreamHealth {
+    return {
+      connected: this.connected,
+      revision: this.revision,
+      ...(this.lastUpdateAtMs === undefined ? {} : { lastUpdateAtMs: this.lastUpdateAtMs }),
+    };
   }
 
   close(): void {
@@ -42,6 +64,8 @@ export class RouteWatcher {
       this.retryMs = FIRST_RETRY_MS;
       if (!this.connected) this.logger.info({ registry: this.client.getChannel().getTarget(), models: update.models.length }, 'following the registry\'s routes');
       this.connected = true;
+      this.lastUpdateAtMs = Date.now();
+      this.revision = String(update.revision);
       this.onUpdate(update);
     });
     // Errors end in 'status' too; this listener only keeps them from being thrown.

@@ -5,7 +5,7 @@ import { registryProto, type RegistryClient } from '@infermesh/proto/registry';
 import type { RunnerPool } from '../RunnerPool.js';
 import type { GatewayStats } from '../status/GatewayStats.js';
 import { RegistryRouter } from './RegistryRouter.js';
-import { RouteWatcher } from './RouteWatcher.js';
+import { RouteWatcher, type RouteStreamHealth } from './RouteWatcher.js';
 import { StatsReporter } from './StatsReporter.js';
 
 /** A gateway's link to the registry. */
@@ -15,6 +15,9 @@ export interface RegistryLink {
   client: RegistryClient;
   /** How this gateway names itself to the registry (watches, reports, rollout history). */
   gateway: string;
+  /** The registry's address, and whether its route stream is up and how fresh. */
+  address: string;
+  health(): RouteStreamHealth;
   close(): void;
 }
 
@@ -55,6 +58,8 @@ export function followRegistry(
     router,
     client,
     gateway,
+    address,
+    health: () => watcher.health(),
     close() {
       watcher.close();
       reporter.close();

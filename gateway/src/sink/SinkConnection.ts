@@ -3,8 +3,8 @@
  * backoff that grows with every stream ended since the sink last acknowledged a batch.
  */
 import * as grpc from '@grpc/grpc-js';
-import { clientChannelOptions, retryDelayMs } from '@infermesh/common';
-import { sinkProto, type PredictionRecord, type SinkClient } from '@infermesh/proto/sink';
+import { clientChannelOptions, retryDelayMs, unaryCall } from '@infermesh/common';
+import { sinkProto, type PredictionRecord, type SinkClient, type SinkStatusResponse__Output } from '@infermesh/proto/sink';
 
 /**
  * One Publish message: a batch, numbered per stream from 1.
@@ -76,6 +76,11 @@ export class SinkConnection {
   /** Streams ended since the sink last acknowledged a batch (the backoff's attempt count). */
   get endedSinceAck(): number {
     return this.ends;
+  }
+
+  /** The sink's own Status (its spool and each destination's lag), on the publishing channel. */
+  status(timeoutMs: number): Promise<SinkStatusResponse__Output> {
+    return unaryCall<SinkStatusResponse__Output>((done) => this.client.Status({}, { deadline: Date.now() + timeoutMs }, done));
   }
 
   /** Opens a new stream in place of none. */

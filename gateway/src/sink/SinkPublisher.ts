@@ -13,6 +13,7 @@ import { BatchLedger } from './BatchLedger.js';
 import { recordedHeaderNames, type RecordOptions } from './prediction-record.js';
 import { PublishBuffer, RECORD_FIELDS_BYTES, type DropCounts } from './PublishBuffer.js';
 import { SinkConnection } from './SinkConnection.js';
+import type { SinkStatusResponse__Output } from '@infermesh/proto/sink';
 
 /** How a publisher is set up; common's PublisherSettings holds the mesh config's `sink.publisher` keys. */
 export interface SinkPublisherOptions {
@@ -61,6 +62,8 @@ export interface SinkPublisherStats {
   mustNotLose: boolean;
   /** True while a Publish stream to the sink is up (the sink has answered on it). */
   connected: boolean;
+  /** Epoch ms of the sink's last acknowledgement; absent before the first. */
+  lastAckAtMs?: number;
 }
 
 /** How long close() waits for the sink to acknowledge what is held, without mustNotLose. */
@@ -77,6 +80,7 @@ export class SinkPublisher implements InferObserver {
   private scheduled = false;
   private dueTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private lastAckAtMs: number | undefined;
   private readonly flushWaiters = new Set<() => void>();
 
   constructor(private readonly options: SinkPublisherOptions) {
@@ -139,7 +143,18 @@ export class SinkPublisher implements InferObserver {
       drops: { ...this.buffer.drops },
       connected: this.connection.connected,
       mustNotLose: this.options.mustNotLose ?? false,
+      ...(this.lastAckAtMs === undefined ? {} : { lastAckAtMs: this.lastAckAtMs }),
     };
+  }
+
+  /** The sink's address, as configured. */
+  get address(): string {
+    return this.options.address;
+  }
+
+  /** Asks the sink for its Status (spool depth, each destination's lag); for the status page, never per call. */
+  sinkStatus(timeoutMs: number): Promise<SinkStatusResponse__Output> {
+    return this.connection.status(timeoutMs);
   }
 
   /** Resolves true once everything held now has been acknowledged by the sink, false at the timeout. */
@@ -221,6 +236,7 @@ export class SinkPublisher implements InferObserver {
   }
 
   private onAck(sequence: number): void {
+    this.lastAckAtMs = Date.now();
     this.ledger.acknowledge(sequence);
     for (const wake of [...this.flushWaiters]) wake();
     this.flushWaiters.clear();

@@ -136,7 +136,7 @@ export class GatewayStats implements InferObserver {
 
   /**
    * Exports the sink publisher's counters (records dropped by reason, buffered records and
-   * bytes, published) and shows them on the status page; read only when scraped.
+   * bytes, published); read only when scraped. (The status page reads the publisher itself.)
    */
   watchSink(publisher: { stats(): SinkPublisherStats }): void {
     if (this.sinkStats) throw new Error('GatewayStats: a sink publisher is already watched');
@@ -202,10 +202,11 @@ export class GatewayStats implements InferObserver {
     const entry = this.entryOf(event.modelName, event.version);
     entry.byCode[code]!++;
     const bucket = latencyBucket(event.latencyMs);
-    entry.window.record(bucket, code !== status.OK);
+    const serverError = !CALLER_CODES.has(code);
+    entry.window.record(bucket, code !== status.OK, serverError);
     if (event.runner === '') return;
     entry.reached++;
-    if (!CALLER_CODES.has(code)) entry.serverErrors++;
+    if (serverError) entry.serverErrors++;
     else if (code === status.INVALID_ARGUMENT) entry.invalidArguments++;
     entry.latency[bucket]!++;
     entry.latencySumMs += event.latencyMs;

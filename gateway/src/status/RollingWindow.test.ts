@@ -7,10 +7,11 @@ describe('RollingWindow', () => {
     let now = 1_000_000;
     const window = new RollingWindow(() => now);
     for (let i = 0; i < 990; i++) window.record(latencyBucket(2), false);
-    for (let i = 0; i < 10; i++) window.record(latencyBucket(100), true);
+    for (let i = 0; i < 10; i++) window.record(latencyBucket(100), true, i < 4);
     const summary = window.summary();
     expect(summary.calls).toBe(1000);
     expect(summary.errors).toBe(10);
+    expect(summary.serverErrors).toBe(4);
     expect(summary.errorRate).toBeCloseTo(0.01);
     // All in the window's first second: the rate is over one second, not sixty.
     expect(summary.rate).toBe(1000);
@@ -21,6 +22,8 @@ describe('RollingWindow', () => {
     const [previous, latest] = window.summary().series.slice(-2);
     expect(previous!.calls).toBe(1000);
     expect(latest!.calls).toBe(1);
+    expect(previous!.errors).toBe(10);
+    expect(latest!.errors).toBe(0);
     expect(latest!.p99Ms).toBeGreaterThanOrEqual(50);
     expect(latest!.p99Ms).toBeLessThan(55);
   });
@@ -33,6 +36,6 @@ describe('RollingWindow', () => {
     expect(window.summary().calls).toBe(1);
     expect(window.summary().rate).toBeCloseTo(1 / 60);
     now += 1_000;
-    expect(window.summary()).toMatchObject({ calls: 0, errors: 0, errorRate: 0, p99Ms: 0, rate: 0 });
+    expect(window.summary()).toMatchObject({ calls: 0, errors: 0, serverErrors: 0, errorRate: 0, p99Ms: 0, rate: 0 });
   });
 });

@@ -1,20 +1,20 @@
-/** The gateway's HTTP routes: status page, its JSON, and Prometheus metrics. */
+/** The gateway's HTTP routes: the status page (rendered on the server), its body alone, its JSON, and Prometheus metrics. */
+import type { ServerResponse } from 'node:http';
 import { metricsRoute, type Route } from '@infermesh/common';
-import type { RunnerPool } from '../RunnerPool.js';
-import type { GatewayStats } from './GatewayStats.js';
-import { STATUS_PAGE_HTML } from './status-page.js';
-import { statusSnapshot, type RolloutView } from './status-snapshot.js';
+import { collectStatus, type StatusSources } from './collect-status.js';
+import { statusHtml } from './status-html.js';
+import { statusPage } from './status-page.js';
 
-export function statusRoutes(pool: RunnerPool, stats: GatewayStats, rollouts: () => readonly RolloutView[] = () => []): Record<string, Route> {
+function send(response: ServerResponse, contentType: string, body: string): void {
+  response.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
+  response.end(body);
+}
+
+export function statusRoutes(sources: StatusSources): Record<string, Route> {
   return {
-    '/': (_request, response) => {
-      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-      response.end(STATUS_PAGE_HTML);
-    },
-    '/status.json': (_request, response) => {
-      response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-      response.end(JSON.stringify(statusSnapshot(pool, stats, rollouts)));
-    },
-    '/metrics': metricsRoute(stats.registry),
+    '/': async (_request, response) => send(response, 'text/html; charset=utf-8', statusPage(statusHtml(await collectStatus(sources)))),
+    '/status.body.html': async (_request, response) => send(response, 'text/html; charset=utf-8', statusHtml(await collectStatus(sources))),
+    '/status.json': async (_request, response) => send(response, 'application/json', JSON.stringify(await collectStatus(sources))),
+    '/metrics': metricsRoute(sources.stats.registry),
   };
 }

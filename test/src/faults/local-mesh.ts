@@ -37,6 +37,8 @@ export interface UpEvent {
 export interface LocalMesh {
   dataDir: string;
   gateway: string;
+  /** host:port of the gateway's HTTP port: status page, /metrics, the REST API. */
+  gatewayHttp: string;
   registry: string;
   /** The runners' addresses, in config order. */
   runners: string[];
@@ -189,6 +191,7 @@ export async function startLocalMesh(extraConfig: Record<string, unknown> = {}, 
   return {
     dataDir,
     gateway: `127.0.0.1:${gateway}`,
+    gatewayHttp: `127.0.0.1:${httpPort}`,
     registry: `127.0.0.1:${registry}`,
     runners: [`127.0.0.1:${runner0}`, `127.0.0.1:${runner1}`],
     predictionsDir: path.join(dataDir, 'predictions'),

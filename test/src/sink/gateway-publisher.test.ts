@@ -97,6 +97,8 @@ describe("the gateway's own sink publisher", () => {
     expect(metrics).toMatch(/^infermesh_gateway_sink_buffered_records(\{[^}]*\})? 0$/m);
     expect(metrics).toMatch(/^infermesh_gateway_sink_buffered_bytes(\{[^}]*\})? 0$/m);
     const page = await (await fetch(`${base}/`)).text();
-    expect(page).toContain('Prediction records to the sink');
+    // Rendered on the server: the sink's section, with the sink's own destination and its lag.
+    expect(page).toContain('<h2>Sink</h2>');
+    expect(page).toContain('<tr data-destination="files"><td class="">files (jsonl)</td>');
   }, 60_000);
 });
