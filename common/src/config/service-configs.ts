@@ -1,4 +1,5 @@
 /** What each service's factory takes from the resolved mesh config (all but the logger). */
+import type { ArtifactCacheSettings } from './artifact-cache-config.js';
 import type { AuthConfig } from './auth-config.js';
 import type { ConsulConfig } from './consul-config.js';
 import type { GatewayRetryConfig } from './gateway-retry-config.js';
@@ -37,6 +38,8 @@ export interface RunnerSettings {
   tls?: TlsConfig;
   /** INFERMESH_TOKEN, sent to the registry. */
   token?: string;
+  /** `runners[].artifactCache`, dir absolute; default `<dataDir>/runner-<name>/artifact-cache`, 20 GiB. */
+  artifactCache?: ArtifactCacheSettings;
 }
 
 /** How a gateway publishes prediction records: `sink.publisher` with the sink's address settled. */
