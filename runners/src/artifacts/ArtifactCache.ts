@@ -30,7 +30,8 @@ export interface ArtifactCacheOptions {
 
 interface Entry {
   sizeBytes: number;
-  lastUsedMs: number;
+  /** Order of last use: higher is more recent (a counter, so that uses within one millisecond keep their order). */
+  lastUse: number;
 }
 
 const SHA256 = /^[0-9a-f]{64}$/;
@@ -47,6 +48,7 @@ export class ArtifactCache {
   /** sha256 → the removal of its evicted file, which a new download of it waits for before its rename. */
   private readonly removals = new Map<string, Promise<void>>();
   private ready: Promise<void> | undefined;
+  private uses = 0;
   private readonly incoming: string;
 
   constructor(private readonly options: ArtifactCacheOptions) {
@@ -103,12 +105,15 @@ export class ArtifactCache {
     await mkdir(this.options.dir, { recursive: true, mode: DATA_DIR_MODE });
     await rm(this.incoming, { recursive: true, force: true });
     await mkdir(this.incoming, { recursive: true, mode: DATA_DIR_MODE });
+    const found: { sha256: string; sizeBytes: number; mtimeMs: number }[] = [];
     for (const name of await readdir(this.options.dir)) {
       const sha256 = name.endsWith('.onnx') ? name.slice(0, -'.onnx'.length) : '';
       if (!SHA256.test(sha256)) continue;
-      const found = await stat(path.join(this.options.dir, name)).catch(() => undefined);
-      if (found?.isFile()) this.entries.set(sha256, { sizeBytes: found.size, lastUsedMs: found.mtimeMs });
+      const file = await stat(path.join(this.options.dir, name)).catch(() => undefined);
+      if (file?.isFile()) found.push({ sha256, sizeBytes: file.size, mtimeMs: file.mtimeMs });
     }
+    // A file's mtime is its last use in an earlier run (see present()).
+    for (const { sha256, sizeBytes } of found.sort((a, b) => a.mtimeMs - b.mtimeMs)) this.entries.set(sha256, { sizeBytes, lastUse: ++this.uses });
     // A smaller maxBytes than last time: trim to it now.
     await this.reserve(0);
   }
@@ -116,7 +121,7 @@ export class ArtifactCache {
   private async present(sha256: string, sizeBytes: number): Promise<void> {
     const entry = this.entries.get(sha256);
     if (entry) {
-      entry.lastUsedMs = Date.now();
+      entry.lastUse = ++this.uses;
       // The file's mtime carries the order of use across restarts; a failure only costs that.
       const now = new Date();
       await utimes(this.pathOf(sha256), now, now).catch(() => undefined);
@@ -154,7 +159,7 @@ export class ArtifactCache {
       await this.removals.get(sha256);
       await rename(temporary, this.pathOf(sha256));
       await syncFolder(this.options.dir);
-      this.entries.set(sha256, { sizeBytes, lastUsedMs: Date.now() });
+      this.entries.set(sha256, { sizeBytes, lastUse: ++this.uses });
       this.options.logger.info({ sha256, sizeBytes, fetchMs: Math.round(performance.now() - started) }, 'artifact fetched into the cache');
     } catch (error) {
       await rm(temporary, { force: true });
@@ -171,7 +176,7 @@ export class ArtifactCache {
    */
   private async reserve(bytes: number): Promise<void> {
     const { maxBytes } = this.options;
-    const evictable = [...this.entries].filter(([sha256]) => !this.pins.has(sha256)).sort(([, a], [, b]) => a.lastUsedMs - b.lastUsedMs);
+    const evictable = [...this.entries].filter(([sha256]) => !this.pins.has(sha256)).sort(([, a], [, b]) => a.lastUse - b.lastUse);
     const freeable = evictable.reduce((sum, [, entry]) => sum + entry.sizeBytes, 0);
     let used = this.cachedBytes() + this.reservedBytes;
     if (used - freeable + bytes > maxBytes) {
