@@ -26,17 +26,18 @@ function versionWithArtifact(state: Readonly<RegistryState>, sha256: string): Ve
 /** Waits until the call's buffer drains, or rejects when the caller went away. */
 function drained(call: ServerWritableStream<FetchArtifactRequest__Output, ArtifactChunk>): Promise<void> {
   return new Promise((resolve, reject) => {
-    const done = () => {
-      call.off('drain', done);
-      call.off('cancelled', gone);
-      resolve();
+    const settle = (gone: boolean) => () => {
+      for (const [event, listener] of listeners) call.off(event, listener);
+      if (gone) reject(ServiceError.cancelled('FetchArtifact: the caller went away'));
+      else resolve();
     };
-    const gone = () => {
-      call.off('drain', done);
-      reject(ServiceError.cancelled('FetchArtifact: the caller went away'));
-    };
-    call.once('drain', done);
-    call.once('cancelled', gone);
+    const listeners: [string, () => void][] = [
+      ['drain', settle(false)],
+      ['cancelled', settle(true)],
+      ['close', settle(true)],
+      ['error', settle(true)],
+    ];
+    for (const [event, listener] of listeners) call.once(event, listener);
   });
 }
 
