@@ -40,3 +40,5 @@ export type { VersionRoute, VersionRoute__Output } from './gen/infermesh/registr
 export type { VersionStats, VersionStats__Output } from './gen/infermesh/registry/v1/VersionStats.js';
 export type { LatencyBucket, LatencyBucket__Output } from './gen/infermesh/registry/v1/LatencyBucket.js';
 export type { ReportStatsRequest, ReportStatsRequest__Output } from './gen/infermesh/registry/v1/ReportStatsRequest.js';
+export type { FetchArtifactRequest, FetchArtifactRequest__Output } from './gen/infermesh/registry/v1/FetchArtifactRequest.js';
+export type { ArtifactChunk, ArtifactChunk__Output } from './gen/infermesh/registry/v1/ArtifactChunk.js';

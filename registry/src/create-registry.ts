@@ -16,6 +16,7 @@ import {
 import { consulDiscoveryOf, joinConsul } from '@infermesh/common/discovery';
 import { registryProto } from '@infermesh/proto/registry';
 import { ArtifactStore } from './artifacts/ArtifactStore.js';
+import { createArtifactBackend } from './artifacts/backends/create-artifact-backend.js';
 import { isLoopbackHost } from './artifacts/network-guard.js';
 import { AlwaysLeader } from './leadership/Leadership.js';
 import { createMembership } from './placement/create-membership.js';
@@ -26,6 +27,7 @@ import { RunnerControls } from './placement/RunnerControls.js';
 import { Registry } from './Registry.js';
 import { RouteBroadcaster } from './routing/RouteBroadcaster.js';
 import { buildModelRoute } from './routing/route-table.js';
+import { artifactHandlers } from './service/artifact-handlers.js';
 import { operationContext, type RegistryContext } from './service/context.js';
 import { rolloutHandlers } from './service/rollout-handlers.js';
 import { runnerHandlers } from './service/runner-handlers.js';
@@ -94,6 +96,7 @@ const REGISTRY_ACCESS: Readonly<Record<string, MethodAccess>> = {
   DeregisterRunner: 'mesh',
   WatchRoutes: 'mesh',
   ReportStats: 'mesh',
+  FetchArtifact: 'mesh',
 };
 
 async function startRegistry(options: RegistryOptions, dir: string): Promise<RunningRegistry> {
@@ -123,6 +126,7 @@ async function serveRegistry(options: RegistryOptions, dir: string, store: Regis
     maxBytes: config.maxArtifactBytes,
     downloadTimeoutMs: config.downloadTimeoutMs,
     sources: { ...config.artifacts, allowedDirs: allowedDirs(options) },
+    backend: createArtifactBackend(config.artifacts.store, dir),
   });
   await artifacts.init();
 
@@ -186,6 +190,7 @@ async function serveRegistry(options: RegistryOptions, dir: string, store: Regis
           ...versionHandlers(context),
           ...rolloutHandlers(context),
           ...runnerHandlers(context),
+          ...artifactHandlers(context),
         }),
         access: REGISTRY_ACCESS,
         modelField: 'model',
@@ -231,6 +236,7 @@ async function serveRegistry(options: RegistryOptions, dir: string, store: Regis
       controls.close();
       await registry.idle();
       await store.close();
+      artifacts.close();
       auth?.close();
       tls?.close();
       consul?.close();

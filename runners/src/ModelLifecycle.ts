@@ -1,9 +1,11 @@
 /**
  * Loads and unloads model versions on a running runner. Operations on one version run one
  * at a time (a second LoadModel of a version waits for the first); other versions keep
- * serving throughout.
+ * serving throughout. A LoadModel by sha256 loads from the artifact cache, which keeps the
+ * artifact while the version is loaded.
  */
 import { ServiceError, type Logger, type ModelSource } from '@infermesh/common';
+import type { ArtifactCache, CachedArtifact } from './artifacts/ArtifactCache.js';
 import { KeyedLock } from './KeyedLock.js';
 import { loadedConfigPath, removeLoadedConfig, writeLoadedConfig } from './loaded-config-file.js';
 import type { LoadOrder } from './load-model-request.js';
@@ -25,12 +27,16 @@ export interface LifecycleOwner {
 
 export class ModelLifecycle {
   private readonly lock = new KeyedLock();
+  /** Version key → the cached artifact it was loaded from, held until it unloads. */
+  private readonly held = new Map<string, CachedArtifact>();
 
   constructor(
     private readonly owner: LifecycleOwner,
     private readonly store: ModelStore,
     private readonly context: VersionContext,
     private readonly logger: Logger,
+    /** Where LoadModel by sha256 takes artifacts from; absent, such a load is refused. */
+    private readonly artifacts?: ArtifactCache,
   ) {}
 
   /** Adds versions found in the model repository; Status lists them LOADING until {@link loadAll}. */
@@ -53,32 +59,53 @@ export class ModelLifecycle {
   load(order: LoadOrder): Promise<ModelVersion> {
     return this.lock.run(keyOf(order.name, order.version), async () => {
       const label = `model '${order.name}' version ${order.version}`;
+      const key = keyOf(order.name, order.version);
+      const { artifact } = order;
+      const cache = this.artifacts;
+      if (artifact && !cache) throw ServiceError.failedPrecondition('artifact_sha256: this runner has no artifact cache; send artifact_path');
+      const artifactPath = artifact && cache ? cache.pathOf(artifact.sha256) : order.artifactPath;
       const existing = this.store.find(order.name, order.version);
       if (existing?.state === 'READY') {
-        if (existing.source.modelPath === order.artifactPath) return existing;
+        if (existing.source.modelPath === artifactPath) return existing;
         throw ServiceError.failedPrecondition(
-          `${label} is already loaded from '${existing.source.modelPath}'; unload it before loading '${order.artifactPath}'`,
+          `${label} is already loaded from '${existing.source.modelPath}'; unload it before loading '${artifact ? `artifact ${artifact.sha256}` : artifactPath}'`,
         );
       }
       if (existing && existing.state !== 'FAILED') throw ServiceError.failedPrecondition(`${label} is ${existing.state.toLowerCase()}`);
       if (existing) this.store.remove(existing);
 
-      // ModelVersion reads its config from a file; an empty config_yaml means the defaults.
-      let configPath: string | undefined = loadedConfigPath(this.owner.dataDir, this.owner.name, order.name, order.version);
-      if (order.configYaml !== '') await writeLoadedConfig(configPath, order.configYaml);
-      else {
-        await removeLoadedConfig(configPath);
-        configPath = undefined;
+      // Fetched (or found) before anything changes, and held while the version is loaded.
+      const cached = artifact && cache ? await cache.acquire(artifact.sha256, artifact.sizeBytes) : undefined;
+      try {
+        const version = await this.start(order, artifactPath);
+        if (version.state === 'READY') {
+          if (cached) this.held.set(key, cached);
+          return version;
+        }
+        const failure = `${label} failed to load: ${version.reason}`;
+        throw DEVICE_FAULT.test(version.reason) ? ServiceError.failedPrecondition(failure) : ServiceError.invalidArgument(failure);
+      } catch (error) {
+        cached?.release();
+        throw error;
       }
-      const source = { name: order.name, version: order.version, modelPath: order.artifactPath, configPath };
-      const version = new ModelVersion(source, this.context);
-      this.store.add(version);
-      this.logger.info({ model: order.name, version: order.version, artifact: order.artifactPath }, 'loading model version');
-      await version.load();
-      if (version.state === 'READY') return version;
-      const failure = `${label} failed to load: ${version.reason}`;
-      throw DEVICE_FAULT.test(version.reason) ? ServiceError.failedPrecondition(failure) : ServiceError.invalidArgument(failure);
     });
+  }
+
+  /** Adds the version of `order` from `artifactPath` to the store and loads it; resolves READY or FAILED. */
+  private async start(order: LoadOrder, artifactPath: string): Promise<ModelVersion> {
+    // ModelVersion reads its config from a file; an empty config_yaml means the defaults.
+    let configPath: string | undefined = loadedConfigPath(this.owner.dataDir, this.owner.name, order.name, order.version);
+    if (order.configYaml !== '') await writeLoadedConfig(configPath, order.configYaml);
+    else {
+      await removeLoadedConfig(configPath);
+      configPath = undefined;
+    }
+    const source = { name: order.name, version: order.version, modelPath: artifactPath, configPath, ...(order.artifact ? { artifactSha256: order.artifact.sha256 } : {}) };
+    const version = new ModelVersion(source, this.context);
+    this.store.add(version);
+    this.logger.info({ model: order.name, version: order.version, artifact: artifactPath, sha256: order.artifact?.sha256 }, 'loading model version');
+    await version.load();
+    return version;
   }
 
   /**
@@ -96,6 +123,8 @@ export class ModelLifecycle {
       this.logger.info({ model: name, version }, 'unloading model version');
       await found.unload();
       this.store.remove(found);
+      this.held.get(keyOf(name, version))?.release();
+      this.held.delete(keyOf(name, version));
       await removeLoadedConfig(loadedConfigPath(this.owner.dataDir, this.owner.name, name, version));
       this.logger.info({ model: name, version }, 'model version unloaded');
     });

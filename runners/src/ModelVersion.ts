@@ -54,7 +54,8 @@ export class ModelVersion {
   private callerModel: PreparedModel = this;
 
   constructor(
-    readonly source: ModelSource,
+    /** With `artifactSha256` when LoadModel named the artifact by hash (it is in the artifact cache). */
+    readonly source: ModelSource & { artifactSha256?: string },
     private readonly context: VersionContext,
   ) {
     this.device = context.device;
@@ -295,6 +296,7 @@ export class ModelVersion {
       // The artifact the version was loaded from: a supervisor restores the runner's models from it.
       artifact_path: this.source.modelPath,
       device: this.device,
+      artifact_sha256: this.source.artifactSha256 ?? '',
     };
   }
 

@@ -1,8 +1,11 @@
 /** Builds and starts a runner: loads its model repository and serves it on one device. */
+import path from 'node:path';
 import {
+  DEFAULT_ARTIFACT_CACHE_BYTES,
   DEFAULT_REQUEST_LIMITS,
   meshChannelCredentials,
   metricsRoute,
+  ServiceError,
   scanModelRepository,
   serviceMiddleware,
   startGrpcServer,
@@ -16,6 +19,8 @@ import {
 } from '@infermesh/common';
 import { advertisedHost, consulDiscoveryOf, joinConsul, useConsulResolver } from '@infermesh/common/discovery';
 import { MODEL_INFER_PATH, runnerProto } from '@infermesh/proto';
+import { ArtifactCache } from './artifacts/ArtifactCache.js';
+import { RegistryArtifactSource } from './artifacts/RegistryArtifactSource.js';
 import { serveModelInfer, type H2ModelInferDeps } from './h2-model-infer.js';
 import { inferenceHandlers, runnerInfer, runnerInferenceService, serializeInferResponse } from './inference-service.js';
 import { ModelLifecycle } from './ModelLifecycle.js';
@@ -102,12 +107,23 @@ export async function createRunner(config: RunnerConfig): Promise<Runner> {
     logger,
     metrics,
   };
-  const lifecycle = new ModelLifecycle({ name: config.name, dataDir: config.dataDir }, store, context, logger);
+  const tls = config.tls && new TlsFiles(config.tls, logger);
+  const security = { credentials: meshChannelCredentials(tls), ...(config.token === undefined ? {} : { token: config.token }) };
+  const source = config.registry === undefined ? undefined : new RegistryArtifactSource(config.registry, security);
+  const artifacts = new ArtifactCache({
+    dir: config.artifactCache?.dir ?? path.join(config.dataDir, `runner-${config.name}`, 'artifact-cache'),
+    maxBytes: config.artifactCache?.maxBytes ?? DEFAULT_ARTIFACT_CACHE_BYTES,
+    fetch: (sha256, sizeBytes) => {
+      if (!source) throw ServiceError.failedPrecondition(`artifact ${sha256}: this runner has no registry to fetch it from (INFERMESH_REGISTRY_ADDRESS)`);
+      return source.fetch(sha256, sizeBytes);
+    },
+    logger,
+  });
+  const lifecycle = new ModelLifecycle({ name: config.name, dataDir: config.dataDir }, store, context, logger, artifacts);
   const versions = lifecycle.addFromRepository(models);
 
   let ready = false;
   const isReady = () => ready;
-  const tls = config.tls && new TlsFiles(config.tls, logger);
   const inferenceService = runnerInferenceService(requestLimits);
   const h2 = (config.server ?? 'http2') === 'http2';
   const server = await startGrpcServer({
@@ -149,7 +165,7 @@ export async function createRunner(config: RunnerConfig): Promise<Runner> {
       address: host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`,
       device: config.device,
       logger,
-      security: { credentials: meshChannelCredentials(tls), ...(config.token === undefined ? {} : { token: config.token }) },
+      security,
     });
     membership.start();
   }
@@ -181,6 +197,7 @@ export async function createRunner(config: RunnerConfig): Promise<Runner> {
       await loaded;
       await lifecycle.idle();
       await store.closeAll();
+      source?.close();
       tls?.close();
       consul?.close();
     },

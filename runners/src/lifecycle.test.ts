@@ -242,6 +242,15 @@ describe('LoadModel and UnloadModel', () => {
     const folder = join(work, 'artifacts');
     expect(await load({ artifact_path: folder })).toEqual(invalid(`artifact_path: '${folder}' is not a file`));
     expect(await load({ config_yaml: '#'.repeat(64 * 1024 + 1) })).toEqual(invalid('config_yaml: 65537 bytes is over the limit of 65536'));
+    const byHash = (sha256: string, size: number) => control.loadModel({ name: 'mlp', version: '7', artifact_path: '', artifact_sha256: sha256, artifact_size_bytes: size });
+    expect(await byHash('XYZ', 10)).toEqual(invalid("artifact_sha256: expected 64 lowercase hex digits, got 'XYZ'"));
+    expect(await byHash('ab'.repeat(32), 0)).toEqual(invalid("artifact_size_bytes: expected the artifact's size in bytes with artifact_sha256, got '0'"));
+    // This runner registers with no registry: it has nowhere to fetch an artifact from.
+    expect(await byHash('ab'.repeat(32), 1000)).toEqual({
+      ok: false,
+      code: status.FAILED_PRECONDITION,
+      details: `artifact ${'ab'.repeat(32)}: this runner has no registry to fetch it from (INFERMESH_REGISTRY_ADDRESS)`,
+    });
     expect(runner.store.find('mlp', '7')).toBeUndefined();
 
     expect(await control.unloadModel('mlp', 'x')).toEqual(invalid("version: expected a positive integer, got 'x'"));

@@ -15,6 +15,7 @@ export { compilePythonStubs, pythonToolchainAvailable, type PythonStubs } from '
 export { exampleRepository } from './model-repository.js';
 export { createTestCa, type CertFiles, type TestCa } from './test-certs.js';
 export { RunnerProbe, type LoadModelArgs, type Outcome } from './runner-probe.js';
+export { startS3StandIn, type S3StandIn } from './s3-stand-in.js';
 export { int32s, modelInfer, type CallOutcome } from './model-infer.js';
 export { inProcessRunnerSettings, startInProcessRegistry, type InProcessRegistry } from './in-process.js';
 export {

@@ -22,6 +22,9 @@ export interface LoadModelArgs {
   version: string;
   artifact_path: string;
   config_yaml?: string;
+  /** With `artifact_size_bytes`: load from the runner's artifact cache, as the registry asks. */
+  artifact_sha256?: string;
+  artifact_size_bytes?: number;
 }
 
 const PROBE_OPTIONS: grpc.ChannelOptions = {

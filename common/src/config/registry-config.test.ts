@@ -19,7 +19,7 @@ describe('registry config', () => {
   });
 
   it('downloads nothing and leaves allowedDirs to the registry by default, and refuses malformed sources', () => {
-    expect(parseRegistryConfig(undefined).artifacts).toEqual({ allowedUrlPrefixes: [], allowHttp: false, allowedNetworks: [], maxRedirects: 5 });
+    expect(parseRegistryConfig(undefined).artifacts).toEqual({ allowedUrlPrefixes: [], allowHttp: false, allowedNetworks: [], maxRedirects: 5, store: { type: 'local' } });
     expect(parseRegistryConfig({ artifacts: { allowedNetworks: ['10.1.0.0/16', 'fd00::/8'], allowedUrlPrefixes: ['https://models.example.com/onnx/'] } }).artifacts).toMatchObject({
       allowedNetworks: ['10.1.0.0/16', 'fd00::/8'],
     });
@@ -27,6 +27,20 @@ describe('registry config', () => {
     expect(() => parseRegistryConfig({ artifacts: { allowedNetworks: ['localhost'] } })).toThrowError(/registry\.artifacts\.allowedNetworks\.0: /);
     expect(() => parseRegistryConfig({ artifacts: { allowedUrlPrefixes: ['file:///etc/'] } })).toThrowError(/registry\.artifacts\.allowedUrlPrefixes\.0: must be an absolute http\(s\) URL/);
     expect(() => parseRegistryConfig({ artifacts: { allowedUrlPrefixes: ['https://u:p@h/'] } })).toThrowError(/allowedUrlPrefixes\.0: /);
+  });
+
+  it('keeps artifacts in the data folder by default, or in an S3-compatible bucket, refusing what S3 would not take', () => {
+    expect(parseRegistryConfig({ artifacts: { store: { type: 'local' } } }).artifacts.store).toEqual({ type: 'local' });
+    expect(parseRegistryConfig({ artifacts: { store: { type: 's3', bucket: 'models' } } }).artifacts.store).toEqual({ type: 's3', bucket: 'models', prefix: '', forcePathStyle: false });
+    const minio = { type: 's3', bucket: 'infermesh.models', prefix: 'prod/artifacts/', endpoint: 'http://minio:9000', region: 'eu-west-1', forcePathStyle: true };
+    expect(parseRegistryConfig({ artifacts: { store: minio } }).artifacts.store).toEqual(minio);
+    expect(() => parseRegistryConfig({ artifacts: { store: { type: 's3' } } })).toThrowError(/registry\.artifacts\.store\.bucket: /);
+    expect(() => parseRegistryConfig({ artifacts: { store: { type: 's3', bucket: 'Bad_Bucket' } } })).toThrowError(/registry\.artifacts\.store\.bucket: expected an S3 bucket name/);
+    expect(() => parseRegistryConfig({ artifacts: { store: { type: 's3', bucket: 'models', endpoint: 'http://key:secret@minio:9000' } } })).toThrowError(
+      /registry\.artifacts\.store\.endpoint: must be an absolute http\(s\) URL without credentials/,
+    );
+    expect(() => parseRegistryConfig({ artifacts: { store: { type: 's3', bucket: 'models', accessKey: 'x' } } })).toThrowError(/registry\.artifacts\.store: .*accessKey/);
+    expect(() => parseRegistryConfig({ artifacts: { store: { type: 'gcs' } } })).toThrowError(/registry\.artifacts\.store\.type: /);
   });
 
   it('gives clients a reachable address for a wildcard host', () => {

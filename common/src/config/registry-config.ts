@@ -1,6 +1,7 @@
 /** The mesh config's `registry:` section; its errors name the key as `registry.<key>`. */
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { artifactStoreSchema } from './artifact-store-config.js';
 import { ConfigError } from './ConfigError.js';
 import { POLICY_LIMITS } from './policy-limits.js';
 
@@ -60,6 +61,8 @@ const artifactsSchema = z
     allowedNetworks: z.array(cidr).max(100).default([]),
     /** Redirects a download follows, each checked like the URL itself. */
     maxRedirects: z.number().int().min(0).max(20).default(5),
+    /** Where the artifact bytes are kept: the registry's data folder (`local`) or an S3-compatible bucket (`s3`). */
+    store: artifactStoreSchema.prefault({ type: 'local' }),
   })
   .strict();
 

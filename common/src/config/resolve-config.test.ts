@@ -47,6 +47,10 @@ describe('resolveConfig', () => {
     expect(defaults.registry.config.port).toBe(8003);
     expect(defaults.sink.port).toBe(8201);
     expect(defaults.runner()).toMatchObject({ port: 0, modelRepository: path.resolve('/work/.infermesh/models') });
+    expect(defaults.runner()?.artifactCache).toEqual({ dir: path.resolve('/work/.infermesh/runner-r/artifact-cache'), maxBytes: 20 * 1024 ** 3 });
+    const cached = resolveConfig({ runners: [{ name: 'r', device: 'cpu', artifactCache: { dir: 'cache', maxBytes: 1 << 30 } }] }, {}, { cwd: '/work' });
+    expect(cached.runner()?.artifactCache).toEqual({ dir: path.resolve('/work/.infermesh/cache'), maxBytes: 1 << 30 });
+    expect(() => resolveConfig({ runners: [{ name: 'r', device: 'cpu', artifactCache: { maxBytes: 10 } }] })).toThrowError(/runners\.0\.artifactCache\.maxBytes/);
   });
 
   it('applies each override once and leaves the raw config as it was', () => {

@@ -139,6 +139,10 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
         maxConcurrentStreams: limits.maxConcurrentStreams,
         server: entry.server,
         metricsPort: entry.metricsPort,
+        artifactCache: {
+          dir: path.resolve(mesh.dataDir, entry.artifactCache.dir ?? `runner-${entry.name}/artifact-cache`),
+          maxBytes: entry.artifactCache.maxBytes,
+        },
         ...registry,
         ...(tls ? { tls } : {}),
         ...token,

@@ -1,5 +1,6 @@
 /** One `runners[]` entry of the mesh config: a runner process and the device it owns. */
 import { z } from 'zod';
+import { artifactCacheSchema } from './artifact-cache-config.js';
 import { RUNNER_NAME_RULE } from './name-rules.js';
 
 /** A device a runner owns: `cpu` or `cuda:N`. */
@@ -20,6 +21,8 @@ export const runnerEntrySchema = z
     server: z.enum(['grpc-js', 'http2']).default('http2'),
     /** HTTP port of the runner's Prometheus metrics (/metrics); 0 picks a free one. */
     metricsPort: z.number().int().min(0).max(65_535).default(0),
+    /** Where artifacts fetched from the registry are kept, and how many bytes of them. */
+    artifactCache: artifactCacheSchema.prefault({}),
   })
   .strict();
 

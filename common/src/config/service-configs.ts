@@ -1,4 +1,5 @@
 /** What each service's factory takes from the resolved mesh config (all but the logger). */
+import type { ArtifactCacheSettings } from './artifact-cache-config.js';
 import type { AuthConfig } from './auth-config.js';
 import type { DiscoverySettings } from './discovery-config.js';
 import type { ConsulConfig } from './consul-config.js';
@@ -40,6 +41,8 @@ export interface RunnerSettings {
   token?: string;
   /** `discovery:`; absent: `registry`. With `consul` the runner registers itself in Consul. */
   discovery?: DiscoverySettings;
+  /** `runners[].artifactCache`, dir absolute; default `<dataDir>/runner-<name>/artifact-cache`, 20 GiB. */
+  artifactCache?: ArtifactCacheSettings;
 }
 
 /** How a gateway publishes prediction records: `sink.publisher` with the sink's address settled. */

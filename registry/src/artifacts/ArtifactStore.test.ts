@@ -45,7 +45,8 @@ describe('ArtifactStore', () => {
     const source = path.join(dir, 'source.onnx');
     await writeFile(source, payload);
     const first = await store.fromPath(source);
-    expect(first).toEqual({ path: path.join(dir, 'a', 'artifacts', `${sha(payload)}.onnx`), sha256: sha(payload), sizeBytes: payload.length, created: true });
+    const stored = path.join(dir, 'a', 'artifacts', `${sha(payload)}.onnx`);
+    expect(first).toEqual({ path: stored, location: stored, sha256: sha(payload), sizeBytes: payload.length, created: true });
     expect((await store.fromPath(source)).created).toBe(false);
     expect(await readFile(first.path)).toEqual(payload);
     expect(await readdir(path.join(dir, 'a', 'incoming'))).toEqual([]);

@@ -10,7 +10,7 @@ import { wantedReplicas, type Logger } from '@infermesh/common';
 import type { Registry } from '../Registry.js';
 import { runnerHolds } from '../routing/route-table.js';
 import type { ModelRecord, RegistryState, RunnerRecord, VersionRecord } from '../state/registry-state.js';
-import { versionKey } from '../state/registry-state.js';
+import { holdsArtifactOf, versionKey } from '../state/registry-state.js';
 import { versionsInUse } from '../state/rollout-use.js';
 import { deriveStatus, stickyStatus } from './derive-status.js';
 import type { Membership } from './Membership.js';
@@ -129,7 +129,13 @@ export class Placement {
       const models = this.registry.current.models;
       const versions = status.models
         .filter((model) => models[model.name] !== undefined)
-        .map((model) => ({ model: model.name, version: Number(model.version), state: model.state, artifactPath: model.artifact_path }));
+        .map((model) => ({
+          model: model.name,
+          version: Number(model.version),
+          state: model.state,
+          artifactPath: model.artifact_path,
+          ...(model.artifact_sha256 === '' ? {} : { sha256: model.artifact_sha256 }),
+        }));
       // Most syncs find what the registry already knows: no need for a save then.
       if (JSON.stringify(versions) === JSON.stringify(this.registry.current.runners[name]?.versions)) return;
       await this.registry.mutate((draft) => {
@@ -213,7 +219,7 @@ export class Placement {
       if (!model || !version || held.state === 'UNLOADING') continue;
       const key = versionKey(held.model, held.version);
       if (this.operations.current(runner.name, key)) continue;
-      if (held.artifactPath !== version.artifactPath && held.state !== 'LOADING') {
+      if (!holdsArtifactOf(held, version) && held.state !== 'LOADING') {
         this.logger.warn({ runner: runner.name, model: held.model, version: held.version, artifact: held.artifactPath }, 'runner holds another artifact of this version; unloading it');
         this.operations.unload(runner, held);
         continue;

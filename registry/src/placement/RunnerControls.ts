@@ -21,10 +21,18 @@ export class RunnerControls {
   /** LoadModel; resolves with the version's status once it is READY. */
   async load(
     runner: RunnerRecord,
-    order: { name: string; version: string; artifactPath: string; configYaml: string },
+    order: { name: string; version: string; artifactPath: string; sha256: string; sizeBytes: number; configYaml: string },
     timeoutMs: number,
   ): Promise<ModelVersionStatus__Output | null> {
-    const request = { name: order.name, version: order.version, artifact_path: order.artifactPath, config_yaml: order.configYaml };
+    // The runner loads by sha256 from its artifact cache, fetching what it lacks from this registry.
+    const request = {
+      name: order.name,
+      version: order.version,
+      artifact_path: order.artifactPath,
+      artifact_sha256: order.sha256,
+      artifact_size_bytes: order.sizeBytes,
+      config_yaml: order.configYaml,
+    };
     const response = await unary<{ model: ModelVersionStatus__Output | null }>((done) =>
       this.client(runner).LoadModel(request, { deadline: Date.now() + timeoutMs }, done),
     );

@@ -76,14 +76,29 @@ export class RunnerOperations {
   load(runner: RunnerRecord, version: VersionRecord): void {
     const key = versionKey(version.model, version.version);
     const fields = { runner: runner.name, model: version.model, version: version.version };
-    const order = { name: version.model, version: String(version.version), artifactPath: version.artifactPath, configYaml: version.configYaml };
+    const order = {
+      name: version.model,
+      version: String(version.version),
+      artifactPath: version.artifactPath,
+      sha256: version.sha256,
+      sizeBytes: version.sizeBytes,
+      configYaml: version.configYaml,
+    };
     const started = performance.now();
     this.logger.info(fields, 'loading model version on runner');
     this.run(runner, key, 'load', fields, async () => {
       const loaded = await this.controls.load(runner, order, this.options.loadTimeoutMs);
       this.failures.delete(`${runner.name}\u0000${key}`);
       this.logger.info({ ...fields, loadMs: Math.round(performance.now() - started) }, 'model version ready on runner');
-      await this.record(runner, { model: version.model, version: version.version, state: loaded?.state ?? 'READY', artifactPath: version.artifactPath });
+      // As the runner's Status will report it, so the next sync finds nothing to save.
+      const sha256 = loaded ? loaded.artifact_sha256 : version.sha256;
+      await this.record(runner, {
+        model: version.model,
+        version: version.version,
+        state: loaded?.state ?? 'READY',
+        artifactPath: loaded?.artifact_path || version.artifactPath,
+        ...(sha256 === '' ? {} : { sha256 }),
+      });
     });
   }
 

@@ -1,12 +1,12 @@
 /** The route table gateways follow, computed from the state and which runners are live. */
 import type { ModelRoute } from '@infermesh/proto/registry';
-import type { ModelRecord, RunnerRecord, VersionRecord } from '../state/registry-state.js';
+import { holdsArtifactOf, type ModelRecord, type RunnerRecord, type VersionRecord } from '../state/registry-state.js';
 import { versionsInUse } from '../state/rollout-use.js';
 
 /** True when the runner reported this version READY, loaded from the registry's artifact. */
 export function runnerHolds(runner: RunnerRecord, version: VersionRecord): boolean {
   return runner.versions.some(
-    (held) => held.model === version.model && held.version === version.version && held.state === 'READY' && held.artifactPath === version.artifactPath,
+    (held) => held.model === version.model && held.version === version.version && held.state === 'READY' && holdsArtifactOf(held, version),
   );
 }
 

@@ -84,6 +84,8 @@ const runnerVersionSchema = z.object({
   version: z.number().int().positive(),
   state: z.string(),
   artifactPath: z.string(),
+  /** The artifact's sha256 when the runner loaded it by hash (from its artifact cache). */
+  sha256: z.string().optional(),
 });
 
 const runnerSchema = z.object({
@@ -122,6 +124,14 @@ export type RolloutEventRecord = z.infer<typeof eventSchema>;
 export type RunnerRecord = z.infer<typeof runnerSchema>;
 /** A version a runner reported holding. */
 export type RunnerVersionRecord = z.infer<typeof runnerVersionSchema>;
+
+/**
+ * True when what a runner holds is the version's artifact: the same sha256 when the runner
+ * loaded it by hash, else the same path (a runner that loaded a file by path).
+ */
+export function holdsArtifactOf(held: RunnerVersionRecord, version: VersionRecord): boolean {
+  return held.sha256 !== undefined ? held.sha256 === version.sha256 : held.artifactPath === version.artifactPath;
+}
 
 /** A state with nothing in it. */
 export function emptyState(): RegistryState {

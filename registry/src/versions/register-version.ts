@@ -1,7 +1,7 @@
 /**
  * Registering a model version: check the request, get the artifact into the registry's
- * folder (from a path, a URL or an upload), check its sha256, read its signature by loading
- * it, and add the version to the state. Versions are immutable: the same number with other
+ * artifact store (from a path, a URL or an upload), check its sha256, read its signature by
+ * loading it (or take it from a version with the same bytes), and add the version to the state. Versions are immutable: the same number with other
  * bytes is refused, the same number with the same bytes answers the existing version.
  */
 import { MAX_ACTOR_CHARS, modelConfigYamlProblems, ServiceError, type PolicyConfig } from '@infermesh/common';
@@ -74,7 +74,7 @@ export function checkVersionOrder(request: RegisterVersionRequest__Output): Vers
 export function artifactOfVersion(registry: Registry, model: string, version: number): StoredArtifact {
   const source = registry.current.models[model]?.versions.find((v) => v.version === version);
   if (!source) throw ServiceError.notFound(`artifact_of_version: model '${model}' has no version ${version}`);
-  return { path: source.artifactPath, sha256: source.sha256, sizeBytes: source.sizeBytes, created: false };
+  return { path: source.artifactPath, location: source.artifactPath, sha256: source.sha256, sizeBytes: source.sizeBytes, created: false };
 }
 
 /** What registering needs from the registry. */
@@ -98,6 +98,15 @@ function referenced(state: Readonly<RegistryState>, artifactPath: string): boole
   return Object.values(state.models).some((model) => model.versions.some((v) => v.artifactPath === artifactPath));
 }
 
+/** A registered version with these bytes: its signature is the artifact's, read once already. */
+function versionWithBytes(state: Readonly<RegistryState>, sha256: string): VersionRecord | undefined {
+  for (const model of Object.values(state.models)) {
+    const found = model.versions.find((v) => v.sha256 === sha256);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 /**
  * Registers a version whose artifact `obtain` brings into the registry's folder. The
  * artifact is removed again when the registration fails and nothing else uses it.
@@ -115,7 +124,8 @@ export async function registerVersion(
     if (order.sha256 !== '' && artifact.sha256 !== order.sha256) {
       throw ServiceError.invalidArgument(`sha256: the artifact's sha256 is ${artifact.sha256}, not the expected ${order.sha256}`);
     }
-    const signature = await readSignature(artifact.path);
+    const twin = versionWithBytes(context.registry.current, artifact.sha256);
+    const signature = twin ? { inputs: twin.inputs, outputs: twin.outputs } : await readSignature(artifact.path);
     return await context.registry.mutate((draft) => {
       const model = (draft.models[order.model] ??= newModel(order.model, context.defaultPolicy));
       const number = order.version === 0 ? Math.max(0, ...model.versions.map((v) => v.version)) + 1 : order.version;
@@ -130,7 +140,7 @@ export async function registerVersion(
         model: order.model,
         version: number,
         source: order.artifact,
-        artifactPath: artifact.path,
+        artifactPath: artifact.location,
         sha256: artifact.sha256,
         sizeBytes: artifact.sizeBytes,
         inputs: signature.inputs,
@@ -149,7 +159,9 @@ export async function registerVersion(
       return { version, created: true };
     });
   } catch (error) {
-    if (!referenced(context.registry.current, artifact.path)) await context.artifacts.discard(artifact);
+    if (!referenced(context.registry.current, artifact.location)) await context.artifacts.discard(artifact);
     throw error;
+  } finally {
+    await context.artifacts.release(artifact);
   }
 }

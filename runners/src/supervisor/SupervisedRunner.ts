@@ -2,7 +2,7 @@
  * One runner process under the supervisor: started, watched, restarted with backoff on the
  * port it first bound, and given back the versions LoadModel had added to it.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type * as grpc from '@grpc/grpc-js';
 import { Backoff, spawnService, type BackoffPolicy, type Logger, type RunnerEntry, type SpawnedService } from '@infermesh/common';
@@ -175,9 +175,12 @@ export class SupervisedRunner {
       this.restorable.map(async (version) => {
         const configFile = loadedConfigPath(this.options.dataDir, this.name, version.name, version.version);
         const configYaml = await readFile(configFile, 'utf8').catch(() => '');
+        // A version loaded by hash is loaded by hash again, so the artifact cache holds it for the version.
+        const sizeBytes = version.artifactSha256 === '' ? 0 : await stat(version.artifactPath).then((found) => found.size, () => 0);
+        const byHash = sizeBytes > 0 ? { artifact_sha256: version.artifactSha256, artifact_size_bytes: String(sizeBytes) } : { artifact_sha256: '', artifact_size_bytes: '0' };
         try {
           await control.loadModel(
-            { name: version.name, version: version.version, artifact_path: version.artifactPath, config_yaml: configYaml },
+            { name: version.name, version: version.version, artifact_path: version.artifactPath, config_yaml: configYaml, ...byHash },
             RESTORE_TIMEOUT_MS,
           );
           return true;

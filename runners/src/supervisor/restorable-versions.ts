@@ -8,6 +8,8 @@ export interface RestorableVersion {
   name: string;
   version: string;
   artifactPath: string;
+  /** The artifact's sha256 when LoadModel named it by hash (it is in the artifact cache); else empty. */
+  artifactSha256: string;
 }
 
 /**
@@ -20,5 +22,5 @@ export function restorableVersions(status: StatusResponse__Output, modelReposito
   return status.models
     .filter((model) => model.state === 'READY' && model.artifact_path !== '')
     .filter((model) => path.resolve(model.artifact_path) !== path.join(root, model.name, model.version, MODEL_FILE))
-    .map((model) => ({ name: model.name, version: model.version, artifactPath: model.artifact_path }));
+    .map((model) => ({ name: model.name, version: model.version, artifactPath: model.artifact_path, artifactSha256: model.artifact_sha256 }));
 }

@@ -36,7 +36,8 @@ export function checkedSnippets(file: string): DocSnippet[] {
   lines.forEach((line, index) => {
     const marker = MARKER.exec(line.trim());
     if (!marker) {
-      if (line.includes('<!-- checked')) throw new Error(`${file}:${index + 1}: malformed marker '${line.trim()}'`);
+      // A line that starts like a marker must be one; prose may name the marker in backticks.
+      if (line.trim().startsWith('<!-- checked')) throw new Error(`${file}:${index + 1}: malformed marker '${line.trim()}'`);
       return;
     }
     const fence = /^```(\w+)\s*$/.exec(lines[index + 1] ?? '');

@@ -63,7 +63,12 @@ describe('membership and placement', () => {
     const { version } = await registry.client.registerVersion({ model: 'mlp', version: 1, artifact: source });
     await registry.client.setRollout('mlp', { stable_version: 1 }, ['stable_version']);
     await waitFor(async () => (await registry.client.getModel('mlp')).versions[0]!.runners.length === 2, 20_000, 'mlp v1 on both runners');
-    for (const runner of runners) expect(runner.store.find('mlp', '1')?.source.modelPath).toBe(version!.artifact_path);
+    // Each runner loads the registry's bytes by sha256, from its own artifact cache.
+    for (const runner of runners) {
+      const loaded = runner.store.find('mlp', '1')?.source;
+      expect(loaded?.artifactSha256).toBe(version!.sha256);
+      expect(loaded?.modelPath).toBe(join(registry.dataDir, `runner-${runner === runners[0] ? 'cpu-a' : 'cpu-b'}`, 'artifact-cache', `${version!.sha256}.onnx`));
+    }
     expect((await registry.client.getModel('mlp')).versions[0]).toMatchObject({ status: 'VERSION_STATUS_SERVING', runners: ['cpu-a', 'cpu-b'] });
     // mlp v2 of cpu-b's repository is not the registry's business: it stays.
     expect(held(runners[1]!)).toContain('mlp:2:READY');
