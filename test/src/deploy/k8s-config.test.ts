@@ -47,11 +47,14 @@ describe.skipIf(!available).each(OVERLAYS.map((overlay) => [overlay]))('mesh con
     }
   });
 
-  it('gives each runner Deployment its runner entry and device', () => {
+  it('gives each runner Deployment its runner entry and device, each pod registered under its own name', () => {
     for (const workload of rendered.workloads.filter((candidate) => componentOf(candidate) === 'runner')) {
       const runner = loadAs(workload).runner();
-      const expected = nameOf(workload) === 'infermesh-runner-gpu' ? { name: 'gpu', device: 'cuda:0' } : { name: 'cpu', device: 'cpu' };
-      expect(runner, nameOf(workload)).toMatchObject({ ...expected, host: '0.0.0.0' });
+      const expected = nameOf(workload) === 'infermesh-runner-gpu' ? { device: 'cuda:0', entry: 'gpu' } : { device: 'cpu', entry: 'cpu' };
+      // INFERMESH_RUNNER_NAME picks the shared runners[] entry; INFERMESH_INSTANCE_NAME (the pod's name) names the runner.
+      expect(runner, nameOf(workload)).toMatchObject({ device: expected.device, host: '0.0.0.0', name: EXAMPLE_POD['metadata.name'] });
+      expect(runner?.artifactCache?.dir, nameOf(workload)).toBeDefined();
+      expect(loadAs(workload).env.runnerName, nameOf(workload)).toBe(expected.entry);
     }
   });
 
