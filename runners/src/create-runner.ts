@@ -109,6 +109,10 @@ export async function createRunner(config: RunnerConfig): Promise<Runner> {
   };
   const tls = config.tls && new TlsFiles(config.tls, logger);
   const security = { credentials: meshChannelCredentials(tls), ...(config.token === undefined ? {} : { token: config.token }) };
+  // With Consul discovery, the registry is found there (`consul:///infermesh-registry`): the
+  // resolver is registered before the first client to the registry (the artifact source) is made.
+  const consul = await consulDiscoveryOf(config.discovery);
+  if (consul) useConsulResolver(consul, logger);
   const source = config.registry === undefined ? undefined : new RegistryArtifactSource(config.registry, security);
   const artifacts = new ArtifactCache({
     dir: config.artifactCache?.dir ?? path.join(config.dataDir, `runner-${config.name}`, 'artifact-cache'),
@@ -152,9 +156,6 @@ export async function createRunner(config: RunnerConfig): Promise<Runner> {
       : await startHttpServer({ host: config.host, port: config.metricsPort, routes: { '/metrics': metricsRoute(metrics.registry) }, ...(tls ? { tls } : {}) });
 
   const port = front?.port ?? server.port;
-  // With Consul discovery, the registry is found there (`consul:///infermesh-registry`).
-  const consul = await consulDiscoveryOf(config.discovery);
-  if (consul) useConsulResolver(consul, logger);
   let membership: RegistryMembership | undefined;
   if (config.registry) {
     // A wildcard listen address is no address to reach the runner at: INFERMESH_ADVERTISE_HOST, else its host name, is.
