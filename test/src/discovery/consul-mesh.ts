@@ -11,6 +11,7 @@ import { spawnService, type SpawnedService } from '@infermesh/common';
 import { InferenceClient, RegistryClient } from '@infermesh/client';
 import { waitFor } from '@infermesh/testkit';
 import { mainScript } from '../harness/index.js';
+import { waitForVersionsOnRunners } from '../harness/wait-for-versions.js';
 
 /** What mesh to start. */
 export interface ConsulMeshOptions {
@@ -129,14 +130,7 @@ export async function startConsulMesh(options: ConsulMeshOptions): Promise<Consu
         await registryClient.pushVersion({ model, version, actor: 'test' }, file);
       },
       async waitForReady(model, versions, replicas, timeoutMs = 90_000) {
-        await waitFor(
-          async () => {
-            const found = await registryClient.getModel(model);
-            return versions.every((v) => (found.versions.find((entry) => entry.version === v)?.runners.length ?? 0) >= replicas);
-          },
-          timeoutMs,
-          `${model} versions ${versions.join(', ')} ready on ${replicas} runner(s)`,
-        );
+        await waitForVersionsOnRunners(registryClient, model, versions, replicas, timeoutMs);
       },
       async routedRunners(gateway) {
         const response = await fetch(`http://${gateway.http}/status.json`);

@@ -12,6 +12,7 @@ import { InferenceClient, RegistryClient } from '@infermesh/client';
 import type { ModelVersion__Output, RegisterVersionRequest } from '@infermesh/proto/registry';
 import { waitFor } from '@infermesh/testkit';
 import { mainScript } from '../harness/index.js';
+import { waitForVersionsOnRunners } from '../harness/wait-for-versions.js';
 
 /** What mesh to start. */
 export interface RegistryMeshOptions {
@@ -129,14 +130,7 @@ export async function startRegistryMesh(options: RegistryMeshOptions = {}): Prom
         return (await registryClient.pushVersion({ model, version, actor: 'test', ...extra }, file)).version!;
       },
       async waitForReady(model, versions, replicas = 1, timeoutMs = 60_000) {
-        await waitFor(
-          async () => {
-            const found = await registryClient.getModel(model);
-            return versions.every((v) => (found.versions.find((entry) => entry.version === v)?.runners.length ?? 0) >= replicas);
-          },
-          timeoutMs,
-          `${model} versions ${versions.join(', ')} ready on ${replicas} runner(s)`,
-        );
+        await waitForVersionsOnRunners(registryClient, model, versions, replicas, timeoutMs);
       },
       async killRegistry() {
         const victim = registryProcess!;
