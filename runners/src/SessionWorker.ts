@@ -45,6 +45,9 @@ interface Pending {
   fetches: readonly string[];
 }
 
+/** How long close() waits for runs already in the worker before stopping it anyway. */
+const CLOSE_DRAIN_MS = 10_000;
+
 /** A started worker whose session is loaded. Runs are sent as they come; the Batcher decides when. */
 export class SessionWorker {
   private nextId = 1;
@@ -56,6 +59,8 @@ export class SessionWorker {
   private inSlots = 0;
   /** Whether a wait for slot replies is armed. */
   private waiting = false;
+  /** Called when the last run out is answered, while close() waits for that. */
+  private onDrained: (() => void) | undefined;
 
   private constructor(
     private readonly worker: Worker,
@@ -174,7 +179,7 @@ export class SessionWorker {
       this.freeSlot(slot);
       const pending = this.pending.get(id);
       if (!pending) continue;
-      this.pending.delete(id);
+      this.settle(id);
       const outputs: Record<string, WireTensor> = {};
       for (const { index, tensor } of tensors) outputs[pending.fetches[index]!] = tensor;
       pending.resolve({ outputs, inputNs, computeNs, outputNs });
@@ -191,12 +196,34 @@ export class SessionWorker {
     return this.pending.size;
   }
 
-  /** Stops the worker; runs not answered yet fail with UNAVAILABLE. */
+  /**
+   * Stops the worker once the runs it is in (their callers may be gone) are answered, waiting at
+   * most {@link CLOSE_DRAIN_MS}; runs not answered by then fail with UNAVAILABLE. onnxruntime
+   * cannot stop a run midway, and a worker terminated under a running session makes
+   * onnxruntime-node's native callback throw into a torn-down environment, which aborts the
+   * whole process on Node 22.
+   */
   async close(): Promise<void> {
+    if (this.pending.size > 0 && !this.stopped) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, CLOSE_DRAIN_MS);
+        this.onDrained = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.onDrained = undefined;
+    }
     this.fail(new Error('model instance closed'));
     await this.worker.terminate();
     // A wait for slot replies would otherwise stay armed for good.
     this.slots.wakeReplyWaiter();
+  }
+
+  /** Forgets an answered run; the last one out ends a close()'s wait. */
+  private settle(id: number): void {
+    this.pending.delete(id);
+    if (this.pending.size === 0) this.onDrained?.();
   }
 
   private onReply(reply: WorkerReply): void {
@@ -204,7 +231,7 @@ export class SessionWorker {
     if (reply.slot >= 0) this.freeSlot(reply.slot);
     const pending = this.pending.get(reply.id);
     if (!pending) return;
-    this.pending.delete(reply.id);
+    this.settle(reply.id);
     if (reply.kind === 'result') {
       pending.resolve({ outputs: reply.outputs, inputNs: reply.inputNs, computeNs: reply.computeNs, outputNs: reply.outputNs });
     } else pending.reject(new Error(reply.message));
