@@ -20,8 +20,11 @@ export interface Leadership {
 /** Builds a store's leadership for the replica that serves at `holder` (host:port). */
 export type LeadershipFactory = (holder: string, logger: Logger) => Leadership;
 
-/** The one registry of a store nobody else shares: leader from the start. */
-export class AlwaysLeader implements Leadership {
+/**
+ * What every leadership keeps: whether this replica leads, and who hears of a change. A
+ * store's election calls {@link setLeader}; listeners hear each real change once.
+ */
+export abstract class LeaderState {
   private leading = false;
   private readonly listeners = new Set<(leader: boolean) => void>();
 
@@ -34,12 +37,21 @@ export class AlwaysLeader implements Leadership {
     return () => this.listeners.delete(listener);
   }
 
+  /** Records the lead; `notify: false` changes it without telling listeners (a replica shutting down). */
+  protected setLeader(leader: boolean, notify = true): void {
+    if (leader === this.leading) return;
+    this.leading = leader;
+    if (notify) for (const listener of this.listeners) listener(leader);
+  }
+}
+
+/** The one registry of a store nobody else shares: leader from the start. */
+export class AlwaysLeader extends LeaderState implements Leadership {
   start(): void {
-    this.leading = true;
-    for (const listener of this.listeners) listener(true);
+    this.setLeader(true);
   }
 
   async close(): Promise<void> {
-    this.leading = false;
+    this.setLeader(false, false);
   }
 }

@@ -16,11 +16,11 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { InferenceClient } from '@infermesh/client';
 import { resolveConfig, silentLogger } from '@infermesh/common';
 import type { Gateway } from '@infermesh/gateway';
-import { createRunner, type Runner } from '@infermesh/runners';
+import type { Runner } from '@infermesh/runners';
 import { createSink, type Sink } from '@infermesh/sink';
 import { mlpModel, serviceAvailable, waitFor } from '@infermesh/testkit';
 import { startGatewayInProcess } from '../harness/index.js';
-import { startInProcessRegistry, type InProcessRegistry } from '../registry/in-process-registry.js';
+import { startInProcessRegistry, startRunnerOf, type InProcessRegistry } from '../registry/in-process-registry.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const OUTPUT = fileURLToPath(new URL('../../test-output/', import.meta.url));
@@ -49,19 +49,7 @@ describe.skipIf(!available)('status page in a browser', () => {
     registry = await startInProcessRegistry({ runnerSyncMs: 100, artifacts: { allowedDirs: ['.'] } });
     const empty = join(registry.dataDir, 'empty');
     await mkdir(empty);
-    runner = await createRunner({
-      name: 'cpu-a',
-      device: 'cpu',
-      host: '127.0.0.1',
-      port: 0,
-      modelRepository: empty,
-      dataDir: registry.dataDir,
-      intraOpThreads: 1,
-      maxMessageBytes: 1 << 26,
-      maxTensorElements: 1 << 24,
-      logger: silentLogger(),
-      registry: registry.registry.address,
-    });
+    runner = await startRunnerOf(registry, 'cpu-a', empty);
     const raw = { dataDir, runners: [{ name: 'cpu-a', device: 'cpu' }], sink: { port: 0, metricsPort: null, destinations: [{ name: 'files', type: 'jsonl', batch: { maxDelayMs: 20 } }] } };
     sink = await createSink(resolveConfig(raw, {}, { source: 'test' }).sink, { logger: silentLogger() });
     const { publisher } = resolveConfig(raw, { sinkAddress: sink.address }, { source: 'test' }).gateway;

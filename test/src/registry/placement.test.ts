@@ -8,29 +8,16 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { status } from '@grpc/grpc-js';
-import { silentLogger } from '@infermesh/common';
-import { createRunner, type Runner } from '@infermesh/runners';
+import type { Runner } from '@infermesh/runners';
 import { exampleRepository, mlpModel, waitFor } from '@infermesh/testkit';
-import { startInProcessRegistry, type InProcessRegistry } from './in-process-registry.js';
+import { startInProcessRegistry, startRunnerOf, type InProcessRegistry } from './in-process-registry.js';
 
 let registry: InProcessRegistry;
 let repo: Awaited<ReturnType<typeof exampleRepository>>;
 const runners: Runner[] = [];
 
 async function startRunner(name: string, modelRepository: string): Promise<Runner> {
-  const runner = await createRunner({
-    name,
-    device: 'cpu',
-    host: '127.0.0.1',
-    port: 0,
-    modelRepository,
-    dataDir: registry.dataDir,
-    intraOpThreads: 1,
-    maxMessageBytes: 1 << 26,
-    maxTensorElements: 1 << 24,
-    logger: silentLogger(),
-    registry: registry.registry.address,
-  });
+  const runner = await startRunnerOf(registry, name, modelRepository);
   runners.push(runner);
   return runner;
 }

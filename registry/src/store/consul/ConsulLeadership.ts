@@ -6,7 +6,7 @@
  * renew for a whole TTL steps down by itself, since Consul may have ended its session by then.
  */
 import { consulStatus, withIndex, type ConsulConnection, type Logger } from '@infermesh/common';
-import type { Leadership } from '../../leadership/Leadership.js';
+import { LeaderState, type Leadership } from '../../leadership/Leadership.js';
 import { abortableSleep } from './abortable-sleep.js';
 
 /** What the election is about. */
@@ -23,12 +23,10 @@ interface LockEntry {
   ModifyIndex: number;
 }
 
-export class ConsulLeadership implements Leadership {
-  private leading = false;
+export class ConsulLeadership extends LeaderState implements Leadership {
   private session: string | undefined;
   /** When the session was created or last renewed (the request's start). */
   private renewedAtMs = 0;
-  private readonly listeners = new Set<(leader: boolean) => void>();
   private readonly stopping = new AbortController();
   private renewTimer: NodeJS.Timeout | undefined;
   private campaign: Promise<void> | undefined;
@@ -37,15 +35,8 @@ export class ConsulLeadership implements Leadership {
     private readonly connect: () => Promise<ConsulConnection>,
     private readonly options: ConsulLeadershipOptions,
     private readonly logger: Logger,
-  ) {}
-
-  get isLeader(): boolean {
-    return this.leading;
-  }
-
-  onChange(listener: (leader: boolean) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  ) {
+    super();
   }
 
   start(): void {
@@ -144,10 +135,9 @@ export class ConsulLeadership implements Leadership {
     }
   }
 
-  private setLeader(leader: boolean): void {
-    if (leader === this.leading) return;
-    this.leading = leader;
+  protected override setLeader(leader: boolean): void {
+    if (leader === this.isLeader) return;
     if (!leader) this.logger.info({ holder: this.options.holder }, 'this registry replica no longer leads placement');
-    for (const listener of this.listeners) listener(leader);
+    super.setLeader(leader);
   }
 }
