@@ -79,7 +79,7 @@ export { ADMIN_ROLE, ANY_MODEL, SERVICE_ROLE, assertModelAllowed, assertRole, ma
 export { tokenDigest } from './auth/StaticTokens.js';
 export { authorizationOf, guardService, principalOf, type MethodAccess, type ServiceGuard } from './auth/guard-service.js';
 export { meshChannelCredentials, meshServerCredentials, readTlsMaterial, TlsFiles, type TlsMaterial } from './tls/TlsFiles.js';
-export { deviceSchema, runnerEntrySchema, type RunnerEntry } from './config/runner-config.js';
+export { DEFAULT_RESPONSE_CACHE_BYTES, deviceSchema, runnerEntrySchema, type RunnerEntry } from './config/runner-config.js';
 export { artifactCacheSchema, DEFAULT_ARTIFACT_CACHE_BYTES, type ArtifactCacheSettings } from './config/artifact-cache-config.js';
 export { artifactStoreSchema, type ArtifactStoreConfig, type S3ArtifactStoreConfig } from './config/artifact-store-config.js';
 export { gatewaySchema, RUNNER_KEEPALIVE_DEFAULT_MS, type GatewayEntry } from './config/gateway-config.js';

@@ -5,7 +5,9 @@ import type { ModelInferRequest__Output, ModelInferResponse, ModelVersionStatus 
 import { Batcher, emptyBatcherStats, type BatcherStats } from './Batcher.js';
 import { buildResponse } from './build-response.js';
 import { readModelConfig } from './model-config.js';
-import { prepareInputs, type InputLimits, type PreparedModel } from './prepare-inputs.js';
+import { prepareInputs, type InputLimits, type PreparedModel, type PreparedRun } from './prepare-inputs.js';
+import type { ResponseCacheBudget, VersionResponseCache } from './ResponseCache.js';
+import { responseCacheKey } from './response-cache-key.js';
 import { callerSignature, sequenceCall, sequenceConfigProblem, SequenceSlots } from './SequenceSlots.js';
 import type { WireTensor } from './session-protocol.js';
 import { SessionLoadError, SessionWorker } from './SessionWorker.js';
@@ -26,6 +28,8 @@ export interface VersionContext {
   logger: Logger;
   /** Where executions are recorded; absent in tests that do not need metrics. */
   metrics?: RunnerMetrics;
+  /** The runner's budget for cached answers; absent: no version caches. */
+  responseCaches?: ResponseCacheBudget;
 }
 
 const EMPTY_STATS: BatcherStats = emptyBatcherStats();
@@ -50,6 +54,8 @@ export class ModelVersion {
   private batcher: Batcher | undefined;
   /** A stateful model's sequence slots (config sequence_batching). */
   private sequences: SequenceSlots | undefined;
+  /** Cached answers, when the config asks for them (never for a sequence model). */
+  responseCache: VersionResponseCache | undefined;
   /** What requests are checked against: the signature less what the runner feeds itself (control inputs, state). */
   private callerModel: PreparedModel = this;
 
@@ -93,6 +99,7 @@ export class ModelVersion {
       if (batching) throw new Error(batching);
       if (config.sequence_batching) this.startSequences(config.sequence_batching);
       await this.warmUp(config);
+      this.openResponseCache(config, log);
       const metrics = this.context.metrics;
       this.metrics = metrics && new VersionMetrics(metrics, { model: this.name, version: this.version });
       this.batcher = new Batcher(this.instances, {
@@ -121,6 +128,16 @@ export class ModelVersion {
       const precondition = error instanceof SessionLoadError && error.precondition;
       log.error({ reason: this.reason, precondition }, 'model version failed to load');
     }
+  }
+
+  /** A stateful model's answer depends on its sequence's state, not only on the request: it is never cached. */
+  private openResponseCache(config: ModelConfig, log: Logger): void {
+    if (!config.response_cache) return;
+    if (config.sequence_batching) {
+      log.warn('response_cache is ignored for a sequence model: its answers depend on the sequence state');
+      return;
+    }
+    this.responseCache = this.context.responseCaches?.open(config.response_cache.max_bytes);
   }
 
   /** Checks the sequence config against the signature and sets up the slots; the caller's signature hides what the runner feeds. */
@@ -190,23 +207,60 @@ export class ModelVersion {
       if (this.sequences) {
         const sequences = this.sequences;
         return await sequences.call(sequenceCall(request, `model '${this.name}' version ${this.version}`), (feeds, stateOutputs) =>
-          this.run(batcher, request, started, signal, ctx, sampled, feeds, stateOutputs),
+          this.run(batcher, request, this.prepare(request), started, signal, ctx, sampled, feeds, stateOutputs),
         );
       }
-      return (await this.run(batcher, request, started, signal, ctx, sampled)).result;
+      const prepared = this.prepare(request);
+      const cache = this.responseCache;
+      if (!cache) return (await this.run(batcher, request, prepared, started, signal, ctx, sampled)).result;
+      return await this.runCached(cache, batcher, request, prepared, started, signal, ctx, sampled);
     } catch (error) {
       this.statistics.failed(started);
       throw error;
     }
   }
 
+  private prepare(request: ModelInferRequest__Output): PreparedRun {
+    return prepareInputs(this.callerModel, request, this.context.limits);
+  }
+
   /**
-   * Checks and runs one request; a sequence's call adds the runner's own feeds (control
+   * Answers from the cache when it holds the request's answer (the same output bytes), else
+   * runs it and keeps the answer; failures are never kept.
+   */
+  private async runCached(
+    cache: VersionResponseCache,
+    batcher: Batcher,
+    request: ModelInferRequest__Output,
+    prepared: PreparedRun,
+    started: number,
+    signal: AbortSignal | undefined,
+    ctx: Context | undefined,
+    sampled: boolean,
+  ): Promise<ModelInferResponse> {
+    const lookup = performance.now();
+    const key = responseCacheKey(this.callerSignature, prepared, request);
+    const cached = cache.get(key);
+    if (cached) {
+      this.statistics.answeredFromCache(prepared.batch, started, (performance.now() - lookup) * 1e6);
+      return { ...cached, id: request.id };
+    }
+    const lookupMs = performance.now() - lookup;
+    const { result } = await this.run(batcher, request, prepared, started, signal, ctx, sampled);
+    const keeping = performance.now();
+    cache.put(key, { ...result, id: '' });
+    this.statistics.missedCache((lookupMs + performance.now() - keeping) * 1e6);
+    return result;
+  }
+
+  /**
+   * Runs one checked request; a sequence's call adds the runner's own feeds (control
    * inputs, state) and fetches its state outputs too, which the response leaves out.
    */
   private async run(
     batcher: Batcher,
     request: ModelInferRequest__Output,
+    prepared: PreparedRun,
     started: number,
     signal: AbortSignal | undefined,
     ctx: Context | undefined,
@@ -214,7 +268,6 @@ export class ModelVersion {
     extraFeeds?: Record<string, WireTensor>,
     extraFetches: readonly string[] = [],
   ): Promise<{ outputs: Record<string, WireTensor>; result: ModelInferResponse }> {
-    const prepared = prepareInputs(this.callerModel, request, this.context.limits);
     const queueTimeoutUs = prepared.queueTimeoutUs ?? this.config?.default_queue_timeout_us ?? 0;
     const run = extraFeeds
       ? { ...prepared, feeds: { ...prepared.feeds, ...extraFeeds }, fetches: [...prepared.fetches, ...extraFetches.filter((name) => !prepared.fetches.includes(name))] }
@@ -297,6 +350,7 @@ export class ModelVersion {
       artifact_path: this.source.modelPath,
       device: this.device,
       artifact_sha256: this.source.artifactSha256 ?? '',
+      ...(this.responseCache ? { response_cache: { ...this.responseCache.stats, max_bytes: this.responseCache.maxBytes } } : {}),
     };
   }
 
@@ -315,6 +369,7 @@ export class ModelVersion {
   async close(): Promise<void> {
     this.state = 'UNLOADING';
     this.sequences?.clear();
+    this.responseCache?.close();
     this.batcher?.close();
     await Promise.all(this.instances.map((instance) => instance.close()));
     this.instances = [];

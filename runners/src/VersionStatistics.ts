@@ -45,6 +45,8 @@ export class VersionStatistics {
   private readonly computeInput = new Duration();
   private readonly computeInfer = new Duration();
   private readonly computeOutput = new Duration();
+  private readonly cacheHit = new Duration();
+  private readonly cacheMiss = new Duration();
   /** batch size → its executions */
   private readonly batches = new Map<number, BatchDurations>();
 
@@ -101,6 +103,25 @@ export class VersionStatistics {
     this.lastInferenceMs = Date.now();
   }
 
+  /**
+   * A request of `rows` rows was answered from the response cache: as in Triton it counts as
+   * a success and a cache hit (the look-up's time), in no execution and no compute time.
+   */
+  answeredFromCache(rows: number, startedMs: number, lookupNs: number): void {
+    this.success.count++;
+    this.success.ns += (performance.now() - startedMs) * 1e6;
+    this.cacheHit.count++;
+    this.cacheHit.ns += lookupNs;
+    this.inferenceCount += rows;
+    this.lastInferenceMs = Date.now();
+  }
+
+  /** A look-up found nothing; `ns` is its time and that of keeping the answer. */
+  missedCache(ns: number): void {
+    this.cacheMiss.count++;
+    this.cacheMiss.ns += ns;
+  }
+
   /** A request that entered the version at `startedMs` (`performance.now()`) failed. */
   failed(startedMs: number): void {
     this.fail.count++;
@@ -124,6 +145,8 @@ export class VersionStatistics {
         compute_input: this.computeInput.toMessage(),
         compute_infer: this.computeInfer.toMessage(),
         compute_output: this.computeOutput.toMessage(),
+        cache_hit: this.cacheHit.toMessage(),
+        cache_miss: this.cacheMiss.toMessage(),
       },
       batch_stats: [...this.batches].sort(([a], [b]) => a - b).map(([size, batch]) => batchStatistics(size, batch)),
       memory_usage: [

@@ -3,6 +3,7 @@ import path from 'node:path';
 import {
   DEFAULT_ARTIFACT_CACHE_BYTES,
   DEFAULT_REQUEST_LIMITS,
+  DEFAULT_RESPONSE_CACHE_BYTES,
   meshChannelCredentials,
   metricsRoute,
   ServiceError,
@@ -27,6 +28,7 @@ import { ModelLifecycle } from './ModelLifecycle.js';
 import { ModelStore } from './ModelStore.js';
 import { RegistryMembership } from './registry-membership.js';
 import { runnerControlHandlers } from './runner-control-service.js';
+import { ResponseCacheBudget } from './ResponseCache.js';
 import { createRunnerMetrics } from './runner-metrics.js';
 
 /**
@@ -106,6 +108,7 @@ export async function createRunner(config: RunnerConfig): Promise<Runner> {
     limits: { maxTensorElements: config.maxTensorElements },
     logger,
     metrics,
+    responseCaches: new ResponseCacheBudget(config.responseCacheBytes ?? DEFAULT_RESPONSE_CACHE_BYTES),
   };
   const tls = config.tls && new TlsFiles(config.tls, logger);
   const security = { credentials: meshChannelCredentials(tls), ...(config.token === undefined ? {} : { token: config.token }) };

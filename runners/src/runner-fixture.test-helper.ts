@@ -55,7 +55,7 @@ export async function startRunnerFixture(options: { maxTensorElements?: number; 
 async function serveRepository(
   dir: string,
   device: string,
-  limits: { maxMessageBytes: number; maxTensorElements: number; server?: 'grpc-js' | 'http2' },
+  limits: { maxMessageBytes: number; maxTensorElements: number; server?: 'grpc-js' | 'http2' } & Partial<Pick<RunnerConfig, 'responseCacheBytes' | 'metricsPort'>>,
 ): Promise<RunnerFixture> {
   const runner = await createRunner({
     name: 'test',
@@ -90,14 +90,18 @@ export interface FixtureModel {
   config?: Record<string, unknown>;
 }
 
-/** A runner on `device` over a repository holding exactly `models`. */
-export async function startRunnerWith(models: FixtureModel[], device = 'cpu'): Promise<RunnerFixture> {
+/** A runner on `device` over a repository holding exactly `models`; `settings` adds runner settings. */
+export async function startRunnerWith(
+  models: FixtureModel[],
+  device = 'cpu',
+  settings: Partial<Pick<RunnerConfig, 'responseCacheBytes' | 'metricsPort'>> = {},
+): Promise<RunnerFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'infermesh-runner-'));
   for (const model of models) {
     await writeModel(dir, model.name, model.version ?? 1, model.bytes);
     if (model.config) await writeFile(join(dir, model.name, 'config.yaml'), toYaml(model.config));
   }
-  return serveRepository(dir, device, { maxMessageBytes: 256 * 1024 * 1024, maxTensorElements: 1 << 26 });
+  return serveRepository(dir, device, { maxMessageBytes: 256 * 1024 * 1024, maxTensorElements: 1 << 26, ...settings });
 }
 
 /** A CPU runner over `modelRepository` (as the e2e harness starts one), resolved once every version has loaded or failed. */

@@ -19,6 +19,8 @@ export const MODEL_CONFIG_LIMITS = {
   maxSequenceIdleUs: 3_600_000_000,
   maxSequences: 100_000,
   sequenceStates: 64,
+  priorityLevels: 64,
+  responseCacheBytes: Number.MAX_SAFE_INTEGER,
 } as const;
 
 /** Defaults that tools writing a config mention in their messages. */
@@ -74,6 +76,28 @@ export const modelConfigSchema = z
       .optional(),
     /** Requests allowed to wait per version; beyond it new ones get RESOURCE_EXHAUSTED at once. */
     max_queue_size: z.number().int().min(1).max(MODEL_CONFIG_LIMITS.maxQueueSize).default(MODEL_CONFIG_DEFAULTS.maxQueueSize),
+    /**
+     * Priority levels of the version's queue (Triton's `priority_levels`): 1 is the highest,
+     * a call's `priority` request parameter picks its level. 0: one level, `priority` ignored.
+     */
+    priority_levels: z.number().int().min(0).max(MODEL_CONFIG_LIMITS.priorityLevels).default(0),
+    /** The level of a call that sends no `priority`, 0, or one over `priority_levels`; default the lowest. */
+    default_priority_level: z.number().int().min(1).max(MODEL_CONFIG_LIMITS.priorityLevels).optional(),
+    /** Per level (its number as the key), requests of that level allowed to wait; within `max_queue_size` in all. */
+    priority_queue_policy: z
+      .record(z.string().regex(/^[1-9]\d*$/, 'expected a priority level (1, 2, ...)'), z.object({ max_queue_size: z.number().int().min(1).max(MODEL_CONFIG_LIMITS.maxQueueSize) }).strict())
+      .default({}),
+    /**
+     * Answers kept per input, so that a repeated request is answered without running the
+     * model (Triton's response cache). Absent: no cache. Never used by a sequence model.
+     */
+    response_cache: z
+      .object({
+        /** Bytes of cached answers this version keeps at most; the runner's `responseCacheBytes` bounds all versions together. */
+        max_bytes: z.number().int().min(1).max(MODEL_CONFIG_LIMITS.responseCacheBytes),
+      })
+      .strict()
+      .optional(),
     /** Queue timeout for requests that do not set the `timeout` parameter; 0: none. */
     default_queue_timeout_us: z.number().int().min(0).default(0),
     /** Model instances, each its own worker thread and session on the runner's device. */
@@ -111,6 +135,14 @@ export const modelConfigSchema = z
           path: ['dynamic_batching', 'preferred_batch_sizes'],
           message: `${size} is over max_batch_size ${config.max_batch_size}`,
         });
+      }
+    }
+    if (config.default_priority_level !== undefined && config.default_priority_level > config.priority_levels) {
+      ctx.addIssue({ code: 'custom', path: ['default_priority_level'], message: `over priority_levels ${config.priority_levels}` });
+    }
+    for (const level of Object.keys(config.priority_queue_policy)) {
+      if (Number(level) > config.priority_levels) {
+        ctx.addIssue({ code: 'custom', path: ['priority_queue_policy', level], message: `level ${level} is over priority_levels ${config.priority_levels}` });
       }
     }
     if (config.warmup && config.warmup.batch_size > Math.max(1, config.max_batch_size)) {

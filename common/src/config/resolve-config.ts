@@ -143,6 +143,7 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
           dir: path.resolve(mesh.dataDir, entry.artifactCache.dir ?? `runner-${entry.name}/artifact-cache`),
           maxBytes: entry.artifactCache.maxBytes,
         },
+        responseCacheBytes: entry.responseCacheBytes,
         ...registry,
         ...(tls ? { tls } : {}),
         ...token,

@@ -3,6 +3,9 @@ import { z } from 'zod';
 import { artifactCacheSchema } from './artifact-cache-config.js';
 import { RUNNER_NAME_RULE } from './name-rules.js';
 
+/** Default `responseCacheBytes`: 256 MiB. */
+export const DEFAULT_RESPONSE_CACHE_BYTES = 256 * 1024 * 1024;
+
 /** A device a runner owns: `cpu` or `cuda:N`. */
 export const deviceSchema = z.string().regex(/^(cpu|cuda:\d+)$/, "expected 'cpu' or 'cuda:N'");
 
@@ -23,6 +26,8 @@ export const runnerEntrySchema = z
     metricsPort: z.number().int().min(0).max(65_535).default(0),
     /** Where artifacts fetched from the registry are kept, and how many bytes of them. */
     artifactCache: artifactCacheSchema.prefault({}),
+    /** Bytes of cached answers all the runner's versions keep together (each version opts in with `response_cache`). */
+    responseCacheBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(DEFAULT_RESPONSE_CACHE_BYTES),
   })
   .strict();
 

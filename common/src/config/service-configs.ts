@@ -43,6 +43,8 @@ export interface RunnerSettings {
   discovery?: DiscoverySettings;
   /** `runners[].artifactCache`, dir absolute; default `<dataDir>/runner-<name>/artifact-cache`, 20 GiB. */
   artifactCache?: ArtifactCacheSettings;
+  /** `runners[].responseCacheBytes`: cached answers of all versions together; default DEFAULT_RESPONSE_CACHE_BYTES. */
+  responseCacheBytes?: number;
 }
 
 /** How a gateway publishes prediction records: `sink.publisher` with the sink's address settled. */

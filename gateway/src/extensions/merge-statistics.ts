@@ -10,7 +10,7 @@ import type {
 } from '@infermesh/proto';
 import { byNameThenVersion } from '../model-version-order.js';
 
-const DURATIONS = ['success', 'fail', 'queue', 'compute_input', 'compute_infer', 'compute_output'] as const;
+const DURATIONS = ['success', 'fail', 'queue', 'compute_input', 'compute_infer', 'compute_output', 'cache_hit', 'cache_miss'] as const;
 const BATCH_DURATIONS = ['compute_input', 'compute_infer', 'compute_output'] as const;
 
 /** A uint64 as grpc-js decodes it (a decimal string with longs: String). */
