@@ -23,6 +23,11 @@ export interface InferOptions extends CallControl {
   outputs?: string[];
   /** Send typed `contents` instead of raw bytes (raw is the default and faster). */
   typedContents?: boolean;
+  /**
+   * Queue priority, sent as Triton clients send it (request parameter `priority`, uint64):
+   * 1 is the highest level, 0 or absent the model's default.
+   */
+  priority?: number;
 }
 
 /** A decoded response. */
@@ -61,6 +66,7 @@ export function buildInferRequest(model: string, inputs: Record<string, InputTen
       ...(options.typedContents ? { contents: encodeContents(tensor.datatype, tensor.data) } : {}),
     })),
     outputs: (options.outputs ?? []).map((name) => ({ name })),
+    ...(options.priority ? { parameters: { priority: { uint64_param: options.priority } } } : {}),
   };
   if (!options.typedContents) request.raw_input_contents = entries.map(([, tensor]) => encodeRaw(tensor.data));
   return request;

@@ -29,6 +29,11 @@ export interface BatcherOptions {
   /** Present: dynamic batching. */
   dynamic?: { maxQueueDelayUs: number; preferredBatchSizes: readonly number[] };
   maxQueueSize: number;
+  /**
+   * Requests allowed to wait per priority level (index = level; 0, or absent: only
+   * `maxQueueSize` bounds it). Present when the version has priority levels.
+   */
+  levelQueueSizes?: readonly number[];
   /** Attributes on every span the batcher makes (model, version, device). */
   spanAttributes?: Attributes;
   /** Where each execution's queue waits and phase times are recorded; executions are counted there only. */
@@ -48,6 +53,8 @@ export interface BatcherStats {
 }
 
 interface Job extends BatchRequest {
+  /** Its priority level: lower runs first, 0 when the version has no levels. */
+  level: number;
   enqueuedAt: number;
   /** The request's trace context, and its span for the time spent queued. */
   trace: { ctx: Context; queueSpan: Span } | undefined;
@@ -64,7 +71,10 @@ export function emptyBatcherStats(): BatcherStats {
 }
 
 export class Batcher {
+  /** Waiting jobs, by level then arrival: the head runs next. */
   private readonly queue: Job[] = [];
+  /** Jobs waiting per level. */
+  private readonly waiting: number[];
   private running = 0;
   private delayTimer: NodeJS.Timeout | undefined;
   private idleWaiters: (() => void)[] = [];
@@ -82,6 +92,7 @@ export class Batcher {
     private readonly options: BatcherOptions,
   ) {
     this.preferred = new Set(options.dynamic?.preferredBatchSizes ?? []);
+    this.waiting = new Array<number>(Math.max(1, options.levelQueueSizes?.length ?? 0)).fill(0);
     this.window = options.dynamic ? 1 : 2;
   }
 
@@ -95,16 +106,23 @@ export class Batcher {
     return this.queue.length + this.running;
   }
 
+  /** Requests waiting at a priority level. */
+  queuedAt(level: number): number {
+    return this.waiting[level] ?? 0;
+  }
+
   /**
-   * Queues a request and resolves with its own outputs. Rejects with RESOURCE_EXHAUSTED at
-   * once when the queue is full, with the signal's reason when it aborts while queued, and
-   * with DEADLINE_EXCEEDED when `queueTimeoutUs` passes before it runs.
+   * Queues a request at priority `level` (ahead of every waiting request of a lower level)
+   * and resolves with its own outputs. Rejects with RESOURCE_EXHAUSTED at once when the queue
+   * or the level's share of it is full, with the signal's reason when it aborts while queued,
+   * and with DEADLINE_EXCEEDED when `queueTimeoutUs` passes before it runs.
    */
   submit(
     request: BatchRequest,
     signal?: AbortSignal,
     queueTimeoutUs = 0,
     traceContext?: Context,
+    level = 0,
   ): Promise<Record<string, WireTensor>> {
     if (this.closed) return Promise.reject(ServiceError.unavailable('model version is unloading'));
     if (signal?.aborted) {
@@ -117,6 +135,13 @@ export class Batcher {
         ServiceError.resourceExhausted(`queue full: ${this.options.maxQueueSize} requests are already waiting`),
       );
     }
+    const levelMax = this.options.levelQueueSizes?.[level] ?? 0;
+    if (levelMax > 0 && this.queuedAt(level) >= levelMax) {
+      this.stats.rejected++;
+      return Promise.reject(
+        ServiceError.resourceExhausted(`queue full at priority level ${level}: ${levelMax} requests of that level are already waiting`),
+      );
+    }
     return new Promise((resolve, reject) => {
       // Only what the queue needs: the prepared request's other fields stay with its caller.
       const job: Job = {
@@ -124,6 +149,7 @@ export class Batcher {
         fetches: request.fetches,
         batch: request.batch,
         key: request.key,
+        level,
         enqueuedAt: performance.now(),
         trace: traceContext
           ? { ctx: traceContext, queueSpan: startChildSpan('queue', traceContext, this.options.spanAttributes) }
@@ -145,9 +171,18 @@ export class Batcher {
           queueTimeoutUs / 1000,
         );
       }
-      this.queue.push(job);
+      this.enqueue(job);
       this.pump();
     });
+  }
+
+  /** Puts a job behind every job of its level or a higher one; without levels that is the end. */
+  private enqueue(job: Job): void {
+    let at = this.queue.length;
+    while (at > 0 && this.queue[at - 1]!.level > job.level) at--;
+    if (at === this.queue.length) this.queue.push(job);
+    else this.queue.splice(at, 0, job);
+    this.waiting[job.level] = this.queuedAt(job.level) + 1;
   }
 
   /** Resolves once nothing is queued or running. */
@@ -160,6 +195,7 @@ export class Batcher {
   close(): void {
     this.closed = true;
     clearTimeout(this.delayTimer);
+    this.waiting.fill(0);
     for (const job of this.queue.splice(0)) {
       const error = ServiceError.unavailable('model version is unloading');
       if (job.trace) endSpan(job.trace.queueSpan, error);
@@ -177,6 +213,7 @@ export class Batcher {
     const index = this.queue.indexOf(job);
     if (index < 0) return;
     this.queue.splice(index, 1);
+    this.waiting[job.level]!--;
     if (this.queue.length === 0) this.disarm();
     this.stats.dropped++;
     if (job.trace) endSpan(job.trace.queueSpan, reason);
@@ -220,6 +257,7 @@ export class Batcher {
       }
       this.disarm();
       removeBatch(this.queue, jobs);
+      for (const job of jobs) this.waiting[job.level]!--;
       void this.execute(instance, jobs, rows);
     }
     this.disarm();

@@ -8,6 +8,7 @@ import { readModelConfig } from './model-config.js';
 import { prepareInputs, type InputLimits, type PreparedModel, type PreparedRun } from './prepare-inputs.js';
 import type { ResponseCacheBudget, VersionResponseCache } from './ResponseCache.js';
 import { responseCacheKey } from './response-cache-key.js';
+import { priorityLevel } from './scheduling-parameters.js';
 import { callerSignature, sequenceCall, sequenceConfigProblem, SequenceSlots } from './SequenceSlots.js';
 import type { WireTensor } from './session-protocol.js';
 import { SessionLoadError, SessionWorker } from './SessionWorker.js';
@@ -33,6 +34,13 @@ export interface VersionContext {
 }
 
 const EMPTY_STATS: BatcherStats = emptyBatcherStats();
+
+/** `priority_queue_policy` as the Batcher takes it: index = level, 0 = no limit of its own. */
+function levelQueueSizes(config: ModelConfig): number[] {
+  const sizes = new Array<number>(config.priority_levels + 1).fill(0);
+  for (const [level, policy] of Object.entries(config.priority_queue_policy)) sizes[Number(level)] = policy.max_queue_size;
+  return sizes;
+}
 
 export class ModelVersion {
   state: VersionState = 'LOADING';
@@ -105,6 +113,7 @@ export class ModelVersion {
       this.batcher = new Batcher(this.instances, {
         maxBatchSize: config.max_batch_size,
         maxQueueSize: config.max_queue_size,
+        ...(config.priority_levels > 0 ? { levelQueueSizes: levelQueueSizes(config) } : {}),
         statistics: this.statistics,
         spanAttributes: { 'model.name': this.name, 'model.version': this.version, device: this.device },
         ...(this.metrics ? { metrics: this.metrics } : {}),
@@ -274,7 +283,7 @@ export class ModelVersion {
       : prepared;
     let outputs;
     try {
-      outputs = await batcher.submit(run, signal, queueTimeoutUs, sampled ? ctx : undefined);
+      outputs = await batcher.submit(run, signal, queueTimeoutUs, sampled ? ctx : undefined, this.config ? priorityLevel(this.config, prepared.priority) : 0);
     } catch (error) {
       throw this.runFailure(error, request.id, ctx);
     }

@@ -15,6 +15,7 @@ import {
 } from '@infermesh/common';
 import type { InferTensorContents__Output, ModelInferRequest__Output } from '@infermesh/proto';
 import type { WireTensor } from './session-protocol.js';
+import { queueTimeout, requestPriority } from './scheduling-parameters.js';
 import { formatShape, type Signature, type TensorSpec } from './signature.js';
 
 /** A request ready for the batcher. */
@@ -28,6 +29,8 @@ export interface PreparedRun {
   key: string;
   /** Queue timeout from the `timeout` request parameter (µs), or undefined. */
   queueTimeoutUs: number | undefined;
+  /** The `priority` request parameter, or undefined. */
+  priority: number | undefined;
 }
 
 /** What a request is checked against: a model version once loaded. */
@@ -44,18 +47,6 @@ export interface PreparedModel {
 /** Limits applied before allocating anything for an input. */
 export interface InputLimits {
   maxTensorElements: number;
-}
-
-/** Reads Triton's `timeout` request parameter: microseconds a request may wait in the queue. */
-function queueTimeout(request: ModelInferRequest__Output): number | undefined {
-  const parameter = request.parameters?.timeout;
-  if (!parameter) return undefined;
-  const raw = parameter.int64_param ?? parameter.uint64_param;
-  const value = parameter.parameter_choice === 'int64_param' || parameter.parameter_choice === 'uint64_param' ? Number(raw) : NaN;
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw ServiceError.invalidArgument("parameter 'timeout' must be a non-negative int64 number of microseconds");
-  }
-  return value;
 }
 
 /** The batch size of a batched request: dimension 0, equal on every input and within the limit. */
@@ -195,5 +186,5 @@ export function prepareInputs(model: PreparedModel, request: ModelInferRequest__
   const batch = batchOf(model, feeds);
   // Only the dynamic batcher compares keys; other requests never join one execution.
   const key = model.dynamicBatching ? `${specs.map((s) => feeds[s.name]!.dims.slice(1).join('x')).join('|')}>${fetches.join(',')}` : '';
-  return { feeds, fetches, batch, key, queueTimeoutUs: queueTimeout(request) };
+  return { feeds, fetches, batch, key, queueTimeoutUs: queueTimeout(request), priority: requestPriority(request) };
 }

@@ -26,7 +26,11 @@ function tensorConfig(spec: TensorSpec, batched: boolean) {
   };
 }
 
-/** The requests' queue as Triton's dynamic batcher describes it; the `timeout` parameter is honoured. */
+/**
+ * The requests' queue as Triton's dynamic batcher describes it; the `timeout` and `priority`
+ * parameters are honoured. Per-level queue sizes are left out: protobufjs mangles the uint64
+ * keys of Triton's `priority_queue_policy` map.
+ */
 function dynamicBatching(config: ModelConfig, batching: NonNullable<ModelConfig['dynamic_batching']>): ModelDynamicBatching {
   return {
     preferred_batch_size: batching.preferred_batch_sizes,
@@ -37,6 +41,9 @@ function dynamicBatching(config: ModelConfig, batching: NonNullable<ModelConfig[
       allow_timeout_override: true,
       max_queue_size: config.max_queue_size,
     },
+    ...(config.priority_levels > 0
+      ? { priority_levels: config.priority_levels, default_priority_level: config.default_priority_level ?? config.priority_levels }
+      : {}),
   };
 }
 

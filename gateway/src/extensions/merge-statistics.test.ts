@@ -18,6 +18,8 @@ function stats(name: string, version: string, requests: number, last: number, ba
       compute_input: duration(requests, 20),
       compute_infer: duration(requests, 30),
       compute_output: duration(requests, 40),
+      cache_hit: duration(requests, 5),
+      cache_miss: duration(1, 7),
     },
     batch_stats: batches.map(([size, count]) => ({
       batch_size: String(size),
@@ -43,7 +45,7 @@ describe('mergeStatistics', () => {
     ]);
     const mlp = merged[1]!;
     expect(mlp).toMatchObject({ last_inference: '2000', inference_count: '8', execution_count: '5' });
-    expect(mlp.inference_stats).toMatchObject({ success: duration(8, 8_000), fail: duration(2, 1_000), compute_output: duration(8, 80) });
+    expect(mlp.inference_stats).toMatchObject({ success: duration(8, 8_000), fail: duration(2, 1_000), compute_output: duration(8, 80), cache_hit: duration(8, 10), cache_miss: duration(2, 14) });
     expect(mlp.batch_stats).toEqual([
       { batch_size: '1', compute_input: duration(4, 2), compute_infer: duration(4, 4), compute_output: duration(4, 6) },
       { batch_size: '4', compute_input: duration(1, 1), compute_infer: duration(1, 2), compute_output: duration(1, 3) },
