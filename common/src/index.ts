@@ -188,3 +188,13 @@ export { answerStatus, relayResponse, type Relay, type RelayHooks } from './h2/r
 export { relayStream, type ReadSoFar } from './h2/relay-stream.js';
 export { KEEPALIVE_DEFAULTS, keepaliveOf, type Keepalive, SESSION_MEMORY_MB, SessionPool } from './h2/SessionPool.js';
 export { startGrpcFront, type GrpcFront, type GrpcFrontOptions } from './h2/start-grpc-front.js';
+export { compareResponses, emptyComparison, type ResponseComparison } from './agreement/compare-responses.js';
+export {
+  AgreementTally,
+  addAgreementCounts,
+  emptyAgreementCounts,
+  summarizeAgreement,
+  type AgreementCounts,
+  type AgreementSummary,
+} from './agreement/AgreementTally.js';
+export { halfToNumber, isFloatDatatype, readFloat, type FloatDatatype } from './agreement/float-reader.js';
