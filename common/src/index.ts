@@ -83,7 +83,7 @@ export { deviceSchema, runnerEntrySchema, type RunnerEntry } from './config/runn
 export { artifactCacheSchema, DEFAULT_ARTIFACT_CACHE_BYTES, type ArtifactCacheSettings } from './config/artifact-cache-config.js';
 export { artifactStoreSchema, type ArtifactStoreConfig, type S3ArtifactStoreConfig } from './config/artifact-store-config.js';
 export { gatewaySchema, RUNNER_KEEPALIVE_DEFAULT_MS, type GatewayEntry } from './config/gateway-config.js';
-export { POLICY_LIMITS, type Range } from './config/policy-limits.js';
+export { POLICY_LIMITS, PROMOTION_LIMITS, type Range } from './config/policy-limits.js';
 export {
   parseRegistryConfig,
   registryClientAddress,
