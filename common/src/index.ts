@@ -82,7 +82,7 @@ export { meshChannelCredentials, meshServerCredentials, readTlsMaterial, TlsFile
 export { deviceSchema, runnerEntrySchema, type RunnerEntry } from './config/runner-config.js';
 export { artifactCacheSchema, DEFAULT_ARTIFACT_CACHE_BYTES, type ArtifactCacheSettings } from './config/artifact-cache-config.js';
 export { artifactStoreSchema, type ArtifactStoreConfig, type S3ArtifactStoreConfig } from './config/artifact-store-config.js';
-export { gatewaySchema, RUNNER_KEEPALIVE_DEFAULT_MS, type GatewayEntry } from './config/gateway-config.js';
+export { gatewaySchema, RUNNER_KEEPALIVE_DEFAULT_MS, shadowSchema, type GatewayEntry, type ShadowConfig } from './config/gateway-config.js';
 export { POLICY_LIMITS, PROMOTION_LIMITS, type Range } from './config/policy-limits.js';
 export {
   parseRegistryConfig,

@@ -48,6 +48,7 @@ describe('StatsWindow', () => {
     errors: String(errors),
     invalid_arguments: String(errors * 2),
     latency: latency.map(([le_ms, count]) => ({ le_ms, count: String(count) })),
+    agreement: null,
   });
 
   it('sums the reports inside the window only, and forgets a version on clear', () => {
