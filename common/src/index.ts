@@ -82,8 +82,8 @@ export { meshChannelCredentials, meshServerCredentials, readTlsMaterial, TlsFile
 export { DEFAULT_RESPONSE_CACHE_BYTES, deviceSchema, runnerEntrySchema, type RunnerEntry } from './config/runner-config.js';
 export { artifactCacheSchema, DEFAULT_ARTIFACT_CACHE_BYTES, type ArtifactCacheSettings } from './config/artifact-cache-config.js';
 export { artifactStoreSchema, type ArtifactStoreConfig, type S3ArtifactStoreConfig } from './config/artifact-store-config.js';
-export { gatewaySchema, RUNNER_KEEPALIVE_DEFAULT_MS, type GatewayEntry } from './config/gateway-config.js';
-export { POLICY_LIMITS, type Range } from './config/policy-limits.js';
+export { gatewaySchema, RUNNER_KEEPALIVE_DEFAULT_MS, shadowSchema, type GatewayEntry, type ShadowConfig } from './config/gateway-config.js';
+export { POLICY_LIMITS, PROMOTION_LIMITS, type Range } from './config/policy-limits.js';
 export {
   parseRegistryConfig,
   registryClientAddress,
@@ -188,3 +188,13 @@ export { answerStatus, relayResponse, type Relay, type RelayHooks } from './h2/r
 export { relayStream, type ReadSoFar } from './h2/relay-stream.js';
 export { KEEPALIVE_DEFAULTS, keepaliveOf, type Keepalive, SESSION_MEMORY_MB, SessionPool } from './h2/SessionPool.js';
 export { startGrpcFront, type GrpcFront, type GrpcFrontOptions } from './h2/start-grpc-front.js';
+export { compareResponses, emptyComparison, type ResponseComparison } from './agreement/compare-responses.js';
+export {
+  AgreementTally,
+  addAgreementCounts,
+  emptyAgreementCounts,
+  summarizeAgreement,
+  type AgreementCounts,
+  type AgreementSummary,
+} from './agreement/AgreementTally.js';
+export { halfToNumber, isFloatDatatype, readFloat, type FloatDatatype } from './agreement/float-reader.js';

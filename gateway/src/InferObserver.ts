@@ -5,7 +5,16 @@
  * must not throw or block; anything slow belongs in their own queue.
  */
 import type { status } from '@grpc/grpc-js';
+import type { ResponseComparison } from '@infermesh/common';
 import type { CallHeaders } from './CallHeaders.js';
+
+/** What a shadow call's event adds: whose copy it answered, and how the answers compared. */
+export interface ShadowOutcome {
+  /** The version that answered the caller. */
+  primaryVersion: string;
+  /** Undefined when the shadow call failed (nothing to compare). */
+  comparison: ResponseComparison | undefined;
+}
 
 /** One forwarded inference. */
 export interface InferEvent {
@@ -39,6 +48,11 @@ export interface InferEvent {
   responseBytes: number;
   /** W3C traceparent of the gateway's span for the call; '' when tracing is off. */
   traceparent: string;
+  /**
+   * Set only on a shadow version's answer to a copy of a call (no caller saw it); its
+   * requestId and receivedAt are the primary call's, which pairs the two records.
+   */
+  shadow?: ShadowOutcome;
 }
 
 /** Something that wants to know about every inference. */

@@ -15,6 +15,7 @@ import {
   type Logger,
   keepaliveOf,
   SessionPool,
+  shadowSchema,
 } from '@infermesh/common';
 import type { ChannelCredentials } from '@grpc/grpc-js';
 import { consulDiscoveryOf, joinConsul, useConsulResolver } from '@infermesh/common/discovery';
@@ -22,7 +23,9 @@ import { startH2Front } from './h2/start-h2-front.js';
 import { restApi } from './rest/rest-api.js';
 import { extensionHandlers, extensionNames } from './extensions/extension-handlers.js';
 import { gatewayHandlers, gatewayServiceDefinition } from './inference-service.js';
-import type { InferObserver } from './InferObserver.js';
+import type { InferEvent, InferObserver } from './InferObserver.js';
+import { ShadowMirror } from './shadow/ShadowMirror.js';
+import { ShadowStats, type ShadowCounts } from './shadow/ShadowStats.js';
 import { observerNotifier } from './notify-observers.js';
 import { followRegistry, type RegistryLink } from './registry/follow-registry.js';
 import type { Router } from './Router.js';
@@ -63,6 +66,10 @@ export interface Gateway {
   router: Router;
   /** Traffic per version over the last minute, and the gateway's metrics. */
   stats: GatewayStats;
+  /** Calls copied to shadow versions: counts, latency, agreement, drops. */
+  shadowStats: ShadowStats;
+  /** The shadow mirror, when the gateway follows a registry. */
+  shadows: ShadowMirror | undefined;
   /** host:port of the status page and /metrics, when served. */
   httpAddress: string | undefined;
   close(): Promise<void>;
@@ -89,7 +96,10 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   await pool.start();
   const stats = new GatewayStats(pool);
   const registrySecurity = { credentials, ...(config.token === undefined ? {} : { token: config.token }) };
-  const link: RegistryLink | undefined = config.registry ? followRegistry(config.registry, pool, stats, config.logger, registrySecurity) : undefined;
+  const shadowStats = new ShadowStats(stats.registry, (): number => mirror?.queued ?? 0);
+  const link: RegistryLink | undefined = config.registry
+    ? followRegistry(config.registry, pool, stats, config.logger, registrySecurity, (): readonly ShadowCounts[] => shadowStats.counts())
+    : undefined;
   const router: Router = link?.router ?? new StaticRouter(pool);
   const retry = new RetryPolicy(gatewayRetryPolicyOptions(config.retry ?? GATEWAY_RETRY_DEFAULTS));
   const runnerHeaders = new RunnerHeaders(config.passThroughHeaders);
@@ -99,6 +109,17 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   const repository = link ? new RegistryRepository(link.client, router, link.gateway) : new RunnerListRepository(pool);
   // The registry's reports are read from the same counts: one observer counts each call once.
   const own: InferObserver[] = config.accessLog ? [stats, new AccessLog(config.logger, pool)] : [stats];
+  // Shadows come from the registry's rollouts: a gateway without one has none to copy calls to.
+  const mirror: ShadowMirror | undefined =
+    link &&
+    new ShadowMirror({
+      routes: link.router,
+      stats: shadowStats,
+      config: config.shadow ?? shadowSchema.parse({}),
+      logger: config.logger,
+      ...(publisher ? { publish: (event: InferEvent) => publisher.onInfer(event) } : {}),
+    });
+  if (mirror) own.push(mirror);
   const implementation = {
     ...gatewayHandlers(router, retry, runnerHeaders, config.logger, observers, own, extensionNames(link !== undefined)),
     ...extensionHandlers(router, pool, repository, config.logger),
@@ -154,6 +175,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
             router,
             ...(link ? { registry: new RegistryView(link.client, link.address, () => link.health()) } : {}),
             ...(publisher ? { publisher } : {}),
+            shadows: shadowStats,
           }),
           fallback: rest.handle,
           ...(publicTls ? { tls: publicTls } : {}),
@@ -167,6 +189,8 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
     pool,
     router,
     stats,
+    shadowStats,
+    shadows: mirror,
     httpAddress: http?.address,
     async close() {
       // Leave Consul first, so that callers finding gateways there stop choosing this one.
@@ -175,6 +199,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
       rest.close();
       await front?.close();
       await server.close();
+      await mirror?.close();
       link?.close();
       router.close();
       pool.close();

@@ -42,3 +42,5 @@ export type { LatencyBucket, LatencyBucket__Output } from './gen/infermesh/regis
 export type { ReportStatsRequest, ReportStatsRequest__Output } from './gen/infermesh/registry/v1/ReportStatsRequest.js';
 export type { FetchArtifactRequest, FetchArtifactRequest__Output } from './gen/infermesh/registry/v1/FetchArtifactRequest.js';
 export type { ArtifactChunk, ArtifactChunk__Output } from './gen/infermesh/registry/v1/ArtifactChunk.js';
+export type { PromotionPolicy, PromotionPolicy__Output } from './gen/infermesh/registry/v1/PromotionPolicy.js';
+export type { AgreementCounts, AgreementCounts__Output } from './gen/infermesh/registry/v1/AgreementCounts.js';

@@ -13,6 +13,7 @@ export const SINK_PUBLISH_PATH = '/infermesh.sink.v1.Sink/Publish';
 
 export type { SinkClient, SinkHandlers, SinkDefinition } from './gen/infermesh/sink/v1/Sink.js';
 export type { PredictionRecord, PredictionRecord__Output } from './gen/infermesh/sink/v1/PredictionRecord.js';
+export type { ShadowComparison, ShadowComparison__Output } from './gen/infermesh/sink/v1/ShadowComparison.js';
 export type { RecordTensor, RecordTensor__Output } from './gen/infermesh/sink/v1/RecordTensor.js';
 export type { PublishRequest, PublishRequest__Output } from './gen/infermesh/sink/v1/PublishRequest.js';
 export type { PublishAck, PublishAck__Output } from './gen/infermesh/sink/v1/PublishAck.js';

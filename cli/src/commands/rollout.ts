@@ -22,6 +22,15 @@ interface SetOptions {
   maxP99Ratio?: number;
   minRequests?: number;
   window?: number;
+  shadow?: number;
+  shadowShare?: number;
+  promotionPolicy?: 'on' | 'off';
+  autoPromote?: 'on' | 'off';
+  promoteMinCalls?: number;
+  promoteMinAgreement?: number;
+  promoteMaxErrorRate?: number;
+  promoteMaxP99Ratio?: number;
+  promoteWindow?: number;
   reason?: string;
   force?: boolean;
   wait: boolean;
@@ -51,6 +60,15 @@ export function rolloutCommand(program: Command): void {
     .option('--max-p99-ratio <ratio>', "policy: largest canary p99 as a multiple of stable's (0: not checked)", positiveNumber)
     .option('--min-requests <n>', 'policy: canary calls in the window before it is judged', integer(1))
     .option('--window <seconds>', 'policy: the sliding window judged', integer(1))
+    .option('--shadow <version>', "a version that gets copies of answered calls, compared and never returned; or 'none'", versionOrNone)
+    .option('--shadow-share <percent>', 'share of answered calls copied to the shadow, 0 to 100', percentage)
+    .option('--promotion-policy <on|off>', 'refuse promote until the candidate (canary, else shadow) meets the promotion conditions', onOff)
+    .option('--auto-promote <on|off>', 'promotion: promote by itself as soon as every condition holds', onOff)
+    .option('--promote-min-calls <n>', 'promotion: shadow plus canary calls of the candidate in the window', integer(0))
+    .option('--promote-min-agreement <percent>', "promotion: least share of shadow answers that agree with the primary's", percentage)
+    .option('--promote-max-error-rate <percent>', "promotion: largest share of the candidate's calls that fail", percentage)
+    .option('--promote-max-p99-ratio <ratio>', "promotion: largest candidate p99 as a multiple of stable's (0: not checked)", positiveNumber)
+    .option('--promote-window <seconds>', 'promotion: the sliding window judged', integer(1))
     .option('--reason <text>', 'why, for the history')
     .option('--force', "take a canary or stable version whose signature is not compatible with stable's (callers' requests may fail)")
     .option('--no-wait', 'return at once instead of waiting for the versions to load')
@@ -79,13 +97,31 @@ export function rolloutCommand(program: Command): void {
             window_ms: options.window === undefined ? current.window_ms : options.window * 1000,
           });
         }
-        if (fields.length === 0) throw new CliError('nothing to change: give --stable, --canary, --weight, --rule, --sticky-header or a policy option');
+        if (options.shadow !== undefined) set('shadow_version', options.shadow);
+        // A shadow named without a share gets every call: that is what a shadow is for, mostly.
+        if (options.shadowShare !== undefined || (options.shadow !== undefined && options.shadow > 0)) set('shadow_share_bp', options.shadowShare ?? 10_000);
+        const promotionOptions = [options.promotionPolicy, options.autoPromote, options.promoteMinCalls, options.promoteMinAgreement, options.promoteMaxErrorRate, options.promoteMaxP99Ratio, options.promoteWindow];
+        if (promotionOptions.some((v) => v !== undefined)) {
+          const current = (await client.getModel(model)).rollout!.promotion!;
+          set('promotion', {
+            // Naming a condition turns the policy on, unless --promotion-policy off says otherwise.
+            enabled: options.promotionPolicy === undefined ? true : options.promotionPolicy === 'on',
+            auto_promote: options.autoPromote === undefined ? current.auto_promote : options.autoPromote === 'on',
+            min_calls: options.promoteMinCalls ?? current.min_calls,
+            min_agreement: options.promoteMinAgreement === undefined ? current.min_agreement : options.promoteMinAgreement / 10_000,
+            max_error_rate: options.promoteMaxErrorRate === undefined ? current.max_error_rate : options.promoteMaxErrorRate / 10_000,
+            max_p99_ratio: options.promoteMaxP99Ratio ?? current.max_p99_ratio,
+            window_ms: options.promoteWindow === undefined ? current.window_ms : options.promoteWindow * 1000,
+          });
+        }
+        if (fields.length === 0) throw new CliError('nothing to change: give --stable, --canary, --weight, --rule, --sticky-header, --shadow, a policy or a promotion option');
         const updated = await client.setRollout(model, change, fields, { actor: currentActor(), reason: options.reason ?? '', force: options.force === true });
         say(`${model}: ${rolloutLine(updated)}`);
         // Versions this change puts in use are loaded now; wait for them unless told not to.
         const loading = new Set<number>();
         if (options.stable !== undefined) loading.add(options.stable);
         if (options.canary) loading.add(options.canary);
+        if (options.shadow) loading.add(options.shadow);
         if (options.wait && loading.size > 0) await waitForVersions(client, model, [...loading], options.waitTimeout * 1000);
         emit({ model, rollout: rolloutJson(updated.rollout) });
       }),
@@ -93,7 +129,7 @@ export function rolloutCommand(program: Command): void {
 
   rollout
     .command('promote')
-    .description('make the canary the stable version')
+    .description('make the canary (or, without one, the shadow) the stable version; refused while a promotion policy is not met')
     .argument('<model>', 'model name')
     .option('--reason <text>', 'why, for the history')
     .action((model: string, options: { reason?: string }, command: Command) =>
@@ -101,6 +137,8 @@ export function rolloutCommand(program: Command): void {
         const before = (await client.getModel(model)).rollout!;
         const after = await client.promote(model, { actor: currentActor(), reason: options.reason ?? '' });
         say(`${model}: v${after.rollout!.stable_version} is now stable (was v${before.stable_version}); it takes every call without a rule`);
+        const evidence = (await client.history(model, 1))[0]?.evidence;
+        if (evidence) say(`evidence: ${evidence}`);
         emit({ model, previous_stable_version: before.stable_version, rollout: rolloutJson(after.rollout) });
       }),
     );
@@ -133,10 +171,11 @@ export function rolloutCommand(program: Command): void {
           e.actor,
           e.stable_version > 0 ? `v${e.stable_version}` : '-',
           e.canary_version > 0 ? `v${e.canary_version} ${percent(e.canary_weight_bp)}` : '-',
-          e.reason || '-',
+          e.shadow_version > 0 ? `v${e.shadow_version} ${percent(e.shadow_share_bp)}` : '-',
+          [e.reason, e.evidence].filter(Boolean).join(' | ') || '-',
         ]);
         emit({ model, events: events.map(eventJson) }, () =>
-          rows.length === 0 ? `${model} has no rollout events yet` : table(['TIME', 'ACTION', 'BY', 'STABLE', 'CANARY', 'REASON'], rows),
+          rows.length === 0 ? `${model} has no rollout events yet` : table(['TIME', 'ACTION', 'BY', 'STABLE', 'CANARY', 'SHADOW', 'REASON'], rows),
         );
       }),
     );

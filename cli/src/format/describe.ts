@@ -36,6 +36,7 @@ export function traffic(rollout: Rollout__Output | null, version: number): strin
   const canaryShare = rollout.canary_version > 0 ? rollout.canary_weight_bp : 0;
   if (version === rollout.stable_version) parts.push(`stable ${percent(10_000 - canaryShare)}`);
   if (version === rollout.canary_version) parts.push(`canary ${percent(canaryShare)}`);
+  if (version === rollout.shadow_version) parts.push(`shadow ${percent(rollout.shadow_share_bp)} (copies)`);
   for (const rule of rollout.rules) {
     if (rule.version === version || (rule.canary && version === rollout.canary_version)) parts.push(`rule ${rule.header}${rule.value ? `=${rule.value}` : ''}`);
   }
@@ -48,9 +49,11 @@ export function rolloutLine(model: Model__Output): string {
   if (!rollout || rollout.stable_version === 0) return 'no stable version yet';
   const parts = [`stable v${rollout.stable_version}`];
   if (rollout.canary_version > 0) parts.push(`canary v${rollout.canary_version} at ${percent(rollout.canary_weight_bp)}`);
+  if (rollout.shadow_version > 0) parts.push(`shadow v${rollout.shadow_version} at ${percent(rollout.shadow_share_bp)}`);
   const extras: string[] = [];
   if (rollout.sticky_header) extras.push(`sticky by ${rollout.sticky_header}`);
   if (rollout.rules.length > 0) extras.push(`${rollout.rules.length} header rule${rollout.rules.length === 1 ? '' : 's'}`);
+  if (rollout.promotion?.enabled) extras.push(`promotion policy${rollout.promotion.auto_promote ? ', auto-promote' : ''}`);
   return `${parts.join(', ')}${extras.length > 0 ? ` (${extras.join('; ')})` : ''}`;
 }
 

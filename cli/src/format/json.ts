@@ -24,6 +24,7 @@ function trafficPercent(rollout: Rollout__Output | null, version: number): numbe
 
 export function rolloutJson(rollout: Rollout__Output | null) {
   const policy = rollout?.policy;
+  const promotion = rollout?.promotion;
   return {
     stable_version: versionOrNull(rollout?.stable_version ?? 0),
     canary_version: versionOrNull(rollout?.canary_version ?? 0),
@@ -42,6 +43,19 @@ export function rolloutJson(rollout: Rollout__Output | null) {
           max_p99_ratio: policy.max_p99_ratio,
           min_requests: policy.min_requests,
           window_seconds: policy.window_ms / 1000,
+        }
+      : null,
+    shadow_version: versionOrNull(rollout?.shadow_version ?? 0),
+    shadow_share_percent: (rollout?.shadow_share_bp ?? 0) / 100,
+    promotion: promotion
+      ? {
+          enabled: promotion.enabled,
+          min_calls: promotion.min_calls,
+          min_agreement_percent: promotion.min_agreement * 100,
+          max_error_rate_percent: promotion.max_error_rate * 100,
+          max_p99_ratio: promotion.max_p99_ratio,
+          window_seconds: promotion.window_ms / 1000,
+          auto_promote: promotion.auto_promote,
         }
       : null,
     updated_at: isoTime(rollout?.updated_at_ms ?? 0),
@@ -96,6 +110,9 @@ export function eventJson(event: RolloutEvent__Output) {
     stable_version: versionOrNull(event.stable_version),
     canary_version: versionOrNull(event.canary_version),
     canary_weight_percent: event.canary_weight_bp / 100,
+    shadow_version: versionOrNull(event.shadow_version),
+    shadow_share_percent: event.shadow_share_bp / 100,
     reason: event.reason || null,
+    evidence: event.evidence || null,
   };
 }

@@ -7,6 +7,21 @@ import { tlsSchema } from './tls-config.js';
 /** `gateway.runnerKeepaliveMs` when left out. */
 export const RUNNER_KEEPALIVE_DEFAULT_MS = 2_000;
 
+/** `gateway.shadow`: the copies of calls sent to a rollout's shadow version. */
+export const shadowSchema = z
+  .object({
+    /** Copies waiting for a shadow call; one more is dropped and counted. */
+    maxQueued: z.number().int().min(1).max(100_000).default(256),
+    /** Shadow calls in flight at once, per gateway. */
+    concurrency: z.number().int().min(1).max(1_000).default(4),
+    /** Deadline of one shadow call; the caller's deadline is long gone by then. */
+    timeoutMs: z.number().int().min(10).max(600_000).default(5_000),
+  })
+  .strict();
+
+/** The `gateway.shadow` keys. */
+export type ShadowConfig = z.infer<typeof shadowSchema>;
+
 /** The `gateway:` keys, with defaults. */
 export const gatewaySchema = z
   .object({
@@ -46,6 +61,8 @@ export const gatewaySchema = z
      * tagged `log: access`; off by default (INFERMESH_GATEWAY_ACCESS_LOG=1 turns it on).
      */
     accessLog: z.boolean().default(false),
+    /** Shadow traffic: how many copies wait, how many run at once, and their deadline. */
+    shadow: shadowSchema.prefault({}),
     /** TLS of the public port and status page, when it differs from the mesh's `tls` (e.g. `clientAuth: none` for callers with tokens). */
     tls: tlsSchema.optional(),
   })

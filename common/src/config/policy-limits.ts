@@ -21,3 +21,11 @@ export const POLICY_LIMITS = {
   /** Sliding window of the judgement. */
   windowMs: { min: 1_000, max: 3_600_000 },
 } as const satisfies Record<string, Range>;
+
+/** Bounds of a promotion policy's own numbers; its error rate, p99 ratio and window share the rollback policy's. */
+export const PROMOTION_LIMITS = {
+  /** Shadow plus canary calls of the candidate before it may be promoted. */
+  minCalls: { min: 0, max: 10_000_000 },
+  /** Least share of shadow answers that agree with the primary's. */
+  minAgreement: { min: 0, max: 1 },
+} as const satisfies Record<string, Range>;

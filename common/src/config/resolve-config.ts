@@ -161,6 +161,7 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
       forwarding: mesh.gateway.forwarding,
       passThroughHeaders: mesh.gateway.passThroughHeaders,
       accessLog: mesh.gateway.accessLog,
+      shadow: mesh.gateway.shadow,
       maxMessageBytes: limits.maxMessageBytes,
       maxConcurrentStreams: limits.maxConcurrentStreams,
       streamIdleTimeoutMs: limits.streamIdleTimeoutMs,

@@ -4,6 +4,7 @@ import type { AuthConfig } from './auth-config.js';
 import type { DiscoverySettings } from './discovery-config.js';
 import type { ConsulConfig } from './consul-config.js';
 import type { GatewayRetryConfig } from './gateway-retry-config.js';
+import type { ShadowConfig } from './gateway-config.js';
 import type { RequestLimits } from './limits-config.js';
 import type { RegistryConfig } from './registry-config.js';
 import type { SinkPublisherConfig } from './sink-publisher-config.js';
@@ -75,6 +76,8 @@ export interface GatewaySettings {
   passThroughHeaders: string[];
   /** One log line per call (`gateway.accessLog`); default off. */
   accessLog?: boolean;
+  /** Copies of calls to shadow versions (`gateway.shadow`); defaults in its schema. */
+  shadow?: ShadowConfig;
   maxMessageBytes: number;
   /** Streams per client connection on both the HTTP/2 front and the grpc-js server (limits.maxConcurrentStreams); default 1000. */
   maxConcurrentStreams?: number;

@@ -13,8 +13,17 @@ import { pickSequenceRunner, SequencePins } from '../sequence-routing.js';
 import { chooseVersionWithReason } from './choose-version.js';
 import { compileRoute, type CompiledRoute } from './compiled-route.js';
 
+/** Where copies of a model's calls go. */
+export interface ShadowTarget {
+  version: string;
+  /** Share of answered calls copied, in basis points. */
+  shareBp: number;
+}
+
 export class RegistryRouter implements Router {
   private routes = new Map<string, CompiledRoute>();
+  /** Models with a shadow; empty for most meshes, so the shadow mirror's check per call is one size test. */
+  private shadowTargets = new Map<string, ShadowTarget>();
   private synced = false;
   private readonly pins = new SequencePins();
 
@@ -30,6 +39,9 @@ export class RegistryRouter implements Router {
     for (const route of update.models) routes.set(route.model, compileRoute(route, endpoint));
     for (const model of update.removed) routes.delete(model);
     this.routes = routes;
+    const shadows = new Map<string, ShadowTarget>();
+    for (const route of routes.values()) if (route.shadow !== '') shadows.set(route.model, { version: route.shadow, shareBp: route.shadowShareBp });
+    this.shadowTargets = shadows;
     this.synced = true;
     const addresses = new Set([...routes.values()].flatMap((route) => [...route.endpoints.values()].flat().map((runner) => runner.address)));
     this.pool.retain(addresses);
@@ -85,6 +97,11 @@ export class RegistryRouter implements Router {
       canary: route.canary,
       canaryWeightBps: route.canaryWeightBp,
     }));
+  }
+
+  /** Models that have a shadow version now. */
+  get shadows(): ReadonlyMap<string, ShadowTarget> {
+    return this.shadowTargets;
   }
 
   close(): void {}

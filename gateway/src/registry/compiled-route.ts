@@ -9,6 +9,9 @@ export interface CompiledRoute extends RolloutRules {
   endpoints: Map<string, RunnerEndpoint[]>;
   /** Every version that is not retired. */
   known: Set<string>;
+  /** The shadow version ('' when none) and the share of answered calls copied to it, in basis points. */
+  shadow: string;
+  shadowShareBp: number;
 }
 
 const text = (version: number) => (version > 0 ? String(version) : '');
@@ -28,6 +31,8 @@ export function compileRoute(route: ModelRoute__Output, endpoint: (address: stri
     stickyHeader: route.sticky_header,
     endpoints,
     known: new Set(route.known_versions.map(String)),
+    shadow: route.shadow_share_bp > 0 ? text(route.shadow_version) : '',
+    shadowShareBp: route.shadow_share_bp,
     isServing: (version) => endpoints.has(version),
   };
 }

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { clientChannelOptions, clientSecurity, type ClientSecurity, type Logger } from '@infermesh/common';
 import { registryProto, type RegistryClient } from '@infermesh/proto/registry';
 import type { RunnerPool } from '../RunnerPool.js';
+import type { ShadowCounts } from '../shadow/ShadowStats.js';
 import type { GatewayStats } from '../status/GatewayStats.js';
 import { RegistryRouter } from './RegistryRouter.js';
 import { RouteWatcher, type RouteStreamHealth } from './RouteWatcher.js';
@@ -24,13 +25,15 @@ export interface RegistryLink {
 /** Route tables are small; this leaves room for thousands of models. */
 const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
-/** Starts following the registry at `address`; runners it names join `pool`, and `stats` is what it reports. */
+/** Starts following the registry at `address`; runners it names join `pool`, and `stats` (with `shadowCounts`) is what it reports. */
 export function followRegistry(
   address: string,
   pool: RunnerPool,
   stats: GatewayStats,
   logger: Logger,
   security: ClientSecurity = {},
+  /** The shadow versions' counts, reported beside `stats`. */
+  shadowCounts: () => readonly ShadowCounts[] = () => [],
 ): RegistryLink {
   const { credentials, options } = clientSecurity(security);
   const client = new registryProto.Registry(address, credentials, {
@@ -42,7 +45,7 @@ export function followRegistry(
   });
   const gateway = `gateway ${hostname()} pid ${process.pid}`;
   const router = new RegistryRouter(pool, address);
-  const reporter = new StatsReporter(client, gateway, logger, () => stats.counts());
+  const reporter = new StatsReporter(client, gateway, logger, () => stats.counts(), shadowCounts);
   const watcher = new RouteWatcher(
     client,
     gateway,

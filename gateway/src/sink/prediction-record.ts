@@ -6,8 +6,8 @@
  */
 import { status } from '@grpc/grpc-js';
 import { isCredentialHeader } from '@infermesh/common';
-import type { PredictionRecord } from '@infermesh/proto/sink';
-import type { InferEvent } from '../InferObserver.js';
+import type { PredictionRecord, ShadowComparison } from '@infermesh/proto/sink';
+import type { InferEvent, ShadowOutcome } from '../InferObserver.js';
 import { traceIdOf, traceIdOfTraceparent } from './trace-id.js';
 
 /** What goes into records beyond the event itself. */
@@ -97,5 +97,20 @@ export function predictionRecord(event: InferEvent, messages: RecordMessages | u
     trace_id: traceIdOfTraceparent(event.traceparent) || traceIdOf(event.headers),
     traceparent: event.traceparent,
     tensors_omitted: messages === undefined,
+    // Only on a shadow's answer: records of answered calls stay as they were.
+    ...(event.shadow ? { shadow: shadowComparison(event.shadow) } : {}),
+  };
+}
+
+/** A shadow outcome as the record's message. */
+function shadowComparison({ primaryVersion, comparison }: ShadowOutcome): ShadowComparison {
+  if (!comparison) return { primary_version: primaryVersion };
+  return {
+    primary_version: primaryVersion,
+    exact: comparison.exact,
+    agrees: comparison.agrees,
+    max_abs_diff: comparison.maxAbsDiff,
+    max_rel_diff: comparison.maxRelDiff,
+    mismatch: comparison.mismatch ?? '',
   };
 }

@@ -15,13 +15,13 @@ import { LATENCY_BUCKETS, latencyBucket } from './latency-scale.js';
 import { RollingWindow, type WindowSummary } from './RollingWindow.js';
 import { registerScaleHistogram } from './scale-histogram.js';
 
-/** Prometheus' usual bounds, in seconds: each is a bound of the latency scale. */
-const PROMETHEUS_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Prometheus' usual bounds, in seconds: each is a bound of the latency scale (the shadow metrics use them too). */
+export const PROMETHEUS_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** gRPC status codes are 0..16. */
 const CODES = 17;
 
 /** Codes that are the caller's doing, not the version's: they do not count as the version's errors. */
-const CALLER_CODES = new Set([
+export const CALLER_CODES = new Set([
   status.OK,
   status.INVALID_ARGUMENT,
   status.NOT_FOUND,

@@ -5,7 +5,9 @@ import type { GatewayStats } from './GatewayStats.js';
 import type { RegistryView } from './RegistryView.js';
 import { runnerView } from './runner-view.js';
 import { sinkView, type WatchedPublisher } from './sink-view.js';
-import { statusSnapshot, type StatusSnapshot } from './status-snapshot.js';
+import { statusSnapshot, type ShadowView, type StatusSnapshot } from './status-snapshot.js';
+import { emptyAgreementCounts, summarizeAgreement } from '@infermesh/common';
+import type { ShadowStats } from '../shadow/ShadowStats.js';
 
 /** Where the status page's data comes from. */
 export interface StatusSources {
@@ -15,6 +17,8 @@ export interface StatusSources {
   router?: Pick<Router, 'rollouts'>;
   registry?: RegistryView;
   publisher?: WatchedPublisher;
+  /** Calls copied to shadow versions. */
+  shadows?: ShadowStats;
 }
 
 export async function collectStatus(sources: StatusSources): Promise<StatusSnapshot> {
@@ -25,5 +29,17 @@ export async function collectStatus(sources: StatusSources): Promise<StatusSnaps
     rollouts: sources.router?.rollouts() ?? [],
     ...(registry ? { registry } : {}),
     ...(sink ? { sink } : {}),
+    ...(sources.shadows ? { shadows: shadowViews(sources.shadows) } : {}),
   });
+}
+
+/** Each shadow version, with the copies dropped for its model; a model whose copies were all dropped shows too. */
+function shadowViews(stats: ShadowStats): ShadowView[] {
+  const views: ShadowView[] = stats.summaries().map((summary) => ({ ...summary, dropped: stats.droppedCount(summary.model) }));
+  for (const model of stats.droppedModels()) {
+    if (!views.some((view) => view.model === model)) {
+      views.push({ model, version: '', calls: 0, errors: 0, errorRate: 0, p50Ms: 0, p99Ms: 0, agreement: summarizeAgreement(emptyAgreementCounts()), dropped: stats.droppedCount(model) });
+    }
+  }
+  return views;
 }

@@ -1,12 +1,13 @@
 /**
  * The status page's content, rendered on the server from a snapshot: models with their
  * configured and observed shares and last-minute charts, canaries beside their rollback
- * limits, rollout history, then runners, registry and sink (services-html.ts).
+ * limits, shadow traffic, rollout history, then runners, registry and sink (services-html.ts).
  */
 import type { CanaryDistance } from './canary-distance.js';
 import type { VersionTraffic } from './GatewayStats.js';
 import type { RolloutHistoryEntry } from './RegistryView.js';
 import { cell, percent, servicesHtml, versionText } from './services-html.js';
+import { shadowsHtml } from './shadows-html.js';
 import { escapeHtml, formatNumber, lineChart, sparkline } from './sparkline.js';
 import type { ModelView, StatusSnapshot, VersionView } from './status-snapshot.js';
 
@@ -21,6 +22,7 @@ export function statusHtml(snapshot: StatusSnapshot): string {
     '<h2>Models</h2>',
     modelsTable(snapshot.models, traffic),
     canariesHtml(snapshot.models),
+    shadowsHtml(snapshot.shadows),
     `<h2>p99 latency, last minute</h2>`,
     lineChart(
       charted.map((t) => ({ name: `${t.model} v${t.version}`, values: t.series.map((p) => p.p99Ms) })),

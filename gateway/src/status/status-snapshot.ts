@@ -10,6 +10,7 @@ import type { VersionTraffic } from './GatewayStats.js';
 import type { RegistryHealth } from './RegistryView.js';
 import type { RunnerView } from './runner-view.js';
 import type { SinkView } from './sink-view.js';
+import type { ShadowSummary } from '../shadow/ShadowStats.js';
 import { configuredShare, observedShares } from './version-shares.js';
 
 /** A rollout as the page shows it: what the router follows (the registry's rollouts). */
@@ -50,6 +51,13 @@ export interface StatusSnapshot {
   registry?: RegistryHealth;
   /** Absent when the gateway writes no records. */
   sink?: SinkView;
+  /** Calls copied to shadow versions; absent when there were none. */
+  shadows?: ShadowView[];
+}
+
+/** A shadow version as the status page shows it: its calls since the gateway started, and copies dropped for its model. */
+export interface ShadowView extends ShadowSummary {
+  dropped: number;
 }
 
 /** What a snapshot is made of. */
@@ -59,6 +67,7 @@ export interface SnapshotInput {
   rollouts: readonly RolloutView[];
   registry?: RegistryHealth;
   sink?: SinkView;
+  shadows?: ShadowView[];
   now?: Date;
 }
 
@@ -118,5 +127,6 @@ export function statusSnapshot(input: SnapshotInput): StatusSnapshot {
     traffic: input.traffic,
     ...(input.registry ? { registry: input.registry } : {}),
     ...(input.sink ? { sink: input.sink } : {}),
+    ...(input.shadows && input.shadows.length > 0 ? { shadows: input.shadows } : {}),
   };
 }

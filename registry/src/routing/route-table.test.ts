@@ -25,6 +25,8 @@ describe('route table', () => {
         { version: 3, runners: [live[1]!.address] },
       ],
       known_versions: [1, 2, 3, 4],
+      shadow_version: 0,
+      shadow_share_bp: 0,
     });
   });
 

@@ -37,5 +37,7 @@ export function buildModelRoute(model: ModelRecord, live: readonly RunnerRecord[
     sticky_header: rollout.stickyHeader,
     versions,
     known_versions: model.versions.filter((v) => v.status !== 'retired').map((v) => v.version),
+    shadow_version: rollout.shadowVersion,
+    shadow_share_bp: rollout.shadowVersion > 0 ? rollout.shadowShareBp : 0,
   };
 }

@@ -4,7 +4,8 @@ import type { Model, RegistryHandlers } from '@infermesh/proto/registry';
 import { checkModelName } from '../state/checks.js';
 import type { ModelRecord } from '../state/registry-state.js';
 import { describeRollout } from '../state/rollout-use.js';
-import { promote, rollback, setRollout, unload, type OperationContext } from '../state/rollout-operations.js';
+import { promote, refusePromotion, rollback, setRollout, unload, type OperationContext } from '../state/rollout-operations.js';
+import { ServiceError } from '@infermesh/common';
 import { liveRunners, modelOf, operationContext, type RegistryContext } from './context.js';
 import { eventToProto, modelToProto, rolloutChangeFromProto } from './to-proto.js';
 
@@ -19,7 +20,9 @@ export function rolloutHandlers(context: RegistryContext): RolloutHandlers {
   /** Applies an operation to one model, logs the rollout it leaves, answers the model. */
   const operate = async (name: string, action: string, operationActor: string, reason: string, apply: (model: ModelRecord, ctx: OperationContext) => void): Promise<Model> => {
     checkModelName(name);
-    const canaryBefore = modelOf(context, name).rollout.canaryVersion;
+    const before = modelOf(context, name).rollout;
+    const canaryBefore = before.canaryVersion;
+    const shadowBefore = before.shadowVersion;
     const ctx = operationContext(context, operationActor, reason);
     const model = await registry.mutate((draft) => {
       apply(draft.models[name]!, ctx);
@@ -27,6 +30,9 @@ export function rolloutHandlers(context: RegistryContext): RolloutHandlers {
     });
     if (model.rollout.canaryVersion !== canaryBefore && model.rollout.canaryVersion !== 0) {
       context.canaries.canaryChanged(name, model.rollout.canaryVersion);
+    }
+    if (model.rollout.shadowVersion !== shadowBefore && model.rollout.shadowVersion !== 0) {
+      context.canaries.shadowChanged(name, model.rollout.shadowVersion);
     }
     logger.info({ model: name, action, actor: ctx.actor, reason, rollout: describeRollout(model.rollout) }, 'rollout changed');
     return modelToProto(model, liveRunners(context));
@@ -37,8 +43,17 @@ export function rolloutHandlers(context: RegistryContext): RolloutHandlers {
       const change = rolloutChangeFromProto(request.rollout, request.fields);
       return operate(request.model, 'SET', request.actor, request.reason, (model, ctx) => setRollout(model, change, ctx, { force: request.force }));
     },
-    Promote: (request) =>
-      operate(request.model, 'PROMOTE', request.actor, request.reason, (model, ctx) => promote(model, ctx)),
+    Promote: async (request) => {
+      checkModelName(request.model);
+      const judgement = context.canaries.judgePromotion(modelOf(context, request.model));
+      if (judgement?.unmet !== undefined) {
+        const unmet = judgement.unmet;
+        // The refusal is a decision too: it goes on the record with its numbers before the caller hears of it.
+        await operate(request.model, 'PROMOTE_REFUSED', request.actor, unmet, (model, ctx) => refusePromotion(model, ctx, judgement.evidence));
+        throw ServiceError.failedPrecondition(`promotion refused: ${unmet} (${judgement.evidence})`);
+      }
+      return operate(request.model, 'PROMOTE', request.actor, request.reason, (model, ctx) => promote(model, ctx, 'PROMOTE', judgement?.evidence ?? ''));
+    },
     Rollback: (request) =>
       operate(request.model, 'ROLLBACK', request.actor, request.reason, (model, ctx) => rollback(model, ctx)),
     Unload: (request) =>

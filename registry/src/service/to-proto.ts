@@ -61,6 +61,17 @@ export function rolloutToProto(rollout: RolloutRecord): Rollout {
     },
     updated_at_ms: rollout.updatedAtMs,
     updated_by: rollout.updatedBy,
+    shadow_version: rollout.shadowVersion,
+    shadow_share_bp: rollout.shadowShareBp,
+    promotion: {
+      enabled: rollout.promotion.enabled,
+      min_calls: rollout.promotion.minCalls,
+      min_agreement: rollout.promotion.minAgreement,
+      max_error_rate: rollout.promotion.maxErrorRate,
+      max_p99_ratio: rollout.promotion.maxP99Ratio,
+      window_ms: rollout.promotion.windowMs,
+      auto_promote: rollout.promotion.autoPromote,
+    },
   };
 }
 
@@ -78,6 +89,9 @@ export function eventToProto(event: RolloutEventRecord): RolloutEvent {
     canary_version: event.canaryVersion,
     canary_weight_bp: event.canaryWeightBp,
     version: event.version,
+    evidence: event.evidence ?? '',
+    shadow_version: event.shadowVersion ?? 0,
+    shadow_share_bp: event.shadowShareBp ?? 0,
   };
 }
 
@@ -119,6 +133,21 @@ export function rolloutChangeFromProto(rollout: Rollout__Output | null, fields: 
       maxP99Ratio: policy.max_p99_ratio,
       minRequests: policy.min_requests,
       windowMs: policy.window_ms,
+    };
+  }
+  if (wanted('shadow_version')) change.shadowVersion = rollout.shadow_version;
+  if (wanted('shadow_share_bp')) change.shadowShareBp = rollout.shadow_share_bp;
+  if (wanted('promotion') && !rollout.promotion && fields.length > 0) throw ServiceError.invalidArgument('promotion: required when `fields` names it');
+  if (wanted('promotion') && rollout.promotion) {
+    const promotion = rollout.promotion;
+    change.promotion = {
+      enabled: promotion.enabled,
+      minCalls: promotion.min_calls,
+      minAgreement: promotion.min_agreement,
+      maxErrorRate: promotion.max_error_rate,
+      maxP99Ratio: promotion.max_p99_ratio,
+      windowMs: promotion.window_ms,
+      autoPromote: promotion.auto_promote,
     };
   }
   return change;

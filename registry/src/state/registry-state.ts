@@ -10,7 +10,7 @@ export const VERSION_STATUSES = ['registered', 'loading', 'ready', 'serving', 'r
 export type VersionStatusName = (typeof VERSION_STATUSES)[number];
 
 /** What happened to a rollout. */
-export const ROLLOUT_ACTIONS = ['SET', 'PROMOTE', 'ROLLBACK', 'AUTO_ROLLBACK', 'RETIRE', 'UNLOAD'] as const;
+export const ROLLOUT_ACTIONS = ['SET', 'PROMOTE', 'PROMOTE_REFUSED', 'AUTO_PROMOTE', 'ROLLBACK', 'AUTO_ROLLBACK', 'RETIRE', 'UNLOAD'] as const;
 /** One of {@link ROLLOUT_ACTIONS}. */
 export type RolloutAction = (typeof ROLLOUT_ACTIONS)[number];
 
@@ -50,6 +50,28 @@ const policySchema = z.object({
   windowMs: z.number().int(),
 });
 
+/** What a candidate must show before it is promoted; off in states saved before it existed. */
+const promotionSchema = z.object({
+  enabled: z.boolean(),
+  minCalls: z.number().int().nonnegative(),
+  minAgreement: z.number(),
+  maxErrorRate: z.number(),
+  maxP99Ratio: z.number(),
+  windowMs: z.number().int(),
+  autoPromote: z.boolean(),
+});
+
+/** A promotion policy that asks for nothing. */
+export const NO_PROMOTION_POLICY: PromotionRecord = Object.freeze({
+  enabled: false,
+  minCalls: 0,
+  minAgreement: 0,
+  maxErrorRate: 1,
+  maxP99Ratio: 0,
+  windowMs: 600_000,
+  autoPromote: false,
+});
+
 const rolloutSchema = z.object({
   stableVersion: z.number().int().nonnegative(),
   canaryVersion: z.number().int().nonnegative(),
@@ -59,6 +81,10 @@ const rolloutSchema = z.object({
   policy: policySchema,
   updatedAtMs: z.number(),
   updatedBy: z.string(),
+  // Absent in states saved before shadows existed: no shadow, no promotion policy.
+  shadowVersion: z.number().int().nonnegative().default(0),
+  shadowShareBp: z.number().int().min(0).max(10_000).default(0),
+  promotion: promotionSchema.default(() => ({ ...NO_PROMOTION_POLICY })),
 });
 
 const eventSchema = z.object({
@@ -70,6 +96,10 @@ const eventSchema = z.object({
   canaryVersion: z.number().int(),
   canaryWeightBp: z.number().int(),
   version: z.number().int(),
+  // The numbers behind a promotion decision; absent for other events.
+  evidence: z.string().optional(),
+  shadowVersion: z.number().int().optional(),
+  shadowShareBp: z.number().int().optional(),
 });
 
 const modelSchema = z.object({
@@ -118,6 +148,8 @@ export type RolloutRecord = z.infer<typeof rolloutSchema>;
 export type HeaderRuleRecord = z.infer<typeof headerRuleSchema>;
 /** An automatic-rollback policy. */
 export type PolicyRecord = z.infer<typeof policySchema>;
+/** A promotion policy. */
+export type PromotionRecord = z.infer<typeof promotionSchema>;
 /** One entry of a model's rollout history. */
 export type RolloutEventRecord = z.infer<typeof eventSchema>;
 /** A runner that joined. */

@@ -57,7 +57,7 @@ describe('rollout operations', () => {
     expect(details(() => promote(model, operation([1])))).toBe("9 model 'mlp' canary version 2 is not ready on any runner yet; wait for it to load");
     promote(model, operation([1, 2]));
     expect(model.rollout).toMatchObject({ stableVersion: 2, canaryVersion: 0, canaryWeightBp: 0 });
-    expect(details(() => promote(model, operation([1, 2])))).toBe("9 model 'mlp' has no canary to promote");
+    expect(details(() => promote(model, operation([1, 2])))).toBe("9 model 'mlp' has no canary or shadow version to promote");
   });
 
   it('rolls back a canary: no weight, marked failed with the reason, until a rollout takes it again', () => {

@@ -3,7 +3,7 @@
  * its preconditions, changes the model record in place (a draft the registry saves) and
  * appends an event to the model's history.
  */
-import { POLICY_LIMITS, ServiceError, type Range } from '@infermesh/common';
+import { POLICY_LIMITS, PROMOTION_LIMITS, ServiceError, type Range } from '@infermesh/common';
 import { signatureDifference } from '../versions/signature-difference.js';
 import { checkHeaderKey, checkLength, MAX_RULE_VALUE_CHARS, MAX_RULES } from './checks.js';
 import {
@@ -11,6 +11,7 @@ import {
   type HeaderRuleRecord,
   type ModelRecord,
   type PolicyRecord,
+  type PromotionRecord,
   type RolloutAction,
   type RolloutRecord,
   type VersionRecord,
@@ -29,7 +30,9 @@ export interface OperationContext {
 }
 
 /** The rollout fields a SetRollout changes; absent ones stay as they are. */
-export type RolloutChange = Partial<Pick<RolloutRecord, 'stableVersion' | 'canaryVersion' | 'canaryWeightBp' | 'rules' | 'stickyHeader' | 'policy'>>;
+export type RolloutChange = Partial<
+  Pick<RolloutRecord, 'stableVersion' | 'canaryVersion' | 'canaryWeightBp' | 'rules' | 'stickyHeader' | 'policy' | 'shadowVersion' | 'shadowShareBp' | 'promotion'>
+>;
 
 /** The version of a model, NOT_FOUND naming the versions there are. */
 export function findVersion(model: ModelRecord, version: number): VersionRecord {
@@ -73,7 +76,40 @@ function checkPolicy(policy: PolicyRecord): void {
   if (!within(policy.windowMs, windowMs)) throw bad('window_ms', `${windowMs.min}..${windowMs.max}`, policy.windowMs);
 }
 
-function record(model: ModelRecord, action: RolloutAction, version: number, context: OperationContext): void {
+function checkPromotion(policy: PromotionRecord): void {
+  const bad = (field: string, range: string, value: number) =>
+    ServiceError.invalidArgument(`promotion.${field}: expected ${range}, got ${value}`);
+  const { maxErrorRate, maxP99Ratio, windowMs } = POLICY_LIMITS;
+  const { minCalls, minAgreement } = PROMOTION_LIMITS;
+  if (!within(policy.minCalls, minCalls)) throw bad('min_calls', `${minCalls.min}..${minCalls.max}`, policy.minCalls);
+  if (!within(policy.minAgreement, minAgreement)) throw bad('min_agreement', `${minAgreement.min}..${minAgreement.max}`, policy.minAgreement);
+  if (!within(policy.maxErrorRate, maxErrorRate)) throw bad('max_error_rate', `${maxErrorRate.min}..${maxErrorRate.max}`, policy.maxErrorRate);
+  if (!within(policy.maxP99Ratio, maxP99Ratio)) throw bad('max_p99_ratio', `0 (off) or a ratio up to ${maxP99Ratio.max}`, policy.maxP99Ratio);
+  if (!within(policy.windowMs, windowMs)) throw bad('window_ms', `${windowMs.min}..${windowMs.max}`, policy.windowMs);
+}
+
+/**
+ * A shadow version must answer what the stable version is asked, with the same outputs, so
+ * its answers can be compared: the same signature, with no `force` to get round it.
+ */
+function checkShadow(model: ModelRecord, next: RolloutRecord): void {
+  if (!Number.isInteger(next.shadowShareBp) || next.shadowShareBp < 0 || next.shadowShareBp > 10_000) {
+    throw ServiceError.invalidArgument(`shadow_share_bp: expected 0..10000 basis points, got ${next.shadowShareBp}`);
+  }
+  if (next.shadowVersion === 0) return;
+  usableVersion(model, next.shadowVersion, 'shadow_version');
+  if (next.shadowVersion === next.stableVersion) throw ServiceError.invalidArgument(`shadow_version: version ${next.shadowVersion} is the stable version`);
+  if (next.stableVersion === 0) throw ServiceError.failedPrecondition(`shadow_version: model '${model.name}' has no stable version to shadow yet`);
+  const difference = signatureDifference(findVersion(model, next.stableVersion), findVersion(model, next.shadowVersion));
+  if (difference) {
+    throw ServiceError.failedPrecondition(
+      `shadow_version: the signature of ${versionLabel(model.name, next.shadowVersion)} is not the stable version ${next.stableVersion}'s: ${difference}; ` +
+        'a shadow must take the same requests and answer the same outputs to be compared',
+    );
+  }
+}
+
+function record(model: ModelRecord, action: RolloutAction, version: number, context: OperationContext, evidence = ''): void {
   const { rollout } = model;
   model.history.push({
     atMs: context.nowMs,
@@ -84,8 +120,12 @@ function record(model: ModelRecord, action: RolloutAction, version: number, cont
     canaryVersion: rollout.canaryVersion,
     canaryWeightBp: rollout.canaryWeightBp,
     version,
+    ...(evidence ? { evidence } : {}),
+    ...(rollout.shadowVersion > 0 ? { shadowVersion: rollout.shadowVersion, shadowShareBp: rollout.shadowShareBp } : {}),
   });
   if (model.history.length > context.historyLimit) model.history.splice(0, model.history.length - context.historyLimit);
+  // A refused promotion changes nothing of the rollout; it is only on the record.
+  if (action === 'PROMOTE_REFUSED') return;
   rollout.updatedAtMs = context.nowMs;
   rollout.updatedBy = context.actor;
 }
@@ -120,6 +160,7 @@ export function setRollout(model: ModelRecord, change: RolloutChange, context: O
   const current = model.rollout;
   const next: RolloutRecord = { ...current, ...change };
   if (next.canaryVersion === 0) next.canaryWeightBp = 0;
+  if (next.shadowVersion === 0) next.shadowShareBp = 0;
 
   if (next.stableVersion !== current.stableVersion) {
     if (next.stableVersion === 0) throw ServiceError.invalidArgument('stable_version: a model that has a stable version keeps one; promote another instead');
@@ -148,6 +189,8 @@ export function setRollout(model: ModelRecord, change: RolloutChange, context: O
   next.rules.forEach((rule, index) => checkRule(model, rule, index));
   if (next.stickyHeader !== '') checkHeaderKey(next.stickyHeader, 'sticky_header');
   checkPolicy(next.policy);
+  checkShadow(model, next);
+  checkPromotion(next.promotion);
 
   model.rollout = next;
   // A failed version that a rollout takes up again gets another chance.
@@ -161,18 +204,40 @@ export function setRollout(model: ModelRecord, change: RolloutChange, context: O
   record(model, 'SET', next.canaryVersion, context);
 }
 
-/** Promote: the canary becomes the stable version. It must be ready somewhere. */
-export function promote(model: ModelRecord, context: OperationContext): void {
+/** The version Promote would make stable: the canary, or else the shadow; 0 when neither. */
+export function promotionCandidate(rollout: RolloutRecord): number {
+  return rollout.canaryVersion || rollout.shadowVersion;
+}
+
+/**
+ * Promote: the canary (or, without one, the shadow version) becomes the stable version. It
+ * must be ready somewhere. `evidence` is what a promotion policy judged it by, for the record.
+ */
+export function promote(model: ModelRecord, context: OperationContext, action: 'PROMOTE' | 'AUTO_PROMOTE' = 'PROMOTE', evidence = '', expected?: number): void {
   const { rollout } = model;
-  const canary = rollout.canaryVersion;
-  if (canary === 0) throw ServiceError.failedPrecondition(`model '${model.name}' has no canary to promote`);
-  if (!context.isReady(model.name, canary)) {
-    throw ServiceError.failedPrecondition(`model '${model.name}' canary version ${canary} is not ready on any runner yet; wait for it to load`);
+  const candidate = promotionCandidate(rollout);
+  if (candidate === 0) throw ServiceError.failedPrecondition(`model '${model.name}' has no canary or shadow version to promote`);
+  if (expected !== undefined && expected !== candidate) {
+    throw ServiceError.failedPrecondition(`model '${model.name}' candidate is version ${candidate} now, not ${expected}`);
   }
-  rollout.stableVersion = canary;
+  const kind = rollout.canaryVersion > 0 ? 'canary' : 'shadow';
+  if (!context.isReady(model.name, candidate)) {
+    throw ServiceError.failedPrecondition(`model '${model.name}' ${kind} version ${candidate} is not ready on any runner yet; wait for it to load`);
+  }
+  rollout.stableVersion = candidate;
   rollout.canaryVersion = 0;
   rollout.canaryWeightBp = 0;
-  record(model, 'PROMOTE', canary, context);
+  // A shadow of the new stable version would only compare it with itself.
+  if (rollout.shadowVersion === candidate) {
+    rollout.shadowVersion = 0;
+    rollout.shadowShareBp = 0;
+  }
+  record(model, action, candidate, context, evidence);
+}
+
+/** A Promote the policy refused goes on the record with its reason and numbers; the rollout stays. */
+export function refusePromotion(model: ModelRecord, context: OperationContext, evidence: string): void {
+  record(model, 'PROMOTE_REFUSED', promotionCandidate(model.rollout), context, evidence);
 }
 
 /**
@@ -202,7 +267,7 @@ export function unload(model: ModelRecord, context: OperationContext): boolean {
   const { rollout } = model;
   if (versionsInUse(rollout).size === 0) return false;
   const stable = rollout.stableVersion;
-  model.rollout = { ...rollout, stableVersion: 0, canaryVersion: 0, canaryWeightBp: 0, rules: [], stickyHeader: '' };
+  model.rollout = { ...rollout, stableVersion: 0, canaryVersion: 0, canaryWeightBp: 0, rules: [], stickyHeader: '', shadowVersion: 0, shadowShareBp: 0 };
   record(model, 'UNLOAD', stable, context);
   return true;
 }
@@ -215,6 +280,7 @@ export function retire(model: ModelRecord, versionNumber: number, context: Opera
   const label = versionLabel(model.name, versionNumber);
   if (rollout.stableVersion === versionNumber) throw ServiceError.failedPrecondition(`${label} is the stable version; promote another version first`);
   if (rollout.canaryVersion === versionNumber) throw ServiceError.failedPrecondition(`${label} is the canary; roll it back first`);
+  if (rollout.shadowVersion === versionNumber) throw ServiceError.failedPrecondition(`${label} is the shadow version; set another shadow or none first`);
   if (rollout.rules.some((rule) => rule.version === versionNumber)) {
     throw ServiceError.failedPrecondition(`${label} is pinned by a header rule; change the rules first`);
   }

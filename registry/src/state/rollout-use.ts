@@ -2,13 +2,14 @@
 import type { RolloutRecord } from './registry-state.js';
 
 /**
- * The versions a rollout needs loaded: the stable version, the canary, and every version a
- * header rule pins. Placement keeps exactly these on runners; routes list only these.
+ * The versions a rollout needs loaded: the stable version, the canary, the shadow and every
+ * version a header rule pins. Placement keeps exactly these on runners; routes list only these.
  */
 export function versionsInUse(rollout: RolloutRecord): Set<number> {
   const used = new Set<number>();
   if (rollout.stableVersion > 0) used.add(rollout.stableVersion);
   if (rollout.canaryVersion > 0) used.add(rollout.canaryVersion);
+  if (rollout.shadowVersion > 0) used.add(rollout.shadowVersion);
   for (const rule of rollout.rules) if (rule.version > 0) used.add(rule.version);
   return used;
 }
@@ -24,6 +25,7 @@ export function getsTraffic(rollout: RolloutRecord, version: number): boolean {
 /** `stable v1, canary v2 at 10.00 %`: a rollout in a log line or a message. */
 export function describeRollout(rollout: RolloutRecord): string {
   const stable = rollout.stableVersion > 0 ? `stable v${rollout.stableVersion}` : 'no stable version';
-  if (rollout.canaryVersion === 0) return stable;
-  return `${stable}, canary v${rollout.canaryVersion} at ${(rollout.canaryWeightBp / 100).toFixed(2)} %`;
+  const shadow = rollout.shadowVersion > 0 ? `, shadow v${rollout.shadowVersion} at ${(rollout.shadowShareBp / 100).toFixed(2)} %` : '';
+  if (rollout.canaryVersion === 0) return `${stable}${shadow}`;
+  return `${stable}, canary v${rollout.canaryVersion} at ${(rollout.canaryWeightBp / 100).toFixed(2)} %${shadow}`;
 }

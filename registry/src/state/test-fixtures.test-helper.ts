@@ -1,5 +1,5 @@
 /** Records for unit tests of the registry's pure logic. @internal */
-import type { ModelRecord, RunnerRecord, VersionRecord } from './registry-state.js';
+import { NO_PROMOTION_POLICY, type ModelRecord, type RunnerRecord, type VersionRecord } from './registry-state.js';
 import type { OperationContext } from './rollout-operations.js';
 
 /** A registered version of `model`. */
@@ -39,6 +39,9 @@ export function modelRecord(name: string, count: number): ModelRecord {
       policy: { enabled: true, maxErrorRate: 0.05, maxP99Ratio: 3, minRequests: 100, windowMs: 60_000 },
       updatedAtMs: 0,
       updatedBy: '',
+      shadowVersion: 0,
+      shadowShareBp: 0,
+      promotion: { ...NO_PROMOTION_POLICY },
     },
     history: [],
   };

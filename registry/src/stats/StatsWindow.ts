@@ -2,8 +2,8 @@
  * Per-version call counts, errors and latency histograms as gateways report them, kept for a
  * sliding window so a canary can be judged on its recent calls only.
  */
-import type { VersionStats__Output } from '@infermesh/proto/registry';
-import { POLICY_LIMITS } from '@infermesh/common';
+import type { AgreementCounts__Output, VersionStats__Output } from '@infermesh/proto/registry';
+import { addAgreementCounts, emptyAgreementCounts, POLICY_LIMITS, type AgreementCounts } from '@infermesh/common';
 import { versionKey } from '../state/registry-state.js';
 
 /** One report's worth of a version's calls. */
@@ -14,6 +14,8 @@ interface Entry {
   invalidArguments: number;
   /** Bucket upper bound (ms) → calls. */
   latency: Map<number, number>;
+  /** Shadow reports: how the answers compared with the primary's. */
+  agreement: AgreementCounts | null;
 }
 
 /** A version's calls over a window. */
@@ -25,6 +27,24 @@ export interface WindowSummary {
   invalidArguments: number;
   /** Upper bound of the bucket holding the 99th percentile; 0 without calls. */
   p99Ms: number;
+  /** Compared answers (shadow reports only; empty otherwise). */
+  agreement: AgreementCounts;
+}
+
+/** A report's agreement counts as numbers; null when it carries none. */
+function agreementOf(reported: AgreementCounts__Output | null): AgreementCounts | null {
+  if (!reported) return null;
+  const finite = (value: number) => (Number.isFinite(value) || value === Infinity ? Math.max(0, value) : 0);
+  return {
+    calls: Number(reported.calls),
+    exact: Number(reported.exact),
+    agreeing: Number(reported.agreeing),
+    mismatched: Number(reported.mismatched),
+    argmaxRows: Number(reported.argmax_rows),
+    argmaxAgreeingRows: Number(reported.argmax_agreeing_rows),
+    maxAbsDiff: finite(reported.max_abs_diff),
+    maxRelDiff: finite(reported.max_rel_diff),
+  };
 }
 
 /** Largest window any policy may ask for; older entries are dropped. */
@@ -43,7 +63,14 @@ export class StatsWindow {
     for (const bucket of stats.latency) {
       if (Number.isFinite(bucket.le_ms)) latency.set(bucket.le_ms, (latency.get(bucket.le_ms) ?? 0) + Number(bucket.count));
     }
-    list.push({ atMs: nowMs, requests: Number(stats.requests), errors: Number(stats.errors), invalidArguments: Number(stats.invalid_arguments), latency });
+    list.push({
+      atMs: nowMs,
+      requests: Number(stats.requests),
+      errors: Number(stats.errors),
+      invalidArguments: Number(stats.invalid_arguments),
+      latency,
+      agreement: agreementOf(stats.agreement),
+    });
     while (list.length > MAX_ENTRIES || (list.length > 0 && list[0]!.atMs < nowMs - MAX_WINDOW_MS)) list.shift();
     this.entries.set(key, list);
   }
@@ -73,6 +100,7 @@ export class StatsWindow {
     let errors = 0;
     let invalidArguments = 0;
     const latency = new Map<number, number>();
+    const agreement = emptyAgreementCounts();
     const list = this.entries.get(versionKey(model, version)) ?? [];
     // Entries are appended in time order: walk back from the newest and stop at the first one
     // too old, rather than over the hour kept for the longest window.
@@ -83,8 +111,9 @@ export class StatsWindow {
       errors += entry.errors;
       invalidArguments += entry.invalidArguments;
       for (const [le, count] of entry.latency) latency.set(le, (latency.get(le) ?? 0) + count);
+      if (entry.agreement) addAgreementCounts(agreement, entry.agreement);
     }
-    return { requests, errors, invalidArguments, p99Ms: percentile(latency, 0.99) };
+    return { requests, errors, invalidArguments, p99Ms: percentile(latency, 0.99), agreement };
   }
 }
 

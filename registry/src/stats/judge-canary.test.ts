@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { emptyAgreementCounts } from '@infermesh/common';
 import { judgeCanary, rollbackCause } from './judge-canary.js';
 import { percentile, StatsWindow } from './StatsWindow.js';
 
 const policy = { enabled: true, maxErrorRate: 0.05, maxP99Ratio: 3, minRequests: 20, windowMs: 10_000 };
-const window = (requests: number, errors: number, p99Ms: number, invalidArguments = 0) => ({ requests, errors, invalidArguments, p99Ms });
+const window = (requests: number, errors: number, p99Ms: number, invalidArguments = 0) => ({ requests, errors, invalidArguments, p99Ms, agreement: emptyAgreementCounts() });
 
 describe('judgeCanary', () => {
   it('waits for the minimum number of canary calls', () => {
@@ -47,15 +48,16 @@ describe('StatsWindow', () => {
     errors: String(errors),
     invalid_arguments: String(errors * 2),
     latency: latency.map(([le_ms, count]) => ({ le_ms, count: String(count) })),
+    agreement: null,
   });
 
   it('sums the reports inside the window only, and forgets a version on clear', () => {
     const stats = new StatsWindow();
     stats.add(report(10, 1, [[1, 10]]), 1_000);
     stats.add(report(30, 2, [[1, 20], [8, 10]]), 5_000);
-    expect(stats.summary('mlp', 2, 10_000, 6_000)).toEqual({ requests: 40, errors: 3, invalidArguments: 6, p99Ms: 8 });
-    expect(stats.summary('mlp', 2, 2_000, 6_000)).toEqual({ requests: 30, errors: 2, invalidArguments: 4, p99Ms: 8 });
-    expect(stats.summary('mlp', 1, 10_000, 6_000)).toEqual({ requests: 0, errors: 0, invalidArguments: 0, p99Ms: 0 });
+    expect(stats.summary('mlp', 2, 10_000, 6_000)).toMatchObject({ requests: 40, errors: 3, invalidArguments: 6, p99Ms: 8 });
+    expect(stats.summary('mlp', 2, 2_000, 6_000)).toMatchObject({ requests: 30, errors: 2, invalidArguments: 4, p99Ms: 8 });
+    expect(stats.summary('mlp', 1, 10_000, 6_000)).toMatchObject({ requests: 0, errors: 0, invalidArguments: 0, p99Ms: 0 });
     stats.clear('mlp', 2);
     expect(stats.summary('mlp', 2, 10_000, 6_000).requests).toBe(0);
   });

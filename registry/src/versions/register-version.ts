@@ -17,7 +17,7 @@ import {
   MAX_ARTIFACT_CHARS,
   MAX_CONFIG_YAML_BYTES,
 } from '../state/checks.js';
-import type { ModelRecord, RegistryState, VersionRecord } from '../state/registry-state.js';
+import { NO_PROMOTION_POLICY, type ModelRecord, type RegistryState, type VersionRecord } from '../state/registry-state.js';
 
 /** A RegisterVersion or PushVersion header that passed the checks. */
 export interface VersionOrder {
@@ -89,7 +89,7 @@ function newModel(name: string, policy: PolicyConfig): ModelRecord {
   return {
     name,
     versions: [],
-    rollout: { stableVersion: 0, canaryVersion: 0, canaryWeightBp: 0, rules: [], stickyHeader: '', policy: { ...policy }, updatedAtMs: 0, updatedBy: '' },
+    rollout: { stableVersion: 0, canaryVersion: 0, canaryWeightBp: 0, rules: [], stickyHeader: '', policy: { ...policy }, updatedAtMs: 0, updatedBy: '', shadowVersion: 0, shadowShareBp: 0, promotion: { ...NO_PROMOTION_POLICY } },
     history: [],
   };
 }

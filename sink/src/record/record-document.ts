@@ -2,7 +2,7 @@
  * The JSON documents the sink spools and delivers: a gateway's prediction record, or a
  * source message that could not become an inference (a dead letter).
  */
-import type { PredictionRecord__Output } from '@infermesh/proto/sink';
+import type { PredictionRecord__Output, ShadowComparison__Output } from '@infermesh/proto/sink';
 import { tensorJson, type TensorJson } from './tensor-json.js';
 
 /** One inference, as every destination receives it. */
@@ -31,6 +31,23 @@ export interface PredictionDocument {
   traceparent?: string;
   /** True when the tensors were left out for size. */
   tensorsOmitted?: true;
+  /**
+   * Present only on a shadow version's answer to a copy of a call (no caller saw it); its
+   * requestId and time are the primary call's, so the two documents pair up.
+   */
+  shadow?: ShadowDocument;
+}
+
+/** How a shadow answer compared with the primary's. */
+export interface ShadowDocument {
+  /** The version that answered the caller. */
+  primaryVersion: string;
+  exact: boolean;
+  agrees: boolean;
+  maxAbsDiff: number;
+  maxRelDiff: number;
+  /** Why the answers could not be compared, when they could not. */
+  mismatch?: string;
 }
 
 /** A source message that could not be turned into an inference, with the reason. */
@@ -81,5 +98,19 @@ export function predictionDocument(record: PredictionRecord__Output, omitTensors
   if (!omitTensors && record.inputs.length > 0) document.inputs = record.inputs.map(tensorJson);
   if (record.traceparent) document.traceparent = record.traceparent;
   if (omitTensors || record.tensors_omitted) document.tensorsOmitted = true;
+  if (record.shadow) document.shadow = shadowDocument(record.shadow);
+  return document;
+}
+
+function shadowDocument(shadow: ShadowComparison__Output): ShadowDocument {
+  const document: ShadowDocument = {
+    primaryVersion: shadow.primary_version,
+    exact: shadow.exact,
+    agrees: shadow.agrees,
+    // JSON has no Infinity: a NaN against a number is the largest finite difference.
+    maxAbsDiff: Math.min(shadow.max_abs_diff, Number.MAX_VALUE),
+    maxRelDiff: Math.min(shadow.max_rel_diff, Number.MAX_VALUE),
+  };
+  if (shadow.mismatch) document.mismatch = shadow.mismatch;
   return document;
 }

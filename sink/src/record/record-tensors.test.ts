@@ -26,6 +26,7 @@ const published = (overrides: Partial<PredictionRecord__Output> = {}): Predictio
   trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
   tensors_omitted: false,
   traceparent: '',
+  shadow: null,
   response: method.responseSerialize({
     model_name: 'simple',
     id: 'req-1',

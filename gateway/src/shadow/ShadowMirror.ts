@@ -1,0 +1,158 @@
+/**
+ * Shadow traffic: after a caller has its answer, a copy of its call goes to the rollout's
+ * shadow version, whose answer is compared with the primary's and recorded, never returned.
+ * The observer's part, on the caller's path, is a size check of the shadow table (nothing
+ * more for meshes without shadows), a share draw and a push onto a bounded queue; the copy
+ * is decoded, sent and compared later, a few at a time, each with its own deadline. A full
+ * queue drops the copy and counts it: the caller never waits for, or fails by, a shadow.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { compareResponses, type Logger, type ShadowConfig } from '@infermesh/common';
+import { inferenceProto, MODEL_INFER_PATH, type ModelInferResponse__Output } from '@infermesh/proto';
+import type { InferEvent, InferObserver } from '../InferObserver.js';
+import type { ShadowTarget } from '../registry/RegistryRouter.js';
+import type { RunnerEndpoint } from '../RunnerEndpoint.js';
+import { passThrough, withModelVersion } from '../wire.js';
+import type { ShadowStats } from './ShadowStats.js';
+
+/** What the mirror needs of routing: the shadow table and a runner for a version. */
+export interface ShadowRoutes {
+  readonly shadows: ReadonlyMap<string, ShadowTarget>;
+  pickRunner(model: string, version: string, exclude: ReadonlySet<RunnerEndpoint>): RunnerEndpoint;
+}
+
+/** How a mirror is set up. */
+export interface ShadowMirrorOptions {
+  routes: ShadowRoutes;
+  stats: ShadowStats;
+  config: ShadowConfig;
+  logger: Logger;
+  /** Where shadow answers go as records (the sink publisher); none without a sink. */
+  publish?: (event: InferEvent) => void;
+}
+
+/** A copy waiting to be sent: the primary call's event and the shadow version. */
+interface Copy {
+  event: InferEvent;
+  version: string;
+}
+
+const NONE: ReadonlySet<RunnerEndpoint> = new Set();
+const inferMethod = inferenceProto.GRPCInferenceService.service.ModelInfer;
+const decodeResponse = (bytes: Buffer) => inferMethod.responseDeserialize(bytes) as ModelInferResponse__Output;
+
+export class ShadowMirror implements InferObserver {
+  private readonly queue: Copy[] = [];
+  private running = 0;
+  private scheduled = false;
+  private closed = false;
+  private readonly idleWaiters = new Set<() => void>();
+
+  constructor(private readonly options: ShadowMirrorOptions) {}
+
+  /** Copies waiting now. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  onInfer(event: InferEvent): void {
+    const shadows = this.options.routes.shadows;
+    if (shadows.size === 0 || event.code !== grpc.status.OK || event.shadow) return;
+    const target = shadows.get(event.modelName);
+    if (!target || target.version === event.version) return;
+    if (target.shareBp < 10_000 && Math.random() * 10_000 >= target.shareBp) return;
+    if (this.closed) return this.options.stats.dropped(event.modelName, 'closing');
+    if (this.queue.length >= this.options.config.maxQueued) return this.options.stats.dropped(event.modelName, 'queue_full');
+    this.queue.push({ event, version: target.version });
+    if (!this.scheduled) {
+      this.scheduled = true;
+      // The next turn of the event loop: the caller's answer is on its way first.
+      setImmediate(() => this.pump());
+    }
+  }
+
+  /** Sends no more copies; drops those waiting and waits up to `timeoutMs` for those in flight. */
+  async close(timeoutMs = 2_000): Promise<void> {
+    this.closed = true;
+    for (const copy of this.queue.splice(0)) this.options.stats.dropped(copy.event.modelName, 'closing');
+    await this.idle(timeoutMs);
+  }
+
+  /** Resolves once nothing waits and nothing is in flight, or at the timeout; for tests and close. */
+  idle(timeoutMs = 10_000): Promise<boolean> {
+    if (this.running === 0 && this.queue.length === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.idleWaiters.delete(done);
+        resolve(false);
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.idleWaiters.add(done);
+    });
+  }
+
+  private pump(): void {
+    this.scheduled = false;
+    while (this.running < this.options.config.concurrency && this.queue.length > 0) {
+      this.running++;
+      this.send(this.queue.shift()!);
+    }
+    if (this.running === 0 && this.queue.length === 0) for (const done of this.idleWaiters) done();
+  }
+
+  private send(copy: Copy): void {
+    const { event, version } = copy;
+    const started = performance.now();
+    let runner: RunnerEndpoint;
+    try {
+      runner = this.options.routes.pickRunner(event.modelName, version, NONE);
+    } catch (error) {
+      this.settle(copy, '', grpc.status.UNAVAILABLE, (error as Error).message, undefined, performance.now() - started);
+      return;
+    }
+    runner.outstanding++;
+    runner.channel.makeUnaryRequest<Buffer, Buffer>(
+      MODEL_INFER_PATH,
+      passThrough,
+      passThrough,
+      withModelVersion(event.request, version),
+      new grpc.Metadata(),
+      { deadline: Date.now() + this.options.config.timeoutMs },
+      (error, response) => {
+        runner.outstanding--;
+        this.settle(copy, runner.address, error ? error.code : grpc.status.OK, error?.details ?? '', response, performance.now() - started);
+      },
+    );
+  }
+
+  /** Compares, counts and publishes one shadow answer, then lets the next copy go. */
+  private settle(copy: Copy, runner: string, code: grpc.status, details: string, response: Buffer | undefined, latencyMs: number): void {
+    const { event, version } = copy;
+    let comparison;
+    try {
+      const primary = event.response;
+      if (code === grpc.status.OK && response && primary) comparison = compareResponses(decodeResponse(primary), decodeResponse(response));
+    } catch (error) {
+      this.options.logger.warn({ model: event.modelName, version, err: error }, 'a shadow answer could not be compared');
+    }
+    this.options.stats.record(event.modelName, version, code, latencyMs, comparison);
+    if (code !== grpc.status.OK) this.options.logger.debug({ model: event.modelName, version, code: grpc.status[code], details }, 'a shadow call failed');
+    this.options.publish?.({
+      ...event,
+      version,
+      requestedVersion: event.requestedVersion,
+      runner,
+      code,
+      details,
+      latencyMs,
+      response,
+      responseBytes: response?.byteLength ?? 0,
+      shadow: { primaryVersion: event.version, comparison },
+    });
+    this.running--;
+    this.pump();
+  }
+}
