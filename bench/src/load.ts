@@ -1,4 +1,5 @@
 /** Closed-loop load generator: N callers back to back for a fixed time after a warm-up, with latency percentiles. */
+import { percentile } from '@infermesh/common';
 
 /** How to drive one target. */
 export interface LoadOptions {
@@ -26,11 +27,8 @@ export interface LoadResult {
 
 const now = (): bigint => process.hrtime.bigint();
 
-/** Nearest-rank percentile (0 < q ≤ 1) of an ascending sample; NaN for an empty one. */
-export function percentile(sorted: ArrayLike<number>, q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
-}
+/** The one percentile of benchmarks and replay reports, re-exported for the benchmarks' other modules. */
+export { percentile };
 
 /**
  * Runs `call` from `concurrency` callers in a closed loop. Throughput counts the calls

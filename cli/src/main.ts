@@ -5,6 +5,7 @@ import { ConfigError, DEFAULT_CONFIG_FILE } from '@infermesh/common';
 import { explain } from './cli-error.js';
 import { examplesCommand } from './commands/examples.js';
 import { modelsCommand } from './commands/models.js';
+import { replayCommand } from './commands/replay.js';
 import { rolloutCommand } from './commands/rollout.js';
 import { sinkCommand } from './commands/sink.js';
 import { statusCommand } from './commands/status.js';
@@ -36,6 +37,7 @@ program
 
 examplesCommand(program);
 modelsCommand(program);
+replayCommand(program);
 rolloutCommand(program);
 sinkCommand(program);
 statusCommand(program);

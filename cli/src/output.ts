@@ -20,6 +20,11 @@ export function addOutputOption(program: Command): void {
     });
 }
 
+/** A command's own `--json` flag: the same as `-o json`. */
+export function useJsonOutput(): void {
+  format = 'json';
+}
+
 /** The format the running command was asked for. */
 export const outputFormat = (): OutputFormat => format;
 

@@ -3,6 +3,7 @@
  * only when stderr is a terminal so that scripts and logs get plain lines.
  */
 import cliProgress from 'cli-progress';
+import { outputFormat } from './output.js';
 
 /** A bar that can be advanced and stopped; a no-op when not drawn. */
 export interface Progress {
@@ -12,9 +13,9 @@ export interface Progress {
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
-/** Draws `label [bar] 42% | 12.0/30.0 MiB` (bytes) or `label [bar] 1/2 runners`. */
-export function progressBar(label: string, total: number, unit: 'bytes' | 'runners'): Progress {
-  if (!process.stderr.isTTY) return { update() {}, stop() {} };
+/** Draws `label [bar] 42% | 12.0/30.0 MiB` (bytes), `label [bar] 1/2 runners` or `label [bar] 10/100 calls`; nothing with `-o json`. */
+export function progressBar(label: string, total: number, unit: 'bytes' | 'runners' | 'calls'): Progress {
+  if (!process.stderr.isTTY || outputFormat() === 'json') return { update() {}, stop() {} };
   const bar = new cliProgress.SingleBar(
     {
       stream: process.stderr,
@@ -25,7 +26,7 @@ export function progressBar(label: string, total: number, unit: 'bytes' | 'runne
     cliProgress.Presets.shades_classic,
   );
   const text = (value: number) => (unit === 'bytes' ? mib(value) : `${value}`);
-  const suffix = unit === 'runners' ? ' runners' : '';
+  const suffix = unit === 'bytes' ? '' : ` ${unit}`;
   bar.start(total, 0, { done: text(0), all: `${text(total)}${suffix}` });
   let stopped = false;
   return {

@@ -162,6 +162,8 @@ export {
   type Route,
   type StartedHttpServer,
 } from './metrics/http-server.js';
+export { percentile } from './metrics/percentile.js';
+export { REPLAY_CALL_HEADER } from './grpc/replay-call-header.js';
 export { retryDelayMs, type RetryDelays } from './retry/retry-delay.js';
 export { RetryBudget, type RetryBudgetOptions } from './retry/retry-budget.js';
 export { RETRY_POLICY_DEFAULTS, RetryPolicy, type RetryPolicyClock, type RetryPolicyOptions } from './retry/retry-policy.js';

@@ -7,7 +7,7 @@
  * new predict calls (RESOURCE_EXHAUSTED) until the sink catches up and nothing is dropped.
  */
 import * as grpc from '@grpc/grpc-js';
-import { ServiceError, SINK_PUBLISHER_DEFAULTS, SINK_PUBLISHER_MUST_NOT_LOSE_CLOSE_MS, type Logger } from '@infermesh/common';
+import { REPLAY_CALL_HEADER, ServiceError, SINK_PUBLISHER_DEFAULTS, SINK_PUBLISHER_MUST_NOT_LOSE_CLOSE_MS, type Logger } from '@infermesh/common';
 import type { InferEvent, InferObserver } from '../InferObserver.js';
 import { BatchLedger } from './BatchLedger.js';
 import { recordedHeaderNames, type RecordOptions } from './prediction-record.js';
@@ -111,8 +111,9 @@ export class SinkPublisher implements InferObserver {
     }, options.credentials);
   }
 
-  /** Called by the gateway after every inference; O(1), never throws, never waits. */
+  /** Called by the gateway after every inference; O(1), never throws, never waits. Calls `infermesh replay` re-sends are not recorded. */
   onInfer(event: InferEvent): void {
+    if (event.headers.get(REPLAY_CALL_HEADER).length > 0) return;
     if (this.closed) this.buffer.drop('shutdown');
     else if (this.buffer.hold(event)) this.schedule();
   }
