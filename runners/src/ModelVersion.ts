@@ -35,6 +35,18 @@ export interface VersionContext {
 
 const EMPTY_STATS: BatcherStats = emptyBatcherStats();
 
+/** One request on its way through a version: what each step of it reads. */
+interface VersionCall {
+  batcher: Batcher;
+  request: ModelInferRequest__Output;
+  /** `performance.now()` when it entered the version. */
+  started: number;
+  signal: AbortSignal | undefined;
+  /** Its trace context; with `sampled`, the queue, batch and compute spans hang below it. */
+  ctx: Context | undefined;
+  sampled: boolean;
+}
+
 /** `priority_queue_policy` as the Batcher takes it: index = level, 0 = no limit of its own. */
 function levelQueueSizes(config: ModelConfig): number[] {
   const sizes = new Array<number>(config.priority_levels + 1).fill(0);
@@ -211,20 +223,20 @@ export class ModelVersion {
   async infer(request: ModelInferRequest__Output, signal?: AbortSignal, ctx?: Context, sampled = false): Promise<ModelInferResponse> {
     const batcher = this.batcher;
     if (this.state !== 'READY' || !batcher) throw this.notReady();
-    const started = performance.now();
+    const call: VersionCall = { batcher, request, started: performance.now(), signal, ctx, sampled };
     try {
       if (this.sequences) {
         const sequences = this.sequences;
         return await sequences.call(sequenceCall(request, `model '${this.name}' version ${this.version}`), (feeds, stateOutputs) =>
-          this.run(batcher, request, this.prepare(request), started, signal, ctx, sampled, feeds, stateOutputs),
+          this.run(call, this.prepare(request), feeds, stateOutputs),
         );
       }
       const prepared = this.prepare(request);
       const cache = this.responseCache;
-      if (!cache) return (await this.run(batcher, request, prepared, started, signal, ctx, sampled)).result;
-      return await this.runCached(cache, batcher, request, prepared, started, signal, ctx, sampled);
+      if (!cache) return (await this.run(call, prepared)).result;
+      return await this.runCached(cache, call, prepared);
     } catch (error) {
-      this.statistics.failed(started);
+      this.statistics.failed(call.started);
       throw error;
     }
   }
@@ -237,25 +249,16 @@ export class ModelVersion {
    * Answers from the cache when it holds the request's answer (the same output bytes), else
    * runs it and keeps the answer; failures are never kept.
    */
-  private async runCached(
-    cache: VersionResponseCache,
-    batcher: Batcher,
-    request: ModelInferRequest__Output,
-    prepared: PreparedRun,
-    started: number,
-    signal: AbortSignal | undefined,
-    ctx: Context | undefined,
-    sampled: boolean,
-  ): Promise<ModelInferResponse> {
+  private async runCached(cache: VersionResponseCache, call: VersionCall, prepared: PreparedRun): Promise<ModelInferResponse> {
     const lookup = performance.now();
-    const key = responseCacheKey(this.callerSignature, prepared, request);
+    const key = responseCacheKey(this.callerSignature, prepared, call.request);
     const cached = cache.get(key);
     if (cached) {
-      this.statistics.answeredFromCache(prepared.batch, started, (performance.now() - lookup) * 1e6);
-      return { ...cached, id: request.id };
+      this.statistics.answeredFromCache(prepared.batch, call.started, (performance.now() - lookup) * 1e6);
+      return { ...cached, id: call.request.id };
     }
     const lookupMs = performance.now() - lookup;
-    const { result } = await this.run(batcher, request, prepared, started, signal, ctx, sampled);
+    const { result } = await this.run(call, prepared);
     const keeping = performance.now();
     cache.put(key, { ...result, id: '' });
     this.statistics.missedCache((lookupMs + performance.now() - keeping) * 1e6);
@@ -267,29 +270,26 @@ export class ModelVersion {
    * inputs, state) and fetches its state outputs too, which the response leaves out.
    */
   private async run(
-    batcher: Batcher,
-    request: ModelInferRequest__Output,
+    call: VersionCall,
     prepared: PreparedRun,
-    started: number,
-    signal: AbortSignal | undefined,
-    ctx: Context | undefined,
-    sampled: boolean,
     extraFeeds?: Record<string, WireTensor>,
     extraFetches: readonly string[] = [],
   ): Promise<{ outputs: Record<string, WireTensor>; result: ModelInferResponse }> {
+    const { request, ctx } = call;
     const queueTimeoutUs = prepared.queueTimeoutUs ?? this.config?.default_queue_timeout_us ?? 0;
     const run = extraFeeds
       ? { ...prepared, feeds: { ...prepared.feeds, ...extraFeeds }, fetches: [...prepared.fetches, ...extraFetches.filter((name) => !prepared.fetches.includes(name))] }
       : prepared;
     let outputs;
     try {
-      outputs = await batcher.submit(run, signal, queueTimeoutUs, sampled ? ctx : undefined, this.config ? priorityLevel(this.config, prepared.priority) : 0);
+      const level = this.config ? priorityLevel(this.config, prepared.priority) : 0;
+      outputs = await call.batcher.submit(run, call.signal, queueTimeoutUs, call.sampled ? ctx : undefined, level);
     } catch (error) {
       throw this.runFailure(error, request.id, ctx);
     }
     const building = performance.now();
     const response = buildResponse(this, request.id, prepared.fetches, outputs);
-    this.statistics.succeeded(prepared.batch, started, building);
+    this.statistics.succeeded(prepared.batch, call.started, building);
     return { outputs, result: response };
   }
 

@@ -38,6 +38,20 @@ function halfBits(value: number): number {
 
 const number = (value: unknown): number => (value === null ? NaN : Number(value));
 
+type NumericArray = Float32Array | Float64Array | Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array;
+
+/** Datatypes whose values are plain numbers, by the array that holds them. */
+const NUMBER_ARRAYS: Record<string, { from(values: unknown[], map: (value: unknown) => number): NumericArray }> = {
+  FP32: Float32Array,
+  FP64: Float64Array,
+  INT8: Int8Array,
+  INT16: Int16Array,
+  INT32: Int32Array,
+  UINT8: Uint8Array,
+  UINT16: Uint16Array,
+  UINT32: Uint32Array,
+};
+
 /** The host array of a recorded tensor's values. */
 function hostData(datatype: string, values: unknown[]): TensorData {
   switch (datatype) {
@@ -53,22 +67,8 @@ function hostData(datatype: string, values: unknown[]): TensorData {
       return Uint16Array.from(values, (value) => halfBits(number(value)));
     case 'BF16':
       return Uint16Array.from(values, (value) => bfloat16Bits(number(value)));
-    case 'FP32':
-      return Float32Array.from(values, number);
-    case 'FP64':
-      return Float64Array.from(values, number);
-    case 'INT8':
-      return Int8Array.from(values, number);
-    case 'INT16':
-      return Int16Array.from(values, number);
-    case 'INT32':
-      return Int32Array.from(values, number);
-    case 'UINT8':
-      return Uint8Array.from(values, number);
-    case 'UINT16':
-      return Uint16Array.from(values, number);
     default:
-      return Uint32Array.from(values, number);
+      return NUMBER_ARRAYS[datatype]!.from(values, number);
   }
 }
 

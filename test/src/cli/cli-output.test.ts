@@ -3,34 +3,20 @@
  * with the documented fields (hints and progress on stderr), `-o table` the text; a reader that
  * closes the pipe early ends it quietly; `models push` suggests the step that fits the model.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRegistryConfig, silentLogger } from '@infermesh/common';
 import { createRegistry, type RunningRegistry } from '@infermesh/registry';
 import { mlpModel } from '@infermesh/testkit';
-
-const BIN = fileURLToPath(new URL('../../../node_modules/.bin/infermesh', import.meta.url));
+import { INFERMESH_BIN, runInfermesh } from '../harness/index.js';
 
 let dir: string;
 let registry: RunningRegistry;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function infermesh(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(BIN, args, { env: { ...process.env, INFERMESH_REGISTRY_ADDRESS: registry.address }, timeout: 60_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const infermesh = (...args: string[]) => runInfermesh(args, { env: { ...process.env, INFERMESH_REGISTRY_ADDRESS: registry.address } });
 
 /** Runs a command with `-o json`, expecting success, and parses its stdout. */
 async function json<T = Record<string, unknown>>(...args: string[]): Promise<T> {
@@ -124,7 +110,7 @@ describe('infermesh -o json|table', () => {
   });
 
   it('exits 0 without a stack when its reader closes the pipe', async () => {
-    const child = spawn(BIN, ['models', 'show', 'mlp'], { env: { ...process.env, INFERMESH_REGISTRY_ADDRESS: registry.address }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(INFERMESH_BIN, ['models', 'show', 'mlp'], { env: { ...process.env, INFERMESH_REGISTRY_ADDRESS: registry.address }, stdio: ['ignore', 'pipe', 'pipe'] });
     // The reader is gone before the command writes: every write meets EPIPE.
     child.stdout.destroy();
     let stderr = '';

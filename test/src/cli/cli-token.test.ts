@@ -1,15 +1,13 @@
 /** The `infermesh` command against a registry that wants tokens: INFERMESH_TOKEN, --token-file, and the refusal it prints without one. */
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authSchema, parseRegistryConfig, silentLogger } from '@infermesh/common';
 import { createRegistry, type RunningRegistry } from '@infermesh/registry';
 import { mlpModel } from '@infermesh/testkit';
+import { runInfermesh } from '../harness/index.js';
 
-const BIN = fileURLToPath(new URL('../../../node_modules/.bin/infermesh', import.meta.url));
 const READER = 'cli-reader-token-0123456789';
 
 let dir: string;
@@ -19,11 +17,7 @@ function infermesh(env: Record<string, string>, ...args: string[]): Promise<{ co
   // This process's own token, if any, must not reach the command.
   const inherited = { ...process.env };
   delete inherited.INFERMESH_TOKEN;
-  return new Promise((resolve) => {
-    execFile(BIN, args, { env: { ...inherited, INFERMESH_REGISTRY_ADDRESS: registry.address, ...env }, timeout: 60_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+  return runInfermesh(args, { env: { ...inherited, INFERMESH_REGISTRY_ADDRESS: registry.address, ...env } });
 }
 
 beforeAll(async () => {

@@ -2,25 +2,15 @@
  * `infermesh models import-triton` as a child process against a registry: its output, a dry
  * run, and its exit status (0, 1 for a failed model, 2 with --strict for a skipped one).
  */
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runInfermesh } from '../harness/index.js';
 import { startInProcessRegistry, type InProcessRegistry } from '../registry/in-process-registry.js';
 import { writeTritonFixture, type TritonFixture } from './triton-repository-fixture.js';
-
-/** The bin npm links for the cli workspace: what `npx infermesh` runs. */
-const BIN = fileURLToPath(new URL('../../../node_modules/.bin/infermesh', import.meta.url));
 
 let registry: InProcessRegistry;
 let fixture: TritonFixture;
 
-function importTriton(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(BIN, ['models', 'import-triton', fixture.root, '--registry', registry.registry.address, ...args], { timeout: 60_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const importTriton = (...args: string[]) => runInfermesh(['models', 'import-triton', fixture.root, '--registry', registry.registry.address, ...args]);
 
 beforeAll(async () => {
   [registry, fixture] = await Promise.all([startInProcessRegistry(), writeTritonFixture()]);

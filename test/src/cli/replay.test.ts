@@ -3,31 +3,22 @@
  * runs, PostgreSQL) are re-sent by the CLI process to a candidate version; the report's
  * agreement, counts and shape, and its errors for sources it cannot replay.
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveConfig, silentLogger } from '@infermesh/common';
-import { InferenceClient } from '@infermesh/client';
-import { createGateway, type Gateway } from '@infermesh/gateway';
-import type { Runner } from '@infermesh/runners';
-import { createSink, type Sink } from '@infermesh/sink';
-import { exampleRepository, LOCAL_SERVICES, localServicesAvailable, waitFor } from '@infermesh/testkit';
-import { startRunnerInProcess } from '../harness/index.js';
+import type { InferenceClient } from '@infermesh/client';
+import type { Gateway } from '@infermesh/gateway';
+import { LOCAL_SERVICES, localServicesAvailable, waitFor } from '@infermesh/testkit';
+import { runInfermesh, startPublishingMesh, type PublishingMesh } from '../harness/index.js';
 
-const BIN = fileURLToPath(new URL('../../../node_modules/.bin/infermesh', import.meta.url));
 const postgres = await localServicesAvailable('postgres');
 const table = `replay_test_${randomBytes(6).toString('hex')}`;
 
+let mesh: PublishingMesh | undefined;
 let dataDir: string;
 let configFile: string;
-let repo: Awaited<ReturnType<typeof exampleRepository>> | undefined;
-let runner: Runner | undefined;
-let sink: Sink | undefined;
 let gateway: Gateway | undefined;
 let client: InferenceClient | undefined;
 /** When the second batch of recorded calls started. */
@@ -36,34 +27,17 @@ let secondBatchAt: string;
 const RECORDED = 24;
 const LATER = 4;
 
-const raw = () => ({
-  dataDir,
-  runners: [{ name: 'r', device: 'cpu' }],
-  gateway: { port: 0, httpPort: 0 },
-  sink: {
-    port: 0,
-    metricsPort: null,
-    destinations: [
-      { name: 'files', type: 'jsonl', batch: { maxDelayMs: 20 } },
-      ...(postgres ? [{ name: 'warehouse', type: 'postgres', url: LOCAL_SERVICES.postgres.url, table, batch: { maxDelayMs: 20 } }] : []),
-    ],
-    publisher: { captureInputs: ['mlp'] },
-  },
+const sinkSection = () => ({
+  port: 0,
+  metricsPort: null,
+  destinations: [
+    { name: 'files', type: 'jsonl', batch: { maxDelayMs: 20 } },
+    ...(postgres ? [{ name: 'warehouse', type: 'postgres', url: LOCAL_SERVICES.postgres.url, table, batch: { maxDelayMs: 20 } }] : []),
+  ],
+  publisher: { captureInputs: ['mlp'] },
 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function infermesh(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(BIN, ['-c', configFile, ...args], { timeout: 120_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const infermesh = (...args: string[]) => runInfermesh(['-c', configFile, ...args], { timeoutMs: 120_000 });
 
 interface Report {
   source: string;
@@ -93,32 +67,22 @@ async function recordedLines(): Promise<string[]> {
 
 describe('infermesh replay', () => {
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'infermesh-replay-'));
+    mesh = await startPublishingMesh(sinkSection);
+    ({ dataDir, gateway, client } = mesh);
     configFile = join(dataDir, 'infermesh.json');
-    await writeFile(configFile, JSON.stringify(raw()));
-    repo = await exampleRepository();
-    runner = await startRunnerInProcess(repo.dir);
-    sink = await createSink(resolveConfig(raw(), {}, { source: 'test' }).sink, { logger: silentLogger() });
-    const config = resolveConfig(raw(), { sinkAddress: sink.address, gatewayRunners: [runner.address] }, { source: 'test' });
-    gateway = await createGateway({ ...config.gateway, logger: silentLogger() });
-    client = new InferenceClient(gateway.address);
+    await writeFile(configFile, JSON.stringify(mesh.config));
     await waitFor(() => client!.modelReady('mlp', '2'), 60_000, 'mlp v2 to be routable');
-    for (let i = 0; i < RECORDED - LATER; i++) await client.infer('mlp', input(i), { version: '1' });
-    await client.infer('simple', { INPUT0: { datatype: 'INT32', shape: [1, 16], data: new Int32Array(16) }, INPUT1: { datatype: 'INT32', shape: [1, 16], data: new Int32Array(16) } });
+    for (let i = 0; i < RECORDED - LATER; i++) await client!.infer('mlp', input(i), { version: '1' });
+    await client!.infer('simple', { INPUT0: { datatype: 'INT32', shape: [1, 16], data: new Int32Array(16) }, INPUT1: { datatype: 'INT32', shape: [1, 16], data: new Int32Array(16) } });
     await waitFor(async () => (await recordedLines()).length === RECORDED - LATER + 1, 30_000, 'the first calls to be recorded');
     await new Promise((resolve) => setTimeout(resolve, 20));
     secondBatchAt = new Date().toISOString();
-    for (let i = RECORDED - LATER; i < RECORDED; i++) await client.infer('mlp', input(i), { version: '1' });
+    for (let i = RECORDED - LATER; i < RECORDED; i++) await client!.infer('mlp', input(i), { version: '1' });
     await waitFor(async () => (await recordedLines()).length === RECORDED + 1, 30_000, 'every call to be recorded');
   }, 180_000);
 
   afterAll(async () => {
-    client?.close();
-    await gateway?.close();
-    await sink?.close();
-    await runner?.close();
-    await repo?.remove();
-    await rm(dataDir, { recursive: true, force: true });
+    await mesh?.close();
     if (postgres) {
       const db = new pg.Client({ connectionString: LOCAL_SERVICES.postgres.url });
       await db.connect();

@@ -3,26 +3,16 @@
  * a model config the runners would refuse is refused before the upload, and a canary whose
  * signature differs from stable's is refused unless --force.
  */
-import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mlpModel, simpleModel } from '@infermesh/testkit';
+import { runInfermesh } from '../harness/index.js';
 import { startInProcessRegistry, type InProcessRegistry } from '../registry/in-process-registry.js';
-
-/** The bin npm links for the cli workspace: what `npx infermesh` runs. */
-const BIN = fileURLToPath(new URL('../../../node_modules/.bin/infermesh', import.meta.url));
 
 let registry: InProcessRegistry;
 
-function infermesh(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(BIN, [...args, '--registry', registry.registry.address], { timeout: 60_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const infermesh = (...args: string[]) => runInfermesh([...args, '--registry', registry.registry.address]);
 
 const file = async (name: string, content: Uint8Array | string) => {
   const path = join(registry.dataDir, name);

@@ -4,57 +4,31 @@
  * with the device of the runner that served it, and the tensors the sink decoded from the
  * messages the gateway passed on undecoded.
  */
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { resolveConfig, silentLogger } from '@infermesh/common';
-import { InferenceClient } from '@infermesh/client';
-import { createGateway, type Gateway } from '@infermesh/gateway';
-import type { Runner } from '@infermesh/runners';
-import { createSink, type Sink } from '@infermesh/sink';
+import type { InferenceClient } from '@infermesh/client';
+import type { Gateway } from '@infermesh/gateway';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exampleRepository, pollUntil } from '@infermesh/testkit';
-import { startRunnerInProcess } from '../harness/index.js';
+import { pollUntil } from '@infermesh/testkit';
+import { startPublishingMesh, type PublishingMesh } from '../harness/index.js';
 
+let mesh: PublishingMesh | undefined;
 let dataDir: string;
-let repo: Awaited<ReturnType<typeof exampleRepository>> | undefined;
-let runner: Runner | undefined;
-let sink: Sink | undefined;
 let gateway: Gateway | undefined;
 let client: InferenceClient | undefined;
 
-const raw = () => ({
-  dataDir,
-  runners: [{ name: 'r', device: 'cpu' }],
-  gateway: { port: 0, httpPort: 0 },
-  sink: {
-    port: 0,
-    metricsPort: null,
-    destinations: [{ name: 'files', type: 'jsonl', batch: { maxDelayMs: 20 } }],
-    publisher: { captureInputs: ['simple'], headers: ['x-tenant'] },
-  },
-});
-
 describe("the gateway's own sink publisher", () => {
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'infermesh-gateway-publisher-'));
-    repo = await exampleRepository();
-    runner = await startRunnerInProcess(repo.dir);
-    sink = await createSink(resolveConfig(raw(), {}, { source: 'test' }).sink, { logger: silentLogger() });
-    // The sink's and the runner's addresses arrive as a service's environment would give them.
-    const config = resolveConfig(raw(), { sinkAddress: sink.address, gatewayRunners: [runner.address] }, { source: 'test' });
-    gateway = await createGateway({ ...config.gateway, logger: silentLogger() });
-    client = new InferenceClient(gateway.address);
+    mesh = await startPublishingMesh(() => ({
+      port: 0,
+      metricsPort: null,
+      destinations: [{ name: 'files', type: 'jsonl', batch: { maxDelayMs: 20 } }],
+      publisher: { captureInputs: ['simple'], headers: ['x-tenant'] },
+    }));
+    ({ dataDir, gateway, client } = mesh);
   }, 120_000);
 
-  afterAll(async () => {
-    client?.close();
-    await gateway?.close();
-    await sink?.close();
-    await runner?.close();
-    await repo?.remove();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => mesh?.close());
 
   it('publishes each prediction to the sink named by the resolved config, tensors and all', async () => {
     const ramp = Int32Array.from({ length: 16 }, (_, k) => k);
