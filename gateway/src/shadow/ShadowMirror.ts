@@ -6,13 +6,15 @@
  * is decoded, sent and compared later, a few at a time, each with its own deadline. A full
  * queue drops the copy and counts it: the caller never waits for, or fails by, a shadow.
  */
+import { constants, type OutgoingHttpHeaders } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
-import { compareResponses, type Logger, type ShadowConfig } from '@infermesh/common';
+import { compareResponses, FRAME_HEADER_BYTES, framePieces, type Logger, type SessionPool, type ShadowConfig } from '@infermesh/common';
 import { inferenceProto, MODEL_INFER_PATH, type ModelInferResponse__Output } from '@infermesh/proto';
+import { exchange, type RunnerAnswer } from '../h2/runner-exchange.js';
 import type { InferEvent, InferObserver } from '../InferObserver.js';
 import type { ShadowTarget } from '../registry/RegistryRouter.js';
 import type { RunnerEndpoint } from '../RunnerEndpoint.js';
-import { passThrough, withModelVersion } from '../wire.js';
+import { modelVersionParts } from '../wire.js';
 import type { ShadowStats } from './ShadowStats.js';
 
 /** What the mirror needs of routing: the shadow table and a runner for a version. */
@@ -27,6 +29,10 @@ export interface ShadowMirrorOptions {
   stats: ShadowStats;
   config: ShadowConfig;
   logger: Logger;
+  /** HTTP/2 sessions to the runners, shared with the forwarding path. */
+  sessions: SessionPool;
+  /** Largest answer taken from a runner (the gateway's message limit). */
+  maxMessageBytes: number;
   /** Where shadow answers go as records (the sink publisher); none without a sink. */
   publish?: (event: InferEvent) => void;
 }
@@ -38,8 +44,17 @@ interface Copy {
 }
 
 const NONE: ReadonlySet<RunnerEndpoint> = new Set();
+/** Past its deadline, a shadow call the runner has not answered is cancelled after this grace. */
+const DEADLINE_GRACE_MS = 1_000;
 const inferMethod = inferenceProto.GRPCInferenceService.service.ModelInfer;
 const decodeResponse = (bytes: Buffer) => inferMethod.responseDeserialize(bytes) as ModelInferResponse__Output;
+
+/** The answer's message without its frame header; undefined unless it is OK. */
+function messageOf(answer: RunnerAnswer): Buffer | undefined {
+  if (answer.code !== grpc.status.OK || answer.bytes < FRAME_HEADER_BYTES) return undefined;
+  const frame = answer.data.length === 1 ? answer.data[0]! : Buffer.concat(answer.data, answer.bytes);
+  return frame.subarray(FRAME_HEADER_BYTES);
+}
 
 export class ShadowMirror implements InferObserver {
   private readonly queue: Copy[] = [];
@@ -113,19 +128,28 @@ export class ShadowMirror implements InferObserver {
       this.settle(copy, '', grpc.status.UNAVAILABLE, (error as Error).message, undefined, performance.now() - started);
       return;
     }
+    const outgoing: OutgoingHttpHeaders = {
+      ':method': 'POST',
+      ':path': MODEL_INFER_PATH,
+      'content-type': 'application/grpc',
+      te: 'trailers',
+      'grpc-timeout': `${this.options.config.timeoutMs}m`,
+    };
+    let timer: NodeJS.Timeout | undefined;
     runner.outstanding++;
-    runner.channel.makeUnaryRequest<Buffer, Buffer>(
-      MODEL_INFER_PATH,
-      passThrough,
-      passThrough,
-      withModelVersion(event.request, version),
-      new grpc.Metadata(),
-      { deadline: Date.now() + this.options.config.timeoutMs },
-      (error, response) => {
+    try {
+      const body = framePieces(modelVersionParts(event.request, version));
+      const stream = exchange(this.options.sessions.get(runner.address), outgoing, body, this.options.maxMessageBytes + FRAME_HEADER_BYTES, (answer) => {
+        clearTimeout(timer);
         runner.outstanding--;
-        this.settle(copy, runner.address, error ? error.code : grpc.status.OK, error?.details ?? '', response, performance.now() - started);
-      },
-    );
+        this.settle(copy, runner.address, answer.code, answer.details, messageOf(answer), performance.now() - started);
+      });
+      // The runner keeps the deadline it was sent; this is for one that stopped answering.
+      timer = setTimeout(() => stream.close(constants.NGHTTP2_CANCEL), this.options.config.timeoutMs + DEADLINE_GRACE_MS);
+    } catch (error) {
+      runner.outstanding--;
+      this.settle(copy, runner.address, grpc.status.UNAVAILABLE, (error as Error).message, undefined, performance.now() - started);
+    }
   }
 
   /** Compares, counts and publishes one shadow answer, then lets the next copy go. */
