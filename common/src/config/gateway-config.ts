@@ -16,6 +16,11 @@ export const shadowSchema = z
     concurrency: z.number().int().min(1).max(1_000).default(4),
     /** Deadline of one shadow call; the caller's deadline is long gone by then. */
     timeoutMs: z.number().int().min(10).max(600_000).default(5_000),
+    /**
+     * Which shadow answers go to the sink as records: all, only those that disagree with the
+     * primary (or failed), or none. Each record costs the gateway and the sink what a call's does.
+     */
+    records: z.enum(['all', 'disagreeing', 'none']).default('all'),
   })
   .strict();
 

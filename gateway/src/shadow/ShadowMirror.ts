@@ -8,7 +8,7 @@
  */
 import { constants, type OutgoingHttpHeaders } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
-import { compareResponses, FRAME_HEADER_BYTES, framePieces, type Logger, type SessionPool, type ShadowConfig } from '@infermesh/common';
+import { compareResponses, FRAME_HEADER_BYTES, framePieces, type Logger, type ResponseComparison, type SessionPool, type ShadowConfig } from '@infermesh/common';
 import { inferenceProto, MODEL_INFER_PATH, type ModelInferResponse__Output } from '@infermesh/proto';
 import { exchange, type RunnerAnswer } from '../h2/runner-exchange.js';
 import type { InferEvent, InferObserver } from '../InferObserver.js';
@@ -152,10 +152,17 @@ export class ShadowMirror implements InferObserver {
     }
   }
 
+  /** Whether `gateway.shadow.records` keeps this answer's record. */
+  private wantsRecord(code: grpc.status, comparison: ResponseComparison | undefined): boolean {
+    const { records } = this.options.config;
+    if (!this.options.publish || records === 'none') return false;
+    return records === 'all' || code !== grpc.status.OK || comparison?.agrees !== true;
+  }
+
   /** Compares, counts and publishes one shadow answer, then lets the next copy go. */
   private settle(copy: Copy, runner: string, code: grpc.status, details: string, response: Buffer | undefined, latencyMs: number): void {
     const { event, version } = copy;
-    let comparison;
+    let comparison: ResponseComparison | undefined;
     try {
       const primary = event.response;
       if (code === grpc.status.OK && response && primary) comparison = compareResponses(decodeResponse(primary), decodeResponse(response));
@@ -164,18 +171,19 @@ export class ShadowMirror implements InferObserver {
     }
     this.options.stats.record(event.modelName, version, code, latencyMs, comparison);
     if (code !== grpc.status.OK) this.options.logger.debug({ model: event.modelName, version, code: grpc.status[code], details }, 'a shadow call failed');
-    this.options.publish?.({
-      ...event,
-      version,
-      requestedVersion: event.requestedVersion,
-      runner,
-      code,
-      details,
-      latencyMs,
-      response,
-      responseBytes: response?.byteLength ?? 0,
-      shadow: { primaryVersion: event.version, comparison },
-    });
+    if (this.wantsRecord(code, comparison)) {
+      this.options.publish!({
+        ...event,
+        version,
+        runner,
+        code,
+        details,
+        latencyMs,
+        response,
+        responseBytes: response?.byteLength ?? 0,
+        shadow: { primaryVersion: event.version, comparison },
+      });
+    }
     this.running--;
     this.pump();
   }
