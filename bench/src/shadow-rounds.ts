@@ -26,6 +26,8 @@ export interface ShadowRounds {
   rounds: { without: BenchRow; with: BenchRow }[];
   /** p50 with / p50 without, per round, and their median, smallest and largest. */
   p50Ratio: { median: number; min: number; max: number; perRound: number[] };
+  /** Run-to-run noise: the largest p50 without a shadow over the smallest, across the rounds. */
+  noiseRatio: number;
 }
 
 const BENCH: Involved = { process: 'bench', pid: process.pid };
@@ -53,7 +55,7 @@ export async function shadowRounds(repository: string, model: BenchModel, concur
       try {
         await setShare(client, model.name, 0);
         await untilShadowReady(client, model.name);
-        const result: ShadowRounds = { model: model.name, concurrency, rounds: [], p50Ratio: { median: NaN, min: NaN, max: NaN, perRound: [] } };
+        const result: ShadowRounds = { model: model.name, concurrency, rounds: [], p50Ratio: { median: NaN, min: NaN, max: NaN, perRound: [] }, noiseRatio: NaN };
         const measureAt = async (shareBp: number) => {
           await setShare(client, model.name, shareBp);
           const path = shareBp > 0 ? 'gateway-shadow' : 'gateway';
@@ -67,6 +69,8 @@ export async function shadowRounds(repository: string, model: BenchModel, concur
         }
         const perRound = result.rounds.map((r) => r.with.p50Ms / r.without.p50Ms);
         result.p50Ratio = { median: median(perRound), min: Math.min(...perRound), max: Math.max(...perRound), perRound };
+        const without = result.rounds.map((r) => r.without.p50Ms);
+        result.noiseRatio = Math.max(...without) / Math.min(...without);
         return result;
       } finally {
         client.close();
@@ -77,11 +81,12 @@ export async function shadowRounds(repository: string, model: BenchModel, concur
 
 /** The rounds as text: p50 with and without per round, and the ratio's median and spread. */
 export function formatShadowRounds(result: ShadowRounds): string {
-  const { model, concurrency, rounds, p50Ratio } = result;
+  const { model, concurrency, rounds, p50Ratio, noiseRatio } = result;
   const cells = rounds.map((r) => `${fixed(r.without.p50Ms, 3)}/${fixed(r.with.p50Ms, 3)}`);
   return [
     `shadow at 100 %, ${model} v1 shadowed by v${SHADOW_VERSION}, c=${concurrency} (${rounds.length} alternating rounds; p50 ms without/with):`,
     `  ${cells.join('  ')}`,
-    `  p50 with/without: median ${fixed(p50Ratio.median, 3)}, per round ${fixed(p50Ratio.min, 3)}..${fixed(p50Ratio.max, 3)} (the spread is the run-to-run noise)`,
+    `  p50 with/without: median ${fixed(p50Ratio.median, 3)}, per round ${fixed(p50Ratio.min, 3)}..${fixed(p50Ratio.max, 3)}; ` +
+      `run-to-run noise: p50 without a shadow varies ${fixed(noiseRatio, 3)}× across the rounds`,
   ].join('\n');
 }
