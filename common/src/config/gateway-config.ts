@@ -12,6 +12,8 @@ export const shadowSchema = z
   .object({
     /** Copies waiting for a shadow call; one more is dropped and counted. */
     maxQueued: z.number().int().min(1).max(100_000).default(256),
+    /** Bytes of requests and answers the waiting copies hold; one more is dropped and counted. */
+    maxQueuedBytes: z.number().int().min(1024).max(4 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
     /** Shadow calls in flight at once, per gateway. */
     concurrency: z.number().int().min(1).max(1_000).default(4),
     /** Deadline of one shadow call; the caller's deadline is long gone by then. */

@@ -90,6 +90,16 @@ describe('ShadowMirror', () => {
     close();
   });
 
+  it('drops a copy that would take the queue over its bytes', () => {
+    const { mirror, stats, close } = mirrorOf(shadowedRouter(), { maxQueuedBytes: 1024 });
+    const big = answered(0);
+    mirror.onInfer({ ...big, request: Buffer.alloc(1_000) });
+    mirror.onInfer({ ...answered(1), request: Buffer.alloc(100) });
+    expect(mirror.queued).toBe(1);
+    expect(stats.droppedCount('mlp')).toBe(1);
+    close();
+  });
+
   it('copies nothing of failed calls, other models, calls the shadow answered, or a share of 0; records none with records: none', async () => {
     const { mirror, stats, published, close } = mirrorOf(shadowedRouter(), { records: 'none' });
     mirror.onInfer({ ...answered(0), code: grpc.status.INTERNAL });

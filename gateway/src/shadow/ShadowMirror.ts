@@ -41,6 +41,8 @@ export interface ShadowMirrorOptions {
 interface Copy {
   event: InferEvent;
   version: string;
+  /** What it counts for in `gateway.shadow.maxQueuedBytes`. */
+  bytes: number;
 }
 
 const NONE: ReadonlySet<RunnerEndpoint> = new Set();
@@ -58,6 +60,8 @@ function messageOf(answer: RunnerAnswer): Buffer | undefined {
 
 export class ShadowMirror implements InferObserver {
   private readonly queue: Copy[] = [];
+  /** Bytes of requests and answers the queue holds. */
+  private queuedBytes = 0;
   private running = 0;
   private scheduled = false;
   private closed = false;
@@ -77,8 +81,12 @@ export class ShadowMirror implements InferObserver {
     if (!target || target.version === event.version) return;
     if (target.shareBp < 10_000 && Math.random() * 10_000 >= target.shareBp) return;
     if (this.closed) return this.options.stats.dropped(event.modelName, 'closing');
-    if (this.queue.length >= this.options.config.maxQueued) return this.options.stats.dropped(event.modelName, 'queue_full');
-    this.queue.push({ event, version: target.version });
+    const bytes = event.request.byteLength + event.responseBytes;
+    if (this.queue.length >= this.options.config.maxQueued || this.queuedBytes + bytes > this.options.config.maxQueuedBytes) {
+      return this.options.stats.dropped(event.modelName, 'queue_full');
+    }
+    this.queuedBytes += bytes;
+    this.queue.push({ event, version: target.version, bytes });
     if (!this.scheduled) {
       this.scheduled = true;
       // The next turn of the event loop: the caller's answer is on its way first.
@@ -90,6 +98,7 @@ export class ShadowMirror implements InferObserver {
   async close(timeoutMs = 2_000): Promise<void> {
     this.closed = true;
     for (const copy of this.queue.splice(0)) this.options.stats.dropped(copy.event.modelName, 'closing');
+    this.queuedBytes = 0;
     await this.idle(timeoutMs);
   }
 
@@ -112,8 +121,10 @@ export class ShadowMirror implements InferObserver {
   private pump(): void {
     this.scheduled = false;
     while (this.running < this.options.config.concurrency && this.queue.length > 0) {
+      const copy = this.queue.shift()!;
+      this.queuedBytes -= copy.bytes;
       this.running++;
-      this.send(this.queue.shift()!);
+      this.send(copy);
     }
     if (this.running === 0 && this.queue.length === 0) for (const done of this.idleWaiters) done();
   }
