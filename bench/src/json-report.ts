@@ -1,6 +1,7 @@
 /** The benchmark's JSON file: everything one run measured and judged. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { ShadowRounds } from './shadow-rounds.js';
 import type { AlternatingRounds } from './alternating.js';
 import type { ForwardingComparison } from './forwarding-comparison.js';
 import type { TargetResult } from './performance-targets.js';
@@ -22,6 +23,8 @@ export interface BenchReport {
   forwarding?: { mainRows: 'grpc-js' | 'http2'; comparisons: ForwardingComparison[] };
   /** The alternating section: echo, forwarder, runner direct, gateway and gateway with the SDK disabled, measured in turn, per concurrency. */
   alternating?: AlternatingRounds[];
+  /** mlp's p50 with a 100 % shadow over without, per alternating round, with its median and spread. */
+  shadow?: Pick<ShadowRounds, 'concurrency' | 'p50Ratio' | 'noiseRatio'>;
   /** The gateway's RSS over the long run. */
   longRun?: RssGrowth;
   /** The targets, judged from this run. */

@@ -23,10 +23,13 @@ import { formatTargets, judgeTargets } from './performance-targets.js';
 import { writeReport } from './json-report.js';
 import { formatTable, machineInfo, machineLine, type BenchRow } from './report.js';
 import { rssGrowth } from './rss-growth.js';
+import { formatShadowRounds, shadowRounds } from './shadow-rounds.js';
 import { benchModels } from './targets.js';
 import { tracedRow } from './tracing.js';
 
 const CONCURRENCIES = [1, 64];
+/** Callers of the shadow section: a few, so the shadow's copies have a share of an idle moment. */
+const SHADOW_CONCURRENCY = 8;
 /** The tracing rows compare with the main gateway row at this concurrency. */
 const TRACING_CONCURRENCY = 64;
 const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
@@ -61,6 +64,10 @@ async function main(): Promise<void> {
   // Each path gets ROUNDS windows of half the row window, back to back with the others'.
   const roundWindow: Window = { warmupSeconds: window.warmupSeconds / 2, measureSeconds: window.measureSeconds / 2 };
   const alternating = await alternatingRounds(repository, simple, [...CONCURRENCIES].reverse(), roundWindow, ROUNDS);
+  // mlp with and without a 100 % shadow, in alternating rounds on one mesh.
+  const mlp = models.find((m) => m.name === 'mlp')!;
+  const shadow = await shadowRounds(repository, mlp, SHADOW_CONCURRENCY, roundWindow, ROUNDS);
+  rows.push(...shadow.rounds.flatMap((round) => [round.without, round.with]));
   rows.push(...(await payloadRows(repository, window)));
   const batching = await batchingRows(repository, window);
   rows.push(...batching.rows);
@@ -81,6 +88,7 @@ async function main(): Promise<void> {
   );
   console.log(formatForwarding(forwarding.comparisons, forwarding.mainRows));
   console.log(formatAlternating(alternating));
+  console.log(formatShadowRounds(shadow));
   console.log('');
   console.log(formatTargets(targets));
   console.log('');
@@ -94,6 +102,7 @@ async function main(): Promise<void> {
     batching: { meanBatch: batching.meanBatch, speedupOverUnbatched: batching.speedupOverUnbatched, shareOfInProcess: batching.shareOfInProcess },
     tracing: { spansExported },
     alternating,
+    shadow: { concurrency: shadow.concurrency, p50Ratio: shadow.p50Ratio, noiseRatio: shadow.noiseRatio },
     forwarding,
     longRun,
     targets,

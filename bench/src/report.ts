@@ -13,7 +13,8 @@ export type BenchPath =
   | 'gateway-grpc-js'
   | 'gateway-http2'
   | 'gateway-sdk-disabled'
-  | 'gateway-traced';
+  | 'gateway-traced'
+  | 'gateway-shadow';
 
 /** One process involved in a row. */
 export interface ProcessStats {

@@ -109,6 +109,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   const repository = link ? new RegistryRepository(link.client, router, link.gateway) : new RunnerListRepository(pool);
   // The registry's reports are read from the same counts: one observer counts each call once.
   const own: InferObserver[] = config.accessLog ? [stats, new AccessLog(config.logger, pool)] : [stats];
+  const sessions = new SessionPool(config.logger, meshTls, true, keepaliveOf(config.runnerKeepaliveMs ?? RUNNER_KEEPALIVE_DEFAULT_MS));
   // Shadows come from the registry's rollouts: a gateway without one has none to copy calls to.
   const mirror: ShadowMirror | undefined =
     link &&
@@ -117,6 +118,8 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
       stats: shadowStats,
       config: config.shadow ?? shadowSchema.parse({}),
       logger: config.logger,
+      sessions,
+      maxMessageBytes: config.maxMessageBytes,
       ...(publisher ? { publish: (event: InferEvent) => publisher.onInfer(event) } : {}),
     });
   if (mirror) own.push(mirror);
@@ -152,7 +155,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
           router,
           retry,
           runnerHeaders,
-          sessions: new SessionPool(config.logger, meshTls, true, keepaliveOf(config.runnerKeepaliveMs ?? RUNNER_KEEPALIVE_DEFAULT_MS)),
+          sessions,
           maxMessageBytes: config.maxMessageBytes,
           logger: config.logger,
           observers: observerNotifier(config.logger, observers ?? [], own),
@@ -197,9 +200,11 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
       await presence?.leave();
       await http?.close();
       rest.close();
+      // Copies in flight finish (or time out) while the sessions they use are still open.
+      await mirror?.close();
       await front?.close();
       await server.close();
-      await mirror?.close();
+      sessions.close();
       link?.close();
       router.close();
       pool.close();

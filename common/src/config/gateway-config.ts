@@ -12,10 +12,17 @@ export const shadowSchema = z
   .object({
     /** Copies waiting for a shadow call; one more is dropped and counted. */
     maxQueued: z.number().int().min(1).max(100_000).default(256),
+    /** Bytes of requests and answers the waiting copies hold; one more is dropped and counted. */
+    maxQueuedBytes: z.number().int().min(1024).max(4 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
     /** Shadow calls in flight at once, per gateway. */
     concurrency: z.number().int().min(1).max(1_000).default(4),
     /** Deadline of one shadow call; the caller's deadline is long gone by then. */
     timeoutMs: z.number().int().min(10).max(600_000).default(5_000),
+    /**
+     * Which shadow answers go to the sink as records: all, only those that disagree with the
+     * primary (or failed), or none. Each record costs the gateway and the sink what a call's does.
+     */
+    records: z.enum(['all', 'disagreeing', 'none']).default('all'),
   })
   .strict();
 

@@ -6,13 +6,15 @@
  * is decoded, sent and compared later, a few at a time, each with its own deadline. A full
  * queue drops the copy and counts it: the caller never waits for, or fails by, a shadow.
  */
+import { constants, type OutgoingHttpHeaders } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
-import { compareResponses, type Logger, type ShadowConfig } from '@infermesh/common';
+import { compareResponses, FRAME_HEADER_BYTES, framePieces, type Logger, type ResponseComparison, type SessionPool, type ShadowConfig } from '@infermesh/common';
 import { inferenceProto, MODEL_INFER_PATH, type ModelInferResponse__Output } from '@infermesh/proto';
+import { exchange, type RunnerAnswer } from '../h2/runner-exchange.js';
 import type { InferEvent, InferObserver } from '../InferObserver.js';
 import type { ShadowTarget } from '../registry/RegistryRouter.js';
 import type { RunnerEndpoint } from '../RunnerEndpoint.js';
-import { passThrough, withModelVersion } from '../wire.js';
+import { modelVersionParts } from '../wire.js';
 import type { ShadowStats } from './ShadowStats.js';
 
 /** What the mirror needs of routing: the shadow table and a runner for a version. */
@@ -27,6 +29,10 @@ export interface ShadowMirrorOptions {
   stats: ShadowStats;
   config: ShadowConfig;
   logger: Logger;
+  /** HTTP/2 sessions to the runners, shared with the forwarding path. */
+  sessions: SessionPool;
+  /** Largest answer taken from a runner (the gateway's message limit). */
+  maxMessageBytes: number;
   /** Where shadow answers go as records (the sink publisher); none without a sink. */
   publish?: (event: InferEvent) => void;
 }
@@ -35,14 +41,27 @@ export interface ShadowMirrorOptions {
 interface Copy {
   event: InferEvent;
   version: string;
+  /** What it counts for in `gateway.shadow.maxQueuedBytes`. */
+  bytes: number;
 }
 
 const NONE: ReadonlySet<RunnerEndpoint> = new Set();
+/** Past its deadline, a shadow call the runner has not answered is cancelled after this grace. */
+const DEADLINE_GRACE_MS = 1_000;
 const inferMethod = inferenceProto.GRPCInferenceService.service.ModelInfer;
 const decodeResponse = (bytes: Buffer) => inferMethod.responseDeserialize(bytes) as ModelInferResponse__Output;
 
+/** The answer's message without its frame header; undefined unless it is OK. */
+function messageOf(answer: RunnerAnswer): Buffer | undefined {
+  if (answer.code !== grpc.status.OK || answer.bytes < FRAME_HEADER_BYTES) return undefined;
+  const frame = answer.data.length === 1 ? answer.data[0]! : Buffer.concat(answer.data, answer.bytes);
+  return frame.subarray(FRAME_HEADER_BYTES);
+}
+
 export class ShadowMirror implements InferObserver {
   private readonly queue: Copy[] = [];
+  /** Bytes of requests and answers the queue holds. */
+  private queuedBytes = 0;
   private running = 0;
   private scheduled = false;
   private closed = false;
@@ -62,8 +81,12 @@ export class ShadowMirror implements InferObserver {
     if (!target || target.version === event.version) return;
     if (target.shareBp < 10_000 && Math.random() * 10_000 >= target.shareBp) return;
     if (this.closed) return this.options.stats.dropped(event.modelName, 'closing');
-    if (this.queue.length >= this.options.config.maxQueued) return this.options.stats.dropped(event.modelName, 'queue_full');
-    this.queue.push({ event, version: target.version });
+    const bytes = event.request.byteLength + event.responseBytes;
+    if (this.queue.length >= this.options.config.maxQueued || this.queuedBytes + bytes > this.options.config.maxQueuedBytes) {
+      return this.options.stats.dropped(event.modelName, 'queue_full');
+    }
+    this.queuedBytes += bytes;
+    this.queue.push({ event, version: target.version, bytes });
     if (!this.scheduled) {
       this.scheduled = true;
       // The next turn of the event loop: the caller's answer is on its way first.
@@ -75,6 +98,7 @@ export class ShadowMirror implements InferObserver {
   async close(timeoutMs = 2_000): Promise<void> {
     this.closed = true;
     for (const copy of this.queue.splice(0)) this.options.stats.dropped(copy.event.modelName, 'closing');
+    this.queuedBytes = 0;
     await this.idle(timeoutMs);
   }
 
@@ -97,8 +121,10 @@ export class ShadowMirror implements InferObserver {
   private pump(): void {
     this.scheduled = false;
     while (this.running < this.options.config.concurrency && this.queue.length > 0) {
+      const copy = this.queue.shift()!;
+      this.queuedBytes -= copy.bytes;
       this.running++;
-      this.send(this.queue.shift()!);
+      this.send(copy);
     }
     if (this.running === 0 && this.queue.length === 0) for (const done of this.idleWaiters) done();
   }
@@ -113,25 +139,41 @@ export class ShadowMirror implements InferObserver {
       this.settle(copy, '', grpc.status.UNAVAILABLE, (error as Error).message, undefined, performance.now() - started);
       return;
     }
+    const outgoing: OutgoingHttpHeaders = {
+      ':method': 'POST',
+      ':path': MODEL_INFER_PATH,
+      'content-type': 'application/grpc',
+      te: 'trailers',
+      'grpc-timeout': `${this.options.config.timeoutMs}m`,
+    };
+    let timer: NodeJS.Timeout | undefined;
     runner.outstanding++;
-    runner.channel.makeUnaryRequest<Buffer, Buffer>(
-      MODEL_INFER_PATH,
-      passThrough,
-      passThrough,
-      withModelVersion(event.request, version),
-      new grpc.Metadata(),
-      { deadline: Date.now() + this.options.config.timeoutMs },
-      (error, response) => {
+    try {
+      const body = framePieces(modelVersionParts(event.request, version));
+      const stream = exchange(this.options.sessions.get(runner.address), outgoing, body, this.options.maxMessageBytes + FRAME_HEADER_BYTES, (answer) => {
+        clearTimeout(timer);
         runner.outstanding--;
-        this.settle(copy, runner.address, error ? error.code : grpc.status.OK, error?.details ?? '', response, performance.now() - started);
-      },
-    );
+        this.settle(copy, runner.address, answer.code, answer.details, messageOf(answer), performance.now() - started);
+      });
+      // The runner keeps the deadline it was sent; this is for one that stopped answering.
+      timer = setTimeout(() => stream.close(constants.NGHTTP2_CANCEL), this.options.config.timeoutMs + DEADLINE_GRACE_MS);
+    } catch (error) {
+      runner.outstanding--;
+      this.settle(copy, runner.address, grpc.status.UNAVAILABLE, (error as Error).message, undefined, performance.now() - started);
+    }
+  }
+
+  /** Whether `gateway.shadow.records` keeps this answer's record. */
+  private wantsRecord(code: grpc.status, comparison: ResponseComparison | undefined): boolean {
+    const { records } = this.options.config;
+    if (!this.options.publish || records === 'none') return false;
+    return records === 'all' || code !== grpc.status.OK || comparison?.agrees !== true;
   }
 
   /** Compares, counts and publishes one shadow answer, then lets the next copy go. */
   private settle(copy: Copy, runner: string, code: grpc.status, details: string, response: Buffer | undefined, latencyMs: number): void {
     const { event, version } = copy;
-    let comparison;
+    let comparison: ResponseComparison | undefined;
     try {
       const primary = event.response;
       if (code === grpc.status.OK && response && primary) comparison = compareResponses(decodeResponse(primary), decodeResponse(response));
@@ -140,18 +182,19 @@ export class ShadowMirror implements InferObserver {
     }
     this.options.stats.record(event.modelName, version, code, latencyMs, comparison);
     if (code !== grpc.status.OK) this.options.logger.debug({ model: event.modelName, version, code: grpc.status[code], details }, 'a shadow call failed');
-    this.options.publish?.({
-      ...event,
-      version,
-      requestedVersion: event.requestedVersion,
-      runner,
-      code,
-      details,
-      latencyMs,
-      response,
-      responseBytes: response?.byteLength ?? 0,
-      shadow: { primaryVersion: event.version, comparison },
-    });
+    if (this.wantsRecord(code, comparison)) {
+      this.options.publish!({
+        ...event,
+        version,
+        runner,
+        code,
+        details,
+        latencyMs,
+        response,
+        responseBytes: response?.byteLength ?? 0,
+        shadow: { primaryVersion: event.version, comparison },
+      });
+    }
     this.running--;
     this.pump();
   }

@@ -6,22 +6,17 @@
 import { status } from '@grpc/grpc-js';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { AgreementTally, summarizeAgreement, type AgreementSummary, type ResponseComparison } from '@infermesh/common';
-import { CALLER_CODES, PROMETHEUS_BUCKETS, type VersionCounts } from '../status/GatewayStats.js';
-import { LATENCY_BUCKETS, latencyBucket, quantileMs } from '../status/latency-scale.js';
+import { CODES, countReached, emptyCounts, PROMETHEUS_BUCKETS, type CodedCounts } from '../status/GatewayStats.js';
+import { latencyBucket, quantileMs } from '../status/latency-scale.js';
 import { registerScaleHistogram } from '../status/scale-histogram.js';
-
-/** gRPC status codes are 0..16. */
-const CODES = 17;
 
 /** Why a copy was not sent: the queue was full, or the gateway was closing. */
 export type ShadowDropReason = 'queue_full' | 'closing';
 
-/** One shadow version's counts since the gateway started. */
-export interface ShadowCounts extends VersionCounts {
+/** One shadow version's counts since the gateway started (every shadow call by code too). */
+export interface ShadowCounts extends CodedCounts {
   /** How its answers compared with the primary's. */
   readonly agreement: AgreementTally;
-  /** Every shadow call, by gRPC code. */
-  readonly byCode: Float64Array;
 }
 
 /** A shadow version, summarised for the status page. */
@@ -121,12 +116,7 @@ export class ShadowStats {
   record(model: string, version: string, code: status, latencyMs: number, comparison: ResponseComparison | undefined): void {
     const entry = this.entryOf(model, version);
     entry.byCode[code >= 0 && code < CODES ? code : status.UNKNOWN]!++;
-    entry.reached++;
-    if (!CALLER_CODES.has(code)) entry.serverErrors++;
-    else if (code === status.INVALID_ARGUMENT) entry.invalidArguments++;
-    const bucket = latencyBucket(latencyMs);
-    entry.latency[bucket]!++;
-    entry.latencySumMs += latencyMs;
+    countReached(entry, code, latencyBucket(latencyMs), latencyMs);
     if (comparison) entry.agreement.add(comparison);
   }
 
@@ -176,17 +166,7 @@ export class ShadowStats {
     const key = `${model}\u0000${version}`;
     let entry = this.entries.get(key);
     if (!entry) {
-      entry = {
-        model,
-        version,
-        reached: 0,
-        serverErrors: 0,
-        invalidArguments: 0,
-        latency: new Float64Array(LATENCY_BUCKETS),
-        latencySumMs: 0,
-        agreement: new AgreementTally(),
-        byCode: new Float64Array(CODES),
-      };
+      entry = { ...emptyCounts(model, version), agreement: new AgreementTally() };
       this.entries.set(key, entry);
     }
     return entry;

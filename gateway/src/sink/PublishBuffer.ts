@@ -72,6 +72,7 @@ function withoutMessages(event: InferEvent): InferEvent {
     response: undefined,
     responseBytes: 0,
     traceparent: event.traceparent,
+    ...(event.shadow ? { shadow: event.shadow } : {}),
   };
 }
 

@@ -162,4 +162,13 @@ describe('predictionRecord', () => {
     expect(record.traceparent).toBe(traceparent);
     expect(record.trace_id).toBe('11111111111111111111111111111111');
   });
+
+  it('marks a shadow answer with its primary version and comparison; a failed shadow call carries no comparison', () => {
+    const comparison = { exact: false, agrees: true, mismatch: null, maxAbsDiff: 0.5, maxRelDiff: 0.25, argmaxRows: 1, argmaxAgreeingRows: 1 };
+    const shadow = recordOf(event({ version: '2', shadow: { primaryVersion: '1', comparison } }), 'rec-2', options());
+    expect(shadow).toMatchObject({ request_id: 'req-1', time_unix_ms: 1_790_000_000_000, model_version: '2' });
+    expect(shadow.shadow).toEqual({ primary_version: '1', exact: false, agrees: true, max_abs_diff: 0.5, max_rel_diff: 0.25, mismatch: '' });
+    expect(recordOf(event({ shadow: { primaryVersion: '1', comparison: undefined } }), 'rec-3', options()).shadow).toEqual({ primary_version: '1' });
+    expect(recordOf(event(), 'rec-4', options())).not.toHaveProperty('shadow');
+  });
 });

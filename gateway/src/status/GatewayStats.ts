@@ -18,7 +18,7 @@ import { registerScaleHistogram } from './scale-histogram.js';
 /** Prometheus' usual bounds, in seconds: each is a bound of the latency scale (the shadow metrics use them too). */
 export const PROMETHEUS_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** gRPC status codes are 0..16. */
-const CODES = 17;
+export const CODES = 17;
 
 /** Codes that are the caller's doing, not the version's: they do not count as the version's errors. */
 export const CALLER_CODES = new Set([
@@ -53,11 +53,29 @@ export interface VersionCounts {
   latencySumMs: number;
 }
 
-/** One version's counters: updated in place by every call, never reallocated. */
-interface VersionEntry extends VersionCounts {
-  window: RollingWindow;
+/** A version's counts with every call also counted by gRPC code. */
+export interface CodedCounts extends VersionCounts {
   /** Every call routed to the version, by gRPC code. */
   byCode: Float64Array;
+}
+
+/** One version's counters: updated in place by every call, never reallocated. */
+interface VersionEntry extends CodedCounts {
+  window: RollingWindow;
+}
+
+/** The counts of a version before its first call. */
+export function emptyCounts(model: string, version: string): CodedCounts {
+  return { model, version, reached: 0, serverErrors: 0, invalidArguments: 0, latency: new Float64Array(LATENCY_BUCKETS), latencySumMs: 0, byCode: new Float64Array(CODES) };
+}
+
+/** Counts a call that reached a runner: its kind of failure, if any, and its time in bucket `bucket` of the latency scale. */
+export function countReached(counts: VersionCounts, code: status, bucket: number, latencyMs: number): void {
+  counts.reached++;
+  if (!CALLER_CODES.has(code)) counts.serverErrors++;
+  else if (code === status.INVALID_ARGUMENT) counts.invalidArguments++;
+  counts.latency[bucket]!++;
+  counts.latencySumMs += latencyMs;
 }
 
 /**
@@ -204,12 +222,7 @@ export class GatewayStats implements InferObserver {
     const bucket = latencyBucket(event.latencyMs);
     const serverError = !CALLER_CODES.has(code);
     entry.window.record(bucket, code !== status.OK, serverError);
-    if (event.runner === '') return;
-    entry.reached++;
-    if (serverError) entry.serverErrors++;
-    else if (code === status.INVALID_ARGUMENT) entry.invalidArguments++;
-    entry.latency[bucket]!++;
-    entry.latencySumMs += event.latencyMs;
+    if (event.runner !== '') countReached(entry, code, bucket, event.latencyMs);
   }
 
   /** The last minute of every version that had traffic, by model then version. */
@@ -238,17 +251,7 @@ export class GatewayStats implements InferObserver {
     }
     let entry = versions.get(version);
     if (!entry) {
-      entry = {
-        model,
-        version,
-        reached: 0,
-        serverErrors: 0,
-        invalidArguments: 0,
-        latency: new Float64Array(LATENCY_BUCKETS),
-        latencySumMs: 0,
-        window: new RollingWindow(),
-        byCode: new Float64Array(CODES),
-      };
+      entry = { ...emptyCounts(model, version), window: new RollingWindow() };
       versions.set(version, entry);
     }
     return entry;

@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { promote, retire, rollback, setRollout, unload } from './rollout-operations.js';
-import { modelRecord, operation } from './test-fixtures.test-helper.js';
+import { errorDetails, modelRecord, operation } from './test-fixtures.test-helper.js';
 
-const details = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (error) {
-    return `${(error as { code: number }).code} ${(error as { details: string }).details}`;
-  }
-  return 'no error';
-};
+const details = errorDetails;
 
 describe('rollout operations', () => {
   it('sets a first stable version, then a canary with a weight, and records who and why', () => {

@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { versionsInUse } from './rollout-use.js';
 import { promote, refusePromotion, retire, setRollout } from './rollout-operations.js';
-import { modelRecord, operation, versionRecord } from './test-fixtures.test-helper.js';
+import { errorDetails, modelRecord, operation, versionRecord } from './test-fixtures.test-helper.js';
 
-const details = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (error) {
-    return `${(error as { code: number }).code} ${(error as { details: string }).details}`;
-  }
-  return 'no error';
-};
+const details = errorDetails;
 
 describe('shadow versions in a rollout', () => {
   it('sets a shadow with a share, loads it, keeps it from retirement, and clears the share with the version', () => {

@@ -64,3 +64,13 @@ export function runnerRecord(name: string, device: string, held: VersionRecord[]
 export function operation(ready: number[] = [], reason = ''): OperationContext {
   return { nowMs: 1_000, actor: 'tester', reason, historyLimit: 5, isReady: (_model, version) => ready.includes(version) };
 }
+
+/** What an operation throws, as `<code> <details>`, or 'no error'. */
+export function errorDetails(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    return `${(error as { code: number }).code} ${(error as { details: string }).details}`;
+  }
+  return 'no error';
+}

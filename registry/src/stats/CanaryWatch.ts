@@ -84,11 +84,11 @@ export class CanaryWatch {
     }
   }
 
-  /** The promotion policy's judgement of `model`'s candidate on the calls of its window; undefined without a candidate. */
+  /** The promotion policy's judgement of `model`'s candidate on the calls of its window; undefined without a candidate or a policy. */
   judgePromotion(model: ModelRecord, now = Date.now()): PromotionJudgement | undefined {
     const { rollout } = model;
     const candidate = promotionCandidate(rollout);
-    if (candidate === 0) return undefined;
+    if (candidate === 0 || !rollout.promotion.enabled) return undefined;
     const windowMs = rollout.promotion.windowMs;
     return judgePromotion(rollout.promotion, {
       candidate,

@@ -73,12 +73,12 @@ describe('infermesh CLI', () => {
     );
     const history = await infermesh('rollout', 'history', 'mlp');
     const rows = history.stdout.trim().split('\n');
-    expect(rows[0]).toMatch(/^TIME +ACTION +BY +STABLE +CANARY +REASON$/);
+    expect(rows[0]).toMatch(/^TIME +ACTION +BY +STABLE +CANARY +SHADOW +REASON$/);
     expect(rows.slice(1).map((row) => row.split(/ {2,}/).slice(1))).toEqual([
-      ['SET', expect.stringMatching(/@/), 'v1', '-', '-'],
-      ['SET', expect.stringMatching(/@/), 'v1', 'v2 10 %', 'try v2'],
-      ['SET', expect.stringMatching(/@/), 'v1', 'v2 50 %', '-'],
-      ['PROMOTE v2', expect.stringMatching(/@/), 'v2', '-', 'v2 is better'],
+      ['SET', expect.stringMatching(/@/), 'v1', '-', '-', '-'],
+      ['SET', expect.stringMatching(/@/), 'v1', 'v2 10 %', '-', 'try v2'],
+      ['SET', expect.stringMatching(/@/), 'v1', 'v2 50 %', '-', '-'],
+      ['PROMOTE v2', expect.stringMatching(/@/), 'v2', '-', '-', 'v2 is better'],
     ]);
     const list = await infermesh('models', 'list');
     expect(list.stdout).toMatch(/^MODEL +VERSION +STATUS +TRAFFIC +RUNNERS +SHA256 +CREATED\n/);
@@ -125,7 +125,7 @@ describe('infermesh CLI', () => {
     );
     expect(await infermesh('rollout', 'set', 'mlp')).toMatchObject({
       code: 1,
-      stderr: 'infermesh: nothing to change: give --stable, --canary, --weight, --rule, --sticky-header or a policy option\n',
+      stderr: 'infermesh: nothing to change: give --stable, --canary, --weight, --rule, --sticky-header, --shadow, a policy or a promotion option\n',
     });
     expect((await infermesh('rollout', 'set', 'mlp', '--rule', 'x-pin')).stderr).toContain('expected header[=value]:version or header[=value]:canary');
     expect(await infermesh('models', 'push', 'mlp', v1, '--version', '2')).toMatchObject({

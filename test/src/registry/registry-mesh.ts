@@ -20,6 +20,10 @@ export interface RegistryMeshOptions {
   devices?: string[];
   /** Keys of the `registry:` section over the test defaults (fast leases, syncs and reports). */
   registry?: Record<string, unknown>;
+  /** Keys of the `gateway:` section over the test defaults (e.g. `shadow`). */
+  gateway?: Record<string, unknown>;
+  /** A `sink:` section: a sink process starts with it (on a free port) and the gateway publishes to it. */
+  sink?: Record<string, unknown>;
   /** Print every service's log lines. */
   verbose?: boolean;
 }
@@ -37,6 +41,8 @@ export interface RegistryMesh {
   /** The runner processes, in config order: `runners[i]` is `runner-i`. */
   runners: SpawnedService[];
   gatewayProcess: SpawnedService;
+  /** host:port of the gateway's status page and /metrics. */
+  gatewayHttp: string;
   /** The registry process now running (undefined while killed). */
   registryProcess(): SpawnedService | undefined;
   /** Writes `bytes` as an artifact file and uploads it as the model's version. */
@@ -67,14 +73,25 @@ export async function startRegistryMesh(options: RegistryMeshOptions = {}): Prom
     dataDir,
     log: { level: 'info' },
     runners: devices.map((device, i) => ({ name: `runner-${i}`, device, port: 0, modelRepository: emptyRepository, intraOpThreads: 1 })),
-    gateway: { port: 0, httpPort: 0, runnerRefreshMs: 200 },
+    gateway: { port: 0, httpPort: 0, runnerRefreshMs: 200, ...options.gateway },
     registry: { ...TEST_REGISTRY, ...options.registry },
+    ...(options.sink ? { sink: { ...options.sink, port: 0, metricsPort: 0 } } : {}),
   };
   const configFile = join(dataDir, 'infermesh.json');
   await writeFile(configFile, JSON.stringify(config, null, 2));
   const onLine = options.verbose ? (line: string) => process.stdout.write(`${line}\n`) : undefined;
+  let gatewayHttp = '';
   const spawn = (name: string, script: string, env: Record<string, string>) =>
-    spawnService({ name, script, env: { INFERMESH_CONFIG: configFile, ...env }, ...(onLine ? { onLine } : {}) });
+    spawnService({
+      name,
+      script,
+      env: { INFERMESH_CONFIG: configFile, ...env },
+      onLine: (line: string) => {
+        onLine?.(line);
+        // The gateway says where its status page and metrics listen.
+        if (name === 'gateway' && line.includes('status page, metrics')) gatewayHttp = String((JSON.parse(line) as { address?: string }).address ?? '');
+      },
+    });
 
   let registryProcess: SpawnedService | undefined;
   let registryPort = 0;
@@ -84,12 +101,14 @@ export async function startRegistryMesh(options: RegistryMeshOptions = {}): Prom
   };
   const runners: SpawnedService[] = [];
   let gatewayProcess: SpawnedService | undefined;
+  let sinkProcess: SpawnedService | undefined;
   let registry: RegistryClient | undefined;
   let client: InferenceClient | undefined;
   const stop = async () => {
     client?.close();
     registry?.close();
     await gatewayProcess?.stop();
+    await sinkProcess?.stop();
     await Promise.all(runners.map((runner) => runner.stop()));
     await registryProcess?.stop();
     await rm(dataDir, { recursive: true, force: true });
@@ -108,7 +127,8 @@ export async function startRegistryMesh(options: RegistryMeshOptions = {}): Prom
       }),
     );
     runners.splice(0, runners.length, ...spawned);
-    gatewayProcess = await spawn('gateway', mainScript('@infermesh/gateway'), withRegistry);
+    if (options.sink) sinkProcess = await spawn('sink', mainScript('@infermesh/sink'), {});
+    gatewayProcess = await spawn('gateway', mainScript('@infermesh/gateway'), { ...withRegistry, ...(sinkProcess ? { INFERMESH_SINK_ADDRESS: sinkProcess.address } : {}) });
     registry = new RegistryClient(registryAddress);
     client = new InferenceClient(gatewayProcess.address);
     const registryClient = registry;
@@ -123,6 +143,7 @@ export async function startRegistryMesh(options: RegistryMeshOptions = {}): Prom
       client,
       runners,
       gatewayProcess,
+      gatewayHttp,
       registryProcess: () => registryProcess,
       async register(model, version, bytes, extra = {}) {
         const file = join(artifacts, `${model}-${version}.onnx`);
