@@ -7,6 +7,10 @@ const KEY_ORDER: readonly (keyof RunnerConfig)[] = [
   'dynamic_batching',
   'max_queue_size',
   'default_queue_timeout_us',
+  'priority_levels',
+  'default_priority_level',
+  'priority_queue_policy',
+  'response_cache',
   'instances',
   'intra_op_threads',
   'graph_optimization_level',
@@ -24,8 +28,8 @@ export function toConfigYaml(config: RunnerConfig): string {
   for (const key of KEY_ORDER) {
     const value = config[key];
     if (value === undefined) continue;
-    if (key === 'sequence_batching') {
-      // Nested lists of mappings: JSON, which YAML reads as a flow mapping.
+    if (key === 'sequence_batching' || key === 'priority_queue_policy') {
+      // Nested mappings: JSON, which YAML reads as a flow mapping.
       lines.push(`${key}: ${JSON.stringify(value)}`);
       continue;
     }
@@ -52,6 +56,8 @@ export function describeConfig(config: RunnerConfig): string {
   }
   if (config.max_queue_size !== undefined) parts.push(`queue ${config.max_queue_size}`);
   if (config.default_queue_timeout_us !== undefined) parts.push(`queue timeout ${config.default_queue_timeout_us} µs`);
+  if (config.priority_levels !== undefined) parts.push(`${config.priority_levels} priority levels`);
+  if (config.response_cache !== undefined) parts.push(`response cache ${config.response_cache.max_bytes} bytes`);
   if (config.instances !== undefined) parts.push(`${config.instances} instance${config.instances === 1 ? '' : 's'}`);
   if (config.intra_op_threads !== undefined) parts.push(`${config.intra_op_threads} intra-op threads`);
   if (config.graph_optimization_level !== undefined) parts.push(`graph optimization ${config.graph_optimization_level}`);

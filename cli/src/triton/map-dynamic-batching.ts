@@ -5,7 +5,11 @@ import type { MessageReader } from './message-reader.js';
 import type { RunnerConfig } from './runner-config.js';
 import { ignoreField, listUnread } from './unsupported-fields.js';
 
-type QueueKeys = Pick<RunnerConfig, 'dynamic_batching' | 'max_queue_size' | 'default_queue_timeout_us'>;
+type QueueKeys = Pick<
+  RunnerConfig,
+  'dynamic_batching' | 'max_queue_size' | 'default_queue_timeout_us' | 'priority_levels' | 'default_priority_level' | 'priority_queue_policy'
+>;
+type PriorityKeys = Pick<RunnerConfig, 'priority_levels' | 'default_priority_level' | 'priority_queue_policy'>;
 
 const fail = (reason: string) => new ImportRefusal('failed', reason);
 
@@ -33,6 +37,32 @@ function mapQueuePolicy(policy: MessageReader, notes: ImportNotes): QueueKeys {
   return keys;
 }
 
+/** Triton's priority levels, its default level and each level's queue size; a level's own timeout is listed. */
+function mapPriorities(batching: MessageReader, notes: ImportNotes): PriorityKeys {
+  const levels = batching.integer('priority_levels') ?? 0;
+  const defaultLevel = batching.integer('default_priority_level') ?? 0;
+  const policies = batching.messages('priority_queue_policy');
+  if (levels === 0) return {};
+  if (levels < 0 || levels > MODEL_CONFIG_LIMITS.priorityLevels) {
+    throw fail(`${batching.pathOf('priority_levels')}: ${levels} is not within infermesh's 1..${MODEL_CONFIG_LIMITS.priorityLevels}`);
+  }
+  const keys: PriorityKeys = { priority_levels: levels };
+  if (defaultLevel < 0 || defaultLevel > levels) throw fail(`${batching.pathOf('default_priority_level')}: ${defaultLevel} is not within 1..priority_levels ${levels}`);
+  if (defaultLevel > 0) keys.default_priority_level = defaultLevel;
+  else notes.note(`${batching.pathOf('default_priority_level')} not given: infermesh's default, the lowest level (${levels}), holds`);
+  for (const entry of policies) {
+    const level = entry.integer('key') ?? 0;
+    const size = entry.message('value')?.integer('max_queue_size');
+    const path = `${batching.pathOf('priority_queue_policy')}[${level}]`;
+    if (level < 1 || level > levels) throw fail(`${path}: level ${level} is not within 1..priority_levels ${levels}`);
+    if (size !== undefined && (size < 0 || size > MODEL_CONFIG_LIMITS.maxQueueSize)) throw fail(`${path}.max_queue_size: ${size} is not within infermesh's 0..${MODEL_CONFIG_LIMITS.maxQueueSize}`);
+    // 0 is unbounded in Triton: the level is then bound only by max_queue_size, as a level without a policy.
+    if (size) (keys.priority_queue_policy ??= {})[String(level)] = { max_queue_size: size };
+    notes.note(`${path}: only max_queue_size is imported; every level's calls take the default queue policy's timeout`);
+  }
+  return keys;
+}
+
 /**
  * `dynamic_batching { ... }` alone turns batching on with the runner's defaults. A model
  * that is not batched (max_batch_size 0) cannot batch in infermesh, so the block is listed.
@@ -41,7 +71,7 @@ export function mapDynamicBatching(batching: MessageReader, maxBatchSize: number
   const preferred = batching.integers('preferred_batch_size');
   const delay = batching.integer('max_queue_delay_microseconds');
   const policy = batching.message('default_queue_policy');
-  const keys: QueueKeys = policy ? mapQueuePolicy(policy, notes) : {};
+  const keys: QueueKeys = { ...(policy ? mapQueuePolicy(policy, notes) : {}), ...mapPriorities(batching, notes) };
   listUnread(batching, notes);
 
   if (maxBatchSize === 0) {

@@ -1,6 +1,7 @@
 /** Triton's ModelConfig mapped onto infermesh's model config, device and checks; what cannot be honoured is listed with its reason. */
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { modelConfigProblems } from '@infermesh/common';
 import { toConfigYaml } from './config-yaml.js';
 import { ImportNotes, ImportRefusal } from './import-notes.js';
 import { parsePbtxt } from './pbtxt.js';
@@ -94,11 +95,10 @@ describe("mapping Triton's model config", () => {
       model_transaction_policy { decoupled: false }
       sequence_magic: 3
     `);
-    expect(yaml).toBe('max_batch_size: 8\ndynamic_batching: {}\n');
+    expect(yaml).toBe('max_batch_size: 8\ndynamic_batching: {}\npriority_levels: 2\nresponse_cache:\n  max_bytes: 268435456\n');
     expect(unsupported).toEqual([
       'dynamic_batching.default_queue_policy.timeout_action: DELAY is not supported: a request still queued when its timeout passes is always rejected (DEADLINE_EXCEEDED)',
       "dynamic_batching.default_queue_policy.allow_timeout_override: infermesh always honours a request's `timeout` parameter; it cannot be turned off",
-      "dynamic_batching.priority_levels: infermesh's queue has no priorities: every request waits in one FIFO queue per version",
       'dynamic_batching.preserve_ordering: there is no ordering option: each unary call is answered when its batch finishes, and ModelStreamInfer always answers in request order',
       'instance_group[0].rate_limiter: infermesh has no rate limiter: an instance runs as soon as it has a batch',
       "instance_group[1]: a version runs on one kind of device; the first group's KIND_CPU is used",
@@ -109,9 +109,36 @@ describe("mapping Triton's model config", () => {
       'input[x].format: formats are informational: infermesh takes the layout from the ONNX file',
       'output[y].label_filename: classification labels are not supported: callers get the raw output tensor',
       "model_warmup: Triton's named warm-up samples are not imported; set `warmup` (count, batch_size, zero|random inputs) in the model config instead",
-      'response_cache: infermesh has no response cache: every call runs the model',
       "sequence_magic: unknown field: not in Triton's model config as infermesh reads it",
     ]);
+  });
+
+  it('maps priority levels, per-level queue sizes and an enabled response cache, refusing levels out of range', () => {
+    const { yaml, notes, unsupported } = map(`
+      max_batch_size: 4
+      dynamic_batching {
+        priority_levels: 3
+        default_priority_level: 2
+        priority_queue_policy [ { key: 1 value: { max_queue_size: 10 } }, { key: 3 value: { max_queue_size: 0 } } ]
+      }
+      response_cache { enable: true }
+    `);
+    const config = parseYaml(yaml) as Record<string, unknown>;
+    expect(config).toMatchObject({
+      priority_levels: 3,
+      default_priority_level: 2,
+      priority_queue_policy: { '1': { max_queue_size: 10 } },
+      response_cache: { max_bytes: 268435456 },
+    });
+    expect(modelConfigProblems(config)).toEqual([]);
+    expect(unsupported).toEqual([]);
+    expect(notes).toContain("dynamic_batching.priority_queue_policy[1]: only max_queue_size is imported; every level's calls take the default queue policy's timeout");
+    expect(refusal('max_batch_size: 4\ndynamic_batching { priority_levels: 2 default_priority_level: 3 }')).toBe(
+      'failed: dynamic_batching.default_priority_level: 3 is not within 1..priority_levels 2',
+    );
+    expect(refusal('max_batch_size: 4\ndynamic_batching { priority_levels: 2 priority_queue_policy [ { key: 5 value: { max_queue_size: 1 } } ] }')).toBe(
+      'failed: dynamic_batching.priority_queue_policy[5]: level 5 is not within 1..priority_levels 2',
+    );
   });
 
   it("maps sequence_batching: the idle timeout, the control inputs by kind and the implicit state", () => {

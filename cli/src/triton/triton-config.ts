@@ -7,6 +7,7 @@
 import { MODEL_CONFIG_LIMITS, parseModelConfig } from '@infermesh/common';
 import { ImportRefusal, type ImportNotes } from './import-notes.js';
 import { mapDynamicBatching } from './map-dynamic-batching.js';
+import { mapResponseCache } from './map-response-cache.js';
 import { mapInstanceGroups, type Placement } from './map-instance-group.js';
 import { mapOptimization, mapParameters } from './map-optimization.js';
 import { mapSequenceBatching } from './map-sequence-batching.js';
@@ -81,6 +82,8 @@ export function mapTritonConfig(message: PbMessage, directory: string, notes: Im
   Object.assign(config, mapParameters(top.messages('parameters'), notes));
   const sequence = top.message('sequence_batching');
   if (sequence) Object.assign(config, mapSequenceBatching(sequence, notes));
+  const cache = top.message('response_cache');
+  if (cache) Object.assign(config, mapResponseCache(cache, notes));
   // The runner's own schema has the last word, so a config that would fail to load fails the import.
   try {
     parseModelConfig(config, 'the mapped model config');

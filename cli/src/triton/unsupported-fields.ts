@@ -6,8 +6,6 @@
 import type { ImportNotes } from './import-notes.js';
 import type { MessageReader } from './message-reader.js';
 
-const QUEUE_PRIORITIES = "infermesh's queue has no priorities: every request waits in one FIFO queue per version";
-
 /** Reasons by schema path (`input.reshape`: any input's reshape). */
 export const UNSUPPORTED_REASONS: Readonly<Record<string, string>> = {
   runtime: 'infermesh runs every model with onnxruntime-node; there is no backend runtime to choose',
@@ -17,13 +15,9 @@ export const UNSUPPORTED_REASONS: Readonly<Record<string, string>> = {
   model_operations: 'custom operator libraries are not loaded: runners run standard ONNX operators only',
   model_transaction_policy: 'decoupled models (several responses per request) are not supported: infermesh answers one response per request',
   model_repository_agents: 'repository agents (checksum, encryption, ...) do not run; the registry checks the sha256 of every artifact itself',
-  response_cache: 'infermesh has no response cache: every call runs the model',
   cc_model_filenames: 'per-GPU-architecture model files are not supported: every runner loads the same .onnx file',
   metric_tags: 'custom metric labels are not supported: infermesh labels metrics by model and version',
   parameters: 'this onnxruntime backend parameter has no infermesh equivalent (intra_op_thread_count is the one mapped)',
-  'dynamic_batching.priority_levels': QUEUE_PRIORITIES,
-  'dynamic_batching.default_priority_level': QUEUE_PRIORITIES,
-  'dynamic_batching.priority_queue_policy': QUEUE_PRIORITIES,
   'dynamic_batching.preserve_ordering':
     'there is no ordering option: each unary call is answered when its batch finishes, and ModelStreamInfer always answers in request order',
   'dynamic_batching.default_queue_policy.timeout_action':
