@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { applyOverrides } from './apply-overrides.js';
 import { ConfigError } from './ConfigError.js';
-import { consulTargetOr, registryTargetOf, type DiscoverySettings } from './discovery-config.js';
+import { discoveredTargetOr, registryTargetOf, type DiscoverySettings } from './discovery-config.js';
 import type { EnvironmentOverrides } from './env.js';
 import { meshConfigSchema, type MeshConfig } from './mesh-config.js';
 import { resolveSinkConfig, type SinkConfig } from './resolve-sink-config.js';
@@ -50,7 +50,7 @@ function validate(merged: unknown, source: string): MeshConfig {
 function publisherOf(mesh: MeshConfig, env: EnvironmentOverrides, hasSink: boolean): PublisherSettings | undefined {
   if (!hasSink && env.sinkAddress === undefined) return undefined;
   const { address, ...publisher } = mesh.sink.publisher;
-  const configured = address ?? consulTargetOr(mesh.discovery, 'sink', `${mesh.sink.host}:${mesh.sink.port}`);
+  const configured = address ?? discoveredTargetOr(mesh.discovery, 'sink', `${mesh.sink.host}:${mesh.sink.port}`);
   return { ...publisher, address: env.sinkAddress ?? configured, maxMessageBytes: mesh.limits.maxMessageBytes };
 }
 
@@ -105,7 +105,7 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
   };
   const sink = resolveSinkConfig(mesh.sink, {
     dataDir: mesh.dataDir,
-    gateway: consulTargetOr(mesh.discovery, 'gateway', `${mesh.gateway.host}:${mesh.gateway.port}`),
+    gateway: discoveredTargetOr(mesh.discovery, 'gateway', `${mesh.gateway.host}:${mesh.gateway.port}`),
     maxMessageBytes: limits.maxMessageBytes,
     maxConcurrentStreams: limits.maxConcurrentStreams,
     requestLimits: limits,

@@ -1,4 +1,5 @@
 /** Reads everything the status page shows, when it is asked for: nothing here runs per predict call. */
+import type { DiscoveryHealth } from '@infermesh/common/discovery';
 import type { Router } from '../Router.js';
 import type { RunnerPool } from '../RunnerPool.js';
 import type { GatewayStats } from './GatewayStats.js';
@@ -15,6 +16,8 @@ export interface StatusSources {
   router?: Pick<Router, 'rollouts'>;
   registry?: RegistryView;
   publisher?: WatchedPublisher;
+  /** The discovery backend's reachability; none without one. */
+  discovery?: () => DiscoveryHealth;
 }
 
 export async function collectStatus(sources: StatusSources): Promise<StatusSnapshot> {
@@ -25,5 +28,6 @@ export async function collectStatus(sources: StatusSources): Promise<StatusSnaps
     rollouts: sources.router?.rollouts() ?? [],
     ...(registry ? { registry } : {}),
     ...(sink ? { sink } : {}),
+    ...(sources.discovery ? { discovery: sources.discovery() } : {}),
   });
 }

@@ -4,6 +4,7 @@
  * only when a page or the JSON is asked for.
  */
 import { INFERMESH_VERSION } from '@infermesh/common';
+import type { DiscoveryHealth } from '@infermesh/common/discovery';
 import type { RolloutSummary } from '../Router.js';
 import { canaryDistance, type CanaryDistance } from './canary-distance.js';
 import type { VersionTraffic } from './GatewayStats.js';
@@ -50,6 +51,8 @@ export interface StatusSnapshot {
   registry?: RegistryHealth;
   /** Absent when the gateway writes no records. */
   sink?: SinkView;
+  /** The discovery backend (Consul, etcd) and whether it can be reached; absent without one. */
+  discovery?: DiscoveryHealth;
 }
 
 /** What a snapshot is made of. */
@@ -59,6 +62,7 @@ export interface SnapshotInput {
   rollouts: readonly RolloutView[];
   registry?: RegistryHealth;
   sink?: SinkView;
+  discovery?: DiscoveryHealth;
   now?: Date;
 }
 
@@ -118,5 +122,6 @@ export function statusSnapshot(input: SnapshotInput): StatusSnapshot {
     traffic: input.traffic,
     ...(input.registry ? { registry: input.registry } : {}),
     ...(input.sink ? { sink: input.sink } : {}),
+    ...(input.discovery ? { discovery: input.discovery } : {}),
   };
 }

@@ -1,0 +1,116 @@
+/**
+ * A service's own key in etcd, `<prefix>/services/<service>/<instance>`, attached to a lease
+ * that etcd3 keeps alive: a process that dies stops the keep-alives and its key goes with the
+ * lease's TTL. A lease that is lost (etcd unreachable past the TTL, or the lease expired on
+ * the server) is replaced by a new one with the key put again, and an etcd that cannot be
+ * reached does not stop the service: the registration is retried in the background with a
+ * doubling backoff. `withdraw()` revokes the lease, which deletes the key at once.
+ */
+import type { Etcd3, Lease } from 'etcd3';
+import type { Logger } from '../log/logger.js';
+import { instanceKey, instanceValue } from './etcd-keys.js';
+import type { InstanceEntry } from './instance-entry.js';
+import type { Reachability } from './Reachability.js';
+
+/** The lease's TTL, and the backoff of a failed registration. */
+export interface EtcdRegistrationTimings {
+  leaseTtlSeconds: number;
+  backoffInitialMs: number;
+  backoffMaxMs: number;
+}
+
+/** Deadline of the revocation on shutdown: a stopping service waits no longer for etcd. */
+const REVOKE_TIMEOUT_MS = 2_000;
+
+export class EtcdRegistration {
+  private timer: NodeJS.Timeout | undefined;
+  /** The lease the key is (or is being) put under. */
+  private lease: Lease | undefined;
+  private registered = false;
+  private withdrawn = false;
+  private failures = 0;
+  private readonly key: string;
+
+  constructor(
+    private readonly client: Etcd3,
+    prefix: string,
+    private readonly entry: InstanceEntry,
+    private readonly timings: EtcdRegistrationTimings,
+    private readonly reachability: Reachability,
+    private readonly logger: Logger,
+  ) {
+    this.key = instanceKey(prefix, entry.service, entry.id);
+  }
+
+  /** Registers now; when etcd cannot be reached, resolves anyway and keeps trying. */
+  async start(): Promise<void> {
+    await this.attempt();
+  }
+
+  /** True while etcd holds the key under a live lease, as far as this process knows. */
+  get isRegistered(): boolean {
+    return this.registered;
+  }
+
+  /** Revokes the lease (best effort, within 2 s), which deletes the key, and stops retrying. */
+  async withdraw(): Promise<void> {
+    this.withdrawn = true;
+    clearTimeout(this.timer);
+    const lease = this.lease;
+    this.lease = undefined;
+    if (!lease) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), REVOKE_TIMEOUT_MS);
+    });
+    try {
+      const outcome = await Promise.race([lease.revoke({ deadline: Date.now() + REVOKE_TIMEOUT_MS }), timeout]);
+      if (outcome === 'timeout') throw new Error(`no answer within ${REVOKE_TIMEOUT_MS} ms`);
+      if (this.registered) this.logger.info({ key: this.key }, 'left etcd (lease revoked)');
+    } catch (error) {
+      lease.release();
+      this.logger.warn({ key: this.key, reason: (error as Error).message }, 'could not revoke the etcd lease; the key goes when it expires');
+    } finally {
+      this.registered = false;
+      clearTimeout(timer);
+    }
+  }
+
+  private async attempt(): Promise<void> {
+    if (this.withdrawn) return;
+    const lease = this.client.lease(this.timings.leaseTtlSeconds, { autoKeepAlive: true });
+    this.lease = lease;
+    lease.on('lost', (error) => this.lost(lease, error));
+    try {
+      await lease.put(this.key).value(instanceValue(this.entry)).exec();
+      if (this.lease !== lease) return;
+      this.registered = true;
+      this.failures = 0;
+      this.reachability.ok();
+      this.logger.info({ key: this.key, address: `${this.entry.host}:${this.entry.port}`, ttlSeconds: this.timings.leaseTtlSeconds }, 'registered in etcd');
+    } catch (error) {
+      lease.release();
+      if (this.lease !== lease) return;
+      this.lease = undefined;
+      this.reachability.failed(`registration of ${this.entry.id}: ${(error as Error).message}`);
+      this.later();
+    }
+  }
+
+  /** The lease died after the key was put: put it again under a new one. */
+  private lost(lease: Lease, error: Error): void {
+    if (this.lease !== lease || !this.registered || this.withdrawn) return;
+    this.registered = false;
+    this.lease = undefined;
+    this.logger.warn({ key: this.key, reason: error.message }, 'etcd lease lost; registering again under a new lease');
+    this.later();
+  }
+
+  private later(): void {
+    if (this.withdrawn) return;
+    const waitMs = Math.min(this.timings.backoffMaxMs, this.timings.backoffInitialMs * 2 ** this.failures);
+    this.failures++;
+    this.timer = setTimeout(() => void this.attempt(), waitMs);
+    this.timer.unref();
+  }
+}
