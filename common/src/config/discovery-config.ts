@@ -13,6 +13,7 @@
  */
 import { z } from 'zod';
 import type { ConsulConfig } from './consul-config.js';
+import type { EtcdConfig } from './etcd-config.js';
 
 /** Service names: lowercase letters, digits and dashes, as DNS labels (and Consul service names) are. */
 const serviceName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected a service name: lowercase letters, digits and dashes, at most 63');
@@ -115,6 +116,8 @@ export interface DiscoverySettings {
   instanceName?: string;
   /** The mesh's `consul:` (with CONSUL_HTTP_ADDR / CONSUL_HTTP_TOKEN); absent: Consul's defaults (127.0.0.1:8500, no token). */
   consul?: ConsulConfig;
+  /** The mesh's `etcd:` (with ETCD_ENDPOINTS), paths absolute; absent when the mesh has none. */
+  etcd?: EtcdConfig;
 }
 
 /**

@@ -12,6 +12,7 @@ import { meshConfigSchema, type MeshConfig } from './mesh-config.js';
 import { resolveSinkConfig, type SinkConfig } from './resolve-sink-config.js';
 import type { AuthConfig } from './auth-config.js';
 import { withConsulPaths, type ConsulConfig } from './consul-config.js';
+import { withEtcdPaths, type EtcdConfig } from './etcd-config.js';
 import type { TlsConfig } from './tls-config.js';
 import type { GatewaySettings, PublisherSettings, RegistrySettings, RunnerSettings } from './service-configs.js';
 
@@ -32,6 +33,8 @@ export interface ResolvedConfig {
   tls?: TlsConfig;
   /** The mesh's `consul` (with CONSUL_HTTP_ADDR / CONSUL_HTTP_TOKEN), paths absolute; absent when nothing set it. */
   consul?: ConsulConfig;
+  /** The mesh's `etcd` (with ETCD_ENDPOINTS), paths absolute; absent when nothing set it. */
+  etcd?: EtcdConfig;
 }
 
 /** Where the file is resolved: `source` names it in messages, `cwd` anchors relative paths. */
@@ -93,6 +96,7 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
   const publicTls = withTls(mesh.gateway.tls, cwd) ?? tls;
   const auth = withAuth(mesh.auth, cwd);
   const consul = withConsulPaths(mesh.consul, cwd);
+  const etcd = withEtcdPaths(mesh.etcd, cwd);
   const registryTarget = registryTargetOf(mesh.discovery, env.registryAddress);
   const registry = registryTarget ? { registry: registryTarget } : {};
   const discovery: { discovery: DiscoverySettings } = {
@@ -101,6 +105,7 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
       ...(env.advertiseHost === undefined ? {} : { advertiseHost: env.advertiseHost }),
       ...(env.instanceName === undefined ? {} : { instanceName: env.instanceName }),
       ...(consul ? { consul } : {}),
+      ...(etcd ? { etcd } : {}),
     },
   };
   const sink = resolveSinkConfig(mesh.sink, {
@@ -173,6 +178,7 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
     },
     ...(tls ? { tls } : {}),
     ...(consul ? { consul } : {}),
+    ...(etcd ? { etcd } : {}),
     registry: {
       config: mesh.registry,
       dataDir: mesh.dataDir,
@@ -182,6 +188,7 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
       ...(auth ? { auth } : {}),
       ...discovery,
       ...(consul ? { consul } : {}),
+      ...(etcd ? { etcd } : {}),
     },
     sink,
   };
