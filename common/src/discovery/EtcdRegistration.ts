@@ -76,6 +76,19 @@ export class EtcdRegistration {
     }
   }
 
+  /**
+   * Stops the keep-alives and retries without revoking: the key goes when the lease expires,
+   * as it would if the process died. (etcd3 reconnects a closed client for a keep-alive it
+   * still runs, so closing the client alone would keep the lease alive.)
+   */
+  abandon(): void {
+    this.withdrawn = true;
+    clearTimeout(this.timer);
+    this.lease?.release();
+    this.lease = undefined;
+    this.registered = false;
+  }
+
   private async attempt(): Promise<void> {
     if (this.withdrawn) return;
     const lease = this.client.lease(this.timings.leaseTtlSeconds, { autoKeepAlive: true });

@@ -3,12 +3,7 @@ import type Consul from 'consul';
 import { consulSchema } from '../config/consul-config.js';
 import type { ConsulDiscoveryConfig, DiscoverySettings } from '../config/discovery-config.js';
 import { createConsulClient } from '../consul/consul-client.js';
-import type { Logger } from '../log/logger.js';
-import { joinConsul, useConsulResolver } from './consul-presence.js';
 import { identityOf } from './instance-entry.js';
-import type { MeshDiscovery } from './mesh-discovery.js';
-import { PassingInstances } from './PassingInstances.js';
-import { Reachability } from './Reachability.js';
 
 /** What a service with `discovery.type: consul` works with. */
 export interface ConsulDiscovery {
@@ -33,22 +28,5 @@ export async function consulDiscoveryOf(settings: DiscoverySettings | undefined)
     config: settings.config,
     identity: identityOf(settings),
     close: () => connection.close(),
-  };
-}
-
-/** The `consul` discovery backend: registrations with gRPC health checks, health queries to follow. */
-export async function consulMeshDiscovery(config: ConsulDiscoveryConfig, settings: DiscoverySettings, logger: Logger): Promise<MeshDiscovery> {
-  const discovery = (await consulDiscoveryOf({ ...settings, config }))!;
-  const reachability = new Reachability('Consul', logger);
-  const { blockingWaitMs, backoffInitialMs, backoffMaxMs } = config;
-  return {
-    backend: 'consul',
-    config,
-    useResolver: () => useConsulResolver(discovery, logger),
-    join: (options) => joinConsul(discovery, options),
-    watch: (kind, onChange) => new PassingInstances(discovery.client, { service: config.services[kind], blockingWaitMs, backoffInitialMs, backoffMaxMs }, onChange, logger, reachability),
-    listedAs: 'passes its Consul health check',
-    health: () => reachability.health(),
-    close: () => discovery.close(),
   };
 }

@@ -5,7 +5,7 @@
 import { BackendRegistry } from '../backends/BackendRegistry.js';
 import type { BackendDiscoveryConfig, DiscoverySettings } from '../config/discovery-config.js';
 import type { Logger } from '../log/logger.js';
-import { consulMeshDiscovery } from './consul-discovery.js';
+import { consulMeshDiscovery } from './consul-backend.js';
 import { etcdMeshDiscovery } from './etcd-discovery.js';
 import type { MeshDiscovery } from './mesh-discovery.js';
 

@@ -25,6 +25,7 @@ export function etcdDiscovery(
 ): MeshDiscovery {
   const reachability = new Reachability('etcd', logger);
   const { backoffInitialMs, backoffMaxMs } = config;
+  const registrations = new Set<EtcdRegistration>();
   const useResolver = () => registerEtcdResolver(client, { prefix, backoffInitialMs, backoffMaxMs }, reachability, logger);
   return {
     backend: 'etcd',
@@ -34,13 +35,21 @@ export function etcdDiscovery(
       useResolver();
       const entry = instanceEntry(config, identity, options);
       const registration = new EtcdRegistration(client, prefix, entry, config, reachability, options.logger);
+      registrations.add(registration);
       await registration.start();
-      return presenceOf(entry, () => registration.withdraw());
+      return presenceOf(entry, async () => {
+        await registration.withdraw();
+        registrations.delete(registration);
+      });
     },
     watch: (kind, onChange) => new EtcdInstances(client, { prefix, service: config.services[kind], backoffInitialMs, backoffMaxMs }, onChange, reachability, logger),
     listedAs: 'holds its etcd key (its lease is kept alive)',
     health: () => reachability.health(),
-    close: () => client.close(),
+    close() {
+      // Keys not left go with their leases, as a dead process's would.
+      for (const registration of registrations) registration.abandon();
+      client.close();
+    },
   };
 }
 

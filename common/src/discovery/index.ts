@@ -2,7 +2,8 @@
 export { advertisedHost, isWildcardHost } from './advertised-host.js';
 export { ConsulRegistration, type RegistrationTimings, type ServiceEntry } from './ConsulRegistration.js';
 export { joinConsul, useConsulResolver, type ConsulPresence } from './consul-presence.js';
-export { consulDiscoveryOf, consulMeshDiscovery, type ConsulDiscovery } from './consul-discovery.js';
+export { consulMeshDiscovery } from './consul-backend.js';
+export { consulDiscoveryOf, type ConsulDiscovery } from './consul-discovery.js';
 export { CONSUL_SCHEME, isConsulTarget, registerConsulResolver } from './consul-resolver.js';
 export { discoveryBackends, meshDiscoveryOf } from './discovery-backends.js';
 export { etcdDiscovery, etcdMeshDiscovery } from './etcd-discovery.js';

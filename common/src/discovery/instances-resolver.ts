@@ -35,8 +35,11 @@ function serviceOf(target: experimental.GrpcUri): string {
   return target.path.replace(/^\/+/, '');
 }
 
+/** What grpc-js registers for a scheme (its ResolverConstructor, which it does not export). */
+type ResolverClass = Parameters<typeof experimental.registerResolver>[1];
+
 /** A resolver class for `scheme`, reading its source when a channel first resolves. */
-function resolverFor(scheme: string, source: () => InstanceSource | undefined, register: string): experimental.ResolverConstructor {
+function resolverFor(scheme: string, source: () => InstanceSource | undefined, register: string): ResolverClass {
   return class InstancesResolver implements experimental.Resolver {
     private follow: InstanceFollow | undefined;
     private readonly service: string;
