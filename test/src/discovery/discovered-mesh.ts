@@ -64,9 +64,8 @@ export interface DiscoveredMesh {
 
 /** What the tests read of a gateway's `/status.json`. */
 export interface GatewayStatus {
-  models: { name: string }[];
+  models: { name: string; rollout?: { stable: string; canary: string; canaryWeightBps: number } }[];
   runners: { address: string }[];
-  rollouts: { model: string; stable: string; canary: string; canaryWeightBps: number }[];
   registry?: { connected: boolean };
   discovery?: { backend: string; reachable: boolean; sinceMs: number; error?: string };
 }
