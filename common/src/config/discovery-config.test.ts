@@ -50,6 +50,30 @@ describe('discovery config', () => {
     expect(pinned.gateway.publisher?.address).toBe('consul:///records');
   });
 
+  it('finds the registry, sink and gateway through etcd with `etcd`, with the etcd section carried to every service', () => {
+    const config = resolveConfig({ runners, sink: {}, discovery: { type: 'etcd' }, etcd: { endpoints: ['http://10.0.0.1:2379'], prefix: '/mesh' } }, {});
+    expect(config.mesh.discovery).toEqual({
+      type: 'etcd',
+      services: { registry: 'infermesh-registry', runner: 'infermesh-runner', gateway: 'infermesh-gateway', sink: 'infermesh-sink' },
+      leaseTtlSeconds: 10,
+      backoffInitialMs: 200,
+      backoffMaxMs: 5_000,
+      panicThreshold: 0.5,
+      tags: [],
+    });
+    expect(config.gateway.registry).toBe('etcd:///infermesh-registry');
+    expect(config.gateway.publisher?.address).toBe('etcd:///infermesh-sink');
+    expect(config.runner()?.registry).toBe('etcd:///infermesh-registry');
+    expect(config.sink.gateway).toBe('etcd:///infermesh-gateway');
+    for (const settings of [config.gateway, config.registry, config.sink, config.runner()]) {
+      expect(settings?.discovery?.config.type).toBe('etcd');
+      expect(settings?.discovery?.etcd).toMatchObject({ endpoints: ['http://10.0.0.1:2379'], prefix: '/mesh' });
+    }
+    expect(() => resolveConfig({ runners, discovery: { type: 'etcd', leaseTtlSeconds: 0 } })).toThrowError(/discovery\.leaseTtlSeconds/);
+    expect(() => resolveConfig({ runners, discovery: { type: 'etcd', backoffInitialMs: 2_000, backoffMaxMs: 1_000 } })).toThrowError(/discovery\.backoffInitialMs/);
+    expect(() => resolveConfig({ runners, discovery: { type: 'etcd', checkIntervalMs: 1_000 } })).toThrowError(/discovery/);
+  });
+
   it('names a runner after INFERMESH_INSTANCE_NAME and carries INFERMESH_ADVERTISE_HOST to every service', () => {
     const env = readEnvironment({ INFERMESH_RUNNER_NAME: 'gpu', INFERMESH_INSTANCE_NAME: 'runner-gpu-7d9f8-x2k4p', INFERMESH_ADVERTISE_HOST: '10.1.2.3' });
     const config = resolveConfig({ runners, discovery: { type: 'consul' } }, env);
