@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEtcdClient, etcdSchema, type EtcdConnection } from '@infermesh/common';
 import { instanceOfValue } from '@infermesh/common/discovery';
 import { EtcdCluster, etcdAvailable, mlpModel, pollUntil, waitFor } from '@infermesh/testkit';
-import type { DiscoveredMesh, MeshGateway } from '../discovery/discovered-mesh.js';
+import type { DiscoveredMesh } from '../discovery/discovered-mesh.js';
 import { startEtcdMesh } from '../discovery/etcd-mesh.js';
 import { SteadyLoad } from '../discovery/steady-load.js';
 
