@@ -101,7 +101,7 @@ const REGISTRY_ACCESS: Readonly<Record<string, MethodAccess>> = {
 
 async function startRegistry(options: RegistryOptions, dir: string): Promise<RunningRegistry> {
   const { config, logger } = options;
-  const store = createStore(config.store, { registryDir: dir, logger, ...(options.consul ? { consul: options.consul } : {}) });
+  const store = createStore(config.store, { registryDir: dir, logger, ...(options.consul ? { consul: options.consul } : {}), ...(options.etcd ? { etcd: options.etcd } : {}) });
   const registry = await Registry.open(store, logger).catch(async (error: unknown) => {
     await store.close();
     throw error;

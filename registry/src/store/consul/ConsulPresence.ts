@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { consulStatus, withIndex, type ConsulConnection, type Logger } from '@infermesh/common';
 import type { ReplicaPresence } from '../../placement/ReplicaPresence.js';
-import { abortableSleep } from './abortable-sleep.js';
+import { abortableSleep } from '../abortable-sleep.js';
 
 /** Where and how long. */
 export interface ConsulPresenceOptions {
