@@ -22,8 +22,8 @@ import { SteadyLoad } from '../discovery/steady-load.js';
 
 const available = etcdAvailable();
 const PREFIX = '/infermesh-e2e';
-/** The registry's store: etcd (the replicas' shared state). */
-const STORE = { type: 'file' };
+/** The registry's store: etcd too (its placement leader's lease: 5 s). */
+const STORE = { type: 'etcd', leaseTtlSeconds: 5 };
 const ACTOR = 'etcd-fault-test';
 
 let cluster: EtcdCluster;
@@ -105,9 +105,11 @@ describe.skipIf(!available)('discovery through a real 3-member etcd cluster', ()
       const leader = await cluster.leader();
       const killedAt = performance.now();
       await cluster.kill(leader);
-      const change = await changeRollout(() => mesh.registry.setRollout('mlp', { canary_weight_bp: 2_000 }, ['canary_weight_bp'], { actor: ACTOR, reason: 'during the leader kill' }));
-      const newLeader = await cluster.leader();
-      const electedMs = ms(killedAt);
+      // The change is made at once, while the members elect a new leader.
+      const [change, { newLeader, electedMs }] = await Promise.all([
+        changeRollout(() => mesh.registry.setRollout('mlp', { canary_weight_bp: 2_000 }, ['canary_weight_bp'], { actor: ACTOR, reason: 'during the leader kill' })),
+        cluster.leader().then((elected) => ({ newLeader: elected, electedMs: ms(killedAt) })),
+      ]);
       await pollUntil(() => everyGatewayRollout({ stable: '1', canary: '2', canaryWeightBps: 2_000 }), { timeoutMs: 30_000, what: 'both gateways to route with the change made during the fault' });
       const convergedMs = ms(killedAt);
       await new Promise((resolve) => setTimeout(resolve, 3_000));
