@@ -6,6 +6,7 @@
  */
 import type Consul from 'consul';
 import type { Logger } from '../log/logger.js';
+import { answerWithin, backoffMs } from './retry-timing.js';
 
 /** What the agent is told about the instance. */
 export interface ServiceEntry {
@@ -63,18 +64,12 @@ export class ConsulRegistration {
     clearTimeout(this.timer);
     if (!this.registered) return;
     const { id, service } = this.entry;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, DEREGISTER_TIMEOUT_MS);
-    });
     try {
-      await Promise.race([this.consul.agent.service.deregister({ id, timeout: DEREGISTER_TIMEOUT_MS } as { id: string }), timeout]);
+      await answerWithin(this.consul.agent.service.deregister({ id, timeout: DEREGISTER_TIMEOUT_MS } as { id: string }), DEREGISTER_TIMEOUT_MS);
       this.registered = false;
       this.logger.info({ service, id }, 'deregistered from Consul');
     } catch (error) {
       this.logger.warn({ service, id, reason: (error as Error).message }, 'could not deregister from Consul; its health check will fail');
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -108,9 +103,9 @@ export class ConsulRegistration {
       this.failures = 0;
       this.logger.info({ service, id, address: `${host}:${port}` }, 'registered in Consul');
     } catch (error) {
-      const waitMs = Math.min(this.timings.backoffMaxMs, this.timings.backoffInitialMs * 2 ** this.failures);
       if (this.failures === 0) this.logger.warn({ service, id, reason: (error as Error).message }, 'cannot register in Consul; retrying');
       this.failures++;
+      const waitMs = backoffMs(this.failures, this.timings);
       if (this.withdrawn) return;
       this.timer = setTimeout(() => void this.attempt(), waitMs);
       this.timer.unref();

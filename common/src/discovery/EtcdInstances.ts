@@ -9,15 +9,13 @@ import type { Etcd3, IKeyValue, Watcher } from 'etcd3';
 import type { Logger } from '../log/logger.js';
 import { instanceOfValue, serviceKeyPrefix } from './etcd-keys.js';
 import type { Reachability } from './Reachability.js';
+import { backoffMs, type BackoffBounds } from './retry-timing.js';
 import { MAX_INSTANCES, orderedInstances, sameInstances, type ServiceInstance } from './service-instance.js';
 
-/** What to follow, and how patiently. */
-export interface EtcdInstancesOptions {
+/** What to follow, and how patiently: a failed read is retried after `backoffInitialMs`, doubling to `backoffMaxMs`. */
+export interface EtcdInstancesOptions extends BackoffBounds {
   prefix: string;
   service: string;
-  /** First wait after a failed read; doubles on each failure in a row up to `backoffMaxMs`. */
-  backoffInitialMs: number;
-  backoffMaxMs: number;
 }
 
 export class EtcdInstances {
@@ -121,9 +119,8 @@ export class EtcdInstances {
   private retry(error: Error): void {
     if (this.closed) return;
     this.reachability.failed(`read of '${this.options.service}': ${error.message}`);
-    const waitMs = Math.min(this.options.backoffMaxMs, this.options.backoffInitialMs * 2 ** this.failures);
     this.failures++;
-    this.timer = setTimeout(() => void this.sync(), waitMs);
+    this.timer = setTimeout(() => void this.sync(), backoffMs(this.failures, this.options));
     this.timer.unref();
   }
 }

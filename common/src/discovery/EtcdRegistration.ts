@@ -11,12 +11,11 @@ import type { Logger } from '../log/logger.js';
 import { instanceKey, instanceValue } from './etcd-keys.js';
 import type { InstanceEntry } from './instance-entry.js';
 import type { Reachability } from './Reachability.js';
+import { answerWithin, backoffMs, type BackoffBounds } from './retry-timing.js';
 
 /** The lease's TTL, and the backoff of a failed registration. */
-export interface EtcdRegistrationTimings {
+export interface EtcdRegistrationTimings extends BackoffBounds {
   leaseTtlSeconds: number;
-  backoffInitialMs: number;
-  backoffMaxMs: number;
 }
 
 /** Deadline of the revocation on shutdown: a stopping service waits no longer for etcd. */
@@ -59,20 +58,14 @@ export class EtcdRegistration {
     const lease = this.lease;
     this.lease = undefined;
     if (!lease) return;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), REVOKE_TIMEOUT_MS);
-    });
     try {
-      const outcome = await Promise.race([lease.revoke({ deadline: Date.now() + REVOKE_TIMEOUT_MS }), timeout]);
-      if (outcome === 'timeout') throw new Error(`no answer within ${REVOKE_TIMEOUT_MS} ms`);
+      await answerWithin(lease.revoke({ deadline: Date.now() + REVOKE_TIMEOUT_MS }), REVOKE_TIMEOUT_MS);
       if (this.registered) this.logger.info({ key: this.key }, 'left etcd (lease revoked)');
     } catch (error) {
       lease.release();
       this.logger.warn({ key: this.key, reason: (error as Error).message }, 'could not revoke the etcd lease; the key goes when it expires');
     } finally {
       this.registered = false;
-      clearTimeout(timer);
     }
   }
 
@@ -121,9 +114,8 @@ export class EtcdRegistration {
 
   private later(): void {
     if (this.withdrawn) return;
-    const waitMs = Math.min(this.timings.backoffMaxMs, this.timings.backoffInitialMs * 2 ** this.failures);
     this.failures++;
-    this.timer = setTimeout(() => void this.attempt(), waitMs);
+    this.timer = setTimeout(() => void this.attempt(), backoffMs(this.failures, this.timings));
     this.timer.unref();
   }
 }
