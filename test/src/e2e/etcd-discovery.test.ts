@@ -8,7 +8,8 @@
  *   rollout change made during the fault is applied exactly once (the rollout history);
  * - every etcd member down: the gateways keep serving on the routes they last heard, and say
  *   so on their status page and in their logs; when etcd returns they follow it again, and a
- *   rollout change made then reaches both.
+ *   rollout change made then reaches both;
+ * - kill -9 of a runner: its key goes with its lease, and it leaves both gateways' routes.
  *
  * Skipped (saying what to install) where etcd is missing; fails under INFERMESH_REQUIRE_SERVICES=1.
  */
@@ -17,7 +18,7 @@ import { createEtcdClient, etcdSchema, type EtcdConnection } from '@infermesh/co
 import { instanceOfValue } from '@infermesh/common/discovery';
 import { EtcdCluster, etcdAvailable, mlpModel, pollUntil, waitFor } from '@infermesh/testkit';
 import type { DiscoveredMesh } from '../discovery/discovered-mesh.js';
-import { startEtcdMesh } from '../discovery/etcd-mesh.js';
+import { ETCD_TEST_DISCOVERY, startEtcdMesh } from '../discovery/etcd-mesh.js';
 import { SteadyLoad } from '../discovery/steady-load.js';
 
 const available = etcdAvailable();
@@ -178,4 +179,29 @@ describe.skipIf(!available)('discovery through a real 3-member etcd cluster', ()
       await load.stop();
     }
   }, 240_000);
+
+  it('takes a runner killed with -9 out of both gateways\' routes when its lease expires', async () => {
+    const victim = mesh.runners[2]!;
+    const everyGatewayRoutes = async (present: boolean) =>
+      (await Promise.all(mesh.gateways.map((gateway) => mesh.routedRunners(gateway)))).every((addresses) => addresses.includes(victim.address) === present);
+    await waitFor(() => everyGatewayRoutes(true), 30_000, 'both gateways to route to the runner');
+    const load = new SteadyLoad(mesh.gateways, 2);
+    try {
+      const killedAt = performance.now();
+      victim.child.kill('SIGKILL');
+      await pollUntil(async () => !(await registered('infermesh-runner')).some((instance) => instance.meta.runner === 'cpu-2'), { timeoutMs: 30_000, what: 'its key to go with its lease' });
+      const keyGoneMs = ms(killedAt);
+      await waitFor(() => everyGatewayRoutes(false), 30_000, 'both gateways to leave the dead runner out');
+      const routesMs = ms(killedAt);
+      const counts = await load.stop();
+      console.log(
+        `a runner killed with -9: its etcd key went ${keyGoneMs} ms later (lease TTL ${ETCD_TEST_DISCOVERY.leaseTtlSeconds} s) and it left both gateways' routes ${routesMs} ms later; ` +
+          `${counts.calls} calls meanwhile, ${counts.failed} failed (the gateways retry UNAVAILABLE on another runner)`,
+      );
+      expect((await mesh.registry.listRunners()).find((runner) => runner.name === 'cpu-2')?.live).toBe(false);
+      expect(counts.failures).toEqual([]);
+    } finally {
+      await load.stop();
+    }
+  }, 120_000);
 });
