@@ -87,6 +87,10 @@ export class EtcdRegistration {
     const lease = this.client.lease(this.timings.leaseTtlSeconds, { autoKeepAlive: true });
     this.lease = lease;
     lease.on('lost', (error) => this.lost(lease, error));
+    // Keep-alives say whether etcd can be reached even where nothing is watched.
+    // etcd3 types the argument as a keep-alive response, but emits the stream's error.
+    lease.on('keepaliveFailed', (failure) => this.reachability.failed(`keep-alive of ${this.entry.id}: ${(failure as unknown as Error).message}`));
+    lease.on('keepaliveSucceeded', () => this.reachability.ok());
     try {
       await lease.put(this.key).value(instanceValue(this.entry)).exec();
       if (this.lease !== lease) return;
