@@ -26,6 +26,7 @@ export abstract class ChunkedStateStore implements Pick<RegistryStore, 'descript
   protected readonly keys;
   /** The head this store last loaded or saved: its revision, and its chunks (to delete once replaced). */
   private known: { revision: number; id: string; chunks: number } | undefined;
+  private sweptAtMs = -Infinity;
 
   protected constructor(
     readonly description: string,
@@ -50,7 +51,11 @@ export abstract class ChunkedStateStore implements Pick<RegistryStore, 'descript
 
   async load(): Promise<StoredState | undefined> {
     const stored = await this.read();
-    await this.sweepOrphans().catch((error: unknown) => this.logger.warn({ err: error, store: this.description }, 'could not sweep leftover state chunks'));
+    // A registry reloads after every conflict: leftovers are looked for at most once per ORPHAN_AGE_MS.
+    if (Date.now() - this.sweptAtMs >= ORPHAN_AGE_MS) {
+      this.sweptAtMs = Date.now();
+      await this.sweepOrphans().catch((error: unknown) => this.logger.warn({ err: error, store: this.description }, 'could not sweep leftover state chunks'));
+    }
     return stored;
   }
 

@@ -8,7 +8,8 @@
  *   that names `id`; they are never changed, only deleted once a newer head replaced theirs.
  *   Each store caps one value or request (Consul 512 KiB, etcd 1.5 MiB), so a state can
  *   outgrow one key.
- * - `<prefix>/leader`: the placement leader election.
+ * - `<prefix>/leader`: the placement leader lock (Consul); etcd's election keeps its
+ *   candidates under `<prefix>/election/leader/`.
  * - `<prefix>/members/<replica id>`: the runners that heartbeat to each replica.
  */
 import { createHash } from 'node:crypto';

@@ -1,6 +1,7 @@
 /**
  * The placement leader among registry replicas on one etcd: etcd's election API (the
- * `etcd3` client's `election().campaign()`) under `<prefix>/leader/`, on a lease with the
+ * `etcd3` client's `election().campaign()`), its candidates' keys under
+ * `<prefix>/election/leader/<lease id>`, each on a lease with the
  * store's TTL that the client keeps alive. The candidate whose key is oldest leads; the
  * others wait for the keys before theirs to go: revoked by a leader that stops (resign), or
  * expired with the lease of one that died. A leader that has not renewed its lease for a
@@ -14,7 +15,7 @@ import { LeaderState, type Leadership } from '../../leadership/Leadership.js';
 
 /** What the election is about. */
 export interface EtcdLeadershipOptions {
-  /** The election's key prefix (its candidates' keys lie under `<prefix>/`). */
+  /** The store's key prefix: the candidates' keys lie under `<prefix>/election/leader/`. */
   prefix: string;
   ttlSeconds: number;
   /** Who this replica is (its address), written into its candidate key for operators. */
@@ -28,9 +29,9 @@ function leaseOf(campaign: Campaign): Lease {
   return lease;
 }
 
-/** The client's election under `prefix`, whose keys are `<prefix>/<lease id>`. */
-function electionOf(client: Etcd3, prefix: string, ttlSeconds: number) {
-  return client.namespace(`${prefix}/`).election('placement', ttlSeconds);
+/** The placement election of the store under `prefix`; its `leader()` is the leading candidate's value (`{holder, sinceMs}`). */
+export function placementElection(client: Etcd3, prefix: string, ttlSeconds?: number) {
+  return client.namespace(`${prefix}/`).election('leader', ttlSeconds);
 }
 
 export class EtcdLeadership extends LeaderState implements Leadership {
@@ -80,7 +81,7 @@ export class EtcdLeadership extends LeaderState implements Leadership {
         const { client } = await this.connect();
         if (signal.aborted) return;
         const value = JSON.stringify({ holder: this.options.holder, sinceMs: Date.now() });
-        const campaign = electionOf(client, this.options.prefix, this.options.ttlSeconds).campaign(value);
+        const campaign = placementElection(client, this.options.prefix, this.options.ttlSeconds).campaign(value);
         this.campaign = campaign;
         this.renewedAtMs = startedAt;
         const lease = leaseOf(campaign);

@@ -46,9 +46,9 @@ export class EtcdRegistryStore extends ChunkedStateStore implements RegistryStor
     super(`etcd ${endpoints} key ${options.prefix}/state`, options.prefix, ETCD_LIMITS, logger);
   }
 
-  /** Elects the placement leader with etcd's election API under `<prefix>/leader/`, on a lease. */
+  /** Elects the placement leader with etcd's election API under `<prefix>/election/leader/`, on a lease. */
   readonly leadership = (holder: string, logger: Logger) =>
-    new EtcdLeadership(() => this.client(), { prefix: this.keys.leader, ttlSeconds: this.options.leaseTtlSeconds, holder }, logger);
+    new EtcdLeadership(() => this.client(), { prefix: this.options.prefix, ttlSeconds: this.options.leaseTtlSeconds, holder }, logger);
 
   /** Shares the replicas' runner leases under `<prefix>/members/`, each replica's key on a lease of its own. */
   readonly presence = (holder: string, logger: Logger) =>
@@ -132,7 +132,7 @@ export class EtcdRegistryStore extends ChunkedStateStore implements RegistryStor
     return [...new Set(keys.map((key) => key.slice(this.keys.chunksRoot.length).split('/')[0]!))];
   }
 
-  private client(): Promise<EtcdConnection> {
+  protected client(): Promise<EtcdConnection> {
     this.connection ??= this.connect();
     return this.connection;
   }
