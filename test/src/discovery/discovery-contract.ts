@@ -1,43 +1,49 @@
 /**
- * The discovery contract: the same assertions for every backend (Consul, etcd), through the
- * code services use (`meshDiscoveryOf`, `join`, `watch`, the `<backend>:///<service>`
- * resolver). An instance that joins is seen by watches and reached through the resolver; one
- * that leaves, or dies without leaving (its lease or health check runs out), is gone; with
- * none left, calls fail with UNAVAILABLE naming the service; and, where the backend has
- * members to lose, a watch survives the loss of one.
+ * The discovery contract: the same assertions for every discovery backend. An instance that
+ * joins is listed and, where the backend has a resolver, reached through it; one that leaves,
+ * or dies without leaving (its lease or health check runs out), is gone; with none left the
+ * list is empty and calls through the resolver fail with UNAVAILABLE naming the service; and,
+ * where the backend has members to lose, it goes on through the loss of one.
  */
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, startGrpcServer, type StartedGrpcServer } from '@infermesh/common';
-import { meshDiscoveryOf, type DiscoverySettings, type MeshDiscovery, type Presence, type ServiceInstance } from '@infermesh/common/discovery';
+import { startGrpcServer, type StartedGrpcServer } from '@infermesh/common';
 import { pollUntil } from '@infermesh/testkit';
 import { healthCheck, healthClient, type HealthClient } from './health-client.js';
 
+/** A joined instance, as the test drives it. */
+export interface ContractMember {
+  /** Leaves as a service that stops does. */
+  leave(): Promise<void>;
+  /** Stops without leaving, as a killed process would: no deregistration, no more keep-alives or heartbeats. */
+  die(): Promise<void>;
+}
+
 /** A backend under the contract. */
 export interface ContractBackend {
-  /** `consul` or `etcd`: the resolver's scheme. */
-  scheme: string;
-  /** The discovery settings of a process named `instanceName`, with `service` as the registry's service name. */
-  settings(instanceName: string, service: string): DiscoverySettings;
-  /** How long an instance that dies may stay listed (its lease TTL, or check interval and timeout), with slack. */
+  /** Joins the instance `name` listening on 127.0.0.1:`port`. */
+  join(name: string, port: number): Promise<ContractMember>;
+  /** What the backend lists now, as its followers see it: each instance's ID and port. */
+  listed(): Promise<{ id: string; port: number }[]>;
+  /** The target of the joined instances' service (`etcd:///<service>`); absent where nothing resolves through the backend. */
+  target?: string;
+  /** How long an instance that dies may stay listed (its lease, or check interval and timeout), with slack. */
   deathWithinMs: number;
   /** Loses one member of the backend (its leader) while the test goes on; absent where there are no members to lose. */
   loseMember?: () => Promise<{ restore(): Promise<void> }>;
   close(): Promise<void>;
 }
 
-const logger = createLogger('discovery-contract', 'silent');
-
-/** One instance: a gRPC server (with the health service) and its own link to the backend. */
-interface Instance {
-  server: StartedGrpcServer;
-  link: MeshDiscovery;
-  presence: Presence;
-}
-
-/** What the backend has: `members` to lose (etcd's cluster; a Consul stand-in is one process). */
+/** What the backend has: `members` to lose (etcd's cluster; a Consul stand-in or a registry is one process). */
 export interface ContractCapabilities {
   members: boolean;
+}
+
+/** One instance: a gRPC server (with the health service) and its membership. */
+interface Instance {
+  name: string;
+  server: StartedGrpcServer;
+  member: ContractMember;
 }
 
 /**
@@ -45,117 +51,107 @@ export interface ContractCapabilities {
  * the gate has said so, and every test skips).
  */
 export function discoveryContract(name: string, capabilities: ContractCapabilities, start: () => Promise<ContractBackend | undefined>): void {
-  const service = `contract-${process.pid}`;
   let backend: ContractBackend | undefined;
-  let observer: MeshDiscovery;
-  let seen: readonly ServiceInstance[] = [];
-  let client: HealthClient;
+  let client: HealthClient | undefined;
   const instances: Instance[] = [];
-  const links: MeshDiscovery[] = [];
 
-  const link = async (instanceName: string) => {
-    const made = (await meshDiscoveryOf(backend!.settings(instanceName, service), logger))!;
-    links.push(made);
-    return made;
-  };
   const join = async (instanceName: string): Promise<Instance> => {
     const server = await startGrpcServer({ host: '127.0.0.1', port: 0, services: [], maxReceiveMessageBytes: 1 << 20, maxSendMessageBytes: 1 << 20 });
-    const own = await link(instanceName);
-    const presence = await own.join({ kind: 'registry', listenHost: '127.0.0.1', port: server.port, tls: false, logger });
-    // join() points the resolver at its own link: the observer's is the one channels follow.
-    observer.useResolver();
-    const instance = { server, link: own, presence };
+    const instance = { name: instanceName, server, member: await backend!.join(instanceName, server.port) };
     instances.push(instance);
     return instance;
   };
-  const seenPorts = () => seen.map((instance) => instance.port).sort((a, b) => a - b);
-  const waitSeen = (ports: number[], timeoutMs = 20_000) =>
-    pollUntil(() => seenPorts().join() === [...ports].sort((a, b) => a - b).join(), { timeoutMs, intervalMs: 50, what: `the watch to list ports [${ports.join()}]`, describe: seenPorts });
-  const waitReached = (port: number) => pollUntil(async () => (await healthCheck(client)) === port, { timeoutMs: 20_000, intervalMs: 50, what: `a call through ${backend!.scheme}:///${service} to reach port ${port}` });
+  let listed: { id: string; port: number }[] = [];
+  const listedPorts = async () => (listed = await backend!.listed()).map((entry) => entry.port).sort((a, b) => a - b);
+  const waitListed = (ports: number[], timeoutMs = 20_000) => {
+    const expected = [...ports].sort((a, b) => a - b).join();
+    return pollUntil(async () => (await listedPorts()).join() === expected, { timeoutMs, intervalMs: 50, what: `the backend to list ports [${expected}]`, describe: () => listed });
+  };
+  /** Where there is a resolver: a call through it reaches `port`. */
+  const waitReached = async (port: number) => {
+    if (!client) return;
+    await pollUntil(async () => (await healthCheck(client!)) === port, { timeoutMs: 20_000, intervalMs: 50, what: `a call through ${backend!.target} to reach port ${port}` });
+  };
 
   describe(`discovery contract: ${name}`, () => {
     beforeAll(async () => {
       backend = await start();
-      if (!backend) return;
-      observer = await link('observer');
-      observer.watch('registry', (list) => (seen = list)).start();
-      observer.useResolver();
-      client = healthClient(`${backend.scheme}:///${service}`);
+      if (backend?.target) client = healthClient(backend.target);
     }, 120_000);
 
     afterAll(async () => {
       client?.close();
       for (const instance of instances) {
-        await instance.presence.leave().catch(() => undefined);
+        await instance.member.leave().catch(() => undefined);
         await instance.server.close();
       }
-      for (const made of links) made.close();
       await backend?.close();
     });
 
     it('lists an instance that joins, under its instance name, and reaches it through the resolver', async (context) => {
       if (!backend) return context.skip();
       const one = await join('one');
-      await waitSeen([one.server.port]);
-      expect(seen[0]).toMatchObject({ id: `${service}-one`, host: '127.0.0.1', port: one.server.port, meta: { kind: 'registry' } });
-      expect(seen[0]!.tags).toContain('registry');
+      await waitListed([one.server.port]);
+      expect(listed[0]!.id).toContain('one');
       await waitReached(one.server.port);
     });
 
-    it('drops an instance that leaves, from the watch and from the channel', async (context) => {
+    it('drops an instance that leaves, from the list and from the channel', async (context) => {
       if (!backend) return context.skip();
       const [one] = instances;
       const two = await join('two');
-      await waitSeen([one!.server.port, two.server.port]);
+      await waitListed([one!.server.port, two.server.port]);
       await waitReached(two.server.port);
       const leftAt = performance.now();
-      await two.presence.leave();
-      await waitSeen([one!.server.port], 5_000);
-      console.log(`${name}: an instance that left was gone from the watch ${Math.round(performance.now() - leftAt)} ms later`);
-      for (let i = 0; i < 5; i++) expect(await healthCheck(client)).toBe(one!.server.port);
+      await two.member.leave();
+      await waitListed([one!.server.port], 5_000);
+      console.log(`${name}: an instance that left was gone ${Math.round(performance.now() - leftAt)} ms later`);
+      if (client) for (let i = 0; i < 5; i++) expect(await healthCheck(client)).toBe(one!.server.port);
     });
 
     it('drops an instance that dies without leaving, within its lease or check', async (context) => {
       if (!backend) return context.skip();
       const [one] = instances;
       const three = await join('three');
-      await waitSeen([one!.server.port, three.server.port]);
-      // Killed, as far as the backend can tell: no deregistration, no more keep-alives or answers.
+      await waitListed([one!.server.port, three.server.port]);
       const diedAt = performance.now();
-      three.link.close();
+      await three.member.die();
       await three.server.close();
-      await waitSeen([one!.server.port], backend.deathWithinMs);
-      console.log(`${name}: an instance that died was gone from the watch ${Math.round(performance.now() - diedAt)} ms later (bound ${backend.deathWithinMs} ms)`);
+      await waitListed([one!.server.port], backend.deathWithinMs);
+      console.log(`${name}: an instance that died was gone ${Math.round(performance.now() - diedAt)} ms later (bound ${backend.deathWithinMs} ms)`);
       await waitReached(one!.server.port);
     });
 
-    it('fails calls with UNAVAILABLE naming the service when no instance is left, and recovers when one joins', async (context) => {
+    it('lists nothing once the last instance leaves (calls through the resolver fail with UNAVAILABLE naming the service), and lists one that joins again', async (context) => {
       if (!backend) return context.skip();
       const [one] = instances;
-      await one!.presence.leave();
-      await waitSeen([], 5_000);
-      let last: number | string = '';
-      await pollUntil(async () => String((last = await healthCheck(client))).includes(`code ${grpc.status.UNAVAILABLE}`), {
-        timeoutMs: 20_000,
-        what: 'calls to fail with UNAVAILABLE',
-        describe: () => last,
-      });
-      expect(last).toContain(`'${service}'`);
+      await one!.member.leave();
+      await waitListed([], 5_000);
+      if (client) {
+        let last: number | string = '';
+        await pollUntil(async () => String((last = await healthCheck(client!))).includes(`code ${grpc.status.UNAVAILABLE}`), {
+          timeoutMs: 20_000,
+          what: 'calls to fail with UNAVAILABLE',
+          describe: () => last,
+        });
+        expect(last).toContain(`'${backend.target!.replace(/^\w+:\/\/\//, '')}'`);
+      }
       const four = await join('four');
+      await waitListed([four.server.port]);
       await waitReached(four.server.port);
     });
 
     if (!capabilities.members) return;
-    it('keeps watching through the loss of a backend member', async (context) => {
+    it('goes on through the loss of a backend member', async (context) => {
       if (!backend?.loseMember) return context.skip();
-      const before = seenPorts();
+      const before = await listedPorts();
       const lost = await backend.loseMember();
       try {
         const five = await join('five');
-        await waitSeen([...before, five.server.port], 30_000);
+        await waitListed([...before, five.server.port], 30_000);
         await waitReached(five.server.port);
-        await five.presence.leave();
-        await waitSeen(before, 10_000);
+        await five.member.leave();
+        await waitListed(before, 10_000);
       } finally {
         await lost.restore();
       }

@@ -7,6 +7,7 @@ import { etcdSchema } from '@infermesh/common';
 import { etcdDiscoverySchema } from '@infermesh/common/discovery';
 import { EtcdCluster, etcdAvailable } from '@infermesh/testkit';
 import { discoveryContract } from './discovery-contract.js';
+import { meshContractBackend } from './mesh-contract-backend.js';
 
 /** Short leases: a dead instance is gone within seconds. */
 const LEASE_TTL_SECONDS = 2;
@@ -15,8 +16,7 @@ discoveryContract('etcd (real 3-member cluster)', { members: true }, async () =>
   if (!etcdAvailable()) return undefined;
   const cluster = await EtcdCluster.start({ members: 3 });
   const prefix = `/infermesh-contract-${process.pid}`;
-  return {
-    scheme: 'etcd',
+  return meshContractBackend({
     settings: (instanceName, service) => ({
       config: etcdDiscoverySchema.parse({ type: 'etcd', services: { registry: service }, leaseTtlSeconds: LEASE_TTL_SECONDS, backoffInitialMs: 50, backoffMaxMs: 500 }),
       instanceName,
@@ -29,6 +29,6 @@ discoveryContract('etcd (real 3-member cluster)', { members: true }, async () =>
       await cluster.kill(leader);
       return { restore: () => cluster.restart(leader) };
     },
-    close: () => cluster.close(),
-  };
+    stop: () => cluster.close(),
+  });
 });
