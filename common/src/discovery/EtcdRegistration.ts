@@ -11,7 +11,8 @@ import type { Logger } from '../log/logger.js';
 import { instanceKey, instanceValue } from './etcd-keys.js';
 import type { InstanceEntry } from './instance-entry.js';
 import type { Reachability } from './Reachability.js';
-import { answerWithin, backoffMs, type BackoffBounds } from './retry-timing.js';
+import { answerWithin, type BackoffBounds } from './retry-timing.js';
+import { RetriedRegistration } from './RetriedRegistration.js';
 
 /** The lease's TTL, and the backoff of a failed registration. */
 export interface EtcdRegistrationTimings extends BackoffBounds {
@@ -21,13 +22,9 @@ export interface EtcdRegistrationTimings extends BackoffBounds {
 /** Deadline of the revocation on shutdown: a stopping service waits no longer for etcd. */
 const REVOKE_TIMEOUT_MS = 2_000;
 
-export class EtcdRegistration {
-  private timer: NodeJS.Timeout | undefined;
+export class EtcdRegistration extends RetriedRegistration {
   /** The lease the key is (or is being) put under. */
   private lease: Lease | undefined;
-  private registered = false;
-  private withdrawn = false;
-  private failures = 0;
   private readonly key: string;
 
   constructor(
@@ -38,23 +35,13 @@ export class EtcdRegistration {
     private readonly reachability: Reachability,
     private readonly logger: Logger,
   ) {
+    super(timings);
     this.key = instanceKey(prefix, entry.service, entry.id);
-  }
-
-  /** Registers now; when etcd cannot be reached, resolves anyway and keeps trying. */
-  async start(): Promise<void> {
-    await this.attempt();
-  }
-
-  /** True while etcd holds the key under a live lease, as far as this process knows. */
-  get isRegistered(): boolean {
-    return this.registered;
   }
 
   /** Revokes the lease (best effort, within 2 s), which deletes the key, and stops retrying. */
   async withdraw(): Promise<void> {
-    this.withdrawn = true;
-    clearTimeout(this.timer);
+    this.stopRetrying();
     const lease = this.lease;
     this.lease = undefined;
     if (!lease) return;
@@ -75,14 +62,13 @@ export class EtcdRegistration {
    * still runs, so closing the client alone would keep the lease alive.)
    */
   abandon(): void {
-    this.withdrawn = true;
-    clearTimeout(this.timer);
+    this.stopRetrying();
     this.lease?.release();
     this.lease = undefined;
     this.registered = false;
   }
 
-  private async attempt(): Promise<void> {
+  protected override async attempt(): Promise<void> {
     if (this.withdrawn) return;
     const lease = this.client.lease(this.timings.leaseTtlSeconds, { autoKeepAlive: true });
     this.lease = lease;
@@ -94,8 +80,7 @@ export class EtcdRegistration {
     try {
       await lease.put(this.key).value(instanceValue(this.entry)).exec();
       if (this.lease !== lease) return;
-      this.registered = true;
-      this.failures = 0;
+      this.succeeded();
       this.reachability.ok();
       this.logger.info({ key: this.key, address: `${this.entry.host}:${this.entry.port}`, ttlSeconds: this.timings.leaseTtlSeconds }, 'registered in etcd');
     } catch (error) {
@@ -103,7 +88,7 @@ export class EtcdRegistration {
       if (this.lease !== lease) return;
       this.lease = undefined;
       this.reachability.failed(`registration of ${this.entry.id}: ${(error as Error).message}`);
-      this.later();
+      this.retryLater();
     }
   }
 
@@ -113,13 +98,6 @@ export class EtcdRegistration {
     this.registered = false;
     this.lease = undefined;
     this.logger.warn({ key: this.key, reason: error.message }, 'etcd lease lost; registering again under a new lease');
-    this.later();
-  }
-
-  private later(): void {
-    if (this.withdrawn) return;
-    this.failures++;
-    this.timer = setTimeout(() => void this.attempt(), backoffMs(this.failures, this.timings));
-    this.timer.unref();
+    this.retryLater();
   }
 }
