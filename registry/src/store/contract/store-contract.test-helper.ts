@@ -10,8 +10,8 @@ import { pollUntil } from '@infermesh/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Leadership } from '../../leadership/Leadership.js';
 import { Registry } from '../../Registry.js';
-import { emptyState, type RegistryState } from '../../state/registry-state.js';
 import { StoreConflictError, type RegistryStore, type StoredState } from '../RegistryStore.js';
+import { runnerEntry, stateOf as sizedState, tagOf } from '../state-fixtures.test-helper.js';
 
 /** One state the stores of a space share, as replicas of one mesh would. */
 export interface StoreSpace {
@@ -31,10 +31,8 @@ export interface StoreBackendUnderTest {
   close(): Promise<void>;
 }
 
-const runner = (name: string) => ({ name, address: '127.0.0.1:1', device: 'cpu', memoryBytes: 0, version: '', registeredAtMs: 1, versions: [] });
-/** A state that says `tag`. */
-const stateOf = (tag: string): RegistryState => ({ ...emptyState(), runners: { [tag]: runner(tag) } });
-const tagOf = (stored: StoredState) => Object.keys(stored.state.runners)[0];
+/** A small state that says `tag`. */
+const stateOf = (tag: string) => sizedState(1, tag);
 
 /** Most candidates leading at once, replayed from their changes in order. */
 function mostAtOnce(changes: { who: number; leader: boolean }[]): number {
@@ -97,7 +95,7 @@ export function describeStoreContract(name: string, start: () => Promise<StoreBa
       const outcomes = await Promise.allSettled(
         Array.from({ length: 100 }, (_, i) =>
           registries[i % registries.length]!.mutate((draft) => {
-            draft.runners[`w${i}`] = runner(`w${i}`);
+            draft.runners[`w${i}`] = runnerEntry(`w${i}`);
           }),
         ),
       );
