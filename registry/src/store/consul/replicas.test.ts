@@ -4,22 +4,13 @@
  * change made through one reaches the other's route watchers, and a runner that heartbeats
  * to one is live on the other until it stops.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { RegistryClient } from '@infermesh/client';
-import { createConsulClient, parseRegistryConfig, silentLogger } from '@infermesh/common';
+import { createConsulClient, silentLogger } from '@infermesh/common';
 import { mlpModel, pollUntil, startConsulTarget, type ConsulTarget } from '@infermesh/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRegistry, type RunningRegistry } from '../../create-registry.js';
-import { expectRouteChangeReachesOther, expectRunnerSharedWithOther } from '../replica-checks.test-helper.js';
+import { expectRouteChangeReachesOther, expectRunnerSharedWithOther, startReplica as startWith, stopReplica, type Replica } from '../replicas.test-helper.js';
 import { ConsulRegistryStore } from './ConsulRegistryStore.js';
-
-interface Replica {
-  registry: RunningRegistry;
-  client: RegistryClient;
-  dataDir: string;
-}
 
 let target: ConsulTarget;
 let a: Replica;
@@ -28,19 +19,7 @@ const MODELS = ['m0', 'm1'];
 const consulConfig = () => ({ address: target.address, ...(target.token ? { token: target.token } : {}) });
 const prefix = () => `${target.prefix}/registry`;
 
-async function startReplica(): Promise<Replica> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'infermesh-replica-'));
-  const config = parseRegistryConfig({ port: 0, store: { type: 'consul', prefix: prefix(), sessionTtlSeconds: 2 }, artifacts: { allowedDirs: ['.'] }, historyLimit: 1_000, leaseMs: 1_500 });
-  const registry = await createRegistry({ config, dataDir, maxMessageBytes: 64 * 1024 * 1024, logger: silentLogger(), consul: consulConfig() });
-  return { registry, client: new RegistryClient(registry.address), dataDir };
-}
-
-async function stopReplica(replica: Replica | undefined): Promise<void> {
-  if (!replica) return;
-  replica.client.close();
-  await replica.registry.close();
-  await rm(replica.dataDir, { recursive: true, force: true });
-}
+const startReplica = () => startWith({ type: 'consul', prefix: prefix(), sessionTtlSeconds: 2 }, { consul: consulConfig() });
 
 /** The state as Consul holds it now, read by a store of its own. */
 async function storedState() {

@@ -6,25 +6,16 @@
  * it stops. Beside them, a store whose save were a plain put (no revision compared) loses
  * writes in the same race: the check has teeth.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { RegistryClient } from '@infermesh/client';
-import { createEtcdClient, parseRegistryConfig, silentLogger } from '@infermesh/common';
+import { createEtcdClient, silentLogger } from '@infermesh/common';
 import { EtcdCluster, etcdAvailable, mlpModel, pollUntil } from '@infermesh/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRegistry, type RunningRegistry } from '../../create-registry.js';
-import { expectRouteChangeReachesOther, expectRunnerSharedWithOther } from '../replica-checks.test-helper.js';
+import { expectRouteChangeReachesOther, expectRunnerSharedWithOther, startReplica as startWith, stopReplica, type Replica } from '../replicas.test-helper.js';
 import { Registry } from '../../Registry.js';
 import { runnerEntry } from '../state-fixtures.test-helper.js';
 import { EtcdRegistryStore } from './EtcdRegistryStore.js';
 import { etcdConfigOf, etcdStoreOn } from './etcd-store.test-helper.js';
-
-interface Replica {
-  registry: RunningRegistry;
-  client: RegistryClient;
-  dataDir: string;
-}
 
 const available = etcdAvailable();
 const PREFIX = '/replicas-test';
@@ -34,19 +25,7 @@ let cluster: EtcdCluster;
 let a: Replica;
 let b: Replica;
 
-async function startReplica(): Promise<Replica> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'infermesh-etcd-replica-'));
-  const config = parseRegistryConfig({ port: 0, store: { type: 'etcd', leaseTtlSeconds: 2 }, artifacts: { allowedDirs: ['.'] }, historyLimit: 5_000, leaseMs: 1_500 });
-  const registry = await createRegistry({ config, dataDir, maxMessageBytes: 64 * 1024 * 1024, logger: silentLogger(), etcd: etcdConfigOf(cluster.endpoints, PREFIX) });
-  return { registry, client: new RegistryClient(registry.address), dataDir };
-}
-
-async function stopReplica(replica: Replica | undefined): Promise<void> {
-  if (!replica) return;
-  replica.client.close();
-  await replica.registry.close();
-  await rm(replica.dataDir, { recursive: true, force: true });
-}
+const startReplica = () => startWith({ type: 'etcd', leaseTtlSeconds: 2 }, { etcd: etcdConfigOf(cluster.endpoints, PREFIX) }, 5_000);
 
 /** The state as etcd holds it now, read by a store of its own. */
 async function storedState(prefix = PREFIX) {

@@ -1,12 +1,41 @@
 /**
- * What every shared store must give two registry replicas, checked through their gRPC APIs
- * (the Consul and etcd replica tests run the same checks): a change made through one reaches
- * the gateways watching the other, and a runner heartbeating to one is live on the other.
+ * Registry replicas on a shared store, in the test's process, and what every shared store
+ * must give two of them, checked through their gRPC APIs (the Consul and etcd replica tests
+ * run the same checks): a change made through one reaches the gateways watching the other,
+ * and a runner heartbeating to one is live on the other.
  */
-import type { RegistryClient } from '@infermesh/client';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { RegistryClient } from '@infermesh/client';
+import { parseRegistryConfig, silentLogger } from '@infermesh/common';
 import type { RoutesUpdate__Output } from '@infermesh/proto/registry';
 import { pollUntil } from '@infermesh/testkit';
 import { expect } from 'vitest';
+import { createRegistry, type RegistryOptions, type RunningRegistry } from '../create-registry.js';
+
+/** A registry replica on its own data folder, and a client of its API. */
+export interface Replica {
+  registry: RunningRegistry;
+  client: RegistryClient;
+  dataDir: string;
+}
+
+/** Starts a replica with `registry.store` set to `store`, reaching the store's service as `services` says. */
+export async function startReplica(store: Record<string, unknown>, services: Pick<RegistryOptions, 'consul' | 'etcd'>, historyLimit = 1_000): Promise<Replica> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'infermesh-replica-'));
+  const config = parseRegistryConfig({ port: 0, store, artifacts: { allowedDirs: ['.'] }, historyLimit, leaseMs: 1_500 });
+  const registry = await createRegistry({ config, dataDir, maxMessageBytes: 64 * 1024 * 1024, logger: silentLogger(), ...services });
+  return { registry, client: new RegistryClient(registry.address), dataDir };
+}
+
+/** Stops a replica and deletes its data folder. */
+export async function stopReplica(replica: Replica | undefined): Promise<void> {
+  if (!replica) return;
+  replica.client.close();
+  await replica.registry.close();
+  await rm(replica.dataDir, { recursive: true, force: true });
+}
 
 /** A canary change of `model` (with versions 1 and 2) made through `a` shows in the route updates `b` streams. */
 export async function expectRouteChangeReachesOther(a: RegistryClient, b: RegistryClient, model: string): Promise<void> {
