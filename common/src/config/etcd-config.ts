@@ -5,33 +5,15 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { clientTlsSchema, httpAddressSchema, withClientTlsPaths } from './service-client-config.js';
 
 /** etcd's default client address. */
 export const DEFAULT_ETCD_ENDPOINT = 'http://127.0.0.1:2379';
 /** Where infermesh keeps its keys unless told otherwise. */
 export const DEFAULT_ETCD_PREFIX = '/infermesh';
 
-/**
- * `http://host:port`, `https://host:port`, or `host:port` (http, as etcdctl allows),
- * normalized to a URL without a trailing slash.
- */
-const etcdEndpoint = z
-  .string()
-  .min(1)
-  .max(2048)
-  .transform((value, ctx) => {
-    const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
-    try {
-      const url = new URL(withScheme);
-      if ((url.protocol === 'http:' || url.protocol === 'https:') && url.username === '' && url.password === '' && (url.pathname === '/' || url.pathname === '')) {
-        return `${url.protocol}//${url.host}`;
-      }
-    } catch {
-      // reported below
-    }
-    ctx.addIssue({ code: 'custom', message: 'must be an http(s) address such as http://127.0.0.1:2379 or etcd-0.etcd:2379 (no path or credentials)' });
-    return z.NEVER;
-  });
+/** One member's client URL, as etcdctl's --endpoints takes it. */
+const etcdEndpoint = httpAddressSchema('http://127.0.0.1:2379 or etcd-0.etcd:2379');
 
 /** A key prefix: `/` then segments of letters, digits, `.`, `_` and `-`; no trailing slash. */
 const etcdPrefix = z
@@ -51,11 +33,7 @@ export const etcdSchema = z
     /** Deadline of one unary call (a read, a transaction, a lease grant); watches and keep-alives are streams and have none. */
     callTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
     /** TLS to https endpoints: a CA to trust (else the system's), and a client certificate when etcd verifies clients. */
-    tls: z
-      .object({ ca: z.string().min(1).optional(), cert: z.string().min(1).optional(), key: z.string().min(1).optional() })
-      .strict()
-      .refine((tls) => (tls.cert === undefined) === (tls.key === undefined), { message: 'cert and key go together', path: ['cert'] })
-      .optional(),
+    tls: clientTlsSchema.optional(),
     /** etcd user (with `password` or `passwordFile`); absent: no authentication. */
     username: z.string().min(1).max(256).optional(),
     password: z.string().min(1).max(4096).optional(),
@@ -83,19 +61,9 @@ export type EtcdConfig = z.infer<typeof etcdSchema>;
 /** An etcd section with its file paths made absolute against `cwd`. */
 export function withEtcdPaths(config: EtcdConfig | undefined, cwd: string): EtcdConfig | undefined {
   if (!config) return undefined;
-  const resolve = (file: string) => path.resolve(cwd, file);
-  const { tls } = config;
   return {
     ...config,
-    ...(config.passwordFile === undefined ? {} : { passwordFile: resolve(config.passwordFile) }),
-    ...(tls
-      ? {
-          tls: {
-            ...(tls.ca === undefined ? {} : { ca: resolve(tls.ca) }),
-            ...(tls.cert === undefined ? {} : { cert: resolve(tls.cert) }),
-            ...(tls.key === undefined ? {} : { key: resolve(tls.key) }),
-          },
-        }
-      : {}),
+    ...(config.passwordFile === undefined ? {} : { passwordFile: path.resolve(cwd, config.passwordFile) }),
+    ...withClientTlsPaths(config.tls, cwd),
   };
 }

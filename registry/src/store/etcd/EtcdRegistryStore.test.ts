@@ -1,14 +1,14 @@
 /**
- * The etcd store against a real three-member etcd cluster: saves are transactions on the
- * head's mod_revision, a state past etcd's 1.5 MiB request limit is chunked and read back
- * whole, a watcher sees every other writer's save once and in order, also across its own
- * disconnect (resumed from the last revision it saw) and across a compaction (read again).
+ * The etcd store against a real three-member etcd cluster, beyond the store contract
+ * (contract/): a state past etcd's 1.5 MiB request limit is chunked and read back whole, a
+ * watcher sees every save of a fast writer once and in order, also across its own disconnect
+ * (resumed from the last revision it saw), and reads the state again after a compaction.
  */
 import { createEtcdClient, type EtcdConnection } from '@infermesh/common';
 import { EtcdCluster, etcdAvailable, pollUntil } from '@infermesh/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emptyState, type RegistryState } from '../../state/registry-state.js';
-import { StoreConflictError, type StoredState } from '../RegistryStore.js';
+import type { StoredState } from '../RegistryStore.js';
+import { stateOf, tagOf } from '../state-fixtures.test-helper.js';
 import type { EtcdRegistryStore } from './EtcdRegistryStore.js';
 import { etcdConfigOf, etcdStoreOn } from './etcd-store.test-helper.js';
 
@@ -23,16 +23,6 @@ function store(prefix: string, endpoints = cluster.endpoints): EtcdRegistryStore
   return created;
 }
 
-const runner = (name: string, note = '') => ({ name, address: '127.0.0.1:1', device: 'cpu', memoryBytes: 0, version: note, registeredAtMs: 1, versions: [] });
-/** A state of about `bytes` bytes of JSON, in runners. */
-function stateOf(bytes: number, tag: string): RegistryState {
-  const runners: RegistryState['runners'] = {};
-  const note = 'x'.repeat(1_000);
-  for (let i = 0; i * 1_100 < bytes; i++) runners[`${tag}-${i}`] = runner(`${tag}-${i}`, `${note}é`);
-  return { ...emptyState(), runners };
-}
-const tagOf = (stored: StoredState) => Object.keys(stored.state.runners)[0]!.replace(/-0$/, '');
-
 beforeAll(async () => {
   if (!available) return;
   cluster = await EtcdCluster.start({ members: 3 });
@@ -46,23 +36,6 @@ afterAll(async () => {
 });
 
 describe.skipIf(!available)('EtcdRegistryStore on a three-member etcd cluster', () => {
-  it('loads nothing at first, then what it saved; a save from a stale revision is a conflict', async () => {
-    const first = store('cas');
-    const second = store('cas');
-    expect(await first.load()).toBeUndefined();
-    const one = await first.save(stateOf(1, 'a'), 0);
-    expect(one).toBeGreaterThan(0);
-    // The second store also thought nothing was saved: its create-only save loses.
-    await expect(second.save(stateOf(1, 'b'), 0)).rejects.toBeInstanceOf(StoreConflictError);
-    expect(await second.load()).toEqual({ state: stateOf(1, 'a'), revision: one });
-    const two = await second.save(stateOf(1, 'c'), one);
-    expect(two).toBeGreaterThan(one);
-    await expect(first.save(stateOf(1, 'd'), one)).rejects.toBeInstanceOf(StoreConflictError);
-    const [head] = (await admin.client.get('/store-test/cas/registry/state').exec()).kvs;
-    expect(Number(head!.mod_revision)).toBe(two);
-    expect((await store('cas').load())?.state).toEqual(stateOf(1, 'c'));
-  });
-
   it("splits a state past etcd's request limit into chunks, reads it back whole, and deletes the chunks it replaced", async () => {
     const big = store('big');
     const large = stateOf(3_500_000, 'large');

@@ -6,24 +6,16 @@
  * it stops. Beside them, a store whose save were a plain put (no revision compared) loses
  * writes in the same race: the check has teeth.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { RegistryClient } from '@infermesh/client';
-import { createEtcdClient, parseRegistryConfig, silentLogger } from '@infermesh/common';
-import type { RoutesUpdate__Output } from '@infermesh/proto/registry';
+import { createEtcdClient, silentLogger } from '@infermesh/common';
 import { EtcdCluster, etcdAvailable, mlpModel, pollUntil } from '@infermesh/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRegistry, type RunningRegistry } from '../../create-registry.js';
+import { expectRouteChangeReachesOther, expectRunnerSharedWithOther, startReplica as startWith, stopReplica, type Replica } from '../replicas.test-helper.js';
 import { Registry } from '../../Registry.js';
+import { runnerEntry } from '../state-fixtures.test-helper.js';
 import { EtcdRegistryStore } from './EtcdRegistryStore.js';
 import { etcdConfigOf, etcdStoreOn } from './etcd-store.test-helper.js';
-
-interface Replica {
-  registry: RunningRegistry;
-  client: RegistryClient;
-  dataDir: string;
-}
 
 const available = etcdAvailable();
 const PREFIX = '/replicas-test';
@@ -33,19 +25,7 @@ let cluster: EtcdCluster;
 let a: Replica;
 let b: Replica;
 
-async function startReplica(): Promise<Replica> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'infermesh-etcd-replica-'));
-  const config = parseRegistryConfig({ port: 0, store: { type: 'etcd', leaseTtlSeconds: 2 }, artifacts: { allowedDirs: ['.'] }, historyLimit: 5_000, leaseMs: 1_500 });
-  const registry = await createRegistry({ config, dataDir, maxMessageBytes: 64 * 1024 * 1024, logger: silentLogger(), etcd: etcdConfigOf(cluster.endpoints, PREFIX) });
-  return { registry, client: new RegistryClient(registry.address), dataDir };
-}
-
-async function stopReplica(replica: Replica | undefined): Promise<void> {
-  if (!replica) return;
-  replica.client.close();
-  await replica.registry.close();
-  await rm(replica.dataDir, { recursive: true, force: true });
-}
+const startReplica = () => startWith({ type: 'etcd', leaseTtlSeconds: 2 }, { etcd: etcdConfigOf(cluster.endpoints, PREFIX) }, 5_000);
 
 /** The state as etcd holds it now, read by a store of its own. */
 async function storedState(prefix = PREFIX) {
@@ -113,38 +93,9 @@ describe.skipIf(!available)('registry replicas on a three-member etcd cluster', 
     }
   }, 300_000);
 
-  it("sends a change made through replica A to the gateways watching replica B's routes", async () => {
-    const updates: RoutesUpdate__Output[] = [];
-    const call = b.client.stub.WatchRoutes({ gateway: 'test-gateway' });
-    call.on('data', (update: RoutesUpdate__Output) => updates.push(update));
-    call.on('error', () => undefined);
-    try {
-      await pollUntil(() => updates.length > 0, { timeoutMs: 20_000, what: 'the full route table from B' });
-      await a.client.setRollout(MODEL, { canary_version: 2, canary_weight_bp: 7_777 }, ['canary_version', 'canary_weight_bp'], { reason: 'through A' });
-      await pollUntil(() => updates.some((update) => update.models.some((route) => route.model === MODEL && route.canary_version === 2 && route.canary_weight_bp === 7_777)), {
-        timeoutMs: 20_000,
-        what: "B's route update with A's change",
-      });
-    } finally {
-      call.cancel();
-    }
-  }, 120_000);
+  it("sends a change made through replica A to the gateways watching replica B's routes", () => expectRouteChangeReachesOther(a.client, b.client, MODEL), 120_000);
 
-  it('counts a runner that heartbeats to replica A as live on replica B, until it stops', async () => {
-    const runner = { name: 'cpu-7', address: '127.0.0.1:1', device: 'cpu', memory_bytes: 0, version: 'test' };
-    const liveOnB = async () => (await b.client.listRunners()).find((entry) => entry.name === runner.name)?.live === true;
-    await a.client.registerRunner(runner);
-    const heartbeats = setInterval(() => void a.client.stub.Heartbeat({ name: runner.name, address: runner.address }, () => undefined), 300);
-    try {
-      await pollUntil(liveOnB, { timeoutMs: 20_000, what: 'the runner registered on A to be live on B' });
-      // B's own lease (if any) would have run out by now: it is A's that keeps it live.
-      await new Promise((resolve) => setTimeout(resolve, 2_000));
-      expect(await liveOnB()).toBe(true);
-    } finally {
-      clearInterval(heartbeats);
-    }
-    await pollUntil(async () => !(await liveOnB()), { timeoutMs: 20_000, what: 'the runner to leave B once it stops heartbeating to A' });
-  }, 120_000);
+  it('counts a runner that heartbeats to replica A as live on replica B, until it stops', () => expectRunnerSharedWithOther(a.client, b.client), 120_000);
 
   it('loses acknowledged writes in the same race when the save is a plain put, and none with the transaction', async () => {
     /** The etcd store with its compare taken out: the save overwrites whatever is there. */
@@ -159,7 +110,7 @@ describe.skipIf(!available)('registry replicas on a three-member etcd cluster', 
       registries.forEach((registry) => registry.follow());
       const writes = Array.from({ length: 200 }, (_, i) =>
         registries[i % 2]!.mutate((draft) => {
-          draft.runners[`w${i}`] = { name: `w${i}`, address: '127.0.0.1:1', device: 'cpu', memoryBytes: 0, version: '', registeredAtMs: 1, versions: [] };
+          draft.runners[`w${i}`] = runnerEntry(`w${i}`);
         }),
       );
       const outcomes = await Promise.allSettled(writes);
