@@ -17,7 +17,7 @@ import {
   SessionPool,
 } from '@infermesh/common';
 import type { ChannelCredentials } from '@grpc/grpc-js';
-import { meshDiscoveryOf } from '@infermesh/common/discovery';
+import { DISCOVERY_HEALTH_SERVICE, meshDiscoveryOf } from '@infermesh/common/discovery';
 import { startH2Front } from './h2/start-h2-front.js';
 import { restApi } from './rest/rest-api.js';
 import { extensionHandlers, extensionNames } from './extensions/extension-handlers.js';
@@ -160,6 +160,8 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
           ...(publicTls ? { tls: publicTls } : {}),
         });
   if (http) config.logger.info({ address: http.address }, 'status page, metrics and the REST API (/v2) listening');
+  // The gateway serves on the routes it has either way; a probe asking for the discovery service learns whether they are still followed.
+  discovery?.watchHealth((health) => server.health.setStatus(DISCOVERY_HEALTH_SERVICE, health.reachable ? 'SERVING' : 'NOT_SERVING'));
   const port = front?.port ?? server.port;
   const presence = discovery && (await discovery.join({ kind: 'gateway', listenHost: config.host, port, tls: publicTls !== undefined, logger: config.logger }));
   return {

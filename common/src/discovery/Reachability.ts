@@ -5,6 +5,12 @@
  */
 import type { Logger } from '../log/logger.js';
 
+/**
+ * The grpc.health.v1 service name under which a server says whether its discovery backend
+ * can be reached: NOT_SERVING while it cannot (the server itself, `''`, goes on serving).
+ */
+export const DISCOVERY_HEALTH_SERVICE = 'infermesh.discovery';
+
 /** The discovery backend as a status page shows it. */
 export interface DiscoveryHealth {
   /** `consul` or `etcd`. */
@@ -21,6 +27,7 @@ export class Reachability {
   private reachable = true;
   private sinceMs = Date.now();
   private error: string | undefined;
+  private readonly listeners: ((health: DiscoveryHealth) => void)[] = [];
 
   constructor(
     private readonly backend: string,
@@ -34,6 +41,7 @@ export class Reachability {
     this.reachable = true;
     this.sinceMs = Date.now();
     this.error = undefined;
+    this.tell();
   }
 
   /** The backend could not be reached: `reason` says why. */
@@ -43,6 +51,17 @@ export class Reachability {
     this.logger.warn({ backend: this.backend, reason }, `${this.backend} cannot be reached; keeping the instances and routes last heard`);
     this.reachable = false;
     this.sinceMs = Date.now();
+    this.tell();
+  }
+
+  /** Calls `listener` with the health now, and again each time the backend becomes reachable or unreachable. */
+  watch(listener: (health: DiscoveryHealth) => void): void {
+    this.listeners.push(listener);
+    listener(this.health());
+  }
+
+  private tell(): void {
+    for (const listener of this.listeners) listener(this.health());
   }
 
   health(): DiscoveryHealth {

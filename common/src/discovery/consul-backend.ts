@@ -20,6 +20,7 @@ export async function consulMeshDiscovery(config: ConsulDiscoveryConfig, setting
     watch: (kind, onChange) => new PassingInstances(discovery.client, { service: config.services[kind], blockingWaitMs, backoffInitialMs, backoffMaxMs }, onChange, logger, reachability),
     listedAs: 'passes its Consul health check',
     health: () => reachability.health(),
+    watchHealth: (listener) => reachability.watch(listener),
     close: () => discovery.close(),
   };
 }

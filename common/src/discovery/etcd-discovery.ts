@@ -45,6 +45,7 @@ export function etcdDiscovery(
     watch: (kind, onChange) => new EtcdInstances(client, { prefix, service: config.services[kind], backoffInitialMs, backoffMaxMs }, onChange, reachability, logger),
     listedAs: 'holds its etcd key (its lease is kept alive)',
     health: () => reachability.health(),
+    watchHealth: (listener) => reachability.watch(listener),
     close() {
       // Keys not left go with their leases, as a dead process's would.
       for (const registration of registrations) registration.abandon();

@@ -15,7 +15,7 @@ export { identityOf, instanceEntry, type InstanceEntry, type Presence, type Pres
 export { registerInstancesResolver, type InstanceFollow, type InstanceSource } from './instances-resolver.js';
 export type { InstanceWatch, MeshDiscovery } from './mesh-discovery.js';
 export { PassingInstances, type PassingInstancesOptions } from './PassingInstances.js';
-export { Reachability, type DiscoveryHealth } from './Reachability.js';
+export { DISCOVERY_HEALTH_SERVICE, Reachability, type DiscoveryHealth } from './Reachability.js';
 export { checkedInstance, instanceAddress, instancesOf, MAX_INSTANCES, orderedInstances, sameInstances, type ServiceInstance } from './service-instance.js';
 export {
   consulDiscoverySchema,

@@ -29,6 +29,8 @@ export interface MeshDiscovery {
   listedAs: string;
   /** Whether the backend can be reached now, for health and status pages. */
   health(): DiscoveryHealth;
+  /** Calls `listener` with the health now and on every change of reachability. */
+  watchHealth(listener: (health: DiscoveryHealth) => void): void;
   /** Closes the backend client's connections. */
   close(): void;
 }

@@ -17,6 +17,13 @@ export function healthClient(target: string): HealthClient {
   return new healthPackage.grpc.health.v1.Health(target, grpc.credentials.createInsecure());
 }
 
+/** The status `client`'s server gives `service` (SERVING, NOT_SERVING...), or the error's code and details. */
+export function healthStatus(client: HealthClient, service: string): Promise<string> {
+  return new Promise((resolve) => {
+    client.Check({ service }, { deadline: Date.now() + 2_000 }, (error, response) => resolve(error ? `code ${error.code}: ${error.details}` : (response?.status ?? '')));
+  });
+}
+
 /** Which server answered one health check through `client`, by its port; or the error's code and details. */
 export function healthCheck(client: HealthClient): Promise<number | string> {
   return new Promise((resolve) => {

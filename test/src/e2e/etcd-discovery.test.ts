@@ -7,18 +7,19 @@
  * - kill -9 of the etcd leader member (found with the maintenance API): no call fails, and a
  *   rollout change made during the fault is applied exactly once (the rollout history);
  * - every etcd member down: the gateways keep serving on the routes they last heard, and say
- *   so on their status page and in their logs; when etcd returns they follow it again, and a
- *   rollout change made then reaches both;
+ *   so in health (`infermesh.discovery` NOT_SERVING), on their status page and in their logs;
+ *   when etcd returns they follow it again, and a rollout change made then reaches both;
  * - kill -9 of a runner: its key goes with its lease, and it leaves both gateways' routes.
  *
  * Skipped (saying what to install) where etcd is missing; fails under INFERMESH_REQUIRE_SERVICES=1.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEtcdClient, etcdSchema, type EtcdConnection } from '@infermesh/common';
-import { instanceOfValue } from '@infermesh/common/discovery';
+import { DISCOVERY_HEALTH_SERVICE, instanceOfValue } from '@infermesh/common/discovery';
 import { EtcdCluster, etcdAvailable, mlpModel, pollUntil, waitFor } from '@infermesh/testkit';
 import type { DiscoveredMesh } from '../discovery/discovered-mesh.js';
 import { ETCD_TEST_DISCOVERY, startEtcdMesh } from '../discovery/etcd-mesh.js';
+import { healthClient, healthStatus } from '../discovery/health-client.js';
 import { SteadyLoad } from '../discovery/steady-load.js';
 
 const available = etcdAvailable();
@@ -35,6 +36,20 @@ let etcd: EtcdConnection;
 async function registered(service: string) {
   const values = await etcd.client.getAll().prefix(`${PREFIX}/services/${service}/`).buffers();
   return Object.values(values).flatMap((value) => instanceOfValue(value) ?? []);
+}
+
+/** What every gateway's grpc.health.v1 says of the discovery service (SERVING while etcd can be reached). */
+async function discoveryHealth(): Promise<string[]> {
+  return Promise.all(
+    mesh.gateways.map(async (gateway) => {
+      const client = healthClient(gateway.process.address);
+      try {
+        return await healthStatus(client, DISCOVERY_HEALTH_SERVICE);
+      } finally {
+        client.close();
+      }
+    }),
+  );
 }
 
 /** True when every gateway's status page shows `mlp`'s rollout as `expected`. */
@@ -96,6 +111,7 @@ describe.skipIf(!available)('discovery through a real 3-member etcd cluster', ()
     const leases = await etcd.client.getAll().prefix(`${PREFIX}/services/`).exec();
     expect(leases.kvs.every((kv) => kv.lease !== '0')).toBe(true);
     expect((await mesh.registry.listRunners()).every((runner) => runner.live)).toBe(true);
+    expect(await discoveryHealth()).toEqual(['SERVING', 'SERVING']);
   });
 
   it('loses no call and applies a rollout change once when the etcd leader is killed under a canary rollout', async () => {
@@ -143,6 +159,7 @@ describe.skipIf(!available)('discovery through a real 3-member etcd cluster', ()
         what: 'both gateways to report etcd unreachable',
       });
       const noticedMs = ms(downAt);
+      expect(await discoveryHealth()).toEqual(['NOT_SERVING', 'NOT_SERVING']);
       for (const gateway of mesh.gateways) {
         const status = await mesh.status(gateway);
         expect(status.discovery).toMatchObject({ backend: 'etcd', reachable: false });
@@ -162,6 +179,7 @@ describe.skipIf(!available)('discovery through a real 3-member etcd cluster', ()
         what: 'both gateways to follow etcd again',
       });
       const reachableMs = ms(upAt);
+      expect(await discoveryHealth()).toEqual(['SERVING', 'SERVING']);
       const change = await changeRollout(() => mesh.registry.setRollout('mlp', { canary_weight_bp: 7_000 }, ['canary_weight_bp'], { actor: ACTOR, reason: 'after etcd returned' }));
       await pollUntil(() => everyGatewayRollout({ stable: '1', canary: '2', canaryWeightBps: 7_000 }), { timeoutMs: 30_000, what: 'both gateways to route with the change made after etcd returned' });
       const convergedMs = ms(upAt);
