@@ -5,8 +5,10 @@
  * maintenance status API (its JSON gateway on each member's client port).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -36,6 +38,11 @@ export interface EtcdClusterOptions {
   /** etcd's election timeout; a short one elects a new leader soon after a kill. */
   electionTimeoutMs?: number;
   heartbeatIntervalMs?: number;
+  /**
+   * Serve clients over TLS with `server` (its CA in `ca`) and require client certificates
+   * signed by that CA; `client` is the certificate the cluster's own status checks present.
+   */
+  tls?: { server: { cert: string; key: string }; client: { cert: string; key: string }; ca: string };
 }
 
 /** Status of a member as its maintenance API reports it. */
@@ -74,7 +81,7 @@ export class EtcdCluster {
     private readonly binary: string,
     private readonly root: string,
     members: Member[],
-    private readonly options: Required<Omit<EtcdClusterOptions, 'members'>>,
+    private readonly options: Required<Omit<EtcdClusterOptions, 'members' | 'tls'>> & Pick<EtcdClusterOptions, 'tls'>,
   ) {
     this.all = members;
     // A test process that dies leaves no etcd behind.
@@ -90,9 +97,14 @@ export class EtcdCluster {
     const members: Member[] = [];
     for (let index = 1; index <= count; index++) {
       const [client, peer] = [await freePort(), await freePort()];
-      members.push(new Member(`m${index}`, `http://127.0.0.1:${client}`, `http://127.0.0.1:${peer}`, path.join(root, `m${index}`)));
+      const scheme = options.tls ? 'https' : 'http';
+      members.push(new Member(`m${index}`, `${scheme}://127.0.0.1:${client}`, `http://127.0.0.1:${peer}`, path.join(root, `m${index}`)));
     }
-    const cluster = new EtcdCluster(binary, root, members, { electionTimeoutMs: options.electionTimeoutMs ?? 1_000, heartbeatIntervalMs: options.heartbeatIntervalMs ?? 100 });
+    const cluster = new EtcdCluster(binary, root, members, {
+      electionTimeoutMs: options.electionTimeoutMs ?? 1_000,
+      heartbeatIntervalMs: options.heartbeatIntervalMs ?? 100,
+      ...(options.tls ? { tls: options.tls } : {}),
+    });
     try {
       for (const member of members) cluster.spawn(member);
       await cluster.leader();
@@ -137,7 +149,7 @@ export class EtcdCluster {
     const own = this.own(member);
     if (own.running) throw new Error(`etcd member ${own.name} is running`);
     this.spawn(own);
-    await pollUntil(async () => (await status(own)) !== undefined, { timeoutMs: 30_000, intervalMs: 50, what: `etcd member ${own.name} to serve again`, describe: () => own.lines.slice(-3) });
+    await pollUntil(async () => (await this.status(own)) !== undefined, { timeoutMs: 30_000, intervalMs: 50, what: `etcd member ${own.name} to serve again`, describe: () => own.lines.slice(-3) });
   }
 
   /** Kills every member (their data stays, so each can be restarted). */
@@ -150,6 +162,30 @@ export class EtcdCluster {
     await this.stopAll();
     process.removeListener('exit', this.onExit);
     await rm(this.root, { recursive: true, force: true });
+  }
+
+  /** A member's maintenance status (its JSON gateway, over TLS when the cluster has it); undefined when it does not answer. */
+  private status(member: Member): Promise<MemberStatus | undefined> {
+    if (!member.running) return Promise.resolve(undefined);
+    const { tls } = this.options;
+    const secure = tls ? { ca: readFileSync(tls.ca), cert: readFileSync(tls.client.cert), key: readFileSync(tls.client.key) } : {};
+    return new Promise((resolve) => {
+      const request = (tls ? httpsRequest : httpRequest)(`${member.clientUrl}/v3/maintenance/status`, { method: 'POST', timeout: 1_000, ...secure }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          try {
+            resolve(response.statusCode === 200 ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as MemberStatus) : undefined);
+          } catch {
+            resolve(undefined);
+          }
+        });
+        response.on('error', () => resolve(undefined));
+      });
+      request.on('timeout', () => request.destroy());
+      request.on('error', () => resolve(undefined));
+      request.end('{}');
+    });
   }
 
   private own(member: EtcdMember): Member {
@@ -175,6 +211,8 @@ export class EtcdCluster {
       '--logger=zap',
       '--log-level=warn',
     ];
+    const { tls } = this.options;
+    if (tls) args.push(`--cert-file=${tls.server.cert}`, `--key-file=${tls.server.key}`, `--trusted-ca-file=${tls.ca}`, '--client-cert-auth');
     // etcd reads ETCD_* variables as flags: the test's own (ETCD_ENDPOINTS…) must not reach it.
     const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('ETCD_')));
     const child = spawn(this.binary, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -196,23 +234,12 @@ export class EtcdCluster {
   /** The member every running member names as leader, when they agree and it runs. */
   private async agreedLeader(): Promise<Member | undefined> {
     const running = this.all.filter((member) => member.running);
-    const statuses = await Promise.all(running.map(async (member) => ({ member, status: await status(member) })));
+    const statuses = await Promise.all(running.map(async (member) => ({ member, status: await this.status(member) })));
     const leaders = new Set(statuses.map(({ status }) => status?.leader));
     if (leaders.size !== 1) return undefined;
     const [leaderId] = leaders;
     if (!leaderId || leaderId === '0') return undefined;
     return statuses.find(({ status }) => status?.header?.member_id === leaderId)?.member;
-  }
-}
-
-/** A member's maintenance status; undefined when it does not answer. */
-async function status(member: Member): Promise<MemberStatus | undefined> {
-  if (!member.running) return undefined;
-  try {
-    const response = await fetch(`${member.clientUrl}/v3/maintenance/status`, { method: 'POST', body: '{}', signal: AbortSignal.timeout(1_000) });
-    return response.ok ? ((await response.json()) as MemberStatus) : undefined;
-  } catch {
-    return undefined;
   }
 }
 

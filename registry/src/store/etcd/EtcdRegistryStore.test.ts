@@ -82,6 +82,7 @@ describe.skipIf(!available)('EtcdRegistryStore on a three-member etcd cluster', 
       revision = await writer.save(stateOf(1, 'r0'), revision);
       await pollUntil(() => seen.length === 1, { timeoutMs: 20_000, what: 'the watcher to see r0' });
       await cluster.kill(cut!);
+      await cluster.leader();
       const during = ['r1', 'r2', 'r3', 'r4', 'r5'];
       for (const tag of during) revision = await writer.save(stateOf(1, tag), revision);
       await cluster.restart(cut!);
@@ -102,6 +103,7 @@ describe.skipIf(!available)('EtcdRegistryStore on a three-member etcd cluster', 
     const stop = watcher.watch((stored) => seen.push(stored));
     try {
       await cluster.kill(cut!);
+      await cluster.leader();
       for (const tag of ['c1', 'c2', 'c3']) revision = await writer.save(stateOf(1, tag), revision);
       const compactor = await createEtcdClient(etcdConfigOf(others.map((member) => member.clientUrl), '/store-test'));
       try {

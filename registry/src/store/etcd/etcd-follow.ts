@@ -73,6 +73,7 @@ async function watchFrom(client: Etcd3, range: FollowRange, handlers: FollowHand
   let handling: Promise<void> = Promise.resolve();
   let failed = false;
   let cancelled = false;
+  let settled = () => {};
   try {
     await new Promise<void>((resolve, reject) => {
       // The client re-creates the watch after a disconnect from the revision after the last
@@ -98,9 +99,12 @@ async function watchFrom(client: Etcd3, range: FollowRange, handlers: FollowHand
         cancelled = true;
         reject(error);
       });
-      signal.addEventListener('abort', () => resolve(), { once: true });
+      const stop = () => resolve();
+      signal.addEventListener('abort', stop, { once: true });
+      settled = () => signal.removeEventListener('abort', stop);
     });
   } finally {
+    settled();
     // A watch etcd cancelled is gone from the client already (cancelling it again would wait forever).
     if (!cancelled) await watcher.cancel().catch(() => undefined);
     // What the old watcher handed on is taken in before anything newer.

@@ -88,8 +88,9 @@ describe.skipIf(!available)('placement leader among registry processes on etcd',
       process.stdout.write(
         `round ${round}: placement leader handover after kill -9: elected ${Math.round(electedMs)} ms, placing ${Math.round(placingMs)} ms (lease TTL ${TTL_SECONDS} s)\n`,
       );
-      // etcd expires a lease at most a TTL after its last renewal, checked every 500 ms.
-      expect(placingMs).toBeLessThan(TTL_SECONDS * 1_000 + 1_000);
+      // etcd expires a lease a TTL after its last renewal (at most a TTL before the kill),
+      // checking every 500 ms; the rest is the watch and the log line, on a busy machine.
+      expect(placingMs).toBeLessThan(TTL_SECONDS * 1_000 + 1_500);
       standing = [survivor, await startReplica(`r${round + 1}`)];
     }
     process.stdout.write(`placement handover after kill -9 over ${ROUNDS} rounds: ${figures.map((ms) => Math.round(ms)).join(', ')} ms\n`);
