@@ -52,6 +52,14 @@ async function discoveryHealth(): Promise<string[]> {
   );
 }
 
+/** Waits until every gateway's status page says etcd is `reachable` (or not). */
+async function waitReachable(reachable: boolean, timeoutMs: number): Promise<void> {
+  await pollUntil(async () => (await Promise.all(mesh.gateways.map((gateway) => mesh.status(gateway)))).every((status) => status.discovery?.reachable === reachable), {
+    timeoutMs,
+    what: `both gateways to report etcd ${reachable ? 'reachable' : 'unreachable'}`,
+  });
+}
+
 /** True when every gateway's status page shows `mlp`'s rollout as `expected`. */
 async function everyGatewayRollout(expected: { stable: string; canary: string; canaryWeightBps: number }): Promise<boolean> {
   const statuses = await Promise.all(mesh.gateways.map((gateway) => mesh.status(gateway)));
@@ -154,10 +162,7 @@ describe.skipIf(!available)('discovery through a real 3-member etcd cluster', ()
       const before = load.snapshot();
       const downAt = performance.now();
       await cluster.stopAll();
-      await pollUntil(async () => (await Promise.all(mesh.gateways.map((gateway) => mesh.status(gateway)))).every((status) => status.discovery?.reachable === false), {
-        timeoutMs: 30_000,
-        what: 'both gateways to report etcd unreachable',
-      });
+      await waitReachable(false, 30_000);
       const noticedMs = ms(downAt);
       expect(await discoveryHealth()).toEqual(['NOT_SERVING', 'NOT_SERVING']);
       for (const gateway of mesh.gateways) {
@@ -174,10 +179,7 @@ describe.skipIf(!available)('discovery through a real 3-member etcd cluster', ()
       const upAt = performance.now();
       await Promise.all(cluster.members.map((member) => cluster.restart(member)));
       await cluster.leader();
-      await pollUntil(async () => (await Promise.all(mesh.gateways.map((gateway) => mesh.status(gateway)))).every((status) => status.discovery?.reachable === true), {
-        timeoutMs: 60_000,
-        what: 'both gateways to follow etcd again',
-      });
+      await waitReachable(true, 60_000);
       const reachableMs = ms(upAt);
       expect(await discoveryHealth()).toEqual(['SERVING', 'SERVING']);
       const change = await changeRollout(() => mesh.registry.setRollout('mlp', { canary_weight_bp: 7_000 }, ['canary_weight_bp'], { actor: ACTOR, reason: 'after etcd returned' }));
