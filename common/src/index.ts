@@ -73,6 +73,8 @@ export { tlsSchema, type TlsConfig } from './config/tls-config.js';
 export { authSchema, type AuthConfig, type JwtConfig } from './config/auth-config.js';
 export { consulSchema, DEFAULT_CONSUL_ADDRESS, withConsulPaths, type ConsulConfig } from './config/consul-config.js';
 export { consulToken, createConsulClient, type ConsulConnection } from './consul/consul-client.js';
+export { DEFAULT_ETCD_ENDPOINT, DEFAULT_ETCD_PREFIX, etcdSchema, withEtcdPaths, type EtcdConfig } from './config/etcd-config.js';
+export { createEtcdClient, etcdPassword, type EtcdConnection } from './etcd/etcd-client.js';
 export { consulStatus, withIndex, type ConsulCallContext, type Indexed } from './consul/consul-call.js';
 export { Authenticator, MAX_AUTHORIZATION_BYTES } from './auth/Authenticator.js';
 export { ADMIN_ROLE, ANY_MODEL, SERVICE_ROLE, assertModelAllowed, assertRole, mayCallModel, type Principal } from './auth/Principal.js';

@@ -18,7 +18,7 @@ import {
   shadowSchema,
 } from '@infermesh/common';
 import type { ChannelCredentials } from '@grpc/grpc-js';
-import { consulDiscoveryOf, joinConsul, useConsulResolver } from '@infermesh/common/discovery';
+import { DISCOVERY_HEALTH_SERVICE, meshDiscoveryOf } from '@infermesh/common/discovery';
 import { startH2Front } from './h2/start-h2-front.js';
 import { restApi } from './rest/rest-api.js';
 import { extensionHandlers, extensionNames } from './extensions/extension-handlers.js';
@@ -89,9 +89,9 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
   const publicTls = config.publicTls && (config.publicTls === config.tls ? meshTls : new TlsFiles(config.publicTls, config.logger));
   const credentials = meshChannelCredentials(meshTls);
   const auth = config.auth && (await Authenticator.create(config.auth, config.logger));
-  // With Consul discovery, the registry and the sink are `consul:///<service>` targets.
-  const consul = await consulDiscoveryOf(config.discovery);
-  if (consul) useConsulResolver(consul, config.logger);
+  // With Consul or etcd discovery, the registry and the sink are `consul:///<service>` or `etcd:///<service>` targets.
+  const discovery = await meshDiscoveryOf(config.discovery, config.logger);
+  discovery?.useResolver();
   const pool = new RunnerPool(config.registry ? [] : config.runners, config.maxMessageBytes, config.runnerRefreshMs, config.outlier, credentials);
   await pool.start();
   const stats = new GatewayStats(pool);
@@ -179,13 +179,16 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
             ...(link ? { registry: new RegistryView(link.client, link.address, () => link.health()) } : {}),
             ...(publisher ? { publisher } : {}),
             shadows: shadowStats,
+            ...(discovery ? { discovery: () => discovery.health() } : {}),
           }),
           fallback: rest.handle,
           ...(publicTls ? { tls: publicTls } : {}),
         });
   if (http) config.logger.info({ address: http.address }, 'status page, metrics and the REST API (/v2) listening');
+  // The gateway serves on the routes it has either way; a probe asking for the discovery service learns whether they are still followed.
+  discovery?.watchHealth((health) => server.health.setStatus(DISCOVERY_HEALTH_SERVICE, health.reachable ? 'SERVING' : 'NOT_SERVING'));
   const port = front?.port ?? server.port;
-  const presence = consul && (await joinConsul(consul, { kind: 'gateway', listenHost: config.host, port, tls: publicTls !== undefined, logger: config.logger }));
+  const presence = discovery && (await discovery.join({ kind: 'gateway', listenHost: config.host, port, tls: publicTls !== undefined, logger: config.logger }));
   return {
     port,
     address: front?.address ?? server.address,
@@ -196,7 +199,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
     shadows: mirror,
     httpAddress: http?.address,
     async close() {
-      // Leave Consul first, so that callers finding gateways there stop choosing this one.
+      // Leave discovery first, so that callers finding gateways there stop choosing this one.
       await presence?.leave();
       await http?.close();
       rest.close();
@@ -212,7 +215,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
       auth?.close();
       meshTls?.close();
       publicTls?.close();
-      consul?.close();
+      discovery?.close();
     },
   };
 }

@@ -13,7 +13,7 @@ import {
   type MethodAccess,
   type RegistrySettings,
 } from '@infermesh/common';
-import { consulDiscoveryOf, joinConsul } from '@infermesh/common/discovery';
+import { meshDiscoveryOf } from '@infermesh/common/discovery';
 import { registryProto } from '@infermesh/proto/registry';
 import { ArtifactStore } from './artifacts/ArtifactStore.js';
 import { createArtifactBackend } from './artifacts/backends/create-artifact-backend.js';
@@ -101,7 +101,7 @@ const REGISTRY_ACCESS: Readonly<Record<string, MethodAccess>> = {
 
 async function startRegistry(options: RegistryOptions, dir: string): Promise<RunningRegistry> {
   const { config, logger } = options;
-  const store = createStore(config.store, { registryDir: dir, logger, ...(options.consul ? { consul: options.consul } : {}) });
+  const store = createStore(config.store, { registryDir: dir, logger, ...(options.consul ? { consul: options.consul } : {}), ...(options.etcd ? { etcd: options.etcd } : {}) });
   const registry = await Registry.open(store, logger).catch(async (error: unknown) => {
     await store.close();
     throw error;
@@ -134,12 +134,12 @@ async function serveRegistry(options: RegistryOptions, dir: string, store: Regis
   const controls = new RunnerControls(meshChannelCredentials(tls));
   const auth = options.auth && (await Authenticator.create(options.auth, logger));
   let onMembership = (_name: string, _change: MembershipChange) => {};
-  const consul = await consulDiscoveryOf(options.discovery);
+  const discovery = await meshDiscoveryOf(options.discovery, logger);
   // Replicas sharing the store hear of the runners that heartbeat here (started with the server, below).
   const peers: { presence?: ReplicaPresence | undefined } = {};
   const membership: Membership = createMembership(
     config.leaseMs,
-    consul,
+    discovery,
     (name, change) => onMembership(name, change),
     () => peers.presence?.publish(membership.leased()),
     logger,
@@ -215,15 +215,15 @@ async function serveRegistry(options: RegistryOptions, dir: string, store: Regis
   const leadership = store.leadership?.(server.address, logger) ?? new AlwaysLeader();
   leadership.onChange((leader) => (leader ? placement.start() : placement.pause()));
   leadership.start();
-  const inConsul = consul && (await joinConsul(consul, { kind: 'registry', listenHost: config.host, port: server.port, tls: tls !== undefined, logger }));
+  const inDiscovery = discovery && (await discovery.join({ kind: 'registry', listenHost: config.host, port: server.port, tls: tls !== undefined, logger }));
 
   return {
     port: server.port,
     address: server.address,
     metricsAddress: metrics?.address,
     async close() {
-      // Leave Consul first, so that runners and gateways look for another replica.
-      await inConsul?.leave();
+      // Leave discovery first, so that runners and gateways look for another replica.
+      await inDiscovery?.leave();
       await metrics?.close();
       placement.close();
       await leadership.close();
@@ -239,7 +239,7 @@ async function serveRegistry(options: RegistryOptions, dir: string, store: Regis
       artifacts.close();
       auth?.close();
       tls?.close();
-      consul?.close();
+      discovery?.close();
     },
   };
 }

@@ -18,7 +18,7 @@ import {
   type Logger,
   type RunnerSettings,
 } from '@infermesh/common';
-import { advertisedHost, consulDiscoveryOf, joinConsul, useConsulResolver } from '@infermesh/common/discovery';
+import { advertisedHost, instanceAddress, meshDiscoveryOf } from '@infermesh/common/discovery';
 import { MODEL_INFER_PATH, runnerProto } from '@infermesh/proto';
 import { ArtifactCache } from './artifacts/ArtifactCache.js';
 import { RegistryArtifactSource } from './artifacts/RegistryArtifactSource.js';
@@ -112,10 +112,10 @@ export async function createRunner(config: RunnerConfig): Promise<Runner> {
   };
   const tls = config.tls && new TlsFiles(config.tls, logger);
   const security = { credentials: meshChannelCredentials(tls), ...(config.token === undefined ? {} : { token: config.token }) };
-  // With Consul discovery, the registry is found there (`consul:///infermesh-registry`): the
-  // resolver is registered before the first client to the registry (the artifact source) is made.
-  const consul = await consulDiscoveryOf(config.discovery);
-  if (consul) useConsulResolver(consul, logger);
+  // With Consul or etcd discovery, the registry is found there (`etcd:///infermesh-registry`...):
+  // the resolver is registered before the first client to the registry (the artifact source) is made.
+  const discovery = await meshDiscoveryOf(config.discovery, logger);
+  discovery?.useResolver();
   const source = config.registry === undefined ? undefined : new RegistryArtifactSource(config.registry, security);
   const artifacts = new ArtifactCache({
     dir: config.artifactCache?.dir ?? path.join(config.dataDir, `runner-${config.name}`, 'artifact-cache'),
@@ -166,7 +166,7 @@ export async function createRunner(config: RunnerConfig): Promise<Runner> {
     membership = new RegistryMembership({
       registry: config.registry,
       name: config.name,
-      address: host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`,
+      address: instanceAddress({ host, port }),
       device: config.device,
       logger,
       security,
@@ -174,8 +174,8 @@ export async function createRunner(config: RunnerConfig): Promise<Runner> {
     membership.start();
   }
   const presence =
-    consul &&
-    (await joinConsul(consul, { kind: 'runner', listenHost: config.host, port, tls: tls !== undefined, meta: { runner: config.name, device: config.device }, tags: [config.device], logger }));
+    discovery &&
+    (await discovery.join({ kind: 'runner', listenHost: config.host, port, tls: tls !== undefined, meta: { runner: config.name, device: config.device }, tags: [config.device], logger }));
 
   const loaded = lifecycle.loadAll(versions).then(() => {
     ready = versions.every((version) => version.state === 'READY');
@@ -203,7 +203,7 @@ export async function createRunner(config: RunnerConfig): Promise<Runner> {
       await store.closeAll();
       source?.close();
       tls?.close();
-      consul?.close();
+      discovery?.close();
     },
   };
 }

@@ -3,7 +3,7 @@
  * gateways publish to, the sources, and the Prometheus endpoint.
  */
 import { createLogger, meshChannelCredentials, TlsFiles, type Logger, type SinkConfig } from '@infermesh/common';
-import { consulDiscoveryOf, joinConsul, useConsulResolver } from '@infermesh/common/discovery';
+import { meshDiscoveryOf } from '@infermesh/common/discovery';
 import type { SinkStatusResponse } from '@infermesh/proto/sink';
 import { SpoolDelivery } from './delivery/SpoolDelivery.js';
 import { serveSinkMetrics } from './metrics/serve-sink-metrics.js';
@@ -59,11 +59,11 @@ export async function createSink(config: SinkConfig, dependencies: SinkDependenc
     if (tls) shutdown.push(async () => tls.close());
     delivery.start();
     shutdown.push(() => delivery.close());
-    // With Consul discovery, sources find the gateway there (`consul:///infermesh-gateway`).
-    const consul = await consulDiscoveryOf(config.discovery);
-    if (consul) {
-      useConsulResolver(consul, logger);
-      shutdown.push(async () => consul.close());
+    // With Consul or etcd discovery, sources find the gateway there (`etcd:///infermesh-gateway`...).
+    const discovery = await meshDiscoveryOf(config.discovery, logger);
+    if (discovery) {
+      discovery.useResolver();
+      shutdown.push(async () => discovery.close());
     }
 
     const sources = new SinkSources(config, intake.deadLetter, logger, {
@@ -84,8 +84,8 @@ export async function createSink(config: SinkConfig, dependencies: SinkDependenc
 
     const server = await startSinkServer(config, { ingest: intake.ingest, status, logger }, tls);
     shutdown.push(() => server.close());
-    if (consul) {
-      const presence = await joinConsul(consul, { kind: 'sink', listenHost: config.host, port: server.port, tls: tls !== undefined, logger });
+    if (discovery) {
+      const presence = await discovery.join({ kind: 'sink', listenHost: config.host, port: server.port, tls: tls !== undefined, logger });
       // Closed first: gateways stop publishing here before the server stops.
       shutdown.push(() => presence.leave());
     }

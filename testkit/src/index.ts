@@ -38,3 +38,5 @@ export {
 export type { Dim, GraphSpec, Onnx, WriteExampleModelsOptions } from '@infermesh/common/onnx';
 export { ConsulStandIn, type ConsulStandInOptions } from './consul/ConsulStandIn.js';
 export { startConsulTarget, type ConsulTarget } from './consul/consul-target.js';
+export { EtcdCluster, etcdBinary, type EtcdClusterOptions, type EtcdMember } from './etcd/EtcdCluster.js';
+export { etcdAvailable } from './etcd/etcd-gate.js';

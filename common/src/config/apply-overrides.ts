@@ -7,7 +7,7 @@ type Section = Record<string, unknown>;
  * A copy of `raw` with every override of `env` set on the key it replaces: INFERMESH_DATA_DIR,
  * _LOG_LEVEL, _GATEWAY_PORT, _GATEWAY_RUNNERS, _GATEWAY_FORWARDING, _GATEWAY_ACCESS_LOG, _REGISTRY_PORT, _SINK_PORT, and _RUNNER_PORT /
  * _RUNNER_DEVICE on the runner named by INFERMESH_RUNNER_NAME, and CONSUL_HTTP_ADDR / CONSUL_HTTP_TOKEN
- * on `consul.address` / `consul.token` (the token replaces `consul.tokenFile`). Addresses of other services
+ * on `consul.address` / `consul.token` (the token replaces `consul.tokenFile`), and ETCD_ENDPOINTS on `etcd.endpoints`. Addresses of other services
  * (INFERMESH_REGISTRY_ADDRESS, INFERMESH_SINK_ADDRESS) are no keys of the file; `resolveConfig`
  * applies them. Nothing is validated here.
  */
@@ -27,6 +27,7 @@ export function applyOverrides(raw: unknown, env: EnvironmentOverrides): Section
     section('consul').token = env.consulToken;
     delete section('consul').tokenFile;
   }
+  if (env.etcdEndpoints && env.etcdEndpoints.length > 0) section('etcd').endpoints = env.etcdEndpoints;
   if (env.runnerName && Array.isArray(merged.runners)) {
     const runner = (merged.runners as Section[]).find((entry) => entry?.name === env.runnerName);
     if (runner && env.runnerPort !== undefined) runner.port = env.runnerPort;

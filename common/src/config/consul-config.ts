@@ -5,31 +5,13 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { clientTlsSchema, httpAddressSchema, withClientTlsPaths } from './service-client-config.js';
 
 /** Consul's default agent address. */
 export const DEFAULT_CONSUL_ADDRESS = 'http://127.0.0.1:8500';
 
-/**
- * `http://host:port`, `https://host:port`, or `host:port` (http, as CONSUL_HTTP_ADDR allows),
- * normalized to a URL without a trailing slash.
- */
-const consulAddress = z
-  .string()
-  .min(1)
-  .max(2048)
-  .transform((value, ctx) => {
-    const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
-    try {
-      const url = new URL(withScheme);
-      if ((url.protocol === 'http:' || url.protocol === 'https:') && url.username === '' && url.password === '' && (url.pathname === '/' || url.pathname === '')) {
-        return `${url.protocol}//${url.host}`;
-      }
-    } catch {
-      // reported below
-    }
-    ctx.addIssue({ code: 'custom', message: 'must be an http(s) address such as http://127.0.0.1:8500 or consul.service:8501 (no path or credentials)' });
-    return z.NEVER;
-  });
+/** The agent's address, as CONSUL_HTTP_ADDR takes it. */
+const consulAddress = httpAddressSchema('http://127.0.0.1:8500 or consul.service:8501');
 
 /** The `consul:` keys, with defaults. Paths resolve against the working directory. */
 export const consulSchema = z
@@ -46,11 +28,7 @@ export const consulSchema = z
       .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a Consul datacenter name (letters, digits, - and _)')
       .optional(),
     /** TLS to an https address: a CA to trust (else the system's), and a client certificate when the agent verifies clients. */
-    tls: z
-      .object({ ca: z.string().min(1).optional(), cert: z.string().min(1).optional(), key: z.string().min(1).optional() })
-      .strict()
-      .refine((tls) => (tls.cert === undefined) === (tls.key === undefined), { message: 'cert and key go together', path: ['cert'] })
-      .optional(),
+    tls: clientTlsSchema.optional(),
   })
   .strict()
   .refine((consul) => consul.token === undefined || consul.tokenFile === undefined, { message: 'give token or tokenFile, not both', path: ['tokenFile'] });
@@ -61,19 +39,9 @@ export type ConsulConfig = z.infer<typeof consulSchema>;
 /** A consul section with its file paths made absolute against `cwd`. */
 export function withConsulPaths(config: ConsulConfig | undefined, cwd: string): ConsulConfig | undefined {
   if (!config) return undefined;
-  const resolve = (file: string) => path.resolve(cwd, file);
-  const { tls } = config;
   return {
     ...config,
-    ...(config.tokenFile === undefined ? {} : { tokenFile: resolve(config.tokenFile) }),
-    ...(tls
-      ? {
-          tls: {
-            ...(tls.ca === undefined ? {} : { ca: resolve(tls.ca) }),
-            ...(tls.cert === undefined ? {} : { cert: resolve(tls.cert) }),
-            ...(tls.key === undefined ? {} : { key: resolve(tls.key) }),
-          },
-        }
-      : {}),
+    ...(config.tokenFile === undefined ? {} : { tokenFile: path.resolve(cwd, config.tokenFile) }),
+    ...withClientTlsPaths(config.tls, cwd),
   };
 }

@@ -9,6 +9,15 @@ const runners = [
 ];
 const withRegistry = readEnvironment({ INFERMESH_REGISTRY_ADDRESS: 'registry:7003' });
 
+/** Every service of `config` finds the others through `scheme`'s resolver, and carries `discovery` of that type. */
+function expectFoundThrough(config: ReturnType<typeof resolveConfig>, scheme: string): void {
+  expect(config.gateway.registry).toBe(`${scheme}:///infermesh-registry`);
+  expect(config.gateway.publisher?.address).toBe(`${scheme}:///infermesh-sink`);
+  expect(config.runner()?.registry).toBe(`${scheme}:///infermesh-registry`);
+  expect(config.sink.gateway).toBe(`${scheme}:///infermesh-gateway`);
+  for (const settings of [config.gateway, config.registry, config.sink, config.runner()]) expect(settings?.discovery?.config.type).toBe(scheme);
+}
+
 describe('discovery config', () => {
   it('defaults to the registry: routes from INFERMESH_REGISTRY_ADDRESS when set, else the static list', () => {
     const config = resolveConfig({ runners }, withRegistry);
@@ -39,15 +48,29 @@ describe('discovery config', () => {
       panicThreshold: 0.5,
       tags: [],
     });
-    expect(config.gateway.registry).toBe('consul:///infermesh-registry');
-    expect(config.gateway.publisher?.address).toBe('consul:///infermesh-sink');
-    expect(config.runner()?.registry).toBe('consul:///infermesh-registry');
-    expect(config.sink.gateway).toBe('consul:///infermesh-gateway');
-    for (const settings of [config.gateway, config.registry, config.sink, config.runner()]) expect(settings?.discovery?.config.type).toBe('consul');
+    expectFoundThrough(config, 'consul');
     // An address given explicitly still wins.
     const pinned = resolveConfig({ runners, sink: {}, discovery: { type: 'consul', services: { sink: 'records' } } }, readEnvironment({ INFERMESH_REGISTRY_ADDRESS: 'r:1' }));
     expect(pinned.gateway.registry).toBe('r:1');
     expect(pinned.gateway.publisher?.address).toBe('consul:///records');
+  });
+
+  it('finds the registry, sink and gateway through etcd with `etcd`, with the etcd section carried to every service', () => {
+    const config = resolveConfig({ runners, sink: {}, discovery: { type: 'etcd' }, etcd: { endpoints: ['http://10.0.0.1:2379'], prefix: '/mesh' } }, {});
+    expect(config.mesh.discovery).toEqual({
+      type: 'etcd',
+      services: { registry: 'infermesh-registry', runner: 'infermesh-runner', gateway: 'infermesh-gateway', sink: 'infermesh-sink' },
+      leaseTtlSeconds: 10,
+      backoffInitialMs: 200,
+      backoffMaxMs: 5_000,
+      panicThreshold: 0.5,
+      tags: [],
+    });
+    expectFoundThrough(config, 'etcd');
+    for (const settings of [config.gateway, config.registry, config.sink, config.runner()]) expect(settings?.discovery?.etcd).toMatchObject({ endpoints: ['http://10.0.0.1:2379'], prefix: '/mesh' });
+    expect(() => resolveConfig({ runners, discovery: { type: 'etcd', leaseTtlSeconds: 0 } })).toThrowError(/discovery\.leaseTtlSeconds/);
+    expect(() => resolveConfig({ runners, discovery: { type: 'etcd', backoffInitialMs: 2_000, backoffMaxMs: 1_000 } })).toThrowError(/discovery\.backoffInitialMs/);
+    expect(() => resolveConfig({ runners, discovery: { type: 'etcd', checkIntervalMs: 1_000 } })).toThrowError(/discovery/);
   });
 
   it('names a runner after INFERMESH_INSTANCE_NAME and carries INFERMESH_ADVERTISE_HOST to every service', () => {

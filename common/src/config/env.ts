@@ -44,6 +44,8 @@ export interface EnvironmentOverrides {
   consulAddress?: string;
   /** CONSUL_HTTP_TOKEN: the Consul ACL token, over `consul.token` and `consul.tokenFile`. */
   consulToken?: string;
+  /** ETCD_ENDPOINTS: the etcd cluster's client URLs, comma-separated, over `etcd.endpoints`. */
+  etcdEndpoints?: string[];
 }
 
 function port(name: string, value: string | undefined): number | undefined {
@@ -116,6 +118,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
   set('instanceName', matching('INFERMESH_INSTANCE_NAME', env.INFERMESH_INSTANCE_NAME, INSTANCE_NAME, 'lowercase letters, digits and dashes, at most 63'));
   set('consulAddress', text(env.CONSUL_HTTP_ADDR)?.trim());
   set('consulToken', text(env.CONSUL_HTTP_TOKEN)?.trim());
+  set('etcdEndpoints', text(env.ETCD_ENDPOINTS)?.split(',').map((entry) => entry.trim()).filter(Boolean));
   const runners = text(env.INFERMESH_GATEWAY_RUNNERS);
   set('gatewayRunners', runners?.split(',').map((entry) => entry.trim()).filter(Boolean));
   return overrides;

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { authSchema } from './auth-config.js';
 import { discoverySchema } from './discovery-config.js';
 import { consulSchema } from './consul-config.js';
+import { etcdSchema } from './etcd-config.js';
 import { gatewaySchema } from './gateway-config.js';
 import { limitsSchema } from './limits-config.js';
 import { registrySchema } from './registry-config.js';
@@ -32,6 +33,8 @@ export const meshConfigSchema = z
     discovery: discoverySchema.prefault({ type: 'registry' }),
     /** How services reach Consul (the `consul` registry store, Consul discovery); absent: nothing uses Consul. */
     consul: consulSchema.optional(),
+    /** How services reach etcd (the `etcd` registry store, etcd discovery); absent: nothing uses etcd. */
+    etcd: etcdSchema.optional(),
   })
   .strict()
   .superRefine((config, ctx) => {

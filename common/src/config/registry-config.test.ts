@@ -14,7 +14,7 @@ describe('registry config', () => {
     expect(() => parseRegistryConfig({ port: 70_000, rollbackPolicy: { maxErrorRate: 2 } }, 'deploy/x.yaml')).toThrowError(
       /^config deploy\/x\.yaml: registry\.port: .*; registry\.rollbackPolicy\.maxErrorRate: /,
     );
-    expect(() => parseRegistryConfig({ store: { type: 'etcd' } })).toThrowError(/registry\.store\.type: /);
+    expect(() => parseRegistryConfig({ store: { type: 'zookeeper' } })).toThrowError(/registry\.store\.type: /);
     expect(() => parseRegistryConfig({ leaseMS: 5 })).toThrowError(/registry: .*leaseMS/);
   });
 

@@ -74,8 +74,10 @@ const consulPrefix = z
 
 /**
  * Where the registry keeps its state: `file` (the embedded default, one registry per data
- * folder) or `consul` (Consul KV under `prefix`, shared by several registry replicas; the
- * mesh's `consul:` section says how to reach the agent).
+ * folder), `consul` (Consul KV under `prefix`, shared by several registry replicas; the
+ * mesh's `consul:` section says how to reach the agent) or `etcd` (etcd under
+ * `<etcd.prefix>/registry/`, shared by several replicas; the mesh's `etcd:` section says how
+ * to reach the cluster).
  */
 const storeSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('file') }).strict(),
@@ -90,6 +92,16 @@ const storeSchema = z.discriminatedUnion('type', [
        * refuses TTLs below its `session_ttl_min` (10 s by default).
        */
       sessionTtlSeconds: z.number().int().min(1).max(86_400).default(15),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('etcd'),
+      /**
+       * TTL of the replica's etcd lease, which holds its placement leader candidacy and its
+       * runners: a replica that dies hands placement over within it.
+       */
+      leaseTtlSeconds: z.number().int().min(1).max(86_400).default(15),
     })
     .strict(),
 ]);

@@ -6,12 +6,13 @@
 import path from 'node:path';
 import { applyOverrides } from './apply-overrides.js';
 import { ConfigError } from './ConfigError.js';
-import { consulTargetOr, registryTargetOf, type DiscoverySettings } from './discovery-config.js';
+import { discoveredTargetOr, registryTargetOf, type DiscoverySettings } from './discovery-config.js';
 import type { EnvironmentOverrides } from './env.js';
 import { meshConfigSchema, type MeshConfig } from './mesh-config.js';
 import { resolveSinkConfig, type SinkConfig } from './resolve-sink-config.js';
 import type { AuthConfig } from './auth-config.js';
 import { withConsulPaths, type ConsulConfig } from './consul-config.js';
+import { withEtcdPaths, type EtcdConfig } from './etcd-config.js';
 import type { TlsConfig } from './tls-config.js';
 import type { GatewaySettings, PublisherSettings, RegistrySettings, RunnerSettings } from './service-configs.js';
 
@@ -32,6 +33,8 @@ export interface ResolvedConfig {
   tls?: TlsConfig;
   /** The mesh's `consul` (with CONSUL_HTTP_ADDR / CONSUL_HTTP_TOKEN), paths absolute; absent when nothing set it. */
   consul?: ConsulConfig;
+  /** The mesh's `etcd` (with ETCD_ENDPOINTS), paths absolute; absent when nothing set it. */
+  etcd?: EtcdConfig;
 }
 
 /** Where the file is resolved: `source` names it in messages, `cwd` anchors relative paths. */
@@ -50,7 +53,7 @@ function validate(merged: unknown, source: string): MeshConfig {
 function publisherOf(mesh: MeshConfig, env: EnvironmentOverrides, hasSink: boolean): PublisherSettings | undefined {
   if (!hasSink && env.sinkAddress === undefined) return undefined;
   const { address, ...publisher } = mesh.sink.publisher;
-  const configured = address ?? consulTargetOr(mesh.discovery, 'sink', `${mesh.sink.host}:${mesh.sink.port}`);
+  const configured = address ?? discoveredTargetOr(mesh.discovery, 'sink', `${mesh.sink.host}:${mesh.sink.port}`);
   return { ...publisher, address: env.sinkAddress ?? configured, maxMessageBytes: mesh.limits.maxMessageBytes };
 }
 
@@ -93,6 +96,7 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
   const publicTls = withTls(mesh.gateway.tls, cwd) ?? tls;
   const auth = withAuth(mesh.auth, cwd);
   const consul = withConsulPaths(mesh.consul, cwd);
+  const etcd = withEtcdPaths(mesh.etcd, cwd);
   const registryTarget = registryTargetOf(mesh.discovery, env.registryAddress);
   const registry = registryTarget ? { registry: registryTarget } : {};
   const discovery: { discovery: DiscoverySettings } = {
@@ -101,11 +105,12 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
       ...(env.advertiseHost === undefined ? {} : { advertiseHost: env.advertiseHost }),
       ...(env.instanceName === undefined ? {} : { instanceName: env.instanceName }),
       ...(consul ? { consul } : {}),
+      ...(etcd ? { etcd } : {}),
     },
   };
   const sink = resolveSinkConfig(mesh.sink, {
     dataDir: mesh.dataDir,
-    gateway: consulTargetOr(mesh.discovery, 'gateway', `${mesh.gateway.host}:${mesh.gateway.port}`),
+    gateway: discoveredTargetOr(mesh.discovery, 'gateway', `${mesh.gateway.host}:${mesh.gateway.port}`),
     maxMessageBytes: limits.maxMessageBytes,
     maxConcurrentStreams: limits.maxConcurrentStreams,
     requestLimits: limits,
@@ -175,6 +180,7 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
     },
     ...(tls ? { tls } : {}),
     ...(consul ? { consul } : {}),
+    ...(etcd ? { etcd } : {}),
     registry: {
       config: mesh.registry,
       dataDir: mesh.dataDir,
@@ -184,6 +190,7 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
       ...(auth ? { auth } : {}),
       ...discovery,
       ...(consul ? { consul } : {}),
+      ...(etcd ? { etcd } : {}),
     },
     sink,
   };

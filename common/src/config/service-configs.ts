@@ -3,6 +3,7 @@ import type { ArtifactCacheSettings } from './artifact-cache-config.js';
 import type { AuthConfig } from './auth-config.js';
 import type { DiscoverySettings } from './discovery-config.js';
 import type { ConsulConfig } from './consul-config.js';
+import type { EtcdConfig } from './etcd-config.js';
 import type { GatewayRetryConfig } from './gateway-retry-config.js';
 import type { ShadowConfig } from './gateway-config.js';
 import type { RequestLimits } from './limits-config.js';
@@ -115,4 +116,6 @@ export interface RegistrySettings {
   discovery?: DiscoverySettings;
   /** The mesh's `consul`, paths absolute: where the `consul` store lives. */
   consul?: ConsulConfig;
+  /** The mesh's `etcd`, paths absolute: where the `etcd` store lives. */
+  etcd?: EtcdConfig;
 }

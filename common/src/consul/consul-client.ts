@@ -3,11 +3,11 @@
  * token file), datacenter, and TLS (CA, client certificate) for an https address. The
  * registry's Consul store and Consul discovery share it.
  */
-import { readFile } from 'node:fs/promises';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import Consul from 'consul';
 import type { ConsulConfig } from '../config/consul-config.js';
+import { readSecretFile, readTlsFile } from '../config/secret-files.js';
 
 /** A Consul client with what it was built from, for messages. */
 export interface ConsulConnection {
@@ -18,28 +18,10 @@ export interface ConsulConnection {
   close(): void;
 }
 
-/** Largest token file read. */
-const MAX_TOKEN_FILE_BYTES = 64 * 1024;
-
 /** The ACL token of `config`: `token`, else the trimmed contents of `tokenFile`, else none. */
 export async function consulToken(config: Pick<ConsulConfig, 'token' | 'tokenFile'>): Promise<string | undefined> {
   if (config.token !== undefined) return config.token;
-  if (config.tokenFile === undefined) return undefined;
-  const text = await readFile(config.tokenFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new Error(`consul.tokenFile ${config.tokenFile}: ${error.code ?? error.message}`);
-  });
-  if (text.length > MAX_TOKEN_FILE_BYTES) throw new Error(`consul.tokenFile ${config.tokenFile}: over ${MAX_TOKEN_FILE_BYTES} bytes`);
-  const token = text.trim();
-  if (token === '') throw new Error(`consul.tokenFile ${config.tokenFile} is empty`);
-  return token;
-}
-
-/** Reads a TLS file of `consul.tls`, naming the key when it cannot. */
-async function tlsFile(key: string, file: string | undefined): Promise<Buffer | undefined> {
-  if (file === undefined) return undefined;
-  return readFile(file).catch((error: NodeJS.ErrnoException) => {
-    throw new Error(`consul.tls.${key} ${file}: ${error.code ?? error.message}`);
-  });
+  return config.tokenFile === undefined ? undefined : readSecretFile('consul.tokenFile', config.tokenFile);
 }
 
 /** A client for the agent `config` names; reads the token file and TLS files once. */
@@ -50,9 +32,9 @@ export async function createConsulClient(config: ConsulConfig): Promise<ConsulCo
   const agent = secure
     ? new HttpsAgent({
         keepAlive: true,
-        ...optional('ca', await tlsFile('ca', config.tls?.ca)),
-        ...optional('cert', await tlsFile('cert', config.tls?.cert)),
-        ...optional('key', await tlsFile('key', config.tls?.key)),
+        ...optional('ca', await readTlsFile('consul.tls.ca', config.tls?.ca)),
+        ...optional('cert', await readTlsFile('consul.tls.cert', config.tls?.cert)),
+        ...optional('key', await readTlsFile('consul.tls.key', config.tls?.key)),
       })
     : new HttpAgent({ keepAlive: true });
   const client = new Consul({

@@ -6,6 +6,8 @@
  */
 import type Consul from 'consul';
 import type { Logger } from '../log/logger.js';
+import { answerWithin } from './retry-timing.js';
+import { RetriedRegistration } from './RetriedRegistration.js';
 
 /** What the agent is told about the instance. */
 export interface ServiceEntry {
@@ -34,51 +36,31 @@ export interface RegistrationTimings {
 /** Deadline of the deregistration on shutdown: a stopping service waits no longer for Consul. */
 const DEREGISTER_TIMEOUT_MS = 2_000;
 
-export class ConsulRegistration {
-  private timer: NodeJS.Timeout | undefined;
-  private registered = false;
-  private withdrawn = false;
-  private failures = 0;
-
+export class ConsulRegistration extends RetriedRegistration {
   constructor(
     private readonly consul: Consul,
     private readonly entry: ServiceEntry,
     private readonly timings: RegistrationTimings,
     private readonly logger: Logger,
-  ) {}
-
-  /** Registers now; when the agent cannot be reached, resolves anyway and keeps trying. */
-  async start(): Promise<void> {
-    await this.attempt();
-  }
-
-  /** True once the agent has the entry. */
-  get isRegistered(): boolean {
-    return this.registered;
+  ) {
+    super(timings);
   }
 
   /** Deregisters (best effort, within 2 s) and stops retrying. */
   async withdraw(): Promise<void> {
-    this.withdrawn = true;
-    clearTimeout(this.timer);
+    this.stopRetrying();
     if (!this.registered) return;
     const { id, service } = this.entry;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, DEREGISTER_TIMEOUT_MS);
-    });
     try {
-      await Promise.race([this.consul.agent.service.deregister({ id, timeout: DEREGISTER_TIMEOUT_MS } as { id: string }), timeout]);
+      await answerWithin(this.consul.agent.service.deregister({ id, timeout: DEREGISTER_TIMEOUT_MS } as { id: string }), DEREGISTER_TIMEOUT_MS);
       this.registered = false;
       this.logger.info({ service, id }, 'deregistered from Consul');
     } catch (error) {
       this.logger.warn({ service, id, reason: (error as Error).message }, 'could not deregister from Consul; its health check will fail');
-    } finally {
-      clearTimeout(timer);
     }
   }
 
-  private async attempt(): Promise<void> {
+  protected override async attempt(): Promise<void> {
     if (this.withdrawn) return;
     const { service, id, host, port, tags, meta, tls } = this.entry;
     const { checkIntervalMs, checkTimeoutMs, deregisterCriticalAfterMs } = this.timings;
@@ -104,16 +86,10 @@ export class ConsulRegistration {
         await this.consul.agent.service.deregister(id).catch(() => undefined);
         return;
       }
-      this.registered = true;
-      this.failures = 0;
+      this.succeeded();
       this.logger.info({ service, id, address: `${host}:${port}` }, 'registered in Consul');
     } catch (error) {
-      const waitMs = Math.min(this.timings.backoffMaxMs, this.timings.backoffInitialMs * 2 ** this.failures);
-      if (this.failures === 0) this.logger.warn({ service, id, reason: (error as Error).message }, 'cannot register in Consul; retrying');
-      this.failures++;
-      if (this.withdrawn) return;
-      this.timer = setTimeout(() => void this.attempt(), waitMs);
-      this.timer.unref();
+      if (this.retryLater()) this.logger.warn({ service, id, reason: (error as Error).message }, 'cannot register in Consul; retrying');
     }
   }
 }

@@ -6,7 +6,8 @@
  */
 import type Consul from 'consul';
 import type { Logger } from '../log/logger.js';
-import { instancesOf, type ServiceInstance } from './service-instance.js';
+import { Reachability } from './Reachability.js';
+import { instancesOf, sameInstances, type ServiceInstance } from './service-instance.js';
 
 /** What to follow, and how patiently. */
 export interface PassingInstancesOptions {
@@ -23,15 +24,15 @@ type Watch = ReturnType<Consul['watch']>;
 export class PassingInstances {
   private watch: Watch | undefined;
   private last: ServiceInstance[] | undefined;
-  /** True while queries fail, so that the log says so once. */
-  private failing = false;
 
   constructor(
     private readonly consul: Consul,
     private readonly options: PassingInstancesOptions,
     /** Called with every new set (never the same set twice in a row). */
     private readonly onChange: (instances: readonly ServiceInstance[]) => void,
-    private readonly logger: Logger,
+    logger: Logger,
+    /** Told when queries fail and answer again (the log says so once); one of its own by default. */
+    private readonly reachability = new Reachability('Consul', logger),
   ) {}
 
   /** The set last heard; undefined until Consul first answers. */
@@ -52,14 +53,10 @@ export class PassingInstances {
     });
     this.watch = watch;
     watch.on('change', (body: unknown) => {
-      if (this.failing) this.logger.info({ service }, 'Consul answers again');
-      this.failing = false;
+      this.reachability.ok();
       this.accept(instancesOf(body));
     });
-    watch.on('error', (error: Error) => {
-      if (!this.failing) this.logger.warn({ service, reason: error.message }, 'cannot query Consul; keeping the instances last heard and retrying');
-      this.failing = true;
-    });
+    watch.on('error', (error: Error) => this.reachability.failed(`health query of '${service}': ${error.message}`));
   }
 
   close(): void {
@@ -68,8 +65,7 @@ export class PassingInstances {
   }
 
   private accept(instances: ServiceInstance[]): void {
-    const json = JSON.stringify(instances);
-    if (this.last !== undefined && JSON.stringify(this.last) === json) return;
+    if (this.last !== undefined && sameInstances(this.last, instances)) return;
     this.last = instances;
     this.onChange(instances);
   }

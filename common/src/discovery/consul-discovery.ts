@@ -3,6 +3,7 @@ import type Consul from 'consul';
 import { consulSchema } from '../config/consul-config.js';
 import type { ConsulDiscoveryConfig, DiscoverySettings } from '../config/discovery-config.js';
 import { createConsulClient } from '../consul/consul-client.js';
+import { identityOf } from './instance-entry.js';
 
 /** What a service with `discovery.type: consul` works with. */
 export interface ConsulDiscovery {
@@ -22,11 +23,10 @@ export interface ConsulDiscovery {
 export async function consulDiscoveryOf(settings: DiscoverySettings | undefined): Promise<ConsulDiscovery | undefined> {
   if (settings?.config.type !== 'consul') return undefined;
   const connection = await createConsulClient(settings.consul ?? consulSchema.parse({}));
-  const { advertiseHost, instanceName } = settings;
   return {
     client: connection.client,
     config: settings.config,
-    identity: { ...(advertiseHost === undefined ? {} : { advertiseHost }), ...(instanceName === undefined ? {} : { instanceName }) },
+    identity: identityOf(settings),
     close: () => connection.close(),
   };
 }

@@ -1,8 +1,11 @@
-/** One passing instance of a Consul service, read from a `/v1/health/service/<name>` answer. */
+/**
+ * One live instance of a service, whichever backend lists it: read from a Consul
+ * `/v1/health/service/<name>` answer, or from the JSON value of an etcd key.
+ */
 
 /** A service instance as the mesh uses it. */
 export interface ServiceInstance {
-  /** Consul's service ID, unique on its agent. */
+  /** Unique within its service: Consul's service ID, or the last segment of the etcd key. */
   id: string;
   /** Where to dial it: the service's address, else its node's. */
   host: string;
@@ -19,19 +22,16 @@ function text(value: unknown): string | undefined {
   return typeof value === 'string' && value.length > 0 && value.length <= MAX_TEXT ? value : undefined;
 }
 
-/** One health entry (`{ Node, Service, Checks }`), or undefined when it lacks what dialing it needs. */
-function instanceOf(entry: unknown): ServiceInstance | undefined {
-  if (typeof entry !== 'object' || entry === null) return undefined;
-  const { Node: node, Service: service } = entry as { Node?: { Address?: unknown }; Service?: Record<string, unknown> };
-  if (typeof service !== 'object' || service === null) return undefined;
-  const id = text(service.ID);
-  const host = text(service.Address) ?? text(node?.Address);
-  const port = service.Port;
+/** The fields of an instance as a backend holds them, checked: undefined when dialing it is impossible. */
+export function checkedInstance(fields: { id: unknown; host: unknown; port: unknown; tags: unknown; meta: unknown }): ServiceInstance | undefined {
+  const id = text(fields.id);
+  const host = text(fields.host);
+  const port = fields.port;
   if (!id || !host || typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65_535) return undefined;
-  const tags = Array.isArray(service.Tags) ? service.Tags.flatMap((tag) => text(tag) ?? []).slice(0, 64) : [];
+  const tags = Array.isArray(fields.tags) ? fields.tags.flatMap((tag) => text(tag) ?? []).slice(0, 64) : [];
   const meta: Record<string, string> = {};
-  if (typeof service.Meta === 'object' && service.Meta !== null) {
-    for (const [key, value] of Object.entries(service.Meta as Record<string, unknown>).slice(0, 64)) {
+  if (typeof fields.meta === 'object' && fields.meta !== null) {
+    for (const [key, value] of Object.entries(fields.meta as Record<string, unknown>).slice(0, 64)) {
       const kept = text(value);
       if (kept !== undefined && key.length <= 128) meta[key] = kept;
     }
@@ -39,13 +39,28 @@ function instanceOf(entry: unknown): ServiceInstance | undefined {
   return { id, host, port, tags, meta };
 }
 
+/** One health entry (`{ Node, Service, Checks }`), or undefined when it lacks what dialing it needs. */
+function instanceOf(entry: unknown): ServiceInstance | undefined {
+  if (typeof entry !== 'object' || entry === null) return undefined;
+  const { Node: node, Service: service } = entry as { Node?: { Address?: unknown }; Service?: Record<string, unknown> };
+  if (typeof service !== 'object' || service === null) return undefined;
+  return checkedInstance({ id: service.ID, host: text(service.Address) ?? node?.Address, port: service.Port, tags: service.Tags, meta: service.Meta });
+}
+
+/** Instances in ID order, at most {@link MAX_INSTANCES}: the one order every backend reports in. */
+export function orderedInstances(instances: Iterable<ServiceInstance>): ServiceInstance[] {
+  return [...instances].sort((a, b) => a.id.localeCompare(b.id)).slice(0, MAX_INSTANCES);
+}
+
 /** The instances of a health answer that can be dialled, in ID order, at most {@link MAX_INSTANCES}. */
 export function instancesOf(body: unknown): ServiceInstance[] {
   if (!Array.isArray(body)) return [];
-  return body
-    .slice(0, MAX_INSTANCES)
-    .flatMap((entry) => instanceOf(entry) ?? [])
-    .sort((a, b) => a.id.localeCompare(b.id));
+  return orderedInstances(body.slice(0, MAX_INSTANCES).flatMap((entry) => instanceOf(entry) ?? []));
+}
+
+/** True when two sets (each in {@link orderedInstances} order) list the same instances alike. */
+export function sameInstances(a: readonly ServiceInstance[], b: readonly ServiceInstance[]): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 /** `host:port`, with brackets around an IPv6 host. */

@@ -1,4 +1,5 @@
 /** Reads everything the status page shows, when it is asked for: nothing here runs per predict call. */
+import type { DiscoveryHealth } from '@infermesh/common/discovery';
 import type { Router } from '../Router.js';
 import type { RunnerPool } from '../RunnerPool.js';
 import type { GatewayStats } from './GatewayStats.js';
@@ -19,6 +20,8 @@ export interface StatusSources {
   publisher?: WatchedPublisher;
   /** Calls copied to shadow versions. */
   shadows?: ShadowStats;
+  /** The discovery backend's reachability; none without one. */
+  discovery?: () => DiscoveryHealth;
 }
 
 export async function collectStatus(sources: StatusSources): Promise<StatusSnapshot> {
@@ -30,6 +33,7 @@ export async function collectStatus(sources: StatusSources): Promise<StatusSnaps
     ...(registry ? { registry } : {}),
     ...(sink ? { sink } : {}),
     ...(sources.shadows ? { shadows: shadowViews(sources.shadows) } : {}),
+    ...(sources.discovery ? { discovery: sources.discovery() } : {}),
   });
 }
 

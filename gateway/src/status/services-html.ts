@@ -1,5 +1,6 @@
-/** The status page's runners, registry and sink sections, rendered on the server, and the cell helpers the page shares. */
+/** The status page's runners, registry, discovery and sink sections, rendered on the server, and the cell helpers the page shares. */
 import { escapeHtml } from './sparkline.js';
+import type { DiscoveryHealth } from '@infermesh/common/discovery';
 import type { RunnerView } from './runner-view.js';
 import type { RegistryHealth } from './RegistryView.js';
 import type { SinkView } from './sink-view.js';
@@ -22,7 +23,12 @@ const upDown = (up: boolean, yes = 'up', no = 'down'): string => cell(up ? yes :
 
 export function servicesHtml(snapshot: StatusSnapshot): string {
   const now = Date.parse(snapshot.generatedAt);
-  return [runnersHtml(snapshot.runners), snapshot.registry ? registryHtml(snapshot.registry, now) : '', snapshot.sink ? sinkHtml(snapshot.sink) : ''].join('\n');
+  return [
+    runnersHtml(snapshot.runners),
+    snapshot.registry ? registryHtml(snapshot.registry, now) : '',
+    snapshot.discovery ? discoveryHtml(snapshot.discovery, now) : '',
+    snapshot.sink ? sinkHtml(snapshot.sink) : '',
+  ].join('\n');
 }
 
 function runnersHtml(runners: readonly RunnerView[]): string {
@@ -59,6 +65,18 @@ function registryHtml(registry: RegistryHealth, now: number): string {
     cell(age(registry.lastUpdateAtMs === undefined ? undefined : now - registry.lastUpdateAtMs), 'age') +
     cell(registry.revision, 'num') +
     cell(registry.error ? `unreadable: ${registry.error}` : 'read', registry.error ? 'bad' : 'ok') +
+    '</tr></tbody></table>'
+  );
+}
+
+function discoveryHtml(discovery: DiscoveryHealth, now: number): string {
+  return (
+    '<h2>Discovery</h2>' +
+    '<table id="discovery"><thead><tr><th>backend</th><th>reachable</th><th>since</th><th>routes</th></tr></thead><tbody><tr>' +
+    cell(discovery.backend) +
+    upDown(discovery.reachable, 'yes', `no: ${discovery.error ?? ''}`) +
+    cell(age(now - discovery.sinceMs), 'age') +
+    cell(discovery.reachable ? 'followed' : 'last heard, kept', discovery.reachable ? 'ok' : 'bad') +
     '</tr></tbody></table>'
   );
 }

@@ -104,4 +104,16 @@ describe('status snapshot', () => {
     expect(ys.slice(58).some((y) => y < ys[0]!)).toBe(true);
     expect(html).toContain('100.0 % (5 calls)');
   });
+
+  it('says when the discovery backend cannot be reached, and that the routes are the ones last heard', () => {
+    const stats = new GatewayStats(new RunnerPool([], 1 << 20, 1_000));
+    const discovery = { backend: 'etcd', reachable: false, sinceMs: Date.now() - 3_000, error: 'watch of infermesh-registry: 14 UNAVAILABLE' };
+    const snapshot = statusSnapshot({ runners: [], traffic: stats.traffic(), rollouts: [], discovery });
+    expect(snapshot.discovery).toEqual(discovery);
+    const html = statusHtml(snapshot);
+    expect(html).toContain('<table id="discovery">');
+    expect(html).toContain('no: watch of infermesh-registry: 14 UNAVAILABLE');
+    expect(html).toContain('last heard, kept');
+    expect(statusHtml(statusSnapshot({ runners: [], traffic: stats.traffic(), rollouts: [] }))).not.toContain('id="discovery"');
+  });
 });

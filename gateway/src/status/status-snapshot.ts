@@ -4,6 +4,7 @@
  * only when a page or the JSON is asked for.
  */
 import { INFERMESH_VERSION } from '@infermesh/common';
+import type { DiscoveryHealth } from '@infermesh/common/discovery';
 import type { RolloutSummary } from '../Router.js';
 import { canaryDistance, type CanaryDistance } from './canary-distance.js';
 import type { VersionTraffic } from './GatewayStats.js';
@@ -53,6 +54,8 @@ export interface StatusSnapshot {
   sink?: SinkView;
   /** Calls copied to shadow versions; absent when there were none. */
   shadows?: ShadowView[];
+  /** The discovery backend (Consul, etcd) and whether it can be reached; absent without one. */
+  discovery?: DiscoveryHealth;
 }
 
 /** A shadow version as the status page shows it: its calls since the gateway started, and copies dropped for its model. */
@@ -68,6 +71,7 @@ export interface SnapshotInput {
   registry?: RegistryHealth;
   sink?: SinkView;
   shadows?: ShadowView[];
+  discovery?: DiscoveryHealth;
   now?: Date;
 }
 
@@ -128,5 +132,6 @@ export function statusSnapshot(input: SnapshotInput): StatusSnapshot {
     ...(input.registry ? { registry: input.registry } : {}),
     ...(input.sink ? { sink: input.sink } : {}),
     ...(input.shadows && input.shadows.length > 0 ? { shadows: input.shadows } : {}),
+    ...(input.discovery ? { discovery: input.discovery } : {}),
   };
 }

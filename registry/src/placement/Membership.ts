@@ -8,7 +8,7 @@
  */
 import type { RunnerRecord } from '../state/registry-state.js';
 
-/** How a runner's liveness changed: `unhealthy` is Consul's health check failing (ConsulMembership). */
+/** How a runner's liveness changed: `unhealthy` is the discovery backend dropping it (DiscoveredMembership). */
 export type MembershipChange = 'joined' | 'expired' | 'unhealthy' | 'left';
 
 export class Membership {

@@ -1,15 +1,16 @@
-/** The registry's runner membership: leases renewed by heartbeats, or with Consul discovery, Consul's health checks. */
+/** The registry's runner membership: leases renewed by heartbeats, or with a discovery backend (Consul, etcd), the runners it lists. */
 import type { Logger } from '@infermesh/common';
-import type { ConsulDiscovery } from '@infermesh/common/discovery';
-import { ConsulMembership } from './ConsulMembership.js';
+import type { MeshDiscovery } from '@infermesh/common/discovery';
+import { DiscoveredMembership } from './DiscoveredMembership.js';
 import { Membership, type MembershipChange } from './Membership.js';
 
 export function createMembership(
   leaseMs: number,
-  consul: ConsulDiscovery | undefined,
+  discovery: MeshDiscovery | undefined,
   onChange: (name: string, change: MembershipChange) => void,
   onLeasesChanged: () => void,
   logger: Logger,
 ): Membership {
-  return consul ? new ConsulMembership(leaseMs, onChange, onLeasesChanged, consul.client, consul.config, logger) : new Membership(leaseMs, onChange, onLeasesChanged);
+  if (!discovery) return new Membership(leaseMs, onChange, onLeasesChanged);
+  return new DiscoveredMembership(leaseMs, onChange, onLeasesChanged, (changed) => discovery.watch('runner', changed), discovery.config.panicThreshold, discovery.listedAs, logger);
 }

@@ -6,20 +6,12 @@
  * once the service leaves.
  */
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, startGrpcServer, type StartedGrpcServer } from '@infermesh/common';
 import { consulDiscoverySchema, consulDiscoveryOf, joinConsul, type ConsulDiscovery, type ConsulPresence } from '@infermesh/common/discovery';
 import { pollUntil, waitFor } from '@infermesh/testkit';
-import { protoPath } from 'grpc-health-check';
 import { startConsulForTest, type ConsulForTest } from './consul-for-test.js';
-
-interface HealthClient extends grpc.Client {
-  Check(request: { service: string }, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null, response?: { status: string }) => void): grpc.ClientUnaryCall;
-}
-const healthPackage = grpc.loadPackageDefinition(protoLoader.loadSync(protoPath, { keepCase: true, enums: String, defaults: true })) as unknown as {
-  grpc: { health: { v1: { Health: new (target: string, credentials: grpc.ChannelCredentials, options?: grpc.ChannelOptions) => HealthClient } } };
-};
+import { healthCheck as check, healthClient, type HealthClient } from './health-client.js';
 
 const logger = createLogger('consul-resolver-test', 'silent');
 const SERVICE = 'resolver-test';
@@ -34,13 +26,6 @@ async function link(name: string): Promise<ConsulDiscovery> {
   const discovery = (await consulDiscoveryOf({ config, instanceName: name, consul: { address: consul.address } }))!;
   links.push(discovery);
   return discovery;
-}
-
-/** Which server answered one health check through `client`, by its port; or the error's code. */
-function check(client: HealthClient): Promise<number | string> {
-  return new Promise((resolve) => {
-    const call = client.Check({ service: '' }, { deadline: Date.now() + 2_000 }, (error) => resolve(error ? `code ${error.code}: ${error.details}` : Number(call.getPeer().split(':').pop())));
-  });
 }
 
 const passingPorts = async () => (await consul.passing(SERVICE)).map((instance) => instance.port).sort();
@@ -78,7 +63,7 @@ describe('the consul: resolver', () => {
   });
 
   it('sends calls to passing instances only, and moves off one whose check fails', async () => {
-    const client = new healthPackage.grpc.health.v1.Health(`consul:///${SERVICE}`, grpc.credentials.createInsecure());
+    const client: HealthClient = healthClient(`consul:///${SERVICE}`);
     try {
       const ports = servers.map((server) => server.port);
       const first = await check(client);

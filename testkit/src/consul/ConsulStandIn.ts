@@ -75,6 +75,14 @@ export class ConsulStandIn {
     return this.options.datacenter ?? 'dc1';
   }
 
+  /**
+   * Drops every open client connection (blocking queries in flight fail as on a network cut)
+   * and keeps serving: what a client sees when its agent restarts or the network blips.
+   */
+  dropConnections(): void {
+    this.server.closeAllConnections();
+  }
+
   /** Stops serving: blocking queries end, checks and session timers stop. */
   async close(): Promise<void> {
     this.closing.abort();

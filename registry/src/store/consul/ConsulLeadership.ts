@@ -7,7 +7,7 @@
  */
 import { consulStatus, withIndex, type ConsulConnection, type Logger } from '@infermesh/common';
 import { LeaderState, type Leadership } from '../../leadership/Leadership.js';
-import { abortableSleep } from './abortable-sleep.js';
+import { abortableSleep } from '../abortable-sleep.js';
 
 /** What the election is about. */
 export interface ConsulLeadershipOptions {

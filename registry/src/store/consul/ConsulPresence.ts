@@ -6,8 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { consulStatus, withIndex, type ConsulConnection, type Logger } from '@infermesh/common';
-import type { ReplicaPresence } from '../../placement/ReplicaPresence.js';
-import { abortableSleep } from './abortable-sleep.js';
+import { abortableSleep } from '../abortable-sleep.js';
+import { PublishingPresence, publishedRunners } from '../PublishingPresence.js';
 
 /** Where and how long. */
 export interface ConsulPresenceOptions {
@@ -24,21 +24,18 @@ interface MemberEntry {
   Session?: string;
 }
 
-export class ConsulPresence implements ReplicaPresence {
+export class ConsulPresence extends PublishingPresence {
   private readonly key: string;
   private session: string | undefined;
-  private runners: string[] = [];
-  private writing: Promise<void> = Promise.resolve();
-  private dirty = false;
   private renewTimer: NodeJS.Timeout | undefined;
-  private readonly stopping = new AbortController();
   private following: Promise<void> | undefined;
 
   constructor(
     private readonly connect: () => Promise<ConsulConnection>,
     private readonly options: ConsulPresenceOptions,
-    private readonly logger: Logger,
+    logger: Logger,
   ) {
+    super(options.holder, logger);
     this.key = `${options.root}${randomUUID()}`;
   }
 
@@ -49,46 +46,24 @@ export class ConsulPresence implements ReplicaPresence {
     this.schedule();
   }
 
-  publish(runners: string[]): void {
-    this.runners = [...runners];
-    this.schedule();
-  }
-
   async close(): Promise<void> {
-    this.stopping.abort();
     clearInterval(this.renewTimer);
+    this.stopping.abort();
     await this.following;
-    await this.writing;
+    await this.stopWriting();
     const session = this.session;
     this.session = undefined;
     // Behavior delete: destroying the session deletes this replica's key.
     if (session) await (await this.connect()).client.session.destroy(session).catch((error: unknown) => this.logger.warn({ err: error }, 'could not end the registry presence session'));
   }
 
-  /** Writes the runners soon; writes never overlap, and a burst of changes makes one more write. */
-  private schedule(): void {
-    if (this.stopping.signal.aborted) return;
-    this.dirty = true;
-    this.writing = this.writing.then(() => this.write());
-  }
-
-  private async write(): Promise<void> {
-    if (!this.dirty || this.stopping.signal.aborted) return;
-    this.dirty = false;
-    try {
-      const { client } = await this.connect();
-      if (!this.session) {
-        const { ID } = await client.session.create({ name: `infermesh registry runners ${this.options.holder}`.slice(0, 200), ttl: `${this.options.ttlSeconds}s`, behavior: 'delete', lockdelay: '0s' });
-        this.session = ID;
-      }
-      const value = JSON.stringify({ holder: this.options.holder, runners: this.runners });
-      if ((await client.kv.set({ key: this.key, value, acquire: this.session })) !== true) throw new Error(`Consul refused ${this.key}`);
-    } catch (error) {
-      if (this.stopping.signal.aborted) return;
-      this.logger.warn({ err: error }, "could not publish this replica's runners; retrying");
-      await abortableSleep(1_000, this.stopping.signal);
-      this.schedule();
+  protected async write(value: string): Promise<void> {
+    const { client } = await this.connect();
+    if (!this.session) {
+      const { ID } = await client.session.create({ name: `infermesh registry runners ${this.options.holder}`.slice(0, 200), ttl: `${this.options.ttlSeconds}s`, behavior: 'delete', lockdelay: '0s' });
+      this.session = ID;
     }
+    if ((await client.kv.set({ key: this.key, value, acquire: this.session })) !== true) throw new Error(`Consul refused ${this.key}`);
   }
 
   private async renew(): Promise<void> {
@@ -109,7 +84,7 @@ export class ConsulPresence implements ReplicaPresence {
     const { signal } = this.stopping;
     let index = 0;
     let failures = 0;
-    let last = '';
+    const report = this.onChangeOnly(onRemote);
     while (!signal.aborted) {
       try {
         const { client } = await this.connect();
@@ -123,14 +98,9 @@ export class ConsulPresence implements ReplicaPresence {
         const remote = new Set<string>();
         for (const entry of answer.body ?? []) {
           if (entry.Key === this.key || !entry.Session || !entry.Value) continue;
-          const published = parse(entry.Value);
-          for (const runner of published) remote.add(runner);
+          for (const runner of publishedRunners(entry.Value)) remote.add(runner);
         }
-        const json = JSON.stringify([...remote].sort());
-        if (json !== last) {
-          last = json;
-          onRemote(remote);
-        }
+        report(remote);
       } catch (error) {
         if (signal.aborted) return;
         failures += 1;
@@ -138,15 +108,5 @@ export class ConsulPresence implements ReplicaPresence {
         await abortableSleep(Math.min(30_000, 100 * 2 ** failures) * (0.5 + Math.random() / 2), signal);
       }
     }
-  }
-}
-
-/** The runner names in a replica's key; nothing for a value that is not one. */
-function parse(value: string): string[] {
-  try {
-    const runners = (JSON.parse(value) as { runners?: unknown }).runners;
-    return Array.isArray(runners) ? runners.filter((runner): runner is string => typeof runner === 'string').slice(0, 100_000) : [];
-  } catch {
-    return [];
   }
 }

@@ -6,8 +6,8 @@
 import { createConsulClient, silentLogger } from '@infermesh/common';
 import { pollUntil, startConsulTarget, type ConsulTarget } from '@infermesh/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emptyState, type RegistryState } from '../../state/registry-state.js';
 import { StoreConflictError, type StoredState } from '../RegistryStore.js';
+import { stateOf } from '../state-fixtures.test-helper.js';
 import { ConsulRegistryStore } from './ConsulRegistryStore.js';
 
 let target: ConsulTarget;
@@ -18,15 +18,6 @@ function store(prefix: string): ConsulRegistryStore {
   const created = new ConsulRegistryStore(() => createConsulClient(config), { prefix: `${target.prefix}/${prefix}`, sessionTtlSeconds: 2 }, target.address, silentLogger());
   stores.push(created);
   return created;
-}
-
-const runner = (name: string, note = '') => ({ name, address: '127.0.0.1:1', device: 'cpu', memoryBytes: 0, version: note, registeredAtMs: 1, versions: [] });
-/** A state of about `bytes` bytes of JSON, in runners. */
-function stateOf(bytes: number, tag: string): RegistryState {
-  const runners: RegistryState['runners'] = {};
-  const note = 'x'.repeat(1_000);
-  for (let i = 0; i * 1_100 < bytes; i++) runners[`${tag}-${i}`] = runner(`${tag}-${i}`, `${note}é`);
-  return { ...emptyState(), runners };
 }
 
 beforeAll(async () => {

@@ -4,22 +4,13 @@
  * change made through one reaches the other's route watchers, and a runner that heartbeats
  * to one is live on the other until it stops.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { RegistryClient } from '@infermesh/client';
-import { createConsulClient, parseRegistryConfig, silentLogger } from '@infermesh/common';
-import type { RoutesUpdate__Output } from '@infermesh/proto/registry';
+import { createConsulClient, silentLogger } from '@infermesh/common';
 import { mlpModel, pollUntil, startConsulTarget, type ConsulTarget } from '@infermesh/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRegistry, type RunningRegistry } from '../../create-registry.js';
+import { expectRouteChangeReachesOther, expectRunnerSharedWithOther, startReplica as startWith, stopReplica, type Replica } from '../replicas.test-helper.js';
 import { ConsulRegistryStore } from './ConsulRegistryStore.js';
-
-interface Replica {
-  registry: RunningRegistry;
-  client: RegistryClient;
-  dataDir: string;
-}
 
 let target: ConsulTarget;
 let a: Replica;
@@ -28,19 +19,7 @@ const MODELS = ['m0', 'm1'];
 const consulConfig = () => ({ address: target.address, ...(target.token ? { token: target.token } : {}) });
 const prefix = () => `${target.prefix}/registry`;
 
-async function startReplica(): Promise<Replica> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'infermesh-replica-'));
-  const config = parseRegistryConfig({ port: 0, store: { type: 'consul', prefix: prefix(), sessionTtlSeconds: 2 }, artifacts: { allowedDirs: ['.'] }, historyLimit: 1_000, leaseMs: 1_500 });
-  const registry = await createRegistry({ config, dataDir, maxMessageBytes: 64 * 1024 * 1024, logger: silentLogger(), consul: consulConfig() });
-  return { registry, client: new RegistryClient(registry.address), dataDir };
-}
-
-async function stopReplica(replica: Replica | undefined): Promise<void> {
-  if (!replica) return;
-  replica.client.close();
-  await replica.registry.close();
-  await rm(replica.dataDir, { recursive: true, force: true });
-}
+const startReplica = () => startWith({ type: 'consul', prefix: prefix(), sessionTtlSeconds: 2 }, { consul: consulConfig() });
 
 /** The state as Consul holds it now, read by a store of its own. */
 async function storedState() {
@@ -100,36 +79,7 @@ describe('registry replicas on one Consul', () => {
     }
   }, 120_000);
 
-  it("sends a change made through replica A to the gateways watching replica B's routes", async () => {
-    const updates: RoutesUpdate__Output[] = [];
-    const call = b.client.stub.WatchRoutes({ gateway: 'test-gateway' });
-    call.on('data', (update: RoutesUpdate__Output) => updates.push(update));
-    call.on('error', () => undefined);
-    try {
-      await pollUntil(() => updates.length > 0, { timeoutMs: 20_000, what: 'the full route table from B' });
-      await a.client.setRollout('m0', { canary_version: 2, canary_weight_bp: 7_777 }, ['canary_version', 'canary_weight_bp'], { reason: 'through A' });
-      await pollUntil(() => updates.some((update) => update.models.some((route) => route.model === 'm0' && route.canary_version === 2 && route.canary_weight_bp === 7_777)), {
-        timeoutMs: 20_000,
-        what: "B's route update with A's change",
-      });
-    } finally {
-      call.cancel();
-    }
-  }, 120_000);
+  it("sends a change made through replica A to the gateways watching replica B's routes", () => expectRouteChangeReachesOther(a.client, b.client, 'm0'), 120_000);
 
-  it('counts a runner that heartbeats to replica A as live on replica B, until it stops', async () => {
-    const runner = { name: 'cpu-7', address: '127.0.0.1:1', device: 'cpu', memory_bytes: 0, version: 'test' };
-    const liveOnB = async () => (await b.client.listRunners()).find((entry) => entry.name === runner.name)?.live === true;
-    await a.client.registerRunner(runner);
-    const heartbeats = setInterval(() => void a.client.stub.Heartbeat({ name: runner.name, address: runner.address }, () => undefined), 300);
-    try {
-      await pollUntil(liveOnB, { timeoutMs: 20_000, what: 'the runner registered on A to be live on B' });
-      // B's own lease (if any) would have run out by now: it is A's that keeps it live.
-      await new Promise((resolve) => setTimeout(resolve, 2_000));
-      expect(await liveOnB()).toBe(true);
-    } finally {
-      clearInterval(heartbeats);
-    }
-    await pollUntil(async () => !(await liveOnB()), { timeoutMs: 20_000, what: 'the runner to leave B once it stops heartbeating to A' });
-  }, 120_000);
+  it('counts a runner that heartbeats to replica A as live on replica B, until it stops', () => expectRunnerSharedWithOther(a.client, b.client), 120_000);
 });

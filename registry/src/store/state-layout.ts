@@ -1,28 +1,29 @@
 /**
- * How the registry's state lies in Consul KV under the store's prefix:
+ * How the registry's state lies in a key-value store (Consul KV, etcd) under the store's prefix:
  *
  * - `<prefix>/state`: the head, JSON `{format, id, savedAtMs, bytes, sha256, chunks, state?}`.
- *   Its ModifyIndex is the store's revision; every save is a check-and-set on it. A state
- *   of up to {@link INLINE_MAX_BYTES} rides in the head itself (one transaction).
- * - `<prefix>/chunks/<id>/<nnnnnn>`: a larger state's JSON in pieces of {@link CHUNK_BYTES},
- *   written before the head that names `id`; they are never changed, only deleted once a
- *   newer head replaced theirs. Consul holds a value to 512 KiB, so a state can outgrow one key.
- * - `<prefix>/leader`: the placement leader lock (see ConsulLeadership).
- * - `<prefix>/members/<replica id>`: the runners that heartbeat to each replica (see ConsulPresence).
+ *   Its revision (Consul's ModifyIndex, etcd's mod_revision) is the store's; every save is a
+ *   compare-and-set on it. A small state rides in the head itself (one request).
+ * - `<prefix>/chunks/<id>/<nnnnnn>`: a larger state's JSON in pieces, written before the head
+ *   that names `id`; they are never changed, only deleted once a newer head replaced theirs.
+ *   Each store caps one value or request (Consul 512 KiB, etcd 1.5 MiB), so a state can
+ *   outgrow one key.
+ * - `<prefix>/leader`: the placement leader lock (Consul); etcd's election keeps its
+ *   candidates under `<prefix>/election/leader/`.
+ * - `<prefix>/members/<replica id>`: the runners that heartbeat to each replica.
  */
 import { createHash } from 'node:crypto';
 
 /** Format of the head. */
 export const HEAD_FORMAT = 1;
-/**
- * Largest state JSON kept in the head. The head travels in a transaction, whose whole request
- * (base64 values) Consul holds to 512 KiB (`txn_max_req_len`).
- */
-export const INLINE_MAX_BYTES = 256 * 1024;
-/** Size of a chunk of a larger state; under Consul's 512 KiB value limit. */
-export const CHUNK_BYTES = 384 * 1024;
 /** Largest state the store saves or reads back (metadata only, never artifacts). */
 export const MAX_STATE_BYTES = 64 * 1024 * 1024;
+
+/** How big a value a backend takes: the largest state kept inline in the head, and the size of a chunk. */
+export interface ValueLimits {
+  inlineMaxBytes: number;
+  chunkBytes: number;
+}
 
 /** The head as stored. */
 export interface StateHead {
@@ -55,10 +56,10 @@ export function sha256(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** `bytes` in pieces of {@link CHUNK_BYTES}. */
-export function split(bytes: Buffer): Buffer[] {
+/** `bytes` in pieces of `chunkBytes`. */
+export function split(bytes: Buffer, chunkBytes: number): Buffer[] {
   const pieces: Buffer[] = [];
-  for (let offset = 0; offset < bytes.length; offset += CHUNK_BYTES) pieces.push(bytes.subarray(offset, offset + CHUNK_BYTES));
+  for (let offset = 0; offset < bytes.length; offset += chunkBytes) pieces.push(bytes.subarray(offset, offset + chunkBytes));
   return pieces;
 }
 

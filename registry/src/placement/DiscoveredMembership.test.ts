@@ -1,20 +1,20 @@
 /**
- * ConsulMembership against Consul (the stand-in, or the real one at CONSUL_HTTP_ADDR): a
+ * DiscoveredMembership against Consul (the stand-in, or the real one at CONSUL_HTTP_ADDR): a
  * runner is live while its instance passes at the address it registered with; a failing
  * check takes it out; too few passing turns panic mode on, which goes by heartbeats.
  * Instances carry TTL checks here, so the test decides what passes.
  */
 import { createConsulClient, createLogger, type ConsulConnection } from '@infermesh/common';
-import { consulDiscoverySchema } from '@infermesh/common/discovery';
+import { consulDiscoverySchema, PassingInstances } from '@infermesh/common/discovery';
 import { pollUntil, startConsulTarget, type ConsulTarget } from '@infermesh/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunnerRecord } from '../state/registry-state.js';
-import { ConsulMembership } from './ConsulMembership.js';
+import { DiscoveredMembership } from './DiscoveredMembership.js';
 import type { MembershipChange } from './Membership.js';
 
 let consul: ConsulTarget;
 let connection: ConsulConnection;
-let membership: ConsulMembership;
+let membership: DiscoveredMembership;
 const changes: [string, MembershipChange][] = [];
 const SERVICE = `runner-${process.pid}`;
 const NAMES = ['r0', 'r1', 'r2', 'r3'];
@@ -31,7 +31,10 @@ beforeAll(async () => {
     await connection.client.agent.service.register({ name: SERVICE, id: `${SERVICE}-${name}`, address: '127.0.0.1', port: 9000 + i, meta: { runner: name }, check: { name: 'ttl', ttl: '600s', status: 'passing', timeout: '1s' } });
   }
   const config = consulDiscoverySchema.parse({ type: 'consul', services: { runner: SERVICE }, blockingWaitMs: 2_000, backoffInitialMs: 50, backoffMaxMs: 200 });
-  membership = new ConsulMembership(60_000, (name, change) => changes.push([name, change]), () => {}, connection.client, config, createLogger('consul-membership-test', 'silent'));
+  const logger = createLogger('consul-membership-test', 'silent');
+  const { blockingWaitMs, backoffInitialMs, backoffMaxMs } = config;
+  const watch = (onChange: ConstructorParameters<typeof PassingInstances>[2]) => new PassingInstances(connection.client, { service: SERVICE, blockingWaitMs, backoffInitialMs, backoffMaxMs }, onChange, logger);
+  membership = new DiscoveredMembership(60_000, (name, change) => changes.push([name, change]), () => {}, watch, config.panicThreshold, 'passes its Consul health check', logger);
   membership.start();
 });
 
@@ -42,7 +45,7 @@ afterAll(async () => {
   await consul?.close();
 });
 
-describe('ConsulMembership', () => {
+describe('DiscoveredMembership (Consul)', () => {
   it('holds runners live while they pass, at the address they registered with', async () => {
     await waitLive(NAMES);
     expect(changes.filter(([, change]) => change === 'joined').map(([name]) => name).sort()).toEqual(NAMES);

@@ -1,44 +1,45 @@
 /**
- * Runner liveness from Consul (`discovery.type: consul`): a runner is live while Consul lists
- * its instance as passing its gRPC health check, at the address it registered with the
- * registry. Every registry replica follows the same Consul view, so they agree on who is
- * live whichever replica a runner's heartbeats reach; heartbeats still tell the registry that
- * a runner exists, but no lease expires it. A runner whose check fails leaves the routes as
- * soon as Consul says so (within a check interval or two), and joins again when it passes.
+ * Runner liveness from the discovery backend (`discovery.type: consul` or `etcd`): a runner
+ * is live while the backend lists its instance (Consul: passing its gRPC health check; etcd:
+ * its key, held by a lease it keeps alive), at the address it registered with the registry.
+ * Every registry replica follows the same view, so they agree on who is live whichever
+ * replica a runner's heartbeats reach; heartbeats still tell the registry that a runner
+ * exists, but no lease of the registry's expires it. A runner the backend drops leaves the
+ * routes as soon as the backend says so, and joins again when it is listed again.
  *
  * Panic mode, as Envoy's panic threshold: when fewer than `panicThreshold` of the runners
- * heard from within a lease pass their checks, the checks are more likely wrong than the
- * runners (an agent starved of CPU times every check out at once), so liveness falls back to
- * the heartbeat leases until enough pass again.
+ * heard from within a lease are listed, the backend is more likely wrong than the runners (a
+ * Consul agent starved of CPU times every check out at once), so liveness falls back to the
+ * heartbeat leases until enough are listed again.
  */
 import type { Logger } from '@infermesh/common';
-import { PassingInstances, instanceAddress, type ConsulClient, type ConsulDiscoveryConfig, type ServiceInstance } from '@infermesh/common/discovery';
+import { instanceAddress, type InstanceWatch, type ServiceInstance } from '@infermesh/common/discovery';
 import type { RunnerRecord } from '../state/registry-state.js';
 import { Membership, type MembershipChange } from './Membership.js';
 
-export class ConsulMembership extends Membership {
-  /** runner name → the address Consul has it passing at. */
+export class DiscoveredMembership extends Membership {
+  /** runner name → the address the backend lists it at. */
   private passing = new Map<string, string>();
   /** runner name → epoch ms of its last heartbeat here, plus the lease: shown by ListRunners, expires nothing. */
   private readonly heard = new Map<string, number>();
   /** Runners other replicas hear heartbeats from (ReplicaPresence): counted by panic mode. */
   private remoteNames = new Set<string>();
-  private readonly instances: PassingInstances;
-  private readonly panicThreshold: number;
+  private readonly instances: InstanceWatch;
   private panicking = false;
 
   constructor(
     leaseMs: number,
     onChange: (name: string, change: MembershipChange) => void,
     onLeasesChanged: () => void,
-    consul: ConsulClient,
-    config: ConsulDiscoveryConfig,
+    /** Makes the watch of the runners' instances that liveness follows. */
+    watchRunners: (onChange: (instances: readonly ServiceInstance[]) => void) => InstanceWatch,
+    private readonly panicThreshold: number,
+    /** What being listed means, for the log: `passes its Consul health check`. */
+    private readonly listedAs: string,
     private readonly logger: Logger,
   ) {
     super(leaseMs, onChange, onLeasesChanged);
-    this.panicThreshold = config.panicThreshold;
-    const { blockingWaitMs, backoffInitialMs, backoffMaxMs } = config;
-    this.instances = new PassingInstances(consul, { service: config.services.runner, blockingWaitMs, backoffInitialMs, backoffMaxMs }, (list) => this.apply(list), logger);
+    this.instances = watchRunners((list) => this.apply(list));
   }
 
   override start(): void {
@@ -49,7 +50,7 @@ export class ConsulMembership extends Membership {
     this.instances.close();
   }
 
-  /** A heartbeat: noted (and published to other replicas), but liveness is Consul's to say. Returns true when the runner is not live. */
+  /** A heartbeat: noted (and published to other replicas), but liveness is the backend's to say. Returns true when the runner is not live. */
   override renew(name: string, nowMs = Date.now()): boolean {
     const wasHeard = this.leased(nowMs).includes(name);
     this.heard.set(name, nowMs + this.leaseMs);
@@ -80,7 +81,7 @@ export class ConsulMembership extends Membership {
     return this.isLive(name) ? (this.heard.get(name) ?? 0) : 0;
   }
 
-  /** The runners passing in Consul at the address they registered with (in panic mode: heard from within a lease), by name. */
+  /** The runners listed at the address they registered with (in panic mode: heard from within a lease), by name. */
   override live(runners: Record<string, RunnerRecord>, nowMs = Date.now()): RunnerRecord[] {
     const panic = this.panic(nowMs);
     return Object.values(runners)
@@ -93,7 +94,7 @@ export class ConsulMembership extends Membership {
     return (this.heard.get(name) ?? 0) > nowMs || this.remoteNames.has(name);
   }
 
-  /** True while too few of the runners heard from within a lease (by any replica) pass in Consul. */
+  /** True while too few of the runners heard from within a lease (by any replica) are listed. */
   private panic(nowMs: number): boolean {
     const heard = new Set([...this.leased(nowMs), ...this.remoteNames]);
     const leased = heard.size;
@@ -102,8 +103,8 @@ export class ConsulMembership extends Membership {
     const panic = leased > 0 && passing < leased * this.panicThreshold;
     if (panic !== this.panicking) {
       this.panicking = panic;
-      if (panic) this.logger.warn({ passing, heartbeating: leased }, 'too few runners pass their Consul checks to trust them; going by heartbeats until more pass');
-      else this.logger.info({ passing, heartbeating: leased }, 'enough runners pass their Consul checks again');
+      if (panic) this.logger.warn({ listed: passing, heartbeating: leased }, 'too few heartbeating runners are listed in discovery to trust it; going by heartbeats until more are');
+      else this.logger.info({ listed: passing, heartbeating: leased }, 'enough heartbeating runners are listed in discovery again');
     }
     return panic;
   }
@@ -118,12 +119,12 @@ export class ConsulMembership extends Membership {
     this.passing = next;
     for (const [name, address] of before) {
       if (next.get(name) === address) continue;
-      this.logger.warn({ runner: name, address }, 'runner no longer passes its Consul health check; it leaves the routes');
+      this.logger.warn({ runner: name, address }, `runner no longer ${this.listedAs}; it leaves the routes`);
       this.onChange(name, 'unhealthy');
     }
     for (const [name, address] of next) {
       if (before.get(name) === address) continue;
-      this.logger.info({ runner: name, address }, 'runner passes its Consul health check');
+      this.logger.info({ runner: name, address }, `runner ${this.listedAs}`);
       this.onChange(name, 'joined');
     }
   }
