@@ -3,7 +3,8 @@
  * up` on free ports), in document order, and prints what its marker says: the quickstart's
  * commands, and calls from Python, Go, TypeScript and curl.
  */
-import { rm } from 'node:fs/promises';
+import { copyFile, mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compilePythonStubs, goToolchainAvailable, goWorkspace, pythonToolchainAvailable } from '@infermesh/testkit';
 import { startLocalMesh, type LocalMesh } from '../faults/local-mesh.js';
@@ -26,6 +27,10 @@ beforeAll(async () => {
     go: available.go ? await goWorkspace() : undefined,
     workDir: await snippetWorkDir(),
   };
+  // Shell snippets run where a reader runs them, beside npm start's config: here the test mesh's.
+  const configDir = path.join(target.workDir, 'deploy', 'local');
+  await mkdir(configDir, { recursive: true });
+  await copyFile(mesh.configFile, path.join(configDir, 'infermesh.yaml'));
 }, 400_000);
 
 afterAll(async () => {
@@ -38,7 +43,7 @@ afterAll(async () => {
 describe('snippets the docs mark as checked', () => {
   it('the README has its quickstart and a call in each language', () => {
     const readme = snippets.filter((snippet) => snippet.where.startsWith('README.md'));
-    expect(readme.map((snippet) => snippet.language).sort()).toEqual(['go', 'python', 'sh', 'sh', 'ts']);
+    expect(readme.map((snippet) => snippet.language).sort()).toEqual(['go', 'python', 'sh', 'sh', 'sh', 'sh', 'ts', 'ts']);
   });
 
   for (const snippet of snippets) {

@@ -36,6 +36,8 @@ export interface UpEvent {
 
 export interface LocalMesh {
   dataDir: string;
+  /** The mesh config `up` was started with (JSON, which is YAML). */
+  configFile: string;
   gateway: string;
   /** host:port of the gateway's HTTP port: status page, /metrics, the REST API. */
   gatewayHttp: string;
@@ -119,7 +121,8 @@ export async function startLocalMesh(extraConfig: Record<string, unknown> = {}, 
       host: '127.0.0.1',
       port: sink,
       metricsPort: null,
-      publisher: { headers: ['*'] },
+      // Inputs recorded for mlp, as npm start's config does (infermesh replay reads them).
+      publisher: { headers: ['*'], captureInputs: ['mlp'] },
       // The receiver's retries back off to 2 s at most, so that it gets records soon after it is back.
       destinations: [
         { name: 'predictions', type: 'jsonl' },
@@ -190,6 +193,7 @@ export async function startLocalMesh(extraConfig: Record<string, unknown> = {}, 
 
   return {
     dataDir,
+    configFile,
     gateway: `127.0.0.1:${gateway}`,
     gatewayHttp: `127.0.0.1:${httpPort}`,
     registry: `127.0.0.1:${registry}`,
