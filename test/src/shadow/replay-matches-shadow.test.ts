@@ -17,12 +17,13 @@ const CALLERS = 4;
 
 let mesh: RegistryMesh;
 
-interface RecordDoc {
+/** A record as the jsonl destination writes it (a type, so that it reads as a Record). */
+type RecordDoc = {
   requestId: string;
   modelName: string;
   modelVersion: string;
   shadow?: { primaryVersion: string; exact: boolean; agrees: boolean; maxAbsDiff: number };
-}
+};
 
 interface ReplayReport {
   calls: { sent: number; answered: number; failed: number };
