@@ -8,12 +8,11 @@
  * resumes from the last revision seen (see etcd-follow.ts).
  */
 import type { Etcd3, IKeyValue } from 'etcd3';
-import type { EtcdConnection, Logger } from '@infermesh/common';
+import { followEtcd, type EtcdConnection, type Logger } from '@infermesh/common';
 import { ChunkedStateStore, type HeadEntry } from '../ChunkedStateStore.js';
 import type { RegistryStore, StoredState } from '../RegistryStore.js';
 import { EtcdLeadership } from './EtcdLeadership.js';
 import { EtcdPresence } from './EtcdPresence.js';
-import { followEtcd } from './etcd-follow.js';
 
 /** What the store is told: its key prefix (`<etcd.prefix>/registry`) and `registry.store.leaseTtlSeconds`. */
 export interface EtcdStoreOptions {
