@@ -5,7 +5,7 @@
  * last saw (create_revision 0 for the first save), so two replicas never both save over the
  * same revision. Chunks are read at the head's revision (etcd keeps history), so a reader
  * never mixes two saves. Changes by other replicas arrive through a watch on the head that
- * resumes from the last revision seen (see etcd-follow.ts).
+ * resumes from the last revision seen (see followEtcd in common).
  */
 import type { Etcd3, IKeyValue } from 'etcd3';
 import { followEtcd, type EtcdConnection, type Logger } from '@infermesh/common';
