@@ -75,6 +75,8 @@ export { consulSchema, DEFAULT_CONSUL_ADDRESS, withConsulPaths, type ConsulConfi
 export { consulToken, createConsulClient, type ConsulConnection } from './consul/consul-client.js';
 export { DEFAULT_ETCD_ENDPOINT, DEFAULT_ETCD_PREFIX, etcdSchema, withEtcdPaths, type EtcdConfig } from './config/etcd-config.js';
 export { createEtcdClient, etcdPassword, type EtcdConnection } from './etcd/etcd-client.js';
+export { followEtcd, type FollowHandlers, type FollowOptions, type FollowRange } from './etcd/follow-etcd.js';
+export { abortableSleep } from './retry/abortable-sleep.js';
 export { consulStatus, withIndex, type ConsulCallContext, type Indexed } from './consul/consul-call.js';
 export { Authenticator, MAX_AUTHORIZATION_BYTES } from './auth/Authenticator.js';
 export { ADMIN_ROLE, ANY_MODEL, SERVICE_ROLE, assertModelAllowed, assertRole, mayCallModel, type Principal } from './auth/Principal.js';

@@ -4,9 +4,8 @@
  * one more write, a failed write retried; and another replica's value is read the same way.
  * A backend gives the write and the following of the others.
  */
-import type { Logger } from '@infermesh/common';
+import { abortableSleep, type Logger } from '@infermesh/common';
 import type { ReplicaPresence } from '../placement/ReplicaPresence.js';
-import { abortableSleep } from './abortable-sleep.js';
 
 /** Wait before a failed write is tried again. */
 const RETRY_MS = 1_000;

@@ -5,9 +5,8 @@
  * destroyed by a leader that stops, or lapsed when a leader died. A leader that could not
  * renew for a whole TTL steps down by itself, since Consul may have ended its session by then.
  */
-import { consulStatus, withIndex, type ConsulConnection, type Logger } from '@infermesh/common';
+import { abortableSleep, consulStatus, withIndex, type ConsulConnection, type Logger } from '@infermesh/common';
 import { LeaderState, type Leadership } from '../../leadership/Leadership.js';
-import { abortableSleep } from '../abortable-sleep.js';
 
 /** What the election is about. */
 export interface ConsulLeadershipOptions {

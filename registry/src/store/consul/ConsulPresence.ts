@@ -5,8 +5,7 @@
  * follows the other replicas' keys with blocking queries.
  */
 import { randomUUID } from 'node:crypto';
-import { consulStatus, withIndex, type ConsulConnection, type Logger } from '@infermesh/common';
-import { abortableSleep } from '../abortable-sleep.js';
+import { abortableSleep, consulStatus, withIndex, type ConsulConnection, type Logger } from '@infermesh/common';
 import { PublishingPresence, publishedRunners } from '../PublishingPresence.js';
 
 /** Where and how long. */

@@ -4,8 +4,7 @@
  * on its ModifyIndex in a transaction (`/v1/txn`). Changes by other replicas arrive through a
  * blocking query on the head.
  */
-import { consulStatus, withIndex, type ConsulConnection, type Logger } from '@infermesh/common';
-import { abortableSleep } from '../abortable-sleep.js';
+import { abortableSleep, consulStatus, withIndex, type ConsulConnection, type Logger } from '@infermesh/common';
 import { ChunkedStateStore, type HeadEntry } from '../ChunkedStateStore.js';
 import type { RegistryStore, StoredState } from '../RegistryStore.js';
 import { ConsulLeadership } from './ConsulLeadership.js';

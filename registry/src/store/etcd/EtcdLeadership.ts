@@ -9,8 +9,7 @@
  * client would only say so after twice the TTL.
  */
 import type { Campaign, Etcd3, Lease } from 'etcd3';
-import type { EtcdConnection, Logger } from '@infermesh/common';
-import { abortableSleep } from '../abortable-sleep.js';
+import { abortableSleep, type EtcdConnection, type Logger } from '@infermesh/common';
 import { LeaderState, type Leadership } from '../../leadership/Leadership.js';
 
 /** What the election is about. */

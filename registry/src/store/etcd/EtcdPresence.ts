@@ -6,9 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Lease } from 'etcd3';
-import type { EtcdConnection, Logger } from '@infermesh/common';
+import { followEtcd, type EtcdConnection, type Logger } from '@infermesh/common';
 import { PublishingPresence, publishedRunners } from '../PublishingPresence.js';
-import { followEtcd } from './etcd-follow.js';
 
 /** Where and how long. */
 export interface EtcdPresenceOptions {

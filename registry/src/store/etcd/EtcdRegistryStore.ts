@@ -5,15 +5,14 @@
  * last saw (create_revision 0 for the first save), so two replicas never both save over the
  * same revision. Chunks are read at the head's revision (etcd keeps history), so a reader
  * never mixes two saves. Changes by other replicas arrive through a watch on the head that
- * resumes from the last revision seen (see etcd-follow.ts).
+ * resumes from the last revision seen (see followEtcd in common).
  */
 import type { Etcd3, IKeyValue } from 'etcd3';
-import type { EtcdConnection, Logger } from '@infermesh/common';
+import { followEtcd, type EtcdConnection, type Logger } from '@infermesh/common';
 import { ChunkedStateStore, type HeadEntry } from '../ChunkedStateStore.js';
 import type { RegistryStore, StoredState } from '../RegistryStore.js';
 import { EtcdLeadership } from './EtcdLeadership.js';
 import { EtcdPresence } from './EtcdPresence.js';
-import { followEtcd } from './etcd-follow.js';
 
 /** What the store is told: its key prefix (`<etcd.prefix>/registry`) and `registry.store.leaseTtlSeconds`. */
 export interface EtcdStoreOptions {

@@ -1,5 +1,5 @@
 /**
- * Follows one etcd key or prefix: reads it whole (or starts at a given revision), then
+ * Follows one etcd key or prefix (the registry's state, a folder of members): reads it whole (or starts at a given revision), then
  * watches every change after that revision, in order, each once. After a disconnect the
  * watch resumes from the last revision this follower saw (not the client's own guess, which
  * can run ahead of the events delivered); a watch etcd cancels (its start revision was
@@ -8,8 +8,8 @@
  */
 import type { EventEmitter } from 'node:events';
 import type { Etcd3, IKeyValue } from 'etcd3';
-import type { Logger } from '@infermesh/common';
-import { abortableSleep } from '../abortable-sleep.js';
+import type { Logger } from '../log/logger.js';
+import { abortableSleep } from '../retry/abortable-sleep.js';
 
 /** The range followed: one key, or every key under a prefix. */
 export type FollowRange = { key: string } | { prefix: string };
