@@ -147,7 +147,7 @@ describe('registering model versions', () => {
       "FAILED_PRECONDITION: canary_version: model 'mlp' version 2 is retired",
     );
     expect(await outcome(registry.client.setRollout('mlp', { stable_version: 1 }, ['stable', 'weight'] as never))).toBe(
-      "INVALID_ARGUMENT: fields: 'stable' is not a rollout field (stable_version, canary_version, canary_weight_bp, rules, sticky_header, policy)",
+      "INVALID_ARGUMENT: fields: 'stable' is not a rollout field (stable_version, canary_version, canary_weight_bp, rules, sticky_header, policy, shadow_version, shadow_share_bp, promotion)",
     );
     expect((await registry.client.history('mlp')).map((e) => [e.action, e.actor, e.reason, e.version])).toEqual([
       ['SET', 'alice', 'first', 0],
