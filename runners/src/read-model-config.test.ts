@@ -24,6 +24,8 @@ describe('model config file', () => {
       instances: 1,
       graph_optimization_level: 'all',
       allow_cpu_fallback: false,
+      priority_levels: 0,
+      priority_queue_policy: {},
     });
   });
 
