@@ -4,9 +4,9 @@
  * `<prefix>/election/leader/<lease id>`, each on a lease with the
  * store's TTL that the client keeps alive. The candidate whose key is oldest leads; the
  * others wait for the keys before theirs to go: revoked by a leader that stops (resign), or
- * expired with the lease of one that died. A leader that has not renewed its lease for a
- * whole TTL steps down by itself, since etcd may have expired it and let another lead; the
- * client would only say so after twice the TTL.
+ * expired with the lease of one that died. A leader that has not renewed its lease for
+ * three quarters of the TTL steps down by itself, before etcd may have expired it and let
+ * another lead; the client would only say so after twice the TTL.
  */
 import type { Campaign, Etcd3, Lease } from 'etcd3';
 import { abortableSleep, type EtcdConnection, type Logger } from '@infermesh/common';
@@ -20,6 +20,15 @@ export interface EtcdLeadershipOptions {
   /** Who this replica is (its address), written into its candidate key for operators. */
   holder: string;
 }
+
+/**
+ * The share of the TTL a lease may go unrenewed before its holder steps down. etcd expires a
+ * lease a TTL after the last renewal it received and the next candidate leads moments later,
+ * so the holder must let go earlier: the last quarter covers this check's own period (a tenth
+ * of the TTL) and a late timer on a busy event loop. etcd3 renews every third of the TTL, so
+ * one lost renewal is tolerated, two are not.
+ */
+const LAPSE_SHARE = 0.75;
 
 /** The lease under a campaign: the client keeps it private, and this election needs its renewals. */
 function leaseOf(campaign: Campaign): Lease {
@@ -119,21 +128,26 @@ export class EtcdLeadership extends LeaderState implements Leadership {
     }
   }
 
-  /** Whether `campaign`'s key is there, on a lease renewed within the TTL. */
+  /** How long the lease may go unrenewed before this replica lets go of it. */
+  private get lapseMs(): number {
+    return this.options.ttlSeconds * 1_000 * LAPSE_SHARE;
+  }
+
+  /** Whether `campaign`'s key is there, on a lease renewed recently enough to hold. */
   private async ownKeyHeld(client: Etcd3, campaign: Campaign): Promise<boolean> {
     const checkedAt = Date.now();
     const key = await campaign.getCampaignKey();
     const exists = (await client.get(key).exec()).kvs.length > 0;
-    return exists && checkedAt - this.renewedAtMs < this.options.ttlSeconds * 1_000;
+    return exists && checkedAt - this.renewedAtMs < this.lapseMs;
   }
 
   /**
-   * Not renewed for a whole TTL: etcd may have expired the lease and let another replica lead.
-   * A leader steps down; a candidate starts over on a new lease.
+   * Not renewed for {@link LAPSE_SHARE} of the TTL: etcd may soon expire the lease and let
+   * another replica lead. A leader steps down; a candidate starts over on a new lease.
    */
   private stepDownIfLapsed(): void {
-    if (!this.campaign || Date.now() - this.renewedAtMs < this.options.ttlSeconds * 1_000) return;
-    if (this.isLeader) this.logger.warn({ holder: this.options.holder, ttlSeconds: this.options.ttlSeconds }, 'registry leader lease not renewed for its TTL; stepping down');
+    if (!this.campaign || Date.now() - this.renewedAtMs < this.lapseMs) return;
+    if (this.isLeader) this.logger.warn({ holder: this.options.holder, ttlSeconds: this.options.ttlSeconds }, 'registry leader lease not renewed for three quarters of its TTL; stepping down');
     this.setLeader(false);
     this.ended?.();
   }
