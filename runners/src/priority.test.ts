@@ -44,12 +44,15 @@ describe('priority', () => {
     await waitFor(async () => version().queueDepth === 5 || finished.length > 0, 30_000, 'the high and lowest calls to queue');
     expect(finished, 'a blocker finished before every call was queued: the machine is too slow for this test').toEqual([]);
     await Promise.all([...busy, ...low, lowest, high]);
-    // The lows may reach the queue in any order; they run after the high and before the lowest.
-    // (The blockers are in the instance already, which may run a small call between them.)
+    // Queued last, the high call leaves the queue first: it is in the first pair the instance
+    // takes once the blockers are done (an instance holds two runs and may finish them in either
+    // order, so a low taken with it can finish first). Without priority it would finish last.
+    // The lowest, queued behind the lows at a lower level, is in the last pair.
     const queued = finished.filter((name) => !name.startsWith('busy'));
-    expect(queued[0]).toBe('high');
-    expect(queued.slice(1, 4).sort()).toEqual(['low-1', 'low-2', 'low-3']);
-    expect(queued[4]).toBe('lowest');
+    const order = `finished in the order ${queued.join(', ')}`;
+    expect(queued.slice().sort(), order).toEqual(['high', 'low-1', 'low-2', 'low-3', 'lowest']);
+    expect(queued.indexOf('high'), order).toBeLessThan(2);
+    expect(queued.indexOf('lowest'), order).toBeGreaterThanOrEqual(3);
     expect(Number(version().status().rejected)).toBe(3);
   }, 120_000);
 
