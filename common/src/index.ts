@@ -27,6 +27,7 @@ export {
 } from '@infermesh/client';
 export { elementCount, emptyContents, encodeRaw, type HostTensor, type TensorData } from '@infermesh/client';
 export { decodeContents, decodeRaw, encodeContents } from './tensor/tensor-codec.js';
+export type { TensorJson } from './tensor/TensorJson.js';
 export { MODEL_FILE, scanModelRepository, type ModelSource, type SkippedEntry } from './models/model-repository.js';
 export { ROLLOUT_FIELDS, type RolloutField } from '@infermesh/client';
 export { MAX_ACTOR_CHARS, MAX_REASON_CHARS } from './registry/attribution-limits.js';

@@ -10,12 +10,14 @@ import type { Metadata } from '@grpc/grpc-js';
 export interface CallHeaders {
   /** The values of one header; empty when the caller sent none. */
   get(name: string): string[];
+  /** Whether the caller sent the header: a check on every call that builds nothing. */
+  has(name: string): boolean;
   /** The names of the headers the caller sent. */
   names(): string[];
 }
 
 /** A call without headers. */
-export const NO_CALL_HEADERS: CallHeaders = { get: () => [], names: () => [] };
+export const NO_CALL_HEADERS: CallHeaders = { get: () => [], has: () => false, names: () => [] };
 
 /** Headers that are the transport's, not the caller's metadata (grpc-js's server drops the same). */
 export const TRANSPORT_HEADERS: ReadonlySet<string> = new Set(['grpc-timeout', 'grpc-encoding', 'grpc-accept-encoding', 'accept-encoding', 'te', 'content-type']);
@@ -26,6 +28,7 @@ const isMetadata = (name: string) => name.charCodeAt(0) !== 0x3a && !TRANSPORT_H
 export function metadataCallHeaders(metadata: Metadata): CallHeaders {
   return {
     get: (name) => metadata.get(name).filter((value): value is string => typeof value === 'string'),
+    has: (name) => metadata.get(name).some((value) => typeof value === 'string'),
     names: () => Object.keys(metadata.getMap()),
   };
 }
@@ -38,6 +41,7 @@ export function http2CallHeaders(headers: IncomingHttpHeaders): CallHeaders {
       const value = headers[name];
       return value === undefined ? [] : Array.isArray(value) ? value : [value];
     },
+    has: (name) => isMetadata(name) && headers[name] !== undefined,
     names: () => Object.keys(headers).filter(isMetadata),
   };
 }

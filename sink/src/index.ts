@@ -2,4 +2,4 @@
 export { createSink, type Sink, type SinkDependencies } from './create-sink.js';
 export { replayDeadLetters, type ReplayResult } from './delivery/replay-dead-letters.js';
 export type { DeadLetterDocument, PredictionDocument, SinkDocument } from './record/record-document.js';
-export type { TensorJson } from './record/tensor-json.js';
+export type { TensorJson } from '@infermesh/common';

@@ -3,9 +3,9 @@
  * that carry their inputs; what it passes over is counted by reason, so a report can say
  * why fewer calls were replayed than records were read.
  */
+import type { TensorJson } from '@infermesh/common';
 import { CliError } from '../cli-error.js';
 import type { RecordSource } from './record-source.js';
-import type { RecordedTensor } from './tensor-from-json.js';
 
 /** What replay reads of a prediction record (the sink's PredictionDocument). */
 export interface RecordedCall {
@@ -17,8 +17,8 @@ export interface RecordedCall {
   modelVersion: string;
   status: string;
   latencyMs: number;
-  inputs: RecordedTensor[];
-  outputs: RecordedTensor[];
+  inputs: TensorJson[];
+  outputs: TensorJson[];
   /** Where the record is (file and line), for messages. */
   where: string;
 }
@@ -104,8 +104,8 @@ export async function selectRecordedCalls(source: RecordSource, selection: Selec
           modelVersion: String(document.modelVersion ?? ''),
           status: 'OK',
           latencyMs: Number(document.latencyMs) || 0,
-          inputs: document.inputs as RecordedTensor[],
-          outputs: document.outputs as RecordedTensor[],
+          inputs: document.inputs as TensorJson[],
+          outputs: document.outputs as TensorJson[],
           where,
         });
         if (calls.length >= selection.limit) break;

@@ -4,16 +4,8 @@
  * Open Inference Protocol, so that a replayed call sends what the recorded call sent.
  */
 import { elementCount, encodeRaw, isDatatype, type TensorData } from '@infermesh/client';
+import type { TensorJson } from '@infermesh/common';
 import { CliError } from '../cli-error.js';
-
-/** A tensor as a record document holds it. */
-export interface RecordedTensor {
-  name: string;
-  datatype: string;
-  shape: number[];
-  data?: unknown[];
-  error?: string;
-}
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
@@ -73,7 +65,7 @@ function hostData(datatype: string, values: unknown[]): TensorData {
 }
 
 /** The raw bytes of `tensor`; `where` names the record in the error for one that cannot be sent. */
-export function rawTensor(tensor: RecordedTensor, where: string): Buffer {
+export function rawTensor(tensor: TensorJson, where: string): Buffer {
   const { name, datatype, shape, data } = tensor;
   if (!isDatatype(datatype)) throw new CliError(`${where}: tensor '${name}' has unknown datatype '${String(datatype)}'`);
   if (!Array.isArray(data)) throw new CliError(`${where}: tensor '${name}' has no data${tensor.error ? ` (${tensor.error})` : ''}`);

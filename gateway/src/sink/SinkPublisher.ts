@@ -113,7 +113,7 @@ export class SinkPublisher implements InferObserver {
 
   /** Called by the gateway after every inference; O(1), never throws, never waits. Calls `infermesh replay` re-sends are not recorded. */
   onInfer(event: InferEvent): void {
-    if (event.headers.get(REPLAY_CALL_HEADER).length > 0) return;
+    if (event.headers.has(REPLAY_CALL_HEADER)) return;
     if (this.closed) this.buffer.drop('shutdown');
     else if (this.buffer.hold(event)) this.schedule();
   }

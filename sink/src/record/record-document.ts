@@ -3,7 +3,8 @@
  * source message that could not become an inference (a dead letter).
  */
 import type { PredictionRecord__Output, ShadowComparison__Output } from '@infermesh/proto/sink';
-import { tensorJson, type TensorJson } from './tensor-json.js';
+import type { TensorJson } from '@infermesh/common';
+import { tensorJson } from './tensor-json.js';
 
 /** One inference, as every destination receives it. */
 export interface PredictionDocument {

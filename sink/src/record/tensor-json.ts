@@ -1,21 +1,6 @@
 /** A record tensor (raw Open Inference Protocol bytes) as JSON values that any consumer can read. */
-import { decodeRaw, elementCount, isDatatype, toGrpcStatus, type TensorData } from '@infermesh/common';
+import { decodeRaw, elementCount, isDatatype, toGrpcStatus, type TensorData, type TensorJson } from '@infermesh/common';
 import type { RecordTensor__Output } from '@infermesh/proto/sink';
-
-/** One tensor in a record document. */
-export interface TensorJson {
-  name: string;
-  datatype: string;
-  shape: number[];
-  /**
-   * Row-major elements: numbers; booleans for BOOL; decimal strings for INT64 and UINT64
-   * (as protobuf's JSON mapping does, since JSON numbers lose precision past 2^53);
-   * UTF-8 strings for BYTES; FP16 and BF16 widened to numbers. NaN and ±Infinity become null.
-   */
-  data?: unknown[];
-  /** Why `data` is missing (bytes that do not match the shape and datatype). */
-  error?: string;
-}
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);

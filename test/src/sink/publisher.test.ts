@@ -25,7 +25,7 @@ const event = (i: number, responseBytes = 0): InferEvent => ({
   details: '',
   latencyMs: 1,
   receivedAt: Date.now(),
-  headers: { get: () => [], names: () => [] },
+  headers: { get: () => [], has: () => false, names: () => [] },
   traceparent: '',
   request: Buffer.alloc(0),
   response: Buffer.alloc(responseBytes),
