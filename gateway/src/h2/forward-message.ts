@@ -10,7 +10,7 @@ import { MODEL_INFER_PATH } from '@infermesh/proto';
 import type { RunnerEndpoint } from '../RunnerEndpoint.js';
 import { modelVersionParts } from '../wire.js';
 import type { H2InferDeps } from './H2InferDeps.js';
-import { exchange, type RunnerAnswer } from './runner-exchange.js';
+import { answerMessage, exchange, type RunnerAnswer } from './runner-exchange.js';
 import { logTraceId } from '../sink/trace-id.js';
 
 /** One message to forward. */
@@ -42,7 +42,7 @@ export async function forwardMessage(deps: H2InferDeps, call: MessageCall): Prom
     call.trace.runner = runner.address;
     const outcome = await attempt(deps, runner, body, call);
     if (outcome.code === grpc.status.OK) {
-      const response = messageOf(outcome);
+      const response = answerMessage(outcome);
       if (response) {
         runner.outlier.record(outcome.code);
         return response;
@@ -80,11 +80,4 @@ function attempt(deps: H2InferDeps, runner: RunnerEndpoint, body: readonly Buffe
     const cancel = () => upstream.close(constants.NGHTTP2_CANCEL);
     call.signal.addEventListener('abort', cancel, { once: true });
   });
-}
-
-/** The one uncompressed message of an OK answer, without its frame header; undefined when the runner sent anything else. */
-function messageOf(answer: RunnerAnswer): Buffer | undefined {
-  const frame = answer.data.length === 1 ? answer.data[0]! : Buffer.concat(answer.data, answer.bytes);
-  if (frame.length < FRAME_HEADER_BYTES || frame[0] !== 0) return undefined;
-  return frame.subarray(FRAME_HEADER_BYTES);
 }

@@ -6,7 +6,7 @@
  */
 import { constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
-import { isTrailersOnly, resetStatus, statusOf } from '@infermesh/common';
+import { FRAME_HEADER_BYTES, isTrailersOnly, resetStatus, statusOf } from '@infermesh/common';
 
 /** A runner's answer to one attempt, or how the attempt broke. */
 export interface RunnerAnswer {
@@ -80,4 +80,11 @@ export function exchange(
   for (const piece of body) upstream.write(piece);
   upstream.end();
   return upstream;
+}
+
+/** The one uncompressed message of an answer, without its frame header; undefined when the runner sent anything else. */
+export function answerMessage(answer: RunnerAnswer): Buffer | undefined {
+  if (answer.bytes < FRAME_HEADER_BYTES) return undefined;
+  const frame = answer.data.length === 1 ? answer.data[0]! : Buffer.concat(answer.data, answer.bytes);
+  return frame[0] === 0 ? frame.subarray(FRAME_HEADER_BYTES) : undefined;
 }

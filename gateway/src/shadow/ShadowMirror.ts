@@ -10,7 +10,7 @@ import { constants, type OutgoingHttpHeaders } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import { compareResponses, FRAME_HEADER_BYTES, framePieces, type Logger, type ResponseComparison, type SessionPool, type ShadowConfig } from '@infermesh/common';
 import { inferenceProto, MODEL_INFER_PATH, type ModelInferResponse__Output } from '@infermesh/proto';
-import { exchange, type RunnerAnswer } from '../h2/runner-exchange.js';
+import { answerMessage, exchange } from '../h2/runner-exchange.js';
 import type { InferEvent, InferObserver } from '../InferObserver.js';
 import type { ShadowTarget } from '../registry/RegistryRouter.js';
 import type { RunnerEndpoint } from '../RunnerEndpoint.js';
@@ -50,13 +50,6 @@ const NONE: ReadonlySet<RunnerEndpoint> = new Set();
 const DEADLINE_GRACE_MS = 1_000;
 const inferMethod = inferenceProto.GRPCInferenceService.service.ModelInfer;
 const decodeResponse = (bytes: Buffer) => inferMethod.responseDeserialize(bytes) as ModelInferResponse__Output;
-
-/** The answer's message without its frame header; undefined unless it is OK. */
-function messageOf(answer: RunnerAnswer): Buffer | undefined {
-  if (answer.code !== grpc.status.OK || answer.bytes < FRAME_HEADER_BYTES) return undefined;
-  const frame = answer.data.length === 1 ? answer.data[0]! : Buffer.concat(answer.data, answer.bytes);
-  return frame.subarray(FRAME_HEADER_BYTES);
-}
 
 export class ShadowMirror implements InferObserver {
   private readonly queue: Copy[] = [];
@@ -153,7 +146,7 @@ export class ShadowMirror implements InferObserver {
       const stream = exchange(this.options.sessions.get(runner.address), outgoing, body, this.options.maxMessageBytes + FRAME_HEADER_BYTES, (answer) => {
         clearTimeout(timer);
         runner.outstanding--;
-        this.settle(copy, runner.address, answer.code, answer.details, messageOf(answer), performance.now() - started);
+        this.settle(copy, runner.address, answer.code, answer.details, answer.code === grpc.status.OK ? answerMessage(answer) : undefined, performance.now() - started);
       });
       // The runner keeps the deadline it was sent; this is for one that stopped answering.
       timer = setTimeout(() => stream.close(constants.NGHTTP2_CANCEL), this.options.config.timeoutMs + DEADLINE_GRACE_MS);
