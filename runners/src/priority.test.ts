@@ -29,7 +29,11 @@ describe('priority', () => {
     // Long enough that everything below is queued while they run (a few seconds on a loaded machine).
     const busy = [track('busy-1', 3, slowInput(2048)), track('busy-2', 3, slowInput(2048))];
     await waitFor(async () => version().inFlight === 2, 30_000, 'the instance to be busy');
-    const low = [track('low-1', undefined, quickInput()), track('low-2', 0, quickInput()), track('low-3', 2, quickInput())];
+    // The queued calls take a while each (~0.15 s here), so the order they finish in is the order the
+    // instance ran them, not the order the client happened to read a burst of answers in: an in-process
+    // client under load reads answers finished a millisecond apart in any order.
+    const queuedInput = () => slowInput(256);
+    const low = [track('low-1', undefined, queuedInput()), track('low-2', 0, queuedInput()), track('low-3', 2, queuedInput())];
     await waitFor(async () => version().queueDepth === 3, 30_000, 'the default level to fill');
     // Level 2 is full, whether a call names it, sends 0, or a priority over the levels (both mean the default, as in Triton).
     for (const priority of [2, 0, 99]) {
@@ -39,8 +43,8 @@ describe('priority', () => {
       });
     }
     // Other levels still queue: a level-3 call behind the lows, a level-1 call ahead of them.
-    const lowest = track('lowest', 3, quickInput());
-    const high = track('high', 1, quickInput());
+    const lowest = track('lowest', 3, queuedInput());
+    const high = track('high', 1, queuedInput());
     await waitFor(async () => version().queueDepth === 5 || finished.length > 0, 30_000, 'the high and lowest calls to queue');
     expect(finished, 'a blocker finished before every call was queued: the machine is too slow for this test').toEqual([]);
     await Promise.all([...busy, ...low, lowest, high]);
