@@ -40,6 +40,8 @@ export interface BenchMeshOptions {
 export interface BenchMesh {
   /** Gateway address, host:port. */
   gateway: string;
+  /** host:port of the gateway's status page and /metrics. */
+  gatewayHttp: string;
   gatewayProcess: SpawnedService;
   runner: SpawnedService;
   sink: SpawnedService;
@@ -105,10 +107,16 @@ export async function startBenchMesh(options: BenchMeshOptions): Promise<BenchMe
   await mkdir(join(dataDir, 'runner-repository'));
   const env = { ...options.env, INFERMESH_CONFIG: configFile };
   const started: SpawnedService[] = [];
+  let gatewayHttp = '';
+  // The gateway says where its status page and metrics listen.
+  const onGatewayLine = (line: string) => {
+    if (line.includes('status page, metrics')) gatewayHttp = String((JSON.parse(line) as { address?: string }).address ?? '');
+  };
   const start = async (name: string, packageName: string, extra: Record<string, string> = {}) => {
     // Each service as `infermesh up` starts it, node flags included.
-    const nodeFlags = packageName === '@infermesh/gateway' ? GATEWAY_NODE_FLAGS : [];
-    const service = await spawnService({ name, script: mainScript(packageName), nodeFlags, env: { ...env, ...extra } });
+    const gateway = packageName === '@infermesh/gateway';
+    const nodeFlags = gateway ? GATEWAY_NODE_FLAGS : [];
+    const service = await spawnService({ name, script: mainScript(packageName), nodeFlags, env: { ...env, ...extra }, ...(gateway ? { onLine: onGatewayLine } : {}) });
     started.push(service);
     return service;
   };
@@ -138,6 +146,7 @@ export async function startBenchMesh(options: BenchMeshOptions): Promise<BenchMe
     await warmUp(gateway.address, options.models);
     return {
       gateway: gateway.address,
+      gatewayHttp,
       gatewayProcess: gateway,
       runner,
       sink,

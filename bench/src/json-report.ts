@@ -24,7 +24,7 @@ export interface BenchReport {
   /** The alternating section: echo, forwarder, runner direct, gateway and gateway with the SDK disabled, measured in turn, per concurrency. */
   alternating?: AlternatingRounds[];
   /** mlp's p50 with a 100 % shadow over without, per alternating round, with its median and spread. */
-  shadow?: Pick<ShadowRounds, 'concurrency' | 'p50Ratio' | 'noiseRatio'>;
+  shadow?: Pick<ShadowRounds, 'concurrency' | 'p50Ratio' | 'noiseRatio' | 'copies'>;
   /** The gateway's RSS over the long run. */
   longRun?: RssGrowth;
   /** The targets, judged from this run. */

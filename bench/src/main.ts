@@ -102,7 +102,7 @@ async function main(): Promise<void> {
     batching: { meanBatch: batching.meanBatch, speedupOverUnbatched: batching.speedupOverUnbatched, shareOfInProcess: batching.shareOfInProcess },
     tracing: { spansExported },
     alternating,
-    shadow: { concurrency: shadow.concurrency, p50Ratio: shadow.p50Ratio, noiseRatio: shadow.noiseRatio },
+    shadow: { concurrency: shadow.concurrency, p50Ratio: shadow.p50Ratio, noiseRatio: shadow.noiseRatio, copies: shadow.copies },
     forwarding,
     longRun,
     targets,

@@ -168,7 +168,9 @@ export {
   type StartedHttpServer,
 } from './metrics/http-server.js';
 export { percentile } from './metrics/percentile.js';
+export { metricSum, scrape } from './metrics/prometheus-text.js';
 export { REPLAY_CALL_HEADER } from './grpc/replay-call-header.js';
+export { SHADOW_CALL_HEADER, SHADOW_SHED_DETAILS } from './grpc/shadow-call-header.js';
 export { retryDelayMs, type RetryDelays } from './retry/retry-delay.js';
 export { RetryBudget, type RetryBudgetOptions } from './retry/retry-budget.js';
 export { RETRY_POLICY_DEFAULTS, RetryPolicy, type RetryPolicyClock, type RetryPolicyOptions } from './retry/retry-policy.js';

@@ -101,6 +101,11 @@ export class Batcher {
     return this.queue.length;
   }
 
+  /** Whether a request submitted now would wait: requests are queued, or every instance runs all it takes. */
+  get saturated(): boolean {
+    return this.queue.length > 0 || this.freeInstance() === undefined;
+  }
+
   /** Requests queued or running. */
   get inFlight(): number {
     return this.queue.length + this.running;

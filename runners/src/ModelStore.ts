@@ -35,6 +35,19 @@ export class ModelStore {
     return [...this.models.keys()].sort().flatMap((name) => this.models.get(name)!);
   }
 
+  /**
+   * Whether any version other than `name` `version` is saturated here (a call for it would
+   * wait): then a shadow copy for that version would take capacity those calls need, and is shed.
+   */
+  othersSaturated(name: string, version: string): boolean {
+    for (const versions of this.models.values()) {
+      for (const candidate of versions) {
+        if (candidate.saturated && (candidate.name !== name || candidate.version !== version)) return true;
+      }
+    }
+    return false;
+  }
+
   /** Versions of one model, oldest first; NOT_FOUND for an unknown model. */
   versionsOf(name: string): ModelVersion[] {
     const versions = this.models.get(name);

@@ -328,6 +328,11 @@ export class ModelVersion {
     return this.batcher?.inFlight ?? 0;
   }
 
+  /** Whether a call for this version would wait now: its queue holds calls, or every instance is taken. */
+  get saturated(): boolean {
+    return this.batcher?.saturated ?? false;
+  }
+
   /** UNAVAILABLE for a version that exists but cannot serve. */
   notReady(): ServiceError {
     const why = this.state === 'FAILED' ? `failed to load: ${this.reason}` : `is ${this.state.toLowerCase()}`;

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { status } from '@grpc/grpc-js';
-import { DataType, mlpModel, modelInfer, node, serializeModel, stringsModel, valueInfo, waitFor } from '@infermesh/testkit';
-import { quickInput as quick, slowInput as slow, slowModel } from './slow-model.test-helper.js';
+import { DataType, mlpModel, modelInfer, node, serializeModel, stringsModel, valueInfo, waitFor, quickInput as quick, slowInput as slow, slowModel } from '@infermesh/testkit';
 import { startRunnerWith, type RunnerFixture } from './runner-fixture.test-helper.js';
 
 const fixedBatchModel = serializeModel({

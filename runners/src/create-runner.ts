@@ -68,6 +68,7 @@ async function startFront(
     maxMessageBytes: config.maxMessageBytes,
     readRequest,
     infer: runnerInfer(store, config),
+    shedsShadowCopy: (request) => store.othersSaturated(request.model_name, request.model_version),
     serialize: serializeInferResponse,
     logger: config.logger,
     relay: (stream, headers, read) => front.relay(stream, headers, read),

@@ -7,9 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
 import { clientChannelOptions } from '@infermesh/common';
 import { inferenceProto, type ModelInferRequest, type ModelInferResponse__Output } from '@infermesh/proto';
-import { simpleModel } from '@infermesh/testkit';
+import { simpleModel, quickInput, slowInput, slowModel } from '@infermesh/testkit';
 import { startRunnerFixture, startRunnerWith, type RunnerFixture } from './runner-fixture.test-helper.js';
-import { quickInput, slowInput, slowModel } from './slow-model.test-helper.js';
 
 const simpleInputs = (n: number) => ({
   INPUT0: { datatype: 'INT32' as const, shape: [1, 16], data: new Int32Array(16).fill(n) },

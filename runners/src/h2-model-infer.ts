@@ -12,6 +12,8 @@ import {
   FRAME_HEADER_BYTES,
   GrpcFrameReader,
   reportError,
+  SHADOW_CALL_HEADER,
+  SHADOW_SHED_DETAILS,
   ServiceError,
   spansCanRecord,
   startDeadline,
@@ -29,6 +31,8 @@ export interface H2ModelInferDeps {
   infer: RunnerInfer;
   serialize: (response: ModelInferResponse) => Buffer;
   logger: Logger;
+  /** Whether a shadow copy for this request's version is shed (see SHADOW_CALL_HEADER). */
+  shedsShadowCopy(request: ModelInferRequest__Output): boolean;
   /** Hands the stream to the grpc-js server with what was read of it. */
   relay(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, read: ReadSoFar): void;
 }
@@ -88,8 +92,13 @@ export function serveModelInfer(deps: H2ModelInferDeps, stream: ServerHttp2Strea
       deps.relay(stream, headers, { chunks: reader.received, ended: true });
       return;
     }
+    const request = deps.readRequest(message.message);
+    if (headers[SHADOW_CALL_HEADER] !== undefined && deps.shedsShadowCopy(request)) {
+      answer(grpc.status.RESOURCE_EXHAUSTED, SHADOW_SHED_DETAILS);
+      return;
+    }
     const metadata = spansCanRecord() ? grpc.Metadata.fromHttp2Headers(headers) : NO_METADATA;
-    deps.infer(deps.readRequest(message.message), metadata, controller.signal).then((response) => {
+    deps.infer(request, metadata, controller.signal).then((response) => {
       if (done) return;
       let bytes: Buffer;
       try {

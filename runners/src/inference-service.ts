@@ -9,6 +9,8 @@ import {
   callSignal,
   endSpan,
   reportError,
+  SHADOW_CALL_HEADER,
+  SHADOW_SHED_DETAILS,
   serveOrderedStream,
   startServerSpan,
   toGrpcStatus,
@@ -213,6 +215,10 @@ export function inferenceHandlers(
     ...(withMiddleware(service, serviceMiddleware(logger), cold) as ColdMethods),
     // The hot path keeps its own wrapping: the service middleware would add a context object and promises per call.
     ModelInfer: unaryHandler(logger, 'ModelInfer', async (request, call) => {
+      // A shadow copy comes here only compressed (gateways send them uncompressed to the HTTP/2 front).
+      if (call.metadata.get(SHADOW_CALL_HEADER).length > 0 && store.othersSaturated(request.model_name, request.model_version)) {
+        throw ServiceError.resourceExhausted(SHADOW_SHED_DETAILS);
+      }
       const { signal, dispose } = callSignal(call);
       try {
         return await infer(request, call.metadata, signal);

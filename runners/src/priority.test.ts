@@ -1,8 +1,7 @@
 /** Per-call priority (Triton's `priority` request parameter) in a runner's queue, under a saturated slow model. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { status } from '@grpc/grpc-js';
-import { modelInfer, waitFor } from '@infermesh/testkit';
-import { quickInput, slowInput, slowModel } from './slow-model.test-helper.js';
+import { modelInfer, waitFor, quickInput, slowInput, slowModel } from '@infermesh/testkit';
 import { startRunnerWith, type RunnerFixture } from './runner-fixture.test-helper.js';
 
 let fixture: RunnerFixture;

@@ -94,7 +94,7 @@ export interface FixtureModel {
 export async function startRunnerWith(
   models: FixtureModel[],
   device = 'cpu',
-  settings: Partial<Pick<RunnerConfig, 'responseCacheBytes' | 'metricsPort'>> = {},
+  settings: Partial<Pick<RunnerConfig, 'responseCacheBytes' | 'metricsPort' | 'server'>> = {},
 ): Promise<RunnerFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'infermesh-runner-'));
   for (const model of models) {

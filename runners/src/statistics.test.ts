@@ -2,9 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { status } from '@grpc/grpc-js';
 import type { ModelStatistics__Output } from '@infermesh/proto/gen/inference/ModelStatistics';
-import { int32s, mlpModel, modelInfer } from '@infermesh/testkit';
+import { int32s, mlpModel, modelInfer, slowInput, slowModel } from '@infermesh/testkit';
 import { modelStatistics, valueOf, type ModelRequest } from './call-extension.test-helper.js';
-import { slowInput, slowModel } from './slow-model.test-helper.js';
 import { startRunnerWith, type RunnerFixture } from './runner-fixture.test-helper.js';
 
 let fixture: RunnerFixture;

@@ -8,7 +8,8 @@ export { serviceAvailable, skipOrFail } from './service-gate.js';
 export { LOCAL_SERVICES, localServicesAvailable, reachable, type LocalService } from './local-services.js';
 export { HttpReceiver, type ReceivedEvent } from './http-receiver.js';
 export { startOtlpReceiver, type ReceivedSpan } from './otlp-receiver.js';
-export { metricValue, scrape } from './prometheus.js';
+export { metricValue } from './prometheus.js';
+export { metricSum, scrape } from '@infermesh/common';
 export { lintExposition } from './prometheus-lint.js';
 export { goToolchainAvailable, goWorkspace, GO_STUBS_PACKAGE, type GoWorkspace } from './go.js';
 export { compilePythonStubs, pythonToolchainAvailable, type PythonStubs } from './python.js';
@@ -36,6 +37,7 @@ export {
   writeModel,
 } from '@infermesh/common/onnx';
 export type { Dim, GraphSpec, Onnx, WriteExampleModelsOptions } from '@infermesh/common/onnx';
+export { quickInput, slowInput, slowModel } from './slow-model.js';
 export { ConsulStandIn, type ConsulStandInOptions } from './consul/ConsulStandIn.js';
 export { startConsulTarget, type ConsulTarget } from './consul/consul-target.js';
 export { EtcdCluster, etcdBinary, type EtcdClusterOptions, type EtcdMember } from './etcd/EtcdCluster.js';

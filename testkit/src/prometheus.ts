@@ -13,10 +13,3 @@ export function metricValue(text: string, name: string, labels: Record<string, s
   }
   return undefined;
 }
-
-/** Fetches a /metrics page. */
-export async function scrape(address: string): Promise<string> {
-  const response = await fetch(`http://${address}/metrics`);
-  if (!response.ok) throw new Error(`GET http://${address}/metrics: ${response.status}`);
-  return response.text();
-}

@@ -5,10 +5,19 @@
  * more for meshes without shadows), a share draw and a push onto a bounded queue; the copy
  * is decoded, sent and compared later, a few at a time, each with its own deadline. A full
  * queue drops the copy and counts it: the caller never waits for, or fails by, a shadow.
+ * Copies take only spare capacity: a runner with no room for other versions' calls sheds a copy
+ * (SHADOW_CALL_HEADER), counted as dropped `busy`, and the model's next copies are dropped
+ * the same way, unsent, for {@link SHED_HOLD_MS}, so a saturated runner costs one probe then.
  */
 import { constants, type OutgoingHttpHeaders } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
-import { compareResponses, FRAME_HEADER_BYTES, framePieces, type Logger, type ResponseComparison, type SessionPool, type ShadowConfig } from '@infermesh/common';
+import {
+  compareResponses,
+  FRAME_HEADER_BYTES,
+  framePieces,
+  SHADOW_CALL_HEADER,
+  SHADOW_SHED_DETAILS,
+  type Logger, type ResponseComparison, type SessionPool, type ShadowConfig } from '@infermesh/common';
 import { inferenceProto, MODEL_INFER_PATH, type ModelInferResponse__Output } from '@infermesh/proto';
 import { answerMessage, exchange } from '../h2/runner-exchange.js';
 import type { InferEvent, InferObserver } from '../InferObserver.js';
@@ -46,6 +55,12 @@ interface Copy {
 }
 
 const NONE: ReadonlySet<RunnerEndpoint> = new Set();
+/**
+ * After a runner shed a copy, how long the model's copies are dropped unsent: long beside a
+ * call (a probe every 20 ms costs a saturated runner next to nothing), short enough that
+ * copies flow again soon after its queues empty.
+ */
+export const SHED_HOLD_MS = 20;
 /** Past its deadline, a shadow call the runner has not answered is cancelled after this grace. */
 const DEADLINE_GRACE_MS = 1_000;
 const inferMethod = inferenceProto.GRPCInferenceService.service.ModelInfer;
@@ -59,6 +74,8 @@ export class ShadowMirror implements InferObserver {
   private scheduled = false;
   private closed = false;
   private readonly idleWaiters = new Set<() => void>();
+  /** Per model, until when (performance.now()) its copies are dropped as `busy`: a runner shed one. */
+  private readonly heldUntil = new Map<string, number>();
 
   constructor(private readonly options: ShadowMirrorOptions) {}
 
@@ -74,6 +91,7 @@ export class ShadowMirror implements InferObserver {
     if (!target || target.version === event.version) return;
     if (target.shareBp < 10_000 && Math.random() * 10_000 >= target.shareBp) return;
     if (this.closed) return this.options.stats.dropped(event.modelName, 'closing');
+    if (this.held(event.modelName)) return this.options.stats.dropped(event.modelName, 'busy');
     const bytes = event.request.byteLength + event.responseBytes;
     if (this.queue.length >= this.options.config.maxQueued || this.queuedBytes + bytes > this.options.config.maxQueuedBytes) {
       return this.options.stats.dropped(event.modelName, 'queue_full');
@@ -111,11 +129,24 @@ export class ShadowMirror implements InferObserver {
     });
   }
 
+  /** Whether a runner shed one of `model`'s copies less than SHED_HOLD_MS ago. */
+  private held(model: string): boolean {
+    const until = this.heldUntil.get(model);
+    if (until === undefined) return false;
+    if (performance.now() < until) return true;
+    this.heldUntil.delete(model);
+    return false;
+  }
+
   private pump(): void {
     this.scheduled = false;
     while (this.running < this.options.config.concurrency && this.queue.length > 0) {
       const copy = this.queue.shift()!;
       this.queuedBytes -= copy.bytes;
+      if (this.held(copy.event.modelName)) {
+        this.options.stats.dropped(copy.event.modelName, 'busy');
+        continue;
+      }
       this.running++;
       this.send(copy);
     }
@@ -138,6 +169,7 @@ export class ShadowMirror implements InferObserver {
       'content-type': 'application/grpc',
       te: 'trailers',
       'grpc-timeout': `${this.options.config.timeoutMs}m`,
+      [SHADOW_CALL_HEADER]: '1',
     };
     let timer: NodeJS.Timeout | undefined;
     runner.outstanding++;
@@ -166,6 +198,13 @@ export class ShadowMirror implements InferObserver {
   /** Compares, counts and publishes one shadow answer, then lets the next copy go. */
   private settle(copy: Copy, runner: string, code: grpc.status, details: string, response: Buffer | undefined, latencyMs: number): void {
     const { event, version } = copy;
+    if (code === grpc.status.RESOURCE_EXHAUSTED && details === SHADOW_SHED_DETAILS) {
+      this.heldUntil.set(event.modelName, performance.now() + SHED_HOLD_MS);
+      this.options.stats.dropped(event.modelName, 'busy');
+      this.running--;
+      this.pump();
+      return;
+    }
     let comparison: ResponseComparison | undefined;
     try {
       const primary = event.response;

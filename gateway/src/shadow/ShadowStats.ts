@@ -10,8 +10,8 @@ import { CODES, countReached, emptyCounts, PROMETHEUS_BUCKETS, type CodedCounts 
 import { latencyBucket, quantileMs } from '../status/latency-scale.js';
 import { registerScaleHistogram } from '../status/scale-histogram.js';
 
-/** Why a copy was not sent: the queue was full, or the gateway was closing. */
-export type ShadowDropReason = 'queue_full' | 'closing';
+/** Why a copy was not sent: the gateway's queue was full, the gateway was closing, or the shadow's runner was busy. */
+export type ShadowDropReason = 'queue_full' | 'closing' | 'busy';
 
 /** One shadow version's counts since the gateway started (every shadow call by code too). */
 export interface ShadowCounts extends CodedCounts {
@@ -52,7 +52,7 @@ export class ShadowStats {
     });
     new Counter({
       name: 'infermesh_gateway_shadow_dropped_total',
-      help: 'Copies of calls not sent to the shadow version, by reason: queue_full (gateway.shadow.maxQueued), closing.',
+      help: 'Copies of calls not sent to the shadow version, by reason: queue_full (gateway.shadow.maxQueued or maxQueuedBytes), closing, busy (the shadow version\'s runner had no capacity to spare from other versions).',
       labelNames: ['model', 'reason'],
       registers: [registry],
       collect() {
@@ -123,14 +123,17 @@ export class ShadowStats {
   /** Counts a copy that was not sent. */
   dropped(model: string, reason: ShadowDropReason): void {
     let reasons = this.drops.get(model);
-    if (!reasons) this.drops.set(model, (reasons = { queue_full: 0, closing: 0 }));
+    if (!reasons) this.drops.set(model, (reasons = { queue_full: 0, closing: 0, busy: 0 }));
     reasons[reason]++;
   }
 
   /** Copies dropped for `model` (every reason), or for every model. */
   droppedCount(model?: string): number {
-    const sum = (reasons: Record<ShadowDropReason, number>) => reasons.queue_full + reasons.closing;
-    if (model !== undefined) return sum(this.drops.get(model) ?? { queue_full: 0, closing: 0 });
+    const sum = (reasons: Record<ShadowDropReason, number>) => reasons.queue_full + reasons.closing + reasons.busy;
+    if (model !== undefined) {
+      const reasons = this.drops.get(model);
+      return reasons ? sum(reasons) : 0;
+    }
     let total = 0;
     for (const reasons of this.drops.values()) total += sum(reasons);
     return total;

@@ -9,10 +9,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { status } from '@grpc/grpc-js';
-import { mlpModel, simpleModel, waitFor } from '@infermesh/testkit';
+import { metricSum, mlpModel, scrape, simpleModel, slowInput, slowModel, waitFor } from '@infermesh/testkit';
 import { jsonlDocuments } from '../sink/destination-readers.js';
 import { startRegistryMesh, type RegistryMesh } from '../registry/registry-mesh.js';
-import { metricSum, scrape } from './metrics-text.js';
 
 let mesh: RegistryMesh;
 /** A small queue and one shadow call at a time, so that load overflows it. */
@@ -51,6 +50,8 @@ beforeAll(async () => {
   for (const version of [1, 2, 3]) await mesh.register('simple', version, simpleModel());
   await mesh.register('mlp', 1, mlpModel(1));
   await mesh.register('mlp', 2, mlpModel(2));
+  await mesh.register('slow', 1, slowModel());
+  await mesh.register('slow', 2, slowModel());
 }, 120_000);
 
 afterAll(async () => {
@@ -123,10 +124,13 @@ describe('shadow traffic', () => {
     await waitFor(async () => (await copiesSettled('mlp')) >= calls, 60_000, 'every copy of the mlp calls to be sent or dropped');
     const text = await metrics();
     const sent = metricSum(text, 'infermesh_gateway_shadow_requests_total', { model: 'mlp', version: '2' });
-    const dropped = metricSum(text, 'infermesh_gateway_shadow_dropped_total', { model: 'mlp', reason: 'queue_full' });
-    console.log(`mlp v1 shadowed by v2: ${calls} calls, ${sent} copies sent, ${dropped} dropped (queue of ${SHADOW.maxQueued}, ${SHADOW.concurrency} at a time)`);
+    const full = metricSum(text, 'infermesh_gateway_shadow_dropped_total', { model: 'mlp', reason: 'queue_full' });
+    const busy = metricSum(text, 'infermesh_gateway_shadow_dropped_total', { model: 'mlp', reason: 'busy' });
+    const dropped = full + busy;
+    console.log(`mlp v1 shadowed by v2: ${calls} calls, ${sent} copies sent, ${full} dropped for a full queue (of ${SHADOW.maxQueued}, ${SHADOW.concurrency} at a time), ${busy} for a busy runner`);
     expect(sent + dropped).toBe(calls);
     expect(dropped).toBeGreaterThan(0);
+    expect(sent).toBeGreaterThan(0);
     expect(metricSum(text, 'infermesh_gateway_shadow_requests_total', { model: 'mlp', version: '2', code: 'OK' })).toBe(sent);
     const agreement = metricSum(text, 'infermesh_gateway_shadow_agreement_ratio', { model: 'mlp', version: '2' });
     console.log(`mlp v1 vs v2 agreement ${(agreement * 100).toFixed(1)} %, max abs diff ${metricSum(text, 'infermesh_gateway_shadow_max_abs_diff', { model: 'mlp', version: '2' })}`);
@@ -177,4 +181,21 @@ describe('shadow traffic', () => {
     expect(refused.evidence).toMatch(/^v2 in the last 600 s: \d+ calls \(\d+ shadow, 0 canary\)/);
     expect((await mesh.registry.getModel('mlp')).rollout).toMatchObject({ stable_version: 1, shadow_version: 2 });
   }, 240_000);
+  it('takes only spare capacity: copies of `slow` calls answered while v1 has no room on the runner are shed as busy, the rest are sent', async () => {
+    await setShadow('slow', 1, 2);
+    // More calls than the runner's instance runs at once: most finish while others still wait.
+    const CALLS = 10;
+    const results = await Promise.allSettled(Array.from({ length: CALLS }, (_, i) => mesh.client.infer('slow', slowInput(512), { id: `slow-${i}`, timeoutMs: 60_000 })));
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    await waitFor(async () => (await copiesSettled('slow')) >= CALLS, 60_000, 'every copy of the slow calls to be sent or dropped');
+    const text = await metrics();
+    const sent = metricSum(text, 'infermesh_gateway_shadow_requests_total', { model: 'slow', version: '2' });
+    const busy = metricSum(text, 'infermesh_gateway_shadow_dropped_total', { model: 'slow', reason: 'busy' });
+    console.log(`slow v1 shadowed by v2: ${CALLS} calls, ${sent} copies sent, ${busy} dropped for a busy runner`);
+    expect(busy).toBeGreaterThan(0);
+    expect(sent).toBeGreaterThan(0);
+    expect(sent + busy).toBe(CALLS);
+    // A shed copy is not a failed shadow call: every copy sent was answered OK.
+    expect(metricSum(text, 'infermesh_gateway_shadow_requests_total', { model: 'slow', version: '2', code: 'OK' })).toBe(sent);
+  }, 120_000);
 });

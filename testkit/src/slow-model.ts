@@ -1,5 +1,5 @@
 /** A test model that is slow per byte of input, so a few small requests keep an instance busy. */
-import { DataType, floatInitializer, node, serializeModel, valueInfo } from '@infermesh/testkit';
+import { DataType, floatInitializer, node, serializeModel, valueInfo } from '@infermesh/common/onnx';
 
 const WIDTH = 256;
 

@@ -1,4 +1,4 @@
-/** Reads samples from a Prometheus text page, for tests that check what a service exports. */
+/** Reads a service's /metrics page: for tests and the bench, which check what a service exports. */
 
 /** The sum of every sample of `name` whose labels include `labels` (0 when none). */
 export function metricSum(text: string, name: string, labels: Record<string, string> = {}): number {
@@ -11,8 +11,9 @@ export function metricSum(text: string, name: string, labels: Record<string, str
   return sum;
 }
 
-/** The gateway's /metrics page. */
-export async function scrape(httpAddress: string): Promise<string> {
-  const response = await fetch(`http://${httpAddress}/metrics`);
+/** Fetches a /metrics page. */
+export async function scrape(address: string): Promise<string> {
+  const response = await fetch(`http://${address}/metrics`);
+  if (!response.ok) throw new Error(`GET http://${address}/metrics: ${response.status}`);
   return response.text();
 }
