@@ -1,11 +1,12 @@
 /**
  * Builds the `consul` npm client from the mesh's `consul:` section: address, ACL token (or
  * token file), datacenter, and TLS (CA, client certificate) for an https address. The
- * registry's Consul store and Consul discovery share it.
+ * registry's Consul store and Consul discovery share it. `consul` is loaded only when a client
+ * is built: a service that uses no Consul never loads it.
  */
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import Consul from 'consul';
+import type Consul from 'consul';
 import type { ConsulConfig } from '../config/consul-config.js';
 import { readSecretFile, readTlsFile } from '../config/secret-files.js';
 
@@ -37,7 +38,8 @@ export async function createConsulClient(config: ConsulConfig): Promise<ConsulCo
         ...optional('key', await readTlsFile('consul.tls.key', config.tls?.key)),
       })
     : new HttpAgent({ keepAlive: true });
-  const client = new Consul({
+  const { default: Client } = await import('consul');
+  const client = new Client({
     host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
     port: url.port === '' ? (secure ? 443 : 80) : Number(url.port),
     secure,

@@ -3,10 +3,12 @@
  * certificate), user and password (or password file), dial timeout and a deadline on every
  * unary call, so that a cluster that lost its quorum fails a call instead of hanging it, and
  * a short cap on the backoff of a broken watch. The
- * registry's etcd store and etcd discovery share it.
+ * registry's etcd store and etcd discovery share it. `etcd3` (with its own copy of grpc-js,
+ * about 10 MiB of a process's memory) is loaded only when a client is built: a service that
+ * uses no etcd never loads it.
  */
 import { ExponentialBackoff } from 'cockatiel';
-import { Etcd3, type IOptions } from 'etcd3';
+import type { Etcd3, IOptions } from 'etcd3';
 import type { EtcdConfig } from '../config/etcd-config.js';
 import { readSecretFile, readTlsFile } from '../config/secret-files.js';
 
@@ -53,6 +55,7 @@ export async function createEtcdClient(config: EtcdConfig): Promise<EtcdConnecti
   }
   const password = await etcdPassword(config);
   if (config.username !== undefined && password !== undefined) options.auth = { username: config.username, password };
-  const client = new Etcd3(options);
+  const { Etcd3: Client } = await import('etcd3');
+  const client = new Client(options);
   return { client, prefix: config.prefix, description: `etcd ${config.endpoints.join(',')}`, close: () => client.close() };
 }
