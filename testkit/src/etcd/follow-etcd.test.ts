@@ -28,13 +28,27 @@ function follow(prefix: string): string[] {
   return heard;
 }
 
+/** Kills the follower's only member, runs `writes` through the others, and starts it again (also when `writes` fails). */
+async function whileFollowerMemberDown(writes: () => Promise<void>): Promise<void> {
+  const [only] = cluster.members;
+  await cluster.kill(only!);
+  try {
+    await cluster.leader();
+    await writes();
+  } finally {
+    await cluster.restart(only!);
+  }
+}
+
 beforeAll(async () => {
   if (!available) return;
   cluster = await EtcdCluster.start({ members: 3 });
   const [only, ...others] = cluster.members;
   // The follower reaches etcd through one member, the writer through the other two.
   follower = await createEtcdClient(etcdSchema.parse({ endpoints: [only!.clientUrl], callTimeoutMs: 3_000 }));
-  writer = await createEtcdClient(etcdSchema.parse({ endpoints: others.map((member) => member.clientUrl), callTimeoutMs: 3_000 }));
+  // The writer's calls right after a member is killed wait for the election that follows, which
+  // takes several seconds on a loaded machine: its deadline is long, the test is not about latency.
+  writer = await createEtcdClient(etcdSchema.parse({ endpoints: others.map((member) => member.clientUrl), callTimeoutMs: 20_000 }));
 }, 60_000);
 
 afterAll(async () => {
@@ -51,13 +65,11 @@ describe.skipIf(!available)('following an etcd folder', () => {
     await pollUntil(() => heard.length === 1, { timeoutMs: 10_000, what: 'the snapshot' });
     await writer.client.put('/f1/b').value('2').exec();
     await pollUntil(() => heard.length === 2, { timeoutMs: 10_000, what: 'the put of b' });
-    const [only] = cluster.members;
-    await cluster.kill(only!);
-    await cluster.leader();
-    await writer.client.put('/f1/a').value('3').exec();
-    await writer.client.delete().key('/f1/b').exec();
-    await writer.client.put('/f1/c').value('4').exec();
-    await cluster.restart(only!);
+    await whileFollowerMemberDown(async () => {
+      await writer.client.put('/f1/a').value('3').exec();
+      await writer.client.delete().key('/f1/b').exec();
+      await writer.client.put('/f1/c').value('4').exec();
+    });
     await pollUntil(() => heard.length === 5, { timeoutMs: 30_000, what: 'the changes made while the member was down' });
     expect(heard).toEqual(['snapshot a=1', 'put b=2', 'put a=3', 'delete b', 'put c=4']);
   }, 60_000);
@@ -66,13 +78,11 @@ describe.skipIf(!available)('following an etcd folder', () => {
     await writer.client.put('/f2/a').value('1').exec();
     const heard = follow('/f2/');
     await pollUntil(() => heard.length === 1, { timeoutMs: 10_000, what: 'the snapshot' });
-    const [only] = cluster.members;
-    await cluster.kill(only!);
-    await cluster.leader();
-    await writer.client.put('/f2/b').value('2').exec();
-    const { header } = await writer.client.delete().key('/f2/a').exec();
-    await writer.client.kv.compact({ revision: header.revision, physical: true });
-    await cluster.restart(only!);
+    await whileFollowerMemberDown(async () => {
+      await writer.client.put('/f2/b').value('2').exec();
+      const { header } = await writer.client.delete().key('/f2/a').exec();
+      await writer.client.kv.compact({ revision: header.revision, physical: true });
+    });
     await pollUntil(() => heard.length === 2, { timeoutMs: 30_000, what: 'the folder read again' });
     expect(heard).toEqual(['snapshot a=1', 'snapshot b=2']);
   }, 60_000);
