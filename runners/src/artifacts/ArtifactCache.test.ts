@@ -153,7 +153,7 @@ describe('ArtifactCache', () => {
     expect(broken).toEqual({ code: ErrorCode.UNAVAILABLE, details: 'the registry went away' });
 
     expect(await cachedFiles()).toEqual([]);
-    expect(await readdir(path.join(dir, 'incoming'))).toEqual([]);
+    expect(await readdir(path.join(dir, 'incoming'), { recursive: true }).then((names) => names.filter((name) => name.endsWith('.part')))).toEqual([]);
     // The cache still works: the right bytes are taken.
     const good = await cacheOf(1024 * KiB).acquire(a.sha256, a.sizeBytes);
     expect(await readFile(good.path)).toEqual(a.bytes);
@@ -177,6 +177,26 @@ describe('ArtifactCache', () => {
     held[0]!.release();
     (await cache.acquire(b.sha256, b.sizeBytes)).release();
     expect(await cachedFiles()).toEqual([`${b.sha256}.onnx`]);
+  });
+
+  it('shares its folder with a replica: a cache starting up beside a download in flight leaves it alone', async () => {
+    const a = source.add(100 * KiB);
+    const b = source.add(100 * KiB);
+    const parts = async () => (await readdir(path.join(dir, 'incoming'), { recursive: true }).catch(() => [] as string[])).filter((name) => name.endsWith('.part'));
+    const until = async (done: () => Promise<boolean>) => {
+      for (let i = 0; i < 500 && !(await done()); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    };
+    source.hold();
+    const first = cacheOf(1024 * KiB).acquire(a.sha256, a.sizeBytes);
+    await until(async () => (await parts()).length === 1);
+    // A second process's cache on the same folder starts (and downloads) while the first one's download waits.
+    const second = cacheOf(1024 * KiB).acquire(b.sha256, b.sizeBytes);
+    await until(async () => (await parts()).length === 2);
+    expect(await parts()).toHaveLength(2);
+    source.release();
+    expect(await readFile((await first).path)).toEqual(a.bytes);
+    expect(await readFile((await second).path)).toEqual(b.bytes);
+    expect(await parts()).toEqual([]);
   });
 
   it('refuses a malformed sha256 before fetching anything', async () => {

@@ -4,6 +4,8 @@
  * many loads ask for it, hashed as it arrives, written to `incoming/`, fsynced and renamed
  * into place only when its sha256 and size match, so no partial or wrong file is ever loaded.
  * Room is made by evicting the least recently used artifacts that no loaded version pins.
+ * Replicas of one runner entry may share the folder: each process downloads into its own
+ * `incoming/<id>/` and clears only what other processes left there long ago.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, open, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
@@ -37,6 +39,12 @@ interface Entry {
 const SHA256 = /^[0-9a-f]{64}$/;
 const KEY = 'runners[].artifactCache.maxBytes';
 
+/**
+ * What another process left in `incoming/` this long ago is from a process that stopped
+ * mid-download: a download in progress writes to its file (and folder) far more often.
+ */
+const STALE_INCOMING_MS = 60 * 60 * 1000;
+
 export class ArtifactCache {
   private readonly entries = new Map<string, Entry>();
   /** sha256 → loaded versions holding it. */
@@ -49,10 +57,11 @@ export class ArtifactCache {
   private readonly removals = new Map<string, Promise<void>>();
   private ready: Promise<void> | undefined;
   private uses = 0;
+  /** This process's own download folder, under `incoming/`. */
   private readonly incoming: string;
 
   constructor(private readonly options: ArtifactCacheOptions) {
-    this.incoming = path.join(options.dir, 'incoming');
+    this.incoming = path.join(options.dir, 'incoming', randomUUID());
   }
 
   /** Where the artifact `sha256` is (or will be) in the cache. */
@@ -103,7 +112,7 @@ export class ArtifactCache {
   /** Reads what an earlier run left: artifacts by their last use, minus unfinished downloads. */
   private async init(): Promise<void> {
     await mkdir(this.options.dir, { recursive: true, mode: DATA_DIR_MODE });
-    await rm(this.incoming, { recursive: true, force: true });
+    await removeStale(path.dirname(this.incoming), Date.now() - STALE_INCOMING_MS);
     await mkdir(this.incoming, { recursive: true, mode: DATA_DIR_MODE });
     const found: { sha256: string; sizeBytes: number; mtimeMs: number }[] = [];
     for (const name of await readdir(this.options.dir)) {
@@ -141,6 +150,8 @@ export class ArtifactCache {
     try {
       const hash = createHash('sha256');
       let received = 0;
+      // Another replica may have cleared an idle process's folder as stale.
+      await mkdir(this.incoming, { recursive: true, mode: DATA_DIR_MODE });
       const handle = await open(temporary, 'wx', DATA_FILE_MODE);
       try {
         for await (const chunk of this.options.fetch(sha256, sizeBytes)) {
@@ -235,5 +246,15 @@ async function syncFolder(dir: string): Promise<void> {
     await handle.sync();
   } finally {
     await handle.close();
+  }
+}
+
+/** Removes what in `folder` was last changed before `beforeMs` (leftovers of stopped processes). */
+async function removeStale(folder: string, beforeMs: number): Promise<void> {
+  const names = await readdir(folder).catch(() => [] as string[]);
+  for (const name of names) {
+    const entry = path.join(folder, name);
+    const info = await stat(entry).catch(() => undefined);
+    if (info && info.mtimeMs < beforeMs) await rm(entry, { recursive: true, force: true });
   }
 }
