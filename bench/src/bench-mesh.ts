@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RegistryClient } from '@infermesh/client';
-import { GATEWAY_NODE_FLAGS, mainScript, spawnService, type SpawnedService } from '@infermesh/common';
+import { GATEWAY_HTTP_LISTENING, GATEWAY_NODE_FLAGS, loggedAddress, mainScript, spawnService, type SpawnedService } from '@infermesh/common';
 import { MODEL_INFER_PATH } from '@infermesh/proto';
 import { BENCH_RUNNER, benchMeshConfig } from './bench-mesh-config.js';
 import type { Involved } from './measure.js';
@@ -110,7 +110,7 @@ export async function startBenchMesh(options: BenchMeshOptions): Promise<BenchMe
   let gatewayHttp = '';
   // The gateway says where its status page and metrics listen.
   const onGatewayLine = (line: string) => {
-    if (line.includes('status page, metrics')) gatewayHttp = String((JSON.parse(line) as { address?: string }).address ?? '');
+    gatewayHttp = loggedAddress(line, GATEWAY_HTTP_LISTENING) ?? gatewayHttp;
   };
   const start = async (name: string, packageName: string, extra: Record<string, string> = {}) => {
     // Each service as `infermesh up` starts it, node flags included.

@@ -142,7 +142,7 @@ export { createLogger, silentLogger, type Logger } from './log/logger.js';
 export { runService, type RunningService } from './process/run-service.js';
 export { Backoff, DEFAULT_BACKOFF, type BackoffPolicy } from './process/Backoff.js';
 export { DATA_DIR_MODE, DATA_FILE_MODE } from './process/data-modes.js';
-export { GATEWAY_NODE_FLAGS, mainScript, spawnService, type SpawnOptions, type SpawnedService } from './process/spawn-service.js';
+export { GATEWAY_HTTP_LISTENING, GATEWAY_NODE_FLAGS, loggedAddress, mainScript, spawnService, type SpawnOptions, type SpawnedService } from './process/spawn-service.js';
 export { INFERMESH_VERSION } from './version.js';
 export { startTelemetry, type Telemetry } from './telemetry/start-telemetry.js';
 export { declareSpansNeverSampled, spansCanRecord } from './telemetry/sampling-mode.js';

@@ -1,5 +1,6 @@
 /** Builds and starts a gateway: the public API in front of a pool of runners, routed statically or by the registry. */
 import {
+  GATEWAY_HTTP_LISTENING,
   GATEWAY_RETRY_DEFAULTS,
   RUNNER_KEEPALIVE_DEFAULT_MS,
   gatewayRetryPolicyOptions,
@@ -184,7 +185,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
           fallback: rest.handle,
           ...(publicTls ? { tls: publicTls } : {}),
         });
-  if (http) config.logger.info({ address: http.address }, 'status page, metrics and the REST API (/v2) listening');
+  if (http) config.logger.info({ address: http.address }, GATEWAY_HTTP_LISTENING);
   // The gateway serves on the routes it has either way; a probe asking for the discovery service learns whether they are still followed.
   discovery?.watchHealth((health) => server.health.setStatus(DISCOVERY_HEALTH_SERVICE, health.reachable ? 'SERVING' : 'NOT_SERVING'));
   const port = front?.port ?? server.port;

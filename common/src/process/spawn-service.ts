@@ -66,10 +66,16 @@ function logRecord(line: string): { msg?: unknown; address?: unknown; level?: un
   }
 }
 
-function listeningAddress(line: string): string | undefined {
+/** The message a gateway logs, with its `address`, once its status page, metrics and REST API listen. */
+export const GATEWAY_HTTP_LISTENING = 'status page, metrics and the REST API (/v2) listening';
+
+/** The `address` of a service's JSON log line whose message is `msg`; undefined for any other line. */
+export function loggedAddress(line: string, msg: string): string | undefined {
   const record = logRecord(line);
-  return record?.msg === 'listening' && typeof record.address === 'string' ? record.address : undefined;
+  return record?.msg === msg && typeof record.address === 'string' ? record.address : undefined;
 }
+
+const listeningAddress = (line: string) => loggedAddress(line, 'listening');
 
 /** pino's level number of `fatal`. */
 const FATAL_LEVEL = 60;

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode, ServiceError, silentLogger } from '@infermesh/common';
+import { waitFor } from '@infermesh/testkit';
 import { ArtifactCache, type ArtifactFetch } from './ArtifactCache.js';
 
 const KiB = 1024;
@@ -183,15 +184,12 @@ describe('ArtifactCache', () => {
     const a = source.add(100 * KiB);
     const b = source.add(100 * KiB);
     const parts = async () => (await readdir(path.join(dir, 'incoming'), { recursive: true }).catch(() => [] as string[])).filter((name) => name.endsWith('.part'));
-    const until = async (done: () => Promise<boolean>) => {
-      for (let i = 0; i < 500 && !(await done()); i++) await new Promise((resolve) => setTimeout(resolve, 10));
-    };
     source.hold();
     const first = cacheOf(1024 * KiB).acquire(a.sha256, a.sizeBytes);
-    await until(async () => (await parts()).length === 1);
+    await waitFor(async () => (await parts()).length === 1, 5_000, "the first cache's download to start");
     // A second process's cache on the same folder starts (and downloads) while the first one's download waits.
     const second = cacheOf(1024 * KiB).acquire(b.sha256, b.sizeBytes);
-    await until(async () => (await parts()).length === 2);
+    await waitFor(async () => (await parts()).length === 2, 5_000, "the second cache's download to start beside it");
     expect(await parts()).toHaveLength(2);
     source.release();
     expect(await readFile((await first).path)).toEqual(a.bytes);

@@ -7,7 +7,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnService, type SpawnedService } from '@infermesh/common';
+import { GATEWAY_HTTP_LISTENING, loggedAddress, spawnService, type SpawnedService } from '@infermesh/common';
 import { InferenceClient, RegistryClient } from '@infermesh/client';
 import { waitFor } from '@infermesh/testkit';
 import { mainScript } from '../harness/index.js';
@@ -71,8 +71,6 @@ export interface GatewayStatus {
 }
 
 const TEST_REGISTRY = { port: 0, leaseMs: 2_000, runnerSyncMs: 250, unloadDelayMs: 5_000, statsReportMs: 200, loadRetryMs: 1_000 };
-const STATUS_LISTENING = 'status page, metrics and the REST API (/v2) listening';
-
 export async function startDiscoveredMesh(options: DiscoveredMeshOptions): Promise<DiscoveredMesh> {
   const dataDir = await mkdtemp(join(tmpdir(), 'infermesh-discovered-mesh-'));
   const emptyRepository = join(dataDir, 'runner-repository');
@@ -131,8 +129,7 @@ export async function startDiscoveredMesh(options: DiscoveredMeshOptions): Promi
       const service = keep(
         await spawn(`gateway-${i}`, mainScript('@infermesh/gateway'), { INFERMESH_INSTANCE_NAME: `gateway-${i}` }, (line) => {
           lines.push(line);
-          if (!line.includes(STATUS_LISTENING)) return;
-          http = (JSON.parse(line) as { address: string }).address;
+          http = loggedAddress(line, GATEWAY_HTTP_LISTENING) ?? http;
         }),
       );
       // The status page starts before `listening` is logged.

@@ -7,7 +7,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnService, type SpawnedService } from '@infermesh/common';
+import { GATEWAY_HTTP_LISTENING, loggedAddress, spawnService, type SpawnedService } from '@infermesh/common';
 import { InferenceClient, RegistryClient } from '@infermesh/client';
 import type { ModelVersion__Output, RegisterVersionRequest } from '@infermesh/proto/registry';
 import { waitFor } from '@infermesh/testkit';
@@ -89,7 +89,7 @@ export async function startRegistryMesh(options: RegistryMeshOptions = {}): Prom
       onLine: (line: string) => {
         onLine?.(line);
         // The gateway says where its status page and metrics listen.
-        if (name === 'gateway' && line.includes('status page, metrics')) gatewayHttp = String((JSON.parse(line) as { address?: string }).address ?? '');
+        if (name === 'gateway') gatewayHttp = loggedAddress(line, GATEWAY_HTTP_LISTENING) ?? gatewayHttp;
       },
     });
 
