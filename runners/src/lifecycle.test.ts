@@ -168,17 +168,21 @@ describe('LoadModel and UnloadModel', () => {
     expect(loaded).toMatchObject({ ok: true, value: { state: 'READY' } });
     expect((await stat(configFile)).isFile()).toBe(true);
 
-    // Each call should run long enough (~0.4 s) for the unload to start while all three are
-    // in flight, on a fast machine and a slow one alike: size the batch from timed calls.
+    // Each call should run long enough (~1 s) for all three to be seen in flight and for the
+    // unload to start while they are, on a fast machine and a slow one alike: size the batch
+    // from timed calls. The first call on a new session pays for its set-up, so it measures
+    // nothing (a CI run that sized from it got calls of a few milliseconds, done before the
+    // test could see three in flight); the one sized from takes at least 200 ms.
     const timed = async (batch: number) => {
       const started = performance.now();
       await client.infer('heavy', heavyInput(batch), { version: '2' });
       return performance.now() - started;
     };
-    let rows = 1;
+    await timed(1);
+    let rows = 16;
     let ms = await timed(rows);
-    while (ms < 50 && rows < 8192) ms = await timed((rows *= 4));
-    rows = Math.min(8192, Math.max(1, Math.round((rows * 400) / ms)));
+    while (ms < 200 && rows < 8192) ms = await timed((rows *= 4));
+    rows = Math.min(8192, Math.max(1, Math.round((rows * 1000) / ms)));
     const accepted = Array.from({ length: 3 }, () => settle(client.infer('heavy', heavyInput(rows), { version: '2', timeoutMs: 60_000 })));
     await waitFor(async () => (await control.version('heavy', '2'))?.in_flight === 3, 30_000, 'three calls in flight');
 
