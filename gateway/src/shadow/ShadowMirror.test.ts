@@ -76,8 +76,10 @@ describe('ShadowMirror', () => {
     const { mirror, stats, published, close } = mirrorOf(shadowedRouter(), { maxQueued: 2, concurrency: 1 });
     const started = performance.now();
     for (let i = 0; i < 5; i++) mirror.onInfer(answered(i));
-    // Nothing was sent in the caller's turn: two wait, three were dropped.
-    expect(performance.now() - started).toBeLessThan(50);
+    // Nothing was sent in the caller's turn: two wait, three were dropped. The bound is loose
+    // (a loaded CI machine can pause a process for tens of milliseconds); sending or encoding a
+    // copy in the caller's turn would show in the queue count below, not only in the time.
+    expect(performance.now() - started).toBeLessThan(500);
     expect(mirror.queued).toBe(2);
     expect(stats.droppedCount('mlp')).toBe(3);
     expect(await mirror.idle(5_000)).toBe(true);
