@@ -51,6 +51,8 @@ let dir: string;
 let source: Source;
 const cacheOf = (maxBytes: number, fetch: ArtifactFetch = source.fetch) => new ArtifactCache({ dir, maxBytes, fetch, logger: silentLogger() });
 const cachedFiles = async () => (await readdir(dir)).filter((name) => name.endsWith('.onnx')).sort();
+/** Unfinished downloads, in any process's folder under incoming/. */
+const partials = async () => (await readdir(path.join(dir, 'incoming'), { recursive: true }).catch(() => [] as string[])).filter((name) => name.endsWith('.part'));
 const codeOf = async (promise: Promise<unknown>) => promise.then(() => undefined, (error: ServiceError) => ({ code: error.code, details: error.details }));
 
 beforeEach(async () => {
@@ -154,7 +156,7 @@ describe('ArtifactCache', () => {
     expect(broken).toEqual({ code: ErrorCode.UNAVAILABLE, details: 'the registry went away' });
 
     expect(await cachedFiles()).toEqual([]);
-    expect(await readdir(path.join(dir, 'incoming'), { recursive: true }).then((names) => names.filter((name) => name.endsWith('.part')))).toEqual([]);
+    expect(await partials()).toEqual([]);
     // The cache still works: the right bytes are taken.
     const good = await cacheOf(1024 * KiB).acquire(a.sha256, a.sizeBytes);
     expect(await readFile(good.path)).toEqual(a.bytes);
@@ -183,18 +185,17 @@ describe('ArtifactCache', () => {
   it('shares its folder with a replica: a cache starting up beside a download in flight leaves it alone', async () => {
     const a = source.add(100 * KiB);
     const b = source.add(100 * KiB);
-    const parts = async () => (await readdir(path.join(dir, 'incoming'), { recursive: true }).catch(() => [] as string[])).filter((name) => name.endsWith('.part'));
     source.hold();
     const first = cacheOf(1024 * KiB).acquire(a.sha256, a.sizeBytes);
-    await waitFor(async () => (await parts()).length === 1, 5_000, "the first cache's download to start");
+    await waitFor(async () => (await partials()).length === 1, 5_000, "the first cache's download to start");
     // A second process's cache on the same folder starts (and downloads) while the first one's download waits.
     const second = cacheOf(1024 * KiB).acquire(b.sha256, b.sizeBytes);
-    await waitFor(async () => (await parts()).length === 2, 5_000, "the second cache's download to start beside it");
-    expect(await parts()).toHaveLength(2);
+    await waitFor(async () => (await partials()).length === 2, 5_000, "the second cache's download to start beside it");
+    expect(await partials()).toHaveLength(2);
     source.release();
     expect(await readFile((await first).path)).toEqual(a.bytes);
     expect(await readFile((await second).path)).toEqual(b.bytes);
-    expect(await parts()).toEqual([]);
+    expect(await partials()).toEqual([]);
   });
 
   it('refuses a malformed sha256 before fetching anything', async () => {

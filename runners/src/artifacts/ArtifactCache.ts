@@ -113,7 +113,6 @@ export class ArtifactCache {
   private async init(): Promise<void> {
     await mkdir(this.options.dir, { recursive: true, mode: DATA_DIR_MODE });
     await removeStale(path.dirname(this.incoming), Date.now() - STALE_INCOMING_MS);
-    await mkdir(this.incoming, { recursive: true, mode: DATA_DIR_MODE });
     const found: { sha256: string; sizeBytes: number; mtimeMs: number }[] = [];
     for (const name of await readdir(this.options.dir)) {
       const sha256 = name.endsWith('.onnx') ? name.slice(0, -'.onnx'.length) : '';
@@ -150,7 +149,7 @@ export class ArtifactCache {
     try {
       const hash = createHash('sha256');
       let received = 0;
-      // Another replica may have cleared an idle process's folder as stale.
+      // Made here, not at start-up: another replica may have cleared an idle process's folder as stale.
       await mkdir(this.incoming, { recursive: true, mode: DATA_DIR_MODE });
       const handle = await open(temporary, 'wx', DATA_FILE_MODE);
       try {

@@ -26,8 +26,6 @@ const CHROMIUM = '/usr/bin/chromium';
 const OUTPUT = fileURLToPath(new URL('../../test-output/', import.meta.url));
 const available = serviceAvailable('Chromium', existsSync(CHROMIUM), 'install the Debian package: apt-get install chromium');
 const REASON = 'canary for the status page test';
-/** Where the chart draws 0 ms: y 178 of its 200 pixels. */
-const ZERO_LINE_Y = 178;
 
 describe.skipIf(!available)('status page in a browser', () => {
   let registry: InProcessRegistry;
@@ -138,6 +136,9 @@ describe.skipIf(!available)('status page in a browser', () => {
 
   const text = async (page: Page, selector: string) => (await page.locator(selector).first().textContent())?.trim() ?? '';
   const row = (version: string) => `#models tr[data-model="mlp"][data-version="${version}"]`;
+  const chartLine = (version: string) => `#chart polyline[data-series="mlp v${version}"]`;
+  /** The y of each point of the polyline at `selector`, left to right. */
+  const ysOf = async (page: Page, selector: string) => (await page.locator(selector).getAttribute('points'))!.split(' ').map((point) => Number(point.split(',')[1]));
   const observed = (version: string, total: number) => `${((served.get(version)! / total) * 100).toFixed(1)} % (${served.get(version)} calls)`;
 
   it('shows, without JavaScript, the shares, counts, charts, history, runners, registry and sink the test made', async () => {
@@ -159,9 +160,8 @@ describe.skipIf(!available)('status page in a browser', () => {
     expect(Number(await text(page, `${row('1')} td.rate`))).toBeGreaterThan(0);
     // The charts: a line per version, a point per second, and the calls above the baseline.
     for (const version of ['1', '2']) {
-      const points = (await page.locator(`#chart polyline[data-series="mlp v${version}"]`).getAttribute('points'))!.split(' ');
-      expect(points).toHaveLength(60);
-      const spark = (await page.locator(`${row(version)} svg.spark.rate polyline`).getAttribute('points'))!.split(' ').map((p) => Number(p.split(',')[1]));
+      expect(await ysOf(page, chartLine(version))).toHaveLength(60);
+      const spark = await ysOf(page, `${row(version)} svg.spark.rate polyline`);
       expect(spark).toHaveLength(60);
       expect(Math.min(...spark)).toBeLessThan(Math.max(...spark));
     }
@@ -192,14 +192,13 @@ describe.skipIf(!available)('status page in a browser', () => {
     // how far each rises depends on the calls' latencies (one slow second of v2 flattens v1's
     // line, as a CI run showed): the line that holds the largest p99 reaches the top, and each
     // line shows in the picture as far as its points say it rises.
-    const rise = async (version: string) => {
-      const ys = (await page.locator(`#chart polyline[data-series="mlp v${version}"]`).getAttribute('points'))!.split(' ').map((p) => Number(p.split(',')[1]));
-      return ZERO_LINE_Y - Math.min(...ys);
-    };
+    // The zero line is the chart's lowest grid line (y 178 of 200).
+    const zeroLineY = Number(await page.locator('#chart line').first().getAttribute('y1'));
+    const rise = async (version: string) => zeroLineY - Math.min(...(await ysOf(page, chartLine(version))));
     const rises = [await rise('1'), await rise('2')];
     for (const pixels of rises) expect(pixels).toBeGreaterThan(0);
     expect(Math.max(...rises)).toBeGreaterThan(150);
-    const coloured = await pixelsNear(await page.locator('#chart').screenshot(), [[0x25, 0x63, 0xeb], [0xdc, 0x26, 0x26]], ZERO_LINE_Y - 2);
+    const coloured = await pixelsNear(await page.locator('#chart').screenshot(), [[0x25, 0x63, 0xeb], [0xdc, 0x26, 0x26]], zeroLineY - 2);
     expect(Math.max(...coloured)).toBeGreaterThan(100);
     rises.forEach((pixels, k) => {
       if (pixels >= 10) expect(coloured[k]).toBeGreaterThan(10);
