@@ -72,4 +72,5 @@ COPY --from=build /app/cli/bin cli/bin
 USER 1000:1000
 EXPOSE 8001 8002 8003 8101 8201
 ENTRYPOINT ["node"]
-CMD ["gateway/dist/main.js"]
+# The gateway, with the heap `infermesh up` gives it (GATEWAY_NODE_FLAGS).
+CMD ["--max-semi-space-size=1", "--max-old-space-size=512", "gateway/dist/main.js"]

@@ -22,8 +22,10 @@ export function mainScript(packageName: string, script = 'main.js'): string {
  * on a large machine its heap grows to 90+ MB of garbage between collections: 16 MiB
  * semi-spaces, and an old generation sized from physical memory. A 1 MiB semi-space and an
  * explicit old-generation bound (far above the live heap, so never the limit) keep its RSS
- * under 100 MB at c=64 (`npm run bench`); the extra young-generation collections cost little,
- * since almost everything a call allocates dies with it.
+ * under 100 MB at c=64 (`npm run bench`). It is a trade: at c=64 the calls in flight outlive a
+ * 1 MiB semi-space's scavenges, and a 4 MiB one cost the gateway ~16 % less CPU per call but
+ * peaked at 102 MB (docs/performance.md, seventh run). The image's default command and the
+ * Kubernetes gateway start it with these flags too (their tests hold them equal).
  */
 export const GATEWAY_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--max-old-space-size=512'];
 

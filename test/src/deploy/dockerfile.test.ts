@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { GATEWAY_NODE_FLAGS } from '@infermesh/common';
 import { argsOf, copiesOf, dockerIgnores, parseDockerfile, type Stage } from './dockerfile.test-helper.js';
 import { K8S_ROOT, REPO_ROOT } from './repository.test-helper.js';
 
@@ -52,7 +53,7 @@ function runtimeCopiesFromBuild(): string[] {
     .flatMap((copy) => copy.sources.map((source) => path.posix.relative('/app', source)));
 }
 
-/** Every container args[0] (the script node runs) in deploy/k8s. */
+/** The script node runs in every container of deploy/k8s: its first argument that is no node flag. */
 function manifestScripts(): string[] {
   const files = readdirSync(K8S_ROOT, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.yaml') && !file.endsWith('infermesh.yaml'));
   const scripts: string[] = [];
@@ -61,7 +62,10 @@ function manifestScripts(): string[] {
     if (value === null || typeof value !== 'object') return;
     const record = value as Record<string, unknown>;
     if (Array.isArray(record.containers)) {
-      for (const container of record.containers as { args?: string[] }[]) if (container.args?.[0]) scripts.push(container.args[0]);
+      for (const container of record.containers as { args?: string[] }[]) {
+        const script = container.args?.find((arg) => !arg.startsWith('-'));
+        if (script) scripts.push(script);
+      }
     }
     Object.values(record).forEach(walk);
   };
@@ -155,7 +159,10 @@ describe('Dockerfile', () => {
     expect(runtime.instructions.slice(userAt).some((instruction) => instruction.keyword === 'RUN')).toBe(false);
     expect(argsOf(runtime, 'ENTRYPOINT')).toEqual(['["node"]']);
     expect(last.keyword).toBe('CMD');
-    const [script] = JSON.parse(last.args) as string[];
-    expect(existsSync(path.join(REPO_ROOT, script!)), `${script} after npm run build`).toBe(true);
+    // The gateway, started with the heap `infermesh up` gives it.
+    const command = JSON.parse(last.args) as string[];
+    expect(command).toEqual([...GATEWAY_NODE_FLAGS, 'gateway/dist/main.js']);
+    const script = command.at(-1)!;
+    expect(existsSync(path.join(REPO_ROOT, script)), `${script} after npm run build`).toBe(true);
   });
 });

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { IContainer, IVolume } from 'kubernetes-models/v1';
+import { GATEWAY_NODE_FLAGS } from '@infermesh/common';
 import { serviceAvailable } from '@infermesh/testkit';
 import { kubectlAvailable, renderKustomization } from './kustomize.test-helper.js';
 import { schemaProblems } from './k8s-schema.test-helper.js';
@@ -229,12 +230,15 @@ describe.skipIf(!available).each(OVERLAYS.map((overlay) => [overlay]))('deploy/k
     }
   });
 
-  it('starts each service by its dist/main.js, which the build produces, from a pinned image', () => {
+  it('starts each service by its dist/main.js, which the build produces, from a pinned image; the gateway with the heap `infermesh up` gives it', () => {
     const scripts: Record<string, string> = { gateway: 'gateway', registry: 'registry', runner: 'runners', sink: 'sink' };
     for (const workload of rendered.workloads) {
       for (const container of containersOf(workload)) {
-        expect(container.args, nameOf(workload)).toEqual([`${scripts[componentOf(workload)]}/dist/main.js`]);
-        expect(existsSync(path.join(REPO_ROOT, container.args![0]!)), `${container.args![0]} after npm run build`).toBe(true);
+        const component = componentOf(workload);
+        const nodeFlags = component === 'gateway' ? GATEWAY_NODE_FLAGS : [];
+        expect(container.args, nameOf(workload)).toEqual([...nodeFlags, `${scripts[component]}/dist/main.js`]);
+        const script = container.args!.at(-1)!;
+        expect(existsSync(path.join(REPO_ROOT, script)), `${script} after npm run build`).toBe(true);
         expect(container.image, nameOf(workload)).toMatch(/^[^:]+:(?!latest$)[\w.-]+$/);
       }
     }
