@@ -73,4 +73,4 @@ USER 1000:1000
 EXPOSE 8001 8002 8003 8101 8201
 ENTRYPOINT ["node"]
 # The gateway, with the heap `infermesh up` gives it (GATEWAY_NODE_FLAGS).
-CMD ["--max-semi-space-size=1", "--max-old-space-size=512", "gateway/dist/main.js"]
+CMD ["--max-semi-space-size=2", "--max-old-space-size=512", "--v8-pool-size=2", "gateway/dist/main.js"]

@@ -20,14 +20,17 @@ export function mainScript(packageName: string, script = 'main.js'): string {
  * V8 heap settings for the gateway process. Its live heap is small (~22 MB under load: no
  * tensor is decoded there, and message bytes live outside the heap), but with V8's defaults
  * on a large machine its heap grows to 90+ MB of garbage between collections: 16 MiB
- * semi-spaces, and an old generation sized from physical memory. A 1 MiB semi-space and an
- * explicit old-generation bound (far above the live heap, so never the limit) keep its RSS
- * under 100 MB at c=64 (`npm run bench`). It is a trade: at c=64 the calls in flight outlive a
- * 1 MiB semi-space's scavenges, and a 4 MiB one cost the gateway ~16 % less CPU per call but
- * peaked at 102 MB (docs/performance.md, seventh run). The image's default command and the
- * Kubernetes gateway start it with these flags too (their tests hold them equal).
+ * semi-spaces, and an old generation sized from physical memory. A 2 MiB semi-space, an
+ * explicit old-generation bound (far above the live heap, so never the limit) and two V8
+ * helper threads instead of four (fewer threads, fewer malloc arenas) keep its RSS under
+ * 100 MB at c=64 (`npm run bench`). The semi-space is a trade: at c=64 the calls in flight
+ * outlive a small one's scavenges and are promoted. Against 1 MiB and four helpers, these
+ * took ~7 % off the gateway's CPU per call at a like peak RSS; a 4 MiB semi-space
+ * took 10–20 % off but peaked at 102 MB (docs/performance.md, seventh session). The image's
+ * default command and the Kubernetes gateway start it with these flags too (their tests
+ * hold them equal).
  */
-export const GATEWAY_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--max-old-space-size=512'];
+export const GATEWAY_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2', '--max-old-space-size=512', '--v8-pool-size=2'];
 
 /** How to start one service process. */
 export interface SpawnOptions {
