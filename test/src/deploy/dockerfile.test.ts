@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { GATEWAY_NODE_FLAGS } from '@infermesh/common';
 import { argsOf, copiesOf, dockerIgnores, parseDockerfile, type Stage } from './dockerfile.test-helper.js';
+import { scriptOf } from './k8s-objects.test-helper.js';
 import { K8S_ROOT, REPO_ROOT } from './repository.test-helper.js';
 
 const dockerfile = parseDockerfile(readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8'));
@@ -53,7 +54,7 @@ function runtimeCopiesFromBuild(): string[] {
     .flatMap((copy) => copy.sources.map((source) => path.posix.relative('/app', source)));
 }
 
-/** The script node runs in every container of deploy/k8s: its first argument that is no node flag. */
+/** The script node runs in every container of deploy/k8s. */
 function manifestScripts(): string[] {
   const files = readdirSync(K8S_ROOT, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.yaml') && !file.endsWith('infermesh.yaml'));
   const scripts: string[] = [];
@@ -63,7 +64,7 @@ function manifestScripts(): string[] {
     const record = value as Record<string, unknown>;
     if (Array.isArray(record.containers)) {
       for (const container of record.containers as { args?: string[] }[]) {
-        const script = container.args?.find((arg) => !arg.startsWith('-'));
+        const script = scriptOf(container.args);
         if (script) scripts.push(script);
       }
     }
@@ -162,7 +163,7 @@ describe('Dockerfile', () => {
     // The gateway, started with the heap `infermesh up` gives it.
     const command = JSON.parse(last.args) as string[];
     expect(command).toEqual([...GATEWAY_NODE_FLAGS, 'gateway/dist/main.js']);
-    const script = command.at(-1)!;
+    const script = scriptOf(command)!;
     expect(existsSync(path.join(REPO_ROOT, script)), `${script} after npm run build`).toBe(true);
   });
 });

@@ -13,7 +13,7 @@ import { GATEWAY_NODE_FLAGS } from '@infermesh/common';
 import { serviceAvailable } from '@infermesh/testkit';
 import { kubectlAvailable, renderKustomization } from './kustomize.test-helper.js';
 import { schemaProblems } from './k8s-schema.test-helper.js';
-import { componentOf, containersOf, envValue, nameOf, Rendered, selects, templateOf, type K8sObject, type Workload } from './k8s-objects.test-helper.js';
+import { componentOf, containersOf, envValue, nameOf, Rendered, scriptOf, selects, templateOf, type K8sObject, type Workload } from './k8s-objects.test-helper.js';
 import { MESH_CONFIG_KEY, meshConfigMap, meshConfigOf, runnerEntry, spoolDir, type MeshConfigView } from './mesh-config-view.test-helper.js';
 import { EXAMPLE_POD, podEnvironment } from './pod-environment.test-helper.js';
 import { OVERLAYS, overlayDir, REPO_ROOT, type OverlayName } from './repository.test-helper.js';
@@ -237,7 +237,7 @@ describe.skipIf(!available).each(OVERLAYS.map((overlay) => [overlay]))('deploy/k
         const component = componentOf(workload);
         const nodeFlags = component === 'gateway' ? GATEWAY_NODE_FLAGS : [];
         expect(container.args, nameOf(workload)).toEqual([...nodeFlags, `${scripts[component]}/dist/main.js`]);
-        const script = container.args!.at(-1)!;
+        const script = scriptOf(container.args)!;
         expect(existsSync(path.join(REPO_ROOT, script)), `${script} after npm run build`).toBe(true);
         expect(container.image, nameOf(workload)).toMatch(/^[^:]+:(?!latest$)[\w.-]+$/);
       }

@@ -93,3 +93,8 @@ export function selects(selector: Record<string, string> | undefined, labels: Re
 export function envValue(container: IContainer, name: string): string | undefined {
   return container.env?.find((variable) => variable.name === name)?.value;
 }
+
+/** The script a `node` command line runs (a container's args, the image's CMD): its first argument that is no node flag. */
+export function scriptOf(args: readonly string[] | undefined): string | undefined {
+  return args?.find((arg) => !arg.startsWith('-'));
+}
