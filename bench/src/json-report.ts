@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ShadowRounds } from './shadow-rounds.js';
 import type { AlternatingRounds } from './alternating.js';
-import type { ForwardingComparison } from './forwarding-comparison.js';
+import type { ForwardingComparison, RunnerCallsComparison } from './forwarding-comparison.js';
 import type { TargetResult } from './performance-targets.js';
 import type { BenchRow, MachineInfo } from './report.js';
 import type { RssGrowth } from './rss-growth.js';
@@ -19,8 +19,11 @@ export interface BenchReport {
   batching?: { meanBatch: number; speedupOverUnbatched: number; shareOfInProcess: number };
   /** Spans exported by the gateway-traced row's mesh, its readiness probe and shutdown flush included. */
   tracing?: { spansExported: number };
-  /** The gateway's two forwarding designs on simple: which one the main gateway rows use, and http2 against grpc-js per concurrency. */
-  forwarding?: { mainRows: 'grpc-js' | 'http2'; comparisons: ForwardingComparison[] };
+  /**
+   * The gateway's forwarding designs on simple: which one the main gateway rows use, http2
+   * against grpc-js, and on http2 the Exchange stream against a stream per runner call, per concurrency.
+   */
+  forwarding?: { mainRows: 'grpc-js' | 'http2'; comparisons: ForwardingComparison[]; runnerCalls?: RunnerCallsComparison[] };
   /** The alternating section: echo, forwarder, runner direct, gateway and gateway with the SDK disabled, measured in turn, per concurrency. */
   alternating?: AlternatingRounds[];
   /** mlp's p50 with a 100 % shadow over without, per alternating round, with its median and spread. */

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { alternatingRounds, formatAlternating, ROUNDS } from './alternating.js';
 import { batchingRows } from './batching.js';
 import { defaultForwarding } from './bench-mesh-config.js';
-import { compareForwarding, formatForwarding } from './forwarding-comparison.js';
+import { compareForwarding, compareRunnerCalls, formatForwarding, formatRunnerCalls } from './forwarding-comparison.js';
 import { forwardingRows } from './forwarding-rows.js';
 import { hopRows } from './hop-rows.js';
 import { running, type Window } from './measure.js';
@@ -73,7 +73,7 @@ async function main(): Promise<void> {
   rows.push(...batching.rows);
   const longRun = await rssGrowth(repository, simple, options.longRunCalls, longRunWarmupCalls(options.longRunCalls));
   const targets = judgeTargets({ rows, alternating, batching, rssGrowth: longRun });
-  const forwarding = { mainRows: defaultForwarding(), comparisons: compareForwarding(rows, simple.name) };
+  const forwarding = { mainRows: defaultForwarding(), comparisons: compareForwarding(rows, simple.name), runnerCalls: compareRunnerCalls(rows, simple.name) };
 
   console.log(formatTable(rows));
   console.log(
@@ -87,6 +87,7 @@ async function main(): Promise<void> {
       `long run: ${longRun.calls} calls in ${longRun.seconds.toFixed(0)} s after ${longRun.warmupCalls} warm-up, gateway RSS ${longRun.startRssMiB.toFixed(1)} → ${longRun.endRssMiB.toFixed(1)} MiB`,
   );
   console.log(formatForwarding(forwarding.comparisons, forwarding.mainRows));
+  console.log(formatRunnerCalls(forwarding.runnerCalls));
   console.log(formatAlternating(alternating));
   console.log(formatShadowRounds(shadow));
   console.log('');

@@ -12,6 +12,7 @@ export type BenchPath =
   | 'gateway'
   | 'gateway-grpc-js'
   | 'gateway-http2'
+  | 'gateway-http2-streams'
   | 'gateway-sdk-disabled'
   | 'gateway-traced'
   | 'gateway-shadow';

@@ -70,6 +70,7 @@ export {
 export type { SequenceParameters } from './wire/sequence-parameters.js';
 export { checkInferRequest, MAX_SHAPE_RANK } from './wire/check-infer-request.js';
 export { forEachField, malformed, readVarint, varintBytes, WIRE_LENGTH_DELIMITED } from './wire/protobuf-wire.js';
+export { exchangeCancel, exchangeRequestHead, exchangeResponseHead, readExchangeRequest, readExchangeResponse, type ExchangeRequest, type ExchangeResponse } from './wire/runner-exchange.js';
 export { tlsSchema, type TlsConfig } from './config/tls-config.js';
 export { authSchema, type AuthConfig, type JwtConfig } from './config/auth-config.js';
 export { consulSchema, DEFAULT_CONSUL_ADDRESS, withConsulPaths, type ConsulConfig } from './config/consul-config.js';
@@ -190,6 +191,7 @@ export {
   type SinkPublisherConfig,
 } from './config/sink-publisher-config.js';
 export { FRAME_HEADER_BYTES, framePieces, GrpcFrameReader, type UnaryMessage } from './h2/GrpcFrameReader.js';
+export { GrpcMessageSplitter } from './h2/GrpcMessageSplitter.js';
 export { encodeGrpcMessage, isTrailersOnly, requestHeadersFor, responseHeadersFrom, statusOf, statusTrailers, trailersOnly } from './h2/grpc-headers.js';
 export { deadlineOf, startDeadline, timeoutHeader } from './h2/grpc-timeout.js';
 export { resetStatus } from './h2/reset-status.js';

@@ -20,6 +20,7 @@ import {
 } from '@infermesh/common';
 import type { ChannelCredentials } from '@grpc/grpc-js';
 import { DISCOVERY_HEALTH_SERVICE, meshDiscoveryOf } from '@infermesh/common/discovery';
+import { RunnerExchanges } from './h2/RunnerExchanges.js';
 import { startH2Front } from './h2/start-h2-front.js';
 import { restApi } from './rest/rest-api.js';
 import { extensionHandlers, extensionNames } from './extensions/extension-handlers.js';
@@ -45,12 +46,12 @@ import { StaticRouter } from './StaticRouter.js';
 /**
  * Everything a gateway needs: common's GatewaySettings (the resolved mesh config) plus what
  * the process supplies. Tests may leave out `httpPort` (no status page or /metrics), `retry`
- * (the `gateway.retry` defaults), `forwarding` (http2), `passThroughHeaders` (none), `accessLog` (off) and
+ * (the `gateway.retry` defaults), `forwarding` (http2), `runnerCalls` (exchange), `passThroughHeaders` (none), `accessLog` (off) and
  * `runnerKeepaliveMs` (the `gateway.runnerKeepaliveMs` default); without `registry` the gateway
  * routes to the static `runners` list, without `publisher` it writes no records.
  */
-export interface GatewayConfig extends Partial<Pick<GatewaySettings, 'httpPort' | 'retry' | 'forwarding' | 'passThroughHeaders' | 'runnerKeepaliveMs'>>,
-    Omit<GatewaySettings, 'httpPort' | 'retry' | 'forwarding' | 'passThroughHeaders' | 'runnerKeepaliveMs'> {
+export interface GatewayConfig extends Partial<Pick<GatewaySettings, 'httpPort' | 'retry' | 'forwarding' | 'runnerCalls' | 'passThroughHeaders' | 'runnerKeepaliveMs'>>,
+    Omit<GatewaySettings, 'httpPort' | 'retry' | 'forwarding' | 'runnerCalls' | 'passThroughHeaders' | 'runnerKeepaliveMs'> {
   logger: Logger;
   /** Told about every forwarded inference (sink publisher, registry reporter). */
   observers?: InferObserver[];
@@ -157,6 +158,7 @@ export async function createGateway(config: GatewayConfig): Promise<Gateway> {
           retry,
           runnerHeaders,
           sessions,
+          ...((config.runnerCalls ?? 'exchange') === 'exchange' ? { exchanges: new RunnerExchanges(sessions, config.maxMessageBytes, config.logger) } : {}),
           maxMessageBytes: config.maxMessageBytes,
           logger: config.logger,
           observers: observerNotifier(config.logger, observers ?? [], own),

@@ -11,7 +11,7 @@ import { Metadata } from '@grpc/grpc-js';
 /** The trace context (W3C): the runner's spans hang below the gateway's. */
 const TRACE_HEADERS = ['traceparent', 'tracestate'];
 /** The gRPC transport's request headers a runner needs on the HTTP/2 path (grpc-js sets its own). */
-const TRANSPORT_HEADERS = ['content-type', 'te', 'grpc-timeout', 'grpc-encoding', 'grpc-accept-encoding'];
+export const TRANSPORT_HEADERS: readonly string[] = ['content-type', 'te', 'grpc-timeout', 'grpc-encoding', 'grpc-accept-encoding'];
 
 export class RunnerHeaders {
   /** Names copied into a grpc-js call's Metadata. */

@@ -60,6 +60,8 @@ export const runnerProto = loaded.infermesh.runner.v1;
 export const MODEL_INFER_PATH = '/inference.GRPCInferenceService/ModelInfer';
 /** Full gRPC method path of ModelStreamInfer. */
 export const MODEL_STREAM_INFER_PATH = '/inference.GRPCInferenceService/ModelStreamInfer';
+/** The HTTP/2 path of the runner's multiplexed ModelInfer stream (RunnerInfer.Exchange). */
+export const RUNNER_EXCHANGE_PATH = '/infermesh.runner.v1.RunnerInfer/Exchange';
 
 export type { GRPCInferenceServiceHandlers, GRPCInferenceServiceClient } from './gen/inference/GRPCInferenceService.js';
 export type { ModelInferRequest, ModelInferRequest__Output } from './gen/inference/ModelInferRequest.js';

@@ -19,9 +19,10 @@ import {
   type RunnerSettings,
 } from '@infermesh/common';
 import { advertisedHost, instanceAddress, meshDiscoveryOf } from '@infermesh/common/discovery';
-import { MODEL_INFER_PATH, runnerProto } from '@infermesh/proto';
+import { MODEL_INFER_PATH, RUNNER_EXCHANGE_PATH, runnerProto } from '@infermesh/proto';
 import { ArtifactCache } from './artifacts/ArtifactCache.js';
 import { RegistryArtifactSource } from './artifacts/RegistryArtifactSource.js';
+import { serveExchange } from './h2-exchange.js';
 import { serveModelInfer, type H2ModelInferDeps } from './h2-model-infer.js';
 import { inferenceHandlers, runnerInfer, runnerInferenceService, serializeInferResponse } from './inference-service.js';
 import { ModelLifecycle } from './ModelLifecycle.js';
@@ -81,8 +82,10 @@ async function startFront(
     logger: config.logger,
     ...(tls ? { tls, internalTls: tls } : {}),
     claim: (stream, headers) => {
-      if (headers[':path'] !== MODEL_INFER_PATH || !String(headers['content-type'] ?? '').startsWith('application/grpc')) return false;
-      serveModelInfer(deps, stream, headers);
+      if (!String(headers['content-type'] ?? '').startsWith('application/grpc')) return false;
+      if (headers[':path'] === MODEL_INFER_PATH) serveModelInfer(deps, stream, headers);
+      else if (headers[':path'] === RUNNER_EXCHANGE_PATH && headers['grpc-encoding'] === undefined) serveExchange(deps, stream);
+      else return false;
       return true;
     },
   });

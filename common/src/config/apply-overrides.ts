@@ -19,6 +19,7 @@ export function applyOverrides(raw: unknown, env: EnvironmentOverrides): Section
   if (env.gatewayPort !== undefined) section('gateway').port = env.gatewayPort;
   if (env.gatewayRunners) section('gateway').runners = env.gatewayRunners;
   if (env.gatewayForwarding) section('gateway').forwarding = env.gatewayForwarding;
+  if (env.gatewayRunnerCalls) section('gateway').runnerCalls = env.gatewayRunnerCalls;
   if (env.gatewayAccessLog !== undefined) section('gateway').accessLog = env.gatewayAccessLog;
   if (env.registryPort !== undefined) section('registry').port = env.registryPort;
   if (env.sinkPort !== undefined) section('sink').port = env.sinkPort;

@@ -16,6 +16,8 @@ export interface EnvironmentOverrides {
   gatewayPort?: number;
   /** How the gateway forwards ModelInfer (INFERMESH_GATEWAY_FORWARDING). */
   gatewayForwarding?: 'grpc-js' | 'http2';
+  /** How the gateway's http2 forwarding calls runners (INFERMESH_GATEWAY_RUNNER_CALLS). */
+  gatewayRunnerCalls?: 'exchange' | 'streams';
   /** INFERMESH_GATEWAY_ACCESS_LOG=1 (or true): the gateway's access log on. */
   gatewayAccessLog?: boolean;
   /** Runner addresses (host:port) the gateway forwards to. */
@@ -63,6 +65,12 @@ function forwarding(value: string | undefined): 'grpc-js' | 'http2' | undefined 
   throw new ConfigError(`environment variable INFERMESH_GATEWAY_FORWARDING: expected 'grpc-js' or 'http2', got '${value}'`);
 }
 
+function runnerCalls(value: string | undefined): 'exchange' | 'streams' | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (value === 'exchange' || value === 'streams') return value;
+  throw new ConfigError(`environment variable INFERMESH_GATEWAY_RUNNER_CALLS: expected 'exchange' or 'streams', got '${value}'`);
+}
+
 /** `1`/`true` or `0`/`false`, in any case. */
 function onOff(name: string, value: string | undefined): boolean | undefined {
   if (value === undefined || value === '') return undefined;
@@ -105,6 +113,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
   set('runnerDevice', text(env.INFERMESH_RUNNER_DEVICE));
   set('gatewayPort', port('INFERMESH_GATEWAY_PORT', env.INFERMESH_GATEWAY_PORT));
   set('gatewayForwarding', forwarding(env.INFERMESH_GATEWAY_FORWARDING));
+  set('gatewayRunnerCalls', runnerCalls(env.INFERMESH_GATEWAY_RUNNER_CALLS));
   set('gatewayAccessLog', onOff('INFERMESH_GATEWAY_ACCESS_LOG', env.INFERMESH_GATEWAY_ACCESS_LOG));
   set('registryPort', port('INFERMESH_REGISTRY_PORT', env.INFERMESH_REGISTRY_PORT));
   set('registryAddress', text(env.INFERMESH_REGISTRY_ADDRESS));

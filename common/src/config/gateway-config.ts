@@ -55,6 +55,13 @@ export const gatewaySchema = z
      */
     forwarding: z.enum(['grpc-js', 'http2']).default('http2'),
     /**
+     * How the http2 forwarding sends ModelInfer calls to a runner: 'exchange' (many calls on
+     * one stream per runner session, RunnerInfer.Exchange: far less CPU per call at both
+     * ends) or 'streams' (an HTTP/2 stream per call). A runner that does not serve Exchange
+     * (its grpc-js front, an older version) is called one stream per call either way.
+     */
+    runnerCalls: z.enum(['exchange', 'streams']).default('exchange'),
+    /**
      * Caller metadata passed on to runners besides the trace context (traceparent,
      * tracestate) and, on the HTTP/2 path, the transport's headers: nothing else the caller
      * sent (authorization, cookies, its own headers) reaches a runner unless named here.

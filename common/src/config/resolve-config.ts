@@ -164,6 +164,7 @@ export function resolveConfig(raw: unknown, env: EnvironmentOverrides = {}, opti
       runnerKeepaliveMs: mesh.gateway.runnerKeepaliveMs,
       retry: mesh.gateway.retry,
       forwarding: mesh.gateway.forwarding,
+      runnerCalls: mesh.gateway.runnerCalls,
       passThroughHeaders: mesh.gateway.passThroughHeaders,
       accessLog: mesh.gateway.accessLog,
       shadow: mesh.gateway.shadow,

@@ -73,6 +73,8 @@ export interface GatewaySettings {
   retry: GatewayRetryConfig;
   /** How ModelInfer is forwarded: through grpc-js, or as an HTTP/2 stream. */
   forwarding: 'grpc-js' | 'http2';
+  /** How the http2 forwarding calls runners: many calls on one Exchange stream, or a stream each (`gateway.runnerCalls`). */
+  runnerCalls: 'exchange' | 'streams';
   /** Caller metadata names passed on to runners beside the trace context (`gateway.passThroughHeaders`). */
   passThroughHeaders: string[];
   /** One log line per call (`gateway.accessLog`); default off. */

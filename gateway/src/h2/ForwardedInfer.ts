@@ -5,10 +5,10 @@
  * collected before the caller sees any of it, so an attempt that breaks anywhere before the
  * runner's trailers can go to another runner.
  */
-import { constants, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
+import { type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import { trace as otelTrace, type Context, type Span } from '@opentelemetry/api';
-import { answerStatus, assertModelAllowed, endSpan, FRAME_HEADER_BYTES, framePieces, GrpcFrameReader, hidesUpstreamDetails, type InferRequestHeader, injectHeaders, type Principal, readInferRequestHeader, reportError, responseHeadersFrom, spansCanRecord, startChildSpan, startDeadline, startServerSpan, timeoutHeader, traceparentOf, type UnaryMessage, upstreamInternalDetails } from '@infermesh/common';
+import { answerStatus, assertModelAllowed, endSpan, FRAME_HEADER_BYTES, GrpcFrameReader, hidesUpstreamDetails, type InferRequestHeader, injectHeaders, type Principal, readInferRequestHeader, reportError, responseHeadersFrom, spansCanRecord, startChildSpan, startDeadline, startServerSpan, traceparentOf, type UnaryMessage, upstreamInternalDetails } from '@infermesh/common';
 import { MODEL_INFER_PATH } from '@infermesh/proto';
 import type { RunnerEndpoint } from '../RunnerEndpoint.js';
 import { modelVersionParts } from '../wire.js';
@@ -17,7 +17,9 @@ import type { InferEvent } from '../InferObserver.js';
 import { firstValue, lazyMetadata } from './call-metadata.js';
 import type { H2InferDeps } from './H2InferDeps.js';
 import { logTraceId } from '../sink/trace-id.js';
-import { exchange, type RunnerAnswer } from './runner-exchange.js';
+import { answerMessage, type RunnerAnswer } from './runner-exchange.js';
+import type { ExchangeCall } from './RunnerExchanges.js';
+import { RunnerRequest } from './RunnerRequest.js';
 
 const NONE_TRIED: ReadonlySet<RunnerEndpoint> = new Set();
 
@@ -31,18 +33,17 @@ export class ForwardedInfer {
   private header: InferRequestHeader | undefined;
   private readonly callMetadata: () => grpc.Metadata;
   private request: Buffer | undefined;
-  /** The request frame to send, in pieces that share the caller's bytes. */
-  private body: readonly Buffer[] = [];
+  /** What goes to the runner, attempt by attempt: pieces of the caller's bytes. */
+  private runnerRequest: RunnerRequest | undefined;
   private outgoing: OutgoingHttpHeaders | undefined;
   private version = '';
   private runner = '';
   private attempts = 0;
   private tried: Set<RunnerEndpoint> | undefined;
   /** The attempt in flight; undefined between attempts. */
-  private upstream: ClientHttp2Stream | undefined;
-  /** The response's DATA chunks as they went back, when observers listen; and their bytes. */
-  private response: Buffer[] | undefined;
-  private responseFrameBytes = 0;
+  private upstream: ExchangeCall | undefined;
+  /** The answer that went back, when observers listen. */
+  private answered: RunnerAnswer | undefined;
   private span: Span | undefined;
   private ctx: Context | undefined;
   private routeSpan: Span | undefined;
@@ -112,28 +113,37 @@ export class ForwardedInfer {
     }
     this.outgoing = this.deps.runnerHeaders.http2For(this.headers, MODEL_INFER_PATH);
     if (this.ctx && this.routeSpan) injectHeaders(this.outgoing, otelTrace.setSpan(this.ctx, this.routeSpan));
-    this.body = this.version === header.modelVersion ? [message.frame] : framePieces(modelVersionParts(message.message, this.version));
+    this.runnerRequest =
+      this.version === header.modelVersion
+        ? new RunnerRequest([message.message], this.outgoing, this.deadline, [message.frame])
+        : new RunnerRequest(modelVersionParts(message.message, this.version), this.outgoing, this.deadline);
     this.deps.retry.recordCall();
     this.attempt();
   }
 
   private attempt(): void {
     let runner: RunnerEndpoint;
-    let upstream: ClientHttp2Stream;
+    let upstream: ExchangeCall;
     try {
       runner = this.deps.router.pickRunner(this.header!.modelName, this.version, this.tried ?? NONE_TRIED, this.header!.sequenceId);
       this.attempts++;
       this.runner = runner.address;
       this.routeSpan?.setAttribute('runner', runner.address);
-      if (this.deadline !== Infinity) this.outgoing!['grpc-timeout'] = timeoutHeader(this.deadline, Date.now());
-      upstream = exchange(this.deps.sessions.get(runner.address), this.outgoing!, this.body, this.deps.maxMessageBytes + FRAME_HEADER_BYTES, (answer) => {
+      const onAnswer = (answer: RunnerAnswer) => {
         runner.outstanding--;
         if (this.upstream !== upstream || this.done) return;
         this.upstream = undefined;
+        if (answer.notServed) {
+          // Not run: the runner does not take Exchange; the call goes again, on a stream of its own.
+          this.attempts--;
+          this.attempt();
+          return;
+        }
         runner.outlier.record(answer.code);
         if (answer.retryable && this.tryAgain(runner, answer.code)) return;
         this.deliver(runner, answer);
-      });
+      };
+      upstream = this.runnerRequest!.send(this.deps, runner.address, onAnswer);
     } catch (error) {
       this.fail(error);
       return;
@@ -168,10 +178,7 @@ export class ForwardedInfer {
     downstream.once('wantTrailers', () => downstream.sendTrailers(trailers));
     for (const chunk of answer.data) downstream.write(chunk);
     downstream.end();
-    if (this.wantsResponse()) {
-      this.response = answer.data;
-      this.responseFrameBytes = answer.bytes;
-    }
+    if (this.wantsResponse()) this.answered = answer;
     this.finish(code, details);
   }
 
@@ -207,7 +214,7 @@ export class ForwardedInfer {
   private cancelUpstream(): void {
     const upstream = this.upstream;
     this.upstream = undefined;
-    if (upstream && !upstream.closed) upstream.close(constants.NGHTTP2_CANCEL);
+    upstream?.cancel();
   }
 
   private fail(error: unknown): void {
@@ -255,7 +262,7 @@ export class ForwardedInfer {
       get response() {
         return message();
       },
-      responseBytes: ok ? Math.max(0, this.responseFrameBytes - FRAME_HEADER_BYTES) : 0,
+      responseBytes: ok && this.answered ? Math.max(0, this.answered.bytes - FRAME_HEADER_BYTES) : 0,
       traceparent: this.ctx ? traceparentOf(this.ctx) : '',
     };
     this.deps.observers.notify(event);
@@ -263,9 +270,8 @@ export class ForwardedInfer {
 
   /** The response message without its frame header, joined on first read (only when it came in several chunks). */
   private responseMessage(): Buffer | undefined {
-    let chunks = this.response;
-    if (!chunks || chunks.length === 0) return undefined;
-    if (chunks.length > 1) this.response = chunks = [Buffer.concat(chunks, this.responseFrameBytes)];
-    return chunks[0]!.subarray(FRAME_HEADER_BYTES);
+    const answered = this.answered;
+    if (!answered) return undefined;
+    return (answered.message ??= answerMessage(answered));
   }
 }

@@ -7,7 +7,7 @@
  */
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
-import { answerStatus, assertModelAllowed, endSpan, FRAME_HEADER_BYTES, framePieces, type InferRequestHeader, injectHeaders, type Principal, readInferRequestHeader, reportError, spansCanRecord, startDeadline, startServerSpan, statusTrailers, toGrpcStatus, traceparentOf } from '@infermesh/common';
+import { answerStatus, assertModelAllowed, endSpan, framePieces, GrpcMessageSplitter, type InferRequestHeader, injectHeaders, type Principal, readInferRequestHeader, reportError, ServiceError, spansCanRecord, startDeadline, startServerSpan, statusTrailers, toGrpcStatus, traceparentOf } from '@infermesh/common';
 import { MODEL_INFER_PATH, MODEL_STREAM_INFER_PATH } from '@infermesh/proto';
 import { STREAM_MAX_IN_FLIGHT, streamErrorResponse, wrapStreamResponse } from '../wire.js';
 import { http2CallHeaders } from '../CallHeaders.js';
@@ -21,8 +21,8 @@ export class ForwardedStream {
   private readonly abort = new AbortController();
   private readonly deadline: number;
   private readonly timer: NodeJS.Timeout | undefined;
-  /** Bytes read and not yet a whole message. */
-  private pending: Buffer = Buffer.alloc(0);
+  /** Splits what the caller sends into its messages. */
+  private readonly splitter: GrpcMessageSplitter;
   /** Answers by request order; written as soon as all before them are. */
   private readonly answers = new Map<number, Buffer>();
   private nextRequest = 0;
@@ -39,6 +39,11 @@ export class ForwardedStream {
     private readonly principal?: Principal,
   ) {
     this.callMetadata = lazyMetadata(headers);
+    this.splitter = new GrpcMessageSplitter(deps.maxMessageBytes, (message, compressed) => {
+      // Compressed streams go to grpc-js whole (start-h2-front checks grpc-encoding); a flag without one is an error.
+      if (compressed) throw ServiceError.internal('a compressed message in a stream without grpc-encoding');
+      this.handle(this.nextRequest++, message);
+    });
     ({ deadline: this.deadline, timer: this.timer } = startDeadline(headers['grpc-timeout'], () => this.end(grpc.status.DEADLINE_EXCEEDED, 'Deadline exceeded')));
     downstream.on('error', () => undefined);
     downstream.on('close', () => {
@@ -49,30 +54,20 @@ export class ForwardedStream {
     downstream.on('data', (chunk: Buffer) => this.read(chunk));
     downstream.on('end', () => {
       this.inputEnded = true;
-      if (this.pending.length > 0) this.end(grpc.status.INTERNAL, 'the request stream ended inside a gRPC message');
+      if (this.splitter.partial) this.end(grpc.status.INTERNAL, 'the request stream ended inside a gRPC message');
       else this.maybeFinish();
     });
   }
 
   private read(chunk: Buffer): void {
     if (this.done) return;
-    let bytes = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
-    while (bytes.length >= FRAME_HEADER_BYTES) {
-      const length = bytes.readUInt32BE(1);
-      if (length > this.deps.maxMessageBytes) {
-        this.end(grpc.status.RESOURCE_EXHAUSTED, `Received message larger than max (${length} vs. ${this.deps.maxMessageBytes})`);
-        return;
-      }
-      if (bytes[0] !== 0) {
-        // Compressed streams go to grpc-js whole (start-h2-front checks grpc-encoding); a flag without one is an error.
-        this.end(grpc.status.INTERNAL, 'a compressed message in a stream without grpc-encoding');
-        return;
-      }
-      if (bytes.length < FRAME_HEADER_BYTES + length) break;
-      this.handle(this.nextRequest++, bytes.subarray(FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + length));
-      bytes = bytes.subarray(FRAME_HEADER_BYTES + length);
+    try {
+      this.splitter.push(chunk);
+    } catch (error) {
+      const { code, details } = toGrpcStatus(error);
+      this.end(code, details);
+      return;
     }
-    this.pending = bytes;
     if (this.nextRequest - this.nextAnswer >= STREAM_MAX_IN_FLIGHT) this.downstream.pause();
   }
 

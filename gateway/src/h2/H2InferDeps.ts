@@ -4,6 +4,7 @@ import type { Logger, RetryPolicy } from '@infermesh/common';
 import type { ObserverNotifier } from '../notify-observers.js';
 import type { Router } from '../Router.js';
 import type { RunnerHeaders } from '../runner-headers.js';
+import type { RunnerExchanges } from './RunnerExchanges.js';
 import { type ReadSoFar, type SessionPool } from '@infermesh/common';
 
 export interface H2InferDeps {
@@ -14,6 +15,8 @@ export interface H2InferDeps {
   runnerHeaders: RunnerHeaders;
   /** Sessions to the runners. */
   sessions: SessionPool;
+  /** The Exchange streams ModelInfer calls go on; without, each call is a stream of its own. */
+  exchanges?: RunnerExchanges;
   maxMessageBytes: number;
   logger: Logger;
   /** Asked to admit each call, then told about it when it has finished. */

@@ -1,16 +1,17 @@
 /**
- * Sends one ModelInfer message to a runner on its pooled HTTP/2 session and collects the
- * answer, for callers that need the response bytes themselves rather than piped on (each
+ * Sends one ModelInfer message to a runner on its pooled HTTP/2 session (its Exchange stream,
+ * or a stream of its own) and collects the answer, for callers that need the response bytes themselves rather than piped on (each
  * message of a ModelStreamInfer). Routing, retries and spans are as for a unary call.
  */
-import { constants, type ClientHttp2Stream, type OutgoingHttpHeaders } from 'node:http2';
+import type { OutgoingHttpHeaders } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
-import { type ErrorCode, FRAME_HEADER_BYTES, framePieces, hidesUpstreamDetails, type InferRequestHeader, ServiceError, timeoutHeader, upstreamInternalDetails } from '@infermesh/common';
-import { MODEL_INFER_PATH } from '@infermesh/proto';
+import { type ErrorCode, hidesUpstreamDetails, type InferRequestHeader, ServiceError, upstreamInternalDetails } from '@infermesh/common';
 import type { RunnerEndpoint } from '../RunnerEndpoint.js';
 import { modelVersionParts } from '../wire.js';
 import type { H2InferDeps } from './H2InferDeps.js';
-import { answerMessage, exchange, type RunnerAnswer } from './runner-exchange.js';
+import { answerMessage, type RunnerAnswer } from './runner-exchange.js';
+import type { ExchangeCall } from './RunnerExchanges.js';
+import { RunnerRequest } from './RunnerRequest.js';
 import { logTraceId } from '../sink/trace-id.js';
 
 /** One message to forward. */
@@ -34,13 +35,19 @@ const NONE_TRIED: ReadonlySet<RunnerEndpoint> = new Set();
 
 /** The response message (without its frame header); rejects with a ServiceError carrying the runner's status. */
 export async function forwardMessage(deps: H2InferDeps, call: MessageCall): Promise<Buffer> {
-  const body = call.version === call.header.modelVersion ? framePieces([call.message]) : framePieces(modelVersionParts(call.message, call.version));
+  const pieces = call.version === call.header.modelVersion ? [call.message] : modelVersionParts(call.message, call.version);
+  const request = new RunnerRequest(pieces, call.outgoing, call.deadline);
   let tried: Set<RunnerEndpoint> | undefined;
   deps.retry.recordCall();
   for (let attempts = 1; ; attempts++) {
     const runner = deps.router.pickRunner(call.header.modelName, call.version, tried ?? NONE_TRIED, call.header.sequenceId);
     call.trace.runner = runner.address;
-    const outcome = await attempt(deps, runner, body, call);
+    const outcome = await attempt(deps, runner, request, call.signal);
+    if (outcome.notServed) {
+      // Not run: the runner does not take Exchange; the message goes again, on a stream of its own.
+      attempts--;
+      continue;
+    }
     if (outcome.code === grpc.status.OK) {
       const response = answerMessage(outcome);
       if (response) {
@@ -62,14 +69,14 @@ export async function forwardMessage(deps: H2InferDeps, call: MessageCall): Prom
   }
 }
 
-function attempt(deps: H2InferDeps, runner: RunnerEndpoint, body: readonly Buffer[], call: MessageCall): Promise<RunnerAnswer> {
+function attempt(deps: H2InferDeps, runner: RunnerEndpoint, request: RunnerRequest, signal: AbortSignal): Promise<RunnerAnswer> {
   return new Promise<RunnerAnswer>((resolve) => {
-    if (call.deadline !== Infinity) call.outgoing['grpc-timeout'] = timeoutHeader(call.deadline, Date.now());
-    let upstream: ClientHttp2Stream;
+    let upstream: ExchangeCall;
+    const cancel = () => upstream.cancel();
     try {
-      upstream = exchange(deps.sessions.get(runner.address), { ...call.outgoing, ':path': MODEL_INFER_PATH }, body, deps.maxMessageBytes + FRAME_HEADER_BYTES, (answer) => {
+      upstream = request.send(deps, runner.address, (answer) => {
         runner.outstanding--;
-        call.signal.removeEventListener('abort', cancel);
+        signal.removeEventListener('abort', cancel);
         resolve(answer);
       });
     } catch (error) {
@@ -77,7 +84,6 @@ function attempt(deps: H2InferDeps, runner: RunnerEndpoint, body: readonly Buffe
       return;
     }
     runner.outstanding++;
-    const cancel = () => upstream.close(constants.NGHTTP2_CANCEL);
-    call.signal.addEventListener('abort', cancel, { once: true });
+    signal.addEventListener('abort', cancel, { once: true });
   });
 }

@@ -25,6 +25,10 @@ export interface RunnerAnswer {
   data: Buffer[];
   /** Their total length. */
   bytes: number;
+  /** The response message without its frame header, when the answer has it whole. */
+  message?: Buffer;
+  /** True when the runner does not serve RunnerInfer.Exchange: the call was not run, and goes again on a stream of its own. */
+  notServed?: boolean;
 }
 
 /**
@@ -84,6 +88,7 @@ export function exchange(
 
 /** The one uncompressed message of an answer, without its frame header; undefined when the runner sent anything else. */
 export function answerMessage(answer: RunnerAnswer): Buffer | undefined {
+  if (answer.message) return answer.message;
   if (answer.bytes < FRAME_HEADER_BYTES) return undefined;
   const frame = answer.data.length === 1 ? answer.data[0]! : Buffer.concat(answer.data, answer.bytes);
   return frame[0] === 0 ? frame.subarray(FRAME_HEADER_BYTES) : undefined;

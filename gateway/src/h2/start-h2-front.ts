@@ -82,6 +82,8 @@ export async function startH2Front(options: H2FrontOptions): Promise<H2Front> {
     address: front.address,
     async close(graceMs) {
       await front.close(graceMs);
+      // Exchange streams end their side first, so that the sessions they hold can close.
+      options.infer.exchanges?.close();
       options.infer.sessions.close();
     },
   };

@@ -56,6 +56,8 @@ describe.each(['http2', 'grpc-js'] as const)('caller metadata to runners (%s for
     expect(headers.traceparent).toMatch(/^00-4bf92f3577b34da6a3ce929d0e0e4736-/);
     expect(headers['grpc-timeout']).toMatch(/^\d+[HMSmun]$/);
     expect(headers['content-type']).toBe('application/grpc');
-    expect(names.filter((name) => !['x-pass', 'traceparent', 'tracestate', 'grpc-timeout', 'content-type', 'te', 'grpc-encoding', 'grpc-accept-encoding', 'accept-encoding', 'user-agent'].includes(name))).toEqual([]);
+    // The http2 forwarding sends its calls on an Exchange stream (gateway.runnerCalls), the grpc-js forwarding a stream each.
+    expect(headers.exchange).toBe(forwarding === 'http2' ? 'true' : undefined);
+    expect(names.filter((name) => !['x-pass', 'traceparent', 'tracestate', 'grpc-timeout', 'content-type', 'te', 'grpc-encoding', 'grpc-accept-encoding', 'accept-encoding', 'user-agent', 'exchange'].includes(name))).toEqual([]);
   }, 60_000);
 });

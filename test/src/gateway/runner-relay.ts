@@ -3,19 +3,27 @@
  * runner and of runners that fail: it passes every stream on (opening its session to the
  * runner again after a GOAWAY), keeps the request headers of each call, and can break off
  * each ModelInfer answer with a connection reset, as the kernel does for a killed process —
- * after the response headers, or after the response message but before the trailers.
+ * after the response headers, or after the response message but before the trailers. Calls
+ * on an Exchange stream (many ModelInfer calls on one stream) count as calls of their own:
+ * what the runner is sent for each is the stream's headers with the call's metadata and
+ * deadline; such a stream is broken off after its response headers, or after its first
+ * answer.
  */
 import { once } from 'node:events';
 import http2 from 'node:http2';
-
-const MODEL_INFER = '/inference.GRPCInferenceService/ModelInfer';
+import { GrpcMessageSplitter, readExchangeRequest } from '@infermesh/common';
+import { MODEL_INFER_PATH as MODEL_INFER, RUNNER_EXCHANGE_PATH } from '@infermesh/proto';
 
 /** Where a ModelInfer answer is broken off. */
 export type BreakPoint = 'after-headers' | 'after-message';
 
 export interface RunnerRelay {
   address: string;
-  /** Request headers of each call, in arrival order. */
+  /**
+   * Request headers of each call, in arrival order; for a ModelInfer call on an Exchange
+   * stream, the stream's headers with `:path` ModelInfer's, the call's metadata and its
+   * deadline as `grpc-timeout` (in µs), and `exchange: 'true'`.
+   */
   calls: http2.IncomingHttpHeaders[];
   /** ModelInfer answers broken off so far. */
   readonly broken: number;
@@ -37,8 +45,10 @@ export async function startRunnerRelay(target: string, options: { breakAt?: Brea
   const server = http2.createServer();
   server.on('session', (s) => s.on('error', () => undefined));
   server.on('stream', (stream, headers) => {
-    calls.push(headers);
-    const breaks = breakAt !== undefined && headers[':path'] === MODEL_INFER;
+    const exchange = headers[':path'] === RUNNER_EXCHANGE_PATH;
+    if (exchange) recordExchangeCalls(stream, headers, calls);
+    else calls.push(headers);
+    const breaks = breakAt !== undefined && (headers[':path'] === MODEL_INFER || exchange);
     const out: http2.OutgoingHttpHeaders = {};
     for (const [key, value] of Object.entries(headers)) if (key !== ':authority' && key !== ':scheme') out[key] = value;
     let forwarded: http2.ClientHttp2Stream;
@@ -71,7 +81,12 @@ export async function startRunnerRelay(target: string, options: { breakAt?: Brea
         if (breaks) setImmediate(reset);
         else stream.once('wantTrailers', () => stream.sendTrailers(trailers));
       });
-      forwarded.on('data', (chunk: Buffer) => stream.destroyed || stream.write(chunk));
+      forwarded.on('data', (chunk: Buffer) => {
+        if (stream.destroyed) return;
+        stream.write(chunk);
+        // An Exchange stream has no trailers until it ends: it is broken off after its first answer.
+        if (breaks && exchange) setImmediate(reset);
+      });
       forwarded.on('end', () => breaks || stream.destroyed || stream.end());
     });
     forwarded.on('error', () => stream.destroy());
@@ -91,4 +106,20 @@ export async function startRunnerRelay(target: string, options: { breakAt?: Brea
       await new Promise((resolve) => server.close(resolve));
     },
   };
+}
+
+/** Records each ModelInfer call an Exchange stream carries as the runner gets it. */
+function recordExchangeCalls(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, calls: http2.IncomingHttpHeaders[]): void {
+  const splitter = new GrpcMessageSplitter(1 << 30, (message) => {
+    const call = readExchangeRequest(message);
+    if (call.cancel) return;
+    calls.push({
+      ...headers,
+      ...call.headers,
+      ':path': MODEL_INFER,
+      exchange: 'true',
+      ...(call.timeoutUs > 0 ? { 'grpc-timeout': `${call.timeoutUs}u` } : {}),
+    });
+  });
+  stream.on('data', (chunk: Buffer) => splitter.push(chunk));
 }
