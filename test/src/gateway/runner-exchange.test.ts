@@ -7,12 +7,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
-import { InferenceClient } from '@infermesh/client';
-import type { Gateway } from '@infermesh/gateway';
-import type { Runner } from '@infermesh/runners';
-import { exampleRepository, waitFor } from '@infermesh/testkit';
-import { startGatewayInProcess, startRunnerInProcess } from '../harness/index.js';
-import { startRunnerRelay, type RunnerRelay } from './runner-relay.js';
+import type { InferenceClient } from '@infermesh/client';
+import { startRelayedGateway, type RelayedGateway } from './relayed-gateway.js';
+import type { RunnerRelay } from './runner-relay.js';
 
 const input = { datatype: 'INT32' as const, shape: [1, 16], data: new Int32Array(16).fill(2) };
 const CALLS = 30;
@@ -24,28 +21,16 @@ const CASES = [
 ] as const;
 
 describe.each(CASES)('a runner served by $runnerServer, gateway.runnerCalls $runnerCalls', ({ runnerServer, runnerCalls, onExchange }) => {
-  let repo: Awaited<ReturnType<typeof exampleRepository>>;
-  let runner: Runner;
   let relay: RunnerRelay;
-  let gateway: Gateway;
   let client: InferenceClient;
+  let mesh: RelayedGateway | undefined;
 
   beforeAll(async () => {
-    repo = await exampleRepository();
-    runner = await startRunnerInProcess(repo.dir, { server: runnerServer });
-    relay = await startRunnerRelay(runner.address);
-    gateway = await startGatewayInProcess([relay.address], { forwarding: 'http2', runnerCalls });
-    client = new InferenceClient(gateway.address);
-    await waitFor(() => client.modelReady('simple'), 30_000, 'simple to be routable');
+    mesh = await startRelayedGateway({ runner: { server: runnerServer }, gateway: { forwarding: 'http2', runnerCalls } });
+    ({ relay, client } = mesh);
   }, 60_000);
 
-  afterAll(async () => {
-    client?.close();
-    await gateway?.close();
-    await relay?.close();
-    await runner?.close();
-    await repo?.remove();
-  });
+  afterAll(() => mesh?.close());
 
   it('answers every call, each once, on the Exchange stream where the runner serves it', async () => {
     relay.calls.length = 0;

@@ -5,12 +5,9 @@
  * between the gateway and a real runner sees what the runner is sent.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InferenceClient } from '@infermesh/client';
-import type { Gateway } from '@infermesh/gateway';
-import type { Runner } from '@infermesh/runners';
-import { exampleRepository, waitFor } from '@infermesh/testkit';
-import { startGatewayInProcess, startRunnerInProcess } from '../harness/index.js';
-import { startRunnerRelay, type RunnerRelay } from './runner-relay.js';
+import type { InferenceClient } from '@infermesh/client';
+import { startRelayedGateway, type RelayedGateway } from './relayed-gateway.js';
+import type { RunnerRelay } from './runner-relay.js';
 
 const caller = {
   authorization: 'Bearer caller-token',
@@ -21,28 +18,16 @@ const caller = {
 };
 
 describe.each(['http2', 'grpc-js'] as const)('caller metadata to runners (%s forwarding)', (forwarding) => {
-  let repo: Awaited<ReturnType<typeof exampleRepository>>;
-  let runner: Runner;
   let relay: RunnerRelay;
-  let gateway: Gateway;
   let client: InferenceClient;
+  let mesh: RelayedGateway | undefined;
 
   beforeAll(async () => {
-    repo = await exampleRepository();
-    runner = await startRunnerInProcess(repo.dir);
-    relay = await startRunnerRelay(runner.address);
-    gateway = await startGatewayInProcess([relay.address], { forwarding, passThroughHeaders: ['x-pass'] });
-    client = new InferenceClient(gateway.address);
-    await waitFor(() => client.modelReady('simple'), 30_000, 'simple to be routable');
+    mesh = await startRelayedGateway({ gateway: { forwarding, passThroughHeaders: ['x-pass'] } });
+    ({ relay, client } = mesh);
   }, 60_000);
 
-  afterAll(async () => {
-    client?.close();
-    await gateway?.close();
-    await relay?.close();
-    await runner?.close();
-    await repo?.remove();
-  });
+  afterAll(() => mesh?.close());
 
   it('passes the trace context, the deadline and the declared headers only', async () => {
     const input = { datatype: 'INT32' as const, shape: [1, 16], data: new Int32Array(16).fill(2) };
