@@ -101,11 +101,27 @@ function processes(): ProcessEntry[] {
 /** `infermesh up`'s line that says the mesh is ready, as text or (with --log-format json) as a JSON record. */
 const isReadyLine = (line: string) => line.startsWith('infermesh ready') || (line.startsWith('{"level":30,') && line.includes('"msg":"infermesh ready'));
 
+/** Starts of the mesh tried when a port picked free was taken before its service bound it. */
+const PORT_RACE_TRIES = 3;
+
 /**
  * Starts the mesh; `extraConfig`: top-level config sections laid over the embedded ones (e.g.
- * `limits`); `upOptions` go after `up` (e.g. `--log-format json`).
+ * `limits`); `upOptions` go after `up` (e.g. `--log-format json`). The mesh's ports are picked
+ * free before `up` starts, so another process (a mesh started beside it, or an outgoing
+ * connection's ephemeral port) can take one first: such a start is tried again on new ports.
  */
 export async function startLocalMesh(extraConfig: Record<string, unknown> = {}, upOptions: string[] = []): Promise<LocalMesh> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await startLocalMeshOnce(extraConfig, upOptions);
+    } catch (error) {
+      if (tries >= PORT_RACE_TRIES || !/EADDRINUSE/.test(String(error))) throw error;
+      console.error(`infermesh up lost a port it was given to another process; starting it again on new ports (${tries} of ${PORT_RACE_TRIES})`);
+    }
+  }
+}
+
+async function startLocalMeshOnce(extraConfig: Record<string, unknown>, upOptions: string[]): Promise<LocalMesh> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'infermesh-local-mesh-'));
   const [runner0, runner1, gateway, httpPort, registry, sink, receiverPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   const receiver = new Receiver(receiverPort!, path.join(dataDir, 'received.txt'));
