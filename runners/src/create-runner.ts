@@ -2,6 +2,7 @@
 import path from 'node:path';
 import {
   DEFAULT_ARTIFACT_CACHE_BYTES,
+  DEFAULT_MAX_CONCURRENT_STREAMS,
   DEFAULT_REQUEST_LIMITS,
   DEFAULT_RESPONSE_CACHE_BYTES,
   meshChannelCredentials,
@@ -84,7 +85,7 @@ async function startFront(
     claim: (stream, headers) => {
       if (!String(headers['content-type'] ?? '').startsWith('application/grpc')) return false;
       if (headers[':path'] === MODEL_INFER_PATH) serveModelInfer(deps, stream, headers);
-      else if (headers[':path'] === RUNNER_EXCHANGE_PATH && headers['grpc-encoding'] === undefined) serveExchange(deps, stream);
+      else if (headers[':path'] === RUNNER_EXCHANGE_PATH && headers['grpc-encoding'] === undefined) serveExchange(deps, stream, config.maxConcurrentStreams ?? DEFAULT_MAX_CONCURRENT_STREAMS);
       else return false;
       return true;
     },

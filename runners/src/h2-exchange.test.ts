@@ -154,6 +154,32 @@ describe('RunnerInfer.Exchange on the HTTP/2 front', () => {
   }, 60_000);
 });
 
+describe('RunnerInfer.Exchange under limits.maxConcurrentStreams', () => {
+  let fixture: RunnerFixture;
+  beforeAll(async () => {
+    fixture = await startRunnerWith([{ name: 'slow', bytes: slowModel() }], 'cpu', { maxConcurrentStreams: 2 });
+  }, 120_000);
+  afterAll(() => fixture?.close());
+
+  it('runs as many calls at once on one stream as a connection may have streams, and refuses the next RESOURCE_EXHAUSTED', async () => {
+    const exchange = new Exchange(fixture.runner.address);
+    try {
+      for (let call = 1; call <= 3; call++) exchange.send(call, 'slow', slowInput());
+      expect(await exchange.answerOf(3)).toMatchObject({
+        code: grpc.status.RESOURCE_EXHAUSTED,
+        details: 'more than 2 calls at once on one exchange stream (limits.maxConcurrentStreams)',
+      });
+      expect(await exchange.answerOf(1)).toMatchObject({ code: grpc.status.OK });
+      expect(await exchange.answerOf(2)).toMatchObject({ code: grpc.status.OK });
+      // Room again: the next call runs.
+      exchange.send(4, 'slow', quickInput());
+      expect(await exchange.answerOf(4)).toMatchObject({ code: grpc.status.OK });
+    } finally {
+      exchange.close();
+    }
+  }, 60_000);
+});
+
 describe('RunnerInfer.Exchange on a runner served by grpc-js', () => {
   let fixture: RunnerFixture;
   beforeAll(async () => {

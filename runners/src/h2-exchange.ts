@@ -39,8 +39,12 @@ interface RunningCall {
   timer: NodeJS.Timeout | undefined;
 }
 
-/** Serves one Exchange stream. */
-export function serveExchange(deps: H2ModelInferDeps, stream: ServerHttp2Stream): void {
+/**
+ * Serves one Exchange stream. At most `maxCalls` run on it at once (the front's
+ * `limits.maxConcurrentStreams`, as for calls on streams of their own): a call beyond is
+ * answered RESOURCE_EXHAUSTED.
+ */
+export function serveExchange(deps: H2ModelInferDeps, stream: ServerHttp2Stream, maxCalls: number): void {
   const running = new Map<number, RunningCall>();
   let inputEnded = false;
   let closed = false;
@@ -87,6 +91,7 @@ export function serveExchange(deps: H2ModelInferDeps, stream: ServerHttp2Stream)
   const start = (message: ExchangeRequest) => {
     const { call } = message;
     if (running.has(call)) throw ServiceError.invalidArgument(`call ${call} is already running on this exchange stream`);
+    const full = running.size >= maxCalls;
     const controller = new AbortController();
     const timer =
       message.timeoutUs > 0
@@ -96,6 +101,10 @@ export function serveExchange(deps: H2ModelInferDeps, stream: ServerHttp2Stream)
           }, Math.ceil(message.timeoutUs / 1000))
         : undefined;
     running.set(call, { controller, timer });
+    if (full) {
+      answer(call, grpc.status.RESOURCE_EXHAUSTED, `more than ${maxCalls} calls at once on one exchange stream (limits.maxConcurrentStreams)`);
+      return;
+    }
     if (message.request.length > deps.maxMessageBytes) {
       answer(call, grpc.status.RESOURCE_EXHAUSTED, `Received message larger than max (${message.request.length} vs. ${deps.maxMessageBytes})`);
       return;

@@ -55,7 +55,7 @@ export async function startRunnerFixture(options: { maxTensorElements?: number; 
 async function serveRepository(
   dir: string,
   device: string,
-  limits: { maxMessageBytes: number; maxTensorElements: number; server?: 'grpc-js' | 'http2' } & Partial<Pick<RunnerConfig, 'responseCacheBytes' | 'metricsPort'>>,
+  limits: { maxMessageBytes: number; maxTensorElements: number; server?: 'grpc-js' | 'http2' } & Partial<Pick<RunnerConfig, 'responseCacheBytes' | 'metricsPort' | 'maxConcurrentStreams'>>,
 ): Promise<RunnerFixture> {
   const runner = await createRunner({
     name: 'test',
@@ -94,7 +94,7 @@ export interface FixtureModel {
 export async function startRunnerWith(
   models: FixtureModel[],
   device = 'cpu',
-  settings: Partial<Pick<RunnerConfig, 'responseCacheBytes' | 'metricsPort' | 'server'>> = {},
+  settings: Partial<Pick<RunnerConfig, 'responseCacheBytes' | 'metricsPort' | 'server' | 'maxConcurrentStreams'>> = {},
 ): Promise<RunnerFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'infermesh-runner-'));
   for (const model of models) {

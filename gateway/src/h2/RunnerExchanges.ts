@@ -68,9 +68,13 @@ class ExchangeStream {
         stream.close(constants.NGHTTP2_CANCEL);
       }
     });
-    stream.on('close', () => this.onClose());
     // A runner going away (GOAWAY) answers what it has: this side ends, so that the stream and the session can close.
-    session.once('goaway', () => this.retire());
+    const onGoaway = () => this.retire();
+    session.once('goaway', onGoaway);
+    stream.on('close', () => {
+      session.off('goaway', onGoaway);
+      this.onClose();
+    });
   }
 
   /** False once it cannot take calls again: closed, or its side ended. */
