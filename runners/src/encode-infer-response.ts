@@ -3,6 +3,7 @@
  * bytes; no parameters, no typed contents) written straight to the wire: one buffer sized up
  * front and one copy of each output, where protobufjs builds a writer's operation list first.
  */
+import { varintSize, writeVarint } from '@infermesh/common';
 import type { ModelInferResponse } from '@infermesh/proto';
 
 const LENGTH_DELIMITED = 2;
@@ -16,25 +17,6 @@ const RESPONSE_RAW_OUTPUT_CONTENTS = tag(6);
 const OUTPUT_NAME = tag(1);
 const OUTPUT_DATATYPE = tag(2);
 const OUTPUT_SHAPE = tag(3);
-
-/** Bytes of a varint of a non-negative safe integer. */
-function varintSize(value: number): number {
-  let size = 1;
-  while (value >= 128) {
-    value = Math.floor(value / 128);
-    size++;
-  }
-  return size;
-}
-
-function writeVarint(out: Buffer, offset: number, value: number): number {
-  while (value >= 128) {
-    out[offset++] = (value % 128) | 0x80;
-    value = Math.floor(value / 128);
-  }
-  out[offset++] = value;
-  return offset;
-}
 
 /** A string field's bytes, tag included; 0 for the empty string, which proto3 leaves out. */
 function stringFieldSize(value: string): number {

@@ -49,6 +49,26 @@ export function varintBytes(value: number): number[] {
   return out;
 }
 
+/** Bytes of `value` (a non-negative integer up to 2^53) as a varint. */
+export function varintSize(value: number): number {
+  let size = 1;
+  while (value >= 128) {
+    value = Math.floor(value / 128);
+    size++;
+  }
+  return size;
+}
+
+/** Writes `value` (a non-negative integer up to 2^53) as a varint at `offset` of `out`; returns the offset after it. */
+export function writeVarint(out: Buffer, offset: number, value: number): number {
+  while (value >= 128) {
+    out[offset++] = (value % 128) | 0x80;
+    value = Math.floor(value / 128);
+  }
+  out[offset++] = value;
+  return offset;
+}
+
 /** Varints in a packed field's bytes `[start, end)`, counted without decoding them. */
 export function countPackedVarints(buf: Buffer, start: number, end: number, what: string): number {
   if (end > start && buf[end - 1]! >= 0x80) throw malformed(what);

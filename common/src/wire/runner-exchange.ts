@@ -5,7 +5,7 @@
  * payload; the payload's own bytes follow it on the stream as they are.
  */
 import { FRAME_HEADER_BYTES } from '../h2/GrpcFrameReader.js';
-import { expectWireType, forEachField, readVarint, WIRE_LENGTH_DELIMITED, WIRE_VARINT } from './protobuf-wire.js';
+import { expectWireType, forEachField, readVarint, varintSize, WIRE_LENGTH_DELIMITED, WIRE_VARINT, writeVarint } from './protobuf-wire.js';
 
 /** One call as the runner reads it off the stream. */
 export interface ExchangeRequest {
@@ -33,27 +33,13 @@ export interface ExchangeResponse {
 const REQUEST = 'infermesh.runner.v1.ExchangeRequest';
 const RESPONSE = 'infermesh.runner.v1.ExchangeResponse';
 
-/** Bytes of `value` as a varint. */
-function varintLength(value: number): number {
-  let length = 1;
-  while (value >= 0x80) {
-    value = Math.floor(value / 128);
-    length++;
-  }
-  return length;
-}
-
 /** Writes protobuf fields into a buffer sized beforehand. */
 class FieldWriter {
   offset = FRAME_HEADER_BYTES;
   constructor(readonly buf: Buffer) {}
 
   varint(value: number): void {
-    while (value >= 0x80) {
-      this.buf[this.offset++] = (value % 128) | 0x80;
-      value = Math.floor(value / 128);
-    }
-    this.buf[this.offset++] = value;
+    this.offset = writeVarint(this.buf, this.offset, value);
   }
 
   /** A varint field; nothing for 0, as proto3 has it. */
@@ -76,8 +62,8 @@ class FieldWriter {
   }
 }
 
-const uintFieldLength = (field: number, value: number) => (value === 0 ? 0 : varintLength(field * 8) + varintLength(value));
-const lengthFieldLength = (field: number, length: number) => varintLength(field * 8) + varintLength(length) + length;
+const uintFieldLength = (field: number, value: number) => (value === 0 ? 0 : varintSize(field * 8) + varintSize(value));
+const lengthFieldLength = (field: number, length: number) => varintSize(field * 8) + varintSize(length) + length;
 
 /** A frame of `messageLength` bytes in all, of which `head` holds the header and the first fields. */
 function frameHead(headFieldsLength: number, messageLength: number): FieldWriter {
@@ -99,7 +85,7 @@ export function exchangeRequestHead(call: number, timeoutUs: number, headers: re
     entries.push(entry);
     fields += lengthFieldLength(4, entry);
   }
-  const requestTag = varintLength(2 * 8) + varintLength(requestLength);
+  const requestTag = varintSize(2 * 8) + varintSize(requestLength);
   const writer = frameHead(fields + requestTag, fields + requestTag + requestLength);
   writer.uint(1, call);
   writer.uint(3, timeoutUs);
@@ -168,7 +154,7 @@ export function readExchangeRequest(message: Buffer): ExchangeRequest {
 export function exchangeResponseHead(call: number, code: number, details: string, responseLength?: number): Buffer {
   const detailsLength = Buffer.byteLength(details);
   const fields = uintFieldLength(1, call) + uintFieldLength(2, code) + (detailsLength === 0 ? 0 : lengthFieldLength(3, detailsLength));
-  const responseTag = responseLength === undefined ? 0 : varintLength(4 * 8) + varintLength(responseLength);
+  const responseTag = responseLength === undefined ? 0 : varintSize(4 * 8) + varintSize(responseLength);
   const writer = frameHead(fields + responseTag, fields + responseTag + (responseLength ?? 0));
   writer.uint(1, call);
   writer.uint(2, code);
