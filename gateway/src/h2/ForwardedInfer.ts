@@ -1,7 +1,8 @@
 /**
  * One ModelInfer forwarded at the HTTP/2 level: reads the request's one message, routes it
  * as the grpc-js path does (same Router, RetryPolicy, observers and spans), sends it on the
- * runner's pooled session and passes the runner's whole answer back untouched. The answer is
+ * runner's pooled session (on its Exchange stream, or a stream of its own: RunnerRequest) and
+ * passes the runner's whole answer back untouched. The answer is
  * collected before the caller sees any of it, so an attempt that breaks anywhere before the
  * runner's trailers can go to another runner.
  */

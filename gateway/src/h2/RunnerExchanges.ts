@@ -25,7 +25,7 @@ const REQUEST_HEADERS = { ':method': 'POST', ':path': RUNNER_EXCHANGE_PATH, 'con
 const OK_HEADERS: IncomingHttpHeaders = { ':status': '200', 'content-type': 'application/grpc' };
 const OK_TRAILERS: IncomingHttpHeaders = { 'grpc-status': '0' };
 
-/** A call in flight; cancelling it answers it CANCELLED at once. */
+/** An attempt in flight, on an Exchange stream or on a stream of its own: `cancel()` stops it, and its answer callback still runs, once. */
 export interface ExchangeCall {
   cancel(): void;
 }
