@@ -70,7 +70,7 @@ export {
 export type { SequenceParameters } from './wire/sequence-parameters.js';
 export { checkInferRequest, MAX_SHAPE_RANK } from './wire/check-infer-request.js';
 export { forEachField, malformed, readVarint, varintBytes, varintSize, WIRE_LENGTH_DELIMITED, writeVarint } from './wire/protobuf-wire.js';
-export { exchangeCancel, exchangeRequestHead, exchangeResponseHead, readExchangeRequest, readExchangeResponse, type ExchangeRequest, type ExchangeResponse } from './wire/runner-exchange.js';
+export { EXCHANGE_FIELDS_BYTES, exchangeCancel, exchangeRequestHead, exchangeResponseHead, readExchangeRequest, readExchangeResponse, type ExchangeRequest, type ExchangeResponse } from './wire/runner-exchange.js';
 export { tlsSchema, type TlsConfig } from './config/tls-config.js';
 export { authSchema, type AuthConfig, type JwtConfig } from './config/auth-config.js';
 export { consulSchema, DEFAULT_CONSUL_ADDRESS, withConsulPaths, type ConsulConfig } from './config/consul-config.js';

@@ -11,6 +11,7 @@
 import { constants, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import {
+  EXCHANGE_FIELDS_BYTES,
   exchangeResponseHead,
   GrpcMessageSplitter,
   readExchangeRequest,
@@ -24,9 +25,6 @@ import {
   type ExchangeRequest,
 } from '@infermesh/common';
 import type { H2ModelInferDeps } from './h2-model-infer.js';
-
-/** Room for an ExchangeRequest's own fields (call number, deadline, headers) around its request. */
-export const EXCHANGE_FIELDS_BYTES = 64 * 1024;
 
 /** Metadata for calls whose span cannot record: the span helpers never read it. */
 const NO_METADATA = new grpc.Metadata();

@@ -30,6 +30,13 @@ export interface ExchangeResponse {
   response: Buffer | undefined;
 }
 
+/**
+ * Room for a message's own fields around its payload (call number, status and details, or
+ * deadline and headers): an Exchange message may be this much larger than the largest
+ * ModelInfer message, at both ends.
+ */
+export const EXCHANGE_FIELDS_BYTES = 64 * 1024;
+
 const REQUEST = 'infermesh.runner.v1.ExchangeRequest';
 const RESPONSE = 'infermesh.runner.v1.ExchangeResponse';
 

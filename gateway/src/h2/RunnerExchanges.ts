@@ -10,12 +10,10 @@
  */
 import { constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
-import { exchangeCancel, exchangeRequestHead, FRAME_HEADER_BYTES, GrpcMessageSplitter, isTrailersOnly, readExchangeResponse, resetStatus, type SessionPool, statusOf, trailersOnly, type Logger } from '@infermesh/common';
+import { EXCHANGE_FIELDS_BYTES, exchangeCancel, exchangeRequestHead, FRAME_HEADER_BYTES, GrpcMessageSplitter, isTrailersOnly, readExchangeResponse, resetStatus, type SessionPool, statusOf, trailersOnly, type Logger } from '@infermesh/common';
 import { RUNNER_EXCHANGE_PATH } from '@infermesh/proto';
 import type { RunnerAnswer } from './runner-exchange.js';
 
-/** Room for an ExchangeResponse's own fields around its response (the runner's EXCHANGE_FIELDS_BYTES). */
-const EXCHANGE_FIELDS_BYTES = 64 * 1024;
 /** How long a runner that refused Exchange is called one stream per call before Exchange is tried again. */
 const NOT_SERVED_RETRY_MS = 60_000;
 /** Calls in flight on a stream before the runner's SETTINGS say how many streams it takes. */
