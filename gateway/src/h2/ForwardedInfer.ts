@@ -134,12 +134,6 @@ export class ForwardedInfer {
         runner.outstanding--;
         if (this.upstream !== upstream || this.done) return;
         this.upstream = undefined;
-        if (answer.notServed) {
-          // Not run: the runner does not take Exchange; the call goes again, on a stream of its own.
-          this.attempts--;
-          this.attempt();
-          return;
-        }
         runner.outlier.record(answer.code);
         if (answer.retryable && this.tryAgain(runner, answer.code)) return;
         this.deliver(runner, answer);

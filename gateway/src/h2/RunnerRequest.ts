@@ -5,6 +5,7 @@
  * answer comes back as a RunnerAnswer.
  */
 import { constants, type OutgoingHttpHeaders } from 'node:http2';
+import * as grpc from '@grpc/grpc-js';
 import { FRAME_HEADER_BYTES, framePieces, timeoutHeader } from '@infermesh/common';
 import { TRANSPORT_HEADERS } from '../runner-headers.js';
 import type { H2InferDeps } from './H2InferDeps.js';
@@ -53,13 +54,34 @@ export class RunnerRequest {
     this.shares = bytes <= EXCHANGE_MAX_REQUEST_BYTES;
   }
 
-  /** Sends one attempt to the runner at `address`; `done` gets its answer once, a cancelled attempt's too. Throws when no stream can be opened. */
+  /**
+   * Sends one attempt to the runner at `address`; `done` gets its answer once, a cancelled
+   * attempt's too. A runner that turns the Exchange stream down (it does not serve it) has run
+   * nothing: the request goes to it again at once, on a stream of its own, within the same
+   * attempt. Throws when no stream can be opened.
+   */
   send(deps: H2InferDeps, address: string, done: (answer: RunnerAnswer) => void): ExchangeCall {
     const shared = this.shares ? deps.exchanges?.get(address) : undefined;
-    if (shared) {
-      const timeoutUs = this.deadline === Infinity ? 0 : Math.max(1, Math.round((this.deadline - Date.now()) * 1000));
-      return shared.send(this.pieces, timeoutUs, (this.metadata ??= exchangeMetadataOf(this.outgoing)), done);
-    }
+    if (!shared) return this.sendOnStream(deps, address, done);
+    const timeoutUs = this.deadline === Infinity ? 0 : Math.max(1, Math.round((this.deadline - Date.now()) * 1000));
+    let current: ExchangeCall | undefined;
+    const attempt: ExchangeCall = { cancel: () => current?.cancel() };
+    current = shared.send(this.pieces, timeoutUs, (this.metadata ??= exchangeMetadataOf(this.outgoing)), (answer) => {
+      if (!answer.notServed) {
+        done(answer);
+        return;
+      }
+      try {
+        current = this.sendOnStream(deps, address, done);
+      } catch (error) {
+        done({ code: grpc.status.UNAVAILABLE, details: `runner ${address} unreachable: ${(error as Error).message}`, retryable: true, data: [], bytes: 0 });
+      }
+    });
+    return attempt;
+  }
+
+  /** One attempt on an HTTP/2 stream of its own. */
+  private sendOnStream(deps: H2InferDeps, address: string, done: (answer: RunnerAnswer) => void): ExchangeCall {
     if (this.deadline !== Infinity) this.outgoing['grpc-timeout'] = timeoutHeader(this.deadline, Date.now());
     const stream = exchange(deps.sessions.get(address), this.outgoing, (this.frame ??= framePieces(this.pieces)), deps.maxMessageBytes + FRAME_HEADER_BYTES, done);
     return { cancel: () => stream.closed || stream.close(constants.NGHTTP2_CANCEL) };

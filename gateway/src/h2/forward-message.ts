@@ -43,11 +43,6 @@ export async function forwardMessage(deps: H2InferDeps, call: MessageCall): Prom
     const runner = deps.router.pickRunner(call.header.modelName, call.version, tried ?? NONE_TRIED, call.header.sequenceId);
     call.trace.runner = runner.address;
     const outcome = await attempt(deps, runner, request, call.signal);
-    if (outcome.notServed) {
-      // Not run: the runner does not take Exchange; the message goes again, on a stream of its own.
-      attempts--;
-      continue;
-    }
     if (outcome.code === grpc.status.OK) {
       const response = answerMessage(outcome);
       if (response) {

@@ -27,7 +27,7 @@ export interface RunnerAnswer {
   bytes: number;
   /** The response message without its frame header, when the answer has it whole. */
   message?: Buffer;
-  /** True when the runner does not serve RunnerInfer.Exchange: the call was not run, and goes again on a stream of its own. */
+  /** True when the runner does not serve RunnerInfer.Exchange: the call was not run (RunnerRequest sends it again on a stream of its own). */
   notServed?: boolean;
 }
 
