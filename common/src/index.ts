@@ -190,7 +190,7 @@ export {
   SINK_PUBLISHER_MUST_NOT_LOSE_CLOSE_MS,
   type SinkPublisherConfig,
 } from './config/sink-publisher-config.js';
-export { FRAME_HEADER_BYTES, framePieces, GrpcFrameReader, type UnaryMessage } from './h2/GrpcFrameReader.js';
+export { FRAME_HEADER_BYTES, framePieces, GrpcFrameReader, messageTooLarge, type UnaryMessage } from './h2/GrpcFrameReader.js';
 export { GrpcMessageSplitter } from './h2/GrpcMessageSplitter.js';
 export { encodeGrpcMessage, isTrailersOnly, requestHeadersFor, responseHeadersFrom, statusOf, statusTrailers, trailersOnly } from './h2/grpc-headers.js';
 export { deadlineOf, startDeadline, timeoutHeader } from './h2/grpc-timeout.js';

@@ -8,28 +8,23 @@
  * message over the limit, bytes that are not an ExchangeRequest) ends with that error, and
  * its calls are aborted.
  */
-import { constants, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
+import { constants, type ServerHttp2Stream } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import {
   EXCHANGE_FIELDS_BYTES,
   exchangeResponseHead,
   GrpcMessageSplitter,
+  messageTooLarge,
   readExchangeRequest,
   reportError,
   SHADOW_CALL_HEADER,
   SHADOW_SHED_DETAILS,
   ServiceError,
-  spansCanRecord,
   statusTrailers,
   toGrpcStatus,
   type ExchangeRequest,
 } from '@infermesh/common';
-import type { H2ModelInferDeps } from './h2-model-infer.js';
-
-/** Metadata for calls whose span cannot record: the span helpers never read it. */
-const NO_METADATA = new grpc.Metadata();
-
-const RESPONSE_HEADERS = { ':status': 200, 'content-type': 'application/grpc' };
+import { callMetadata, RESPONSE_HEADERS, serializeWithin, type H2ModelInferDeps } from './h2-model-infer.js';
 
 /** A call running on the stream. */
 interface RunningCall {
@@ -104,7 +99,7 @@ export function serveExchange(deps: H2ModelInferDeps, stream: ServerHttp2Stream,
       return;
     }
     if (message.request.length > deps.maxMessageBytes) {
-      answer(call, grpc.status.RESOURCE_EXHAUSTED, `Received message larger than max (${message.request.length} vs. ${deps.maxMessageBytes})`);
+      answer(call, grpc.status.RESOURCE_EXHAUSTED, messageTooLarge(message.request.length, deps.maxMessageBytes).details);
       return;
     }
     const request = deps.readRequest(message.request);
@@ -112,13 +107,11 @@ export function serveExchange(deps: H2ModelInferDeps, stream: ServerHttp2Stream,
       answer(call, grpc.status.RESOURCE_EXHAUSTED, SHADOW_SHED_DETAILS);
       return;
     }
-    const metadata = spansCanRecord() ? grpc.Metadata.fromHttp2Headers(message.headers as IncomingHttpHeaders) : NO_METADATA;
-    deps.infer(request, metadata, controller.signal).then((response) => {
+    deps.infer(request, callMetadata(message.headers), controller.signal).then((response) => {
       if (!running.has(call)) return;
       let bytes: Buffer;
       try {
-        bytes = deps.serialize(response);
-        if (bytes.length > deps.maxMessageBytes) throw ServiceError.resourceExhausted(`the response is ${bytes.length} bytes, more than the limit of ${deps.maxMessageBytes}`);
+        bytes = serializeWithin(deps, response);
       } catch (error) {
         fail(call, error);
         return;

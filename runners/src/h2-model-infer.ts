@@ -40,7 +40,20 @@ export interface H2ModelInferDeps {
 /** Metadata for calls whose span cannot record: the span helpers never read it. */
 const NO_METADATA = new grpc.Metadata();
 
-const RESPONSE_HEADERS = { ':status': 200, 'content-type': 'application/grpc' };
+/** The response headers of a gRPC answer that carries messages. */
+export const RESPONSE_HEADERS = { ':status': 200, 'content-type': 'application/grpc' };
+
+/** A call's request metadata for `infer`, read from its headers only when its span can record. */
+export function callMetadata(headers: IncomingHttpHeaders): grpc.Metadata {
+  return spansCanRecord() ? grpc.Metadata.fromHttp2Headers(headers) : NO_METADATA;
+}
+
+/** The response's bytes; RESOURCE_EXHAUSTED when they are over the message limit. */
+export function serializeWithin(deps: H2ModelInferDeps, response: ModelInferResponse): Buffer {
+  const bytes = deps.serialize(response);
+  if (bytes.length > deps.maxMessageBytes) throw ServiceError.resourceExhausted(`the response is ${bytes.length} bytes, more than the limit of ${deps.maxMessageBytes}`);
+  return bytes;
+}
 const OK_TRAILERS = { 'grpc-status': '0' };
 
 /** Answers one ModelInfer stream. */
@@ -97,13 +110,11 @@ export function serveModelInfer(deps: H2ModelInferDeps, stream: ServerHttp2Strea
       answer(grpc.status.RESOURCE_EXHAUSTED, SHADOW_SHED_DETAILS);
       return;
     }
-    const metadata = spansCanRecord() ? grpc.Metadata.fromHttp2Headers(headers) : NO_METADATA;
-    deps.infer(request, metadata, controller.signal).then((response) => {
+    deps.infer(request, callMetadata(headers), controller.signal).then((response) => {
       if (done) return;
       let bytes: Buffer;
       try {
-        bytes = deps.serialize(response);
-        if (bytes.length > deps.maxMessageBytes) throw ServiceError.resourceExhausted(`the response is ${bytes.length} bytes, more than the limit of ${deps.maxMessageBytes}`);
+        bytes = serializeWithin(deps, response);
       } catch (error) {
         fail(error);
         return;

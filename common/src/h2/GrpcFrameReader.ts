@@ -8,6 +8,11 @@ import { ServiceError } from '../errors/ServiceError.js';
 /** Bytes of a gRPC frame header. */
 export const FRAME_HEADER_BYTES = 5;
 
+/** RESOURCE_EXHAUSTED for a message of `length` bytes over `maxMessageBytes`, worded as grpc-js words it. */
+export function messageTooLarge(length: number, maxMessageBytes: number): ServiceError {
+  return ServiceError.resourceExhausted(`Received message larger than max (${length} vs. ${maxMessageBytes})`);
+}
+
 /** The one message of a unary request. */
 export interface UnaryMessage {
   /** True when the compressed flag is set: the message is in the call's grpc-encoding. */
@@ -43,7 +48,7 @@ export class GrpcFrameReader {
       if (this.chunks[0]!.length < FRAME_HEADER_BYTES) this.chunks = [Buffer.concat(this.chunks, this.size)];
       this.length = this.chunks[0]!.readUInt32BE(1);
       if (this.length > this.maxMessageBytes) {
-        throw ServiceError.resourceExhausted(`Received message larger than max (${this.length} vs. ${this.maxMessageBytes})`);
+        throw messageTooLarge(this.length, this.maxMessageBytes);
       }
     }
     if (this.length >= 0 && this.size > FRAME_HEADER_BYTES + this.length) {

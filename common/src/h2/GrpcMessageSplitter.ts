@@ -3,8 +3,7 @@
  * messages as they complete. A message that arrives whole within one chunk is a view into
  * that chunk; only a message split across chunks is joined.
  */
-import { ServiceError } from '../errors/ServiceError.js';
-import { FRAME_HEADER_BYTES } from './GrpcFrameReader.js';
+import { FRAME_HEADER_BYTES, messageTooLarge } from './GrpcFrameReader.js';
 
 export class GrpcMessageSplitter {
   /** Bytes read and not yet a whole message. */
@@ -35,7 +34,7 @@ export class GrpcMessageSplitter {
     while (bytes.length >= FRAME_HEADER_BYTES) {
       const length = bytes.readUInt32BE(1);
       if (length > this.maxMessageBytes) {
-        throw ServiceError.resourceExhausted(`Received message larger than max (${length} vs. ${this.maxMessageBytes})`);
+        throw messageTooLarge(length, this.maxMessageBytes);
       }
       const end = FRAME_HEADER_BYTES + length;
       if (bytes.length < end) break;
