@@ -18,8 +18,7 @@ import type { InferEvent } from '../InferObserver.js';
 import { firstValue, lazyMetadata } from './call-metadata.js';
 import type { H2InferDeps } from './H2InferDeps.js';
 import { logTraceId } from '../sink/trace-id.js';
-import { answerMessage, type RunnerAnswer } from './runner-exchange.js';
-import type { ExchangeCall } from './RunnerExchanges.js';
+import { answerMessage, type RunnerAnswer, type RunnerAttempt } from './runner-exchange.js';
 import { RunnerRequest } from './RunnerRequest.js';
 
 const NONE_TRIED: ReadonlySet<RunnerEndpoint> = new Set();
@@ -42,7 +41,7 @@ export class ForwardedInfer {
   private attempts = 0;
   private tried: Set<RunnerEndpoint> | undefined;
   /** The attempt in flight; undefined between attempts. */
-  private upstream: ExchangeCall | undefined;
+  private upstream: RunnerAttempt | undefined;
   /** The answer that went back, when observers listen. */
   private answered: RunnerAnswer | undefined;
   private span: Span | undefined;
@@ -124,7 +123,7 @@ export class ForwardedInfer {
 
   private attempt(): void {
     let runner: RunnerEndpoint;
-    let upstream: ExchangeCall;
+    let upstream: RunnerAttempt;
     try {
       runner = this.deps.router.pickRunner(this.header!.modelName, this.version, this.tried ?? NONE_TRIED, this.header!.sequenceId);
       this.attempts++;

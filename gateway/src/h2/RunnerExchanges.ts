@@ -12,7 +12,7 @@ import { constants, type ClientHttp2Session, type ClientHttp2Stream, type Incomi
 import * as grpc from '@grpc/grpc-js';
 import { EXCHANGE_FIELDS_BYTES, exchangeCancel, exchangeRequestHead, FRAME_HEADER_BYTES, GrpcMessageSplitter, isTrailersOnly, readExchangeResponse, resetStatus, type SessionPool, statusOf, trailersOnly, type Logger } from '@infermesh/common';
 import { RUNNER_EXCHANGE_PATH } from '@infermesh/proto';
-import type { RunnerAnswer } from './runner-exchange.js';
+import type { RunnerAnswer, RunnerAttempt } from './runner-exchange.js';
 
 /** How long a runner that refused Exchange is called one stream per call before Exchange is tried again. */
 const NOT_SERVED_RETRY_MS = 60_000;
@@ -23,12 +23,7 @@ const REQUEST_HEADERS = { ':method': 'POST', ':path': RUNNER_EXCHANGE_PATH, 'con
 const OK_HEADERS: IncomingHttpHeaders = { ':status': '200', 'content-type': 'application/grpc' };
 const OK_TRAILERS: IncomingHttpHeaders = { 'grpc-status': '0' };
 
-/** An attempt in flight, on an Exchange stream or on a stream of its own: `cancel()` stops it, and its answer callback still runs, once. */
-export interface ExchangeCall {
-  cancel(): void;
-}
-
-/** An ExchangeCall's answer callback, and the answer when the runner did not serve Exchange. */
+/** A call's answer callback. */
 type Done = (answer: RunnerAnswer) => void;
 
 /** One Exchange stream on one session. */
@@ -86,12 +81,10 @@ class ExchangeStream {
     return this.pending.size < (this.session.remoteSettings.maxConcurrentStreams ?? DEFAULT_ROOM);
   }
 
-  /** Sends one call: `message` is the ModelInferRequest in pieces. */
-  send(message: readonly Buffer[], timeoutUs: number, headers: readonly (readonly [string, string])[], done: Done): ExchangeCall {
+  /** Sends one call: `message` is the ModelInferRequest in pieces, `length` bytes in all. */
+  send(message: readonly Buffer[], length: number, timeoutUs: number, headers: readonly (readonly [string, string])[], done: Done): RunnerAttempt {
     const call = this.nextCall;
     this.nextCall = call >= 0xffffffff ? 1 : call + 1;
-    let length = 0;
-    for (const piece of message) length += piece.length;
     this.pending.set(call, done);
     const stream = this.stream;
     // Every call sent in this tick leaves in one write.

@@ -9,8 +9,7 @@ import * as grpc from '@grpc/grpc-js';
 import { FRAME_HEADER_BYTES, framePieces, timeoutHeader } from '@infermesh/common';
 import { TRANSPORT_HEADERS } from '../runner-headers.js';
 import type { H2InferDeps } from './H2InferDeps.js';
-import { exchange, type RunnerAnswer } from './runner-exchange.js';
-import type { ExchangeCall } from './RunnerExchanges.js';
+import { exchange, type RunnerAnswer, type RunnerAttempt } from './runner-exchange.js';
 
 /**
  * Larger requests go on a stream of their own even when the runner has an Exchange stream:
@@ -36,8 +35,8 @@ function exchangeMetadataOf(outgoing: OutgoingHttpHeaders): (readonly [string, s
 export class RunnerRequest {
   /** The metadata an Exchange call carries; made on the first attempt there. */
   private metadata: (readonly [string, string])[] | undefined;
-  /** Whether it is small enough for an Exchange stream. */
-  private readonly shares: boolean;
+  /** Bytes of the request. */
+  private readonly bytes: number;
 
   constructor(
     /** The ModelInferRequest to send (in the version chosen), in pieces. */
@@ -51,7 +50,7 @@ export class RunnerRequest {
   ) {
     let bytes = 0;
     for (const piece of pieces) bytes += piece.length;
-    this.shares = bytes <= EXCHANGE_MAX_REQUEST_BYTES;
+    this.bytes = bytes;
   }
 
   /**
@@ -60,13 +59,13 @@ export class RunnerRequest {
    * nothing: the request goes to it again at once, on a stream of its own, within the same
    * attempt. Throws when no stream can be opened.
    */
-  send(deps: H2InferDeps, address: string, done: (answer: RunnerAnswer) => void): ExchangeCall {
-    const shared = this.shares ? deps.exchanges?.get(address) : undefined;
+  send(deps: H2InferDeps, address: string, done: (answer: RunnerAnswer) => void): RunnerAttempt {
+    const shared = this.bytes <= EXCHANGE_MAX_REQUEST_BYTES ? deps.exchanges?.get(address) : undefined;
     if (!shared) return this.sendOnStream(deps, address, done);
     const timeoutUs = this.deadline === Infinity ? 0 : Math.max(1, Math.round((this.deadline - Date.now()) * 1000));
-    let current: ExchangeCall | undefined;
-    const attempt: ExchangeCall = { cancel: () => current?.cancel() };
-    current = shared.send(this.pieces, timeoutUs, (this.metadata ??= exchangeMetadataOf(this.outgoing)), (answer) => {
+    let current: RunnerAttempt | undefined;
+    const attempt: RunnerAttempt = { cancel: () => current?.cancel() };
+    current = shared.send(this.pieces, this.bytes, timeoutUs, (this.metadata ??= exchangeMetadataOf(this.outgoing)), (answer) => {
       if (!answer.notServed) {
         done(answer);
         return;
@@ -81,7 +80,7 @@ export class RunnerRequest {
   }
 
   /** One attempt on an HTTP/2 stream of its own. */
-  private sendOnStream(deps: H2InferDeps, address: string, done: (answer: RunnerAnswer) => void): ExchangeCall {
+  private sendOnStream(deps: H2InferDeps, address: string, done: (answer: RunnerAnswer) => void): RunnerAttempt {
     if (this.deadline !== Infinity) this.outgoing['grpc-timeout'] = timeoutHeader(this.deadline, Date.now());
     const stream = exchange(deps.sessions.get(address), this.outgoing, (this.frame ??= framePieces(this.pieces)), deps.maxMessageBytes + FRAME_HEADER_BYTES, done);
     return { cancel: () => stream.closed || stream.close(constants.NGHTTP2_CANCEL) };

@@ -9,8 +9,7 @@ import { type ErrorCode, hidesUpstreamDetails, type InferRequestHeader, ServiceE
 import type { RunnerEndpoint } from '../RunnerEndpoint.js';
 import { modelVersionParts } from '../wire.js';
 import type { H2InferDeps } from './H2InferDeps.js';
-import { answerMessage, type RunnerAnswer } from './runner-exchange.js';
-import type { ExchangeCall } from './RunnerExchanges.js';
+import { answerMessage, type RunnerAnswer, type RunnerAttempt } from './runner-exchange.js';
 import { RunnerRequest } from './RunnerRequest.js';
 import { logTraceId } from '../sink/trace-id.js';
 
@@ -66,7 +65,7 @@ export async function forwardMessage(deps: H2InferDeps, call: MessageCall): Prom
 
 function attempt(deps: H2InferDeps, runner: RunnerEndpoint, request: RunnerRequest, signal: AbortSignal): Promise<RunnerAnswer> {
   return new Promise<RunnerAnswer>((resolve) => {
-    let upstream: ExchangeCall;
+    let upstream: RunnerAttempt;
     const cancel = () => upstream.cancel();
     try {
       upstream = request.send(deps, runner.address, (answer) => {

@@ -31,6 +31,11 @@ export interface RunnerAnswer {
   notServed?: boolean;
 }
 
+/** An attempt in flight, on an Exchange stream or on a stream of its own: `cancel()` stops it, and its answer callback still runs, once. */
+export interface RunnerAttempt {
+  cancel(): void;
+}
+
 /**
  * Sends `body` (one request frame, in pieces) with `outgoing` headers on `session` and
  * calls `done` once with the runner's whole answer, when the stream has closed. An answer
